@@ -1,0 +1,36 @@
+/** What every command's action gets: the global flags and the way to finish. */
+import type { Command } from 'commander';
+import { reportError } from './output.js';
+import { colorEnabled, makeStyle } from './render/style.js';
+import type { Style } from './render/style.js';
+
+export interface CliContext {
+  /** URL of the daemon's entry, loaded by `opensoul gateway` (run) only. */
+  gatewayEntry: string;
+}
+
+export interface ActionEnv {
+  json: boolean;
+  style: Style;
+}
+
+/** Global flags (`--json` may come before or after the command words). */
+export function actionEnv(cmd: Command): ActionEnv {
+  const opts = cmd.optsWithGlobals<{ json?: boolean }>();
+  const json = opts.json === true;
+  return { json, style: makeStyle(!json && colorEnabled()) };
+}
+
+/** Wraps an action: any error becomes §7's error output and exit code. */
+export function action<A extends unknown[]>(fn: (env: ActionEnv, ...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    const cmd = args[args.length - 1] as Command;
+    const env = actionEnv(cmd);
+    try {
+      const code = await fn(env, ...args);
+      process.exitCode = typeof code === 'number' ? code : 0;
+    } catch (err) {
+      process.exitCode = reportError(err, { json: env.json });
+    }
+  };
+}

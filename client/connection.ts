@@ -1,0 +1,54 @@
+/**
+ * Connecting from the CLI: the same path functions as the daemon (ipc/paths), then hello. A
+ * version mismatch is never refused; the CLI says so on stderr, once per command (§5).
+ */
+import { connect } from '../ipc/client.js';
+import type { Connection } from '../ipc/client.js';
+import type { Method } from '../ipc/protocol.js';
+import { processPathContext, resolveSocket, resolveStateDir, statePaths } from '../ipc/paths.js';
+import type { SocketLocation, StatePaths } from '../ipc/paths.js';
+import { VERSION } from '../ipc/version.js';
+
+export interface Locations {
+  paths: StatePaths;
+  socket: SocketLocation;
+}
+
+export function locate(): Locations {
+  const ctx = processPathContext();
+  const stateDir = resolveStateDir(ctx);
+  return { paths: statePaths(stateDir), socket: resolveSocket(stateDir, ctx) };
+}
+
+export function skewLine(daemonVersion: string, cliVersion: string): string | null {
+  if (daemonVersion === cliVersion) return null;
+  return `daemon v${daemonVersion} is running, this CLI is v${cliVersion}: restart it with \`opensoul gateway restart\``;
+}
+
+export async function connectToDaemon(opts: { requestTimeoutMs?: number } = {}): Promise<Connection> {
+  const { paths, socket } = locate();
+  const c = await connect({
+    socketPath: socket.path,
+    tokenPath: paths.token,
+    clientVersion: VERSION,
+    connectTimeoutMs: 5000,
+    ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+  });
+  const skew = skewLine(c.hello.daemonVersion, VERSION);
+  if (skew) process.stderr.write(`${skew}\n`);
+  return c;
+}
+
+/** One call on a fresh connection: the thin-CLI pattern (connect → call → close). */
+export async function callDaemon<P, R>(
+  m: Method<string, P, R>,
+  params: P,
+  opts: { timeoutMs?: number } = {},
+): Promise<R> {
+  const c = await connectToDaemon();
+  try {
+    return await c.call(m, params, opts);
+  } finally {
+    c.close();
+  }
+}

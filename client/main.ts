@@ -1,0 +1,53 @@
+/**
+ * The `opensoul` CLI (SPEC §7): parse argv → connect → one call → render → exit code. Usage
+ * errors exit 64 with the command's usage; `--help` and `--version` import nothing heavy.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT, OpenSoulError } from '../ipc/errors.js';
+import { VERSION } from '../ipc/version.js';
+import type { CliContext } from './cli-context.js';
+import { registerGateway } from './commands/gateway.js';
+import { registerModels } from './commands/models.js';
+import { printJson } from './output.js';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command();
+  program
+    .name('opensoul')
+    .description('OpenSoul: one gateway daemon that owns your model-provider credentials')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--json', 'print one JSON document on stdout (errors too)')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+  registerGateway(program, ctx);
+  registerModels(program);
+  return program;
+}
+
+export async function main(argv: string[], ctx: CliContext = { gatewayEntry: new URL('./gateway.mjs', import.meta.url).href }): Promise<void> {
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        process.exitCode = EXIT.OK;
+        return;
+      }
+      if (err.code === 'commander.executeSubCommandAsync') return;
+      // Commander already printed the error and the usage on stderr.
+      if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message: err.message.replace(/^error: /, '') } });
+      process.exitCode = EXIT.USAGE;
+      return;
+    }
+    if (err instanceof OpenSoulError && err.kind === 'USAGE') {
+      process.stderr.write(`opensoul: ${err.message}\n`);
+      if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message: err.message } });
+      process.exitCode = EXIT.USAGE;
+      return;
+    }
+    throw err;
+  }
+}

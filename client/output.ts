@@ -1,0 +1,32 @@
+/**
+ * How every command ends: a result on stdout (human or one JSON document), errors as one line
+ * on stderr — or, with `--json`, as `{"error": {"code", "message"}}` on stdout — and the exit
+ * code of §7. Error messages come from `describe()`, never from raw exception text.
+ */
+import { EXIT, OpenSoulError, describe } from '../ipc/errors.js';
+
+export interface OutputOptions {
+  json: boolean;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Sets the exit code and lets Node exit on its own, so stdout is flushed even into a pipe. */
+export function exitWith(code: number): void {
+  process.exitCode = code;
+}
+
+export function reportError(err: unknown, out: OutputOptions): number {
+  const e = err instanceof OpenSoulError ? err : new OpenSoulError('INTERNAL', {}, `unexpected error: ${err instanceof Error ? err.name : 'unknown'}`);
+  if (out.json) printJson({ error: { code: e.kind, message: e.message } });
+  else process.stderr.write(`opensoul: ${e.message}\n`);
+  return e.exitCode;
+}
+
+export function usageError(reason: string): OpenSoulError {
+  return new OpenSoulError('USAGE', { reason }, describe('USAGE', { reason }));
+}
+
+export { EXIT };

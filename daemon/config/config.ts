@@ -1,0 +1,201 @@
+/**
+ * `opensoul.json` (§3): JSONC the person edits. Read leniently: a field of the wrong type is
+ * ignored with a warning naming it (the rest of the file still applies); a file that does not
+ * parse at all keeps the last good config (see state/). No secrets are expected here except
+ * `env.vars`, which are treated as secrets.
+ */
+import { AGENT_ID_PATTERN, PROVIDER_ID_PATTERN } from '../../ipc/providers.js';
+import type { ProviderApi } from '../../ipc/providers.js';
+import { isRecord } from './jsonc.js';
+
+export interface ModelSelection {
+  primary: string | null;
+  fallbacks: string[];
+}
+
+export interface AgentEntry {
+  id: string;
+  isDefault: boolean;
+  model: ModelSelection | null;
+}
+
+export interface ProviderOverride {
+  baseUrl: string | null;
+  envVars: string[];
+  api: ProviderApi | null;
+}
+
+export interface CooldownConfig {
+  /** Cooldowns for rate_limit/overloaded/auth/format/unknown, by error count in the window (§8.2). */
+  stepsMs: number[];
+  /** Errors older than this no longer count towards the next step. */
+  failureWindowMs: number;
+}
+
+export interface GatewayConfig {
+  envVars: Record<string, string>;
+  shellEnv: { enabled: boolean; timeoutMs: number };
+  authOrder: Record<string, string[]>;
+  authProfiles: Record<string, { provider: string; mode: string }>;
+  expiringWindowHours: number;
+  cooldowns: CooldownConfig;
+  agents: AgentEntry[];
+  defaultModel: ModelSelection;
+  providers: Record<string, ProviderOverride>;
+  aliases: Record<string, string>;
+}
+
+export const DEFAULT_CONFIG: GatewayConfig = Object.freeze({
+  envVars: {},
+  shellEnv: { enabled: false, timeoutMs: 15000 },
+  authOrder: {},
+  authProfiles: {},
+  expiringWindowHours: 24,
+  cooldowns: { stepsMs: [30_000, 60_000, 300_000], failureWindowMs: 3_600_000 },
+  agents: [],
+  defaultModel: { primary: null, fallbacks: [] },
+  providers: {},
+  aliases: {},
+});
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+class Reader {
+  readonly warnings: string[] = [];
+  warn(path: string, expected: string): void {
+    this.warnings.push(`${path}: ${expected}; ignored`);
+  }
+  record(value: unknown, path: string): Record<string, unknown> | undefined {
+    if (value === undefined) return undefined;
+    if (isRecord(value)) return value;
+    this.warn(path, 'expected an object');
+    return undefined;
+  }
+  stringList(value: unknown, path: string): string[] | undefined {
+    if (value === undefined) return undefined;
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+    this.warn(path, 'expected a list of strings');
+    return undefined;
+  }
+  positive(value: unknown, path: string): number | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+    this.warn(path, 'expected a positive number');
+    return undefined;
+  }
+  modelSelection(value: unknown, path: string): ModelSelection | null {
+    if (value === undefined) return null;
+    if (typeof value === 'string') return { primary: value, fallbacks: [] };
+    const rec = this.record(value, path);
+    if (!rec) return null;
+    const primary = typeof rec.primary === 'string' ? rec.primary : null;
+    if (rec.primary !== undefined && primary === null) this.warn(`${path}.primary`, 'expected a model such as anthropic/claude-sonnet-4-5');
+    return { primary, fallbacks: this.stringList(rec.fallbacks, `${path}.fallbacks`) ?? [] };
+  }
+}
+
+/** Reads a parsed `opensoul.json` value into the config the daemon uses, with warnings for what was ignored. */
+export function readConfig(value: unknown): { config: GatewayConfig; warnings: string[] } {
+  const r = new Reader();
+  const root = r.record(value, '(top level)') ?? {};
+  const config: GatewayConfig = structuredClone(DEFAULT_CONFIG);
+
+  const env = r.record(root.env, 'env');
+  if (env) {
+    // OpenClaw also takes string entries directly under `env`; `env.vars` wins over them.
+    for (const [k, v] of Object.entries(env)) {
+      if (k === 'vars' || k === 'shellEnv') continue;
+      if (typeof v === 'string' && ENV_NAME.test(k)) config.envVars[k] = v;
+      else r.warn(`env.${k}`, 'expected a string value of an environment variable');
+    }
+    const vars = r.record(env.vars, 'env.vars');
+    for (const [k, v] of Object.entries(vars ?? {})) {
+      if (typeof v === 'string' && ENV_NAME.test(k)) config.envVars[k] = v;
+      else r.warn(`env.vars.${k}`, 'expected a string value of an environment variable');
+    }
+    const shell = r.record(env.shellEnv, 'env.shellEnv');
+    if (shell) {
+      if (typeof shell.enabled === 'boolean') config.shellEnv.enabled = shell.enabled;
+      else if (shell.enabled !== undefined) r.warn('env.shellEnv.enabled', 'expected true or false');
+      config.shellEnv.timeoutMs = r.positive(shell.timeoutMs, 'env.shellEnv.timeoutMs') ?? config.shellEnv.timeoutMs;
+    }
+  }
+
+  const auth = r.record(root.auth, 'auth');
+  if (auth) {
+    for (const [provider, ids] of Object.entries(r.record(auth.order, 'auth.order') ?? {})) {
+      const list = r.stringList(ids, `auth.order.${provider}`);
+      if (list) config.authOrder[provider] = list;
+    }
+    for (const [id, meta] of Object.entries(r.record(auth.profiles, 'auth.profiles') ?? {})) {
+      const m = r.record(meta, `auth.profiles.${id}`);
+      if (!m) continue;
+      const provider = typeof m.provider === 'string' ? m.provider : id.split(':')[0] ?? id;
+      const mode = typeof m.mode === 'string' ? m.mode : typeof m.type === 'string' ? m.type : 'unknown';
+      config.authProfiles[id] = { provider, mode };
+    }
+    config.expiringWindowHours = r.positive(auth.expiringWindowHours, 'auth.expiringWindowHours') ?? config.expiringWindowHours;
+    const cd = r.record(auth.cooldowns, 'auth.cooldowns');
+    if (cd) {
+      const steps = cd.stepsMs;
+      if (Array.isArray(steps) && steps.length > 0 && steps.every((s) => typeof s === 'number' && s >= 0)) config.cooldowns.stepsMs = steps as number[];
+      else if (steps !== undefined) r.warn('auth.cooldowns.stepsMs', 'expected a non-empty list of milliseconds');
+      config.cooldowns.failureWindowMs = r.positive(cd.failureWindowMs, 'auth.cooldowns.failureWindowMs') ?? config.cooldowns.failureWindowMs;
+    }
+  }
+
+  const agents = r.record(root.agents, 'agents');
+  if (agents) {
+    const defaults = r.record(agents.defaults, 'agents.defaults');
+    if (defaults) {
+      config.defaultModel = r.modelSelection(defaults.model, 'agents.defaults.model') ?? config.defaultModel;
+      // OpenClaw's alias form: agents.defaults.models = { "anthropic/claude-opus-4-5": { "alias": "opus" } }.
+      for (const [ref, meta] of Object.entries(r.record(defaults.models, 'agents.defaults.models') ?? {})) {
+        if (isRecord(meta) && typeof meta.alias === 'string') config.aliases[meta.alias] = ref;
+      }
+    }
+    if (agents.list !== undefined && !Array.isArray(agents.list)) r.warn('agents.list', 'expected a list');
+    const seen = new Set<string>();
+    for (const [i, entry] of (Array.isArray(agents.list) ? agents.list : []).entries()) {
+      const e = r.record(entry, `agents.list[${i}]`);
+      if (!e) continue;
+      if (typeof e.id !== 'string' || !AGENT_ID_PATTERN.test(e.id)) {
+        r.warn(`agents.list[${i}].id`, 'expected an agent id (letters, digits, . _ -)');
+        continue;
+      }
+      if (seen.has(e.id)) {
+        r.warn(`agents.list[${i}]`, `agent "${e.id}" is listed twice`);
+        continue;
+      }
+      seen.add(e.id);
+      config.agents.push({ id: e.id, isDefault: e.default === true, model: r.modelSelection(e.model, `agents.list[${i}].model`) });
+    }
+  }
+
+  const models = r.record(root.models, 'models');
+  if (models) {
+    for (const [id, p] of Object.entries(r.record(models.providers, 'models.providers') ?? {})) {
+      if (!PROVIDER_ID_PATTERN.test(id)) {
+        r.warn(`models.providers.${id}`, 'expected a provider id (lower-case letters, digits, . _ -)');
+        continue;
+      }
+      const rec = r.record(p, `models.providers.${id}`);
+      if (!rec) continue;
+      const baseUrl = typeof rec.baseUrl === 'string' && /^https?:\/\//.test(rec.baseUrl) ? rec.baseUrl.replace(/\/+$/, '') : null;
+      if (rec.baseUrl !== undefined && baseUrl === null) r.warn(`models.providers.${id}.baseUrl`, 'expected an http(s) URL');
+      const envVars = (r.stringList(rec.envVars, `models.providers.${id}.envVars`) ?? []).filter((n) => {
+        const ok = ENV_NAME.test(n);
+        if (!ok) r.warn(`models.providers.${id}.envVars`, `"${n}" is not an environment variable name`);
+        return ok;
+      });
+      const api = rec.api === 'anthropic-messages' || rec.api === 'openai-chat' ? rec.api : null;
+      if (rec.api !== undefined && api === null) r.warn(`models.providers.${id}.api`, 'expected "anthropic-messages" or "openai-chat"');
+      config.providers[id] = { baseUrl, envVars, api };
+    }
+    for (const [alias, ref] of Object.entries(r.record(models.aliases, 'models.aliases') ?? {})) {
+      if (typeof ref === 'string') config.aliases[alias] = ref;
+      else r.warn(`models.aliases.${alias}`, 'expected a model such as anthropic/claude-opus-4-5');
+    }
+  }
+  return { config, warnings: r.warnings };
+}

@@ -1,0 +1,215 @@
+/**
+ * The gateway process: it claims the state dir, loads every file, listens on the socket, keeps
+ * the files watched, and stops through one idempotent `shutdown(reason)` that removes the
+ * socket, token and pid file only if they are still its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, unlink } from 'node:fs/promises';
+import { processPathContext, resolveSocket, resolveStateDir, statePaths } from '../ipc/paths.js';
+import type { SocketLocation, StatePaths } from '../ipc/paths.js';
+import { VERSION } from '../ipc/version.js';
+import { atomicWrite } from './fs/atomic-write.js';
+import { claimInstance, readPidFile, releasePidFile, removeStaleSocket, socketAccepts } from './instance.js';
+import { isProcessAlive } from './fs/process.js';
+import { createLogger } from './logging/logger.js';
+import type { Logger } from './logging/logger.js';
+import { SecretRegistry } from './logging/secret-registry.js';
+import { createHandlers } from './server/handlers.js';
+import { SocketServer } from './server/socket-server.js';
+import { GatewayState } from './state/gateway-state.js';
+import { CannotStartError, ensurePrivateDir } from './state-dir.js';
+import { ReloadScheduler } from './watch/reload-scheduler.js';
+import { StateWatcher } from './watch/watcher.js';
+
+export interface GatewayOptions {
+  /** Also log to stderr (the foreground `opensoul gateway`). */
+  foreground: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class Gateway {
+  readonly paths: StatePaths;
+  readonly socket: SocketLocation;
+  readonly secrets = new SecretRegistry();
+  readonly startedAt = Date.now();
+  private log!: Logger;
+  private state!: GatewayState;
+  private server!: SocketServer;
+  private watcher: StateWatcher | null = null;
+  private scheduler: ReloadScheduler | null = null;
+  private token = '';
+  private stopping: Promise<never> | null = null;
+  private healing = false;
+
+  constructor(private readonly opts: GatewayOptions) {
+    const ctx = processPathContext();
+    const stateDir = resolveStateDir(ctx);
+    this.paths = statePaths(stateDir);
+    this.socket = resolveSocket(stateDir, ctx);
+  }
+
+  /** Starts everything; throws CannotStartError (exit 78) or AlreadyRunningError. */
+  async start(): Promise<void> {
+    const { paths } = this;
+    // Everything the daemon creates is private; the socket is thus born 0600 (no chmod window).
+    process.umask(0o077);
+    // Before anything can answer: a SIGTERM right after the socket appears must stop us cleanly.
+    this.installSignals();
+    await ensurePrivateDir(paths.stateDir, 'state dir', { fixMode: false });
+    await ensurePrivateDir(paths.runDir, 'run dir', { fixMode: true });
+    await ensurePrivateDir(paths.logsDir, 'logs dir', { fixMode: true });
+    await this.ensureSocketDir();
+
+    this.log = createLogger({ file: paths.log, stderr: this.opts.foreground, secrets: this.secrets });
+    const claim = await claimInstance(paths, this.socket.path);
+    try {
+      for (const what of claim.cleaned) this.log.info(`cleaned up ${what} left by a previous gateway`);
+      this.state = new GatewayState({
+        paths,
+        processEnv: { ...(this.opts.env ?? process.env) },
+        registerSecrets: (values) => this.secrets.registerAll(values),
+      });
+      this.state.onChange((outcome) => this.onStateChange(outcome.changed, outcome.trigger));
+      await this.state.reload('start');
+      this.reportFileErrors();
+
+      this.token = randomBytes(32).toString('hex');
+      await atomicWrite(paths.token, `${this.token}\n`);
+      this.server = new SocketServer(this.serverOptions());
+      try {
+        await this.server.listen();
+      } catch (err) {
+        throw new CannotStartError(`cannot listen on ${this.socket.path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+    } finally {
+      await claim.startLock.release();
+    }
+
+    this.scheduler = new ReloadScheduler({
+      reloadNow: (trigger) => this.state.reload(trigger),
+      beforePeriodic: () => this.periodicChecks(),
+      onError: (err) => this.log.error('reload failed', { err }),
+    });
+    this.watcher = new StateWatcher(paths.stateDir, () => this.scheduler?.hint(), this.log);
+    await this.watcher.start();
+    this.scheduler.start();
+    this.log.info(`opensoul gateway ${VERSION} listening`, {
+      pid: process.pid,
+      socket: this.socket.path,
+      stateDir: paths.stateDir,
+      agents: this.state.agentIds(),
+    });
+  }
+
+  /** The socket's dir when it is not run/: our /tmp fallback (kept 0700) or the person's OPENSOUL_SOCKET dir. */
+  private async ensureSocketDir(): Promise<void> {
+    const dir = this.socket.dir;
+    if (!dir || dir === this.paths.runDir) return;
+    await ensurePrivateDir(dir, 'socket dir', { fixMode: this.socket.kind === 'fallback', traversable: this.socket.kind === 'env' });
+  }
+
+  private onStateChange(changed: string[], trigger: string): void {
+    this.log.info('reloaded', { trigger, changed });
+    this.reportFileErrors(new Set(changed));
+    this.server?.broadcast({ event: 'state.reloaded', at: Date.now(), data: { trigger, changed } });
+  }
+
+  /** Logs and announces files that do not parse (only those that just changed, after start). */
+  private reportFileErrors(only?: Set<string>): void {
+    for (const f of this.state.files()) {
+      if (f.ok || (only && !only.has(f.path))) continue;
+      this.log.warn('file does not parse; keeping its last good state and refusing writes to it', { path: f.path, error: f.error });
+      this.server?.broadcast({ event: 'store.error', at: Date.now(), data: { path: f.path, message: f.error } });
+    }
+  }
+
+  /**
+   * The periodic safety net beyond re-reading: re-arm the watcher if its dir was replaced, and
+   * if the socket file vanished (someone removed run/ or the whole state dir), put run/ back so
+   * clients can reach us — unless another gateway has claimed the state dir since, in which case
+   * two writers must not coexist and we stop.
+   */
+  private async periodicChecks(): Promise<void> {
+    await this.watcher?.rearmIfNeeded();
+    if (this.healing || this.stopping || (await this.server.ownsSocketFile())) return;
+    this.healing = true;
+    try {
+      const other = await readPidFile(this.paths.pid);
+      if ((other !== null && other !== process.pid && isProcessAlive(other)) || (await socketAccepts(this.socket.path))) {
+        void this.shutdown(`another gateway (pid ${other ?? '?'}) has taken over ${this.paths.stateDir}`);
+        return;
+      }
+      this.log.warn('the socket file disappeared; recreating run/ and listening again', { socket: this.socket.path });
+      await ensurePrivateDir(this.paths.stateDir, 'state dir', { fixMode: false });
+      await ensurePrivateDir(this.paths.runDir, 'run dir', { fixMode: true });
+      await this.ensureSocketDir();
+      await atomicWrite(this.paths.pid, `${process.pid}\n`);
+      await atomicWrite(this.paths.token, `${this.token}\n`);
+      // Close the old server first: closing unlinks the path, which must not hit the new socket.
+      await this.server.close().catch(() => undefined);
+      await removeStaleSocket(this.socket.path);
+      this.server = new SocketServer(this.serverOptions());
+      await this.server.listen();
+    } catch (err) {
+      this.log.error('could not restore the socket', { err });
+    } finally {
+      this.healing = false;
+    }
+  }
+
+  private serverOptions(): ConstructorParameters<typeof SocketServer>[0] {
+    return {
+      socketPath: this.socket.path,
+      token: () => this.token,
+      log: this.log,
+      handlers: createHandlers({
+        state: this.state,
+        startedAt: this.startedAt,
+        socketPath: this.socket.path,
+        logFile: this.paths.log,
+        connectionCount: () => this.server.connectionCount,
+        shutdown: (reason) => void this.shutdown(reason),
+      }),
+    };
+  }
+
+  private installSignals(): void {
+    process.on('SIGTERM', () => void this.shutdown('SIGTERM'));
+    process.on('SIGINT', () => void this.shutdown('SIGINT'));
+    if (process.platform !== 'win32') {
+      process.on('SIGHUP', () => {
+        if (!this.state) return; // still starting: the start-up load reads everything anyway
+        this.log.info('SIGHUP: reloading every file');
+        this.state.reload('signal').catch((err: unknown) => this.log.error('reload failed', { err }));
+      });
+    }
+  }
+
+  /** Stops cleanly, once; later calls wait for the first. Exits the process. */
+  shutdown(reason: string, exitCode = 0): Promise<never> {
+    this.stopping ??= this.stop(reason, exitCode);
+    return this.stopping;
+  }
+
+  private async stop(reason: string, exitCode: number): Promise<never> {
+    this.log?.info('gateway stopping', { reason });
+    this.scheduler?.stop();
+    await this.watcher?.close().catch(() => undefined);
+    if (this.server) {
+      const ours = await this.server.ownsSocketFile();
+      await this.server.close({ keepPath: !ours }).catch(() => undefined);
+      const token = await readFile(this.paths.token, 'utf8').catch(() => '');
+      if (token.trim() === this.token) await unlink(this.paths.token).catch(() => undefined);
+      await releasePidFile(this.paths);
+    }
+    this.log?.info('gateway stopped', { reason });
+    await this.log?.close().catch(() => undefined);
+    process.exit(exitCode);
+  }
+
+  /** Logs an error through the redactor (for the process-level handlers). */
+  logError(message: string, err: unknown): void {
+    if (this.log) this.log.error(message, { err });
+    else process.stderr.write(`opensoul gateway: ${this.secrets.redact(message)}\n`);
+  }
+}

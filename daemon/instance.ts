@@ -1,0 +1,145 @@
+/**
+ * One daemon per state dir (§5). The pid file `run/gateway.pid` is the lock; a short start lock
+ * (`run/gateway.start.lock`, the §3 lock protocol) serialises the check-clean-claim sequence of
+ * two daemons starting at once. A stale pid file or socket left by a killed daemon is detected —
+ * the pid is dead, or alive but not a gateway, and nobody answers on the socket — and cleaned.
+ * A live daemon is never touched: the second start refuses, naming its pid.
+ */
+import { readFile, lstat, unlink } from 'node:fs/promises';
+import net from 'node:net';
+import { connect } from '../ipc/client.js';
+import type { StatePaths } from '../ipc/paths.js';
+import { acquireLock } from './fs/lock-file.js';
+import type { HeldLock } from './fs/lock-file.js';
+import { atomicWrite } from './fs/atomic-write.js';
+import { isProcessAlive } from './fs/process.js';
+import { CannotStartError } from './state-dir.js';
+
+/** Another daemon is running for this state dir. */
+export class AlreadyRunningError extends Error {
+  constructor(
+    readonly pid: number,
+    readonly socketPath: string,
+  ) {
+    super(`an OpenSoul gateway is already running for this state dir (pid ${pid}, socket ${socketPath}); stop it with \`opensoul gateway stop\` or \`kill ${pid}\``);
+    this.name = 'AlreadyRunningError';
+  }
+}
+
+export async function readPidFile(file: string): Promise<number | null> {
+  try {
+    const pid = Number.parseInt((await readFile(file, 'utf8')).trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether something accepts connections on the socket path (without speaking to it). */
+export function socketAccepts(socketPath: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(socketPath);
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(true), timeoutMs); // accepted but silent: someone is there
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+/** Asks the daemon on the socket for its pid; null when nobody answers as a gateway. */
+async function daemonPid(paths: StatePaths, socketPath: string): Promise<number | null> {
+  try {
+    const c = await connect({ socketPath, tokenPath: paths.token, connectTimeoutMs: 1500 });
+    c.close();
+    return c.hello.pid;
+  } catch {
+    return null;
+  }
+}
+
+/** On Linux, whether a live pid is plausibly a gateway (pid reuse after a reboot is common). */
+async function looksLikeGateway(pid: number): Promise<boolean> {
+  if (process.platform !== 'linux') return true;
+  try {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return /gateway/.test(cmdline);
+  } catch {
+    return true;
+  }
+}
+
+/** Removes a socket file nobody serves; refuses (CannotStartError) to remove anything that is not a socket. */
+export async function removeStaleSocket(socketPath: string): Promise<void> {
+  if (process.platform === 'win32') return; // pipes vanish with their process
+  let st;
+  try {
+    st = await lstat(socketPath);
+  } catch {
+    return;
+  }
+  // Never unlink whatever file sits at the path (node-ipc 12 did): only a socket nobody serves.
+  if (!st.isSocket()) throw new CannotStartError(`the socket path ${socketPath} is taken by a file that is not a socket: move it away, or set OPENSOUL_SOCKET`);
+  await unlink(socketPath).catch(() => undefined);
+}
+
+export interface InstanceClaim {
+  /** Held until the socket listens, then released. */
+  startLock: HeldLock;
+  /** What was cleaned up, for the log. */
+  cleaned: string[];
+}
+
+/**
+ * Claims the state dir for this process: takes the start lock, refuses if a live gateway owns
+ * it, cleans what a dead one left, and writes our pid. The caller listens, then releases
+ * `startLock`.
+ */
+export async function claimInstance(paths: StatePaths, socketPath: string): Promise<InstanceClaim> {
+  let startLock: HeldLock;
+  try {
+    startLock = await acquireLock(paths.pid, { timeoutMs: 15_000 });
+  } catch {
+    const pid = await readPidFile(paths.pid);
+    throw new AlreadyRunningError(pid ?? 0, socketPath);
+  }
+  const cleaned: string[] = [];
+  try {
+    const pid = await readPidFile(paths.pid);
+    if (pid !== null && pid !== process.pid && isProcessAlive(pid)) {
+      const answering = await daemonPid(paths, socketPath);
+      if (answering !== null) throw new AlreadyRunningError(answering, socketPath);
+      if (await looksLikeGateway(pid)) {
+        if (await socketAccepts(socketPath)) throw new AlreadyRunningError(pid, socketPath);
+        // Alive, looks like ours, but nothing listens: a gateway that is not serving this socket.
+        throw new AlreadyRunningError(pid, socketPath);
+      }
+    }
+    const answering = await daemonPid(paths, socketPath);
+    if (answering !== null) throw new AlreadyRunningError(answering, socketPath);
+    if (await socketAccepts(socketPath)) {
+      throw new CannotStartError(`something else is listening on ${socketPath}: stop it, or set OPENSOUL_SOCKET to another path`);
+    }
+    if (pid !== null) cleaned.push(`stale pid file (pid ${pid})`);
+    try {
+      await lstat(socketPath);
+      await removeStaleSocket(socketPath);
+      cleaned.push(`stale socket ${socketPath}`);
+    } catch (err) {
+      if (err instanceof CannotStartError) throw err;
+    }
+    await atomicWrite(paths.pid, `${process.pid}\n`);
+    return { startLock, cleaned };
+  } catch (err) {
+    await startLock.release();
+    throw err;
+  }
+}
+
+/** Removes the pid file only if it still names this process (a successor may have replaced it). */
+export async function releasePidFile(paths: StatePaths): Promise<void> {
+  if ((await readPidFile(paths.pid)) === process.pid) await unlink(paths.pid).catch(() => undefined);
+}

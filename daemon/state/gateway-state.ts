@@ -1,0 +1,280 @@
+/**
+ * The credential state the daemon serves: the config, `.env`, every agent's stores, and the
+ * effective environment derived from them. One `reload()` re-reads every file (hash-compared,
+ * so it is cheap and safe to call from the watcher, the periodic check, SIGHUP and RPC alike)
+ * and recomputes the environment. Reloads never overlap: a request during one runs once after.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import type { LoadedFileStatus, ReloadTrigger } from '../../ipc/protocol.js';
+import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
+import type { StatePaths } from '../../ipc/paths.js';
+import { DEFAULT_CONFIG, readConfig } from '../config/config.js';
+import type { GatewayConfig, ModelSelection } from '../config/config.js';
+import { parseJsonc } from '../config/jsonc.js';
+import { parseDotenv } from '../env/dotenv-file.js';
+import { resolveEnvironment } from '../env/environment.js';
+import type { EffectiveEnv } from '../env/environment.js';
+import { ProviderRegistry } from '../providers/registry.js';
+import { DEFAULT_MODEL } from '../../ipc/providers.js';
+import { secretsOf } from '../stores/credentials.js';
+import type { Credential, ProfileStore, UsageState } from '../stores/credentials.js';
+import { readAuthProfilesFile, readAuthStateFile, readLegacyAuthFile } from '../stores/read-stores.js';
+import type { AuthProfilesFile, AuthStateFile } from '../stores/read-stores.js';
+import { fileStatus, newLoadedFile, refreshFile } from './loaded-file.js';
+import type { LoadedFile, ParseResult } from './loaded-file.js';
+
+export interface AgentFiles {
+  readonly id: string;
+  readonly profiles: LoadedFile<AuthProfilesFile>;
+  readonly state: LoadedFile<AuthStateFile>;
+  readonly legacy: LoadedFile<Record<string, Credential>>;
+}
+
+/** What one agent sees: its profiles (store + legacy auth.json), its order override and usage state. */
+export interface AgentView {
+  id: string;
+  authStorePath: string;
+  store: ProfileStore;
+  usage: UsageState;
+  model: ModelSelection;
+  files: LoadedFile<unknown>[];
+}
+
+export interface ReloadOutcome {
+  changed: string[];
+  trigger: ReloadTrigger;
+}
+
+export interface GatewayStateOptions {
+  paths: StatePaths;
+  /** The daemon's process environment, source 1 of §4 (a snapshot; never written to). */
+  processEnv: Readonly<Record<string, string | undefined>>;
+  /** Login-shell provider keys (§4 source 4), when enabled; recomputed by the caller. */
+  shellEnv?: () => Readonly<Record<string, string>> | undefined;
+  /** Called with every secret value loaded, so logs can be scrubbed of them. */
+  registerSecrets: (values: string[]) => void;
+  now?: () => number;
+}
+
+function jsonParser<T>(read: (value: unknown) => { value: T; warnings: string[] }) {
+  return (text: string): ParseResult<T> => {
+    const parsed = parseJsonc(text);
+    if (!parsed.ok) return { ok: false, message: parsed.error.message };
+    const r = read(parsed.value);
+    return { ok: true, value: r.value, warnings: [...parsed.warnings, ...r.warnings] };
+  };
+}
+
+const parseConfig = jsonParser((v) => {
+  const r = readConfig(v);
+  return { value: r.config, warnings: r.warnings };
+});
+const parseProfiles = jsonParser(readAuthProfilesFile);
+const parseState = jsonParser(readAuthStateFile);
+const parseLegacy = jsonParser(readLegacyAuthFile);
+const parseEnvFile = (text: string): ParseResult<Record<string, string>> => {
+  const r = parseDotenv(text);
+  return { ok: true, value: r.values, warnings: r.warnings };
+};
+
+const emptyProfiles = (): AuthProfilesFile => ({ profiles: {}, order: {}, embeddedUsage: null });
+const emptyState = (): AuthStateFile => ({ lastGood: {}, usageStats: {}, order: {} });
+
+export class GatewayState {
+  readonly paths: StatePaths;
+  readonly config: LoadedFile<GatewayConfig>;
+  readonly dotenv: LoadedFile<Record<string, string>>;
+  private readonly agents = new Map<string, AgentFiles>();
+  env: EffectiveEnv = new Map();
+  providers: ProviderRegistry = new ProviderRegistry(DEFAULT_CONFIG);
+  readonly reloads = {
+    count: 0,
+    checks: 0,
+    lastAt: null as number | null,
+    lastTrigger: null as ReloadTrigger | null,
+    byTrigger: { start: 0, watch: 0, periodic: 0, signal: 0, rpc: 0 } as Record<ReloadTrigger, number>,
+  };
+  private running: Promise<ReloadOutcome> | null = null;
+  private queued: Promise<ReloadOutcome> | null = null;
+  private readonly now: () => number;
+  private readonly listeners: ((outcome: ReloadOutcome) => void)[] = [];
+
+  constructor(private readonly opts: GatewayStateOptions) {
+    this.paths = opts.paths;
+    this.now = opts.now ?? Date.now;
+    this.config = newLoadedFile(opts.paths.config, 'config', null, structuredClone(DEFAULT_CONFIG));
+    this.dotenv = newLoadedFile<Record<string, string>>(opts.paths.dotenv, 'dotenv', null, {});
+  }
+
+  /** Called after every reload that changed something. */
+  onChange(listener: (outcome: ReloadOutcome) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Re-reads every file. Calls during a pass coalesce into one more pass after it, so an event
+   * that arrives mid-read is never lost and a burst never queues a pass per event.
+   */
+  reload(trigger: ReloadTrigger): Promise<ReloadOutcome> {
+    if (!this.running) {
+      this.running = this.reloadOnce(trigger).finally(() => {
+        this.running = null;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.reload(trigger);
+      });
+    return this.queued;
+  }
+
+  private async reloadOnce(trigger: ReloadTrigger): Promise<ReloadOutcome> {
+    const now = this.now();
+    const changed: string[] = [];
+    const track = async <T>(file: LoadedFile<T>, parse: (text: string) => ParseResult<T>, empty: () => T) => {
+      if (await refreshFile(file, parse, empty, now)) changed.push(file.path);
+    };
+    await track(this.config, parseConfig, () => structuredClone(DEFAULT_CONFIG));
+    await track(this.dotenv, parseEnvFile, () => ({}));
+
+    const ids = await this.discoverAgents();
+    for (const id of [...this.agents.keys()]) {
+      if (!ids.has(id)) {
+        this.agents.delete(id);
+        changed.push(this.paths.agentDir(id));
+      }
+    }
+    for (const id of ids) {
+      let agent = this.agents.get(id);
+      if (!agent) {
+        agent = {
+          id,
+          profiles: newLoadedFile(this.paths.authProfiles(id), 'auth-profiles', id, emptyProfiles()),
+          state: newLoadedFile(this.paths.authState(id), 'auth-state', id, emptyState()),
+          legacy: newLoadedFile<Record<string, Credential>>(this.paths.legacyAuth(id), 'legacy-auth', id, {}),
+        };
+        this.agents.set(id, agent);
+      }
+      await track(agent.profiles, parseProfiles, emptyProfiles);
+      await track(agent.state, parseState, emptyState);
+      await track(agent.legacy, parseLegacy, () => ({}));
+    }
+
+    this.reloads.checks++;
+    if (changed.length > 0 || trigger === 'start') {
+      this.recompute();
+      this.reloads.count++;
+      this.reloads.byTrigger[trigger]++;
+      this.reloads.lastAt = now;
+      this.reloads.lastTrigger = trigger;
+    }
+    const outcome = { changed, trigger };
+    if (changed.length > 0) for (const l of this.listeners) l(outcome);
+    return outcome;
+  }
+
+  /** Recomputes what derives from the files: providers, the effective environment, the secret registry. */
+  recompute(): void {
+    const config = this.config.value;
+    this.providers = new ProviderRegistry(config);
+    this.env = resolveEnvironment({
+      process: this.opts.processEnv,
+      dotenv: { values: this.dotenv.value, path: this.dotenv.path },
+      config: { values: config.envVars, path: this.config.path },
+      ...(this.opts.shellEnv?.() ? { shell: { values: this.opts.shellEnv() ?? {}, allowed: this.providers.allEnvVars() } } : {}),
+    });
+    const secrets: string[] = [...Object.values(config.envVars)];
+    for (const name of this.providers.allEnvVars()) {
+      const entry = this.env.get(name);
+      if (entry) secrets.push(entry.value);
+    }
+    for (const [name, value] of Object.entries(this.dotenv.value)) if (/KEY|TOKEN|SECRET|PASS/i.test(name)) secrets.push(value);
+    for (const agent of this.agents.values()) {
+      for (const c of Object.values(agent.profiles.value.profiles)) secrets.push(...secretsOf(c));
+      for (const c of Object.values(agent.legacy.value)) secrets.push(...secretsOf(c));
+    }
+    this.opts.registerSecrets(secrets);
+  }
+
+  private async discoverAgents(): Promise<Set<string>> {
+    const ids = new Set<string>([this.defaultAgent()]);
+    for (const a of this.config.value.agents) ids.add(a.id);
+    let entries: string[] = [];
+    try {
+      entries = await readdir(this.paths.agentsDir);
+    } catch {
+      /* no agents dir yet */
+    }
+    for (const name of entries) {
+      if (!AGENT_ID_PATTERN.test(name)) continue;
+      try {
+        if ((await stat(this.paths.agentDir(name))).isDirectory()) ids.add(name);
+      } catch {
+        /* not an agent dir */
+      }
+    }
+    return ids;
+  }
+
+  /** Config `agents.list[].default`, else `main` (§3). */
+  defaultAgent(): string {
+    return this.config.value.agents.find((a) => a.isDefault)?.id ?? 'main';
+  }
+
+  agentIds(): string[] {
+    return [...this.agents.keys()].sort();
+  }
+
+  hasAgent(id: string): boolean {
+    return this.agents.has(id);
+  }
+
+  /** The merged view of one agent; undefined for an unknown agent. */
+  agentView(id: string): AgentView | undefined {
+    const agent = this.agents.get(id);
+    if (!agent) return undefined;
+    const file = agent.profiles.value;
+    // auth-profiles.json wins over the legacy flat auth.json for the same id.
+    const profiles: Record<string, Credential> = { ...agent.legacy.value, ...file.profiles };
+    // OpenClaw's split layout kept `order` in auth-state.json; ours keeps it in auth-profiles.json.
+    const order = { ...agent.state.value.order, ...file.order };
+    const usage: UsageState = agent.state.exists
+      ? { lastGood: agent.state.value.lastGood, usageStats: agent.state.value.usageStats }
+      : (file.embeddedUsage ?? { lastGood: {}, usageStats: {} });
+    const config = this.config.value;
+    const entry = config.agents.find((a) => a.id === id);
+    const model: ModelSelection = {
+      primary: entry?.model?.primary ?? config.defaultModel.primary ?? DEFAULT_MODEL,
+      fallbacks: entry?.model?.primary ? entry.model.fallbacks : config.defaultModel.fallbacks,
+    };
+    return {
+      id,
+      authStorePath: agent.profiles.path,
+      store: { profiles, order },
+      usage,
+      model,
+      files: [agent.profiles, agent.state, agent.legacy],
+    };
+  }
+
+  /** Every file, for gateway.status and doctor. */
+  files(): LoadedFileStatus[] {
+    const out = [fileStatus(this.config), fileStatus(this.dotenv)];
+    for (const id of this.agentIds()) {
+      const a = this.agents.get(id) as AgentFiles;
+      out.push(fileStatus(a.profiles), fileStatus(a.state), fileStatus(a.legacy));
+    }
+    return out;
+  }
+
+  /** Files that exist but do not parse, as `{path, message}` (the config and .env, plus one agent's). */
+  fileErrors(agentId?: string): { path: string; message: string }[] {
+    const files: LoadedFile<unknown>[] = [this.config, this.dotenv];
+    const agent = agentId ? this.agents.get(agentId) : undefined;
+    if (agent) files.push(agent.profiles, agent.state, agent.legacy);
+    return files.filter((f) => f.error !== null).map((f) => ({ path: f.path, message: f.error as string }));
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * One file the daemon reads, with its last good value. Re-reading is cheap and idempotent:
+ * content is compared by hash, so a watcher event, a periodic check and our own writes all
+ * funnel into the same "has it really changed?" test. A file that does not parse keeps its
+ * last good value and records where it broke (a position, never content); it is never
+ * rewritten by the daemon and never read as empty (§3).
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import type { LoadedFileStatus } from '../../ipc/protocol.js';
+
+export type FileKind = LoadedFileStatus['kind'];
+
+export type ParseResult<T> = { ok: true; value: T; warnings: string[] } | { ok: false; message: string };
+
+export interface LoadedFile<T> {
+  readonly path: string;
+  readonly kind: FileKind;
+  readonly agent: string | null;
+  /** The last good value (the empty value while the file is missing). */
+  value: T;
+  /** Hash of the bytes last read, good or not; null while the file is missing. */
+  hash: string | null;
+  exists: boolean;
+  /** Set while the current content does not parse (or cannot be read). */
+  error: string | null;
+  warnings: string[];
+  mtimeMs: number | null;
+  /** When a new version was last taken in. */
+  loadedAt: number | null;
+}
+
+export function newLoadedFile<T>(path: string, kind: FileKind, agent: string | null, empty: T): LoadedFile<T> {
+  return { path, kind, agent, value: empty, hash: null, exists: false, error: null, warnings: [], mtimeMs: null, loadedAt: null };
+}
+
+export function hashBytes(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const READ_ERRORS: Record<string, string> = {
+  EACCES: 'cannot be read: permission denied',
+  EPERM: 'cannot be read: permission denied',
+  EISDIR: 'is a directory, not a file',
+  ELOOP: 'cannot be read: too many symbolic links',
+};
+
+/**
+ * Re-reads `file` and takes in a new version when its bytes changed. Returns whether anything
+ * visible changed (value, error state or existence).
+ */
+export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) => ParseResult<T>, empty: () => T, now: number): Promise<boolean> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file.path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      if (!file.exists && file.error === null) return false;
+      // Deleted: its keys and profiles are gone (a person removing a file means it).
+      file.exists = false;
+      file.hash = null;
+      file.value = empty();
+      file.error = null;
+      file.warnings = [];
+      file.mtimeMs = null;
+      file.loadedAt = now;
+      return true;
+    }
+    const message = READ_ERRORS[code] ?? `cannot be read (${code || 'error'})`;
+    const changed = file.error !== message;
+    file.error = message;
+    return changed;
+  }
+  const hash = hashBytes(bytes);
+  if (hash === file.hash && file.exists) {
+    file.mtimeMs = await mtimeOf(file.path, file.mtimeMs);
+    return false;
+  }
+  file.hash = hash;
+  file.exists = true;
+  file.mtimeMs = await mtimeOf(file.path, file.mtimeMs);
+  const parsed = parse(bytes.toString('utf8'));
+  if (parsed.ok) {
+    file.value = parsed.value;
+    file.error = null;
+    file.warnings = parsed.warnings;
+    file.loadedAt = now;
+  } else {
+    file.error = parsed.message;
+  }
+  return true;
+}
+
+async function mtimeOf(path: string, fallback: number | null): Promise<number | null> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch {
+    return fallback;
+  }
+}
+
+export function fileStatus(file: LoadedFile<unknown>): LoadedFileStatus {
+  return {
+    path: file.path,
+    kind: file.kind,
+    agent: file.agent,
+    exists: file.exists,
+    ok: file.error === null,
+    error: file.error,
+    warnings: [...file.warnings],
+    mtimeMs: file.mtimeMs,
+    loadedAt: file.loadedAt,
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * §7.1's status of one agent, as a pure function of the loaded state and a clock: one entry per
+ * provider (effective source, profiles with masked secrets and state, the env key), the
+ * providers the default/fallback models need but cannot reach, file errors, and the `--check`
+ * level. The CLI only renders this.
+ */
+import type {
+  EnvKeyStatus,
+  ModelsStatusResult,
+  ProfileStatus,
+  ProfileStatusEntry,
+  ProviderStatusEntry,
+  SecretRef,
+} from '../../ipc/protocol.js';
+import { splitModelRef } from '../../ipc/providers.js';
+import type { GatewayConfig, ModelSelection } from '../config/config.js';
+import { firstEnvKey } from '../env/environment.js';
+import type { EffectiveEnv, EnvEntry } from '../env/environment.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { orderCandidates } from '../resolver/order.js';
+import type { Credential, ProfileStore, UsageState } from '../stores/credentials.js';
+import { maskRef, maskSecret } from './masking.js';
+
+/** Whether a file ref's file exists; `exec` refs are never run by status. */
+export type RefProbe = (ref: SecretRef) => 'available' | 'missing' | 'unknown';
+
+export interface StatusInput {
+  agent: string;
+  authStorePath: string;
+  store: ProfileStore;
+  usage: UsageState;
+  config: GatewayConfig;
+  model: ModelSelection;
+  env: EffectiveEnv;
+  providers: ProviderRegistry;
+  fileErrors: { path: string; message: string }[];
+  now: number;
+  refProbe: RefProbe;
+}
+
+/** The provider a model ref (or alias) names. */
+export function providerOfModel(ref: string, aliases: Readonly<Record<string, string>>): string | null {
+  const resolved = ref.includes('/') ? ref : (aliases[ref] ?? ref);
+  return splitModelRef(resolved)?.provider ?? null;
+}
+
+/** Why a credential's secret cannot be had now, or null when it can (or cannot be known without running it). */
+export function missingSecretReason(credential: Credential, env: EffectiveEnv, refProbe: RefProbe): string | null {
+  const literal = credential.type === 'api_key' ? credential.key : credential.type === 'token' ? credential.token : credential.access;
+  if (literal) return null;
+  const ref = credential.type === 'api_key' ? credential.keyRef : credential.type === 'token' ? credential.tokenRef : undefined;
+  if (!ref) return 'no secret stored';
+  if (ref.source === 'env') return env.has(ref.id) ? null : `env var ${ref.id} is not set in the daemon's environment`;
+  if (ref.source === 'file') return refProbe(ref) === 'missing' ? `file ${ref.id} cannot be read` : null;
+  return null;
+}
+
+export function maskedCredential(credential: Credential): string {
+  switch (credential.type) {
+    case 'api_key':
+      return credential.key ? maskSecret(credential.key) : credential.keyRef ? maskRef(credential.keyRef) : '(none)';
+    case 'token':
+      return credential.token ? maskSecret(credential.token) : credential.tokenRef ? maskRef(credential.tokenRef) : '(none)';
+    case 'oauth':
+      return maskSecret(credential.access);
+  }
+}
+
+export function expiresAtOf(credential: Credential): number | null {
+  if (credential.type === 'api_key') return null;
+  return credential.expires !== undefined && credential.expires > 0 ? credential.expires : credential.type === 'oauth' ? 0 : null;
+}
+
+/** Expired: past its expiry, or (OAuth) the last refresh failed — a refresh token alone is not "ok" (§7.1). */
+export function isExpired(id: string, credential: Credential, usage: UsageState, now: number): boolean {
+  const expiresAt = expiresAtOf(credential);
+  if (expiresAt !== null && expiresAt <= now) return true;
+  if (credential.type === 'oauth') {
+    const failed = usage.usageStats[id]?.refreshFailedAt;
+    if (failed !== undefined) return true;
+  }
+  return false;
+}
+
+const SOURCE_WORDS: Record<EnvEntry['source'], string> = {
+  process: 'process environment',
+  dotenv: '.env',
+  config: 'opensoul.json env.vars',
+  shell: 'login shell',
+};
+
+export function envSourceDetail(entry: EnvEntry): string {
+  return entry.source === 'dotenv' && entry.path ? entry.path : SOURCE_WORDS[entry.source];
+}
+
+/** The remedy shown for a profile disabled because the provider refuses it outside its own client (§8.2). */
+export const CREDENTIAL_SCOPE_REMEDY = 'this credential only works in the provider\'s own client: use an Anthropic API key instead';
+
+export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
+  const { config, now, usage, env } = input;
+  const windowMs = config.expiringWindowHours * 3_600_000;
+  const modelRefs = [input.model.primary, ...input.model.fallbacks].filter((m): m is string => typeof m === 'string');
+  const inUse = new Map<string, string>();
+  for (const ref of modelRefs) {
+    const p = providerOfModel(ref, config.aliases);
+    if (p && !inUse.has(p)) inUse.set(p, ref);
+  }
+
+  const providerIds = new Set<string>();
+  for (const c of Object.values(input.store.profiles)) providerIds.add(c.provider);
+  for (const p of input.providers.all()) if (firstEnvKey(env, p.envVars)) providerIds.add(p.id);
+  for (const p of inUse.keys()) providerIds.add(p);
+
+  let check: 0 | 1 | 2 = 0;
+  const raise = (level: 1 | 2) => {
+    if (level === 1 || check === 0) check = level;
+  };
+
+  const providers: ProviderStatusEntry[] = [];
+  for (const providerId of [...providerIds].sort()) {
+    const provider = input.providers.getOrUnknown(providerId);
+    const primaryModel = inUse.get(providerId);
+    const unusableReason = (id: string, c: Credential) => missingSecretReason(c, env, input.refProbe) ?? (isExpired(id, c, usage, now) ? 'expired' : null);
+    const order = orderCandidates({
+      provider: providerId,
+      profiles: input.store.profiles,
+      agentOrder: input.store.order[providerId],
+      configOrder: config.authOrder[providerId],
+      usage,
+      now,
+      model: primaryModel,
+      unusableReason,
+    });
+    const envEntry = firstEnvKey(env, provider.envVars);
+    const first = order.candidates[0];
+    const next = first && first.state === 'available' ? first.id : null;
+
+    const profiles: ProfileStatusEntry[] = Object.entries(input.store.profiles)
+      .filter(([, c]) => c.provider === providerId)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, credential]) => {
+        const stats = usage.usageStats[id];
+        const expiresAt = expiresAtOf(credential);
+        const missing = missingSecretReason(credential, env, input.refProbe);
+        const expired = isExpired(id, credential, usage, now);
+        const expiring = !expired && expiresAt !== null && expiresAt > 0 && expiresAt - now <= windowMs;
+        const disabledUntil = stats?.disabledUntil !== undefined && stats.disabledUntil > now ? stats.disabledUntil : null;
+        const cooldownUntil = stats?.cooldownUntil !== undefined && stats.cooldownUntil > now ? stats.cooldownUntil : null;
+        let status: ProfileStatus;
+        let reason: string | null = null;
+        if (missing) {
+          status = 'missing';
+          reason = missing;
+        } else if (expired) {
+          status = 'expired';
+          reason = credential.type === 'oauth' && stats?.refreshFailedAt !== undefined ? 'the last OAuth refresh failed' : null;
+        } else if (disabledUntil !== null) {
+          status = 'disabled';
+          reason = stats?.disabledReason === 'credential_scope' ? `credential_scope: ${CREDENTIAL_SCOPE_REMEDY}` : (stats?.disabledReason ?? null);
+        } else if (cooldownUntil !== null) {
+          status = 'cooldown';
+          reason = [stats?.cooldownReason, stats?.cooldownModel ? `model ${stats.cooldownModel}` : null].filter(Boolean).join(', ') || null;
+        } else if (expiring) status = 'expiring';
+        else status = expiresAtOf(credential) === null ? 'static' : 'ok';
+
+        if (credential.type !== 'api_key' && (missing || expired)) raise(1);
+        else if (credential.type !== 'api_key' && expiring) raise(2);
+
+        return {
+          id,
+          type: credential.type,
+          masked: maskedCredential(credential),
+          status,
+          expiresAt: expiresAt !== null && expiresAt > 0 ? expiresAt : null,
+          remainingMs: expiresAt !== null && expiresAt > 0 ? expiresAt - now : null,
+          cooldownUntil,
+          disabledUntil,
+          reason,
+          next: id === next,
+          lastGood: usage.lastGood[providerId] === id,
+        };
+      });
+
+    let effective: ProviderStatusEntry['effective'];
+    if (next) {
+      const c = input.store.profiles[next] as Credential;
+      effective = { kind: 'profile', detail: `${next} (${c.type})` };
+    } else if (envEntry) {
+      effective = { kind: 'env', detail: `${envEntry.name} (${envSourceDetail(envEntry)})` };
+    } else if (first) {
+      const until = first.availableAt !== null ? ` until ${new Date(first.availableAt).toISOString()}` : '';
+      effective = { kind: 'profile', detail: `${first.id} (${first.credential.type}, ${first.state}${until})` };
+    } else {
+      effective = { kind: 'missing', detail: profiles.length > 0 ? 'no usable profile and no env key' : 'no profile and no env key' };
+    }
+    const envStatus: EnvKeyStatus | null = envEntry
+      ? { var: envEntry.name, source: envEntry.source, path: envEntry.path, masked: maskSecret(envEntry.value) }
+      : null;
+    providers.push({
+      provider: providerId,
+      effective,
+      profiles,
+      env: envStatus,
+      inUse: inUse.has(providerId),
+      orderSource: order.source === 'agent' || order.source === 'config' ? order.source : 'round-robin',
+      baseUrl: provider.baseUrlConfigured ? provider.baseUrl : null,
+    });
+  }
+
+  const missingProvidersInUse = providers.filter((p) => p.inUse && p.effective.kind === 'missing').map((p) => p.provider);
+  if (missingProvidersInUse.length > 0) raise(1);
+
+  return {
+    agent: input.agent,
+    authStore: input.authStorePath,
+    defaultModel: input.model.primary ?? '',
+    fallbacks: input.model.fallbacks,
+    providers,
+    missingProvidersInUse,
+    fileErrors: input.fileErrors,
+    check,
+    expiringWindowMs: windowMs,
+    now,
+  };
+}

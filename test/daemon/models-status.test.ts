@@ -1,0 +1,130 @@
+/** daemon/status/models-status: §7.1 as a pure function — per-profile status, effective source, check level. */
+import assert from 'node:assert/strict';
+import { DEFAULT_CONFIG } from '../../daemon/config/config.js';
+import type { GatewayConfig } from '../../daemon/config/config.js';
+import { resolveEnvironment } from '../../daemon/env/environment.js';
+import { ProviderRegistry } from '../../daemon/providers/registry.js';
+import { computeModelsStatus } from '../../daemon/status/models-status.js';
+import type { StatusInput } from '../../daemon/status/models-status.js';
+import type { Credential, UsageState } from '../../daemon/stores/credentials.js';
+
+const NOW = 1_800_000_000_000;
+const H = 3_600_000;
+
+function input(over: { profiles?: Record<string, Credential>; usage?: UsageState; env?: Record<string, string>; dotenv?: Record<string, string>; config?: Partial<GatewayConfig>; model?: { primary: string; fallbacks: string[] } } = {}): StatusInput {
+  const config = { ...structuredClone(DEFAULT_CONFIG), ...over.config };
+  return {
+    agent: 'main',
+    authStorePath: '/s/agents/main/agent/auth-profiles.json',
+    store: { profiles: over.profiles ?? {}, order: {} },
+    usage: over.usage ?? { lastGood: {}, usageStats: {} },
+    config,
+    model: over.model ?? { primary: 'anthropic/claude-sonnet-4-5', fallbacks: [] },
+    env: resolveEnvironment({ process: over.env ?? {}, dotenv: { values: over.dotenv ?? {}, path: '/s/.env' }, config: { values: {}, path: '/s/opensoul.json' } }),
+    providers: new ProviderRegistry(config),
+    fileErrors: [],
+    now: NOW,
+    refProbe: () => 'unknown',
+  };
+}
+
+describe('models status (§7.1)', () => {
+  it('quick start: an exported ANTHROPIC_API_KEY and no config at all reports OK', () => {
+    const r = computeModelsStatus(input({ env: { ANTHROPIC_API_KEY: 'sk-ant-api03-0123456789abcdef' } }));
+    assert.equal(r.check, 0);
+    const a = r.providers.find((p) => p.provider === 'anthropic');
+    assert.deepEqual(a?.effective, { kind: 'env', detail: 'ANTHROPIC_API_KEY (process environment)' });
+    assert.deepEqual(a?.env, { var: 'ANTHROPIC_API_KEY', source: 'process', path: null, masked: 'sk-ant-a...cdef' });
+  });
+
+  it('missing provider in use → 1, with the provider listed', () => {
+    const r = computeModelsStatus(input({ model: { primary: 'anthropic/claude-sonnet-4-5', fallbacks: ['openai/gpt-5'] }, env: { ANTHROPIC_API_KEY: 'k'.repeat(20) } }));
+    assert.equal(r.check, 1);
+    assert.deepEqual(r.missingProvidersInUse, ['openai']);
+  });
+
+  it('expiring within the window → 2; expired → 1 even when another credential covers the provider', () => {
+    const key: Credential = { type: 'api_key', provider: 'anthropic', key: 'k'.repeat(30) };
+    const soon = computeModelsStatus(input({ profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW + 3 * H }, 'anthropic:k': key } }));
+    assert.equal(soon.check, 2);
+    assert.equal(soon.providers[0]?.profiles.find((p) => p.id === 'anthropic:t')?.status, 'expiring');
+    assert.equal(soon.providers[0]?.profiles.find((p) => p.id === 'anthropic:t')?.remainingMs, 3 * H);
+    const gone = computeModelsStatus(input({ profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW - 1 }, 'anthropic:k': key } }));
+    assert.equal(gone.check, 1);
+    assert.equal(gone.providers[0]?.effective.detail, 'anthropic:k (api_key)', 'the expired token is skipped');
+    const later = computeModelsStatus(input({ profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW + 30 * 24 * H } } }));
+    assert.equal(later.check, 0);
+    const window = computeModelsStatus(input({ config: { expiringWindowHours: 24 * 60 }, profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW + 30 * 24 * H } } }));
+    assert.equal(window.check, 2, 'auth.expiringWindowHours widens the window');
+  });
+
+  it('an OAuth profile whose last refresh failed counts as expired', () => {
+    const r = computeModelsStatus(
+      input({
+        profiles: { 'anthropic:o': { type: 'oauth', provider: 'anthropic', access: 'a'.repeat(40), refresh: 'r'.repeat(40), expires: NOW + 10 * H } },
+        usage: { lastGood: {}, usageStats: { 'anthropic:o': { refreshFailedAt: NOW - 1000 } } },
+      }),
+    );
+    assert.equal(r.providers[0]?.profiles[0]?.status, 'expired');
+    assert.equal(r.check, 1);
+  });
+
+  it('shows refs masked by source; an env ref to an unset var is missing (1 for a token), and exec refs are never run', () => {
+    const r = computeModelsStatus(
+      input({
+        profiles: {
+          'openai:ref': { type: 'api_key', provider: 'openai', keyRef: { source: 'env', id: 'WORK_OPENAI' } },
+          'anthropic:vault': { type: 'token', provider: 'anthropic', tokenRef: { source: 'exec', id: 'op read op://x' } },
+          'groq:gone': { type: 'token', provider: 'groq', tokenRef: { source: 'env', id: 'NOPE' } },
+        },
+        env: { WORK_OPENAI: 'sk-proj-0123456789abcdef' },
+      }),
+    );
+    const byId = new Map(r.providers.flatMap((p) => p.profiles).map((p) => [p.id, p]));
+    assert.equal(byId.get('openai:ref')?.masked, 'ref(env:WORK_OPENAI)');
+    assert.equal(byId.get('openai:ref')?.status, 'static');
+    assert.equal(byId.get('anthropic:vault')?.masked, 'ref(exec)');
+    assert.equal(byId.get('groq:gone')?.status, 'missing');
+    assert.equal(r.check, 1);
+  });
+
+  it('reports cooldowns and disabled profiles with their reasons and the credential_scope remedy; next skips them', () => {
+    const r = computeModelsStatus(
+      input({
+        profiles: {
+          'anthropic:a': { type: 'token', provider: 'anthropic', token: 'a'.repeat(90) },
+          'anthropic:b': { type: 'api_key', provider: 'anthropic', key: 'b'.repeat(40) },
+          'anthropic:c': { type: 'api_key', provider: 'anthropic', key: 'c'.repeat(40) },
+        },
+        usage: {
+          lastGood: { anthropic: 'anthropic:c' },
+          usageStats: {
+            'anthropic:a': { disabledUntil: NOW + 10 * H, disabledReason: 'credential_scope' },
+            'anthropic:b': { cooldownUntil: NOW + 60_000, cooldownReason: 'rate_limit', lastUsed: 1 },
+          },
+        },
+      }),
+    );
+    const ps = r.providers[0]?.profiles ?? [];
+    assert.equal(ps.find((p) => p.id === 'anthropic:a')?.status, 'disabled');
+    assert.match(ps.find((p) => p.id === 'anthropic:a')?.reason ?? '', /use an Anthropic API key instead/);
+    assert.equal(ps.find((p) => p.id === 'anthropic:b')?.status, 'cooldown');
+    assert.equal(ps.find((p) => p.id === 'anthropic:b')?.cooldownUntil, NOW + 60_000);
+    assert.deepEqual(ps.filter((p) => p.next).map((p) => p.id), ['anthropic:c']);
+    assert.ok(ps.find((p) => p.id === 'anthropic:c')?.lastGood);
+    assert.equal(r.check, 0, 'cooldowns do not fail --check');
+  });
+
+  it('uses the env key when every profile is cooling down, and config base URLs are shown', () => {
+    const r = computeModelsStatus(
+      input({
+        profiles: { 'anthropic:b': { type: 'api_key', provider: 'anthropic', key: 'b'.repeat(40) } },
+        usage: { lastGood: {}, usageStats: { 'anthropic:b': { cooldownUntil: NOW + 60_000 } } },
+        dotenv: { ANTHROPIC_API_KEY: 'sk-ant-api03-dotenvdotenv1234' },
+        config: { providers: { anthropic: { baseUrl: 'http://127.0.0.1:9', envVars: [], api: null } } },
+      }),
+    );
+    assert.deepEqual(r.providers[0]?.effective, { kind: 'env', detail: 'ANTHROPIC_API_KEY (/s/.env)' });
+    assert.equal(r.providers[0]?.baseUrl, 'http://127.0.0.1:9');
+  });
+});
