@@ -4,6 +4,7 @@
  * (a separate chunk, which the cache then serves on later runs).
  */
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const withCache = module as unknown as { enableCompileCache?: () => unknown };
 try {
@@ -14,4 +15,4 @@ try {
 // Bundled, the daemon is dist/gateway.mjs beside this file; from source (tsx), daemon/main.ts.
 const gatewayEntry = import.meta.url.endsWith('.ts') ? new URL('../daemon/main.ts', import.meta.url).href : new URL('./gateway.mjs', import.meta.url).href;
 const { main } = await import('./main.js');
-await main(process.argv.slice(2), { gatewayEntry });
+await main(process.argv.slice(2), { gatewayEntry, cliEntry: fileURLToPath(import.meta.url) });

@@ -7,6 +7,8 @@ import type { Style } from './render/style.js';
 export interface CliContext {
   /** URL of the daemon's entry, loaded by `opensoul gateway` (run) only. */
   gatewayEntry: string;
+  /** Absolute path of the `opensoul` entry being run (what service files must start). */
+  cliEntry: string;
 }
 
 export interface ActionEnv {

@@ -26,7 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-export async function main(argv: string[], ctx: CliContext = { gatewayEntry: new URL('./gateway.mjs', import.meta.url).href }): Promise<void> {
+export async function main(argv: string[], ctx: CliContext): Promise<void> {
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -53,7 +53,7 @@ function profileLine(p: ProfileStatusEntry, s: Style): string {
 
 export function renderModelsStatus(r: ModelsStatusResult, s: Style): string {
   const lines: string[] = [];
-  const label = (k: string) => s.bold(k.padEnd(13));
+  const label = (k: string) => s.bold(k.padEnd(14));
   lines.push(`${label('Agent')}${r.agent}`);
   lines.push(`${label('Auth store')}${tildePath(r.authStore)}`);
   lines.push(`${label('Default model')}${r.defaultModel || s.dim('(none)')}`);
