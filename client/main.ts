@@ -7,7 +7,9 @@ import { EXIT, OpenSoulError } from '../ipc/errors.js';
 import { VERSION } from '../ipc/version.js';
 import type { CliContext } from './cli-context.js';
 import { registerGateway } from './commands/gateway.js';
+import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
+import { registerOnboard } from './commands/onboard.js';
 import { printJson } from './output.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -23,6 +25,8 @@ export function buildProgram(ctx: CliContext): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   registerGateway(program, ctx);
   registerModels(program);
+  registerOnboard(program, ctx);
+  registerImport(program);
   return program;
 }
 

@@ -5,9 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
-import { processPathContext, resolveSocket, resolveStateDir, statePaths } from '../ipc/paths.js';
+import path from 'node:path';
+import { processPathContext, resolveHome, resolveSocket, resolveStateDir, statePaths } from '../ipc/paths.js';
 import type { SocketLocation, StatePaths } from '../ipc/paths.js';
 import { VERSION } from '../ipc/version.js';
+import { cleanStrays } from './fs/strays.js';
+import { StoreService } from './stores/store-service.js';
 import { atomicWrite } from './fs/atomic-write.js';
 import { claimInstance, readPidFile, releasePidFile, removeStaleSocket, socketAccepts } from './instance.js';
 import { isProcessAlive } from './fs/process.js';
@@ -20,6 +23,15 @@ import { GatewayState } from './state/gateway-state.js';
 import { CannotStartError, ensurePrivateDir } from './state-dir.js';
 import { ReloadScheduler } from './watch/reload-scheduler.js';
 import { StateWatcher } from './watch/watcher.js';
+
+/**
+ * OPENSOUL_DEBUG_WRITE_PAUSE_MS: fault injection for tests of the merge path (a pause between
+ * the daemon's read of a store and its rename). Never set in normal operation.
+ */
+function debugWritePause(): number {
+  const n = Number(process.env.OPENSOUL_DEBUG_WRITE_PAUSE_MS ?? 0);
+  return Number.isFinite(n) && n > 0 ? Math.min(n, 10_000) : 0;
+}
 
 export interface GatewayOptions {
   /** Also log to stderr (the foreground `opensoul gateway`). */
@@ -34,6 +46,7 @@ export class Gateway {
   readonly startedAt = Date.now();
   private log!: Logger;
   private state!: GatewayState;
+  private stores!: StoreService;
   private server!: SocketServer;
   private watcher: StateWatcher | null = null;
   private scheduler: ReloadScheduler | null = null;
@@ -70,7 +83,9 @@ export class Gateway {
         registerSecrets: (values) => this.secrets.registerAll(values),
       });
       this.state.onChange((outcome) => this.onStateChange(outcome.changed, outcome.trigger));
+      await cleanStrays(paths, this.log);
       await this.state.reload('start');
+      this.stores = new StoreService(this.state, this.log, { pauseBeforeRenameMs: debugWritePause() });
       this.reportFileErrors();
 
       this.token = randomBytes(32).toString('hex');
@@ -164,6 +179,13 @@ export class Gateway {
       log: this.log,
       handlers: createHandlers({
         state: this.state,
+        stores: this.stores,
+        emit: (event, data) => this.server.broadcast({ event, at: Date.now(), data }),
+        // Loaded on first use: the import (and sql.js behind it) costs nothing until someone imports.
+        importOpenClaw: async (params) => {
+          const { importOpenClaw } = await import('./import/apply-openclaw.js');
+          return importOpenClaw({ ...params, from: params.from ?? path.join(resolveHome(processPathContext()), '.openclaw') }, this.state, this.stores);
+        },
         startedAt: this.startedAt,
         socketPath: this.socket.path,
         logFile: this.paths.log,

@@ -73,7 +73,8 @@ export interface LoadedFileStatus {
   loadedAt: number | null;
 }
 
-export type ReloadTrigger = 'start' | 'watch' | 'periodic' | 'signal' | 'rpc';
+/** What made the daemon re-read its files: start-up, the watcher, the periodic check, SIGHUP, `gateway.reload`, or its own write. */
+export type ReloadTrigger = 'start' | 'watch' | 'periodic' | 'signal' | 'rpc' | 'write';
 
 export interface GatewayStatusResult {
   pid: number;

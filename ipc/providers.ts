@@ -80,6 +80,17 @@ export function providerOfProfileId(profileId: string): string {
 export const ANTHROPIC_SETUP_TOKEN_PREFIX = 'sk-ant-oat01-';
 export const ANTHROPIC_SETUP_TOKEN_MIN_LENGTH = 80;
 
+/** What is wrong with an Anthropic token, or null. Both the CLI (quick feedback) and the daemon (the one writer) check. */
+export function anthropicTokenProblem(token: string): string | null {
+  if (!token.startsWith(ANTHROPIC_SETUP_TOKEN_PREFIX)) {
+    return `an Anthropic token must start with ${ANTHROPIC_SETUP_TOKEN_PREFIX} (run \`claude setup-token\` to make one; an API key goes in with \`opensoul models auth paste-api-key\`)`;
+  }
+  if (token.length < ANTHROPIC_SETUP_TOKEN_MIN_LENGTH) {
+    return `this Anthropic token is only ${token.length} characters; setup-tokens are at least ${ANTHROPIC_SETUP_TOKEN_MIN_LENGTH}, so it looks truncated: copy it again`;
+  }
+  return null;
+}
+
 /** The default model when config names none (§3), so the quick-start flow reports OK with no config. */
 export const DEFAULT_MODEL = 'anthropic/claude-sonnet-4-5';
 

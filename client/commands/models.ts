@@ -6,6 +6,7 @@ import { action } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
 import { printJson, usageError } from '../output.js';
 import { renderModelsStatus } from '../render/models-status.js';
+import { registerAuth } from './auth.js';
 
 const positiveInt = (flag: string) => (value: string) => {
   const n = Number(value);
@@ -46,5 +47,6 @@ export function registerModels(program: Command): Command {
         return opts.check ? r.check : 0;
       }),
     );
+  registerAuth(models);
   return models;
 }

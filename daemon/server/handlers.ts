@@ -6,19 +6,28 @@
 import { existsSync } from 'node:fs';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
-import type { MethodKey } from '../../ipc/protocol.js';
+import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, MethodKey, ModelsStatusResult } from '../../ipc/protocol.js';
 import { methods } from '../../ipc/protocol.js';
-import type { GatewayState } from '../state/gateway-state.js';
+import { applyOutcome } from '../resolver/cooldowns.js';
+import type { OutcomeEffect } from '../resolver/cooldowns.js';
+import { orderFor, resolveCredential } from '../resolver/resolve.js';
+import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import { computeModelsStatus } from '../status/models-status.js';
+import type { StoreService } from '../stores/store-service.js';
 import type { Handlers } from './socket-server.js';
 
 export interface HandlerDeps {
   state: GatewayState;
+  stores: StoreService;
   startedAt: number;
   socketPath: string;
   logFile: string;
   connectionCount: () => number;
   shutdown: (reason: string) => void;
+  /** Announces an event to subscribed connections. */
+  emit: (event: EventName, data: Record<string, unknown>) => void;
+  /** The OpenClaw import (loaded only when called). */
+  importOpenClaw: (params: ImportOpenClawParams) => Promise<ImportOpenClawResult>;
   now?: () => number;
 }
 
@@ -35,9 +44,44 @@ export function resolveAgent(state: GatewayState, agent: string | undefined): st
   return id;
 }
 
+/** The agent a write names, or the default; writes create an unknown agent (§3). */
+function writeAgent(state: GatewayState, agent: string | undefined): string {
+  return agent ?? state.defaultAgent();
+}
+
+function viewOf(state: GatewayState, agent: string | undefined): AgentView {
+  const id = resolveAgent(state, agent);
+  const view = state.agentView(id);
+  if (!view) throw new OpenSoulError('AGENT_NOT_FOUND', { agent: id });
+  return view;
+}
+
+function statusOf(state: GatewayState, view: AgentView, now: number): ModelsStatusResult {
+  return computeModelsStatus({
+    agent: view.id,
+    authStorePath: view.authStorePath,
+    store: view.store,
+    usage: view.usage,
+    config: state.config.value,
+    model: view.model,
+    env: state.env,
+    providers: state.providers,
+    fileErrors: state.fileErrors(view.id),
+    now,
+    refProbe: (ref) => (ref.source === 'file' ? (existsSync(ref.id) ? 'available' : 'missing') : 'unknown'),
+  });
+}
+
+function orderResult(state: GatewayState, agent: string, provider: string, path: string, now: number): AuthOrderResult {
+  const view = state.agentView(agent);
+  const stored = view?.store.order[provider];
+  const effective = view ? orderFor(state, view, provider, now).candidates.map((c) => c.id) : [];
+  return { agent, provider, path, order: stored ?? null, effective };
+}
+
 export function createHandlers(deps: HandlerDeps): Handlers {
   const now = deps.now ?? Date.now;
-  const { state } = deps;
+  const { state, stores } = deps;
   return {
     hello: () => ({ protocolVersion: PROTOCOL_VERSION, daemonVersion: VERSION, pid: process.pid, stateDir: state.paths.stateDir }),
     gatewayStatus: () => ({
@@ -67,34 +111,68 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     modelsStatus: (params) => {
       if (params.probe) throw new OpenSoulError('NOT_IMPLEMENTED', { method: 'models.status probe' });
-      const agent = resolveAgent(state, params.agent);
-      const view = state.agentView(agent);
-      if (!view) throw new OpenSoulError('AGENT_NOT_FOUND', { agent });
-      return computeModelsStatus({
-        agent,
-        authStorePath: view.authStorePath,
-        store: view.store,
-        usage: view.usage,
-        config: state.config.value,
-        model: view.model,
-        env: state.env,
-        providers: state.providers,
-        fileErrors: state.fileErrors(agent),
-        now: now(),
-        refProbe: (ref) => (ref.source === 'file' ? (existsSync(ref.id) ? 'available' : 'missing') : 'unknown'),
-      });
+      return statusOf(state, viewOf(state, params.agent), now());
     },
-    authList: notImplemented('authList'),
-    authUpsert: notImplemented('authUpsert'),
-    authRemove: notImplemented('authRemove'),
-    authOrderGet: notImplemented('authOrderGet'),
-    authOrderSet: notImplemented('authOrderSet'),
-    authOrderClear: notImplemented('authOrderClear'),
-    envSet: notImplemented('envSet'),
-    envUnset: notImplemented('envUnset'),
-    importOpenClaw: notImplemented('importOpenClaw'),
-    authResolve: notImplemented('authResolve'),
-    authReport: notImplemented('authReport'),
+    authList: (params) => {
+      const view = viewOf(state, params.agent);
+      const status = statusOf(state, view, now());
+      const profiles = status.providers.filter((p) => !params.provider || p.provider === params.provider).flatMap((p) => p.profiles);
+      return { agent: view.id, authStore: view.authStorePath, profiles, order: view.store.order };
+    },
+    authUpsert: async (params) => {
+      const agent = writeAgent(state, params.agent);
+      const r = await stores.upsertProfile(agent, params.profileId, params.credential, params.replace === true);
+      return { agent: r.agent, path: r.path, profileId: r.profileId, changed: r.changed, warnings: r.warnings };
+    },
+    authRemove: (params) => stores.removeProfile(resolveAgent(state, params.agent), params.profileId),
+    authOrderGet: (params) => {
+      const agent = resolveAgent(state, params.agent);
+      return orderResult(state, agent, params.provider, state.paths.authProfiles(agent), now());
+    },
+    authOrderSet: async (params) => {
+      const agent = resolveAgent(state, params.agent);
+      const path = await stores.setOrder(agent, params.provider, params.order);
+      return orderResult(state, agent, params.provider, path, now());
+    },
+    authOrderClear: async (params) => {
+      const agent = resolveAgent(state, params.agent);
+      const path = await stores.setOrder(agent, params.provider, null);
+      return orderResult(state, agent, params.provider, path, now());
+    },
+    envSet: (params) => stores.setEnv(params.key, params.value),
+    envUnset: (params) => stores.unsetEnv(params.key),
+    importOpenClaw: (params) => deps.importOpenClaw(params),
+    authResolve: async (params) => {
+      const view = viewOf(state, params.agent);
+      const at = now();
+      const r = await resolveCredential(state, view, params.provider, at);
+      if (r.profileId) {
+        const id = r.profileId;
+        // Least recently used first (§8.1): the round robin needs to know this one was just handed out.
+        await stores.recordUsage(view.id, (doc) => {
+          doc.usageStats[id] = { ...doc.usageStats[id], lastUsed: at };
+        });
+      }
+      return r;
+    },
+    authReport: async (params) => {
+      const view = viewOf(state, params.agent);
+      const credential = view.store.profiles[params.profileId];
+      if (!credential) throw new OpenSoulError('PROFILE_NOT_FOUND', { profileId: params.profileId, agent: view.id });
+      const at = now();
+      const cfg = state.config.value.cooldowns;
+      let cooling: OutcomeEffect['cooling'] = null;
+      await stores.recordUsage(view.id, (doc) => {
+        // Applied to the usage state as it is on disk now, so concurrent reports all count.
+        const effect = applyOutcome(doc.usageStats[params.profileId], params.outcome, at, cfg, params.model);
+        doc.usageStats[params.profileId] = effect.stats;
+        if (effect.lastGood) doc.lastGood[credential.provider] = params.profileId;
+        cooling = effect.cooling;
+      });
+      const c = cooling as OutcomeEffect['cooling'];
+      if (c) deps.emit('profile.cooldown', { agent: view.id, profileId: params.profileId, until: c.until, reason: c.reason, disabled: c.disabled });
+      return { ok: true as const };
+    },
     sessionCommand: notImplemented('sessionCommand'),
     chatSend: notImplemented('chatSend'),
     doctorRun: notImplemented('doctorRun'),

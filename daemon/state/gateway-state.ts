@@ -92,7 +92,7 @@ export class GatewayState {
     checks: 0,
     lastAt: null as number | null,
     lastTrigger: null as ReloadTrigger | null,
-    byTrigger: { start: 0, watch: 0, periodic: 0, signal: 0, rpc: 0 } as Record<ReloadTrigger, number>,
+    byTrigger: { start: 0, watch: 0, periodic: 0, signal: 0, rpc: 0, write: 0 } as Record<ReloadTrigger, number>,
   };
   private running: Promise<ReloadOutcome> | null = null;
   private queued: Promise<ReloadOutcome> | null = null;
@@ -226,6 +226,11 @@ export class GatewayState {
 
   agentIds(): string[] {
     return [...this.agents.keys()].sort();
+  }
+
+  /** The loaded files of one agent (for the writers, which need the raw layouts). */
+  agentFiles(id: string): AgentFiles | undefined {
+    return this.agents.get(id);
   }
 
   hasAgent(id: string): boolean {

@@ -22,9 +22,16 @@ export const PKG_VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.jso
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
+const cleanups: (() => Promise<void> | void)[] = [];
+
+/** Registers extra cleanup (a tmux server, a detached daemon) to run after the current test. */
+export function onCleanup(fn: () => Promise<void> | void): void {
+  cleanups.push(fn);
+}
 
 /** Kills every process and removes every temp dir a test made (root afterEach hook). */
 export async function cleanupAll(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');

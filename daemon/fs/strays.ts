@@ -1,0 +1,44 @@
+/**
+ * What a crash can leave behind in the store dirs: our temp files (`.<name>.opensoul-tmp-*`,
+ * never renamed into place) and sidecar locks of dead processes. Cleaned at start, while we
+ * hold the instance lock — a stale lock would otherwise block the first write for 30 s, and
+ * temp files would pile up. A lock of a live process (an OpenClaw tool) is left alone.
+ */
+import { readdir, readFile, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { StatePaths } from '../../ipc/paths.js';
+import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
+import { TEMP_MARKER } from './atomic-write.js';
+import { isStale, parseLockInfo } from './lock-file.js';
+
+export async function cleanStrays(paths: StatePaths, log: { info(msg: string, meta?: Record<string, unknown>): void }): Promise<void> {
+  const dirs = [paths.stateDir, paths.runDir];
+  try {
+    for (const id of await readdir(paths.agentsDir)) if (AGENT_ID_PATTERN.test(id)) dirs.push(paths.agentDir(id));
+  } catch {
+    /* no agents yet */
+  }
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const file = path.join(dir, name);
+      if (name.includes(TEMP_MARKER)) {
+        await unlink(file).then(() => removed.push(file), () => undefined);
+      } else if (name.endsWith('.lock') && !name.includes('.stale-')) {
+        const text = await readFile(file, 'utf8').catch(() => null);
+        if (text !== null && isStale(parseLockInfo(text), Date.now(), Number.POSITIVE_INFINITY)) {
+          await unlink(file).then(() => removed.push(file), () => undefined);
+        }
+      } else if (name.includes('.lock.stale-')) {
+        await unlink(file).then(() => removed.push(file), () => undefined);
+      }
+    }
+  }
+  if (removed.length > 0) log.info('removed leftovers of an interrupted write', { files: removed });
+}

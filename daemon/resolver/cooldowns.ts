@@ -1,0 +1,65 @@
+/**
+ * §8.2's cooldown arithmetic, pure over the profile's usage stats, the outcome and a clock:
+ * rate_limit/overloaded/auth/format/unknown cool down 30 s, 60 s, then 5 min (by the error
+ * count within the failure window; `auth.cooldowns` in config); billing disables 5 h doubling
+ * to 24 h; auth_permanent 10 min doubling to 60 min; credential_scope until the person replaces
+ * the credential; timeout and network never count against a profile; ok clears the counters.
+ */
+import type { CallOutcome } from '../../ipc/protocol.js';
+import type { CooldownConfig } from '../config/config.js';
+import type { UsageStats } from '../stores/credentials.js';
+
+const H = 3_600_000;
+const MIN = 60_000;
+
+/** "Until the person replaces it": the largest time a Date can hold. */
+export const UNTIL_REPLACED = 8_640_000_000_000_000;
+
+const COOLING: ReadonlySet<CallOutcome> = new Set(['rate_limit', 'overloaded', 'auth', 'format', 'unknown']);
+
+function doubling(base: number, cap: number, n: number): number {
+  return Math.min(cap, base * 2 ** Math.max(0, n - 1));
+}
+
+export interface OutcomeEffect {
+  stats: UsageStats;
+  /** Whether the profile becomes its provider's lastGood. */
+  lastGood: boolean;
+  /** Set when the profile now waits: until when and why. */
+  cooling: { until: number; reason: CallOutcome; disabled: boolean } | null;
+}
+
+export function applyOutcome(previous: UsageStats | undefined, outcome: CallOutcome, now: number, cfg: CooldownConfig, model?: string): OutcomeEffect {
+  const stats: UsageStats = { ...previous, ...(previous?.failureCounts ? { failureCounts: { ...previous.failureCounts } } : {}) };
+  if (outcome === 'ok') {
+    for (const k of ['errorCount', 'failureCounts', 'cooldownUntil', 'cooldownReason', 'cooldownModel', 'disabledUntil', 'disabledReason', 'lastFailureAt'] as const) delete stats[k];
+    stats.lastUsed = now;
+    return { stats, lastGood: true, cooling: null };
+  }
+  if (outcome === 'timeout' || outcome === 'network') {
+    stats.lastUsed = now;
+    return { stats, lastGood: false, cooling: null };
+  }
+  const counts = (stats.failureCounts ??= {});
+  counts[outcome] = (counts[outcome] ?? 0) + 1;
+  const inWindow = stats.lastFailureAt !== undefined && now - stats.lastFailureAt <= cfg.failureWindowMs;
+  stats.errorCount = inWindow ? (stats.errorCount ?? 0) + 1 : 1;
+  stats.lastFailureAt = now;
+  stats.lastUsed = now;
+  if (COOLING.has(outcome)) {
+    const steps = cfg.stepsMs;
+    const wait = steps[Math.min(stats.errorCount, steps.length) - 1] ?? 0;
+    stats.cooldownUntil = now + wait;
+    stats.cooldownReason = outcome;
+    if (outcome === 'rate_limit' && model) stats.cooldownModel = model;
+    else delete stats.cooldownModel;
+    return { stats, lastGood: false, cooling: { until: stats.cooldownUntil, reason: outcome, disabled: false } };
+  }
+  const until =
+    outcome === 'billing' ? now + doubling(5 * H, 24 * H, counts.billing ?? 1)
+    : outcome === 'auth_permanent' ? now + doubling(10 * MIN, 60 * MIN, counts.auth_permanent ?? 1)
+    : UNTIL_REPLACED; // credential_scope
+  stats.disabledUntil = until;
+  stats.disabledReason = outcome;
+  return { stats, lastGood: false, cooling: { until, reason: outcome, disabled: true } };
+}

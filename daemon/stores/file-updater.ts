@@ -1,0 +1,163 @@
+/**
+ * The write path of §3, for one file: lock (the sidecar lock, so OpenClaw's tools interoperate)
+ * → re-read from disk → apply the change → temp file 0600 in the same dir → fsync → re-check
+ * that the file still has the hash we read → rename → fsync the dir. An editor does not take
+ * our lock: if the file changed between our read and our rename, we re-read, re-apply and retry,
+ * so a person's edit is merged, never silently overwritten. A file that does not parse is never
+ * written (STORE_INVALID).
+ *
+ * Changes are functions of the file's current text, queued and applied in batches: many calls
+ * at once cost one locked write, and a retry simply re-applies them to the fresh content.
+ */
+import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { OpenSoulError } from '../../ipc/errors.js';
+import { syncDir, writeTemp } from '../fs/atomic-write.js';
+import { acquireLock } from '../fs/lock-file.js';
+import { hashBytes } from '../state/loaded-file.js';
+
+/** A change: the file's current text (null when absent) in, the new text (null = no change) and a result out. */
+export type Change<R> = (current: string | null) => { next: string | null; result: R };
+
+/** Why the current text cannot be changed (it does not parse), or null. */
+export type Validate = (text: string) => { position: string } | null;
+
+interface Pending {
+  change: Change<unknown>;
+  resolve: (r: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface UpdaterOptions {
+  validate: Validate;
+  lockTimeoutMs?: number;
+  /** Attempts when the file keeps changing under us before giving up with LOCKED. */
+  maxAttempts?: number;
+  /** Called after a successful write (with the new content's hash). */
+  onWritten?: (file: string) => Promise<void> | void;
+  /**
+   * Fault injection for tests of the merge path: a pause between our read and the hash
+   * re-check, so a test can edit the file in that window. 0 in normal operation.
+   */
+  pauseBeforeRenameMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class FileUpdater {
+  private queue: Pending[] = [];
+  private draining = false;
+
+  constructor(
+    readonly file: string,
+    private readonly opts: UpdaterOptions,
+  ) {}
+
+  /** Applies `change` under the write protocol; resolves with its result once the file is on disk. */
+  update<R>(change: Change<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ change: change, resolve: resolve as (r: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.writeBatch(batch);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    let lock;
+    try {
+      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      lock = await acquireLock(this.file, { timeoutMs: this.opts.lockTimeoutMs ?? 10_000 });
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    try {
+      await this.writeLocked(batch);
+    } catch (err) {
+      // An unexpected I/O error (EACCES, ENOSPC): every waiting call learns of it.
+      for (const p of batch) p.reject(err);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async writeLocked(batch: Pending[]): Promise<void> {
+    const attempts = this.opts.maxAttempts ?? 8;
+    for (let attempt = 1; ; attempt++) {
+      const before = await readOrNull(this.file);
+      const text = before === null ? null : before.toString('utf8');
+      if (text !== null) {
+        const invalid = this.opts.validate(text);
+        if (invalid) {
+          const err = new OpenSoulError('STORE_INVALID', { path: this.file, position: invalid.position });
+          for (const p of batch) p.reject(err);
+          return;
+        }
+      }
+      // Apply every change in order; one that throws fails alone, the others still land.
+      let current = text;
+      const outcomes: { ok: boolean; value: unknown }[] = [];
+      for (const p of batch) {
+        try {
+          const { next, result } = p.change(current);
+          if (next !== null) current = next;
+          outcomes.push({ ok: true, value: result });
+        } catch (err) {
+          outcomes.push({ ok: false, value: err });
+        }
+      }
+      if (current !== text && current !== null) {
+        const tmp = await writeTemp(this.file, current, 0o600);
+        try {
+          if (this.opts.pauseBeforeRenameMs) await sleep(this.opts.pauseBeforeRenameMs);
+          const now = await readOrNull(this.file);
+          const unchanged = before === null ? now === null : now !== null && hashBytes(now) === hashBytes(before);
+          if (!unchanged) {
+            // Someone (an editor, a tool without our lock) wrote meanwhile: start over from their version.
+            await unlink(tmp).catch(() => undefined);
+            if (attempt >= attempts) {
+              const err = new OpenSoulError('LOCKED', { path: this.file, pid: null });
+              for (const p of batch) p.reject(err);
+              return;
+            }
+            continue;
+          }
+          await rename(tmp, this.file);
+        } catch (err) {
+          await unlink(tmp).catch(() => undefined);
+          for (const p of batch) p.reject(err);
+          return;
+        }
+        await syncDir(path.dirname(this.file)).catch(() => undefined);
+        await this.opts.onWritten?.(this.file);
+      }
+      batch.forEach((p, i) => {
+        const o = outcomes[i] as { ok: boolean; value: unknown };
+        if (o.ok) p.resolve(o.value);
+        else p.reject(o.value);
+      });
+      return;
+    }
+  }
+}
+
+async function readOrNull(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Server-side checks of a credential before it is stored — the CLI checks too, for quick
+ * feedback, but the daemon is the one writer and must never store a broken secret whoever
+ * asks. Messages name what is wrong, never the secret.
+ */
+import { OpenSoulError } from '../../ipc/errors.js';
+import type { AuthUpsertParams } from '../../ipc/protocol.js';
+import { anthropicTokenProblem, providerOfProfileId } from '../../ipc/providers.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { Credential } from './credentials.js';
+
+/** Whitespace or a control character: a secret holding one is a broken paste, never a real key. */
+function hasBadChar(value: string): boolean {
+  for (const ch of value) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (c < 0x20 || c === 0x7f || /\s/.test(ch)) return true;
+  }
+  return false;
+}
+
+function checkSecret(what: string, value: string): void {
+  if (hasBadChar(value)) {
+    throw new OpenSoulError('INVALID_INPUT', { reason: `the ${what} contains spaces, line breaks or control characters; paste it again in one piece` });
+  }
+}
+
+/** Checks the upsert and returns the credential in the strict stored shape (provider from the id). */
+export function toStoredCredential(profileId: string, input: AuthUpsertParams['credential'], providers: ProviderRegistry): Credential {
+  const provider = providerOfProfileId(profileId);
+  if (!providers.get(provider)) {
+    throw new OpenSoulError('PROVIDER_UNKNOWN', { provider, known: providers.all().map((p) => p.id).join(', ') });
+  }
+  switch (input.type) {
+    case 'api_key': {
+      if ((input.key === undefined) === (input.keyRef === undefined)) throw new OpenSoulError('INVALID_INPUT', { reason: 'an api_key profile needs exactly one of "key" and "keyRef"' });
+      if (input.key !== undefined) checkSecret('API key', input.key);
+      return { type: 'api_key', provider, ...(input.key !== undefined ? { key: input.key } : {}), ...(input.keyRef ? { keyRef: input.keyRef } : {}), ...(input.email ? { email: input.email } : {}) };
+    }
+    case 'token': {
+      if ((input.token === undefined) === (input.tokenRef === undefined)) throw new OpenSoulError('INVALID_INPUT', { reason: 'a token profile needs exactly one of "token" and "tokenRef"' });
+      if (input.token !== undefined) {
+        checkSecret('token', input.token);
+        if (provider === 'anthropic') checkAnthropicToken(input.token);
+      }
+      return {
+        type: 'token',
+        provider,
+        ...(input.token !== undefined ? { token: input.token } : {}),
+        ...(input.tokenRef ? { tokenRef: input.tokenRef } : {}),
+        ...(input.expires !== undefined ? { expires: input.expires } : {}),
+        ...(input.email ? { email: input.email } : {}),
+      };
+    }
+    case 'oauth':
+      checkSecret('access token', input.access);
+      checkSecret('refresh token', input.refresh);
+      return { type: 'oauth', provider, access: input.access, refresh: input.refresh, expires: input.expires, ...(input.email ? { email: input.email } : {}), ...(input.accountId ? { accountId: input.accountId } : {}) };
+  }
+}
+
+/** Anthropic setup-tokens start `sk-ant-oat01-` and are long; a shorter one is a truncated copy. */
+export function checkAnthropicToken(token: string): void {
+  const problem = anthropicTokenProblem(token);
+  if (problem) throw new OpenSoulError('INVALID_INPUT', { reason: problem });
+}
+
+/** The literal secrets of a credential, for "is this the same credential?" comparisons. */
+export function sameSecret(a: Credential, b: Credential): boolean {
+  if (a.type !== b.type) return false;
+  const key = (c: Credential) => JSON.stringify(c.type === 'api_key' ? [c.key, c.keyRef] : c.type === 'token' ? [c.token, c.tokenRef] : [c.access, c.refresh]);
+  return key(a) === key(b);
+}
