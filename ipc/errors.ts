@@ -26,7 +26,15 @@ export type ErrorKind =
   | 'SHUTTING_DOWN'
   | 'DAEMON_UNREACHABLE'
   | 'USAGE'
-  | 'TTY_REQUIRED';
+  | 'TTY_REQUIRED'
+  | 'SERVICE_FILE_CONFLICT'
+  | 'NO_SERVICE_MANAGER'
+  | 'SERVICE_COMMAND_FAILED'
+  | 'SERVICE_VALUE'
+  | 'SERVICE_FILE_WRITE'
+  | 'DAEMON_TIMEOUT'
+  | 'DAEMON_EXITED'
+  | 'NO_LOG';
 
 /** Free-form, non-secret details that travel with an error as `error.data`. */
 export type ErrorDetails = Record<string, string | number | boolean | null | string[] | undefined>;
@@ -173,6 +181,24 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     exitCode: EXIT.USAGE,
     describe: (d) => `${str(d.command)} needs a terminal${d.alternative ? `; without one, use ${str(d.alternative)}` : ''}`,
   },
+  // The local service commands (`gateway install|start|stop|…`): worded where they happen, since
+  // each names its own file or command; the table gives them their codes and exit codes.
+  /** A service file exists and differs from what would be written; `--force` replaces it. */
+  SERVICE_FILE_CONFLICT: { rpcCode: null, exitCode: EXIT.FAILED, describe: (d) => str(d.reason) },
+  /** No service manager to install into (no user systemd bus, an unsupported platform, forced `none`). */
+  NO_SERVICE_MANAGER: { rpcCode: null, exitCode: EXIT.FAILED, describe: (d) => str(d.reason) },
+  /** `systemctl`/`launchctl`/`loginctl` failed or is missing. */
+  SERVICE_COMMAND_FAILED: { rpcCode: null, exitCode: EXIT.FAILED, describe: (d) => str(d.reason) },
+  /** A path cannot be written into a unit or plist (relative, control characters, …). */
+  SERVICE_VALUE: { rpcCode: null, exitCode: EXIT.FAILED, describe: (d) => str(d.reason) },
+  /** Writing or removing a service file failed (permissions, read-only file system). */
+  SERVICE_FILE_WRITE: { rpcCode: null, exitCode: EXIT.FAILED, describe: (d) => str(d.reason) },
+  /** The daemon did not come up, or did not go away, in time. */
+  DAEMON_TIMEOUT: { rpcCode: null, exitCode: EXIT.FAILED, describe: (d) => str(d.reason) },
+  /** The daemon `gateway start` spawned exited before it answered (the exit code is the child's). */
+  DAEMON_EXITED: { rpcCode: null, exitCode: EXIT.FAILED, describe: (d) => str(d.reason) },
+  /** A log file to show does not exist. */
+  NO_LOG: { rpcCode: null, exitCode: EXIT.FAILED, describe: (d) => str(d.reason) },
 };
 
 const kindByRpcCode = new Map<number, ErrorKind>(
@@ -199,13 +225,16 @@ export function kindOfRpcCode(code: number): ErrorKind | undefined {
 export class OpenSoulError extends Error {
   readonly kind: ErrorKind;
   readonly details: ErrorDetails;
-  constructor(kind: ErrorKind, details: ErrorDetails = {}, message?: string) {
+  private readonly exitOverride: number | undefined;
+  /** `exitCode` overrides the kind's (a child's own exit code passed through, e.g. 78). */
+  constructor(kind: ErrorKind, details: ErrorDetails = {}, message?: string, exitCode?: number) {
     super(message ?? describe(kind, details));
     this.name = 'OpenSoulError';
     this.kind = kind;
     this.details = details;
+    this.exitOverride = exitCode;
   }
   get exitCode(): number {
-    return errorKinds[this.kind].exitCode;
+    return this.exitOverride ?? errorKinds[this.kind].exitCode;
   }
 }

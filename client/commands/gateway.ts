@@ -1,15 +1,25 @@
-/** `opensoul gateway …`: run the daemon (from its own entry), and talk to the running one. */
+/**
+ * `opensoul gateway …`: run the daemon (from its own entry), talk to the running one, and manage
+ * it as a service (SPEC §7, §10). The service commands live in `client/service/` and are loaded
+ * only by the action that needs them, so `--help`, `--version` and every other command never
+ * parse them, the unit generators or `plist` (esbuild puts them in chunks of their own).
+ */
 import type { Command } from 'commander';
 import { methods } from '../../ipc/protocol.js';
 import { action } from '../cli-context.js';
 import type { CliContext } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
-import { printJson } from '../output.js';
+import { printJson, usageError } from '../output.js';
 import { tildePath } from '../render/format.js';
-import { renderGatewayStatus } from '../render/gateway-status.js';
+
+const lineCount = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw usageError(`-n expects a whole number of lines (0 or more), got "${value}"`);
+  return n;
+};
 
 export function registerGateway(program: Command, ctx: CliContext): void {
-  const gateway = program.command('gateway').description('run the gateway daemon, or manage the running one');
+  const gateway = program.command('gateway').description('run the gateway daemon, or manage the running one and its service');
 
   gateway
     .command('run', { isDefault: true })
@@ -21,19 +31,60 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     });
 
   gateway
-    .command('status')
-    .description('whether the daemon answers, and what it has loaded')
+    .command('install')
+    .description('install the daemon as a service (systemd user unit on Linux, LaunchAgent on macOS) and start it')
+    .option('--force', 'replace a service file that differs (after a backup <file>.bak-<timestamp>)')
+    .option('--dry-run', 'print the files that would be written and the commands that would run; change nothing')
+    .option('--auth-monitor', 'also install the auth monitor timer (every 30 min: models status --check, notifies)')
+    .option('--system', 'a systemd system unit with User= (for hosts that run everything as root)')
     .option('--json', 'print one JSON document')
+    .addHelpText('after', '\nOPENSOUL_SERVICE_MANAGER=systemd|launchd|none skips detecting the service manager.')
     .action(
-      action(async (env) => {
-        const r = await callDaemon(methods.gatewayStatus, {});
-        if (env.json) {
-          printJson({
-            service: null,
-            daemon: { reachable: true, pid: r.pid, version: r.version, socket: r.socket, uptimeMs: r.uptimeMs, stateDir: r.stateDir, files: r.files, reloads: r.reloads, agents: r.agents, defaultAgent: r.defaultAgent, logFile: r.logFile },
-          });
-        } else process.stdout.write(renderGatewayStatus(r, env.style));
-      }),
+      action(async (env, opts: { force?: boolean; dryRun?: boolean; authMonitor?: boolean; system?: boolean }) =>
+        (await import('../service/install.js')).installCommand(env, opts, ctx),
+      ),
+    );
+
+  gateway
+    .command('uninstall')
+    .description('stop and disable the service and remove its files')
+    .option('--system', 'the systemd system unit (default: whichever is installed, the user unit first)')
+    .option('--json', 'print one JSON document')
+    .action(action(async (env, opts: { system?: boolean }) => (await import('../service/install.js')).uninstallCommand(env, opts, ctx)));
+
+  gateway
+    .command('start')
+    .description('start the daemon: through the service when installed, else detached (no service manager: containers, WSL, Termux)')
+    .option('--json', 'print one JSON document')
+    .action(action(async (env) => (await import('../service/lifecycle.js')).startCommand(env, ctx)));
+
+  gateway
+    .command('stop')
+    .description('stop the daemon (through the service when installed, else over the socket)')
+    .option('--json', 'print one JSON document')
+    .action(action(async (env) => (await import('../service/lifecycle.js')).stopCommand(env, ctx)));
+
+  gateway
+    .command('restart')
+    .description('stop, then start the daemon')
+    .option('--json', 'print one JSON document')
+    .action(action(async (env) => (await import('../service/lifecycle.js')).restartCommand(env, ctx)));
+
+  gateway
+    .command('status')
+    .description('the service (installed, active) and whether the daemon answers, with what it has loaded; exit 3 when it does not answer')
+    .option('--json', 'print one JSON document')
+    .action(action(async (env) => (await import('../service/status.js')).statusCommand(env, ctx)));
+
+  gateway
+    .command('logs')
+    .description("print the end of the daemon's log (already redacted); -f follows it")
+    .option('-n, --lines <n>', 'how many lines (default 50)', lineCount)
+    .option('-f, --follow', 'keep printing new lines, across rotation, until interrupted')
+    .action(
+      action(async (env, opts: { lines?: number; follow?: boolean }) =>
+        (await import('../service/logs.js')).logsCommand(env, { lines: opts.lines ?? 50, follow: opts.follow === true }),
+      ),
     );
 
   gateway

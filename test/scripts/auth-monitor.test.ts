@@ -1,0 +1,184 @@
+/**
+ * scripts/auth-monitor.sh against a real daemon and the real CLI: exit codes pass through, a
+ * notify command stand-in records each alert, alerts come at once on a level change and at most
+ * hourly while a level stays, and the state file is private.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { CLI, REPO, assertNoSecrets, cleanEnv, fakeSecret, run, startDaemon, tempDir, waitFor } from '../support/harness.js';
+import type { Daemon, RunResult } from '../support/harness.js';
+
+const SCRIPT = path.join(REPO, 'scripts', 'auth-monitor.sh');
+
+/** A notify command stand-in: appends all its arguments, joined by " | ", as one line to a file. */
+function recorder(dir: string): { cmd: string; calls(): string[] } {
+  const file = path.join(dir, 'notifications.log');
+  const cmd = path.join(dir, 'notify.sh');
+  writeFileSync(cmd, `#!/bin/sh\nfirst=1\nfor a; do if [ $first = 1 ]; then printf '%s' "$a"; first=0; else printf ' | %s' "$a"; fi; done >> '${file}'\necho >> '${file}'\n`);
+  chmodSync(cmd, 0o755);
+  return { cmd, calls: () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []) };
+}
+
+function monitor(stateDir: string, env: Record<string, string | undefined>, args = ['--node', process.execPath, '--entry', CLI]): Promise<RunResult> {
+  return run(SCRIPT, args, { env: cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, ...env }), timeoutMs: 20_000 });
+}
+
+function writeStore(d: Daemon, profiles: Record<string, unknown>): void {
+  mkdirSync(path.dirname(d.paths.authProfiles('main')), { recursive: true });
+  writeFileSync(d.paths.authProfiles('main'), JSON.stringify({ version: 1, profiles }));
+}
+
+/** Waits until the daemon has taken in the store: `models status --check` gives `code`. */
+async function settle(d: Daemon, code: number): Promise<void> {
+  await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === code, `models status --check to exit ${code}`);
+}
+
+describe('scripts/auth-monitor.sh', function () {
+  it('passes 0/1/2/3 through, alerts on every level change (recovery too) and at most hourly while a level stays; the state file is 0600', async () => {
+    const d = await startDaemon();
+    const rec = recorder(tempDir());
+    const env = { OPENSOUL_NOTIFY_CMD: rec.cmd };
+    const key = fakeSecret('sk-ant-api03-', 70);
+    const token = fakeSecret('sk-ant-oat01-', 90);
+    const outputs: string[] = [];
+    const once = async (expected: number) => {
+      const r = await monitor(d.stateDir, env);
+      outputs.push(r.stdout, r.stderr);
+      assert.equal(r.code, expected, r.stdout + r.stderr);
+      return r;
+    };
+    const stateFile = path.join(d.stateDir, 'auth-monitor.state');
+    const state = () => Object.fromEntries(readFileSync(stateFile, 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
+
+    // ok on the first run: nothing to say.
+    writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } });
+    await settle(d, 0);
+    await once(0);
+    assert.deepEqual(rec.calls(), []);
+    assert.equal(statSync(stateFile).mode & 0o777, 0o600);
+    assert.equal(state().level, 'ok');
+
+    // expiring (a token expiring in 1 h): alert once, not again within the hour.
+    writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key }, 'anthropic:sub': { type: 'token', provider: 'anthropic', token, expires: Date.now() + 3_600_000 } });
+    await settle(d, 2);
+    await once(2);
+    assert.equal(rec.calls().length, 1);
+    assert.match(rec.calls()[0]!, /expiring soon — anthropic:sub expiring/);
+    await once(2);
+    assert.equal(rec.calls().length, 1, 'same level within the hour: no second alert');
+
+    // An hour later (the last alert moved back in the state file): a reminder.
+    writeFileSync(stateFile, readFileSync(stateFile, 'utf8').replace(/^alerted=\d+$/m, `alerted=${Math.floor(Date.now() / 1000) - 3700}`));
+    await once(2);
+    assert.equal(rec.calls().length, 2);
+
+    // expired: a change, alerted at once.
+    writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key }, 'anthropic:sub': { type: 'token', provider: 'anthropic', token, expires: Date.now() - 60_000 } });
+    await settle(d, 1);
+    await once(1);
+    assert.equal(rec.calls().length, 3);
+    assert.match(rec.calls()[2]!, /EXPIRED or missing — anthropic:sub expired/);
+    assert.equal(state().level, 'expired');
+
+    // back to ok: "recovered", once.
+    writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } });
+    await settle(d, 0);
+    await once(0);
+    assert.equal(rec.calls().length, 4);
+    assert.match(rec.calls()[3]!, /recovered/);
+    await once(0);
+    assert.equal(rec.calls().length, 4);
+
+    // The daemon stopped: the check cannot run, >= 3, alerted.
+    const log = d.log();
+    await d.stop();
+    const down = await once(3);
+    assert.match(down.stdout, /unreachable \(exit 3\), notified/);
+    assert.equal(rec.calls().length, 5);
+    assert.match(rec.calls()[4]!, /could not run \(exit 3\): the gateway is not reachable \(DAEMON_UNREACHABLE\)/);
+    await once(3);
+    assert.equal(rec.calls().length, 5);
+    assert.equal(state().level, 'unreachable');
+    assert.equal(statSync(stateFile).mode & 0o777, 0o600);
+
+    assertNoSecrets([key, token], { notifications: rec.calls().join('\n'), outputs: outputs.join('\n'), state: readFileSync(stateFile, 'utf8'), log: log + d.log() });
+  });
+
+  it('appends the message as the last argument of a notify command that has arguments of its own', async () => {
+    const dir = tempDir();
+    const rec = recorder(dir);
+    const r = await monitor(path.join(dir, 'state'), { OPENSOUL_NOTIFY_CMD: `${rec.cmd} --tag opensoul` });
+    assert.equal(r.code, 3);
+    assert.equal(rec.calls().length, 1);
+    assert.match(rec.calls()[0]!, /^--tag \| opensoul \| OpenSoul auth on .*: the check could not run \(exit 3\)/);
+  });
+
+  it('posts ntfy-style to OPENSOUL_NOTIFY_URL (a title header, the message as body)', async () => {
+    const got: { headers: http.IncomingHttpHeaders; body: string; method: string }[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body, method: req.method ?? '' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/opensoul-test`;
+      const r = await monitor(path.join(tempDir(), 'state'), { OPENSOUL_NOTIFY_URL: url });
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.method, 'POST');
+      assert.equal(got[0]!.headers.title, 'OpenSoul auth (unreachable)');
+      assert.match(got[0]!.body, /the check could not run \(exit 3\)/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('falls back to notify-send when present, else to stderr; a failing notifier is retried on the next run', async () => {
+    const dir = tempDir();
+    const bin = path.join(dir, 'bin');
+    mkdirSync(bin);
+    // A PATH of only what the script needs, so whatever this machine has installed does not matter.
+    for (const tool of ['date', 'uname', 'mkdir', 'chmod', 'mv', 'rm']) {
+      const found = ['/usr/bin', '/bin'].map((d) => path.join(d, tool)).find((p) => existsSync(p));
+      assert.ok(found, tool);
+      symlinkSync(found, path.join(bin, tool));
+    }
+    const stateDir = path.join(dir, 'state');
+    const plain = await monitor(stateDir, { PATH: bin });
+    assert.equal(plain.code, 3);
+    assert.match(plain.stderr, /^OpenSoul auth on .*: the check could not run \(exit 3\)/m);
+
+    const sent = path.join(dir, 'sent');
+    writeFileSync(path.join(bin, 'notify-send'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${sent}'\n`);
+    chmodSync(path.join(bin, 'notify-send'), 0o755);
+    const stateDir2 = path.join(dir, 'state2');
+    const viaDesktop = await monitor(stateDir2, { PATH: bin });
+    assert.equal(viaDesktop.code, 3);
+    assert.match(readFileSync(sent, 'utf8'), /^OpenSoul auth OpenSoul auth on .*could not run/);
+
+    // A notifier that fails: the alert is not recorded as sent, so the next run tries again.
+    const failing = path.join(dir, 'fail.sh');
+    writeFileSync(failing, `#!/bin/sh\necho "$1" >> '${path.join(dir, 'tries')}'\nexit 1\n`);
+    chmodSync(failing, 0o755);
+    const stateDir3 = path.join(dir, 'state3');
+    for (let i = 0; i < 2; i++) {
+      const r = await monitor(stateDir3, { OPENSOUL_NOTIFY_CMD: failing });
+      assert.equal(r.code, 3);
+      assert.match(r.stderr, /notification failed, will retry/);
+    }
+    assert.equal(readFileSync(path.join(dir, 'tries'), 'utf8').trim().split('\n').length, 2);
+  });
+
+  it('refuses an unknown argument with 64', async () => {
+    const r = await monitor(path.join(tempDir(), 'state'), {}, ['--bogus']);
+    assert.equal(r.code, 64);
+    assert.match(r.stderr, /unknown argument/);
+  });
+});
