@@ -4,6 +4,7 @@
  * socket, token and pid file only if they are still its own.
  */
 import { randomBytes } from 'node:crypto';
+import { fstatSync } from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { processPathContext, resolveHome, resolveSocket, resolveStateDir, statePaths } from '../ipc/paths.js';
@@ -31,6 +32,19 @@ import { StateWatcher } from './watch/watcher.js';
 function debugWritePause(): number {
   const n = Number(process.env.OPENSOUL_DEBUG_WRITE_PAUSE_MS ?? 0);
   return Number.isFinite(n) && n > 0 ? Math.min(n, 10_000) : 0;
+}
+
+/**
+ * Whether stderr goes to a regular file: a detached start's `logs/gateway.stderr.log`, or
+ * launchd's StandardErrorPath. Then mirroring the log there would only write every line twice;
+ * a terminal, a pipe and journald's socket still get the mirror.
+ */
+function stderrIsRegularFile(): boolean {
+  try {
+    return fstatSync(2).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export interface GatewayOptions {
@@ -73,7 +87,7 @@ export class Gateway {
     await ensurePrivateDir(paths.logsDir, 'logs dir', { fixMode: true });
     await this.ensureSocketDir();
 
-    this.log = createLogger({ file: paths.log, stderr: this.opts.foreground, secrets: this.secrets });
+    this.log = createLogger({ file: paths.log, stderr: this.opts.foreground && !stderrIsRegularFile(), secrets: this.secrets });
     const claim = await claimInstance(paths, this.socket.path);
     try {
       for (const what of claim.cleaned) this.log.info(`cleaned up ${what} left by a previous gateway`);

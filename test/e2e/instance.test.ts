@@ -38,7 +38,10 @@ describe('one gateway per state dir (real daemons)', function () {
     const loser = await Promise.race([a, b]);
     assert.equal(loser.code, 1, loser.stderr);
     assert.match(loser.stderr, /already running/);
-    const status = await waitFor(async () => JSON.parse((await cli(['gateway', 'status', '--json'], { stateDir })).stdout) as { daemon: { pid: number } }, 'the winner');
+    const status = await waitFor(async () => {
+      const s = JSON.parse((await cli(['gateway', 'status', '--json'], { stateDir })).stdout) as { daemon: { reachable: boolean; pid: number } };
+      return s.daemon.reachable && s;
+    }, 'the winner');
     assert.ok(status.daemon.pid > 0);
   });
 
