@@ -32,6 +32,9 @@ export interface ConnectionState {
   authenticated: boolean;
   subscriptions: Set<EventName>;
   readonly socket: net.Socket;
+  /** Lines received and not yet answered, handled one at a time in order. */
+  readonly queue: string[];
+  busy: boolean;
 }
 
 export interface ServerLogger {
@@ -54,6 +57,8 @@ export interface SocketServerOptions {
 
 /** A client that stops reading cannot make us buffer without bound: we stop reading from it. */
 const MAX_PENDING_WRITE_BYTES = 8 * 1024 * 1024;
+/** Past this many unanswered lines we stop reading from the connection until it catches up. */
+const MAX_QUEUED_LINES = 1000;
 const MAX_CONNECTIONS = 256;
 
 function errorResponse(id: JSONRPCRequest['id'] | null, kind: ErrorKind, details: ErrorDetails = {}, message?: string): JSONRPCResponse {
@@ -175,7 +180,7 @@ export class SocketServer {
       socket.destroy();
       return;
     }
-    const conn: ConnectionState = { id: this.nextId++, authenticated: false, subscriptions: new Set(), socket };
+    const conn: ConnectionState = { id: this.nextId++, authenticated: false, subscriptions: new Set(), socket, queue: [], busy: false };
     this.connections.add(conn);
     const authTimer = setTimeout(() => {
       if (!conn.authenticated) socket.destroy();
@@ -185,7 +190,10 @@ export class SocketServer {
     const reader = createLineReader(
       this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES,
       (line) => {
-        if (!discarding) void this.onLine(conn, line);
+        if (discarding) return;
+        conn.queue.push(line);
+        if (conn.queue.length > MAX_QUEUED_LINES) socket.pause();
+        void this.drain(conn);
       },
       () => {
         discarding = true;
@@ -202,14 +210,39 @@ export class SocketServer {
       clearTimeout(authTimer);
       this.connections.delete(conn);
     });
-    socket.on('drain', () => socket.resume());
+    socket.on('drain', () => {
+      if (conn.queue.length <= MAX_QUEUED_LINES) socket.resume();
+    });
+  }
+
+  /**
+   * Answers a connection's lines one at a time, in order. A pipelining client thus costs one
+   * request's memory at a time, not one per line it sent; and when it does not read its
+   * answers, we wait for the socket to drain before doing more work for it.
+   */
+  private async drain(conn: ConnectionState): Promise<void> {
+    if (conn.busy) return;
+    conn.busy = true;
+    try {
+      for (let line = conn.queue.shift(); line !== undefined; line = conn.queue.shift()) {
+        await this.onLine(conn, line);
+        const s = conn.socket;
+        if (s.destroyed) {
+          conn.queue.length = 0;
+          return;
+        }
+        if (s.writableLength > MAX_PENDING_WRITE_BYTES) await new Promise<void>((resolve) => s.once('drain', resolve).once('close', resolve));
+        if (s.isPaused() && conn.queue.length <= MAX_QUEUED_LINES && s.writableLength <= MAX_PENDING_WRITE_BYTES) s.resume();
+      }
+    } finally {
+      conn.busy = false;
+    }
   }
 
   private write(conn: ConnectionState, line: string): void {
     const s = conn.socket;
     if (s.destroyed || !s.writable) return;
     s.write(line);
-    if (s.writableLength > MAX_PENDING_WRITE_BYTES) s.pause();
   }
 
   private async onLine(conn: ConnectionState, line: string): Promise<void> {
