@@ -5,6 +5,7 @@
  */
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { fastPath } from './fast-path.js';
 
 const withCache = module as unknown as { enableCompileCache?: () => unknown };
 try {
@@ -14,5 +15,8 @@ try {
 }
 // Bundled, the daemon is dist/gateway.mjs beside this file; from source (tsx), daemon/main.ts.
 const gatewayEntry = import.meta.url.endsWith('.ts') ? new URL('../daemon/main.ts', import.meta.url).href : new URL('./gateway.mjs', import.meta.url).href;
-const { main } = await import('./main.js');
-await main(process.argv.slice(2), { gatewayEntry, cliEntry: fileURLToPath(import.meta.url) });
+const argv = process.argv.slice(2);
+if (!(await fastPath(argv))) {
+  const { main } = await import('./main.js');
+  await main(argv, { gatewayEntry, cliEntry: fileURLToPath(import.meta.url) });
+}

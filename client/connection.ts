@@ -2,7 +2,6 @@
  * Connecting from the CLI: the same path functions as the daemon (ipc/paths), then hello. A
  * version mismatch is never refused; the CLI says so on stderr, once per command (§5).
  */
-import { connect } from '../ipc/client.js';
 import type { Connection } from '../ipc/client.js';
 import type { Method } from '../ipc/protocol.js';
 import { processPathContext, resolveSocket, resolveStateDir, statePaths } from '../ipc/paths.js';
@@ -27,6 +26,8 @@ export function skewLine(daemonVersion: string, cliVersion: string): string | nu
 
 export async function connectToDaemon(opts: { requestTimeoutMs?: number } = {}): Promise<Connection> {
   const { paths, socket } = locate();
+  // Loaded on demand: `--help` and `--version` never pay for net and the JSON-RPC client.
+  const { connect } = await import('../ipc/client.js');
   const c = await connect({
     socketPath: socket.path,
     tokenPath: paths.token,

@@ -3,10 +3,13 @@
  * authenticate with `gateway.hello`, then typed calls. Every way of not reaching the daemon
  * becomes one `DAEMON_UNREACHABLE` error with a reason — not running, stale socket, permission,
  * unresponsive — that the CLI prints as one line and exit code 3.
+ *
+ * A small NDJSON JSON-RPC client of our own rather than json-rpc-2.0's: it is on the CLI's start
+ * path (every millisecond of import counts there), and owning it keeps the error mapping whole.
+ * The daemon side uses json-rpc-2.0 (daemon/server).
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { JSONRPCClient, JSONRPCErrorException, createJSONRPCErrorResponse } from 'json-rpc-2.0';
 import { OpenSoulError, isErrorKind, kindOfRpcCode } from './errors.js';
 import type { ErrorDetails } from './errors.js';
 import { createLineReader, frame } from './framing.js';
@@ -27,22 +30,90 @@ export interface ConnectOptions {
 
 /** Responses may be large (a status of many agents); the daemon's 1 MiB limit is on requests. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-/** JSON-RPC code this client uses internally for a call that timed out (never on the wire). */
-const TIMEOUT_CODE = -32099;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: OpenSoulError) => void;
+  timer: NodeJS.Timeout;
+}
+
+function unreachable(reason: string, socketPath: string): OpenSoulError {
+  return new OpenSoulError('DAEMON_UNREACHABLE', { reason, socket: socketPath });
+}
+
+/** A JSON-RPC error object from the daemon → OpenSoulError (its message was worded by the daemon's describe()). */
+function fromRpcError(error: { code?: unknown; message?: unknown; data?: unknown }): OpenSoulError {
+  const data = (typeof error.data === 'object' && error.data !== null ? error.data : {}) as ErrorDetails;
+  const code = typeof error.code === 'number' ? error.code : -32603;
+  const kind = isErrorKind(data.code) ? data.code : (kindOfRpcCode(code) ?? 'INTERNAL');
+  return new OpenSoulError(kind, data, typeof error.message === 'string' ? error.message : undefined);
+}
 
 export class Connection {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
   private closed = false;
+  private closeReason = 'connection-lost';
+  hello!: HelloResult;
+
   constructor(
     private readonly socket: net.Socket,
-    private readonly rpc: JSONRPCClient,
     readonly socketPath: string,
-    readonly hello: HelloResult,
     private readonly defaultTimeoutMs: number,
-  ) {}
+    onNotification?: (event: EventNotification) => void,
+  ) {
+    const reader = createLineReader(MAX_RESPONSE_BYTES, (line) => this.onLine(line, onNotification), () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.failAll(unreachable(this.closeReason, socketPath)));
+  }
 
-  /** Calls a method of the protocol table; rejects with an OpenSoulError. */
+  private onLine(line: string, onNotification?: (event: EventNotification) => void): void {
+    let msg: { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown }; method?: unknown; params?: unknown };
+    try {
+      msg = JSON.parse(line) as typeof msg;
+    } catch {
+      return;
+    }
+    if (typeof msg !== 'object' || msg === null) return;
+    if (typeof msg.method === 'string') {
+      if (msg.method === EVENT_METHOD) onNotification?.(msg.params as EventNotification);
+      return;
+    }
+    const p = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
+    if (!p) return;
+    this.pending.delete(msg.id as number);
+    clearTimeout(p.timer);
+    if (msg.error) p.reject(fromRpcError(msg.error));
+    else p.resolve(msg.result);
+  }
+
+  private failAll(err: OpenSoulError): void {
+    this.closed = true;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+
+  /** Sends one request; resolves with its result or rejects with an OpenSoulError. */
+  request(name: string, params: unknown, timeoutMs = this.defaultTimeoutMs): Promise<unknown> {
+    if (this.closed) return Promise.reject(unreachable('connection-lost', this.socketPath));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(unreachable('unresponsive', this.socketPath));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.socket.write(frame({ jsonrpc: '2.0', id, method: name, params }));
+    });
+  }
+
+  /** Calls a method of the protocol table. */
   async call<P, R>(m: Method<string, P, R>, params: P, opts: { timeoutMs?: number } = {}): Promise<R> {
-    return (await callRaw(this.rpc, this.socketPath, m.name, params, opts.timeoutMs ?? this.defaultTimeoutMs)) as R;
+    return (await this.request(m.name, params, opts.timeoutMs)) as R;
   }
 
   close(): void {
@@ -51,32 +122,6 @@ export class Connection {
     this.socket.end();
     this.socket.destroy();
   }
-}
-
-async function callRaw(rpc: JSONRPCClient, socketPath: string, name: string, params: unknown, timeoutMs: number): Promise<unknown> {
-  try {
-    return await rpc
-      .timeout(timeoutMs, (id) => createJSONRPCErrorResponse(id, TIMEOUT_CODE, 'timeout'))
-      .request(name, params);
-  } catch (err) {
-    throw toOpenSoulError(err, socketPath);
-  }
-}
-
-function toOpenSoulError(err: unknown, socketPath: string): OpenSoulError {
-  if (err instanceof OpenSoulError) return err;
-  if (err instanceof JSONRPCErrorException) {
-    if (err.code === TIMEOUT_CODE) return new OpenSoulError('DAEMON_UNREACHABLE', { reason: 'unresponsive', socket: socketPath });
-    const data = (typeof err.data === 'object' && err.data !== null ? err.data : {}) as ErrorDetails;
-    const kind = isErrorKind(data.code) ? data.code : (kindOfRpcCode(err.code) ?? 'INTERNAL');
-    return new OpenSoulError(kind, data, err.message);
-  }
-  // json-rpc-2.0 rejects pending calls with a plain Error when the connection closes.
-  return new OpenSoulError('DAEMON_UNREACHABLE', { reason: 'connection-lost', socket: socketPath });
-}
-
-function unreachable(reason: string, socketPath: string): OpenSoulError {
-  return new OpenSoulError('DAEMON_UNREACHABLE', { reason, socket: socketPath });
 }
 
 function openSocket(socketPath: string, timeoutMs: number): Promise<net.Socket> {
@@ -109,43 +154,17 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
   const socket = await openSocket(opts.socketPath, connectTimeoutMs);
   let token: string;
   try {
-    token = (await readFile(opts.tokenPath, 'utf8')).trim();
+    token = readFileSync(opts.tokenPath, 'utf8').trim();
   } catch {
     socket.destroy();
     throw unreachable('no-token', opts.socketPath);
   }
-  const rpc = new JSONRPCClient((payload) => {
-    if (!socket.destroyed) socket.write(frame(payload));
-  });
-  const reader = createLineReader(
-    MAX_RESPONSE_BYTES,
-    (line) => {
-      let msg: unknown;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (typeof msg === 'object' && msg !== null && 'method' in msg) {
-        const m = msg as { method: unknown; params?: unknown };
-        if (m.method === EVENT_METHOD && opts.onNotification) opts.onNotification(m.params as EventNotification);
-        return;
-      }
-      rpc.receive(msg as never);
-    },
-    () => socket.destroy(),
-  );
-  socket.on('data', (chunk: Buffer) => reader.push(chunk));
-  socket.on('error', () => {
-    /* reported through the pending calls, below */
-  });
-  socket.on('close', () => rpc.rejectAllPendingRequests('connection closed'));
-  let hello: HelloResult;
+  const c = new Connection(socket, opts.socketPath, opts.requestTimeoutMs ?? 60_000, opts.onNotification);
   try {
-    hello = (await callRaw(rpc, opts.socketPath, methods.hello.name, { token, clientVersion: opts.clientVersion ?? VERSION }, connectTimeoutMs)) as HelloResult;
+    c.hello = (await c.request(methods.hello.name, { token, clientVersion: opts.clientVersion ?? VERSION }, connectTimeoutMs)) as HelloResult;
   } catch (err) {
-    socket.destroy();
+    c.close();
     throw err;
   }
-  return new Connection(socket, rpc, opts.socketPath, hello, opts.requestTimeoutMs ?? 60_000);
+  return c;
 }

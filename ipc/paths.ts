@@ -3,7 +3,6 @@
  * functions, so they can never disagree about the socket. Pure over a `PathContext`, which tests
  * fill in to exercise Linux, macOS and Windows on any machine.
  */
-import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,9 +149,18 @@ export function realpathLenient(p: string, ctx: PathContext): string {
   }
 }
 
-/** First 16 hex chars of SHA-256: short enough for any socket path, long enough never to collide by chance. */
+/**
+ * A 64-bit FNV-1a hash of the UTF-8 bytes, as 16 hex chars: short enough for any socket path,
+ * long enough never to collide by chance. Not a security boundary (the dir's modes and the
+ * token are), so no crypto module: loading it would cost every CLI start a few milliseconds.
+ */
 export function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    h ^= BigInt(byte);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, '0');
 }
 
 /**

@@ -2,7 +2,8 @@
  * `opensoul models auth …` (§7): every command is one RPC to the daemon, the only writer of
  * credential files; each prints the file it wrote. Secrets come from stdin or a masked prompt.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
@@ -54,7 +55,15 @@ function requireTerminal(command: string, alternative: string): void {
 }
 
 function onPath(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  return dirs.some((dir) => {
+    try {
+      accessSync(path.join(dir, cmd), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function printOrder(env: ActionEnv, r: AuthOrderResult): void {
@@ -110,6 +119,7 @@ export function registerAuth(models: Command): void {
           }
           if (run) {
             // The terminal is handed over: claude runs its own sign-in in it.
+            const { spawn } = await import('node:child_process');
             const code = await new Promise<number | null>((resolve) => {
               const child = spawn('claude', ['setup-token'], { stdio: 'inherit' });
               child.once('error', () => resolve(null));

@@ -1,12 +1,10 @@
 /** `opensoul models …`. */
 import type { Command } from 'commander';
-import { methods } from '../../ipc/protocol.js';
-import type { ProbeOptions } from '../../ipc/protocol.js';
 import { action } from '../cli-context.js';
-import { callDaemon } from '../connection.js';
-import { printJson, usageError } from '../output.js';
-import { renderModelsStatus } from '../render/models-status.js';
+import { usageError } from '../output.js';
 import { registerAuth } from './auth.js';
+import { runModelsStatus } from './models-status-run.js';
+import type { ModelsStatusOptions } from './models-status-run.js';
 
 const positiveInt = (flag: string) => (value: string) => {
   const n = Number(value);
@@ -29,24 +27,7 @@ export function registerModels(program: Command): Command {
     .option('--probe-profile <id>', 'probe only this profile')
     .option('--probe-timeout <ms>', 'time limit of each probe', positiveInt('--probe-timeout'))
     .option('--probe-concurrency <n>', 'probes run at once', positiveInt('--probe-concurrency'))
-    .action(
-      action(async (env, opts: { agent?: string; plain?: boolean; check?: boolean; probe?: boolean; probeProvider?: string; probeProfile?: string; probeTimeout?: number; probeConcurrency?: number }) => {
-        let probe: ProbeOptions | undefined;
-        if (opts.probe || opts.probeProvider || opts.probeProfile) {
-          probe = {
-            ...(opts.probeProvider ? { provider: opts.probeProvider } : {}),
-            ...(opts.probeProfile ? { profile: opts.probeProfile } : {}),
-            ...(opts.probeTimeout ? { timeoutMs: opts.probeTimeout } : {}),
-            ...(opts.probeConcurrency ? { concurrency: opts.probeConcurrency } : {}),
-          };
-        }
-        const r = await callDaemon(methods.modelsStatus, { ...(opts.agent ? { agent: opts.agent } : {}), ...(probe ? { probe } : {}) }, { timeoutMs: 300_000 });
-        if (env.json) printJson(r);
-        else if (opts.plain) process.stdout.write(`${r.defaultModel}\n`);
-        else process.stdout.write(renderModelsStatus(r, env.style));
-        return opts.check ? r.check : 0;
-      }),
-    );
+    .action(action(async (env, opts: ModelsStatusOptions) => runModelsStatus(env, opts)));
   registerAuth(models);
   return models;
 }

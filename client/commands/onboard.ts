@@ -4,7 +4,6 @@
  * (`~/.opensoul/.env` by default, or profiles), asks for missing ones (masked), and offers to
  * install the service. `--non-interactive` does the same for automation.
  */
-import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
@@ -49,7 +48,8 @@ async function store(provider: string, name: string, value: string, target: Targ
 }
 
 /** Runs this same CLI (`opensoul gateway …`) with the terminal, for install/start. */
-function runSelf(ctx: CliContext, args: string[]): Promise<number> {
+async function runSelf(ctx: CliContext, args: string[]): Promise<number> {
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [ctx.cliEntry, ...args], { stdio: 'inherit' });
     child.once('error', () => resolve(1));
