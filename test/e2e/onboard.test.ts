@@ -1,0 +1,74 @@
+/**
+ * `opensoul onboard` (§7): keys from the calling environment stored for the daemon (names
+ * printed, never values), one key from stdin, the interactive wizard in a pseudo-terminal, and
+ * the daemon being down.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { methods } from '../../ipc/protocol.js';
+import { CLI, assertNoSecrets, cli, fakeSecret, startDaemon, tempDir } from '../support/harness.js';
+import { runInTty } from '../support/tty.js';
+
+describe('onboard (real daemon, real CLI)', function () {
+  it('--non-interactive --from-env stores the provider keys of the calling environment in .env, naming them only', async () => {
+    const d = await startDaemon();
+    const anthropic = fakeSecret('sk-ant-api03-', 60);
+    const groq = fakeSecret('gsk_', 50);
+    const r = await d.cli(['onboard', '--non-interactive', '--from-env'], { env: { ANTHROPIC_API_KEY: anthropic, GROQ_API_KEY: groq, UNRELATED_SECRET: 'not-a-provider-key-123456' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Stored ANTHROPIC_API_KEY \(anthropic\) in .*\.env/);
+    assert.match(r.stdout, /Stored GROQ_API_KEY \(groq\)/);
+    const dotenv = readFileSync(d.paths.dotenv, 'utf8');
+    assert.match(dotenv, new RegExp(`^ANTHROPIC_API_KEY=${anthropic}$`, 'm'));
+    assert.ok(!dotenv.includes('UNRELATED_SECRET'));
+    const s = await d.call(methods.modelsStatus, {});
+    assert.equal(s.check, 0, 'the daemon now sees the key the shell had');
+    const again = await d.cli(['onboard', '--non-interactive', '--from-env', '--json'], { env: { ANTHROPIC_API_KEY: anthropic } });
+    assert.deepEqual((JSON.parse(again.stdout) as { stored: { changed: boolean }[] }).stored.map((x) => x.changed), [false], 'idempotent');
+    assertNoSecrets([anthropic, groq], { out: r.stdout + r.stderr, again: again.stdout, log: d.log() });
+  });
+
+  it('--provider p --key-stdin --target profile stores one key as <provider>:default', async () => {
+    const d = await startDaemon();
+    const key = fakeSecret('sk-proj-', 60);
+    const r = await d.cli(['onboard', '--non-interactive', '--provider', 'openai', '--key-stdin', '--target', 'profile'], { input: `${key}\n` });
+    assert.equal(r.code, 0, r.stderr);
+    const store = JSON.parse(readFileSync(d.paths.authProfiles('main'), 'utf8')) as { profiles: Record<string, { key: string }> };
+    assert.equal(store.profiles['openai:default']?.key, key);
+    assertNoSecrets([key], { out: r.stdout + r.stderr, log: d.log() });
+  });
+
+  it('refuses usage mistakes (exit 64) and says when the daemon is down (exit 3)', async () => {
+    const stateDir = path.join(tempDir(), 'state');
+    assert.equal((await cli(['onboard', '--non-interactive'], { stateDir })).code, 3, 'the daemon is the only writer: down → 3');
+    const d = await startDaemon();
+    assert.equal((await d.cli(['onboard', '--non-interactive'])).code, 64);
+    assert.equal((await d.cli(['onboard', '--non-interactive', '--key-stdin'])).code, 64);
+    assert.equal((await d.cli(['onboard', '--non-interactive', '--from-env', '--target', 'nowhere'])).code, 64);
+  });
+
+  it('the interactive wizard offers the keys the gateway does not see, stores them, and asks for more (pseudo-terminal)', async () => {
+    const d = await startDaemon();
+    const anthropic = fakeSecret('sk-ant-api03-', 60);
+    const openai = fakeSecret('sk-proj-', 60);
+    const tty = runInTty([process.execPath, CLI, 'onboard'], { ...d.env, ANTHROPIC_API_KEY: anthropic, TERM: 'xterm-256color' });
+    await tty.waitFor(/ANTHROPIC_API_KEY \(anthropic\)/, 'the key found in the environment');
+    await tty.waitFor(/Store it for the gateway/, 'the offer to store it');
+    tty.key('Enter');
+    await tty.waitFor(/Add keys for more providers/, 'the provider picker');
+    tty.key('Space'); // the first missing provider: OpenAI
+    tty.key('Enter');
+    await tty.waitFor(/OPENAI_API_KEY/, 'the masked prompt for the chosen provider');
+    tty.type(openai, { enter: true });
+    await tty.waitFor(/Install the gateway as a service/, 'the offer to install');
+    tty.key('Right'); // No
+    tty.key('Enter');
+    assert.equal(await tty.exitCode(), 0, tty.screen());
+    const dotenv = readFileSync(d.paths.dotenv, 'utf8');
+    assert.match(dotenv, new RegExp(`^ANTHROPIC_API_KEY=${anthropic}$`, 'm'));
+    assert.match(dotenv, new RegExp(`^OPENAI_API_KEY=${openai}$`, 'm'));
+    assert.ok(!tty.screen().includes(openai), 'the typed key was masked');
+    assertNoSecrets([anthropic, openai], { log: d.log() });
+  });
+});
