@@ -13,7 +13,7 @@ export interface PathContext {
   readonly homedir: () => string;
   /** Numeric uid (POSIX); unused on Windows. */
   readonly uid: number;
-  /** User name, for the Windows pipe name. */
+  /** User name, for the Windows pipe name (a getter: looking it up costs a passwd read elsewhere). */
   readonly username: string;
   /** Resolves symlinks of an existing path; throws when it does not exist. */
   readonly realpath: (p: string) => string;
@@ -27,7 +27,9 @@ export function processPathContext(): PathContext {
     platform: process.platform,
     homedir: () => os.homedir(),
     uid: typeof process.getuid === 'function' ? process.getuid() : 0,
-    username: safeUsername(),
+    get username() {
+      return safeUsername();
+    },
     realpath: (p) => realpathSync.native(p),
     cwd: () => process.cwd(),
   };

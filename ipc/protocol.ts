@@ -99,6 +99,8 @@ export interface GatewayStatusResult {
   };
   connections: number;
   logFile: string;
+  /** The daemon's memory, in bytes (process.memoryUsage()). */
+  memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
 }
 
 export interface ReloadResult {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # OpenSoul auth monitor: checks the gateway's credentials and tells you when they need you.
 #
-#   auth-monitor.sh [--node /abs/node --entry /abs/opensoul.mjs]
+#   auth-monitor.sh [--node /abs/node --entry /abs/opensoul.cjs]
 #
 # Runs `opensoul models status --check --json` (with --node/--entry: `<node> <entry> …`, which is
 # how the systemd timer of `opensoul gateway install --auth-monitor` calls it, because a
@@ -27,7 +27,7 @@
 # Exits with the check's code, so cron and systemd see what the check saw.
 #
 # cron, every 30 minutes (absolute paths: cron's PATH is short):
-#   */30 * * * * /path/to/opensoul/scripts/auth-monitor.sh --node /usr/bin/node --entry /path/to/opensoul/dist/opensoul.mjs
+#   */30 * * * * /path/to/opensoul/scripts/auth-monitor.sh --node /usr/bin/node --entry /path/to/opensoul/dist/opensoul.cjs
 set -u
 umask 077
 

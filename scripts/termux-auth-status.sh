@@ -7,7 +7,7 @@
 # On the host it runs `opensoul models status --check --plain` (just the default model, and the
 # check's exit code) — nothing secret crosses the wire, not even a masked key. The second
 # argument (or OPENSOUL_REMOTE_CMD) replaces `opensoul` when a non-interactive SSH shell does not
-# have it on PATH, e.g. '/usr/bin/node /opt/opensoul/dist/opensoul.mjs'.
+# have it on PATH, e.g. '/usr/bin/node /opt/opensoul/dist/opensoul.cjs'.
 #
 # Shows: "ok", "expiring soon", "EXPIRED or missing", "gateway not reachable" or "ssh failed",
 # through termux-notification (pkg install termux-api, plus the Termux:API app), else

@@ -53,7 +53,7 @@ export function serviceContext(cli: CliContext): ServiceContext {
     socket: resolveSocket(stateDir, pathCtx),
     nodePath: path.resolve(process.execPath),
     entryPath,
-    // dist/opensoul.mjs and client/bin.ts both sit one level below the package root.
+    // dist/opensoul.cjs and client/bin.ts both sit one level below the package root.
     scriptPath: path.resolve(path.dirname(entryPath), '..', 'scripts', 'auth-monitor.sh'),
     uid: pathCtx.uid,
     user: pathCtx.username,

@@ -99,6 +99,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       reloads: { ...state.reloads, byTrigger: { ...state.reloads.byTrigger } },
       connections: deps.connectionCount(),
       logFile: deps.logFile,
+      memory: (({ rss, heapUsed, heapTotal, external }) => ({ rss, heapUsed, heapTotal, external }))(process.memoryUsage()),
     }),
     gatewayReload: async () => {
       const outcome = await state.reload('rpc');

@@ -55,8 +55,12 @@ export interface SocketServerOptions {
   authTimeoutMs?: number;
 }
 
-/** A client that stops reading cannot make us buffer without bound: we stop reading from it. */
-const MAX_PENDING_WRITE_BYTES = 8 * 1024 * 1024;
+/**
+ * Answers waiting in a connection's write buffer before we stop working for it until it reads:
+ * a client that does not read cannot make us buffer without bound (and a pipelining one costs
+ * about this much memory, not a result per request it sent).
+ */
+const MAX_PENDING_WRITE_BYTES = 256 * 1024;
 /** Past this many unanswered lines we stop reading from the connection until it catches up. */
 const MAX_QUEUED_LINES = 1000;
 const MAX_CONNECTIONS = 256;

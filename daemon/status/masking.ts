@@ -4,15 +4,23 @@
  */
 import type { SecretRef } from '../../ipc/protocol.js';
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 export function maskSecret(secret: string): string {
-  const chars = Array.from(secret);
+  // Counted in characters, not UTF-16 units; real keys are ASCII, so only a secret holding a
+  // surrogate pair pays for splitting into code points (status masks every profile per call).
+  const chars: ArrayLike<string> & { slice(a: number, b?: number): string | string[] } = SURROGATE.test(secret) ? Array.from(secret) : secret;
   const n = chars.length;
+  const part = (a: number, b?: number) => {
+    const p = chars.slice(a, b);
+    return typeof p === 'string' ? p : p.join('');
+  };
   if (n === 0) return '';
   // Two characters or fewer would be shown whole by any first…last rule.
   if (n <= 2) return '...';
-  if (n <= 6) return `${chars[0]}...${chars[n - 1]}`;
-  if (n <= 16) return `${chars.slice(0, 2).join('')}...${chars.slice(-2).join('')}`;
-  return `${chars.slice(0, 8).join('')}...${chars.slice(-4).join('')}`;
+  if (n <= 6) return `${part(0, 1)}...${part(n - 1)}`;
+  if (n <= 16) return `${part(0, 2)}...${part(-2)}`;
+  return `${part(0, 8)}...${part(-4)}`;
 }
 
 /** A SecretRef for display; an `exec` ref shows no command (it may embed a vault path or token). */

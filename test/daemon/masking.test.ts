@@ -12,6 +12,11 @@ describe('masking', () => {
     assert.equal(maskSecret('ab'), '...');
     assert.equal(maskSecret(''), '');
   });
+  it('counts characters, not UTF-16 units (a secret with characters outside the BMP)', () => {
+    assert.equal(maskSecret('😀abc😀'), '😀...😀');
+    assert.equal(maskSecret('😀😀cdefg😀😀'), '😀😀...😀😀');
+    assert.equal(maskSecret(`𝒜${'x'.repeat(20)}𝒵`), `𝒜xxxxxxx...xxx𝒵`);
+  });
   it('shows refs by source and never an exec command', () => {
     assert.equal(maskRef({ source: 'env', id: 'MY_KEY' }), 'ref(env:MY_KEY)');
     assert.equal(maskRef({ source: 'file', id: '/run/secrets/k' }), 'ref(file:/run/secrets/k)');
@@ -19,7 +24,7 @@ describe('masking', () => {
   });
   it('never shows more than 12 characters, nor more than a third of a secret longer than 6 (property)', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 200 }), (secret) => {
+      fc.property(fc.string({ minLength: 1, maxLength: 200, unit: 'binary' }), (secret) => {
         const masked = maskSecret(secret);
         const shown = Array.from(masked.replace('...', '')).length;
         const n = Array.from(secret).length;

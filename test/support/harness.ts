@@ -16,7 +16,7 @@ import type { StatePaths } from '../../ipc/paths.js';
 import type { Method } from '../../ipc/protocol.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
-export const CLI = path.join(REPO, 'dist', 'opensoul.mjs');
+export const CLI = path.join(REPO, 'dist', 'opensoul.cjs');
 /** The version the built CLI reports (tests run from source, where ipc/version.ts has no build-time value). */
 export const PKG_VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
