@@ -36,6 +36,8 @@ const common = {
   minifyWhitespace: true,
   sourcemap: 'linked',
   legalComments: 'none',
+  // jsonc-parser's "main" is a UMD build with computed require()s; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
   define: { __OPENSOUL_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 };
@@ -61,8 +63,6 @@ await Promise.all([
     ...common,
     entryPoints: { gateway: 'daemon/main.ts' },
     external: ['winston', 'winston-transport', 'logform', 'triple-beam', 'sql.js'],
-    // jsonc-parser's "main" is a UMD build with computed require()s; its ESM build bundles cleanly.
-    mainFields: ['module', 'main'],
     banner: { js: `#!/usr/bin/env node\n${banner}` },
   }),
 ]);

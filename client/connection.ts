@@ -24,7 +24,8 @@ export function skewLine(daemonVersion: string, cliVersion: string): string | nu
   return `daemon v${daemonVersion} is running, this CLI is v${cliVersion}: restart it with \`opensoul gateway restart\``;
 }
 
-export async function connectToDaemon(opts: { requestTimeoutMs?: number } = {}): Promise<Connection> {
+/** Connects; prints the version-skew line unless `quiet` (doctor reports skew as a check of its own). */
+export async function connectToDaemon(opts: { requestTimeoutMs?: number; quiet?: boolean } = {}): Promise<Connection> {
   const { paths, socket } = locate();
   // Loaded on demand: `--help` and `--version` never pay for net and the JSON-RPC client.
   const { connect } = await import('../ipc/client.js');
@@ -36,7 +37,7 @@ export async function connectToDaemon(opts: { requestTimeoutMs?: number } = {}):
     ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
   });
   const skew = skewLine(c.hello.daemonVersion, VERSION);
-  if (skew) process.stderr.write(`${skew}\n`);
+  if (skew && !opts.quiet) process.stderr.write(`${skew}\n`);
   return c;
 }
 

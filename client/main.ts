@@ -7,6 +7,7 @@ import { EXIT, OpenSoulError } from '../ipc/errors.js';
 import { VERSION } from '../ipc/version.js';
 import type { CliContext } from './cli-context.js';
 import { registerGateway } from './commands/gateway.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerOnboard } from './commands/onboard.js';
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerModels(program);
   registerOnboard(program, ctx);
   registerImport(program);
+  registerDoctor(program, ctx);
   return program;
 }
 

@@ -6,7 +6,7 @@
  */
 import { AGENT_ID_PATTERN, PROVIDER_ID_PATTERN } from '../../ipc/providers.js';
 import type { ProviderApi } from '../../ipc/providers.js';
-import { isRecord } from './jsonc.js';
+import { isRecord } from '../../ipc/jsonc.js';
 
 export interface ModelSelection {
   primary: string | null;

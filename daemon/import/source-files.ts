@@ -5,7 +5,7 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { OpenSoulError } from '../../ipc/errors.js';
-import { parseJsonc } from '../config/jsonc.js';
+import { parseJsonc } from '../../ipc/jsonc.js';
 
 export type SourceFile = { kind: 'missing' } | { kind: 'bytes'; bytes: Buffer } | { kind: 'unreadable'; reason: string };
 

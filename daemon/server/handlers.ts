@@ -8,6 +8,7 @@ import { OpenSoulError } from '../../ipc/errors.js';
 import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
 import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, MethodKey, ModelsStatusResult } from '../../ipc/protocol.js';
 import { methods } from '../../ipc/protocol.js';
+import { runDoctorChecks } from '../doctor/doctor-checks.js';
 import { applyOutcome } from '../resolver/cooldowns.js';
 import type { OutcomeEffect } from '../resolver/cooldowns.js';
 import { orderFor, resolveCredential } from '../resolver/resolve.js';
@@ -176,7 +177,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     sessionCommand: notImplemented('sessionCommand'),
     chatSend: notImplemented('chatSend'),
-    doctorRun: notImplemented('doctorRun'),
+    doctorRun: (params) => {
+      const at = now();
+      const statuses = state
+        .agentIds()
+        .map((id) => state.agentView(id))
+        .filter((v): v is AgentView => v !== undefined)
+        .map((v) => statusOf(state, v, at));
+      return { checks: runDoctorChecks(state, statuses, params) };
+    },
     eventsSubscribe: (params, ctx) => {
       const events = params.events ?? ['state.reloaded', 'store.error', 'profile.cooldown', 'token.expiring'];
       for (const e of events) ctx.connection.subscriptions.add(e);

@@ -10,7 +10,7 @@ import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
 import type { StatePaths } from '../../ipc/paths.js';
 import { DEFAULT_CONFIG, readConfig } from '../config/config.js';
 import type { GatewayConfig, ModelSelection } from '../config/config.js';
-import { parseJsonc } from '../config/jsonc.js';
+import { parseJsonc } from '../../ipc/jsonc.js';
 import { parseDotenv } from '../env/dotenv-file.js';
 import { resolveEnvironment } from '../env/environment.js';
 import type { EffectiveEnv } from '../env/environment.js';

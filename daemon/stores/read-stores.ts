@@ -7,7 +7,7 @@
  * skipped with a warning naming its id — never its content.
  */
 import type { SecretRef } from '../../ipc/protocol.js';
-import { isRecord } from '../config/jsonc.js';
+import { isRecord } from '../../ipc/jsonc.js';
 import type { Credential, ProfileStore, UsageState, UsageStats } from './credentials.js';
 
 export interface Read<T> {

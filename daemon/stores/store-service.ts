@@ -12,7 +12,7 @@ import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthUpsertParams, WriteResult } from '../../ipc/protocol.js';
 import { providerOfProfileId } from '../../ipc/providers.js';
 import { forgetProfile, recordProfileMetadata } from '../config/edit-config.js';
-import { isRecord, parseJsonc } from '../config/jsonc.js';
+import { isRecord, parseJsonc } from '../../ipc/jsonc.js';
 import { setDotenvKey, unsetDotenvKey } from '../env/edit-dotenv.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import type { Credential, UsageStats } from './credentials.js';

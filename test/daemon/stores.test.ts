@@ -1,6 +1,6 @@
 /** Lenient reading of the stores (§3): OpenSoul's layout and OpenClaw's, aliases, legacy auth.json. */
 import assert from 'node:assert/strict';
-import { parseJsonc } from '../../daemon/config/jsonc.js';
+import { parseJsonc } from '../../ipc/jsonc.js';
 import { readAuthProfilesFile, readAuthStateFile, readLegacyAuthFile, readTime } from '../../daemon/stores/read-stores.js';
 
 describe('store reading (lenient)', () => {
