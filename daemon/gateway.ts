@@ -13,8 +13,8 @@ import { VERSION } from '../ipc/version.js';
 import { cleanStrays } from './fs/strays.js';
 import { StoreService } from './stores/store-service.js';
 import { atomicWrite } from './fs/atomic-write.js';
-import { claimInstance, readPidFile, releasePidFile, removeStaleSocket, socketAccepts } from './instance.js';
-import { isProcessAlive } from './fs/process.js';
+import { claimInstance, releasePidFile, removeStaleSocket, socketAccepts } from './instance.js';
+import { isProcessAlive, readPidFile } from '../ipc/process.js';
 import { createLogger } from './logging/logger.js';
 import type { Logger } from './logging/logger.js';
 import { SecretRegistry } from './logging/secret-registry.js';
@@ -163,7 +163,7 @@ export class Gateway {
     if (this.healing || this.stopping || (await this.server.ownsSocketFile())) return;
     this.healing = true;
     try {
-      const other = await readPidFile(this.paths.pid);
+      const other = readPidFile(this.paths.pid);
       if ((other !== null && other !== process.pid && isProcessAlive(other)) || (await socketAccepts(this.socket.path))) {
         void this.shutdown(`another gateway (pid ${other ?? '?'}) has taken over ${this.paths.stateDir}`);
         return;

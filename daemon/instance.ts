@@ -5,14 +5,14 @@
  * the pid is dead, or alive but not a gateway, and nobody answers on the socket — and cleaned.
  * A live daemon is never touched: the second start refuses, naming its pid.
  */
-import { readFile, lstat, unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { connect } from '../ipc/client.js';
 import type { StatePaths } from '../ipc/paths.js';
 import { acquireLock } from './fs/lock-file.js';
 import type { HeldLock } from './fs/lock-file.js';
 import { atomicWrite } from './fs/atomic-write.js';
-import { isProcessAlive } from './fs/process.js';
+import { isProcessAlive, looksLikeGateway, readPidFile } from '../ipc/process.js';
 import { CannotStartError } from './state-dir.js';
 
 /** Another daemon is running for this state dir. */
@@ -23,15 +23,6 @@ export class AlreadyRunningError extends Error {
   ) {
     super(`an OpenSoul gateway is already running for this state dir (pid ${pid}, socket ${socketPath}); stop it with \`opensoul gateway stop\` or \`kill ${pid}\``);
     this.name = 'AlreadyRunningError';
-  }
-}
-
-export async function readPidFile(file: string): Promise<number | null> {
-  try {
-    const pid = Number.parseInt((await readFile(file, 'utf8')).trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
   }
 }
 
@@ -58,17 +49,6 @@ async function daemonPid(paths: StatePaths, socketPath: string): Promise<number 
     return c.hello.pid;
   } catch {
     return null;
-  }
-}
-
-/** On Linux, whether a live pid is plausibly a gateway (pid reuse after a reboot is common). */
-async function looksLikeGateway(pid: number): Promise<boolean> {
-  if (process.platform !== 'linux') return true;
-  try {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-    return /gateway/.test(cmdline);
-  } catch {
-    return true;
   }
 }
 
@@ -103,22 +83,20 @@ export async function claimInstance(paths: StatePaths, socketPath: string): Prom
   try {
     startLock = await acquireLock(paths.pid, { timeoutMs: 15_000 });
   } catch {
-    const pid = await readPidFile(paths.pid);
+    const pid = readPidFile(paths.pid);
     throw new AlreadyRunningError(pid ?? 0, socketPath);
   }
   const cleaned: string[] = [];
   try {
-    const pid = await readPidFile(paths.pid);
-    if (pid !== null && pid !== process.pid && isProcessAlive(pid)) {
-      const answering = await daemonPid(paths, socketPath);
-      if (answering !== null) throw new AlreadyRunningError(answering, socketPath);
-      if (await looksLikeGateway(pid)) {
-        if (await socketAccepts(socketPath)) throw new AlreadyRunningError(pid, socketPath);
-        // Alive, looks like ours, but nothing listens: a gateway that is not serving this socket.
-        throw new AlreadyRunningError(pid, socketPath);
-      }
-    }
+    const pid = readPidFile(paths.pid);
     const answering = await daemonPid(paths, socketPath);
+    if (answering !== null) throw new AlreadyRunningError(answering, socketPath);
+    // A live gateway that does not answer (hung, or serving another socket) still owns the
+    // dir; a live pid that is something else is a pid reused after a reboot. Unknown counts as
+    // a gateway: better to refuse than to claim a live daemon's dir.
+    if (pid !== null && pid !== process.pid && isProcessAlive(pid) && (looksLikeGateway(pid) ?? true)) {
+      throw new AlreadyRunningError(pid, socketPath);
+    }
     if (answering !== null) throw new AlreadyRunningError(answering, socketPath);
     if (await socketAccepts(socketPath)) {
       throw new CannotStartError(`something else is listening on ${socketPath}: stop it, or set OPENSOUL_SOCKET to another path`);
@@ -141,5 +119,5 @@ export async function claimInstance(paths: StatePaths, socketPath: string): Prom
 
 /** Removes the pid file only if it still names this process (a successor may have replaced it). */
 export async function releasePidFile(paths: StatePaths): Promise<void> {
-  if ((await readPidFile(paths.pid)) === process.pid) await unlink(paths.pid).catch(() => undefined);
+  if (readPidFile(paths.pid) === process.pid) await unlink(paths.pid).catch(() => undefined);
 }

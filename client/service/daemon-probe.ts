@@ -3,9 +3,9 @@
  * asking one to stop. Service commands decide on what the socket says, not on what a manager
  * believes: a daemon started by hand, by systemd or by `gateway start` looks the same here.
  */
-import { readFileSync } from 'node:fs';
 import { connect } from '../../ipc/client.js';
 import { OpenSoulError } from '../../ipc/errors.js';
+import { isProcessAlive } from '../../ipc/process.js';
 import { methods } from '../../ipc/protocol.js';
 import { VERSION } from '../../ipc/version.js';
 import type { ServiceContext } from './context.js';
@@ -43,33 +43,10 @@ export async function waitUntilAnswers(ctx: ServiceContext, timeoutMs: number, g
   }
 }
 
-/**
- * Whether a process is still running. Signal 0 sends nothing (EPERM: it exists, as another
- * user). A zombie counts as gone: a detached daemon's parent is init (or a container's pid 1,
- * which may reap late), and a process that has exited holds no socket, lock or file.
- */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  if (process.platform !== 'linux') return true;
-  try {
-    // The state is the field after the parenthesised command name, which may itself hold spaces.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
 /** Waits until `pid` is gone; false when it is still there after `timeoutMs`. */
 export async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isProcessAlive(pid)) {
     if (Date.now() >= deadline) return false;
     await sleep(50);
   }

@@ -4,11 +4,12 @@
  * asks it over the socket. What counts in the end is the socket: `start` returns when a gateway
  * answers, `stop` when the one that answered is gone.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { ActionEnv, CliContext } from '../cli-context.js';
 import { chooseManager, installedScope, serviceContext } from './context.js';
 import type { ManagerChoice, ServiceContext } from './context.js';
-import { isAlive, probeDaemon, requestShutdown, waitUntilAnswers, waitUntilGone } from './daemon-probe.js';
+import { probeDaemon, requestShutdown, waitUntilAnswers, waitUntilGone } from './daemon-probe.js';
+import { isProcessAlive, looksLikeGateway, readPidFile } from '../../ipc/process.js';
 import { startDetached } from './detached.js';
 import { ServiceError } from './errors.js';
 import { loadManager } from './manager.js';
@@ -63,23 +64,6 @@ async function doStart(out: Reporter, r: Resolved): Promise<StartResult> {
 }
 
 /** On Linux, whether a live pid is plausibly a gateway (a stale pid file may name a reused pid). */
-function looksLikeGateway(pid: number): boolean {
-  if (process.platform !== 'linux') return true;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('gateway');
-  } catch {
-    return false;
-  }
-}
-
-function pidFromFile(ctx: ServiceContext): number | null {
-  try {
-    const pid = Number.parseInt(readFileSync(ctx.paths.pid, 'utf8').trim(), 10);
-    return pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
 
 interface StopResult {
   /** The pid that was stopped; null when none was running. */
@@ -92,15 +76,16 @@ async function doStop(r: Resolved): Promise<StopResult> {
   if (mgr) await mgr.stop(log);
   if (!before.answers) {
     // Nobody answers; a live pid in the pid file is a gateway that is stuck or still starting.
-    const pid = pidFromFile(ctx);
-    if (pid !== null && isAlive(pid) && looksLikeGateway(pid) && !mgr) {
+    const pid = readPidFile(ctx.paths.pid);
+    // Unknown counts as not a gateway here: the error below would blame the wrong process.
+    if (pid !== null && isProcessAlive(pid) && (looksLikeGateway(pid) ?? false) && !mgr) {
       throw new ServiceError('DAEMON_TIMEOUT', `the gateway (pid ${pid}, from ${ctx.paths.pid}) does not answer on ${ctx.socket.path} (${before.reason}); stop it with \`kill ${pid}\``);
     }
     return { pid: null };
   }
   // Still there after the manager's stop (or there is no manager): a daemon that was started
   // by hand or by `gateway start`; ask it to stop over the socket.
-  if (isAlive(before.pid)) await requestShutdown(ctx, 'opensoul gateway stop');
+  if (isProcessAlive(before.pid)) await requestShutdown(ctx, 'opensoul gateway stop');
   if (!(await waitUntilGone(before.pid, STOP_TIMEOUT_MS))) {
     throw new ServiceError(
       'DAEMON_TIMEOUT',

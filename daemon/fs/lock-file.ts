@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { OpenSoulError } from '../../ipc/errors.js';
-import { isProcessAlive } from './process.js';
+import { isProcessAlive } from '../../ipc/process.js';
 
 export const LOCK_STALE_MS = 30_000;
 

@@ -28,6 +28,25 @@ function upsertInput(c: Credential): AuthUpsertParams['credential'] {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * The one rule for every item (profile, order, env key): absent here → added; the same →
+ * unchanged; different → a conflict, unless `force` replaces it. Returns whether to write.
+ */
+function decide(item: Item, mine: unknown, theirs: unknown, force: boolean, conflictNote: string): boolean {
+  if (mine === undefined) return true;
+  if (same(mine, theirs)) {
+    item.action = 'unchanged';
+    return false;
+  }
+  if (!force) {
+    item.action = 'conflict';
+    item.note = conflictNote;
+    return false;
+  }
+  item.action = 'replaced';
+  return true;
+}
+
 export async function importOpenClaw(params: ImportOpenClawParams & { from: string }, state: GatewayState, stores: StoreService): Promise<ImportOpenClawResult> {
   const dryRun = params.dryRun === true;
   const force = params.force === true;
@@ -50,19 +69,7 @@ export async function importOpenClaw(params: ImportOpenClawParams & { from: stri
         item.note = err instanceof OpenSoulError ? err.message : 'cannot be imported';
         continue;
       }
-      const mine = existing.profiles[id];
-      if (mine) {
-        if (same(mine, stored)) {
-          item.action = 'unchanged';
-          continue;
-        }
-        if (!force) {
-          item.action = 'conflict';
-          item.note = 'OpenSoul already has this profile with a different secret or expiry';
-          continue;
-        }
-        item.action = 'replaced';
-      }
+      if (!decide(item, existing.profiles[id], stored, force, 'OpenSoul already has this profile with a different secret or expiry')) continue;
       if (!dryRun) {
         try {
           await stores.upsertProfile(agent.id, id, upsertInput(credential), force);
@@ -85,39 +92,14 @@ export async function importOpenClaw(params: ImportOpenClawParams & { from: stri
         continue;
       }
       const mine = existing.order[provider];
-      if (mine) {
-        if (same(mine, usable)) {
-          item.action = 'unchanged';
-          continue;
-        }
-        if (!force) {
-          item.action = 'conflict';
-          item.note = `OpenSoul's order is ${mine.join(', ')}`;
-          continue;
-        }
-        item.action = 'replaced';
-      }
-      if (!dryRun) await stores.setOrder(agent.id, provider, usable);
+      if (decide(item, mine, usable, force, `OpenSoul's order is ${(mine ?? []).join(', ')}`) && !dryRun) await stores.setOrder(agent.id, provider, usable);
     }
   }
 
   for (const [name, value] of Object.entries(snapshot.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const item: Item = { agent: '-', kind: 'env', id: name, action: 'added' };
     items.push(item);
-    const mine = state.dotenv.value[name];
-    if (mine !== undefined) {
-      if (mine === value) {
-        item.action = 'unchanged';
-        continue;
-      }
-      if (!force) {
-        item.action = 'conflict';
-        item.note = 'the .env of OpenSoul already has a different value';
-        continue;
-      }
-      item.action = 'replaced';
-    }
-    if (!dryRun) await stores.setEnv(name, value);
+    if (decide(item, state.dotenv.value[name], value, force, 'the .env of OpenSoul already has a different value') && !dryRun) await stores.setEnv(name, value);
   }
   return { from: snapshot.from, dryRun, items, warnings };
 }

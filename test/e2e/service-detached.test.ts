@@ -8,32 +8,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, assertNoSecrets, cleanEnv, cli, fakeSecret, socketPathFor, tempDir, track } from '../support/harness.js';
+import { isProcessAlive } from '../../ipc/process.js';
+import { CLI, assertNoSecrets, cleanEnv, cli, fakeSecret, killAfterTest, socketPathFor, tempDir, track } from '../support/harness.js';
 import type { RunResult } from '../support/harness.js';
-
-const detachedPids = new Set<number>();
-
-afterEach(function () {
-  // A detached daemon is nobody's child: the harness cannot see it, so it is killed here.
-  for (const pid of detachedPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  detachedPids.clear();
-});
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, session. */
 function procStat(pid: number): { ppid: number; session: number } {
@@ -65,7 +42,7 @@ function setup(manager: 'none' | undefined): Env {
   };
   const remember = () => {
     try {
-      detachedPids.add(Number(readFileSync(path.join(stateDir, 'run', 'gateway.pid'), 'utf8').trim()));
+      killAfterTest(Number(readFileSync(path.join(stateDir, 'run', 'gateway.pid'), 'utf8').trim()));
     } catch {
       /* no pid file */
     }
@@ -78,7 +55,7 @@ function setup(manager: 'none' | undefined): Env {
     async run(args, extra = {}) {
       const r = await cli(args, { stateDir, env: { ...env, ...extra } });
       const started = /started \(pid (\d+)\)/.exec(r.stdout)?.[1];
-      if (started) detachedPids.add(Number(started));
+      if (started) killAfterTest(Number(started));
       remember();
       return r;
     },
@@ -103,7 +80,7 @@ describe('gateway start/stop with no service manager (the daemon detached by the
     assert.equal(start.code, 0, start.stderr);
     assert.match(start.stderr, /no user systemd bus .*starting the daemon detached instead/);
     const pid = Number(/started \(pid (\d+)\)/.exec(start.stdout)?.[1]);
-    assert.ok(running(pid));
+    assert.ok(isProcessAlive(pid));
     const status = await e.run(['gateway', 'status', '--json']);
     assert.equal(status.code, 0, status.stderr);
     const doc = JSON.parse(status.stdout) as { service: unknown; daemon: { reachable: boolean; pid: number } };
@@ -112,7 +89,7 @@ describe('gateway start/stop with no service manager (the daemon detached by the
     const human = await e.run(['gateway', 'status']);
     assert.match(human.stdout, /Service\s+none — no user systemd bus/);
     assert.equal((await e.run(['gateway', 'stop'])).code, 0);
-    assert.ok(!running(pid));
+    assert.ok(!isProcessAlive(pid));
   });
 
   it('start detaches the daemon (own session, not a child of the exited CLI), status answers 0; stop removes socket and pid file; status then exits 3 with reachable: false', async () => {
@@ -125,10 +102,10 @@ describe('gateway start/stop with no service manager (the daemon detached by the
     const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
     e.remember();
     const pid = Number(/started \(pid (\d+)\)/.exec(stdout)?.[1]);
-    if (pid > 0) detachedPids.add(pid);
+    if (pid > 0) killAfterTest(pid);
     assert.equal(code, 0, stdout);
     assert.ok(pid > 0, stdout);
-    assert.ok(running(pid), 'the daemon outlives the CLI, which has exited');
+    assert.ok(isProcessAlive(pid), 'the daemon outlives the CLI, which has exited');
     const st = procStat(pid);
     assert.notEqual(st.ppid, child.pid, 'not a child of the CLI (which has exited)');
     assert.notEqual(st.ppid, process.pid, 'nor of the test');
@@ -153,7 +130,7 @@ describe('gateway start/stop with no service manager (the daemon detached by the
     const stop = await e.run(['gateway', 'stop']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`stopped \\(pid ${pid}\\)`));
-    assert.ok(!running(pid));
+    assert.ok(!isProcessAlive(pid));
     assert.ok(!existsSync(path.join(e.stateDir, 'run', 'gateway.sock')), 'socket removed');
     assert.ok(!existsSync(path.join(e.stateDir, 'run', 'gateway.pid')), 'pid file removed');
     assert.match(readFileSync(path.join(e.stateDir, 'logs', 'gateway.log'), 'utf8'), /gateway stopped.*opensoul gateway stop/);
@@ -180,8 +157,8 @@ describe('gateway start/stop with no service manager (the daemon detached by the
     assert.equal(r.code, 0, r.stderr);
     const second = Number(/started \(pid (\d+)\)/.exec(r.stdout)?.[1]);
     assert.ok(second > 0 && second !== first);
-    assert.ok(!running(first));
-    assert.ok(running(second));
+    assert.ok(!isProcessAlive(first));
+    assert.ok(isProcessAlive(second));
   });
 
   it('a daemon that cannot start (state dir open to others) makes start print its last stderr lines and exit with its code, 78', async () => {

@@ -10,7 +10,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { authMonitorService, authMonitorTimer, gatewayPlist, gatewayUnit } from '../../units/index.js';
-import { CLI, REPO, assertNoSecrets, cli, fakeSecret, tempDir } from '../support/harness.js';
+import { isProcessAlive } from '../../ipc/process.js';
+import { CLI, REPO, assertNoSecrets, cli, fakeSecret, killAfterTest, tempDir } from '../support/harness.js';
 import type { RunResult } from '../support/harness.js';
 
 const STANDIN = `#!/bin/sh
@@ -86,7 +87,6 @@ interface Sandbox {
   run(args: string[], extra?: Record<string, string | undefined>): Promise<RunResult>;
 }
 
-const spawnedPids = new Set<number>();
 
 function sandbox(opts: { manager?: 'systemd' | 'launchd' | null; linger?: 'yes' | 'no' } = {}): Sandbox {
   const root = tempDir('opensoul-svc-');
@@ -123,23 +123,14 @@ function sandbox(opts: { manager?: 'systemd' | 'launchd' | null; linger?: 'yes' 
       const r = await cli(args, { stateDir, env: { ...env, ...extra }, timeoutMs: 60_000 });
       // Whatever the stand-in or a detached start left running is killed after the test.
       for (const f of [path.join(standin, 'all-pids'), path.join(stateDir, 'run', 'gateway.pid')]) {
-        if (existsSync(f)) for (const p of readFileSync(f, 'utf8').split('\n')) if (Number(p) > 0) spawnedPids.add(Number(p));
+        if (existsSync(f)) for (const p of readFileSync(f, 'utf8').split('\n')) if (Number(p) > 0) killAfterTest(Number(p));
       }
       return r;
     },
   };
 }
 
-afterEach(function () {
-  for (const pid of spawnedPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  spawnedPids.clear();
-});
+
 
 const expectedUnit = (s: Sandbox, system = false) =>
   gatewayUnit({ nodePath: process.execPath, entryPath: CLI, stateDir: s.stateDir, ...(system ? { system: { user: USER } } : {}) });
@@ -148,15 +139,6 @@ function pidOf(s: Sandbox): number {
   return Number(readFileSync(path.join(s.standin, 'daemon.pid'), 'utf8').trim());
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('gateway install/uninstall/start/stop with a systemd stand-in', function () {
   it('install (stand-in systemctl, found by `systemctl --user show-environment`) writes the user unit, reloads, enables --now, warns that lingering is off, and the daemon answers', async () => {
@@ -275,7 +257,7 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
     assert.equal(u.code, 0, u.stderr);
     assert.deepEqual(s.calls().slice(3), ['systemctl is-system-running', 'systemctl disable --now opensoul-gateway.service', 'systemctl daemon-reload']);
     assert.ok(!existsSync(path.join(etc, 'opensoul-gateway.service')));
-    assert.ok(!alive(pid), 'disable --now stopped the daemon');
+    assert.ok(!isProcessAlive(pid), 'disable --now stopped the daemon');
   });
 
   it('--auth-monitor also writes the monitor service (this install\'s scripts/auth-monitor.sh with absolute node and entry) and timer, and enables the timer; uninstall removes all three', async () => {
@@ -322,7 +304,7 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
     const stop = await s.run(['gateway', 'stop']);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`stopped \\(pid ${first}\\)`));
-    assert.ok(!alive(first));
+    assert.ok(!isProcessAlive(first));
     const down = await s.run(['gateway', 'status', '--json']);
     assert.equal(down.code, 3);
     assert.deepEqual((JSON.parse(down.stdout) as { service: { active: boolean } }).service.active, false);
@@ -419,7 +401,7 @@ describe('gateway install/uninstall/start/stop with a launchd stand-in (OPENSOUL
       `launchctl bootout ${target}`,
     ]);
     assert.ok(!existsSync(path.join(s.home, 'Library', 'LaunchAgents', 'ai.opensoul.gateway.plist')));
-    assert.ok(!alive(pidOf(s)));
+    assert.ok(!isProcessAlive(pidOf(s)));
   });
 
   it('--system is a usage error with launchd (exit 64), and --auth-monitor says to use cron instead', async () => {

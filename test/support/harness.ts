@@ -29,6 +29,18 @@ export function onCleanup(fn: () => Promise<void> | void): void {
   cleanups.push(fn);
 }
 
+/** A process that is nobody's child here (a detached daemon): SIGKILL-ed after the current test. */
+export function killAfterTest(pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  onCleanup(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  });
+}
+
 /** Kills every process and removes every temp dir a test made (root afterEach hook). */
 export async function cleanupAll(): Promise<void> {
   for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
