@@ -11,7 +11,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerOnboard } from './commands/onboard.js';
-import { printJson } from './output.js';
+import { printJson, scrubArgvEcho } from './output.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command();
@@ -23,7 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(scrubArgvEcho(str)) });
   registerGateway(program, ctx);
   registerModels(program);
   registerOnboard(program, ctx);
@@ -44,7 +44,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<void> {
       }
       if (err.code === 'commander.executeSubCommandAsync') return;
       // Commander already printed the error and the usage on stderr.
-      if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message: err.message.replace(/^error: /, '') } });
+      if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message: scrubArgvEcho(err.message.replace(/^error: /, '')) } });
       process.exitCode = EXIT.USAGE;
       return;
     }

@@ -103,6 +103,7 @@ export class Gateway {
       this.reportFileErrors();
 
       this.token = randomBytes(32).toString('hex');
+      this.secrets.register(this.token);
       await atomicWrite(paths.token, `${this.token}\n`);
       this.server = new SocketServer(this.serverOptions());
       try {
@@ -194,11 +195,13 @@ export class Gateway {
       handlers: createHandlers({
         state: this.state,
         stores: this.stores,
+        registerSecrets: (values) => this.secrets.registerAll(values),
         emit: (event, data) => this.server.broadcast({ event, at: Date.now(), data }),
         // Loaded on first use: the import (and sql.js behind it) costs nothing until someone imports.
         importOpenClaw: async (params) => {
           const { importOpenClaw } = await import('./import/apply-openclaw.js');
-          return importOpenClaw({ ...params, from: params.from ?? path.join(resolveHome(processPathContext()), '.openclaw') }, this.state, this.stores);
+          const from = params.from ?? path.join(resolveHome(processPathContext()), '.openclaw');
+          return importOpenClaw({ ...params, from }, this.state, this.stores, (values) => this.secrets.registerAll(values));
         },
         startedAt: this.startedAt,
         socketPath: this.socket.path,

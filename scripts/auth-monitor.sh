@@ -131,7 +131,11 @@ notify() {
     sh -c "$OPENSOUL_NOTIFY_CMD \"\$1\"" opensoul-notify "$1"
   elif [ -n "${OPENSOUL_NOTIFY_URL:-}" ]; then
     if [ "$level" = ok ]; then priority=default; else priority=high; fi
-    curl -fsS --max-time 20 -H "Title: OpenSoul auth ($level)" -H "Priority: $priority" -d "$1" "$OPENSOUL_NOTIFY_URL" >/dev/null
+    # The URL goes to curl on stdin (a config line), not argv: a secret topic or a user:password
+    # in it must not show in `ps`. Quotes and backslashes are escaped for curl's config syntax.
+    url_escaped=$(printf '%s' "$OPENSOUL_NOTIFY_URL" | sed 's/\\/\\\\/g; s/"/\\"/g')
+    printf 'url = "%s"\n' "$url_escaped" |
+      curl -fsS --max-time 20 -K - -H "Title: OpenSoul auth ($level)" -H "Priority: $priority" -d "$1" >/dev/null
   elif command -v notify-send >/dev/null 2>&1; then
     notify-send "OpenSoul auth" "$1"
   else

@@ -183,9 +183,10 @@ export function readConfig(value: unknown): { config: GatewayConfig; warnings: s
       if (!rec) continue;
       const baseUrl = typeof rec.baseUrl === 'string' && /^https?:\/\//.test(rec.baseUrl) ? rec.baseUrl.replace(/\/+$/, '') : null;
       if (rec.baseUrl !== undefined && baseUrl === null) r.warn(`models.providers.${id}.baseUrl`, 'expected an http(s) URL');
-      const envVars = (r.stringList(rec.envVars, `models.providers.${id}.envVars`) ?? []).filter((n) => {
+      const envVars = (r.stringList(rec.envVars, `models.providers.${id}.envVars`) ?? []).filter((n, i) => {
         const ok = ENV_NAME.test(n);
-        if (!ok) r.warn(`models.providers.${id}.envVars`, `"${n}" is not an environment variable name`);
+        // The position, never the value: a key pasted where its name belongs must not be echoed.
+        if (!ok) r.warn(`models.providers.${id}.envVars[${i}]`, 'not an environment variable name');
         return ok;
       });
       const api = rec.api === 'anthropic-messages' || rec.api === 'openai-chat' ? rec.api : null;

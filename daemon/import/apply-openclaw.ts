@@ -8,6 +8,7 @@ import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthUpsertParams, ImportOpenClawParams, ImportOpenClawResult } from '../../ipc/protocol.js';
 import { PROFILE_ID_PATTERN, providerOfProfileId } from '../../ipc/providers.js';
 import type { GatewayState } from '../state/gateway-state.js';
+import { secretsOf } from '../stores/credentials.js';
 import type { Credential } from '../stores/credentials.js';
 import type { StoreService } from '../stores/store-service.js';
 import { toStoredCredential } from '../stores/validate-credential.js';
@@ -47,10 +48,17 @@ function decide(item: Item, mine: unknown, theirs: unknown, force: boolean, conf
   return true;
 }
 
-export async function importOpenClaw(params: ImportOpenClawParams & { from: string }, state: GatewayState, stores: StoreService): Promise<ImportOpenClawResult> {
+export async function importOpenClaw(
+  params: ImportOpenClawParams & { from: string },
+  state: GatewayState,
+  stores: StoreService,
+  registerSecrets: (values: string[]) => void,
+): Promise<ImportOpenClawResult> {
   const dryRun = params.dryRun === true;
   const force = params.force === true;
   const snapshot = await readOpenClawState(params.from, { providerEnvVars: state.providers.allEnvVars() });
+  // Known to the redactor from the moment they are read (even for a dry run, or a failing write).
+  registerSecrets([...snapshot.agents.flatMap((a) => Object.values(a.profiles).flatMap(secretsOf)), ...Object.values(snapshot.env)]);
   const items: Item[] = [];
   const warnings = [...snapshot.warnings];
 

@@ -14,8 +14,41 @@ export interface ResolvedProvider {
   baseUrl: string;
   /** Whether config overrides the base URL (shown in status). */
   baseUrlConfigured: boolean;
+  /** The base URL for display: without a user, password or query (where proxies put keys). */
+  baseUrlDisplay: string;
+  /** Credentials found in the base URL, for the log redactor. */
+  baseUrlSecrets: string[];
   hint: string;
   builtIn: boolean;
+}
+
+/**
+ * A base URL as status may show it. A proxy's URL can carry a key (`https://user:key@proxy/…`,
+ * `…?key=…`): those parts are dropped from what is shown and returned as secrets to redact.
+ */
+export function displayUrl(url: string): { display: string; secrets: string[] } {
+  if (url === '') return { display: '', secrets: [] };
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { display: '(not a valid URL)', secrets: [url] };
+  }
+  const raw = [u.username, u.password, ...u.search.slice(1).split('&').map((kv) => kv.slice(kv.indexOf('=') + 1))].filter((s) => s !== '');
+  const secrets = [...new Set(raw.flatMap((s) => [s, safeDecode(s)]))];
+  if (secrets.length === 0) return { display: url, secrets };
+  u.username = '';
+  u.password = '';
+  u.search = '';
+  return { display: `${u.toString().replace(/\/$/, '')} (credentials hidden)`, secrets };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 export class ProviderRegistry {
@@ -31,13 +64,17 @@ export class ProviderRegistry {
     const override = config.providers[id];
     const envVars = [...(spec?.envVars ?? [])];
     for (const name of override?.envVars ?? []) if (!envVars.includes(name)) envVars.push(name);
+    const baseUrl = override?.baseUrl ?? spec?.defaultBaseUrl ?? '';
+    const shown = displayUrl(baseUrl);
     return {
       id,
       name: spec?.name ?? id,
       envVars,
       api: override?.api ?? spec?.api ?? 'openai-chat',
-      baseUrl: override?.baseUrl ?? spec?.defaultBaseUrl ?? '',
+      baseUrl,
       baseUrlConfigured: Boolean(override?.baseUrl),
+      baseUrlDisplay: shown.display,
+      baseUrlSecrets: shown.secrets,
       hint:
         spec?.hint ??
         `Add a profile with \`opensoul models auth paste-api-key --provider ${id}\`` +
@@ -60,6 +97,8 @@ export class ProviderRegistry {
         api: 'openai-chat',
         baseUrl: '',
         baseUrlConfigured: false,
+        baseUrlDisplay: '',
+        baseUrlSecrets: [],
         hint: `"${id}" is not a known provider: declare it in opensoul.json models.providers.${id} (baseUrl, envVars).`,
         builtIn: false,
       }
@@ -68,6 +107,11 @@ export class ProviderRegistry {
 
   all(): ResolvedProvider[] {
     return [...this.byId.values()];
+  }
+
+  /** Credentials embedded in base URLs (see displayUrl), for the redactor. */
+  urlSecrets(): string[] {
+    return this.all().flatMap((p) => p.baseUrlSecrets);
   }
 
   /** Every env var name any provider reads: these values are secrets. */

@@ -48,7 +48,7 @@ export async function resolveCredential(state: GatewayState, view: AgentView, pr
         const ref = c.credential.type === 'api_key' ? c.credential.keyRef : c.credential.type === 'token' ? c.credential.tokenRef : undefined;
         if (!ref) continue;
         try {
-          secret = await resolveSecretRef(ref, state.env);
+          secret = await resolveSecretRef(ref, state.env, state.providers.allEnvVars());
         } catch (err) {
           if (err instanceof SecretRefError) continue;
           throw err;

@@ -13,7 +13,17 @@ export const EXEC_REF_TIMEOUT_MS = 15_000;
 
 export class SecretRefError extends Error {}
 
-export async function resolveSecretRef(ref: SecretRef, env: EffectiveEnv): Promise<string> {
+/**
+ * The environment of an exec ref's command: the daemon's own, without provider keys — `op`,
+ * `vault` or `pass` need their own variables (OP_SESSION_*, VAULT_ADDR), never our API keys.
+ */
+function execEnvironment(providerEnvVars: ReadonlySet<string>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!providerEnvVars.has(k)) out[k] = v;
+  return out;
+}
+
+export async function resolveSecretRef(ref: SecretRef, env: EffectiveEnv, providerEnvVars: ReadonlySet<string> = new Set()): Promise<string> {
   switch (ref.source) {
     case 'env': {
       const v = env.get(ref.id)?.value;
@@ -34,7 +44,7 @@ export async function resolveSecretRef(ref: SecretRef, env: EffectiveEnv): Promi
     case 'exec': {
       // The command line is the person's own (it is in their store); run through sh like a shell would.
       const out = await new Promise<string>((resolve, reject) => {
-        execFile('/bin/sh', ['-c', ref.id], { timeout: EXEC_REF_TIMEOUT_MS, maxBuffer: 1024 * 1024, windowsHide: true }, (err, stdout) => {
+        execFile('/bin/sh', ['-c', ref.id], { env: execEnvironment(providerEnvVars), timeout: EXEC_REF_TIMEOUT_MS, maxBuffer: 1024 * 1024, windowsHide: true }, (err, stdout) => {
           if (err) reject(new SecretRefError(`the command of an exec ref failed${(err as { killed?: boolean }).killed ? ' (timed out)' : ''}`));
           else resolve(stdout);
         });

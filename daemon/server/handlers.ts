@@ -27,6 +27,11 @@ export interface HandlerDeps {
   shutdown: (reason: string) => void;
   /** Announces an event to subscribed connections. */
   emit: (event: EventName, data: Record<string, unknown>) => void;
+  /**
+   * Tells the log redactor about secrets as they arrive — before the write, so a call that fails
+   * half-way cannot log a value the registry has not seen yet.
+   */
+  registerSecrets: (values: string[]) => void;
   /** The OpenClaw import (loaded only when called). */
   importOpenClaw: (params: ImportOpenClawParams) => Promise<ImportOpenClawResult>;
   now?: () => number;
@@ -122,6 +127,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { agent: view.id, authStore: view.authStorePath, profiles, order: view.store.order };
     },
     authUpsert: async (params) => {
+      const c = params.credential;
+      deps.registerSecrets(c.type === 'api_key' ? [c.key ?? ''] : c.type === 'token' ? [c.token ?? ''] : [c.access, c.refresh]);
       const agent = writeAgent(state, params.agent);
       const r = await stores.upsertProfile(agent, params.profileId, params.credential, params.replace === true);
       return { agent: r.agent, path: r.path, profileId: r.profileId, changed: r.changed, warnings: r.warnings };
@@ -141,13 +148,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const path = await stores.setOrder(agent, params.provider, null);
       return orderResult(state, agent, params.provider, path, now());
     },
-    envSet: (params) => stores.setEnv(params.key, params.value),
+    envSet: (params) => {
+      deps.registerSecrets([params.value]);
+      return stores.setEnv(params.key, params.value);
+    },
     envUnset: (params) => stores.unsetEnv(params.key),
     importOpenClaw: (params) => deps.importOpenClaw(params),
     authResolve: async (params) => {
       const view = viewOf(state, params.agent);
       const at = now();
       const r = await resolveCredential(state, view, params.provider, at);
+      // A SecretRef's value (a command's output, a file) is known only now.
+      deps.registerSecrets([r.secret]);
       if (r.profileId) {
         const id = r.profileId;
         // Least recently used first (§8.1): the round robin needs to know this one was just handed out.

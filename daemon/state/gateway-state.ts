@@ -191,7 +191,12 @@ export class GatewayState {
       const entry = this.env.get(name);
       if (entry) secrets.push(entry.value);
     }
-    for (const [name, value] of Object.entries(this.dotenv.value)) if (/KEY|TOKEN|SECRET|PASS/i.test(name)) secrets.push(value);
+    // Any .env value that is named like a credential, or long enough to be one (a database URL, a
+    // webhook): redacting a harmless value in a log line costs little; missing a secret costs much.
+    for (const [name, value] of Object.entries(this.dotenv.value)) {
+      if (/KEY|TOKEN|SECRET|PASS|PWD|AUTH|CRED|PRIVATE|WEBHOOK|DSN|URL/i.test(name) || value.length >= 16) secrets.push(value);
+    }
+    secrets.push(...this.providers.urlSecrets());
     for (const agent of this.agents.values()) {
       for (const c of Object.values(agent.profiles.value.profiles)) secrets.push(...secretsOf(c));
       for (const c of Object.values(agent.legacy.value)) secrets.push(...secretsOf(c));

@@ -203,7 +203,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
       env: envStatus,
       inUse: inUse.has(providerId),
       orderSource: order.source === 'agent' || order.source === 'config' ? order.source : 'round-robin',
-      baseUrl: provider.baseUrlConfigured ? provider.baseUrl : null,
+      baseUrl: provider.baseUrlConfigured ? provider.baseUrlDisplay : null,
     });
   }
 

@@ -142,7 +142,8 @@ export interface AuthProfilesFile extends ProfileStore {
 export function readAuthProfilesFile(value: unknown): Read<AuthProfilesFile> {
   const warnings: string[] = [];
   if (!isRecord(value)) return { value: { profiles: {}, order: {}, embeddedUsage: null }, warnings: ['expected a JSON object with "profiles"; nothing read'] };
-  if (value.version !== undefined && value.version !== 1) warnings.push(`version ${JSON.stringify(value.version)} is not 1; read as version 1`);
+  // The type, never the value (a misplaced secret must not be echoed into status or doctor).
+  if (value.version !== undefined && value.version !== 1) warnings.push(`version is not 1 (found a ${typeof value.version}); read as version 1`);
   const profiles: Record<string, Credential> = {};
   const rawProfiles = value.profiles;
   if (isRecord(rawProfiles)) {

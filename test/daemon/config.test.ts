@@ -21,6 +21,11 @@ describe('config reading (lenient)', () => {
     assert.deepEqual(config.aliases, { opus: 'anthropic/claude-opus-4-5', fast: 'groq/llama' });
   });
 
+  it('never echoes a value in a warning (a key pasted where an env var name belongs)', () => {
+    const { warnings } = readConfig({ models: { providers: { openai: { envVars: ['OK_NAME', 'sk-proj-PASTEDKEY0123456789'] } } } });
+    assert.deepEqual(warnings, ['models.providers.openai.envVars[1]: not an environment variable name; ignored']);
+  });
+
   it('ignores what has the wrong shape, naming each field, and keeps the rest', () => {
     const { config, warnings } = readConfig({
       env: { vars: 'nope' },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_CONFIG } from '../../daemon/config/config.js';
 import type { GatewayConfig } from '../../daemon/config/config.js';
 import { resolveEnvironment } from '../../daemon/env/environment.js';
-import { ProviderRegistry } from '../../daemon/providers/registry.js';
+import { ProviderRegistry, displayUrl } from '../../daemon/providers/registry.js';
 import { computeModelsStatus } from '../../daemon/status/models-status.js';
 import type { StatusInput } from '../../daemon/status/models-status.js';
 import type { Credential, UsageState } from '../../daemon/stores/credentials.js';
@@ -113,6 +113,20 @@ describe('models status (§7.1)', () => {
     assert.deepEqual(ps.filter((p) => p.next).map((p) => p.id), ['anthropic:c']);
     assert.ok(ps.find((p) => p.id === 'anthropic:c')?.lastGood);
     assert.equal(r.check, 0, 'cooldowns do not fail --check');
+  });
+
+  it('shows a configured base URL without the credentials a proxy URL may carry', () => {
+    const r = computeModelsStatus(
+      input({
+        env: { OPENAI_API_KEY: 'sk-proj-0123456789abcdef' },
+        model: { primary: 'openai/gpt-5', fallbacks: [] },
+        config: { providers: { openai: { baseUrl: 'https://user:urlpass-SECRET@proxy.example/v1?key=QUERYKEY-SECRET', envVars: [], api: null } } },
+      }),
+    );
+    assert.equal(r.providers.find((p) => p.provider === 'openai')?.baseUrl, 'https://proxy.example/v1 (credentials hidden)');
+    assert.ok(!JSON.stringify(r).includes('SECRET'));
+    assert.deepEqual(displayUrl('https://user:urlpass-SECRET@proxy.example/v1?key=QUERYKEY-SECRET').secrets.sort(), ['QUERYKEY-SECRET', 'urlpass-SECRET', 'user'].sort());
+    assert.deepEqual(displayUrl('http://127.0.0.1:9/v1'), { display: 'http://127.0.0.1:9/v1', secrets: [] });
   });
 
   it('uses the env key when every profile is cooling down, and config base URLs are shown', () => {

@@ -68,6 +68,11 @@ describe('store reading (lenient)', () => {
     assert.match(r.warnings[0] ?? '', /anthropic:x/);
   });
 
+  it('names a wrong version by its type, never its value', () => {
+    const r = readAuthProfilesFile({ version: 'sk-ant-api03-MISPLACED-SECRET', profiles: {} });
+    assert.deepEqual(r.warnings, ['version is not 1 (found a string); read as version 1']);
+  });
+
   it('reads times in ms, seconds or ISO strings', () => {
     assert.equal(readTime(1_800_000_000_000), 1_800_000_000_000);
     assert.equal(readTime(1_800_000_000), 1_800_000_000_000);

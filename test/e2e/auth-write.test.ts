@@ -205,6 +205,18 @@ describe('writing credentials (real daemon, real CLI)', function () {
     assert.equal((await d.cli(['models', 'auth', 'list', '--agent', 'ghost'])).code, 1);
   });
 
+  it("auth.resolve runs an exec SecretRef without the gateway's provider keys in its environment", async () => {
+    const processKey = fakeSecret('sk-ant-api03-', 50);
+    const d = await startDaemon({ env: { ANTHROPIC_API_KEY: processKey } });
+    const cmd = 'printf "%s" "${ANTHROPIC_API_KEY:-not-visible}-from-vault"';
+    await d.call(methods.authUpsert, { profileId: 'openai:vault', credential: { type: 'api_key', keyRef: { source: 'exec', id: cmd } } });
+    const r = await d.call(methods.authResolve, { provider: 'openai' });
+    assert.equal(r.profileId, 'openai:vault');
+    assert.equal(r.secret, 'not-visible-from-vault');
+    assert.equal((await d.call(methods.authList, { provider: 'openai' })).profiles[0]?.masked, 'ref(exec)');
+    assertNoSecrets([processKey], { log: d.log() });
+  });
+
   it('auth.report cools a profile down (30 s, then 60 s) and the next resolve uses another; ok clears it', async () => {
     const d = await startDaemon();
     for (const id of ['openai:a', 'openai:b']) await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--profile-id', id], { input: fakeSecret('sk-', 40) });

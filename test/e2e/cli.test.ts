@@ -48,6 +48,20 @@ describe('the opensoul CLI', function () {
     assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'USAGE');
   });
 
+  it('never repeats a key pasted into the command line in a usage error (stderr or --json)', async () => {
+    const s = stateDir();
+    const key = fakeSecret('sk-proj-', 40);
+    const token = fakeSecret('sk-ant-oat01-', 90);
+    const runs = [
+      await cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', `--key=${key}`, '--json'], { stateDir: s }),
+      await cli([key], { stateDir: s }),
+      await cli(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', token], { stateDir: s }),
+    ];
+    for (const r of runs) assert.equal(r.code, 64, r.stderr);
+    assert.match(runs[0]?.stdout ?? '', /unknown option '--key=…'/);
+    assertNoSecrets([key, token], Object.fromEntries(runs.map((r, i) => [`run ${i}`, r.stdout + r.stderr])));
+  });
+
   it('takes --json before or after the command words, and --plain prints only the default model', async () => {
     const d = await startDaemon();
     const before = await d.cli(['--json', 'models', 'status']);
