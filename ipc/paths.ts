@@ -190,9 +190,3 @@ export function resolveSocket(stateDir: string, ctx: PathContext): SocketLocatio
   const dir = `/tmp/opensoul-${ctx.uid}`;
   return { path: `${dir}/${shortHash(realpathLenient(stateDir, ctx))}.sock`, kind: 'fallback', dir };
 }
-
-/** A path for display: the home dir shown as `~`. */
-export function tildify(p: string, home: string): string {
-  if (home && (p === home || p.startsWith(home.endsWith('/') ? home : `${home}/`))) return `~${p.slice(home.replace(/\/$/, '').length)}`;
-  return p;
-}

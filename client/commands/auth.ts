@@ -2,8 +2,6 @@
  * `opensoul models auth …` (§7): every command is one RPC to the daemon, the only writer of
  * credential files; each prints the file it wrote. Secrets come from stdin or a masked prompt.
  */
-import { accessSync, constants } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
@@ -16,6 +14,7 @@ import { parseExpiresIn } from '../expiry.js';
 import { printJson, usageError } from '../output.js';
 import { formatDuration, formatTime, tildePath } from '../render/format.js';
 import { isInteractive, promptSecret, readSecret } from '../secret-input.js';
+import { findOnPath } from '../which.js';
 
 interface AgentOpt {
   agent?: string;
@@ -54,17 +53,6 @@ function requireTerminal(command: string, alternative: string): void {
   if (!isInteractive()) throw new OpenSoulError('TTY_REQUIRED', { command, alternative });
 }
 
-function onPath(cmd: string): boolean {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  return dirs.some((dir) => {
-    try {
-      accessSync(path.join(dir, cmd), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 function printOrder(env: ActionEnv, r: AuthOrderResult): void {
   if (env.json) {
@@ -109,7 +97,7 @@ export function registerAuth(models: Command): void {
         requireTerminal('setup-token', '`opensoul models auth paste-token --provider anthropic` with the token on stdin');
         const expires = parseExpiresIn(o.expiresIn);
         const out = process.stdout;
-        if (onPath('claude')) {
+        if (findOnPath('claude')) {
           let run = o.yes === true;
           if (!run) {
             const { confirm, isCancel } = await import('@clack/prompts');

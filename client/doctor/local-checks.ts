@@ -4,7 +4,7 @@
  * install, `claude` on PATH, OpenClaw's state — and, when the daemon is down, the file-level
  * checks (shared with the daemon) and a stale socket to clean. Loaded only by `doctor`.
  */
-import { accessSync, constants, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { checkFilesParse, checkPermissions } from '../../ipc/file-checks.js';
@@ -15,6 +15,7 @@ import { knownProviderEnvVars } from '../../ipc/providers.js';
 import { VERSION } from '../../ipc/version.js';
 import type { CliContext } from '../cli-context.js';
 import { connectToDaemon, locate } from '../connection.js';
+import { findOnPath } from '../which.js';
 
 const check = (id: string, status: DoctorCheck['status'], message: string, fix: string | null = null, fixed = false): DoctorCheck => ({ id, status, message, fix, fixed });
 
@@ -27,25 +28,13 @@ export function checkNode(version = process.versions.node): DoctorCheck {
     : check('node', 'error', `node ${version} is too old: OpenSoul needs 20.19 or newer`, 'install Node.js 20.19+ (or 22, 24) and reinstall the service with it: `opensoul gateway install --force`');
 }
 
-function onPath(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const p = path.join(dir, cmd);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return null;
-}
 
 /** `claude` is needed for `claude setup-token` when Anthropic uses a token, or has no credential at all. */
 export function checkClaude(status: ModelsStatusResult | null): DoctorCheck | null {
   const anthropic = status?.providers.find((p) => p.provider === 'anthropic');
   const needs = !anthropic || anthropic.effective.kind === 'missing' || anthropic.profiles.some((p) => p.type === 'token');
   if (!needs) return null;
-  const found = onPath('claude');
+  const found = findOnPath('claude');
   return found
     ? check('claude', 'ok', `the claude CLI is on PATH (${found}), for \`claude setup-token\``)
     : check('claude', 'warn', 'the claude CLI is not on PATH: `claude setup-token` (a Claude subscription token) needs it', 'install Claude Code here, or run `claude setup-token` on another machine and paste the token: `opensoul models auth paste-token --provider anthropic`');
