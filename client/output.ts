@@ -3,7 +3,7 @@
  * on stderr — or, with `--json`, as `{"error": {"code", "message"}}` on stdout — and the exit
  * code of §7. Error messages come from `describe()`, never from raw exception text.
  */
-import { EXIT, OpenSoulError, describe } from '../ipc/errors.js';
+import { OpenSoulError, describe } from '../ipc/errors.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -11,11 +11,6 @@ export interface OutputOptions {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** Sets the exit code and lets Node exit on its own, so stdout is flushed even into a pipe. */
-export function exitWith(code: number): void {
-  process.exitCode = code;
 }
 
 export function reportError(err: unknown, out: OutputOptions): number {
@@ -45,4 +40,3 @@ export function usageError(reason: string): OpenSoulError {
   return new OpenSoulError('USAGE', { reason: scrubbed }, describe('USAGE', { reason: scrubbed }));
 }
 
-export { EXIT };

@@ -497,10 +497,6 @@ export type Methods = typeof methods;
 export type MethodKey = keyof Methods;
 export type ParamsOf<K extends MethodKey> = Methods[K] extends Method<string, infer P, unknown> ? P : never;
 export type ResultOf<K extends MethodKey> = Methods[K] extends Method<string, unknown, infer R> ? R : never;
-/** Params and result of a method value (for generic callers). */
-export type AnyMethod = Method<string, never, unknown>;
-export type MethodParams<M> = M extends Method<string, infer P, unknown> ? P : never;
-export type MethodResult<M> = M extends Method<string, unknown, infer R> ? R : never;
 
 /** Notifications the daemon pushes to subscribed connections. */
 export interface EventNotification {

@@ -109,22 +109,6 @@ export function object<S extends Shape>(shape: S): Validator<ObjectOf<S>> {
   };
 }
 
-/** A map from keys (checked by `key`) to values. */
-export function record<T>(key: Validator<string>, item: Validator<T>, opts: { max?: number } = {}): Validator<Record<string, T>> {
-  const max = opts.max ?? 1000;
-  return (value, path) => {
-    if (!isPlainObject(value)) throw new ValidationError(path, 'expected an object');
-    const entries = Object.entries(value);
-    if (entries.length > max) throw new ValidationError(path, `expected at most ${max} entries`);
-    const out: Record<string, T> = {};
-    for (const [k, v] of entries) {
-      key(k, `${path} key`);
-      out[k] = item(v, `${path}.${k}`);
-    }
-    return out;
-  };
-}
-
 /** Params of a method that takes none: absent, `{}` or `[]` (some clients always send params). */
 export function none(): Validator<Record<string, never>> {
   return (value, path) => {
