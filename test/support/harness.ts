@@ -20,9 +20,21 @@ export const CLI = path.join(REPO, 'dist', 'opensoul.cjs');
 /** The version the built CLI reports (tests run from source, where ipc/version.ts has no build-time value). */
 export const PKG_VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
-const children = new Set<ChildProcess>();
-const dirs = new Set<string>();
-const cleanups: (() => Promise<void> | void)[] = [];
+/**
+ * What each test started or made, for the root hook to clean up. Kept on globalThis, not in
+ * module variables: mocha loads a spec file with require() unless it reaches an ESM-only package
+ * (plist, through units/), in which case it imports it — and this module then exists twice, once
+ * per loader. One shared registry makes the root hook see both.
+ */
+interface Registry {
+  children: Set<ChildProcess>;
+  dirs: Set<string>;
+  cleanups: (() => Promise<void> | void)[];
+}
+const REGISTRY = Symbol.for('opensoul.test.registry');
+const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] as Registry | undefined) ?? { children: new Set(), dirs: new Set(), cleanups: [] };
+(globalThis as Record<symbol, unknown>)[REGISTRY] = registry;
+const { children, dirs, cleanups } = registry;
 
 /** Registers extra cleanup (a tmux server, a detached daemon) to run after the current test. */
 export function onCleanup(fn: () => Promise<void> | void): void {
