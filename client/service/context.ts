@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { processPathContext, resolveSocket, resolveStateDir, statePaths } from '../../ipc/paths.js';
+import { processPathContext } from '../../ipc/paths.js';
+import { locate } from '../connection.js';
 import type { SocketLocation, StatePaths } from '../../ipc/paths.js';
 import { AUTH_MONITOR_SERVICE, AUTH_MONITOR_TIMER, GATEWAY_UNIT, SYSTEM_UNIT_DIR, systemdUnitDir } from '../../units/systemd-units.js';
 import type { CliContext } from '../cli-context.js';
@@ -42,15 +43,16 @@ export interface ServiceContext {
 
 export function serviceContext(cli: CliContext): ServiceContext {
   const pathCtx = processPathContext();
-  const stateDir = resolveStateDir(pathCtx);
+  // The same state dir and socket every other command uses (one function decides them).
+  const { paths, socket } = locate();
   const home = process.env.HOME && path.isAbsolute(process.env.HOME) ? process.env.HOME : os.homedir();
   const entryPath = path.resolve(cli.cliEntry);
   return {
     platform: process.platform,
     env: process.env,
     home: path.resolve(home),
-    paths: statePaths(stateDir),
-    socket: resolveSocket(stateDir, pathCtx),
+    paths,
+    socket,
     nodePath: path.resolve(process.execPath),
     entryPath,
     // dist/opensoul.cjs and client/bin.ts both sit one level below the package root.
