@@ -4,12 +4,12 @@
  * hold the instance lock — a stale lock would otherwise block the first write for 30 s, and
  * temp files would pile up. A lock of a live process (an OpenClaw tool) is left alone.
  */
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { StatePaths } from '../../ipc/paths.js';
 import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
 import { TEMP_MARKER } from './atomic-write.js';
-import { isStale, parseLockInfo } from './lock-file.js';
+import { isLockStale, observeLock } from './lock-file.js';
 
 export async function cleanStrays(paths: StatePaths, log: { info(msg: string, meta?: Record<string, unknown>): void }): Promise<void> {
   const dirs = [paths.stateDir, paths.runDir];
@@ -19,6 +19,7 @@ export async function cleanStrays(paths: StatePaths, log: { info(msg: string, me
     /* no agents yet */
   }
   const removed: string[] = [];
+  const emptyLocks: string[] = [];
   for (const dir of dirs) {
     let names: string[];
     try {
@@ -31,13 +32,25 @@ export async function cleanStrays(paths: StatePaths, log: { info(msg: string, me
       if (name.includes(TEMP_MARKER)) {
         await unlink(file).then(() => removed.push(file), () => undefined);
       } else if (name.endsWith('.lock') && !name.includes('.stale-')) {
-        const text = await readFile(file, 'utf8').catch(() => null);
-        if (text !== null && isStale(parseLockInfo(text), Date.now(), Number.POSITIVE_INFINITY)) {
+        // Judged like any writer judges it (dead pid, or older than 30 s by its own mtime, or
+        // empty for 2 s): a lock dated in the future must not survive a restart.
+        if (await isLockStale(file)) {
           await unlink(file).then(() => removed.push(file), () => undefined);
+        } else if ((await observeLock(file, Date.now()).catch(() => null))?.text === '') {
+          emptyLocks.push(file);
         }
       } else if (name.includes('.lock.stale-')) {
         await unlink(file).then(() => removed.push(file), () => undefined);
       }
+    }
+  }
+  // A young empty lock here is most likely our killed predecessor's (killed between creating and
+  // filling it). A live writer fills its lock within microseconds, so one still empty a moment
+  // later is abandoned: cleaned now rather than making the first write wait out the 2 s grace.
+  if (emptyLocks.length > 0) {
+    await new Promise((r) => setTimeout(r, 100));
+    for (const file of emptyLocks) {
+      if ((await observeLock(file, Date.now()).catch(() => null))?.text === '') await unlink(file).then(() => removed.push(file), () => undefined);
     }
   }
   if (removed.length > 0) log.info('removed leftovers of an interrupted write', { files: removed });

@@ -37,6 +37,20 @@ export interface HandlerDeps {
   now?: () => number;
 }
 
+/**
+ * How long auth.resolve and auth.report wait for their usage write. Usage state is best-effort
+ * (§3): in the normal case the write takes milliseconds and the caller's next call sees it (the
+ * round robin needs lastUsed); behind a lock held by another tool it goes on in the background
+ * (and is logged if it fails), so a stuck lock never stalls a call.
+ */
+const USAGE_WRITE_WAIT_MS = 250;
+
+function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
 function notImplemented(key: MethodKey) {
   return (): never => {
     throw new OpenSoulError('NOT_IMPLEMENTED', { method: methods[key].name });
@@ -163,9 +177,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (r.profileId) {
         const id = r.profileId;
         // Least recently used first (§8.1): the round robin needs to know this one was just handed out.
-        await stores.recordUsage(view.id, (doc) => {
-          doc.usageStats[id] = { ...doc.usageStats[id], lastUsed: at };
-        });
+        await waitAtMost(
+          stores.recordUsage(view.id, (doc) => {
+            doc.usageStats[id] = { ...doc.usageStats[id], lastUsed: at };
+          }),
+          USAGE_WRITE_WAIT_MS,
+        );
       }
       return r;
     },
@@ -176,15 +193,19 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const at = now();
       const cfg = state.config.value.cooldowns;
       let cooling: OutcomeEffect['cooling'] = null;
-      await stores.recordUsage(view.id, (doc) => {
-        // Applied to the usage state as it is on disk now, so concurrent reports all count.
-        const effect = applyOutcome(doc.usageStats[params.profileId], params.outcome, at, cfg, params.model);
-        doc.usageStats[params.profileId] = effect.stats;
-        if (effect.lastGood) doc.lastGood[credential.provider] = params.profileId;
-        cooling = effect.cooling;
-      });
-      const c = cooling as OutcomeEffect['cooling'];
-      if (c) deps.emit('profile.cooldown', { agent: view.id, profileId: params.profileId, until: c.until, reason: c.reason, disabled: c.disabled });
+      const written = stores
+        .recordUsage(view.id, (doc) => {
+          // Applied to the usage state as it is on disk now, so concurrent reports all count.
+          const effect = applyOutcome(doc.usageStats[params.profileId], params.outcome, at, cfg, params.model);
+          doc.usageStats[params.profileId] = effect.stats;
+          if (effect.lastGood) doc.lastGood[credential.provider] = params.profileId;
+          cooling = effect.cooling;
+        })
+        .then(() => {
+          const c = cooling;
+          if (c) deps.emit('profile.cooldown', { agent: view.id, profileId: params.profileId, until: c.until, reason: c.reason, disabled: c.disabled });
+        });
+      await waitAtMost(written, USAGE_WRITE_WAIT_MS);
       return { ok: true as const };
     },
     sessionCommand: notImplemented('sessionCommand'),

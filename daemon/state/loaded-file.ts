@@ -80,7 +80,14 @@ export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) 
   file.hash = hash;
   file.exists = true;
   file.mtimeMs = await mtimeOf(file.path, file.mtimeMs);
-  const parsed = parse(bytes.toString('utf8'));
+  let parsed: ParseResult<T>;
+  try {
+    parsed = parse(bytes.toString('utf8'));
+  } catch {
+    // A parser bug must not stop the daemon (a file is never a reason to exit): the file is in
+    // error, its last good value kept. The exception's text may quote content: not kept.
+    parsed = { ok: false, message: 'could not be parsed' };
+  }
   if (parsed.ok) {
     file.value = parsed.value;
     file.error = null;
