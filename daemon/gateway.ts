@@ -157,11 +157,14 @@ export class Gateway {
     this.server?.broadcast({ event: 'state.reloaded', at: Date.now(), data: { trigger, changed } });
   }
 
-  /** Logs and announces files that do not parse (only those that just changed, after start). */
+  /** Logs file warnings, and logs and announces files that are not loaded (only those that just changed, after start). */
   private reportFileErrors(only?: Set<string>): void {
     for (const f of this.state.files()) {
-      if (f.ok || (only && !only.has(f.path))) continue;
-      this.log.warn('file does not parse; keeping its last good state and refusing writes to it', { path: f.path, error: f.error });
+      if (only && !only.has(f.path)) continue;
+      // Warnings (a duplicate key in .env, an ignored line) are logged once per change of the file.
+      if (f.warnings.length > 0) this.log.warn('file loaded with warnings', { path: f.path, warnings: f.warnings });
+      if (f.ok) continue;
+      this.log.warn('file not loaded; keeping its last good state and refusing writes to it', { path: f.path, error: f.error });
       this.server?.broadcast({ event: 'store.error', at: Date.now(), data: { path: f.path, message: f.error } });
     }
   }
