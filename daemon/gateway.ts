@@ -21,7 +21,9 @@ import { SecretRegistry } from './logging/secret-registry.js';
 import { createHandlers } from './server/handlers.js';
 import { SocketServer } from './server/socket-server.js';
 import { GatewayState } from './state/gateway-state.js';
-import { CannotStartError, ensurePrivateDir } from './state-dir.js';
+import { CannotStartError, describeTightened, ensurePrivateDir, tightenSecretFiles } from './state-dir.js';
+import type { Tightened } from './state-dir.js';
+import { secretFiles } from '../ipc/file-checks.js';
 import { ReloadScheduler } from './watch/reload-scheduler.js';
 import { StateWatcher } from './watch/watcher.js';
 
@@ -67,6 +69,8 @@ export class Gateway {
   private token = '';
   private stopping: Promise<never> | null = null;
   private healing = false;
+  /** Modes narrowed at start (a 0755 state dir, a 0644 .env), for doctor. */
+  private tightened: Tightened[] = [];
 
   constructor(private readonly opts: GatewayOptions) {
     const ctx = processPathContext();
@@ -82,12 +86,21 @@ export class Gateway {
     process.umask(0o077);
     // Before anything can answer: a SIGTERM right after the socket appears must stop us cleanly.
     this.installSignals();
-    await ensurePrivateDir(paths.stateDir, 'state dir', { fixMode: false });
-    await ensurePrivateDir(paths.runDir, 'run dir', { fixMode: true });
-    await ensurePrivateDir(paths.logsDir, 'logs dir', { fixMode: true });
+    for (const [dir, what, fixWritable] of [
+      [paths.stateDir, 'state dir', false],
+      [paths.runDir, 'run dir', true],
+      [paths.logsDir, 'logs dir', true],
+    ] as const) {
+      const r = await ensurePrivateDir(dir, what, { fixWritable });
+      if (r.tightened) this.tightened.push(r.tightened);
+    }
     await this.ensureSocketDir();
+    this.tightened.push(...(await tightenSecretFiles(secretFiles(paths))));
 
     this.log = createLogger({ file: paths.log, stderr: this.opts.foreground && !stderrIsRegularFile(), secrets: this.secrets });
+    if (this.tightened.length > 0) {
+      this.log.warn('narrowed the modes of files and dirs other users could read (state dir 0700, secret files 0600)', { tightened: this.tightened.map(describeTightened) });
+    }
     const claim = await claimInstance(paths, this.socket.path);
     try {
       for (const what of claim.cleaned) this.log.info(`cleaned up ${what} left by a previous gateway`);
@@ -135,7 +148,7 @@ export class Gateway {
   private async ensureSocketDir(): Promise<void> {
     const dir = this.socket.dir;
     if (!dir || dir === this.paths.runDir) return;
-    await ensurePrivateDir(dir, 'socket dir', { fixMode: this.socket.kind === 'fallback', traversable: this.socket.kind === 'env' });
+    await ensurePrivateDir(dir, 'socket dir', { fixWritable: this.socket.kind === 'fallback', traversable: this.socket.kind === 'env' });
   }
 
   private onStateChange(changed: string[], trigger: string): void {
@@ -144,11 +157,14 @@ export class Gateway {
     this.server?.broadcast({ event: 'state.reloaded', at: Date.now(), data: { trigger, changed } });
   }
 
-  /** Logs and announces files that do not parse (only those that just changed, after start). */
+  /** Logs file warnings, and logs and announces files that are not loaded (only those that just changed, after start). */
   private reportFileErrors(only?: Set<string>): void {
     for (const f of this.state.files()) {
-      if (f.ok || (only && !only.has(f.path))) continue;
-      this.log.warn('file does not parse; keeping its last good state and refusing writes to it', { path: f.path, error: f.error });
+      if (only && !only.has(f.path)) continue;
+      // Warnings (a duplicate key in .env, an ignored line) are logged once per change of the file.
+      if (f.warnings.length > 0) this.log.warn('file loaded with warnings', { path: f.path, warnings: f.warnings });
+      if (f.ok) continue;
+      this.log.warn('file not loaded; keeping its last good state and refusing writes to it', { path: f.path, error: f.error });
       this.server?.broadcast({ event: 'store.error', at: Date.now(), data: { path: f.path, message: f.error } });
     }
   }
@@ -170,8 +186,8 @@ export class Gateway {
         return;
       }
       this.log.warn('the socket file disappeared; recreating run/ and listening again', { socket: this.socket.path });
-      await ensurePrivateDir(this.paths.stateDir, 'state dir', { fixMode: false });
-      await ensurePrivateDir(this.paths.runDir, 'run dir', { fixMode: true });
+      await ensurePrivateDir(this.paths.stateDir, 'state dir', { fixWritable: false });
+      await ensurePrivateDir(this.paths.runDir, 'run dir', { fixWritable: true });
       await this.ensureSocketDir();
       await atomicWrite(this.paths.pid, `${process.pid}\n`);
       await atomicWrite(this.paths.token, `${this.token}\n`);
@@ -208,6 +224,7 @@ export class Gateway {
         logFile: this.paths.log,
         connectionCount: () => this.server.connectionCount,
         shutdown: (reason) => void this.shutdown(reason),
+        tightenedAtStart: () => this.tightened.map(describeTightened),
       }),
     };
   }

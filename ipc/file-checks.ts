@@ -4,7 +4,7 @@
  * the CLI when the daemon is down — so the two can never disagree. `fix` applies only chmod; a
  * file that does not parse is never "fixed" by rewriting it.
  */
-import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fchmodSync, fstatSync, lstatSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { parseJsonc } from './jsonc.js';
 import type { StatePaths } from './paths.js';
 import type { DoctorCheck } from './protocol.js';
@@ -24,16 +24,31 @@ function targets(paths: StatePaths): Target[] {
     { path: paths.config, kind: 'jsonc-config' },
     { path: paths.token, kind: 'secret' },
   ];
-  let agents: string[] = [];
-  try {
-    agents = readdirSync(paths.agentsDir).filter((a) => AGENT_ID_PATTERN.test(a));
-  } catch {
-    /* no agents yet */
-  }
-  for (const a of agents.sort()) {
+  for (const a of agentIds(paths)) {
     for (const file of [paths.authProfiles(a), paths.authState(a), paths.legacyAuth(a)]) list.push({ path: file, kind: 'json' });
   }
   return list;
+}
+
+/**
+ * Every file of the state dir that holds a secret or the person's private state: the daemon
+ * narrows these to 0600 at start, doctor checks them.
+ */
+export function secretFiles(paths: StatePaths): string[] {
+  const out: string[] = [];
+  for (const t of targets(paths)) out.push(t.path);
+  for (const a of agentIds(paths)) out.push(paths.sessions(a));
+  return out;
+}
+
+function agentIds(paths: StatePaths): string[] {
+  try {
+    return readdirSync(paths.agentsDir)
+      .filter((a) => AGENT_ID_PATTERN.test(a))
+      .sort();
+  } catch {
+    return []; // no agents yet
+  }
 }
 
 function check(id: string, status: DoctorCheck['status'], message: string, fix: string | null = null, fixed = false): DoctorCheck {
@@ -58,37 +73,52 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
       continue;
     }
     if ((st.mode & 0o077) !== 0) {
+      // Others' write access is never fixed here: what they may have put inside needs a look first.
+      const writable = (st.mode & 0o022) !== 0;
       let fixed = false;
-      if (opts.fix) {
+      if (opts.fix && !writable && st.isDirectory()) {
         chmodSync(dir, 0o700);
         fixed = true;
       }
       const message = fixed
         ? `${dir} was ${octal(st.mode)}, open to other users; now 0700`
-        : `${dir} is ${octal(st.mode)}, open to other users${dir === paths.stateDir ? ' (the gateway refuses to start: exit 78)' : ''}`;
-      out.push(check('permissions', fixed ? 'ok' : 'error', message, `chmod 700 ${dir}`, fixed));
+        : writable
+          ? `${dir} is ${octal(st.mode)}: other users can write to it${dir === paths.stateDir ? ', so the gateway refuses to start (exit 78)' : ''}`
+          : `${dir} is ${octal(st.mode)}: other users can read it (the gateway narrows it to 0700 when it starts)`;
+      const fix = writable ? `check what is in ${dir}, then \`chmod 700 ${dir}\`` : `chmod 700 ${dir}`;
+      out.push(check('permissions', fixed ? 'ok' : writable && dir === paths.stateDir ? 'error' : 'warn', message, fix, fixed));
     }
   }
   let secrets = 0;
   for (const t of targets(paths)) {
-    let st;
+    // Opened without following links, and checked and changed through that descriptor: a
+    // symlink put in a file's place is never chmod-ed (nor what it points to).
+    let fd: number;
     try {
-      st = statSync(t.path);
-    } catch {
+      fd = openSync(t.path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') out.push(check('permissions', 'warn', `${t.path} is a symbolic link: its mode is not checked or changed`, `replace it with the file itself`));
       continue;
     }
-    if (!st.isFile()) continue;
-    secrets++;
-    if ((st.mode & 0o077) === 0) continue;
-    let fixed = false;
-    if (opts.fix) {
-      chmodSync(t.path, 0o600);
-      fixed = true;
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) continue;
+      secrets++;
+      if ((st.mode & 0o077) === 0) continue;
+      let fixed = false;
+      if (opts.fix && (me === null || st.uid === me)) {
+        fchmodSync(fd, 0o600);
+        fixed = true;
+      }
+      // opensoul.json holds secrets only in env.vars; still 0600, like everything the daemon writes.
+      const status = fixed ? 'ok' : t.kind === 'jsonc-config' ? 'warn' : 'error';
+      const message = fixed
+        ? `${t.path} was ${octal(st.mode)}, readable by other users; now 0600`
+        : `${t.path} is ${octal(st.mode)}: other users on this host can read it (the gateway narrows it to 0600 when it starts)`;
+      out.push(check('permissions', status, message, `chmod 600 ${t.path}`, fixed));
+    } finally {
+      closeSync(fd);
     }
-    // opensoul.json holds secrets only in env.vars; still 0600, like everything the daemon writes.
-    const status = fixed ? 'ok' : t.kind === 'jsonc-config' ? 'warn' : 'error';
-    const message = fixed ? `${t.path} was ${octal(st.mode)}, readable by other users; now 0600` : `${t.path} is ${octal(st.mode)}: other users on this host can read it`;
-    out.push(check('permissions', status, message, `chmod 600 ${t.path}`, fixed));
   }
   if (existsSync(paths.stateDir) && !out.some((c) => c.id === 'permissions' && !c.fixed)) {
     out.push(check('permissions', 'ok', `the state dir is private (0700) and its ${secrets} secret file${secrets === 1 ? '' : 's'} 0600`));
@@ -96,21 +126,92 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
   return out;
 }
 
-/** Whether every store and the config parse (a position, never content); never fixed by rewriting. */
+/**
+ * The largest `.env`, config or store the gateway loads. Real ones are a few KiB; a bigger one
+ * is a mistake (a log pasted in) or an attack on the daemon's memory — a 10 MiB `.env` once
+ * took it from 57 to 143 MiB, and it stayed there. Refused as a file error, last good kept.
+ */
+export const MAX_STATE_FILE_BYTES = 1024 * 1024;
+
+/** The person-facing error for a file over {@link MAX_STATE_FILE_BYTES}. */
+export function oversizeMessage(bytes: number): string {
+  return `is ${(bytes / (1024 * 1024)).toFixed(1)} MiB, over the 1 MiB limit: not loaded`;
+}
+
+type ReadOutcome = { ok: true; text: string } | { ok: false; message: string; fix: string };
+
+/** Reads a state file as the gateway would: over the size limit or unreadable is an error, never content. */
+function readStateFile(file: string): ReadOutcome {
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_STATE_FILE_BYTES) return { ok: false, message: `${file} ${oversizeMessage(size)}; the gateway keeps its last good state`, fix: `trim ${file} by hand to the keys and profiles it should hold` };
+    return { ok: true, text: readFileSync(file, 'utf8') };
+  } catch (err) {
+    return { ok: false, message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, fix: `check the file's owner and mode: \`ls -l ${file}\`` };
+  }
+}
+
+/** Profile ids in one parsed store: `profiles` of auth-profiles.json, or the providers of a legacy auth.json. */
+function profileIdsIn(kind: 'profiles' | 'legacy', value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  if (kind === 'legacy') return Object.keys(value).map((provider) => `${provider}:default`);
+  const profiles = (value as { profiles?: unknown }).profiles;
+  return typeof profiles === 'object' && profiles !== null && !Array.isArray(profiles) ? Object.keys(profiles) : [];
+}
+
+/**
+ * The profile ids on disk, per agent, read from the stores themselves (ids only, never a
+ * secret): what doctor reports while the daemon is down, so it never claims "no profiles" when
+ * there are some.
+ */
+export function profilesOnDisk(paths: StatePaths): { agent: string; ids: string[] }[] {
+  const out: { agent: string; ids: string[] }[] = [];
+  for (const agent of agentIds(paths)) {
+    const ids = new Set<string>();
+    for (const [file, kind] of [
+      [paths.authProfiles(agent), 'profiles'],
+      [paths.legacyAuth(agent), 'legacy'],
+    ] as const) {
+      if (!existsSync(file)) continue;
+      const read = readStateFile(file);
+      const parsed = read.ok ? parseJsonc(read.text) : null;
+      if (parsed?.ok) for (const id of profileIdsIn(kind, parsed.value)) ids.add(id);
+    }
+    if (ids.size > 0) out.push({ agent, ids: [...ids].sort() });
+  }
+  return out;
+}
+
+/** `main: anthropic:default, openai:manual; work: anthropic:work`, cut after a dozen ids. */
+function listProfiles(found: { agent: string; ids: string[] }[]): string {
+  const LIMIT = 12;
+  let shown = 0;
+  const parts: string[] = [];
+  for (const { agent, ids } of found) {
+    const room = Math.max(0, LIMIT - shown);
+    if (room === 0) break;
+    parts.push(`${agent}: ${ids.slice(0, room).join(', ')}`);
+    shown += Math.min(room, ids.length);
+  }
+  const total = found.reduce((n, f) => n + f.ids.length, 0);
+  return `${parts.join('; ')}${total > shown ? ` and ${total - shown} more` : ''}`;
+}
+
+/** Whether every store and the config parse (a position, never content), and the profiles they hold; never fixed by rewriting. */
 export function checkFilesParse(paths: StatePaths): DoctorCheck[] {
   const out: DoctorCheck[] = [];
   let checked = 0;
   for (const t of targets(paths)) {
-    if (t.kind === 'secret' || !existsSync(t.path)) continue;
-    let text: string;
-    try {
-      text = readFileSync(t.path, 'utf8');
-    } catch (err) {
-      out.push(check('parse', 'error', `${t.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, `check the file's owner and mode: \`ls -l ${t.path}\``));
+    if (!existsSync(t.path)) continue;
+    const read = readStateFile(t.path);
+    if (!read.ok) {
+      out.push(check('parse', 'error', read.message, read.fix));
       continue;
     }
+    // .env is dotenv, not JSON: only its size and readability are checked here.
+    if (t.kind === 'secret') continue;
     checked++;
-    const parsed = parseJsonc(text);
+    const parsed = parseJsonc(read.text);
     if (!parsed.ok) {
       out.push(
         check(
@@ -124,6 +225,10 @@ export function checkFilesParse(paths: StatePaths): DoctorCheck[] {
       out.push(check('parse', 'error', `${t.path} is not a JSON object`, `edit ${t.path} by hand`));
     }
   }
-  if (out.length === 0) out.push(check('parse', 'ok', `every store and the config parse (${checked} file${checked === 1 ? '' : 's'})`));
+  if (out.length === 0) {
+    const found = profilesOnDisk(paths);
+    const profiles = found.length > 0 ? `; profiles on disk: ${listProfiles(found)}` : '; no profiles on disk yet';
+    out.push(check('parse', 'ok', `every store and the config parse (${checked} file${checked === 1 ? '' : 's'})${profiles}`));
+  }
   return out;
 }

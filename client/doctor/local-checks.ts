@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
-import { checkFilesParse, checkPermissions } from '../../ipc/file-checks.js';
+import { checkFilesParse, checkPermissions, profilesOnDisk } from '../../ipc/file-checks.js';
 import { processPathContext, resolveHome } from '../../ipc/paths.js';
 import { methods } from '../../ipc/protocol.js';
 import type { DoctorCheck, ModelsStatusResult } from '../../ipc/protocol.js';
@@ -44,7 +44,8 @@ export function checkClaude(status: ModelsStatusResult | null): DoctorCheck | nu
 export function checkOpenClaw(status: ModelsStatusResult | null): DoctorCheck | null {
   const dir = path.join(resolveHome(processPathContext()), '.openclaw');
   if (!existsSync(path.join(dir, 'agents')) && !existsSync(path.join(dir, 'state', 'openclaw.sqlite')) && !existsSync(path.join(dir, '.env'))) return null;
-  const hasProfiles = (status?.providers ?? []).some((p) => p.profiles.length > 0);
+  // With the daemon down there is no status: the stores on disk say whether profiles exist.
+  const hasProfiles = status ? status.providers.some((p) => p.profiles.length > 0) : profilesOnDisk(locate().paths).length > 0;
   return hasProfiles
     ? check('openclaw', 'ok', `OpenClaw state found at ${dir}; OpenSoul already has profiles (import more with \`opensoul import openclaw --dry-run\`)`)
     : check('openclaw', 'warn', `OpenClaw state found at ${dir}, and OpenSoul has no profiles yet`, '`opensoul import openclaw --dry-run` to see what it would copy, then without --dry-run');

@@ -226,13 +226,14 @@ function fieldOrder(): Format {
 }
 
 /**
- * LAST format: scrubs the serialized line itself. Every transport writes exactly this string
- * (`info[MESSAGE]`), so nothing reaches the file or stderr without passing here.
+ * LAST format: scrubs the serialized line itself, its values (never its keys). Every transport
+ * writes exactly this string (`info[MESSAGE]`), so nothing reaches the file or stderr without
+ * passing here.
  */
 function redactLine(secrets: SecretRegistry): Format {
   return winston.format((info) => {
     const line = info[MESSAGE];
-    if (typeof line === 'string') info[MESSAGE] = secrets.redact(line);
+    if (typeof line === 'string') info[MESSAGE] = secrets.redactJsonLine(line);
     else delete info[MESSAGE]; // no line means nothing unredacted to write; the file transport counts it
     return info;
   })();

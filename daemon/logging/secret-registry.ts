@@ -13,7 +13,26 @@ export const REDACTED = '[REDACTED]';
  * Shorter values are ignored: redacting a 3-character "secret" everywhere would mangle every
  * log line that happens to contain those characters, and no real credential is that short.
  */
-export const MIN_SECRET_LENGTH = 6;
+export const MIN_SECRET_LENGTH = 8;
+
+/**
+ * A word or a few joined in one case (`changed`, `production`, `watch-mode`, `US_EAST`), under
+ * 24 characters. `.env` holds settings beside keys, and every value there is registered: with
+ * `ANTHROPIC_API_KEY=changed`, every later log line that said "changed" lost the word, and a
+ * key of the JSON line with it. No provider's credential looks like this (they mix cases and
+ * digits, and run 20+ characters); a long passphrase of words still counts.
+ */
+const ORDINARY_WORDS = /^(?:[a-z]+|[A-Z]+)(?:[-_. ](?:[a-z]+|[A-Z]+))*$/;
+const ORDINARY_MAX_LENGTH = 24;
+
+/** Whether `value` is registered as a secret: long enough, and not an ordinary word (see {@link ORDINARY_WORDS}). */
+export function worthRegistering(value: string): boolean {
+  if (value.length < MIN_SECRET_LENGTH) return false;
+  return !(value.length < ORDINARY_MAX_LENGTH && ORDINARY_WORDS.test(value));
+}
+
+/** A JSON string token; scanned left to right over a JSON text, it matches exactly the strings. */
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
 
 /**
  * Bound on the extra passes `redact()` makes when a replacement marker, joined with the text
@@ -63,12 +82,12 @@ export class SecretRegistry {
 
   /**
    * Remembers `value` as a secret. The exact value is kept (nothing trimmed: the value that
-   * leaks is the value that was loaded). Values shorter than {@link MIN_SECRET_LENGTH}, and
-   * values that are part of the replacement marker itself (they could never be scrubbed: every
-   * replacement would recreate them), are ignored.
+   * leaks is the value that was loaded). Values that are too short or ordinary words
+   * ({@link worthRegistering}), and values that are part of the replacement marker itself (they
+   * could never be scrubbed: every replacement would recreate them), are ignored.
    */
   register(value: string): void {
-    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return;
+    if (typeof value !== 'string' || !worthRegistering(value)) return;
     if (REDACTED.includes(value) || this.#values.has(value)) return;
     this.#values.add(value);
     // Rebuilt lazily on the next redact(): loading a store registers many values at once.
@@ -115,6 +134,29 @@ export class SecretRegistry {
       out = out.replace(matcher, REDACTED);
     }
     return out;
+  }
+
+  /**
+   * {@link redact} for one serialized JSON log line, replacing values only: the keys are names
+   * our code chose, and a reader or a script must be able to trust them (`"changed":[…]` must
+   * not turn into `"[REDACTED]":[…]`). Every piece of data in a JSON text sits in a value —
+   * a secret inside a string is escaped there and cannot spill over into a key — so scrubbing
+   * the stretches between keys scrubs every occurrence. Text that is not a JSON object is
+   * redacted whole.
+   */
+  redactJsonLine(line: string): string {
+    const whole = this.redact(line);
+    // The common case, nothing to scrub, costs one pass.
+    if (whole === line || !line.startsWith('{')) return whole;
+    let out = '';
+    let last = 0;
+    for (const m of line.matchAll(JSON_STRING)) {
+      const end = m.index + m[0].length;
+      if (line[end] !== ':') continue;
+      out += this.redact(line.slice(last, m.index)) + m[0];
+      last = end;
+    }
+    return out + this.redact(line.slice(last));
   }
 
   /** Never the values: a registry that ends up in a log line or an error shows only its size. */

@@ -34,6 +34,8 @@ export interface HandlerDeps {
   registerSecrets: (values: string[]) => void;
   /** The OpenClaw import (loaded only when called). */
   importOpenClaw: (params: ImportOpenClawParams) => Promise<ImportOpenClawResult>;
+  /** What the daemon narrowed at start (`<path> 0755 → 0700`), shown by doctor as a warning. */
+  tightenedAtStart?: () => string[];
   now?: () => number;
 }
 
@@ -217,7 +219,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         .map((id) => state.agentView(id))
         .filter((v): v is AgentView => v !== undefined)
         .map((v) => statusOf(state, v, at));
-      return { checks: runDoctorChecks(state, statuses, params) };
+      const checks = runDoctorChecks(state, statuses, params);
+      const tightened = deps.tightenedAtStart?.() ?? [];
+      if (tightened.length > 0) {
+        checks.unshift({
+          id: 'permissions',
+          status: 'warn',
+          message: `the gateway narrowed what other users could read when it started: ${tightened.join(', ')}`,
+          fix: 'nothing left to do; `umask 077` before creating files in the state dir keeps them private from the start',
+          fixed: true,
+        });
+      }
+      return { checks };
     },
     eventsSubscribe: (params, ctx) => {
       const events = params.events ?? ['state.reloaded', 'store.error', 'profile.cooldown', 'token.expiring'];

@@ -6,7 +6,8 @@
  * rewritten by the daemon and never read as empty (§3).
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { MAX_STATE_FILE_BYTES, oversizeMessage } from '../../ipc/file-checks.js';
 import type { LoadedFileStatus } from '../../ipc/protocol.js';
 
 export type FileKind = LoadedFileStatus['kind'];
@@ -45,6 +46,42 @@ const READ_ERRORS: Record<string, string> = {
   ELOOP: 'cannot be read: too many symbolic links',
 };
 
+/** A file over {@link MAX_STATE_FILE_BYTES}: refused before its bytes are read, so it never costs memory. */
+class OversizeError extends Error {
+  constructor(readonly bytes: number) {
+    super('over the size limit');
+  }
+}
+
+/**
+ * Reads at most the limit, and checks the size on the open descriptor: a file that grows
+ * between the check and the read is still cut off at the limit and refused.
+ */
+async function readBounded(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size > MAX_STATE_FILE_BYTES) throw new OversizeError(size);
+    // One read of the size we were told, plus a byte to notice growth; a file that grew since
+    // is read on in chunks, and refused once it passes the limit.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let want = size + 1;
+    for (;;) {
+      const chunk = Buffer.alloc(want);
+      const { bytesRead } = await fh.read(chunk, 0, want, total);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > MAX_STATE_FILE_BYTES) throw new OversizeError(total);
+      want = 64 * 1024;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Re-reads `file` and takes in a new version when its bytes changed. Returns whether anything
  * visible changed (value, error state or existence).
@@ -52,8 +89,18 @@ const READ_ERRORS: Record<string, string> = {
 export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) => ParseResult<T>, empty: () => T, now: number): Promise<boolean> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file.path);
+    bytes = await readBounded(file.path);
   } catch (err) {
+    if (err instanceof OversizeError) {
+      // Kept as it was: its last good value, and the bytes to compare once it shrinks again.
+      const message = oversizeMessage(err.bytes);
+      const changed = file.error !== message || !file.exists;
+      file.error = message;
+      file.exists = true;
+      file.hash = null;
+      file.mtimeMs = await mtimeOf(file.path, file.mtimeMs);
+      return changed;
+    }
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       if (!file.exists && file.error === null) return false;

@@ -9,9 +9,10 @@
  * Changes are functions of the file's current text, queued and applied in batches: many calls
  * at once cost one locked write, and a retry simply re-applies them to the fresh content.
  */
-import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
+import { MAX_STATE_FILE_BYTES } from '../../ipc/file-checks.js';
 import { syncDir, writeTemp } from '../fs/atomic-write.js';
 import { acquireLock } from '../fs/lock-file.js';
 import { hashBytes } from '../state/loaded-file.js';
@@ -155,6 +156,9 @@ export class FileUpdater {
 
 async function readOrNull(file: string): Promise<Buffer | null> {
   try {
+    // A file over the limit is not loaded, so it is not written either (and never read whole).
+    const { size } = await stat(file);
+    if (size > MAX_STATE_FILE_BYTES) throw new OpenSoulError('STORE_INVALID', { path: file, position: 'over the 1 MiB size limit' });
     return await readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;

@@ -12,7 +12,7 @@ import { MESSAGE } from 'triple-beam';
 import { LOG_LEVEL_ENV, createLogger } from '../../daemon/logging/logger.js';
 import type { Logger, LoggerOptions } from '../../daemon/logging/logger.js';
 import { RotatingFileTransport } from '../../daemon/logging/rotating-file.js';
-import { MIN_SECRET_LENGTH, REDACTED, SecretRegistry } from '../../daemon/logging/secret-registry.js';
+import { MIN_SECRET_LENGTH, REDACTED, SecretRegistry, worthRegistering } from '../../daemon/logging/secret-registry.js';
 
 // Fake secrets. SECRET and REFRESH match none of the built-in patterns, so only the registry
 // can catch them: a test that passes proves the registry did its job.
@@ -115,6 +115,25 @@ describe('daemon/logging', () => {
       assert.equal(registry.redact('short abc stays'), 'short abc stays');
     });
 
+    it('does not register ordinary words (`changed`, `production`, `watch-mode`), only values a credential could be', () => {
+      const registry = new SecretRegistry();
+      for (const word of ['changed', 'production', 'watch-mode', 'US_EAST_ONE', 'reloaded.dotenv', 'Changed']) registry.register(word);
+      assert.equal(registry.size, 0);
+      for (const value of ['Passw0rd!', 'correcthorsebatterystaplezz', 'hunter2hunter2', SECRET]) registry.register(value);
+      assert.equal(registry.size, 4);
+      assert.equal(registry.redact('"changed":["/x/.env"],"trigger":"watch"'), '"changed":["/x/.env"],"trigger":"watch"');
+    });
+
+    it('redacts the values of a JSON line, never its keys, even when a key equals a secret', () => {
+      const registry = new SecretRegistry();
+      registry.registerAll(['changedX1', SECRET]);
+      const line = JSON.stringify({ level: 'info', message: `reloaded changedX1`, changedX1: ['changedX1', `a "${SECRET}" b`], trigger: 'watch' });
+      const out = registry.redactJsonLine(line);
+      assert.deepEqual(JSON.parse(out), { level: 'info', message: `reloaded ${REDACTED}`, changedX1: [REDACTED, `a "${REDACTED}" b`], trigger: 'watch' });
+      assert.equal(registry.redactJsonLine('{"a":"plain"}'), '{"a":"plain"}');
+      assert.equal(registry.redactJsonLine(`not json ${SECRET}`), `not json ${REDACTED}`);
+    });
+
     it('never shows its values through inspect, JSON or enumeration', () => {
       const registry = new SecretRegistry();
       registry.registerAll([SECRET, WEIRD]);
@@ -194,16 +213,16 @@ describe('daemon/logging', () => {
     it('property: a registered secret never survives redaction, raw or JSON-escaped', () => {
       const special = ['"', '\\', '\n', '\r', '\t', "'", '`', '[', ']', '%', '$', '(', '|', '/', '+', '=', '\u0000', '\u2028', 'é', '中', '€', '😀', '\ud800', 'E', 'D'];
       const unit = fc.oneof(fc.constantFrom(...special), fc.constantFrom(...'abcXYZ0189-_ '.split('')));
-      const secretArbitrary = fc.string({ unit, minLength: 6, maxLength: 80 });
+      const secretArbitrary = fc.string({ unit, minLength: MIN_SECRET_LENGTH, maxLength: 80 });
       const textArbitrary = fc.string({ unit, maxLength: 60 });
       fc.assert(
         fc.property(secretArbitrary, textArbitrary, textArbitrary, (secret, before, after) => {
-          fc.pre(!REDACTED.includes(secret));
+          fc.pre(!REDACTED.includes(secret) && worthRegistering(secret));
           const registry = new SecretRegistry();
-          registry.registerAll([secret, 'decoy-secret-value']);
+          registry.registerAll([secret, 'decoy-Secret-value-0']);
           const embedded = `${before}${secret}${after}`;
-          for (const text of [embedded, JSON.stringify({ message: embedded, nested: [secret] })]) {
-            const out = registry.redact(text);
+          const line = JSON.stringify({ message: embedded, nested: [secret] });
+          for (const out of [registry.redact(embedded), registry.redact(line), registry.redactJsonLine(line)]) {
             if (out.includes(secret) || out.includes(jsonEscaped(secret))) return false;
             if (!out.includes(REDACTED)) return false;
           }
@@ -302,6 +321,18 @@ describe('daemon/logging', () => {
         for (const fragment of testCase.survives) assert.ok(text.includes(fragment), `expected ${JSON.stringify(fragment)} in:\n${text}`);
       });
     }
+
+    it('keeps the keys of every line when a secret equals a key: a reload line still reads "changed", not "[REDACTED]"', async () => {
+      const secrets = new SecretRegistry();
+      secrets.register('changedX1');
+      const { records } = await logAndRead(secrets, (log) => {
+        log.info('reloaded', { trigger: 'watch', changedX1: ['/s/.env'] });
+        log.info('value', { trigger: 'changedX1' });
+      });
+      assert.deepEqual(Object.keys(records[0] ?? {}), ['level', 'message', 'timestamp', 'trigger', 'changedX1']);
+      assert.equal(records[1]?.trigger, REDACTED);
+      assert.ok(records.every((r) => !Object.keys(r).includes(REDACTED)));
+    });
 
     it('serializes nested Errors with name, message, stack and cause', async () => {
       const secrets = new SecretRegistry();

@@ -62,13 +62,13 @@ describe('one gateway per state dir (real daemons)', function () {
     assert.ok(!existsSync(d.socketPath));
   });
 
-  it('exits 78 when the state dir is open to other users, and says how to fix it', async () => {
+  it('exits 78 when other users can write to the state dir, and says how to fix it', async () => {
     const stateDir = path.join(tempDir(), 'state');
-    mkdirSync(stateDir, { mode: 0o755 });
-    chmodSync(stateDir, 0o755);
+    mkdirSync(stateDir, { mode: 0o775 });
+    chmodSync(stateDir, 0o775);
     const r = await run(process.execPath, [CLI, 'gateway'], { env: cleanEnv({ OPENSOUL_STATE_DIR: stateDir, HOME: path.dirname(stateDir) }) });
     assert.equal(r.code, 78);
-    assert.match(r.stderr, /mode 0755.*chmod 700/);
+    assert.match(r.stderr, /mode 0775.*chmod 700/);
   });
 
   it('exits 78 when the state dir belongs to another user', async () => {

@@ -161,14 +161,14 @@ describe('gateway start/stop with no service manager (the daemon detached by the
     assert.ok(isProcessAlive(second));
   });
 
-  it('a daemon that cannot start (state dir open to others) makes start print its last stderr lines and exit with its code, 78', async () => {
+  it('a daemon that cannot start (state dir others can write to) makes start print its last stderr lines and exit with its code, 78', async () => {
     const e = setup('none');
-    mkdirSync(e.stateDir, { mode: 0o755 });
-    chmodSync(e.stateDir, 0o755);
+    mkdirSync(e.stateDir, { mode: 0o775 });
+    chmodSync(e.stateDir, 0o775);
     const r = await e.run(['gateway', 'start']);
     assert.equal(r.code, 78, r.stdout + r.stderr);
     assert.match(r.stderr, /exited with code 78 before it answered/);
-    assert.match(r.stderr, /cannot start: .*0755/);
+    assert.match(r.stderr, /cannot start: .*0775/);
     const j = await e.run(['gateway', 'start', '--json']);
     assert.equal(j.code, 78);
     assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'DAEMON_EXITED');
