@@ -15,6 +15,7 @@ import type { JSONRPCRequest, JSONRPCResponse } from 'json-rpc-2.0';
 import { OpenSoulError, describe, errorKinds } from '../../ipc/errors.js';
 import type { ErrorKind, ErrorDetails } from '../../ipc/errors.js';
 import { MAX_REQUEST_BYTES, createLineReader, frame } from '../../ipc/framing.js';
+import type { LineReader } from '../../ipc/framing.js';
 import { EVENT_METHOD, methods } from '../../ipc/protocol.js';
 import type { EventName, EventNotification, MethodKey, ParamsOf, ResultOf } from '../../ipc/protocol.js';
 import { ValidationError } from '../../ipc/validate.js';
@@ -34,7 +35,15 @@ export interface ConnectionState {
   readonly socket: net.Socket;
   /** Lines received and not yet answered, handled one at a time in order. */
   readonly queue: string[];
+  /** Bytes (UTF-16 units: what they cost here) of the lines in `queue`. */
+  queuedBytes: number;
   busy: boolean;
+  /** When the peer last sent us a byte or we last finished a request for it (ms). */
+  lastActivity: number;
+  /** Since when an unfinished line has been waiting for its newline (ms); null when none. */
+  partialSince: number | null;
+  /** Bytes of the unfinished line held for this connection. */
+  readonly pendingBytes: () => number;
 }
 
 export interface ServerLogger {
@@ -53,7 +62,39 @@ export interface SocketServerOptions {
   maxRequestBytes?: number;
   /** A connection that has not said hello by then is closed (slow or hostile peers). */
   authTimeoutMs?: number;
+  /** Limits against peers that hold memory or slots; defaults in DEFAULT_LIMITS. */
+  limits?: Partial<ConnectionLimits>;
+  now?: () => number;
 }
+
+export interface ConnectionLimits {
+  /** Connections at once; when full, the longest-idle one is closed to admit a new one. */
+  maxConnections: number;
+  /** An authenticated connection with nothing to do and no subscription is closed after this. */
+  idleTimeoutMs: number;
+  /** A line begun and not finished by then is refused and its connection closed. */
+  partialFrameTimeoutMs: number;
+  /** Unfinished and queued request bytes across all connections; past it the stalest unfinished line goes. */
+  maxBufferedBytes: number;
+  /** Events waiting to be read by one subscriber; past it the subscriber is dropped. */
+  maxOutgoingBytes: number;
+}
+
+/**
+ * The defaults. 256 connections: far more than a host's tools open at once, few enough that
+ * 256 × a 1 MiB line stays far below the total cap. 5 min idle: a CLI holds a connection for
+ * one call; a tool that keeps one open reconnects cheaply (subscribers, which wait by design,
+ * are exempt). 30 s for a line: a real client writes a whole line at once. 64 MiB buffered in
+ * total: 250 peers × a 1 MiB unfinished line held ~390 MB before. 8 MiB of unread events: at
+ * ~200 bytes an event, 40,000 events behind; a live subscriber is never that far behind.
+ */
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  maxConnections: 256,
+  idleTimeoutMs: 5 * 60_000,
+  partialFrameTimeoutMs: 30_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  maxOutgoingBytes: 8 * 1024 * 1024,
+};
 
 /**
  * Answers waiting in a connection's write buffer before we stop working for it until it reads:
@@ -61,9 +102,9 @@ export interface SocketServerOptions {
  * about this much memory, not a result per request it sent).
  */
 const MAX_PENDING_WRITE_BYTES = 256 * 1024;
-/** Past this many unanswered lines we stop reading from the connection until it catches up. */
+/** Past this many unanswered lines (or bytes of them) we stop reading from the connection until it catches up. */
 const MAX_QUEUED_LINES = 1000;
-const MAX_CONNECTIONS = 256;
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 
 function errorResponse(id: JSONRPCRequest['id'] | null, kind: ErrorKind, details: ErrorDetails = {}, message?: string): JSONRPCResponse {
   const code = errorKinds[kind].rpcCode ?? -32603;
@@ -80,6 +121,19 @@ function tokensEqual(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Resolves on the first of 'drain' or 'close', removing the other listener (one per wait would pile up). */
+function drainedOrClosed(s: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.on('drain', done);
+    s.on('close', done);
+  });
+}
+
 export class SocketServer {
   private readonly server: net.Server;
   private readonly rpc = new JSONRPCServer<CallContext>({ errorListener: () => undefined });
@@ -88,6 +142,13 @@ export class SocketServer {
   private closing = false;
   /** Identity of the socket file we created, so we only ever remove our own. */
   private socketIdentity: { dev: number; ino: number } | null = null;
+  private readonly limits: ConnectionLimits;
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+  /** Unfinished + queued request bytes of every connection. */
+  private bufferedBytes = 0;
+  private lastEvictionLog = 0;
+  private evictionsSinceLog = 0;
 
   constructor(private readonly opts: SocketServerOptions) {
     this.rpc.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => this.mapError(id, error);
@@ -105,8 +166,19 @@ export class SocketServer {
         return await handler(checked, ctx);
       });
     }
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.now = opts.now ?? Date.now;
+    // No server.maxConnections: Node would drop the newcomer, and 256 idle peers would lock
+    // every CLI out; accept() makes room instead.
     this.server = net.createServer((socket) => this.accept(socket));
-    this.server.maxConnections = MAX_CONNECTIONS;
+    const sweepMs = Math.min(5000, Math.max(50, Math.min(this.limits.idleTimeoutMs, this.limits.partialFrameTimeoutMs) / 4));
+    this.sweeper = setInterval(() => this.sweep(), sweepMs);
+    this.sweeper.unref();
+  }
+
+  /** Unfinished and queued request bytes held across connections (for tests and status). */
+  get bufferedByteCount(): number {
+    return this.bufferedBytes;
   }
 
   private mapError(id: JSONRPCRequest['id'] | null, error: unknown): JSONRPCResponse & { error: NonNullable<JSONRPCResponse['error']> } {
@@ -158,6 +230,7 @@ export class SocketServer {
    */
   async close(opts: { keepPath?: boolean } = {}): Promise<void> {
     this.closing = true;
+    clearInterval(this.sweeper);
     for (const c of this.connections) c.socket.end();
     const force = setTimeout(() => {
       for (const c of this.connections) c.socket.destroy();
@@ -171,11 +244,107 @@ export class SocketServer {
     clearTimeout(force);
   }
 
-  /** Sends an event to every connection subscribed to it. */
+  /**
+   * Sends an event to every connection subscribed to it. Events are pushed, not asked for, so
+   * they get no backpressure of their own: a subscriber that stops reading would make us
+   * buffer every event for it (4.5 M events took the daemon from 58 MB to 3.15 GB). Past
+   * `maxOutgoingBytes` unread, it is dropped; a live one reconnects and re-subscribes.
+   */
   broadcast(event: EventNotification): void {
     const line = frame({ jsonrpc: '2.0', method: EVENT_METHOD, params: event });
     for (const c of this.connections) {
-      if (c.authenticated && c.subscriptions.has(event.event)) this.write(c, line);
+      if (!c.authenticated || !c.subscriptions.has(event.event)) continue;
+      if (c.socket.writableLength + line.length > this.limits.maxOutgoingBytes) {
+        if (c.socket.destroyed) continue;
+        this.opts.log.warn('subscriber dropped: it stopped reading its events', { connection: c.id, unreadBytes: c.socket.writableLength, limit: this.limits.maxOutgoingBytes });
+        c.socket.destroy();
+        continue;
+      }
+      this.write(c, line);
+    }
+  }
+
+  /** Closes connections that hold a slot or memory for nothing: idle ones, and lines never finished. */
+  private sweep(): void {
+    const now = this.now();
+    for (const c of this.connections) {
+      if (c.socket.destroyed) continue;
+      if (c.partialSince !== null && now - c.partialSince > this.limits.partialFrameTimeoutMs) {
+        this.opts.log.warn('an unfinished request line timed out; connection closed', { connection: c.id, bytes: c.pendingBytes() });
+        this.refuse(c, 'INVALID_REQUEST', { reason: 'the request line was not finished in time' });
+      } else if (c.authenticated && this.isIdle(c) && c.subscriptions.size === 0 && now - c.lastActivity > this.limits.idleTimeoutMs) {
+        this.opts.log.debug('idle connection closed', { connection: c.id });
+        c.socket.end();
+        setTimeout(() => c.socket.destroy(), 1000).unref();
+      }
+    }
+  }
+
+  /** Nothing in flight for it: no request being answered, none queued, no unfinished line. */
+  private isIdle(c: ConnectionState): boolean {
+    return !c.busy && c.queue.length === 0 && c.partialSince === null;
+  }
+
+  /** Answers with an error, then closes (the peer can still read the answer). */
+  private refuse(c: ConnectionState, kind: ErrorKind, details: ErrorDetails): void {
+    this.forget(c);
+    // Read no more of it: what it still sends waits in the kernel, not in our memory.
+    c.socket.pause();
+    c.socket.end(frame(errorResponse(null, kind, details)));
+    setTimeout(() => c.socket.destroy(), 1000).unref();
+  }
+
+  /**
+   * Makes room for a new connection when all slots are taken: closes the one that has done
+   * nothing for longest — one that never said hello first, then idle or stalled ones. A
+   * connection whose request is being answered is never closed for this. False when every
+   * slot is busy (the newcomer is refused).
+   */
+  private makeRoom(): boolean {
+    let victim: ConnectionState | null = null;
+    const rank = (c: ConnectionState) => (c.authenticated ? 1 : 0);
+    for (const c of this.connections) {
+      if (c.busy) continue;
+      if (!victim || rank(c) < rank(victim) || (rank(c) === rank(victim) && c.lastActivity < victim.lastActivity)) victim = c;
+    }
+    if (!victim) return false;
+    this.forget(victim);
+    victim.socket.destroy();
+    this.evictionsSinceLog++;
+    const now = this.now();
+    // One line per 10 s at most: a peer that keeps connecting must not flood the log.
+    if (now - this.lastEvictionLog > 10_000) {
+      this.opts.log.warn('too many connections: closed the longest-idle ones to admit new clients', { closed: this.evictionsSinceLog, limit: this.limits.maxConnections });
+      this.lastEvictionLog = now;
+      this.evictionsSinceLog = 0;
+    }
+    return true;
+  }
+
+  /** Drops a connection from the books at once (its close event may come later). */
+  private forget(c: ConnectionState): void {
+    if (!this.connections.delete(c)) return;
+    this.bufferedBytes -= c.pendingBytes() + c.queuedBytes;
+    c.queue.length = 0;
+    c.queuedBytes = 0;
+  }
+
+  /**
+   * Keeps unfinished and queued request bytes of all connections under the total: the line
+   * stalled longest goes first (a real client's line is being written right now; a hostile
+   * one's has been waiting), down to the one that just grew past it.
+   */
+  private enforceBufferBudget(current: ConnectionState): void {
+    while (this.bufferedBytes > this.limits.maxBufferedBytes) {
+      let victim: ConnectionState | null = null;
+      for (const c of this.connections) {
+        if (c.partialSince === null || c.socket.destroyed) continue;
+        if (!victim || c.partialSince < victim.partialSince!) victim = c;
+      }
+      victim ??= current;
+      this.opts.log.warn('too many request bytes buffered across connections; closed the stalest', { connection: victim.id, limit: this.limits.maxBufferedBytes });
+      this.refuse(victim, 'REQUEST_TOO_LARGE', { limit: this.limits.maxBufferedBytes });
+      if (victim === current) return;
     }
   }
 
@@ -184,19 +353,37 @@ export class SocketServer {
       socket.destroy();
       return;
     }
-    const conn: ConnectionState = { id: this.nextId++, authenticated: false, subscriptions: new Set(), socket, queue: [], busy: false };
+    if (this.connections.size >= this.limits.maxConnections && !this.makeRoom()) {
+      socket.destroy();
+      return;
+    }
+    let reader: LineReader | null = null;
+    const conn: ConnectionState = {
+      id: this.nextId++,
+      authenticated: false,
+      subscriptions: new Set(),
+      socket,
+      queue: [],
+      queuedBytes: 0,
+      busy: false,
+      lastActivity: this.now(),
+      partialSince: null,
+      pendingBytes: () => reader?.pendingBytes ?? 0,
+    };
     this.connections.add(conn);
     const authTimer = setTimeout(() => {
       if (!conn.authenticated) socket.destroy();
     }, this.opts.authTimeoutMs ?? 10_000);
     authTimer.unref();
     let discarding = false;
-    const reader = createLineReader(
+    reader = createLineReader(
       this.opts.maxRequestBytes ?? MAX_REQUEST_BYTES,
       (line) => {
-        if (discarding) return;
+        if (discarding || !this.connections.has(conn)) return;
         conn.queue.push(line);
-        if (conn.queue.length > MAX_QUEUED_LINES) socket.pause();
+        conn.queuedBytes += line.length;
+        this.bufferedBytes += line.length;
+        if (conn.queue.length > MAX_QUEUED_LINES || conn.queuedBytes > MAX_QUEUED_BYTES) socket.pause();
         void this.drain(conn);
       },
       () => {
@@ -208,14 +395,27 @@ export class SocketServer {
         setTimeout(() => socket.destroy(), 2000).unref();
       },
     );
-    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    const lines = reader;
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.connections.has(conn)) return;
+      conn.lastActivity = this.now();
+      const before = lines.pendingBytes;
+      lines.push(chunk);
+      const after = lines.pendingBytes;
+      this.bufferedBytes += after - before;
+      // The clock of an unfinished line starts when it starts, not at its latest byte: a peer
+      // trickling a byte a second must not hold its line (and its memory) for ever.
+      if (after === 0) conn.partialSince = null;
+      else if (before === 0 || conn.partialSince === null) conn.partialSince = conn.lastActivity;
+      if (after > before) this.enforceBufferBudget(conn);
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(authTimer);
-      this.connections.delete(conn);
+      this.forget(conn);
     });
     socket.on('drain', () => {
-      if (conn.queue.length <= MAX_QUEUED_LINES) socket.resume();
+      if (conn.queue.length <= MAX_QUEUED_LINES && conn.queuedBytes <= MAX_QUEUED_BYTES) socket.resume();
     });
   }
 
@@ -229,14 +429,17 @@ export class SocketServer {
     conn.busy = true;
     try {
       for (let line = conn.queue.shift(); line !== undefined; line = conn.queue.shift()) {
+        conn.queuedBytes -= line.length;
+        this.bufferedBytes -= line.length;
         await this.onLine(conn, line);
+        conn.lastActivity = this.now();
         const s = conn.socket;
         if (s.destroyed) {
           conn.queue.length = 0;
           return;
         }
-        if (s.writableLength > MAX_PENDING_WRITE_BYTES) await new Promise<void>((resolve) => s.once('drain', resolve).once('close', resolve));
-        if (s.isPaused() && conn.queue.length <= MAX_QUEUED_LINES && s.writableLength <= MAX_PENDING_WRITE_BYTES) s.resume();
+        if (s.writableLength > MAX_PENDING_WRITE_BYTES) await drainedOrClosed(s);
+        if (s.isPaused() && conn.queue.length <= MAX_QUEUED_LINES && conn.queuedBytes <= MAX_QUEUED_BYTES && s.writableLength <= MAX_PENDING_WRITE_BYTES) s.resume();
       }
     } finally {
       conn.busy = false;

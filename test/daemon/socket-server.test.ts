@@ -1,0 +1,192 @@
+/**
+ * The socket server's limits against peers that hold memory or slots (STYLE test layer d), on a
+ * real Unix socket with the real SocketServer, its limits shortened through its constructor.
+ * The handlers are stand-ins: what is under test is the connection handling, not any method.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import { OpenSoulError } from '../../ipc/errors.js';
+import type { EventName } from '../../ipc/protocol.js';
+import { SocketServer } from '../../daemon/server/socket-server.js';
+import type { ConnectionLimits, Handlers, ServerLogger } from '../../daemon/server/socket-server.js';
+import { onCleanup, tempDir, waitFor } from '../support/harness.js';
+import { rawClient } from '../support/raw-client.js';
+import type { RawClient } from '../support/raw-client.js';
+
+const TOKEN = 'a'.repeat(64);
+type Msg = { id?: unknown; result?: unknown; error?: { code: number; data?: { code?: string } } };
+const req = (id: unknown, method: string, params?: unknown) => `${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) })}\n`;
+
+interface Fixture {
+  server: SocketServer;
+  socketPath: string;
+  logs: string[];
+  calls: { status: number };
+  authed(): Promise<RawClient>;
+}
+
+async function serve(limits: Partial<ConnectionLimits> = {}): Promise<Fixture> {
+  const socketPath = path.join(tempDir(), 'gw.sock');
+  const logs: string[] = [];
+  const log: ServerLogger = {
+    info: (m) => logs.push(m),
+    warn: (m) => logs.push(m),
+    error: (m) => logs.push(m),
+    debug: (m) => logs.push(m),
+  };
+  const calls = { status: 0 };
+  const impl: Partial<Record<string, (params: never, ctx: never) => unknown>> = {
+    hello: () => ({ protocolVersion: 1, daemonVersion: 'test', pid: process.pid, stateDir: '/nowhere' }),
+    gatewayStatus: () => {
+      calls.status++;
+      return { pid: process.pid, pad: 'x'.repeat(200) };
+    },
+    eventsSubscribe: (params: { events?: EventName[] }, ctx: { connection: { subscriptions: Set<EventName> } }) => {
+      for (const e of params.events ?? ['profile.cooldown']) ctx.connection.subscriptions.add(e);
+      return { subscribed: [...ctx.connection.subscriptions] };
+    },
+  };
+  const handlers = new Proxy({}, {
+    get: (_t, key: string) =>
+      impl[key] ??
+      (() => {
+        throw new OpenSoulError('NOT_IMPLEMENTED', { method: key });
+      }),
+  }) as Handlers;
+  const server = new SocketServer({ socketPath, token: () => TOKEN, handlers, log, limits });
+  await server.listen();
+  onCleanup(() => server.close());
+  const authed = async () => {
+    const c = await rawClient(socketPath);
+    onCleanup(() => c.close());
+    const hello = (await c.hello(TOKEN)) as Msg;
+    assert.equal((hello.result as { pid: number }).pid, process.pid);
+    return c;
+  };
+  return { server, socketPath, logs, calls, authed };
+}
+
+const closed = (c: RawClient, ms: number) => Promise.race([c.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+describe('socket server limits (real socket, in-process server)', function () {
+  it('drops a subscriber that stops reading once its unread events pass the limit, logging it once', async () => {
+    const f = await serve();
+    const sub = await f.authed();
+    sub.send(req(1, 'events.subscribe', { events: ['profile.cooldown'] }));
+    await sub.next();
+    sub.socket.pause(); // stops reading: what the daemon sends now piles up on its side
+    const event = { event: 'profile.cooldown' as const, at: Date.now(), data: { agent: 'main', profileId: 'anthropic:default', until: 1, reason: 'rate_limit' } };
+    // ~150 bytes each: 100,000 events are ~15 MB, past the 8 MiB default.
+    for (let i = 0; i < 100_000; i++) f.server.broadcast(event);
+    await waitFor(() => f.server.connectionCount === 0, 'the subscriber to be dropped');
+    assert.equal(f.logs.filter((l) => l.includes('subscriber dropped')).length, 1);
+    sub.socket.resume();
+    assert.equal(await closed(sub, 5000), true, 'it sees the end once it reads again');
+    const fresh = await f.authed();
+    fresh.send(req(2, 'gateway.status'));
+    assert.equal(((await fresh.next()) as Msg).id, 2);
+  });
+
+  it('replies have backpressure: a client that pipelines and does not read stops being served until it reads', async () => {
+    const f = await serve();
+    const c = await f.authed();
+    c.socket.pause();
+    const n = 20_000;
+    c.send(Array.from({ length: n }, (_, i) => req(i, 'gateway.status')).join(''));
+    // Served until its unread answers fill the socket buffers and our 256 KiB, then nothing.
+    let last = -1;
+    await waitFor(async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      const stable = f.calls.status === last;
+      last = f.calls.status;
+      return stable && last > 0;
+    }, 'the server to stop answering a client that does not read');
+    assert.ok(f.calls.status < n, `stopped after ${f.calls.status} of ${n}`);
+    assert.ok(f.server.bufferedByteCount <= 4 * 1024 * 1024 + 64 * 1024, `queued request bytes bounded (${f.server.bufferedByteCount})`);
+    c.socket.resume();
+    const ids = new Set<unknown>();
+    for (let i = 0; i < n; i++) ids.add(((await c.next()) as Msg).id);
+    assert.equal(ids.size, n, 'once it reads, every request is answered');
+  });
+
+  it('closes an authenticated connection that stays idle, but not a subscriber', async () => {
+    const f = await serve({ idleTimeoutMs: 300 });
+    const idle = await f.authed();
+    const sub = await f.authed();
+    sub.send(req(1, 'events.subscribe', {}));
+    await sub.next();
+    assert.equal(await closed(idle, 3000), true, 'the idle connection is closed');
+    assert.equal(await closed(sub, 500), false, 'a subscriber waits for events by design');
+  });
+
+  it('refuses an unfinished line after the partial-frame timeout, also when it trickles in byte by byte', async () => {
+    const f = await serve({ partialFrameTimeoutMs: 400 });
+    const half = await f.authed();
+    half.send('{"jsonrpc":"2.0","id":1,"method":"gateway.st');
+    const m = (await half.next(3000)) as Msg;
+    assert.equal(m.error?.data?.code, 'INVALID_REQUEST');
+    assert.equal(await closed(half, 3000), true);
+
+    const trickle = await f.authed();
+    const timer = setInterval(() => trickle.socket.writable && trickle.send(' '), 50);
+    onCleanup(() => clearInterval(timer));
+    trickle.send('{"jsonrpc":"2.0",');
+    assert.equal(await closed(trickle, 3000), true, 'a byte every 50 ms does not keep a line alive');
+    clearInterval(timer);
+    await waitFor(() => f.server.bufferedByteCount === 0, 'nothing buffered for the closed peers');
+  });
+
+  it('when every slot is taken, closes the longest-idle connection (one that never said hello first) to admit a new client', async () => {
+    const f = await serve({ maxConnections: 6 });
+    const authed: RawClient[] = [];
+    for (let i = 0; i < 4; i++) authed.push(await f.authed());
+    const anon = [await rawClient(f.socketPath), await rawClient(f.socketPath)];
+    for (const a of anon) onCleanup(() => a.close());
+    await waitFor(() => f.server.connectionCount === 6, 'six connections');
+    const fresh = await f.authed();
+    fresh.send(req(9, 'gateway.status'));
+    assert.equal(((await fresh.next()) as Msg).id, 9, 'the newcomer is served');
+    assert.equal(await closed(anon[0]!, 2000), true, 'the oldest connection without hello made room');
+    const second = await f.authed();
+    assert.ok(second);
+    assert.equal(await closed(anon[1]!, 2000), true);
+    const third = await f.authed();
+    assert.ok(third);
+    assert.equal(await closed(authed[0]!, 2000), true, 'then the longest-idle authenticated one');
+    assert.equal(f.server.connectionCount, 6);
+  });
+
+  it('bounds the request bytes buffered across connections: the stalest unfinished line goes first', async () => {
+    const f = await serve({ maxBufferedBytes: 1024 * 1024 });
+    const peers: RawClient[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await f.authed();
+      c.send(`{"jsonrpc":"2.0","id":1,"method":"gateway.status","params":{"pad":"${'x'.repeat(400 * 1024)}`);
+      peers.push(c);
+      await waitFor(() => f.server.bufferedByteCount >= (i + 1) * 400 * 1024 || f.logs.some((l) => l.includes('too many request bytes')), 'the bytes to arrive');
+    }
+    const m = (await peers[0]!.next(3000)) as Msg;
+    assert.equal(m.error?.data?.code, 'REQUEST_TOO_LARGE');
+    assert.equal(await closed(peers[0]!, 3000), true, 'the oldest unfinished line was refused');
+    assert.ok(f.server.bufferedByteCount <= 1024 * 1024, `within the total (${f.server.bufferedByteCount})`);
+    const fresh = await f.authed();
+    fresh.send(req(2, 'gateway.status'));
+    assert.equal(((await fresh.next()) as Msg).id, 2);
+  });
+
+  it('keeps its books straight when peers vanish mid-line', async () => {
+    const f = await serve();
+    for (let i = 0; i < 20; i++) {
+      const c = await f.authed();
+      c.send('{"jsonrpc":"2.0","id":1,"meth');
+      await waitFor(() => f.server.bufferedByteCount > 0, 'the partial line');
+      c.close();
+      await c.closed;
+    }
+    await waitFor(() => f.server.bufferedByteCount === 0, 'nothing buffered after they left');
+    const s = net.connect(f.socketPath);
+    await new Promise((r) => s.once('connect', r));
+    s.destroy();
+  });
+});
