@@ -5,6 +5,7 @@
  */
 import { parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError } from 'jsonc-parser';
+import { dict } from './dict.js';
 
 export interface ParsePosition {
   line: number;
@@ -116,7 +117,7 @@ export function parseJsonc(text: string): ParseOutcome {
 function toValue(node: Node, warnings: string[]): unknown {
   switch (node.type) {
     case 'object': {
-      const out: Record<string, unknown> = {};
+      const out = dict<unknown>();
       for (const prop of node.children ?? []) {
         const [keyNode, valueNode] = prop.children ?? [];
         if (!keyNode || !valueNode) continue;

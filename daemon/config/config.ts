@@ -6,6 +6,7 @@
  */
 import { AGENT_ID_PATTERN, PROVIDER_ID_PATTERN } from '../../ipc/providers.js';
 import type { ProviderApi } from '../../ipc/providers.js';
+import { dict } from '../../ipc/dict.js';
 import { isRecord } from '../../ipc/jsonc.js';
 
 export interface ModelSelection {
@@ -45,18 +46,23 @@ export interface GatewayConfig {
   aliases: Record<string, string>;
 }
 
-export const DEFAULT_CONFIG: GatewayConfig = Object.freeze({
-  envVars: {},
-  shellEnv: { enabled: false, timeoutMs: 15000 },
-  authOrder: {},
-  authProfiles: {},
-  expiringWindowHours: 24,
-  cooldowns: { stepsMs: [30_000, 60_000, 300_000], failureWindowMs: 3_600_000 },
-  agents: [],
-  defaultModel: { primary: null, fallbacks: [] },
-  providers: {},
-  aliases: {},
-});
+/** A fresh default config; its maps have no prototype (ipc/dict.ts). */
+export function defaultConfig(): GatewayConfig {
+  return {
+    envVars: dict(),
+    shellEnv: { enabled: false, timeoutMs: 15000 },
+    authOrder: dict(),
+    authProfiles: dict(),
+    expiringWindowHours: 24,
+    cooldowns: { stepsMs: [30_000, 60_000, 300_000], failureWindowMs: 3_600_000 },
+    agents: [],
+    defaultModel: { primary: null, fallbacks: [] },
+    providers: dict(),
+    aliases: dict(),
+  };
+}
+
+export const DEFAULT_CONFIG: GatewayConfig = Object.freeze(defaultConfig());
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -98,7 +104,7 @@ class Reader {
 export function readConfig(value: unknown): { config: GatewayConfig; warnings: string[] } {
   const r = new Reader();
   const root = r.record(value, '(top level)') ?? {};
-  const config: GatewayConfig = structuredClone(DEFAULT_CONFIG);
+  const config = defaultConfig();
 
   const env = r.record(root.env, 'env');
   if (env) {

@@ -5,6 +5,7 @@
  * credential, and the env gap — provider keys the CLI's shell has that the daemon does not see
  * (names only: the CLI never sends a value).
  */
+import { own } from '../../ipc/dict.js';
 import { checkFilesParse, checkPermissions } from '../../ipc/file-checks.js';
 import type { DoctorCheck, DoctorRunParams, ModelsStatusResult } from '../../ipc/protocol.js';
 import type { GatewayState } from '../state/gateway-state.js';
@@ -66,7 +67,7 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
             'cooldowns',
             'warn',
             `${prof.id}${where} is ${prof.disabledUntil !== null ? 'disabled' : 'cooling down'}${forever ? ' until it is replaced' : ` for ${inWords(until - s.now)}`}${reason ? ` (${reason})` : ''}`,
-            REASON_REMEDY[reason] ?? null,
+            own(REASON_REMEDY, reason) ?? null,
           );
         }
       }

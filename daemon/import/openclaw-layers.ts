@@ -16,6 +16,7 @@ import { readDatabaseRows } from './openclaw-sqlite.js';
 import type { DatabaseRead, RowRequest, RowResult } from './openclaw-sqlite.js';
 import { parseLabeled, readSourceFile } from './source-files.js';
 import type { LabeledText } from './source-files.js';
+import { dict } from '../../ipc/dict.js';
 
 export type Layout = 'sqlite' | 'split' | 'single-file' | 'legacy-auth-json';
 
@@ -57,8 +58,8 @@ function readStorePair(store: LabeledText | null, state: LabeledText | null, ski
     }
   }
   if (broken) return null;
-  let profiles: Record<string, Credential> = {};
-  let order: Record<string, string[]> = {};
+  let profiles = dict<Credential>();
+  let order = dict<string[]>();
   if (store && parsedStore?.ok) {
     const read = readAuthProfilesFile(parsedStore.value);
     for (const w of read.warnings) warnings.push(`${store.label}: ${w}`);

@@ -17,6 +17,7 @@ import type { Credential } from '../stores/credentials.js';
 import { AGENT_FILES, SHARED_DB, readAgentStore, readJsonLayer, readLegacyLayer, readSharedStore, readSqliteLayer } from './openclaw-layers.js';
 import type { Layer, Layout, SqliteStore } from './openclaw-layers.js';
 import { listDir, readSourceFile } from './source-files.js';
+import { dict } from '../../ipc/dict.js';
 
 /** One OpenClaw agent's credentials, merged over its layouts. */
 export interface ImportedAgent {
@@ -90,7 +91,7 @@ async function readEnv(root: string, providerEnvVars: ReadonlySet<string>, warni
   // parseDotenv's warnings are line numbers only, never content.
   const { values, warnings: lineWarnings } = parseDotenv(read.bytes.toString('utf8'));
   for (const w of lineWarnings) warnings.push(`${file}: ${w}`);
-  const env: Record<string, string> = {};
+  const env = dict<string>();
   const others: string[] = [];
   for (const [key, value] of Object.entries(values)) {
     if (!providerEnvVars.has(key)) others.push(key);
@@ -105,8 +106,8 @@ async function readEnv(root: string, providerEnvVars: ReadonlySet<string>, warni
 function mergeLayers(id: string, layers: Layer[]): ImportedAgent | null {
   const [top] = layers;
   if (!top) return null;
-  let profiles: Record<string, Credential> = {};
-  for (const layer of [...layers].reverse()) profiles = { ...profiles, ...layer.profiles };
+  let profiles = dict<Credential>();
+  for (const layer of [...layers].reverse()) profiles = dict(profiles, layer.profiles);
   const order = layers.find((l) => Object.keys(l.order).length > 0)?.order ?? {};
   return { id, layout: top.layout, profiles, order, sources: layers.flatMap((l) => l.sources) };
 }

@@ -8,6 +8,7 @@
 import type { CallOutcome } from '../../ipc/protocol.js';
 import type { CooldownConfig } from '../config/config.js';
 import type { UsageStats } from '../stores/credentials.js';
+import { dict } from '../../ipc/dict.js';
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -30,7 +31,7 @@ export interface OutcomeEffect {
 }
 
 export function applyOutcome(previous: UsageStats | undefined, outcome: CallOutcome, now: number, cfg: CooldownConfig, model?: string): OutcomeEffect {
-  const stats: UsageStats = { ...previous, ...(previous?.failureCounts ? { failureCounts: { ...previous.failureCounts } } : {}) };
+  const stats: UsageStats = { ...previous, ...(previous?.failureCounts ? { failureCounts: dict(previous.failureCounts) } : {}) };
   if (outcome === 'ok') {
     for (const k of ['errorCount', 'failureCounts', 'cooldownUntil', 'cooldownReason', 'cooldownModel', 'disabledUntil', 'disabledReason', 'lastFailureAt'] as const) delete stats[k];
     stats.lastUsed = now;
@@ -40,7 +41,7 @@ export function applyOutcome(previous: UsageStats | undefined, outcome: CallOutc
     stats.lastUsed = now;
     return { stats, lastGood: false, cooling: null };
   }
-  const counts = (stats.failureCounts ??= {});
+  const counts = (stats.failureCounts ??= dict());
   counts[outcome] = (counts[outcome] ?? 0) + 1;
   const inWindow = stats.lastFailureAt !== undefined && now - stats.lastFailureAt <= cfg.failureWindowMs;
   stats.errorCount = inWindow ? (stats.errorCount ?? 0) + 1 : 1;

@@ -8,8 +8,9 @@ import { readdir, stat } from 'node:fs/promises';
 import type { LoadedFileStatus, ReloadTrigger } from '../../ipc/protocol.js';
 import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
 import type { StatePaths } from '../../ipc/paths.js';
-import { DEFAULT_CONFIG, readConfig } from '../config/config.js';
+import { DEFAULT_CONFIG, defaultConfig, readConfig } from '../config/config.js';
 import type { GatewayConfig, ModelSelection } from '../config/config.js';
+import { dict } from '../../ipc/dict.js';
 import { parseJsonc } from '../../ipc/jsonc.js';
 import { parseDotenv } from '../env/dotenv-file.js';
 import { resolveEnvironment } from '../env/environment.js';
@@ -74,10 +75,10 @@ const parseState = jsonParser(readAuthStateFile);
 const parseLegacy = jsonParser(readLegacyAuthFile);
 const parseEnvFile = (text: string): ParseResult<Record<string, string>> => {
   const r = parseDotenv(text);
-  return { ok: true, value: r.values, warnings: r.warnings };
+  return { ok: true, value: dict(r.values), warnings: r.warnings };
 };
 
-const emptyProfiles = (): AuthProfilesFile => ({ profiles: {}, order: {}, embeddedUsage: null });
+const emptyProfiles = (): AuthProfilesFile => ({ profiles: dict(), order: dict(), embeddedUsage: null });
 const emptyState = (): AuthStateFile => ({ lastGood: {}, usageStats: {}, order: {} });
 
 export class GatewayState {
@@ -102,7 +103,7 @@ export class GatewayState {
   constructor(private readonly opts: GatewayStateOptions) {
     this.paths = opts.paths;
     this.now = opts.now ?? Date.now;
-    this.config = newLoadedFile(opts.paths.config, 'config', null, structuredClone(DEFAULT_CONFIG));
+    this.config = newLoadedFile(opts.paths.config, 'config', null, defaultConfig());
     this.dotenv = newLoadedFile<Record<string, string>>(opts.paths.dotenv, 'dotenv', null, {});
   }
 
@@ -137,7 +138,7 @@ export class GatewayState {
     const track = async <T>(file: LoadedFile<T>, parse: (text: string) => ParseResult<T>, empty: () => T) => {
       if (await refreshFile(file, parse, empty, now)) changed.push(file.path);
     };
-    await track(this.config, parseConfig, () => structuredClone(DEFAULT_CONFIG));
+    await track(this.config, parseConfig, () => defaultConfig());
     await track(this.dotenv, parseEnvFile, () => ({}));
 
     const ids = await this.discoverAgents();
@@ -248,12 +249,12 @@ export class GatewayState {
     if (!agent) return undefined;
     const file = agent.profiles.value;
     // auth-profiles.json wins over the legacy flat auth.json for the same id.
-    const profiles: Record<string, Credential> = { ...agent.legacy.value, ...file.profiles };
+    const profiles = dict<Credential>(agent.legacy.value, file.profiles);
     // OpenClaw's split layout kept `order` in auth-state.json; ours keeps it in auth-profiles.json.
-    const order = { ...agent.state.value.order, ...file.order };
+    const order = dict<string[]>(agent.state.value.order, file.order);
     const usage: UsageState = agent.state.exists
       ? { lastGood: agent.state.value.lastGood, usageStats: agent.state.value.usageStats }
-      : (file.embeddedUsage ?? { lastGood: {}, usageStats: {} });
+      : (file.embeddedUsage ?? { lastGood: dict(), usageStats: dict() });
     const config = this.config.value;
     const entry = config.agents.find((a) => a.id === id);
     const model: ModelSelection = {

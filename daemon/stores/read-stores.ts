@@ -7,6 +7,7 @@
  * skipped with a warning naming its id — never its content.
  */
 import type { SecretRef } from '../../ipc/protocol.js';
+import { dict } from '../../ipc/dict.js';
 import { isRecord } from '../../ipc/jsonc.js';
 import type { Credential, ProfileStore, UsageState, UsageStats } from './credentials.js';
 
@@ -87,7 +88,7 @@ function providerFromId(id: string): string {
 }
 
 function readOrder(value: unknown, label: string, warnings: string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out = dict<string[]>();
   if (value === undefined) return out;
   if (!isRecord(value)) {
     warnings.push(`${label}: expected an object of provider → profile ids; ignored`);
@@ -101,11 +102,11 @@ function readOrder(value: unknown, label: string, warnings: string[]): Record<st
 }
 
 function readUsage(lastGoodRaw: unknown, statsRaw: unknown, warnings: string[]): UsageState {
-  const lastGood: Record<string, string> = {};
+  const lastGood = dict<string>();
   if (isRecord(lastGoodRaw)) {
     for (const [provider, id] of Object.entries(lastGoodRaw)) if (typeof id === 'string') lastGood[provider] = id;
   } else if (lastGoodRaw !== undefined) warnings.push('lastGood: expected an object; ignored');
-  const usageStats: Record<string, UsageStats> = {};
+  const usageStats = dict<UsageStats>();
   if (isRecord(statsRaw)) {
     for (const [id, s] of Object.entries(statsRaw)) {
       if (!isRecord(s)) continue;
@@ -124,7 +125,7 @@ function readUsage(lastGoodRaw: unknown, statsRaw: unknown, warnings: string[]):
       if (typeof s.disabledReason === 'string') stats.disabledReason = s.disabledReason;
       if (typeof s.errorCount === 'number' && s.errorCount >= 0) stats.errorCount = s.errorCount;
       if (isRecord(s.failureCounts)) {
-        stats.failureCounts = {};
+        stats.failureCounts = dict<number>();
         for (const [k, n] of Object.entries(s.failureCounts)) if (typeof n === 'number') stats.failureCounts[k] = n;
       }
       usageStats[id] = stats;
@@ -141,10 +142,10 @@ export interface AuthProfilesFile extends ProfileStore {
 
 export function readAuthProfilesFile(value: unknown): Read<AuthProfilesFile> {
   const warnings: string[] = [];
-  if (!isRecord(value)) return { value: { profiles: {}, order: {}, embeddedUsage: null }, warnings: ['expected a JSON object with "profiles"; nothing read'] };
+  if (!isRecord(value)) return { value: { profiles: dict(), order: dict(), embeddedUsage: null }, warnings: ['expected a JSON object with "profiles"; nothing read'] };
   // The type, never the value (a misplaced secret must not be echoed into status or doctor).
   if (value.version !== undefined && value.version !== 1) warnings.push(`version is not 1 (found a ${typeof value.version}); read as version 1`);
-  const profiles: Record<string, Credential> = {};
+  const profiles = dict<Credential>();
   const rawProfiles = value.profiles;
   if (isRecord(rawProfiles)) {
     for (const [id, raw] of Object.entries(rawProfiles)) {
@@ -165,7 +166,7 @@ export interface AuthStateFile extends UsageState {
 
 export function readAuthStateFile(value: unknown): Read<AuthStateFile> {
   const warnings: string[] = [];
-  if (!isRecord(value)) return { value: { lastGood: {}, usageStats: {}, order: {} }, warnings: ['expected a JSON object; nothing read'] };
+  if (!isRecord(value)) return { value: { lastGood: dict(), usageStats: dict(), order: dict() }, warnings: ['expected a JSON object; nothing read'] };
   const usage = readUsage(value.lastGood, value.usageStats, warnings);
   return { value: { ...usage, order: readOrder(value.order, 'order', warnings) }, warnings };
 }
@@ -173,7 +174,7 @@ export function readAuthStateFile(value: unknown): Read<AuthStateFile> {
 /** OpenClaw's flat legacy `auth.json`: `{ "<provider>": credential | "key" }` → `<provider>:default`. */
 export function readLegacyAuthFile(value: unknown): Read<Record<string, Credential>> {
   const warnings: string[] = [];
-  const profiles: Record<string, Credential> = {};
+  const profiles = dict<Credential>();
   if (!isRecord(value)) return { value: profiles, warnings: ['expected a JSON object of provider → credential; nothing read'] };
   for (const [provider, raw] of Object.entries(value)) {
     const id = `${provider}:default`;

@@ -1,6 +1,7 @@
 /** opensoul.json read leniently: a wrong field is ignored with a warning naming it; the rest applies. */
 import assert from 'node:assert/strict';
 import { readConfig } from '../../daemon/config/config.js';
+import { plain } from '../support/plain.js';
 
 describe('config reading (lenient)', () => {
   it('reads env, auth, agents and models', () => {
@@ -10,20 +11,20 @@ describe('config reading (lenient)', () => {
       agents: { defaults: { model: { primary: 'openai/gpt-5', fallbacks: ['anthropic/claude-sonnet-4-5'] }, models: { 'anthropic/claude-opus-4-5': { alias: 'opus' } } }, list: [{ id: 'main' }, { id: 'work', default: true, model: 'openai/gpt-5-mini' }] },
       models: { providers: { anthropic: { baseUrl: 'http://127.0.0.1:9999/' }, local: { baseUrl: 'http://127.0.0.1:1234/v1', envVars: ['LOCAL_KEY'] } }, aliases: { fast: 'groq/llama' } },
     });
-    assert.deepEqual(warnings, []);
-    assert.deepEqual(config.envVars, { ANTHROPIC_API_KEY: 'x', OPENAI_API_KEY: 'y' });
-    assert.deepEqual(config.shellEnv, { enabled: true, timeoutMs: 500 });
+    assert.deepEqual(plain(warnings), []);
+    assert.deepEqual(plain(config.envVars), { ANTHROPIC_API_KEY: 'x', OPENAI_API_KEY: 'y' });
+    assert.deepEqual(plain(config.shellEnv), { enabled: true, timeoutMs: 500 });
     assert.equal(config.expiringWindowHours, 48);
-    assert.deepEqual(config.defaultModel, { primary: 'openai/gpt-5', fallbacks: ['anthropic/claude-sonnet-4-5'] });
-    assert.deepEqual(config.agents.map((a) => [a.id, a.isDefault, a.model?.primary ?? null]), [['main', false, null], ['work', true, 'openai/gpt-5-mini']]);
+    assert.deepEqual(plain(config.defaultModel), { primary: 'openai/gpt-5', fallbacks: ['anthropic/claude-sonnet-4-5'] });
+    assert.deepEqual(plain(config.agents.map((a) => [a.id, a.isDefault, a.model?.primary ?? null])), [['main', false, null], ['work', true, 'openai/gpt-5-mini']]);
     assert.equal(config.providers.anthropic?.baseUrl, 'http://127.0.0.1:9999');
-    assert.deepEqual(config.providers.local?.envVars, ['LOCAL_KEY']);
-    assert.deepEqual(config.aliases, { opus: 'anthropic/claude-opus-4-5', fast: 'groq/llama' });
+    assert.deepEqual(plain(config.providers.local?.envVars), ['LOCAL_KEY']);
+    assert.deepEqual(plain(config.aliases), { opus: 'anthropic/claude-opus-4-5', fast: 'groq/llama' });
   });
 
   it('never echoes a value in a warning (a key pasted where an env var name belongs)', () => {
     const { warnings } = readConfig({ models: { providers: { openai: { envVars: ['OK_NAME', 'sk-proj-PASTEDKEY0123456789'] } } } });
-    assert.deepEqual(warnings, ['models.providers.openai.envVars[1]: not an environment variable name; ignored']);
+    assert.deepEqual(plain(warnings), ['models.providers.openai.envVars[1]: not an environment variable name; ignored']);
   });
 
   it('ignores what has the wrong shape, naming each field, and keeps the rest', () => {
@@ -33,7 +34,7 @@ describe('config reading (lenient)', () => {
       agents: { list: [{ id: '../evil' }, { id: 'ok' }, { id: 'ok' }], defaults: { model: { primary: 5 } } },
       models: { providers: { 'Bad Id': {}, openai: { baseUrl: 'ftp://x' } } },
     });
-    assert.deepEqual(config.agents.map((a) => a.id), ['ok']);
+    assert.deepEqual(plain(config.agents.map((a) => a.id)), ['ok']);
     assert.equal(config.expiringWindowHours, 24);
     assert.equal(config.providers.openai?.baseUrl, null);
     for (const field of ['env.vars', 'auth.order.anthropic', 'auth.expiringWindowHours', 'agents.list[0].id', 'agents.list[2]', 'agents.defaults.model.primary', 'models.providers.Bad Id', 'models.providers.openai.baseUrl']) {

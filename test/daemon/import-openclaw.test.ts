@@ -28,6 +28,7 @@ import {
   writeSqlite,
 } from '../support/openclaw-fixtures.js';
 import type { FakeSecrets } from '../support/openclaw-fixtures.js';
+import { plain } from '../support/plain.js';
 
 const providerEnvVars: ReadonlySet<string> = new Set(knownProviderEnvVars());
 const read = (from: string): Promise<OpenClawSnapshot> => readOpenClawState(from, { providerEnvVars });
@@ -74,14 +75,14 @@ describe('import openclaw: reading the source', () => {
       });
       const snapshot = await read(root);
       assert.equal(snapshot.from, root);
-      assert.deepEqual(snapshot.warnings, []);
-      assert.deepEqual(snapshot.agents.map((a) => a.id), ['main']);
+      assert.deepEqual(plain(snapshot.warnings), []);
+      assert.deepEqual(plain(snapshot.agents.map((a) => a.id)), ['main']);
       const main = agentOf(snapshot, 'main');
       assert.equal(main.layout, 'single-file');
-      assert.deepEqual(main.sources, [file]);
-      assert.deepEqual(main.profiles['anthropic:default'], { type: 'api_key', provider: 'anthropic', key: s.anthropicKey });
-      assert.deepEqual(main.profiles['anthropic:sub'], { type: 'token', provider: 'anthropic', token: s.setupToken, expires: 1_900_000_000_000 });
-      assert.deepEqual(main.profiles['anthropic:max'], {
+      assert.deepEqual(plain(main.sources), [file]);
+      assert.deepEqual(plain(main.profiles['anthropic:default']), { type: 'api_key', provider: 'anthropic', key: s.anthropicKey });
+      assert.deepEqual(plain(main.profiles['anthropic:sub']), { type: 'token', provider: 'anthropic', token: s.setupToken, expires: 1_900_000_000_000 });
+      assert.deepEqual(plain(main.profiles['anthropic:max']), {
         type: 'oauth',
         provider: 'anthropic',
         access: s.oauthAccess,
@@ -89,7 +90,7 @@ describe('import openclaw: reading the source', () => {
         expires: 1_900_000_000_000,
         email: 'a@example.com',
       });
-      assert.deepEqual(main.order, { anthropic: ['anthropic:max', 'anthropic:default'] });
+      assert.deepEqual(plain(main.order), { anthropic: ['anthropic:max', 'anthropic:default'] });
       assertWarningsClean(s, snapshot);
     });
 
@@ -105,11 +106,11 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       const work = agentOf(snapshot, 'work');
       assert.equal(work.layout, 'split');
-      assert.deepEqual(work.sources, [files.store, files.state]);
-      assert.deepEqual(Object.keys(work.profiles).sort(), ['anthropic:a', 'openai:default']);
-      assert.deepEqual(work.profiles['anthropic:a'], { type: 'token', provider: 'anthropic', token: s.setupToken });
-      assert.deepEqual(work.order, { openai: ['openai:default'], anthropic: ['anthropic:a'] });
-      assert.deepEqual(snapshot.warnings, []);
+      assert.deepEqual(plain(work.sources), [files.store, files.state]);
+      assert.deepEqual(plain(Object.keys(work.profiles).sort()), ['anthropic:a', 'openai:default']);
+      assert.deepEqual(plain(work.profiles['anthropic:a']), { type: 'token', provider: 'anthropic', token: s.setupToken });
+      assert.deepEqual(plain(work.order), { openai: ['openai:default'], anthropic: ['anthropic:a'] });
+      assert.deepEqual(plain(snapshot.warnings), []);
       assertWarningsClean(s, snapshot);
     });
 
@@ -120,12 +121,12 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       const old = agentOf(snapshot, 'old');
       assert.equal(old.layout, 'legacy-auth-json');
-      assert.deepEqual(old.sources, [file]);
-      assert.deepEqual(old.profiles, {
+      assert.deepEqual(plain(old.sources), [file]);
+      assert.deepEqual(plain(old.profiles), {
         'anthropic:default': { type: 'api_key', provider: 'anthropic', key: s.anthropicKey },
         'groq:default': { type: 'api_key', provider: 'groq', key: s.groqKey },
       });
-      assert.deepEqual(old.order, {});
+      assert.deepEqual(plain(old.order), {});
       assertWarningsClean(s, snapshot);
     });
 
@@ -144,10 +145,10 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       const coder = agentOf(snapshot, 'coder');
       assert.equal(coder.layout, 'sqlite');
-      assert.deepEqual(coder.sources, [file]);
-      assert.deepEqual(coder.profiles, { 'anthropic:default': { type: 'token', provider: 'anthropic', token: s.setupToken } });
-      assert.deepEqual(coder.order, { anthropic: ['anthropic:default'] });
-      assert.deepEqual(snapshot.warnings, []);
+      assert.deepEqual(plain(coder.sources), [file]);
+      assert.deepEqual(plain(coder.profiles), { 'anthropic:default': { type: 'token', provider: 'anthropic', token: s.setupToken } });
+      assert.deepEqual(plain(coder.order), { anthropic: ['anthropic:default'] });
+      assert.deepEqual(plain(snapshot.warnings), []);
       assertWarningsClean(s, snapshot);
     });
 
@@ -167,10 +168,10 @@ describe('import openclaw: reading the source', () => {
         { schema: { columns: 'k TEXT, v TEXT', key: 'k', value: 'v' } },
       );
       const snapshot = await read(root);
-      assert.deepEqual(agentOf(snapshot, 'blobby').profiles, { 'openai:default': { type: 'api_key', provider: 'openai', key: s.openaiKey } });
-      assert.deepEqual(agentOf(snapshot, 'blobby').order, { openai: ['openai:default'] });
-      assert.deepEqual(agentOf(snapshot, 'terse').profiles, { 'groq:default': { type: 'api_key', provider: 'groq', key: s.groqKey } });
-      assert.deepEqual(snapshot.warnings, []);
+      assert.deepEqual(plain(agentOf(snapshot, 'blobby').profiles), { 'openai:default': { type: 'api_key', provider: 'openai', key: s.openaiKey } });
+      assert.deepEqual(plain(agentOf(snapshot, 'blobby').order), { openai: ['openai:default'] });
+      assert.deepEqual(plain(agentOf(snapshot, 'terse').profiles), { 'groq:default': { type: 'api_key', provider: 'groq', key: s.groqKey } });
+      assert.deepEqual(plain(snapshot.warnings), []);
       assertWarningsClean(s, snapshot);
     });
   });
@@ -185,13 +186,13 @@ describe('import openclaw: reading the source', () => {
         other: { 'gateway.port': 18789 },
       });
       const snapshot = await read(root);
-      assert.deepEqual(snapshot.agents.map((a) => a.id), ['main']);
+      assert.deepEqual(plain(snapshot.agents.map((a) => a.id)), ['main']);
       const main = agentOf(snapshot, 'main');
       assert.equal(main.layout, 'sqlite');
-      assert.deepEqual(main.sources, [file]);
+      assert.deepEqual(plain(main.sources), [file]);
       assert.equal(main.profiles['anthropic:max']?.type, 'oauth');
-      assert.deepEqual(main.order, { anthropic: ['anthropic:max'] });
-      assert.deepEqual(snapshot.warnings, []);
+      assert.deepEqual(plain(main.order), { anthropic: ['anthropic:max'] });
+      assert.deepEqual(plain(snapshot.warnings), []);
       assertWarningsClean(s, snapshot);
     });
 
@@ -215,12 +216,12 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       const main = agentOf(snapshot, 'main');
       assert.equal(main.layout, 'sqlite');
-      assert.deepEqual(main.sources, [own, shared]);
-      assert.deepEqual(main.profiles, {
+      assert.deepEqual(plain(main.sources), [own, shared]);
+      assert.deepEqual(plain(main.profiles), {
         'anthropic:default': { type: 'api_key', provider: 'anthropic', key: s.anthropicKey },
         'openai:default': { type: 'api_key', provider: 'openai', key: s.openaiKey },
       });
-      assert.deepEqual(main.order, { anthropic: ['anthropic:default'] }, "the agent's own order wins over the shared one");
+      assert.deepEqual(plain(main.order), { anthropic: ['anthropic:default'] }, "the agent's own order wins over the shared one");
       assertWarningsClean(s, snapshot);
     });
 
@@ -230,9 +231,9 @@ describe('import openclaw: reading the source', () => {
       await writeSharedSqlite(root, { store: { version: 1, profiles: { 'openai:default': { type: 'api_key', key: s.openaiKey } } } });
       writeSingleFile(root, 'work', { version: 1, profiles: { 'groq:default': { type: 'api_key', key: s.groqKey } } });
       const snapshot = await read(root);
-      assert.deepEqual(snapshot.agents.map((a) => a.id), ['main', 'work']);
-      assert.deepEqual(Object.keys(agentOf(snapshot, 'work').profiles), ['groq:default']);
-      assert.deepEqual(Object.keys(agentOf(snapshot, 'main').profiles), ['openai:default']);
+      assert.deepEqual(plain(snapshot.agents.map((a) => a.id)), ['main', 'work']);
+      assert.deepEqual(plain(Object.keys(agentOf(snapshot, 'work').profiles)), ['groq:default']);
+      assert.deepEqual(plain(Object.keys(agentOf(snapshot, 'main').profiles)), ['openai:default']);
       assertWarningsClean(s, snapshot);
     });
 
@@ -259,14 +260,14 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       const main = agentOf(snapshot, 'main');
       assert.equal(main.layout, 'sqlite');
-      assert.deepEqual(main.sources, [db, files.store, files.state, legacy]);
-      assert.deepEqual(main.profiles, {
+      assert.deepEqual(plain(main.sources), [db, files.store, files.state, legacy]);
+      assert.deepEqual(plain(main.profiles), {
         'anthropic:default': { type: 'token', provider: 'anthropic', token: s.setupToken },
         'anthropic:work': { type: 'api_key', provider: 'anthropic', key: s.anthropicKey },
         'openai:default': { type: 'api_key', provider: 'openai', key: s.openaiKey },
       });
-      assert.deepEqual(main.order, { anthropic: ['anthropic:default', 'anthropic:work'] });
-      assert.deepEqual(snapshot.warnings, []);
+      assert.deepEqual(plain(main.order), { anthropic: ['anthropic:default', 'anthropic:work'] });
+      assert.deepEqual(plain(snapshot.warnings), []);
       assertWarningsClean(s, snapshot);
     });
 
@@ -278,7 +279,7 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       const main = agentOf(snapshot, 'main');
       assert.equal(main.layout, 'sqlite');
-      assert.deepEqual(main.order, { anthropic: ['anthropic:default'] });
+      assert.deepEqual(plain(main.order), { anthropic: ['anthropic:default'] });
       assertWarningsClean(s, snapshot);
     });
   });
@@ -322,8 +323,8 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       const main = agentOf(snapshot, 'main');
       assert.equal(main.layout, 'legacy-auth-json', 'the broken layout is skipped; the lower one is used');
-      assert.deepEqual(Object.keys(main.profiles), ['openai:default']);
-      assert.deepEqual(Object.keys(agentOf(snapshot, 'work').profiles), ['groq:default']);
+      assert.deepEqual(plain(Object.keys(main.profiles)), ['openai:default']);
+      assert.deepEqual(plain(Object.keys(agentOf(snapshot, 'work').profiles)), ['groq:default']);
       const warning = snapshot.warnings.find((w) => w.includes(broken));
       assert.ok(warning, `no warning names ${broken}: ${JSON.stringify(snapshot.warnings)}`);
       assert.match(warning, /line 3, column \d+: comma expected/);
@@ -336,7 +337,7 @@ describe('import openclaw: reading the source', () => {
       const root = openclawDir();
       const files = writeSplit(root, 'main', { version: 1, profiles: { 'anthropic:default': { type: 'token', token: s.setupToken } } }, '{ "order": { "anthropic": [ } }');
       const snapshot = await read(root);
-      assert.deepEqual(snapshot.agents, []);
+      assert.deepEqual(plain(snapshot.agents), []);
       assert.ok(snapshot.warnings.some((w) => w.includes(files.state) && /line 1, column \d+/.test(w)), JSON.stringify(snapshot.warnings));
       assert.ok(snapshot.warnings.some((w) => /agent "main": no profiles or order could be read/.test(w)));
       assertWarningsClean(s, snapshot);
@@ -353,8 +354,8 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       const main = agentOf(snapshot, 'main');
       assert.equal(main.layout, 'single-file');
-      assert.deepEqual(Object.keys(main.profiles), ['openai:default']);
-      assert.deepEqual(main.order, {}, 'the order of the skipped sqlite layout is not used');
+      assert.deepEqual(plain(Object.keys(main.profiles)), ['openai:default']);
+      assert.deepEqual(plain(main.order), {}, 'the order of the skipped sqlite layout is not used');
       const warning = snapshot.warnings.find((w) => w.includes(db));
       assert.ok(warning, JSON.stringify(snapshot.warnings));
       assert.match(warning, /table auth_profile_store, row "primary"/);
@@ -381,7 +382,7 @@ describe('import openclaw: reading the source', () => {
       const db = await writeSqlite(path.join(root, 'state', 'openclaw.sqlite'), { tables: { config_machine_state: { rows: { 'gateway.port': 1 } } } });
       writeEnvFile(root, `ANTHROPIC_API_KEY=${s.anthropicKey}\n`);
       const snapshot = await read(root);
-      assert.deepEqual(snapshot.agents, []);
+      assert.deepEqual(plain(snapshot.agents), []);
       assert.equal(snapshot.env.ANTHROPIC_API_KEY, s.anthropicKey);
       assert.ok(snapshot.warnings.some((w) => w.includes(db) && /authProfiles\.store/.test(w)), JSON.stringify(snapshot.warnings));
       assertWarningsClean(s, snapshot);
@@ -393,7 +394,7 @@ describe('import openclaw: reading the source', () => {
       writeSingleFile(root, 'bad name!', { version: 1, profiles: { 'anthropic:default': { type: 'token', token: s.setupToken } } });
       writeSingleFile(root, 'good', { version: 1, profiles: { 'openai:default': { type: 'api_key', key: s.openaiKey } } });
       const snapshot = await read(root);
-      assert.deepEqual(snapshot.agents.map((a) => a.id), ['good']);
+      assert.deepEqual(plain(snapshot.agents.map((a) => a.id)), ['good']);
       assert.ok(snapshot.warnings.some((w) => w.includes('"bad name!"') && /not a valid agent id/.test(w)));
       assertWarningsClean(s, snapshot);
     });
@@ -417,8 +418,8 @@ describe('import openclaw: reading the source', () => {
         ].join('\n'),
       );
       const snapshot = await read(root);
-      assert.deepEqual(snapshot.env, { ANTHROPIC_API_KEY: s.anthropicKey, OPENAI_API_KEY: s.openaiKey });
-      assert.deepEqual(snapshot.agents, []);
+      assert.deepEqual(plain(snapshot.env), { ANTHROPIC_API_KEY: s.anthropicKey, OPENAI_API_KEY: s.openaiKey });
+      assert.deepEqual(plain(snapshot.agents), []);
       assert.ok(snapshot.warnings.some((w) => /not provider keys were not imported \(SLACK_BOT_TOKEN\)/.test(w)), JSON.stringify(snapshot.warnings));
       assert.ok(snapshot.warnings.some((w) => /GROQ_API_KEY is empty/.test(w)));
       assert.ok(snapshot.warnings.some((w) => /line 6: not a KEY=value line/.test(w)));
@@ -466,7 +467,7 @@ describe('import openclaw: reading the source', () => {
       const before = snapshotTree(root);
       const snapshot = await read(root);
       assert.equal(agentOf(snapshot, 'main').layout, 'sqlite');
-      assert.deepEqual(snapshotTree(root), before);
+      assert.deepEqual(plain(snapshotTree(root)), before);
       assertWarningsClean(s, snapshot);
     });
   });
@@ -509,7 +510,7 @@ describe('import openclaw: reading the source', () => {
       );
       const result = await run(process.execPath, [probe, jsonOnly, withDb], { cwd: out });
       assert.equal(result.code, 0, result.stderr);
-      assert.deepEqual(JSON.parse(result.stdout), {
+      assert.deepEqual(plain(JSON.parse(result.stdout)), {
         afterJson: false,
         afterDb: true,
         a: ['single-file'],

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { parseJsonc } from '../../ipc/jsonc.js';
 import { readAuthProfilesFile, readAuthStateFile, readLegacyAuthFile, readTime } from '../../daemon/stores/read-stores.js';
+import { plain } from '../support/plain.js';
 
 describe('store reading (lenient)', () => {
   it("reads OpenSoul's auth-profiles.json: profiles and the agent's order override", () => {
@@ -14,10 +15,10 @@ describe('store reading (lenient)', () => {
       },
       order: { anthropic: ['anthropic:max', 'anthropic:default'] },
     });
-    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(plain(r.warnings), []);
     assert.equal(r.value.profiles['anthropic:default']?.type, 'token');
-    assert.deepEqual(r.value.profiles['openai:work'], { type: 'api_key', provider: 'openai', keyRef: { source: 'env', id: 'WORK_KEY' } });
-    assert.deepEqual(r.value.order, { anthropic: ['anthropic:max', 'anthropic:default'] });
+    assert.deepEqual(plain(r.value.profiles['openai:work']), { type: 'api_key', provider: 'openai', keyRef: { source: 'env', id: 'WORK_KEY' } });
+    assert.deepEqual(plain(r.value.order), { anthropic: ['anthropic:max', 'anthropic:default'] });
     assert.equal(r.value.embeddedUsage, null);
   });
 
@@ -29,7 +30,7 @@ describe('store reading (lenient)', () => {
         'groq:c': { key: 'gsk-1' },
       },
     });
-    assert.deepEqual(r.value.profiles['openai:a'], { type: 'api_key', provider: 'openai', key: 'sk-1' });
+    assert.deepEqual(plain(r.value.profiles['openai:a']), { type: 'api_key', provider: 'openai', key: 'sk-1' });
     assert.equal(r.value.profiles['anthropic:b']?.type, 'oauth');
     assert.equal((r.value.profiles['anthropic:b'] as { expires: number }).expires, Date.parse('2030-01-01T00:00:00Z'));
     assert.equal(r.value.profiles['groq:c']?.type, 'api_key');
@@ -42,27 +43,27 @@ describe('store reading (lenient)', () => {
       lastGood: { anthropic: 'anthropic:a' },
       usageStats: { 'anthropic:a': { lastUsed: 1_800_000_000_000, cooldownUntil: 1_800_000_060_000, errorCount: 2, failureCounts: { rate_limit: 2 } } },
     });
-    assert.deepEqual(r.value.embeddedUsage?.lastGood, { anthropic: 'anthropic:a' });
+    assert.deepEqual(plain(r.value.embeddedUsage?.lastGood), { anthropic: 'anthropic:a' });
     assert.equal(r.value.embeddedUsage?.usageStats['anthropic:a']?.errorCount, 2);
   });
 
   it("reads auth-state.json, including OpenClaw's split layout with order in it", () => {
     const r = readAuthStateFile({ version: 1, order: { openai: ['openai:a'] }, lastGood: { openai: 'openai:a' }, usageStats: { 'openai:a': { disabledUntil: 5, disabledReason: 'billing' } } });
-    assert.deepEqual(r.value.order, { openai: ['openai:a'] });
+    assert.deepEqual(plain(r.value.order), { openai: ['openai:a'] });
     assert.equal(r.value.usageStats['openai:a']?.disabledReason, 'billing');
   });
 
   it('reads a flat legacy auth.json as <provider>:default profiles', () => {
     const r = readLegacyAuthFile({ anthropic: { type: 'api_key', key: 'sk-ant-1' }, openai: 'sk-plain', bad: 42 });
-    assert.deepEqual(r.value['anthropic:default'], { type: 'api_key', provider: 'anthropic', key: 'sk-ant-1' });
-    assert.deepEqual(r.value['openai:default'], { type: 'api_key', provider: 'openai', key: 'sk-plain' });
+    assert.deepEqual(plain(r.value['anthropic:default']), { type: 'api_key', provider: 'anthropic', key: 'sk-ant-1' });
+    assert.deepEqual(plain(r.value['openai:default']), { type: 'api_key', provider: 'openai', key: 'sk-plain' });
     assert.equal(r.value['bad:default'], undefined);
     assert.equal(r.warnings.length, 1);
   });
 
   it('skips a profile it cannot read, naming its id and never its content', () => {
     const r = readAuthProfilesFile({ profiles: { 'anthropic:x': { type: 'oauth', access: 'sk-ant-SECRET-ACCESS' }, 'anthropic:y': { type: 'weird' }, 'anthropic:z': { type: 'api_key', key: 'k' } } });
-    assert.deepEqual(Object.keys(r.value.profiles), ['anthropic:z']);
+    assert.deepEqual(plain(Object.keys(r.value.profiles)), ['anthropic:z']);
     assert.equal(r.warnings.length, 2);
     assert.ok(r.warnings.every((w) => !w.includes('SECRET')));
     assert.match(r.warnings[0] ?? '', /anthropic:x/);
@@ -70,7 +71,7 @@ describe('store reading (lenient)', () => {
 
   it('names a wrong version by its type, never its value', () => {
     const r = readAuthProfilesFile({ version: 'sk-ant-api03-MISPLACED-SECRET', profiles: {} });
-    assert.deepEqual(r.warnings, ['version is not 1 (found a string); read as version 1']);
+    assert.deepEqual(plain(r.warnings), ['version is not 1 (found a string); read as version 1']);
   });
 
   it('reads times in ms, seconds or ISO strings', () => {
@@ -85,7 +86,7 @@ describe('store reading (lenient)', () => {
 describe('JSONC parsing', () => {
   it('takes comments and trailing commas', () => {
     const r = parseJsonc('// c\n{ "a": [1, 2,], /* x */ "b": { "c": true, }, }');
-    assert.deepEqual(r, { ok: true, value: { a: [1, 2], b: { c: true } }, warnings: [] });
+    assert.deepEqual(plain(r), { ok: true, value: { a: [1, 2], b: { c: true } }, warnings: [] });
   });
   it('reports a position and never the content', () => {
     const r = parseJsonc('{\n  "key": "sk-ant-api03-SECRETSECRET"\n  "x": 1\n}');
@@ -103,7 +104,7 @@ describe('JSONC parsing', () => {
     if (r.ok) {
       const profiles = (r.value as { profiles: Record<string, unknown> }).profiles;
       assert.equal((profiles as { polluted?: boolean }).polluted, undefined);
-      assert.deepEqual(Object.keys(profiles), ['a:b']);
+      assert.deepEqual(plain(Object.keys(profiles)), ['a:b']);
       assert.equal(r.warnings.length, 1);
     }
   });
