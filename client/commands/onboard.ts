@@ -4,6 +4,7 @@
  * (`~/.opensoul/.env` by default, or profiles), asks for missing ones (masked), and offers to
  * install the service. `--non-interactive` does the same for automation.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
@@ -27,7 +28,8 @@ interface Stored {
   path: string;
   changed: boolean;
   replaced?: { type: string; masked: string };
-  createdAgent?: boolean;
+  /** The agent the write created (a profile write naming an unknown agent). */
+  createdAgent?: string;
 }
 
 /** A key that was not stored (a different value already there, a secret of the wrong shape): the rest go on. */
@@ -63,7 +65,7 @@ async function store(provider: string, name: string, value: string, target: Targ
   const profileId = `${provider}:default`;
   const credential = kind === 'token' ? { type: 'token' as const, token: value } : { type: 'api_key' as const, key: value };
   const r = await writeConfirmingReplace((replace) => callDaemon(methods.authUpsert, { ...(agent ? { agent } : {}), profileId, credential, replace }), replace);
-  return { provider, name: profileId, target, path: r.path, changed: r.changed, ...(r.replaced ? { replaced: r.replaced } : {}), ...(r.createdAgent ? { createdAgent: true } : {}) };
+  return { provider, name: profileId, target, path: r.path, changed: r.changed, ...(r.replaced ? { replaced: r.replaced } : {}), ...(r.createdAgent ? { createdAgent: r.agent } : {}) };
 }
 
 /** Stores one key; a conflict or a refused shape is collected (the other keys still go in), anything else stops. */
@@ -98,14 +100,14 @@ async function daemonStatus(): Promise<ModelsStatusResult | null> {
 /** Prints what was stored, replaced, skipped and refused; exit 1 when anything was refused. */
 function report(env: ActionEnv, stored: Stored[], skipped: string[], refused: Refused[]): number {
   if (env.json) {
-    const doc = { stored: stored.map(({ provider, name, target, path, changed, replaced, createdAgent }) => ({ provider, name, target, path, changed, ...(replaced ? { replaced } : {}), ...(createdAgent ? { createdAgent } : {}) })), skipped };
+    const doc = { stored: stored.map(({ provider, name, target, path, changed, replaced, createdAgent }) => ({ provider, name, target, path, changed, ...(replaced ? { replaced } : {}), ...(createdAgent ? { createdAgent: true } : {}) })), skipped };
     const first = refused[0];
     printJson(first ? { error: { code: first.error.kind, message: refused.map((r) => r.error.message).join('\n') }, ...doc, refused: refused.map((r) => ({ name: r.name, code: r.error.kind, message: r.error.message })) } : doc);
     return refused.length > 0 ? 1 : 0;
   }
   if (stored.length === 0 && refused.length === 0) process.stdout.write('Nothing stored.\n');
   for (const s of stored) {
-    if (s.createdAgent) process.stdout.write(`Created agent (for ${s.name}) in ${tildePath(s.path)}\n`);
+    if (s.createdAgent) process.stdout.write(`Created agent ${s.createdAgent} (it did not exist; its files are in ${tildePath(path.dirname(s.path))})\n`);
     const replaced = replacedLine(s.name, s.replaced);
     if (replaced) process.stdout.write(`${replaced} (${s.provider}) in ${tildePath(s.path)}\n`);
     else process.stdout.write(`${s.changed ? 'Stored' : 'Already stored'} ${s.name} (${s.provider}) in ${tildePath(s.path)}\n`);

@@ -67,6 +67,8 @@ function normalizeStateDoc(doc: Doc): Doc {
   return out;
 }
 
+const EMPTY_STATE = `${JSON.stringify(normalizeStateDoc({}), null, 2)}\n`;
+
 function jsonChange<R>(fn: (doc: Doc) => R, normalize: (doc: Doc) => Doc): Change<R> {
   return (current) => {
     const doc = parseDoc(current);
@@ -375,7 +377,9 @@ export class StoreService {
     }, normalizeStateDoc);
     return this.updater(this.state.paths.authState(agent), validateJsonObject).update((current) => {
       const r = change(current);
-      return { next: r.next, result: r.next !== null };
+      // Forgetting something in a file that does not exist must not create an empty one.
+      const next = current === null && r.next === EMPTY_STATE ? null : r.next;
+      return { next, result: next !== null };
     });
   }
 
