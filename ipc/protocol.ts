@@ -436,7 +436,7 @@ export const methods = {
   authUpsert: method<AuthUpsertParams, WriteResult>()(
     'auth.upsert',
     v.object({ agent: v.optional(agentId), profileId, credential, replace: v.optional(v.boolean()) }),
-    'Add or replace a profile.',
+    'Add a profile; the same credential is unchanged, a different secret at that id is CONFLICT unless `replace`; the secret is shape-checked first.',
   ),
   authRemove: method<AuthRemoveParams, WriteResult>()(
     'auth.remove',
@@ -461,7 +461,7 @@ export const methods = {
   envSet: method<EnvSetParams, WriteResult>()(
     'env.set',
     v.object({ key: envKey, value: secretText, replace: v.optional(v.boolean()) }),
-    "Write a key in the state dir's .env, in place.",
+    "Write a key in the state dir's .env, in place; a different value already there is CONFLICT unless `replace`.",
   ),
   envUnset: method<EnvUnsetParams, WriteResult>()('env.unset', v.object({ key: envKey }), "Remove a key from the state dir's .env."),
   importOpenClaw: method<ImportOpenClawParams, ImportOpenClawResult>()(
