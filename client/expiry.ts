@@ -1,12 +1,33 @@
-/** `--expires-in 365d|12h|30m|never` → a Unix-ms expiry (or undefined for never). */
+/**
+ * `--expires-in` → a Unix-ms expiry (undefined for `never`). Compound durations as OpenClaw's
+ * scripts pass them: `30s`, `90m`, `1h30m`, `1d12h`, `2w`, `365d` (units w d h m s ms, each at
+ * most once, largest first).
+ */
 import { usageError } from './output.js';
 
-const UNIT_MS: Record<string, number> = { w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000 };
+const UNIT_MS: Record<string, number> = { w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+const ORDER = ['w', 'd', 'h', 'm', 's', 'ms'];
+/** A century: far enough for any real token, and well inside what a Date can hold. */
+const MAX_MS = 100 * 365 * 86_400_000;
+
+/** The duration in ms, or null when `value` is not one. */
+export function parseDurationMs(value: string): number | null {
+  const v = value.trim().toLowerCase();
+  if (!/^(?:\d{1,9}(?:ms|[wdhms]))+$/.test(v)) return null;
+  let total = 0;
+  let last = -1;
+  for (const m of v.matchAll(/(\d+)(ms|[wdhms])/g)) {
+    const unit = ORDER.indexOf(m[2] as string);
+    if (unit <= last) return null; // `1h1h`, `30m1h`: a typo, not a duration
+    last = unit;
+    total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  }
+  return total > 0 && total <= MAX_MS ? total : null;
+}
 
 export function parseExpiresIn(value: string, now = Date.now()): number | undefined {
-  const v = value.trim().toLowerCase();
-  if (v === 'never') return undefined;
-  const m = /^(\d{1,6})\s*(w|d|h|m)$/.exec(v);
-  if (!m || Number(m[1]) === 0) throw usageError(`--expires-in expects a duration such as 365d, 12h, 30m or never, got "${value}"`);
-  return now + Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  if (value.trim().toLowerCase() === 'never') return undefined;
+  const ms = parseDurationMs(value);
+  if (ms === null) throw usageError(`--expires-in expects a duration such as 365d, 12h, 90m, 1h30m, 1d12h, 30s or never, got "${value}"`);
+  return now + ms;
 }

@@ -12,6 +12,7 @@ import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerOnboard } from './commands/onboard.js';
 import { printJson, scrubArgvEcho } from './output.js';
+import { secretArgvOption } from './secret-input.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command();
@@ -35,6 +36,9 @@ export function buildProgram(ctx: CliContext): Command {
 export async function main(argv: string[], ctx: CliContext): Promise<void> {
   const program = buildProgram(ctx);
   try {
+    // Before commander: its errors would quote the option, and the value could follow.
+    const secretOption = secretArgvOption(argv);
+    if (secretOption) throw secretOption;
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {

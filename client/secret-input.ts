@@ -4,7 +4,12 @@
  * here) when it is. All whitespace and line breaks inside a pasted secret are removed: a token
  * wrapped by a terminal or copied with a trailing newline still arrives whole.
  */
-import { OpenSoulError } from '../ipc/errors.js';
+import { OpenSoulError, describe } from '../ipc/errors.js';
+import { secretShapeProblem } from '../ipc/providers.js';
+import type { SecretShapeProblem } from '../ipc/providers.js';
+
+/** A check of a pasted secret: the error to refuse it with, or undefined. */
+export type SecretCheck = (value: string) => OpenSoulError | undefined;
 
 const MAX_STDIN_BYTES = 64 * 1024;
 
@@ -29,8 +34,8 @@ export async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A masked prompt; throws (exit 1) when the person cancels. `validate` returns a problem or undefined. */
-export async function promptSecret(message: string, validate?: (value: string) => string | undefined): Promise<string> {
+/** A masked prompt; throws (exit 1) when the person cancels. `validate` refuses a value (the prompt shows why and asks again). */
+export async function promptSecret(message: string, validate?: SecretCheck): Promise<string> {
   const { password, isCancel } = await import('@clack/prompts');
   const value = await password({
     message,
@@ -38,7 +43,7 @@ export async function promptSecret(message: string, validate?: (value: string) =
     validate: (v) => {
       const s = normalizePasted(v ?? '');
       if (s === '') return 'Nothing pasted yet';
-      return validate?.(s);
+      return validate?.(s)?.message;
     },
   });
   if (isCancel(value)) throw new OpenSoulError('INVALID_INPUT', { reason: 'cancelled; nothing was stored' });
@@ -46,13 +51,69 @@ export async function promptSecret(message: string, validate?: (value: string) =
 }
 
 /** The secret from stdin (not a terminal) or a masked prompt (a terminal). */
-export async function readSecret(what: string, validate?: (value: string) => string | undefined): Promise<string> {
+export async function readSecret(what: string, validate?: SecretCheck): Promise<string> {
   if (!process.stdin.isTTY) {
     const secret = normalizePasted(await readStdin());
     if (secret === '') throw new OpenSoulError('INVALID_INPUT', { reason: `no ${what} on stdin (pipe it in, or run in a terminal for a masked prompt)` });
     const problem = validate?.(secret);
-    if (problem) throw new OpenSoulError('INVALID_INPUT', { reason: problem });
+    if (problem) throw problem;
     return secret;
   }
   return promptSecret(`Paste the ${what}`, validate);
+}
+
+/** Where a secret of the wrong kind belongs, worded for this CLI (the daemon's message names no command). */
+function shapeRemedy(p: SecretShapeProblem): string {
+  switch (p.problem) {
+    case 'setup-token-as-api-key':
+      return ' — store it with `opensoul models auth paste-token --provider anthropic` (or `setup-token`)';
+    case 'api-key-as-token':
+      return ' — store it with `opensoul models auth paste-api-key --provider anthropic`, or as ANTHROPIC_API_KEY in ~/.opensoul/.env';
+    case 'prefix':
+      return p.provider === 'anthropic' && p.kind === 'token' ? ' — run `claude setup-token` to make one' : '';
+    default:
+      return '';
+  }
+}
+
+/** The SECRET_SHAPE error for a problem, with this CLI's remedy. */
+export function shapeError(p: SecretShapeProblem): OpenSoulError {
+  return new OpenSoulError('SECRET_SHAPE', p, `${describe('SECRET_SHAPE', p)}${shapeRemedy(p)}`);
+}
+
+/** The provider's shape check (ipc/providers.ts) for quick feedback; the daemon checks again before writing. */
+export function shapeCheck(provider: string, kind: 'api_key' | 'token'): SecretCheck {
+  return (value) => {
+    const p = secretShapeProblem(provider, kind, value);
+    return p ? shapeError(p) : undefined;
+  };
+}
+
+/**
+ * Secret-bearing options that scripts written for other tools pass (`--token sk-…`,
+ * `--anthropic-api-key …`): argv is readable by every user of the host (§7), so they are
+ * refused before anything parses them — and the value is never repeated.
+ */
+const SECRET_OPTION = /^--(token|key|api-key|secret|password|[a-z0-9][a-z0-9-]*-api-key|[a-z0-9][a-z0-9-]*-token)(?:=|$)/;
+
+export function secretArgvOption(argv: readonly string[]): OpenSoulError | null {
+  for (const arg of argv) {
+    if (arg === '--') break; // `exec -- cmd …`: the child's own arguments
+    const m = SECRET_OPTION.exec(arg);
+    if (!m) continue;
+    const name = `--${m[1] as string}`;
+    const onboard = argv.includes('onboard');
+    const tokenLike = /token$/.test(name);
+    const stdinForm = onboard
+      ? '`printf %s "$KEY" | opensoul onboard --non-interactive --provider <p> --key-stdin`'
+      : tokenLike
+        ? '`printf %s "$TOKEN" | opensoul models auth paste-token --provider <p>`'
+        : '`printf %s "$KEY" | opensoul models auth paste-api-key --provider <p>`';
+    return new OpenSoulError(
+      'USAGE',
+      { reason: `${name} is refused: a secret on the command line is visible to every user of this host` },
+      `${name} is refused: a secret on the command line is visible to every user of this host. Give it on stdin instead: ${stdinForm} (or run the command in a terminal for a masked prompt)`,
+    );
+  }
+  return null;
 }

@@ -23,6 +23,8 @@ export type ErrorKind =
   | 'NOT_IMPLEMENTED'
   | 'REQUEST_TOO_LARGE'
   | 'CONFLICT'
+  | 'SECRET_SHAPE'
+  | 'PROFILE_INHERITED'
   | 'SHUTTING_DOWN'
   | 'DAEMON_UNREACHABLE'
   | 'USAGE'
@@ -147,10 +149,54 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     exitCode: EXIT.FAILED,
     describe: (d) => `Request refused: a message may be at most ${str(d.limit)} bytes; the connection is closed`,
   },
+  /**
+   * A write would put a different secret where one already is (§3 "No silent replacement").
+   * Structured: `target` (profile|env), `id` (profile id or env var), `agent`, `path`,
+   * `existingType`/`existingMasked`, `newType`/`newMasked` — masked only, never a secret.
+   * Callers word the way to replace it for their own command. Older callers pass `reason`.
+   */
   CONFLICT: {
     rpcCode: -32011,
     exitCode: EXIT.FAILED,
-    describe: (d) => `Conflict: ${str(d.reason)}`,
+    describe: (d) => {
+      if (d.id === undefined) return `Conflict: ${str(d.reason)}`;
+      const where = d.target === 'env' ? `${str(d.id)} in ${str(d.path)}` : `${str(d.id)}${d.agent ? ` (agent ${str(d.agent)})` : ''}`;
+      return (
+        `Conflict: ${where} already holds a different ${str(d.existingType)} (${str(d.existingMasked)}); ` +
+        `the new ${str(d.newType)} is ${str(d.newMasked)}. Nothing was changed; a replacement must be confirmed`
+      );
+    },
+  },
+  /** A secret that does not have its provider's shape (details: ipc/providers.ts SecretShapeProblem). */
+  SECRET_SHAPE: {
+    rpcCode: -32021,
+    exitCode: EXIT.FAILED,
+    describe: (d) => {
+      const what = d.kind === 'token' ? 'token' : 'API key';
+      const provider = str(d.provider);
+      const expected = Array.isArray(d.expected) ? d.expected.join(' or ') : '';
+      switch (d.problem) {
+        case 'setup-token-as-api-key':
+          return 'Refused: this is an Anthropic setup-token (sk-ant-oat01-…), not an API key: store it as a token; nothing was changed';
+        case 'api-key-as-token':
+          return 'Refused: this is an Anthropic API key (sk-ant-api…), not a setup-token: store it as an API key; nothing was changed';
+        case 'prefix':
+          return `Refused: ${provider === 'anthropic' ? 'an Anthropic' : `a ${provider}`} ${what} must start with ${expected}; this one does not (is it the right secret, for the right provider?); nothing was changed`;
+        default:
+          return (
+            `Refused: this ${provider} ${what} is only ${str(d.length)} characters; ${what === 'token' && provider === 'anthropic' ? 'setup-tokens are' : 'every secret is'} ` +
+            `at least ${str(d.minLength)}, so it looks truncated: copy it again; nothing was changed`
+          );
+      }
+    },
+  },
+  /** Removing, from one agent, a profile it only inherits from another (§3 agents). */
+  PROFILE_INHERITED: {
+    rpcCode: -32022,
+    exitCode: EXIT.FAILED,
+    describe: (d) =>
+      `Profile "${str(d.profileId)}" is not agent ${str(d.agent)}'s own: it is inherited from agent ${str(d.owner)}, whose store holds it. ` +
+      `Nothing was changed; removing it from agent ${str(d.owner)} removes it for every agent that inherits it`,
   },
   SHUTTING_DOWN: {
     rpcCode: -32012,

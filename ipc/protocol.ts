@@ -229,6 +229,12 @@ export interface WriteResult {
   changed: boolean;
   /** Best-effort follow-ups that did not happen (e.g. the config did not parse). */
   warnings: string[];
+  /** What a confirmed replacement replaced (masked); absent when nothing was replaced. */
+  replaced?: { type: string; masked: string };
+  /** The write created the agent (a write naming an unknown agent creates it, §3). */
+  createdAgent?: boolean;
+  /** Every file the write changed, first the one `path` names. */
+  files?: string[];
 }
 
 export interface AuthRemoveParams {
@@ -258,6 +264,8 @@ export interface AuthOrderResult {
 export interface EnvSetParams {
   key: string;
   value: string;
+  /** Replace a different value already there (otherwise refused with CONFLICT). */
+  replace?: boolean;
 }
 
 export interface EnvUnsetParams {
@@ -428,7 +436,7 @@ export const methods = {
   authUpsert: method<AuthUpsertParams, WriteResult>()(
     'auth.upsert',
     v.object({ agent: v.optional(agentId), profileId, credential, replace: v.optional(v.boolean()) }),
-    'Add or replace a profile.',
+    'Add a profile; the same credential is unchanged, a different secret at that id is CONFLICT unless `replace`; the secret is shape-checked first.',
   ),
   authRemove: method<AuthRemoveParams, WriteResult>()(
     'auth.remove',
@@ -452,8 +460,8 @@ export const methods = {
   ),
   envSet: method<EnvSetParams, WriteResult>()(
     'env.set',
-    v.object({ key: envKey, value: secretText }),
-    "Write a key in the state dir's .env, in place.",
+    v.object({ key: envKey, value: secretText, replace: v.optional(v.boolean()) }),
+    "Write a key in the state dir's .env, in place; a different value already there is CONFLICT unless `replace`.",
   ),
   envUnset: method<EnvUnsetParams, WriteResult>()('env.unset', v.object({ key: envKey }), "Remove a key from the state dir's .env."),
   importOpenClaw: method<ImportOpenClawParams, ImportOpenClawResult>()(

@@ -16,6 +16,8 @@ export interface ProviderSpec {
   readonly defaultBaseUrl: string;
   /** What to do when the provider has no credential, recommended path first (§8.1). */
   readonly hint: string;
+  /** Prefixes every API key of this provider starts with; absent = no prefix rule. */
+  readonly apiKeyPrefixes?: readonly string[];
 }
 
 const apiKeyHint = (envVar: string, provider: string): string =>
@@ -32,14 +34,15 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     hint:
       'Recommended: put an Anthropic API key in ~/.opensoul/.env as ANTHROPIC_API_KEY=… (the gateway reloads it live). ' +
       'For a Claude subscription: run `claude setup-token`, then `opensoul models auth setup-token --provider anthropic`.',
+    apiKeyPrefixes: ['sk-ant-api'],
   },
-  { id: 'openai', name: 'OpenAI', envVars: ['OPENAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.openai.com/v1', hint: apiKeyHint('OPENAI_API_KEY', 'openai') },
-  { id: 'openrouter', name: 'OpenRouter', envVars: ['OPENROUTER_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://openrouter.ai/api/v1', hint: apiKeyHint('OPENROUTER_API_KEY', 'openrouter') },
+  { id: 'openai', name: 'OpenAI', envVars: ['OPENAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.openai.com/v1', hint: apiKeyHint('OPENAI_API_KEY', 'openai'), apiKeyPrefixes: ['sk-'] },
+  { id: 'openrouter', name: 'OpenRouter', envVars: ['OPENROUTER_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://openrouter.ai/api/v1', hint: apiKeyHint('OPENROUTER_API_KEY', 'openrouter'), apiKeyPrefixes: ['sk-or-'] },
   { id: 'google', name: 'Google Gemini', envVars: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', hint: apiKeyHint('GEMINI_API_KEY', 'google') },
-  { id: 'xai', name: 'xAI', envVars: ['XAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.x.ai/v1', hint: apiKeyHint('XAI_API_KEY', 'xai') },
+  { id: 'xai', name: 'xAI', envVars: ['XAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.x.ai/v1', hint: apiKeyHint('XAI_API_KEY', 'xai'), apiKeyPrefixes: ['xai-'] },
   { id: 'mistral', name: 'Mistral', envVars: ['MISTRAL_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.mistral.ai/v1', hint: apiKeyHint('MISTRAL_API_KEY', 'mistral') },
-  { id: 'groq', name: 'Groq', envVars: ['GROQ_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.groq.com/openai/v1', hint: apiKeyHint('GROQ_API_KEY', 'groq') },
-  { id: 'deepseek', name: 'DeepSeek', envVars: ['DEEPSEEK_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.deepseek.com/v1', hint: apiKeyHint('DEEPSEEK_API_KEY', 'deepseek') },
+  { id: 'groq', name: 'Groq', envVars: ['GROQ_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.groq.com/openai/v1', hint: apiKeyHint('GROQ_API_KEY', 'groq'), apiKeyPrefixes: ['gsk_'] },
+  { id: 'deepseek', name: 'DeepSeek', envVars: ['DEEPSEEK_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.deepseek.com/v1', hint: apiKeyHint('DEEPSEEK_API_KEY', 'deepseek'), apiKeyPrefixes: ['sk-'] },
   {
     id: 'github-copilot',
     name: 'GitHub Copilot',
@@ -79,15 +82,42 @@ export function providerOfProfileId(profileId: string): string {
 /** Anthropic setup-tokens (`claude setup-token`) start with this and are long; a short one is a truncated copy. */
 export const ANTHROPIC_SETUP_TOKEN_PREFIX = 'sk-ant-oat01-';
 export const ANTHROPIC_SETUP_TOKEN_MIN_LENGTH = 80;
+/**
+ * The floor for every secret of every provider. Real keys are 32 characters and more (a Mistral
+ * key, the shortest we know, is 32; OpenAI's are 51+; GitHub's classic tokens 40); 20 still lets
+ * through any plausible custom gateway's key while a stray keystroke, a word, or the first line
+ * of a wrapped paste — the way a 1-character key once replaced a real one — is refused.
+ */
+export const MIN_SECRET_LENGTH = 20;
 
-/** What is wrong with an Anthropic token, or null. Both the CLI (quick feedback) and the daemon (the one writer) check. */
-export function anthropicTokenProblem(token: string): string | null {
-  if (!token.startsWith(ANTHROPIC_SETUP_TOKEN_PREFIX)) {
-    return `an Anthropic token must start with ${ANTHROPIC_SETUP_TOKEN_PREFIX} (run \`claude setup-token\` to make one; an API key goes in with \`opensoul models auth paste-api-key\`)`;
+/** Why a secret does not have its provider's shape (both sides check; the daemon is the authority). */
+export type SecretShapeProblem = {
+  provider: string;
+  /** What the secret was given as. */
+  kind: 'api_key' | 'token';
+  problem: 'too-short' | 'prefix' | 'setup-token-as-api-key' | 'api-key-as-token';
+  length: number;
+  minLength: number;
+  /** The prefixes a secret of this kind must start with (for `prefix`). */
+  expected: string[];
+};
+
+/**
+ * The shape check of a literal secret, before anything is written: an Anthropic setup-token
+ * given as an API key (or the other way round), a secret shorter than its floor, a prefix that
+ * the provider table says every such secret has. Unknown providers get the length floor only.
+ */
+export function secretShapeProblem(provider: string, kind: 'api_key' | 'token', secret: string): SecretShapeProblem | null {
+  const base = { provider, kind, length: secret.length, minLength: MIN_SECRET_LENGTH, expected: [] as string[] };
+  if (provider === 'anthropic') {
+    if (kind === 'api_key' && secret.startsWith('sk-ant-oat')) return { ...base, problem: 'setup-token-as-api-key' };
+    if (kind === 'token' && secret.startsWith('sk-ant-api')) return { ...base, problem: 'api-key-as-token' };
   }
-  if (token.length < ANTHROPIC_SETUP_TOKEN_MIN_LENGTH) {
-    return `this Anthropic token is only ${token.length} characters; setup-tokens are at least ${ANTHROPIC_SETUP_TOKEN_MIN_LENGTH}, so it looks truncated: copy it again`;
-  }
+  const anthropicToken = provider === 'anthropic' && kind === 'token';
+  const minLength = anthropicToken ? ANTHROPIC_SETUP_TOKEN_MIN_LENGTH : MIN_SECRET_LENGTH;
+  const expected = anthropicToken ? [ANTHROPIC_SETUP_TOKEN_PREFIX] : kind === 'api_key' ? [...(providerSpec(provider)?.apiKeyPrefixes ?? [])] : [];
+  if (expected.length > 0 && !expected.some((p) => secret.startsWith(p))) return { ...base, minLength, expected, problem: 'prefix' };
+  if (secret.length < minLength) return { ...base, minLength, expected, problem: 'too-short' };
   return null;
 }
 

@@ -2,22 +2,25 @@
  * `opensoul models auth …` (§7): every command is one RPC to the daemon, the only writer of
  * credential files; each prints the file it wrote. Secrets come from stdin or a masked prompt.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
 import type { AuthOrderResult, AuthUpsertParams, WriteResult } from '../../ipc/protocol.js';
-import { PROFILE_ID_PATTERN, PROVIDERS, anthropicTokenProblem, providerSpec } from '../../ipc/providers.js';
+import { PROFILE_ID_PATTERN, PROVIDERS, providerSpec } from '../../ipc/providers.js';
 import { action } from '../cli-context.js';
 import type { ActionEnv } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
 import { parseExpiresIn } from '../expiry.js';
 import { printJson, usageError } from '../output.js';
 import { formatDuration, formatTime, tildePath } from '../render/format.js';
-import { isInteractive, promptSecret, readSecret } from '../secret-input.js';
+import { isInteractive, promptSecret, readSecret, shapeCheck } from '../secret-input.js';
+import { replacedLine, writeConfirmingReplace } from '../write-conflict.js';
 import { findOnPath } from '../which.js';
 
 interface AgentOpt {
   agent?: string;
+  force?: boolean;
 }
 
 const agentParam = (o: AgentOpt) => (o.agent ? { agent: o.agent } : {});
@@ -29,24 +32,59 @@ function profileIdFor(provider: string, given: string | undefined, fallbackName:
   return id;
 }
 
-function tokenCheck(provider: string) {
-  return (token: string) => (provider === 'anthropic' ? (anthropicTokenProblem(token) ?? undefined) : undefined);
-}
-
-function printWrite(env: ActionEnv, r: WriteResult, what: string): void {
+/** Words the result of a write: created, replaced (with what it was), or unchanged; a new agent is named. */
+function printWrite(env: ActionEnv, r: WriteResult, id: string, detail: string): void {
   if (env.json) {
     printJson(r);
     return;
   }
-  process.stdout.write(`${r.changed ? what : `${what} (unchanged)`} in ${tildePath(r.path)}\n`);
+  const out = process.stdout;
+  if (r.createdAgent) out.write(`Created agent ${r.agent} (it did not exist; its files are in ${tildePath(path.dirname(r.path))})\n`);
+  const where = tildePath(r.path);
+  const replaced = replacedLine(id, r.replaced);
+  if (replaced) out.write(`${replaced}, now ${detail}, in ${where}\n`);
+  else if (r.changed) out.write(`Stored ${id} (${detail}) in ${where}\n`);
+  else out.write(`Unchanged: ${id} (${detail}) is already stored in ${where}\n`);
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
 }
 
-async function storeToken(env: ActionEnv, o: AgentOpt, profileId: string, token: string, expires: number | undefined): Promise<void> {
-  const params: AuthUpsertParams = { ...agentParam(o), profileId, credential: { type: 'token', token, ...(expires !== undefined ? { expires } : {}) }, replace: true };
-  const r = await callDaemon(methods.authUpsert, params);
+/** The command line to repeat with --force (no secret is ever part of it). */
+function rerunOf(words: string, o: AgentOpt & { provider?: string; profileId?: string }, extra = ''): string {
+  return `opensoul models auth ${words}${o.provider ? ` --provider ${o.provider}` : ''}${o.profileId ? ` --profile-id ${o.profileId}` : ''}${extra}${o.agent ? ` --agent ${o.agent}` : ''}`;
+}
+
+async function storeToken(env: ActionEnv, o: AgentOpt, profileId: string, token: string, expires: number | undefined, rerun: string): Promise<void> {
+  const r = await writeConfirmingReplace(
+    (replace) => {
+      const params: AuthUpsertParams = { ...agentParam(o), profileId, credential: { type: 'token', token, ...(expires !== undefined ? { expires } : {}) }, replace };
+      return callDaemon(methods.authUpsert, params);
+    },
+    { force: o.force === true, json: env.json, rerun },
+  );
   const until = expires !== undefined ? `, expires ${formatTime(expires)}, in ${formatDuration(expires - Date.now())}` : ', no expiry';
-  printWrite(env, r, `Stored ${profileId} (token${until})`);
+  printWrite(env, r, profileId, `token${until}`);
+}
+
+async function storeApiKey(env: ActionEnv, o: AgentOpt, profileId: string, key: string, rerun: string): Promise<void> {
+  const r = await writeConfirmingReplace((replace) => callDaemon(methods.authUpsert, { ...agentParam(o), profileId, credential: { type: 'api_key', key }, replace }), {
+    force: o.force === true,
+    json: env.json,
+    rerun,
+  });
+  printWrite(env, r, profileId, 'api_key');
+}
+
+/** A profile id for `add` to offer that the agent does not hold yet: `<provider>:default`, else `<provider>:2`, … */
+async function freeProfileId(provider: string, agent: string | undefined): Promise<string> {
+  let taken = new Set<string>();
+  try {
+    taken = new Set((await callDaemon(methods.authList, { ...(agent ? { agent } : {}) })).profiles.map((p) => p.id));
+  } catch (err) {
+    // A write to an unknown agent creates it: it holds nothing yet.
+    if (!(err instanceof OpenSoulError && err.kind === 'AGENT_NOT_FOUND')) throw err;
+  }
+  if (!taken.has(`${provider}:default`)) return `${provider}:default`;
+  for (let n = 2; ; n++) if (!taken.has(`${provider}:${n}`)) return `${provider}:${n}`;
 }
 
 function requireTerminal(command: string, alternative: string): void {
@@ -71,15 +109,16 @@ export function registerAuth(models: Command): void {
     .description('store a token from stdin (not a terminal) or a masked prompt; never from argv')
     .requiredOption('--provider <provider>', 'the provider, e.g. anthropic')
     .option('--profile-id <id>', 'the profile id (default <provider>:manual)')
-    .option('--expires-in <duration>', 'when it expires: 365d, 12h, 30m or never (default never)')
+    .option('--expires-in <duration>', 'when it expires: 365d, 12h, 90m, 1h30m, 1d12h, 30s or never (default never)')
     .option('--agent <id>', 'the agent (default: the configured default agent)')
+    .option('--force', 'replace a different secret already stored there (a terminal asks instead)')
     .option('--json', 'print one JSON document')
     .action(
       action(async (env, o: AgentOpt & { provider: string; profileId?: string; expiresIn?: string }) => {
         const profileId = profileIdFor(o.provider, o.profileId, 'manual');
         const expires = o.expiresIn ? parseExpiresIn(o.expiresIn) : undefined;
-        const token = await readSecret('token', tokenCheck(o.provider));
-        await storeToken(env, o, profileId, token, expires);
+        const token = await readSecret('token', shapeCheck(o.provider, 'token'));
+        await storeToken(env, o, profileId, token, expires, rerunOf('paste-token', o, o.expiresIn ? ` --expires-in ${o.expiresIn}` : ''));
       }),
     );
 
@@ -90,6 +129,7 @@ export function registerAuth(models: Command): void {
     .option('--yes', 'run `claude setup-token` without asking, when it is on PATH')
     .option('--expires-in <duration>', 'when it expires (default 365d, the lifetime Claude gives setup-tokens)', '365d')
     .option('--agent <id>', 'the agent (default: the configured default agent)')
+    .option('--force', 'replace a different secret already stored there (a terminal asks instead)')
     .option('--json', 'print one JSON document')
     .action(
       action(async (env, o: AgentOpt & { provider: string; yes?: boolean; expiresIn: string }) => {
@@ -118,8 +158,8 @@ export function registerAuth(models: Command): void {
         } else {
           out.write('The `claude` CLI is not on PATH here. Run `claude setup-token` on any machine with Claude Code\n(it needs a Claude Pro/Max subscription), then paste the token it prints.\n');
         }
-        const token = await promptSecret('Paste the setup-token (sk-ant-oat01-…)', tokenCheck('anthropic'));
-        await storeToken(env, o, 'anthropic:default', token, expires);
+        const token = await promptSecret('Paste the setup-token (sk-ant-oat01-…)', shapeCheck('anthropic', 'token'));
+        await storeToken(env, o, 'anthropic:default', token, expires, rerunOf('setup-token', o));
       }),
     );
 
@@ -130,6 +170,7 @@ export function registerAuth(models: Command): void {
     .option('--profile-id <id>', 'the profile id (default <provider>:manual)')
     .option('--target <where>', 'profile (auth-profiles.json) or env (~/.opensoul/.env)', 'profile')
     .option('--agent <id>', 'the agent (default: the configured default agent)')
+    .option('--force', 'replace a different secret already stored there (a terminal asks instead)')
     .option('--json', 'print one JSON document')
     .action(
       action(async (env, o: AgentOpt & { provider: string; profileId?: string; target: string }) => {
@@ -137,15 +178,18 @@ export function registerAuth(models: Command): void {
         if (o.target === 'env') {
           const name = providerSpec(o.provider)?.envVars[0];
           if (!name) throw usageError(`no env var is known for provider "${o.provider}"; use --target profile`);
-          const key = await readSecret('API key');
-          const r = await callDaemon(methods.envSet, { key: name, value: key });
-          printWrite(env, r, `Stored ${name}`);
+          const key = await readSecret('API key', shapeCheck(o.provider, 'api_key'));
+          const r = await writeConfirmingReplace((replace) => callDaemon(methods.envSet, { key: name, value: key, replace }), {
+            force: o.force === true,
+            json: env.json,
+            rerun: `opensoul models auth paste-api-key --provider ${o.provider} --target env`,
+          });
+          printWrite(env, r, name, 'API key');
           return;
         }
         const profileId = profileIdFor(o.provider, o.profileId, 'manual');
-        const key = await readSecret('API key');
-        const r = await callDaemon(methods.authUpsert, { ...agentParam(o), profileId, credential: { type: 'api_key', key }, replace: true });
-        printWrite(env, r, `Stored ${profileId} (api_key)`);
+        const key = await readSecret('API key', shapeCheck(o.provider, 'api_key'));
+        await storeApiKey(env, o, profileId, key, rerunOf('paste-api-key', o));
       }),
     );
 
@@ -153,6 +197,7 @@ export function registerAuth(models: Command): void {
     .command('add')
     .description('add a profile interactively: provider, kind, id, expiry, secret (needs a terminal)')
     .option('--agent <id>', 'the agent (default: the configured default agent)')
+    .option('--force', 'replace a different secret already stored there (a terminal asks instead)')
     .option('--json', 'print one JSON document')
     .action(
       action(async (env, o: AgentOpt) => {
@@ -163,16 +208,17 @@ export function registerAuth(models: Command): void {
         if (p.isCancel(provider)) throw cancelled();
         const kind = await p.select({ message: 'Kind', options: [{ value: 'api_key', label: 'API key' }, { value: 'token', label: 'Token (e.g. an Anthropic setup-token)' }] });
         if (p.isCancel(kind)) throw cancelled();
+        // Never an id the agent already holds: Enter on the default must not aim at an existing credential.
         const id = await p.text({
           message: 'Profile id',
-          initialValue: `${provider}:default`,
+          initialValue: await freeProfileId(provider, o.agent),
           validate: (v) => (v && PROFILE_ID_PATTERN.test(v) && v.startsWith(`${provider}:`) ? undefined : `expected ${provider}:<name>`),
         });
         if (p.isCancel(id)) throw cancelled();
         let expires: number | undefined;
         if (kind === 'token') {
           const e = await p.text({
-            message: 'Expires in (365d, 12h, 30m or never)',
+            message: 'Expires in (365d, 12h, 1h30m or never)',
             initialValue: provider === 'anthropic' ? '365d' : 'never',
             validate: (v) => {
               try {
@@ -186,12 +232,10 @@ export function registerAuth(models: Command): void {
           if (p.isCancel(e)) throw cancelled();
           expires = parseExpiresIn(e);
         }
-        const secret = await promptSecret(kind === 'token' ? 'Paste the token' : 'Paste the API key', kind === 'token' ? tokenCheck(provider) : undefined);
-        if (kind === 'token') await storeToken(env, o, id, secret, expires);
-        else {
-          const r = await callDaemon(methods.authUpsert, { ...agentParam(o), profileId: id, credential: { type: 'api_key', key: secret }, replace: true });
-          printWrite(env, r, `Stored ${id} (api_key)`);
-        }
+        const secret = await promptSecret(kind === 'token' ? 'Paste the token' : 'Paste the API key', shapeCheck(provider, kind));
+        const rerun = rerunOf('add', o);
+        if (kind === 'token') await storeToken(env, o, id, secret, expires, rerun);
+        else await storeApiKey(env, o, id, secret, rerun);
       }),
     );
 
@@ -222,13 +266,20 @@ export function registerAuth(models: Command): void {
   auth
     .command('remove <profileId>')
     .alias('logout')
-    .description('delete a profile (also from orders, usage state and config)')
+    .description("delete one agent's own profile (also from its order and usage state; from config once no agent holds it)")
     .option('--agent <id>', 'the agent (default: the configured default agent)')
+    .option('--yes', 'accepted for scripts written for OpenClaw: remove never asks')
     .option('--json', 'print one JSON document')
     .action(
       action(async (env, profileId: string, o: AgentOpt) => {
         const r = await callDaemon(methods.authRemove, { ...agentParam(o), profileId });
-        printWrite(env, r, `Removed ${profileId}`);
+        if (env.json) {
+          printJson(r);
+          return;
+        }
+        process.stdout.write(`Removed ${profileId} from agent ${r.agent}\n`);
+        for (const f of r.files ?? [r.path]) process.stdout.write(`  changed ${tildePath(f)}\n`);
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       }),
     );
 

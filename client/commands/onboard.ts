@@ -4,6 +4,7 @@
  * (`~/.opensoul/.env` by default, or profiles), asks for missing ones (masked), and offers to
  * install the service. `--non-interactive` does the same for automation.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
@@ -14,7 +15,9 @@ import type { ActionEnv, CliContext } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
 import { printJson, usageError } from '../output.js';
 import { tildePath } from '../render/format.js';
-import { isInteractive, promptSecret, readSecret } from '../secret-input.js';
+import { isInteractive, promptSecret, readSecret, shapeCheck } from '../secret-input.js';
+import { replacedLine, writeConfirmingReplace } from '../write-conflict.js';
+import type { ReplaceOptions } from '../write-conflict.js';
 
 type Target = 'env' | 'profile';
 
@@ -24,6 +27,15 @@ interface Stored {
   target: Target;
   path: string;
   changed: boolean;
+  replaced?: { type: string; masked: string };
+  /** The agent the write created (a profile write naming an unknown agent). */
+  createdAgent?: string;
+}
+
+/** A key that was not stored (a different value already there, a secret of the wrong shape): the rest go on. */
+interface Refused {
+  name: string;
+  error: OpenSoulError;
 }
 
 /** Provider keys set (non-empty) in this process's environment: [provider, var name]. */
@@ -38,13 +50,32 @@ export function providerKeysInEnv(env: NodeJS.ProcessEnv = process.env): { provi
   return out;
 }
 
-async function store(provider: string, name: string, value: string, target: Target, agent: string | undefined): Promise<Stored> {
+/** A provider key's kind: the `…_TOKEN` names hold tokens (ANTHROPIC_OAUTH_TOKEN, GH_TOKEN), the rest API keys. */
+const kindOf = (name: string): 'api_key' | 'token' => (/TOKEN/.test(name) ? 'token' : 'api_key');
+
+async function store(provider: string, name: string, value: string, target: Target, agent: string | undefined, replace: ReplaceOptions): Promise<Stored> {
+  const kind = kindOf(name);
+  // Quick feedback with this CLI's remedy; the daemon checks again before it writes.
+  const problem = shapeCheck(provider, kind)(value);
+  if (problem) throw problem;
   if (target === 'env') {
-    const r = await callDaemon(methods.envSet, { key: name, value });
-    return { provider, name, target, path: r.path, changed: r.changed };
+    const r = await writeConfirmingReplace((replace) => callDaemon(methods.envSet, { key: name, value, replace }), replace);
+    return { provider, name, target, path: r.path, changed: r.changed, ...(r.replaced ? { replaced: r.replaced } : {}) };
   }
-  const r = await callDaemon(methods.authUpsert, { ...(agent ? { agent } : {}), profileId: `${provider}:default`, credential: { type: 'api_key', key: value }, replace: true });
-  return { provider, name: `${provider}:default`, target, path: r.path, changed: r.changed };
+  const profileId = `${provider}:default`;
+  const credential = kind === 'token' ? { type: 'token' as const, token: value } : { type: 'api_key' as const, key: value };
+  const r = await writeConfirmingReplace((replace) => callDaemon(methods.authUpsert, { ...(agent ? { agent } : {}), profileId, credential, replace }), replace);
+  return { provider, name: profileId, target, path: r.path, changed: r.changed, ...(r.replaced ? { replaced: r.replaced } : {}), ...(r.createdAgent ? { createdAgent: r.agent } : {}) };
+}
+
+/** Stores one key; a conflict or a refused shape is collected (the other keys still go in), anything else stops. */
+async function storeOrCollect(stored: Stored[], refused: Refused[], name: string, write: () => Promise<Stored>): Promise<void> {
+  try {
+    stored.push(await write());
+  } catch (err) {
+    if (err instanceof OpenSoulError && (err.kind === 'CONFLICT' || err.kind === 'SECRET_SHAPE')) refused.push({ name, error: err });
+    else throw err;
+  }
 }
 
 /** Runs this same CLI (`opensoul gateway …`) with the terminal, for install/start. */
@@ -66,14 +97,24 @@ async function daemonStatus(): Promise<ModelsStatusResult | null> {
   }
 }
 
-function report(env: ActionEnv, stored: Stored[], skipped: string[]): void {
+/** Prints what was stored, replaced, skipped and refused; exit 1 when anything was refused. */
+function report(env: ActionEnv, stored: Stored[], skipped: string[], refused: Refused[]): number {
   if (env.json) {
-    printJson({ stored: stored.map(({ provider, name, target, path, changed }) => ({ provider, name, target, path, changed })), skipped });
-    return;
+    const doc = { stored: stored.map(({ provider, name, target, path, changed, replaced, createdAgent }) => ({ provider, name, target, path, changed, ...(replaced ? { replaced } : {}), ...(createdAgent ? { createdAgent: true } : {}) })), skipped };
+    const first = refused[0];
+    printJson(first ? { error: { code: first.error.kind, message: refused.map((r) => r.error.message).join('\n') }, ...doc, refused: refused.map((r) => ({ name: r.name, code: r.error.kind, message: r.error.message })) } : doc);
+    return refused.length > 0 ? 1 : 0;
   }
-  if (stored.length === 0) process.stdout.write('Nothing stored.\n');
-  for (const s of stored) process.stdout.write(`${s.changed ? 'Stored' : 'Already stored'} ${s.name} (${s.provider}) in ${tildePath(s.path)}\n`);
+  if (stored.length === 0 && refused.length === 0) process.stdout.write('Nothing stored.\n');
+  for (const s of stored) {
+    if (s.createdAgent) process.stdout.write(`Created agent ${s.createdAgent} (it did not exist; its files are in ${tildePath(path.dirname(s.path))})\n`);
+    const replaced = replacedLine(s.name, s.replaced);
+    if (replaced) process.stdout.write(`${replaced} (${s.provider}) in ${tildePath(s.path)}\n`);
+    else process.stdout.write(`${s.changed ? 'Stored' : 'Already stored'} ${s.name} (${s.provider}) in ${tildePath(s.path)}\n`);
+  }
   for (const s of skipped) process.stdout.write(`Skipped ${s}\n`);
+  for (const r of refused) process.stderr.write(`opensoul: ${r.name}: ${r.error.message}\n`);
+  return refused.length > 0 ? 1 : 0;
 }
 
 export function registerOnboard(program: Command, ctx: CliContext): void {
@@ -86,10 +127,11 @@ export function registerOnboard(program: Command, ctx: CliContext): void {
     .option('--key-stdin', 'read one key for --provider from stdin')
     .option('--target <where>', 'env (~/.opensoul/.env, the default) or profile (auth-profiles.json)', 'env')
     .option('--install-service', 'also run `opensoul gateway install`')
+    .option('--force', 'replace a different value already stored for a key (a terminal asks instead)')
     .option('--agent <id>', 'the agent for --target profile (default: the configured default agent)')
     .option('--json', 'print one JSON document')
     .action(
-      action(async (env, o: { nonInteractive?: boolean; fromEnv?: boolean; provider?: string; keyStdin?: boolean; target: string; installService?: boolean; agent?: string }) => {
+      action(async (env, o: { nonInteractive?: boolean; fromEnv?: boolean; provider?: string; keyStdin?: boolean; target: string; installService?: boolean; agent?: string; force?: boolean }) => {
         if (o.target !== 'env' && o.target !== 'profile') throw usageError(`--target expects env or profile, got "${o.target}"`);
         const target = o.target;
         if (o.keyStdin && !o.provider) throw usageError('--key-stdin needs --provider');
@@ -115,16 +157,21 @@ export function registerOnboard(program: Command, ctx: CliContext): void {
 
         const stored: Stored[] = [];
         const skipped: string[] = [];
+        const refused: Refused[] = [];
+        const agentWords = o.agent ? ` --agent ${o.agent}` : '';
+        const replace = (rerun: string): ReplaceOptions => ({ force: o.force === true, json: env.json, noPrompt: !interactive, rerun: `${rerun} --target ${target}${agentWords}` });
         if (!interactive) {
           if (!o.fromEnv && !o.keyStdin) throw usageError('--non-interactive needs --from-env and/or --provider p --key-stdin');
-          if (o.fromEnv) for (const k of providerKeysInEnv()) stored.push(await store(k.provider, k.name, k.value, target, o.agent));
-          if (o.keyStdin && o.provider) {
-            const key = await readSecret('API key');
-            const name = providerSpec(o.provider)?.envVars[0] as string;
-            stored.push(await store(o.provider, name, key, target, o.agent));
+          if (o.fromEnv) {
+            for (const k of providerKeysInEnv()) await storeOrCollect(stored, refused, k.name, () => store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard --non-interactive --from-env')));
           }
-          report(env, stored, skipped);
-          return;
+          if (o.keyStdin && o.provider) {
+            const provider = o.provider;
+            const key = await readSecret('API key', shapeCheck(provider, 'api_key'));
+            const name = providerSpec(provider)?.envVars[0] as string;
+            await storeOrCollect(stored, refused, name, () => store(provider, name, key, target, o.agent, replace(`opensoul onboard --non-interactive --provider ${provider} --key-stdin`)));
+          }
+          return report(env, stored, skipped, refused);
         }
 
         const p = await import('@clack/prompts');
@@ -134,7 +181,7 @@ export function registerOnboard(program: Command, ctx: CliContext): void {
         if (found.length > 0) {
           p.note(found.map((k) => `${k.name} (${k.provider})`).join('\n'), "In your shell's environment but not seen by the gateway");
           const ok = await p.confirm({ message: `Store ${found.length === 1 ? 'it' : 'them'} for the gateway (${target === 'env' ? '~/.opensoul/.env' : 'auth profiles'})?` });
-          if (!p.isCancel(ok) && ok) for (const k of found) stored.push(await store(k.provider, k.name, k.value, target, o.agent));
+          if (!p.isCancel(ok) && ok) for (const k of found) await storeOrCollect(stored, refused, k.name, () => store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard')));
           else skipped.push(...found.map((k) => k.name));
         }
         const have = new Set([...seen, ...stored.map((s) => s.provider)]);
@@ -147,8 +194,8 @@ export function registerOnboard(program: Command, ctx: CliContext): void {
         if (!p.isCancel(pick)) {
           for (const provider of pick) {
             const name = providerSpec(provider)?.envVars[0] as string;
-            const key = await promptSecret(`${name}`);
-            stored.push(await store(provider, name, key, target, o.agent));
+            const key = await promptSecret(`${name}`, shapeCheck(provider, kindOf(name)));
+            await storeOrCollect(stored, refused, name, () => store(provider, name, key, target, o.agent, replace('opensoul onboard')));
           }
         }
         if (!o.installService) {
@@ -156,7 +203,7 @@ export function registerOnboard(program: Command, ctx: CliContext): void {
           if (!p.isCancel(install) && install) await runSelf(ctx, ['gateway', 'install']);
         }
         p.outro('Done. Check with `opensoul models status`.');
-        report(env, stored, skipped);
+        return report(env, stored, skipped, refused);
       }),
     );
 }

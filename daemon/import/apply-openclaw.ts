@@ -107,7 +107,7 @@ export async function importOpenClaw(
   for (const [name, value] of Object.entries(snapshot.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const item: Item = { agent: '-', kind: 'env', id: name, action: 'added' };
     items.push(item);
-    if (decide(item, state.dotenv.value[name], value, force, 'the .env of OpenSoul already has a different value') && !dryRun) await stores.setEnv(name, value);
+    if (decide(item, state.dotenv.value[name], value, force, 'the .env of OpenSoul already has a different value') && !dryRun) await stores.setEnv(name, value, { replace: force });
   }
   return { from: snapshot.from, dryRun, items, warnings };
 }

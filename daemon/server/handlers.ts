@@ -146,8 +146,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const c = params.credential;
       deps.registerSecrets(c.type === 'api_key' ? [c.key ?? ''] : c.type === 'token' ? [c.token ?? ''] : [c.access, c.refresh]);
       const agent = writeAgent(state, params.agent);
-      const r = await stores.upsertProfile(agent, params.profileId, params.credential, params.replace === true);
-      return { agent: r.agent, path: r.path, profileId: r.profileId, changed: r.changed, warnings: r.warnings };
+      return stores.upsertProfile(agent, params.profileId, params.credential, params.replace === true, { checkShape: true });
     },
     authRemove: (params) => stores.removeProfile(resolveAgent(state, params.agent), params.profileId),
     authOrderGet: (params) => {
@@ -166,7 +165,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     envSet: (params) => {
       deps.registerSecrets([params.value]);
-      return stores.setEnv(params.key, params.value);
+      return stores.setEnv(params.key, params.value, { replace: params.replace === true, checkShape: true });
     },
     envUnset: (params) => stores.unsetEnv(params.key),
     importOpenClaw: (params) => deps.importOpenClaw(params),

@@ -10,16 +10,18 @@
 import { existsSync } from 'node:fs';
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthUpsertParams, WriteResult } from '../../ipc/protocol.js';
-import { providerOfProfileId } from '../../ipc/providers.js';
+import { providerOfProfileId, secretShapeProblem } from '../../ipc/providers.js';
 import { forgetProfile, recordProfileMetadata } from '../config/edit-config.js';
 import { isRecord, parseJsonc } from '../../ipc/jsonc.js';
+import { parseDotenv } from '../env/dotenv-file.js';
 import { setDotenvKey, unsetDotenvKey } from '../env/edit-dotenv.js';
 import type { GatewayState } from '../state/gateway-state.js';
+import { maskRef, maskSecret } from '../status/masking.js';
 import type { Credential, UsageStats } from './credentials.js';
 import { FileUpdater } from './file-updater.js';
 import type { Change, Validate } from './file-updater.js';
 import { readCredential } from './read-stores.js';
-import { sameSecret, toStoredCredential } from './validate-credential.js';
+import { checkSecretShape, sameSecret, toStoredCredential } from './validate-credential.js';
 
 export interface StoreLogger {
   warn(msg: string, meta?: Record<string, unknown>): void;
@@ -65,6 +67,8 @@ function normalizeStateDoc(doc: Doc): Doc {
   return out;
 }
 
+const EMPTY_STATE = `${JSON.stringify(normalizeStateDoc({}), null, 2)}\n`;
+
 function jsonChange<R>(fn: (doc: Doc) => R, normalize: (doc: Doc) => Doc): Change<R> {
   return (current) => {
     const doc = parseDoc(current);
@@ -78,6 +82,22 @@ function jsonChange<R>(fn: (doc: Doc) => R, normalize: (doc: Doc) => Doc): Chang
 function storedJson(c: Credential): Doc {
   return JSON.parse(JSON.stringify(c)) as Doc;
 }
+
+/** A credential's type and masked secret: what CONFLICT and "Replaced … (was …)" may show. */
+function shown(c: Credential): { type: string; masked: string } {
+  const masked = (literal: string | undefined, ref: Parameters<typeof maskRef>[0] | undefined) => (literal !== undefined ? maskSecret(literal) : ref ? maskRef(ref) : '(none)');
+  switch (c.type) {
+    case 'api_key':
+      return { type: 'api_key', masked: masked(c.key, c.keyRef) };
+    case 'token':
+      return { type: 'token', masked: masked(c.token, c.tokenRef) };
+    case 'oauth':
+      return { type: 'oauth', masked: maskSecret(c.access) };
+  }
+}
+
+/** The agents a profile can be inherited from (§3: every agent reads `main`'s profiles through). */
+const INHERITED_FROM = ['main'];
 
 function ordersWithout(order: unknown, id: string): Doc {
   const out: Doc = {};
@@ -137,32 +157,73 @@ export class StoreService {
     return jsonChange(fn, (doc) => normalizeProfilesDoc(doc, existsSync(statePath)));
   }
 
-  async upsertProfile(agent: string, profileId: string, input: AuthUpsertParams['credential'], replace: boolean): Promise<WriteResult & { replaced: boolean }> {
+  /** The profiles an agent's own files hold (auth-profiles.json over the legacy auth.json), never the inherited ones. */
+  private ownProfiles(agent: string): Record<string, Credential> {
+    const files = this.state.agentFiles(agent);
+    return files ? { ...files.legacy.value, ...files.profiles.value.profiles } : {};
+  }
+
+  /**
+   * Adds a profile, or replaces one only when `replace` says the person confirmed it (§3 "No
+   * silent replacement"): the same credential is unchanged; a different secret at the same id is
+   * CONFLICT, with both masked. `checkShape` holds a hand-given secret to its provider's shape
+   * (the import keeps what OpenClaw had, so it does not ask for that).
+   */
+  async upsertProfile(agent: string, profileId: string, input: AuthUpsertParams['credential'], replace: boolean, opts: { checkShape?: boolean } = {}): Promise<WriteResult> {
+    // Broken pastes (line breaks, control characters) and unknown providers first: the clearer error.
     const credential = toStoredCredential(profileId, input, this.state.providers);
+    if (opts.checkShape) checkSecretShape(profileId, input);
+    const createdAgent = !this.state.hasAgent(agent);
     await this.migrateEmbeddedUsage(agent);
     const file = this.state.paths.authProfiles(agent);
+    // OpenClaw's flat auth.json is read as this agent's too: a profile there is not overwritten silently either.
+    const legacy = this.state.agentFiles(agent)?.legacy.value[profileId];
     const outcome = await this.updater(file, validateJsonObject).update(
       this.profilesChange(agent, (doc) => {
         const profiles = isRecord(doc.profiles) ? doc.profiles : (doc.profiles = {});
-        const existing = profiles[profileId] === undefined ? undefined : readCredential(profileId, profiles[profileId]).credential;
-        if (existing && JSON.stringify(storedJson(existing)) === JSON.stringify(storedJson(credential))) return { changed: false, replaced: false };
-        if (existing && !sameSecret(existing, credential) && !replace) {
-          throw new OpenSoulError('CONFLICT', { reason: `profile ${profileId} already exists with a different secret; replace it explicitly (--force) or choose another --profile-id` });
+        const raw = profiles[profileId];
+        const existing = raw === undefined ? legacy : readCredential(profileId, raw).credential;
+        if (existing && JSON.stringify(storedJson(existing)) === JSON.stringify(storedJson(credential))) return { changed: false, replaced: undefined };
+        // An entry we cannot read is still the person's: it counts as a different secret.
+        const was = existing ? shown(existing) : raw !== undefined ? { type: 'entry', masked: '(not readable as a credential)' } : undefined;
+        const differs = was !== undefined && !(existing && sameSecret(existing, credential));
+        if (differs && !replace) {
+          const now = shown(credential);
+          throw new OpenSoulError('CONFLICT', { target: 'profile', id: profileId, agent, path: file, existingType: was.type, existingMasked: was.masked, newType: now.type, newMasked: now.masked });
         }
         profiles[profileId] = storedJson(credential);
-        return { changed: true, replaced: existing !== undefined && !sameSecret(existing, credential) };
+        return { changed: true, replaced: differs ? was : undefined };
       }),
     );
     const warnings: string[] = [];
+    const files = outcome.changed ? [file] : [];
     // A replaced secret starts afresh: a credential_scope "until replaced" and old counters go.
-    if (outcome.replaced) await this.recordUsage(agent, (doc) => void delete doc.usageStats[profileId]);
-    await this.editConfig(warnings, (text) => recordProfileMetadata(text, profileId, { provider: credential.provider, mode: credential.type }));
-    return { agent, path: file, profileId, changed: outcome.changed, replaced: outcome.replaced, warnings };
+    if (outcome.replaced && (await this.updateUsage(agent, (doc) => void delete doc.usageStats[profileId]))) files.push(this.state.paths.authState(agent));
+    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, profileId, { provider: credential.provider, mode: credential.type }))) files.push(this.state.paths.config);
+    return {
+      agent,
+      path: file,
+      profileId,
+      changed: outcome.changed,
+      warnings,
+      files,
+      ...(outcome.replaced ? { replaced: outcome.replaced } : {}),
+      ...(createdAgent && outcome.changed ? { createdAgent: true } : {}),
+    };
   }
 
+  /**
+   * Removes a profile from one agent's own store. A profile the agent only inherits is refused
+   * (PROFILE_INHERITED, naming the owner): removing it there would change every agent. Config
+   * metadata (`auth.profiles`, `auth.order`) goes only when no agent holds the id any more,
+   * since it describes every agent's rotation.
+   */
   async removeProfile(agent: string, profileId: string): Promise<WriteResult> {
-    const view = this.state.agentView(agent);
-    if (!view || !view.store.profiles[profileId]) throw new OpenSoulError('PROFILE_NOT_FOUND', { profileId, agent });
+    if (this.ownProfiles(agent)[profileId] === undefined) {
+      const owner = [...new Set([...INHERITED_FROM, this.state.defaultAgent()])].find((id) => id !== agent && this.ownProfiles(id)[profileId] !== undefined);
+      if (owner) throw new OpenSoulError('PROFILE_INHERITED', { profileId, agent, owner });
+      throw new OpenSoulError('PROFILE_NOT_FOUND', { profileId, agent });
+    }
     await this.migrateEmbeddedUsage(agent);
     const file = this.state.paths.authProfiles(agent);
     const legacyFile = this.state.paths.legacyAuth(agent);
@@ -189,14 +250,20 @@ export class StoreService {
       if (!removed) throw new OpenSoulError('PROFILE_NOT_FOUND', { profileId, agent });
       path = legacyFile;
     }
-    await this.recordUsage(agent, (doc) => {
+    const files = [path];
+    const stateChanged = await this.updateUsage(agent, (doc) => {
       delete doc.usageStats[profileId];
       for (const [p, id] of Object.entries(doc.lastGood)) if (id === profileId) delete doc.lastGood[p];
       doc.order = ordersWithout(doc.order, profileId);
     });
+    if (stateChanged) files.push(this.state.paths.authState(agent));
     const warnings: string[] = [];
-    await this.editConfig(warnings, (text) => forgetProfile(text, profileId));
-    return { agent, path, profileId, changed: true, warnings };
+    // Decided inside the config edit, on the state as the writes above left it (they reload it).
+    const configChanged = await this.editConfig(warnings, (text) =>
+      this.state.agentIds().some((id) => this.ownProfiles(id)[profileId] !== undefined) ? { next: null, changed: false } : forgetProfile(text, profileId),
+    );
+    if (configChanged) files.push(this.state.paths.config);
+    return { agent, path, profileId, changed: true, warnings, files };
   }
 
   /** The agent's order override: `ids` to set it, null to clear it (§7 `models auth order`). Returns the file written. */
@@ -233,13 +300,37 @@ export class StoreService {
     return file;
   }
 
-  async setEnv(key: string, value: string): Promise<WriteResult> {
+  /**
+   * Sets a key in `.env`, with the rule of profiles: the same value is unchanged, a different
+   * non-empty value there is CONFLICT unless `replace`. `checkShape` holds a provider key
+   * (a name in the provider table) to its provider's shape.
+   */
+  async setEnv(key: string, value: string, opts: { replace?: boolean; checkShape?: boolean } = {}): Promise<WriteResult> {
     const file = this.state.paths.dotenv;
-    const changed = await this.updater(file, validateNothing).update((current) => {
+    if (opts.checkShape) {
+      const provider = this.state.providers.all().find((p) => p.envVars.includes(key));
+      const problem = provider ? secretShapeProblem(provider.id, /TOKEN/.test(key) ? 'token' : 'api_key', value) : null;
+      if (problem) throw new OpenSoulError('SECRET_SHAPE', problem);
+    }
+    const outcome = await this.updater(file, validateNothing).update((current) => {
+      // The value the daemon reads for this key now (its own parser), whatever the line looks like.
+      const existing = current === null ? undefined : parseDotenv(current).values[key];
+      if (existing === value) return { next: null, result: { changed: false, replaced: undefined } };
+      const differs = existing !== undefined && existing !== '';
+      if (differs && !opts.replace) {
+        throw new OpenSoulError('CONFLICT', { target: 'env', id: key, path: file, existingType: 'value', existingMasked: maskSecret(existing), newType: 'value', newMasked: maskSecret(value) });
+      }
       const r = setDotenvKey(current, key, value);
-      return { next: r.changed ? r.next : null, result: r.changed };
+      return { next: r.changed ? r.next : null, result: { changed: r.changed, replaced: differs ? { type: 'value', masked: maskSecret(existing) } : undefined } };
     });
-    return { agent: this.state.defaultAgent(), path: file, changed, warnings: [] };
+    return {
+      agent: this.state.defaultAgent(),
+      path: file,
+      changed: outcome.changed,
+      warnings: [],
+      files: outcome.changed ? [file] : [],
+      ...(outcome.replaced ? { replaced: outcome.replaced } : {}),
+    };
   }
 
   async unsetEnv(key: string): Promise<WriteResult> {
@@ -257,29 +348,46 @@ export class StoreService {
    * mutation gets `{lastGood, usageStats, order}` of the file as it is on disk now.
    */
   async recordUsage(agent: string, mutate: (doc: { lastGood: Record<string, string>; usageStats: Record<string, UsageStats>; order: unknown }) => void): Promise<boolean> {
-    const file = this.state.paths.authState(agent);
     try {
-      await this.updater(file, validateJsonObject).update(
-        jsonChange((doc) => {
-          const view = { lastGood: (isRecord(doc.lastGood) ? doc.lastGood : {}) as Record<string, string>, usageStats: (isRecord(doc.usageStats) ? doc.usageStats : {}) as Record<string, UsageStats>, order: doc.order };
-          mutate(view);
-          doc.lastGood = view.lastGood;
-          doc.usageStats = view.usageStats;
-          doc.order = view.order;
-        }, normalizeStateDoc),
-      );
+      await this.writeUsage(agent, mutate);
       return true;
     } catch (err) {
-      this.log.warn('could not record usage state; the call goes on', { path: file, err });
+      this.log.warn('could not record usage state; the call goes on', { path: this.state.paths.authState(agent), err });
       return false;
     }
   }
 
-  /** Best-effort edit of opensoul.json: the stores are the truth; a config that does not parse is left alone. */
-  private async editConfig(warnings: string[], edit: (text: string | null) => { next: string | null; changed: boolean }): Promise<void> {
+  /** recordUsage, telling whether auth-state.json changed (false when it did not, or could not be written). */
+  private async updateUsage(agent: string, mutate: Parameters<StoreService['recordUsage']>[1]): Promise<boolean> {
+    try {
+      return await this.writeUsage(agent, mutate);
+    } catch (err) {
+      this.log.warn('could not record usage state; the call goes on', { path: this.state.paths.authState(agent), err });
+      return false;
+    }
+  }
+
+  private async writeUsage(agent: string, mutate: Parameters<StoreService['recordUsage']>[1]): Promise<boolean> {
+    const change = jsonChange((doc) => {
+      const view = { lastGood: (isRecord(doc.lastGood) ? doc.lastGood : {}) as Record<string, string>, usageStats: (isRecord(doc.usageStats) ? doc.usageStats : {}) as Record<string, UsageStats>, order: doc.order };
+      mutate(view);
+      doc.lastGood = view.lastGood;
+      doc.usageStats = view.usageStats;
+      doc.order = view.order;
+    }, normalizeStateDoc);
+    return this.updater(this.state.paths.authState(agent), validateJsonObject).update((current) => {
+      const r = change(current);
+      // Forgetting something in a file that does not exist must not create an empty one.
+      const next = current === null && r.next === EMPTY_STATE ? null : r.next;
+      return { next, result: next !== null };
+    });
+  }
+
+  /** Best-effort edit of opensoul.json: the stores are the truth; a config that does not parse is left alone. Returns whether it changed. */
+  private async editConfig(warnings: string[], edit: (text: string | null) => { next: string | null; changed: boolean }): Promise<boolean> {
     const file = this.state.paths.config;
     try {
-      await this.updater(file, validateJsonObject).update((current) => {
+      return await this.updater(file, validateJsonObject).update((current) => {
         const r = edit(current);
         return { next: r.changed ? r.next : null, result: r.changed };
       });
@@ -287,6 +395,7 @@ export class StoreService {
       const why = err instanceof OpenSoulError ? err.message : 'it could not be written';
       warnings.push(`opensoul.json was not updated: ${why}`);
       this.log.warn('config metadata not updated', { path: file, err });
+      return false;
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthUpsertParams } from '../../ipc/protocol.js';
-import { anthropicTokenProblem, providerOfProfileId } from '../../ipc/providers.js';
+import { providerOfProfileId, secretShapeProblem } from '../../ipc/providers.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Credential } from './credentials.js';
 
@@ -60,8 +60,21 @@ export function toStoredCredential(profileId: string, input: AuthUpsertParams['c
 
 /** Anthropic setup-tokens start `sk-ant-oat01-` and are long; a shorter one is a truncated copy. */
 export function checkAnthropicToken(token: string): void {
-  const problem = anthropicTokenProblem(token);
-  if (problem) throw new OpenSoulError('INVALID_INPUT', { reason: problem });
+  const problem = secretShapeProblem('anthropic', 'token', token);
+  if (problem) throw new OpenSoulError('SECRET_SHAPE', problem);
+}
+
+/**
+ * The provider's shape (prefix, length) for a credential a person hands in: checked before
+ * anything is written, whatever the client checked first. Refs are not secrets and are not
+ * checked; OAuth credentials come from a sign-in flow, not a paste.
+ */
+export function checkSecretShape(profileId: string, input: AuthUpsertParams['credential']): void {
+  const provider = providerOfProfileId(profileId);
+  const literal = input.type === 'api_key' ? input.key : input.type === 'token' ? input.token : undefined;
+  if (literal === undefined || input.type === 'oauth') return;
+  const problem = secretShapeProblem(provider, input.type, literal);
+  if (problem) throw new OpenSoulError('SECRET_SHAPE', problem);
 }
 
 /** The literal secrets of a credential, for "is this the same credential?" comparisons. */

@@ -46,7 +46,7 @@ describe('writing credentials (real daemon, real CLI)', function () {
     const r1 = await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic'], { input: short });
     assert.equal(r1.code, 1);
     assert.match(r1.stderr, /looks truncated/);
-    const r2 = await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic'], { input: fakeSecret('sk-ant-api03-', 90) });
+    const r2 = await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic'], { input: fakeSecret('sk-ant-xyz-', 90) });
     assert.match(r2.stderr, /must start with sk-ant-oat01-/);
     const r3 = await d.cli(['models', 'auth', 'paste-token', '--provider', 'nosuch'], { input: 'x'.repeat(40) });
     assert.equal(r3.code, 1);
@@ -131,12 +131,12 @@ describe('writing credentials (real daemon, real CLI)', function () {
     assert.equal(readFileSync(store, 'utf8'), '{"version":1,"profiles":{\n  "x": }');
   });
 
-  it('paste-api-key --target env edits .env in place, keeping comments and other lines; unset removes only that key', async () => {
+  it('paste-api-key --target env --force edits .env in place, keeping comments and other lines; unset removes only that key', async () => {
     const d = await startDaemon();
     const before = '# my keys\nexport OTHER=keep   # inline comment\n\nOPENAI_API_KEY=old-value-to-replace\n# end\n';
     writeFileSync(d.paths.dotenv, before);
     const key = fakeSecret('sk-proj-', 50);
-    const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env'], { input: `${key}\n` });
+    const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env', '--force'], { input: `${key}\n` });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(d.paths.dotenv, 'utf8'), `# my keys\nexport OTHER=keep   # inline comment\n\nOPENAI_API_KEY=${key}\n# end\n`);
     assert.equal(mode(d.paths.dotenv), 0o600);
@@ -150,7 +150,7 @@ describe('writing credentials (real daemon, real CLI)', function () {
   it('order set refuses an unknown id and an id of another provider, changing nothing; set/get/clear work', async () => {
     const d = await startDaemon();
     for (const [provider, id] of [['anthropic', 'anthropic:a'], ['anthropic', 'anthropic:b'], ['openai', 'openai:x']]) {
-      const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', provider as string, '--profile-id', id as string], { input: fakeSecret('sk-', 40) });
+      const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', provider as string, '--profile-id', id as string], { input: fakeSecret(provider === 'anthropic' ? 'sk-ant-api03-' : 'sk-', 40) });
       assert.equal(r.code, 0, r.stderr);
     }
     const store = d.paths.authProfiles('main');

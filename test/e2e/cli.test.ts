@@ -58,7 +58,7 @@ describe('the opensoul CLI', function () {
       await cli(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', token], { stateDir: s }),
     ];
     for (const r of runs) assert.equal(r.code, 64, r.stderr);
-    assert.match(runs[0]?.stdout ?? '', /unknown option '--key=…'/);
+    assert.match(runs[0]?.stdout ?? '', /--key is refused: a secret on the command line/);
     assertNoSecrets([key, token], Object.fromEntries(runs.map((r, i) => [`run ${i}`, r.stdout + r.stderr])));
   });
 

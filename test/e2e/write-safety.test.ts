@@ -123,7 +123,7 @@ describe('write safety (real daemons, real CLI processes)', function () {
         let stop = false;
         const stream = (async () => {
           for (let n = 0; !stop; n++) {
-            const key = `k-${laneNo}-${round}-${n}-${'x'.repeat(20)}`;
+            const key = `sk-${laneNo}-${round}-${n}-${'x'.repeat(20)}`;
             inFlight = key;
             try {
               await c.call(methods.authUpsert, { profileId: 'openai:crash', credential: { type: 'api_key', key }, replace: true });
