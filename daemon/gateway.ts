@@ -168,7 +168,7 @@ export class Gateway {
   /**
    * The periodic safety net beyond re-reading: re-arm the watcher if its dir was replaced; put
    * the socket back if it vanished or was replaced (someone removed run/, a tmp cleaner took the
-   * /tmp fallback dir).
+   * /tmp fallback dir), and the token file if it was deleted — clients need both to reach us.
    * Only a live gateway named by the pid file (a successor claimed the state dir) makes us stop:
    * two writers must not coexist.
    */
@@ -182,6 +182,7 @@ export class Gateway {
         return;
       }
       await this.checkSocket();
+      await this.checkToken();
     } catch (err) {
       this.reportOnce('heal-failed', 'could not restore the socket or token', { err });
     } finally {
@@ -247,6 +248,15 @@ export class Gateway {
     await this.server.listen();
     this.socketAbandoned = false;
     this.lastProblem = null;
+  }
+
+  /** A deleted (or overwritten) token file is written again, same value: clients read it to connect. */
+  private async checkToken(): Promise<void> {
+    const onDisk = await readFile(this.paths.token, 'utf8').catch(() => null);
+    if (onDisk !== null && onDisk.trim() === this.token) return;
+    this.log.warn(onDisk === null ? 'the token file disappeared; writing it again' : 'the token file was changed; writing ours again', { path: this.paths.token });
+    await ensurePrivateDir(this.paths.runDir, 'run dir', { fixMode: true });
+    await this.writeToken();
   }
 
   private async writeToken(): Promise<void> {
