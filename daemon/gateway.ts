@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fstatSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { lstat, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { processPathContext, resolveHome, resolveSocket, resolveStateDir, statePaths } from '../ipc/paths.js';
 import type { SocketLocation, StatePaths } from '../ipc/paths.js';
@@ -47,6 +47,13 @@ function stderrIsRegularFile(): boolean {
   } catch {
     return false;
   }
+}
+
+async function pathTaken(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 export interface GatewayOptions {
@@ -177,8 +184,9 @@ export class Gateway {
     if (this.healing || this.stopping) return;
     this.healing = true;
     try {
-      if (this.successorPid() !== null) {
-        void this.shutdown(`another gateway (pid ${this.successorPid() ?? '?'}) has taken over ${this.paths.stateDir}`);
+      const successor = this.successorPid();
+      if (successor !== null) {
+        void this.shutdown(`another gateway (pid ${successor}) has taken over ${this.paths.stateDir}`);
         return;
       }
       await this.checkSocket();
@@ -240,10 +248,11 @@ export class Gateway {
     await this.ensureSocketDir();
     await atomicWrite(this.paths.pid, `${process.pid}\n`);
     await this.writeToken();
-    // Keep the path: closing would unlink whatever sits there now, which is not ours to remove
-    // blindly; removeStaleSocket below removes a socket nobody serves and refuses anything else.
-    if (!this.socketAbandoned) await this.server.close({ keepPath: true }).catch(() => undefined);
+    // A socket nobody serves is removed; anything else at the path is refused (and logged).
     await removeStaleSocket(this.socket.path);
+    // Closing unlinks the path whatever sits there by then: only once it is empty (else the
+    // old server is let go unclosed — it serves a file nobody can reach any more).
+    if (!this.socketAbandoned) await this.server.close({ keepPath: await pathTaken(this.socket.path) }).catch(() => undefined);
     this.server = new SocketServer(this.serverOptions());
     await this.server.listen();
     this.socketAbandoned = false;
