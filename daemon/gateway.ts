@@ -233,7 +233,10 @@ export class Gateway {
       }
     }
     if (!this.socketAbandoned && (await this.server.ownsSocketFile())) {
-      if (readPidFile(this.paths.pid) !== process.pid) await atomicWrite(this.paths.pid, `${process.pid}\n`);
+      if (readPidFile(this.paths.pid) !== process.pid) {
+        await this.ensureRunDir();
+        await atomicWrite(this.paths.pid, `${process.pid}\n`);
+      }
       return;
     }
     if (!this.socketAbandoned && (await socketAccepts(this.socket.path))) {
@@ -243,8 +246,7 @@ export class Gateway {
       return;
     }
     this.log.warn('the socket file disappeared or was replaced; listening again', { socket: this.socket.path });
-    await ensurePrivateDir(this.paths.stateDir, 'state dir', { fixMode: false });
-    await ensurePrivateDir(this.paths.runDir, 'run dir', { fixMode: true });
+    await this.ensureRunDir();
     await this.ensureSocketDir();
     await atomicWrite(this.paths.pid, `${process.pid}\n`);
     await this.writeToken();
@@ -264,8 +266,14 @@ export class Gateway {
     const onDisk = await readFile(this.paths.token, 'utf8').catch(() => null);
     if (onDisk !== null && onDisk.trim() === this.token) return;
     this.log.warn(onDisk === null ? 'the token file disappeared; writing it again' : 'the token file was changed; writing ours again', { path: this.paths.token });
-    await ensurePrivateDir(this.paths.runDir, 'run dir', { fixMode: true });
+    await this.ensureRunDir();
     await this.writeToken();
+  }
+
+  /** run/ (and the state dir above it) back in place, with the checks of start-up. */
+  private async ensureRunDir(): Promise<void> {
+    await ensurePrivateDir(this.paths.stateDir, 'state dir', { fixMode: false });
+    await ensurePrivateDir(this.paths.runDir, 'run dir', { fixMode: true });
   }
 
   private async writeToken(): Promise<void> {

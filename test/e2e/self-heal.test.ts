@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { methods } from '../../ipc/protocol.js';
-import { onCleanup, startDaemon, waitFor } from '../support/harness.js';
+import { onCleanup, startDaemon, tempDir, waitFor } from '../support/harness.js';
 
 describe('the daemon heals its token and socket (real daemon)', function () {
   it('writes a deleted token file again, and new clients can connect', async () => {
@@ -36,6 +37,17 @@ describe('the daemon heals its token and socket (real daemon)', function () {
     await new Promise<void>((resolve) => impostor.close(() => resolve()));
     await waitFor(async () => (await d.call(methods.gatewayStatus, {})).pid === d.proc.pid, 'the daemon to listen again');
     assert.match(d.log(), /the socket file disappeared or was replaced; listening again/);
+  });
+
+  it('with its socket in /tmp (a deep state dir), puts run/ back — token and pid file — when run/ is removed', async () => {
+    const deep = path.join(tempDir(), 'a'.repeat(60), 'b'.repeat(60), 'state');
+    const d = await startDaemon({ stateDir: deep });
+    assert.match(d.socketPath, /^\/tmp\/opensoul-/);
+    rmSync(d.paths.runDir, { recursive: true });
+    await waitFor(() => existsSync(d.paths.token) && existsSync(d.paths.pid), 'run/ to come back');
+    assert.equal(readFileSync(d.paths.pid, 'utf8').trim(), String(d.proc.pid));
+    const up = await d.cli(['gateway', 'status']);
+    assert.equal(up.code, 0, up.stderr);
   });
 
   it('listens again when its socket file is removed', async () => {
