@@ -165,7 +165,7 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
         // Another user may be listening there: the CLI sent nothing, not even its token.
         return (
           `Refusing to connect to the OpenSoul gateway at ${str(d.socket)}: ${str(d.problem)}. ` +
-          `Another user may have made it to collect your token, so nothing was sent. Remove ${str(d.dir)} ` +
+          `Another user may be listening there to collect your token, so nothing was sent. Remove ${str(d.dir)} ` +
           '(if another user owns it, ask root to) and restart the gateway, or set OPENSOUL_SOCKET to a path in a private dir.'
         );
       }
