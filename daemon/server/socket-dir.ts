@@ -20,7 +20,7 @@ export class UnsafeSocketDirError extends CannotStartError {
     readonly problem: SocketDirProblem,
   ) {
     super(
-      `cannot use the socket dir ${describeSocketDirProblem(dir, problem)}; another user may have made it to receive clients' tokens. ` +
+      `cannot use the socket dir: ${describeSocketDirProblem(dir, problem)}; another user may have made it to receive clients' tokens. ` +
         `Remove it (as root if another user owns it), or set OPENSOUL_SOCKET to a path in a private dir`,
     );
     this.name = 'UnsafeSocketDirError';
