@@ -31,6 +31,7 @@ export async function connectToDaemon(opts: { requestTimeoutMs?: number; quiet?:
   const { connect } = await import('../ipc/client.js');
   const c = await connect({
     socketPath: socket.path,
+    location: socket,
     tokenPath: paths.token,
     clientVersion: VERSION,
     connectTimeoutMs: 5000,

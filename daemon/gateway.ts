@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fstatSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { lstat, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { processPathContext, resolveHome, resolveSocket, resolveStateDir, statePaths } from '../ipc/paths.js';
 import type { SocketLocation, StatePaths } from '../ipc/paths.js';
@@ -14,11 +14,13 @@ import { cleanStrays } from './fs/strays.js';
 import { StoreService } from './stores/store-service.js';
 import { atomicWrite } from './fs/atomic-write.js';
 import { claimInstance, releasePidFile, removeStaleSocket, socketAccepts } from './instance.js';
-import { isProcessAlive, readPidFile } from '../ipc/process.js';
+import { isProcessAlive, looksLikeGateway, readPidFile } from '../ipc/process.js';
+import { checkSocketDir, describeSocketDirProblem } from '../ipc/socket-dir.js';
 import { createLogger } from './logging/logger.js';
 import type { Logger } from './logging/logger.js';
 import { SecretRegistry } from './logging/secret-registry.js';
 import { createHandlers } from './server/handlers.js';
+import { ensurePrivateSocketDir } from './server/socket-dir.js';
 import { SocketServer } from './server/socket-server.js';
 import { GatewayState } from './state/gateway-state.js';
 import { CannotStartError, describeTightened, ensurePrivateDir, tightenSecretFiles } from './state-dir.js';
@@ -49,6 +51,13 @@ function stderrIsRegularFile(): boolean {
   }
 }
 
+async function pathTaken(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
 export interface GatewayOptions {
   /** Also log to stderr (the foreground `opensoul gateway`). */
   foreground: boolean;
@@ -71,6 +80,9 @@ export class Gateway {
   private healing = false;
   /** Modes narrowed at start (a 0755 state dir, a 0644 .env), for doctor. */
   private tightened: Tightened[] = [];
+  /** The periodic check found the socket dir foreign: we no longer serve that path. */
+  private socketAbandoned = false;
+  private lastProblem: string | null = null;
 
   constructor(private readonly opts: GatewayOptions) {
     const ctx = processPathContext();
@@ -117,7 +129,7 @@ export class Gateway {
 
       this.token = randomBytes(32).toString('hex');
       this.secrets.register(this.token);
-      await atomicWrite(paths.token, `${this.token}\n`);
+      await this.writeToken();
       this.server = new SocketServer(this.serverOptions());
       try {
         await this.server.listen();
@@ -144,11 +156,18 @@ export class Gateway {
     });
   }
 
-  /** The socket's dir when it is not run/: our /tmp fallback (kept 0700) or the person's OPENSOUL_SOCKET dir. */
+  /**
+   * The socket's dir when it is not run/: our /tmp fallback (made 0700 by us, never through a
+   * link; another user's dir or a link is refused) or the person's OPENSOUL_SOCKET dir.
+   */
   private async ensureSocketDir(): Promise<void> {
     const dir = this.socket.dir;
     if (!dir || dir === this.paths.runDir) return;
-    await ensurePrivateDir(dir, 'socket dir', { fixWritable: this.socket.kind === 'fallback', traversable: this.socket.kind === 'env' });
+    if (this.socket.kind === 'fallback') {
+      if ((await ensurePrivateSocketDir(dir)) === 'fixed') this.log?.warn('the socket dir was open to other users; tightened to 0700', { dir });
+      return;
+    }
+    await ensurePrivateDir(dir, 'socket dir', { fixWritable: false, traversable: true });
   }
 
   private onStateChange(changed: string[], trigger: string): void {
@@ -170,37 +189,111 @@ export class Gateway {
   }
 
   /**
-   * The periodic safety net beyond re-reading: re-arm the watcher if its dir was replaced, and
-   * if the socket file vanished (someone removed run/ or the whole state dir), put run/ back so
-   * clients can reach us — unless another gateway has claimed the state dir since, in which case
-   * two writers must not coexist and we stop.
+   * The periodic safety net beyond re-reading: re-arm the watcher if its dir was replaced; put
+   * the socket back if it vanished or was replaced (someone removed run/, a tmp cleaner took the
+   * /tmp fallback dir), and the token file if it was deleted — clients need both to reach us.
+   * Only a live gateway named by the pid file (a successor claimed the state dir) makes us stop:
+   * two writers must not coexist.
    */
   private async periodicChecks(): Promise<void> {
     await this.watcher?.rearmIfNeeded();
-    if (this.healing || this.stopping || (await this.server.ownsSocketFile())) return;
+    if (this.healing || this.stopping) return;
     this.healing = true;
     try {
-      const other = readPidFile(this.paths.pid);
-      if ((other !== null && other !== process.pid && isProcessAlive(other)) || (await socketAccepts(this.socket.path))) {
-        void this.shutdown(`another gateway (pid ${other ?? '?'}) has taken over ${this.paths.stateDir}`);
+      const successor = this.successorPid();
+      if (successor !== null) {
+        void this.shutdown(`another gateway (pid ${successor}) has taken over ${this.paths.stateDir}`);
         return;
       }
-      this.log.warn('the socket file disappeared; recreating run/ and listening again', { socket: this.socket.path });
-      await ensurePrivateDir(this.paths.stateDir, 'state dir', { fixWritable: false });
-      await ensurePrivateDir(this.paths.runDir, 'run dir', { fixWritable: true });
-      await this.ensureSocketDir();
-      await atomicWrite(this.paths.pid, `${process.pid}\n`);
-      await atomicWrite(this.paths.token, `${this.token}\n`);
-      // Close the old server first: closing unlinks the path, which must not hit the new socket.
-      await this.server.close().catch(() => undefined);
-      await removeStaleSocket(this.socket.path);
-      this.server = new SocketServer(this.serverOptions());
-      await this.server.listen();
+      await this.checkSocket();
+      await this.checkToken();
     } catch (err) {
-      this.log.error('could not restore the socket', { err });
+      this.reportOnce('heal-failed', 'could not restore the socket or token', { err });
     } finally {
       this.healing = false;
     }
+  }
+
+  /** A live gateway other than us that the pid file names, or null. */
+  private successorPid(): number | null {
+    const other = readPidFile(this.paths.pid);
+    return other !== null && other !== process.pid && isProcessAlive(other) && (looksLikeGateway(other) ?? true) ? other : null;
+  }
+
+  /** Logs a problem once until it changes: the periodic check would repeat it every 2 s. */
+  private reportOnce(key: string, message: string, meta: Record<string, unknown> = {}): void {
+    if (this.lastProblem === key) return;
+    this.lastProblem = key;
+    this.log.error(message, meta);
+  }
+
+  private async checkSocket(): Promise<void> {
+    const dir = this.socket.dir;
+    if (this.socket.kind === 'fallback' && dir) {
+      const verdict = checkSocketDir(dir, process.getuid?.() ?? 0, 'private');
+      if (!verdict.ok && verdict.problem === 'open-mode') {
+        // Still ours (only we or root can chmod it): close it again; whether our socket is
+        // still the one at the path is checked next.
+        await this.ensureSocketDir();
+      } else if (!verdict.ok && verdict.problem !== 'missing') {
+        // Our dir was removed and another user (or a link) took its place. Listening there would
+        // hand them our clients; exiting would leave systemd to restart us into a 78 and keep us
+        // down. Safest: stop serving that path, keep running (files, refresh timers), log it, and
+        // come back once the dir is ours again. The CLI refuses that dir on its own.
+        if (!this.socketAbandoned) {
+          this.socketAbandoned = true;
+          await this.server.close({ keepPath: true }).catch(() => undefined);
+        }
+        this.reportOnce(`dir:${verdict.problem}`, `no longer listening: ${describeSocketDirProblem(dir, verdict)}; remove it (as root if another user owns it) and the gateway listens again`, { socket: this.socket.path });
+        return;
+      }
+    }
+    if (!this.socketAbandoned && (await this.server.ownsSocketFile())) {
+      if (readPidFile(this.paths.pid) !== process.pid) {
+        await this.ensureRunDir();
+        await atomicWrite(this.paths.pid, `${process.pid}\n`);
+      }
+      return;
+    }
+    if (!this.socketAbandoned && (await socketAccepts(this.socket.path))) {
+      // In a dir only our uid can write to, a process of ours serves our path: do not fight it
+      // for the path (two daemons would take it from each other every period).
+      this.reportOnce('socket-taken', 'another process of this user is listening on the socket path; not taking it back while it does', { socket: this.socket.path });
+      return;
+    }
+    this.log.warn('the socket file disappeared or was replaced; listening again', { socket: this.socket.path });
+    await this.ensureRunDir();
+    await this.ensureSocketDir();
+    await atomicWrite(this.paths.pid, `${process.pid}\n`);
+    await this.writeToken();
+    // A socket nobody serves is removed; anything else at the path is refused (and logged).
+    await removeStaleSocket(this.socket.path);
+    // Closing unlinks the path whatever sits there by then: only once it is empty (else the
+    // old server is let go unclosed — it serves a file nobody can reach any more).
+    if (!this.socketAbandoned) await this.server.close({ keepPath: await pathTaken(this.socket.path) }).catch(() => undefined);
+    this.server = new SocketServer(this.serverOptions());
+    await this.server.listen();
+    this.socketAbandoned = false;
+    this.lastProblem = null;
+  }
+
+  /** A deleted (or overwritten) token file is written again, same value: clients read it to connect. */
+  private async checkToken(): Promise<void> {
+    const onDisk = await readFile(this.paths.token, 'utf8').catch(() => null);
+    if (onDisk !== null && onDisk.trim() === this.token) return;
+    this.log.warn(onDisk === null ? 'the token file disappeared; writing it again' : 'the token file was changed; writing ours again', { path: this.paths.token });
+    await this.ensureRunDir();
+    await this.writeToken();
+  }
+
+  /** run/ (and the state dir above it) back in place, with the checks of start-up. */
+  private async ensureRunDir(): Promise<void> {
+    await ensurePrivateDir(this.paths.stateDir, 'state dir', { fixWritable: false });
+    await ensurePrivateDir(this.paths.runDir, 'run dir', { fixWritable: true });
+  }
+
+  private async writeToken(): Promise<void> {
+    await atomicWrite(this.paths.token, `${this.token}\n`);
   }
 
   private serverOptions(): ConstructorParameters<typeof SocketServer>[0] {
@@ -252,7 +345,7 @@ export class Gateway {
     this.scheduler?.stop();
     await this.watcher?.close().catch(() => undefined);
     if (this.server) {
-      const ours = await this.server.ownsSocketFile();
+      const ours = !this.socketAbandoned && (await this.server.ownsSocketFile());
       await this.server.close({ keepPath: !ours }).catch(() => undefined);
       const token = await readFile(this.paths.token, 'utf8').catch(() => '');
       if (token.trim() === this.token) await unlink(this.paths.token).catch(() => undefined);

@@ -5,11 +5,12 @@
  * the pid is dead, or alive but not a gateway, and nobody answers on the socket — and cleaned.
  * A live daemon is never touched: the second start refuses, naming its pid.
  */
-import { lstat, unlink } from 'node:fs/promises';
+import { link, lstat, readFile, rename, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { connect } from '../ipc/client.js';
 import type { StatePaths } from '../ipc/paths.js';
-import { acquireLock } from './fs/lock-file.js';
+import { OpenSoulError } from '../ipc/errors.js';
+import { acquireLock, lockPathOf, parseLockInfo } from './fs/lock-file.js';
 import type { HeldLock } from './fs/lock-file.js';
 import { atomicWrite } from './fs/atomic-write.js';
 import { isProcessAlive, looksLikeGateway, readPidFile } from '../ipc/process.js';
@@ -20,10 +21,52 @@ export class AlreadyRunningError extends Error {
   constructor(
     readonly pid: number,
     readonly socketPath: string,
+    message = `an OpenSoul gateway is already running for this state dir (pid ${pid}, socket ${socketPath}); stop it with \`opensoul gateway stop\` or \`kill ${pid}\``,
   ) {
-    super(`an OpenSoul gateway is already running for this state dir (pid ${pid}, socket ${socketPath}); stop it with \`opensoul gateway stop\` or \`kill ${pid}\``);
+    super(message);
     this.name = 'AlreadyRunningError';
   }
+}
+
+/**
+ * The start lock is taken only by `opensoul gateway` while it claims the state dir (a few
+ * hundred ms), so a live holder that is not a gateway is a pid reused since a gateway died
+ * holding it: waiting for it (15 s, then "already running") gains nothing. OpenClaw's 30 s rule
+ * is for the store locks its tools share; this lock is ours alone. Moved aside, then checked
+ * again, so a lock a real gateway took meanwhile is put back, never deleted.
+ */
+async function clearReusedStartLock(lockPath: string): Promise<number | null> {
+  const holder = parseLockInfo(await readFile(lockPath, 'utf8').catch(() => ''));
+  if (!holder || holder.pid === process.pid || !isProcessAlive(holder.pid) || looksLikeGateway(holder.pid) !== false) return null;
+  const aside = `${lockPath}.reused-${process.pid}`;
+  try {
+    await rename(lockPath, aside);
+  } catch {
+    return null;
+  }
+  const moved = parseLockInfo(await readFile(aside, 'utf8').catch(() => ''));
+  if (moved && moved.pid === holder.pid && moved.createdAt === holder.createdAt) {
+    await unlink(aside).catch(() => undefined);
+    return holder.pid;
+  }
+  await link(aside, lockPath).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
+  return null;
+}
+
+/** What holds the start lock, in words, after we gave up waiting for it. */
+export function startLockHolder(lockPath: string, pid: number | null, socketPath: string): AlreadyRunningError {
+  if (pid === null) {
+    return new AlreadyRunningError(0, socketPath, `another process holds the start lock ${lockPath} and has not written its pid into it; if no gateway is starting, remove the file and start again`);
+  }
+  const gateway = looksLikeGateway(pid);
+  return new AlreadyRunningError(
+    pid,
+    socketPath,
+    gateway === false
+      ? `the start lock ${lockPath} is held by pid ${pid}, which is not an OpenSoul gateway; if no gateway is starting, remove the file and start again`
+      : `another OpenSoul gateway (pid ${pid}) is starting for this state dir and holds the start lock ${lockPath}; stop it with \`kill ${pid}\` if it is stuck`,
+  );
 }
 
 /** Whether something accepts connections on the socket path (without speaking to it). */
@@ -80,13 +123,16 @@ export interface InstanceClaim {
  */
 export async function claimInstance(paths: StatePaths, socketPath: string): Promise<InstanceClaim> {
   let startLock: HeldLock;
+  const cleaned: string[] = [];
+  const reused = await clearReusedStartLock(lockPathOf(paths.pid));
+  if (reused !== null) cleaned.push(`a start lock held by pid ${reused}, which is not a gateway`);
   try {
     startLock = await acquireLock(paths.pid, { timeoutMs: 15_000 });
-  } catch {
-    const pid = readPidFile(paths.pid);
-    throw new AlreadyRunningError(pid ?? 0, socketPath);
+  } catch (err) {
+    // The truth: who holds the start lock — not the pid file, which may name nobody yet.
+    const holder = err instanceof OpenSoulError && typeof err.details.pid === 'number' ? err.details.pid : null;
+    throw startLockHolder(lockPathOf(paths.pid), holder, socketPath);
   }
-  const cleaned: string[] = [];
   try {
     const pid = readPidFile(paths.pid);
     const answering = await daemonPid(paths, socketPath);

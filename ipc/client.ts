@@ -13,13 +13,21 @@ import net from 'node:net';
 import { OpenSoulError, isErrorKind, kindOfRpcCode } from './errors.js';
 import type { ErrorDetails } from './errors.js';
 import { createLineReader, frame } from './framing.js';
+import type { SocketLocation } from './paths.js';
 import { EVENT_METHOD, methods } from './protocol.js';
 import type { EventNotification, HelloResult, Method } from './protocol.js';
+import { checkSocketDir, describeSocketDirProblem, socketDirPolicy } from './socket-dir.js';
 import { VERSION } from './version.js';
 
 export interface ConnectOptions {
   socketPath: string;
   tokenPath: string;
+  /**
+   * Where the socket path came from: given, its dir is checked (ours, not a link, not open to
+   * others) before anything is sent — without it, a dir another user made first could collect
+   * our token. Every CLI path passes it; tests that speak to a known socket need not.
+   */
+  location?: SocketLocation;
   clientVersion?: string;
   /** How long to wait for the socket to accept and the hello to answer (default 5 s). */
   connectTimeoutMs?: number;
@@ -148,9 +156,25 @@ function openSocket(socketPath: string, timeoutMs: number): Promise<net.Socket> 
   });
 }
 
+/** Refuses (DAEMON_UNREACHABLE) a socket whose dir another user could have put there, before we connect. */
+function assertSocketDirTrusted(location: SocketLocation): void {
+  const policy = socketDirPolicy(location);
+  if (!policy || !location.dir || typeof process.getuid !== 'function') return;
+  const verdict = checkSocketDir(location.dir, process.getuid(), policy);
+  if (verdict.ok) return;
+  if (verdict.problem === 'missing') throw unreachable('not-running', location.path);
+  throw new OpenSoulError('DAEMON_UNREACHABLE', {
+    reason: 'unsafe-socket-dir',
+    socket: location.path,
+    dir: location.dir,
+    problem: describeSocketDirProblem(location.dir, verdict),
+  });
+}
+
 /** Connects and authenticates. Rejects with an OpenSoulError (DAEMON_UNREACHABLE, UNAUTHORIZED). */
 export async function connect(opts: ConnectOptions): Promise<Connection> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+  if (opts.location) assertSocketDirTrusted(opts.location);
   const socket = await openSocket(opts.socketPath, connectTimeoutMs);
   let token: string;
   try {

@@ -207,6 +207,14 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     rpcCode: null,
     exitCode: EXIT.UNREACHABLE,
     describe: (d) => {
+      if (d.reason === 'unsafe-socket-dir') {
+        // Another user may be listening there: the CLI sent nothing, not even its token.
+        return (
+          `Refusing to connect to the OpenSoul gateway at ${str(d.socket)}: ${str(d.problem)}. ` +
+          `Another user may be listening there to collect your token, so nothing was sent. Remove ${str(d.dir)} ` +
+          '(if another user owns it, ask root to) and restart the gateway, or set OPENSOUL_SOCKET to a path in a private dir.'
+        );
+      }
       const why: Record<string, string> = {
         'not-running': 'is not running (no socket at',
         'stale-socket': 'is not running (a stale socket was left at',

@@ -19,10 +19,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One hello on the socket (a short time limit: a polling loop calls this). */
 export async function probeDaemon(ctx: ServiceContext, timeoutMs = 2000): Promise<Probe> {
   try {
-    const c = await connect({ socketPath: ctx.socket.path, tokenPath: ctx.paths.token, clientVersion: VERSION, connectTimeoutMs: timeoutMs });
+    const c = await connect({ socketPath: ctx.socket.path, location: ctx.socket, tokenPath: ctx.paths.token, clientVersion: VERSION, connectTimeoutMs: timeoutMs });
     c.close();
     return { answers: true, pid: c.hello.pid, version: c.hello.daemonVersion };
   } catch (err) {
+    // Not "not running": starting or stopping on the strength of a socket dir another user owns
+    // would mislead, so the refusal reaches the person as it is.
+    if (err instanceof OpenSoulError && err.details.reason === 'unsafe-socket-dir') throw err;
     if (err instanceof OpenSoulError) return { answers: false, reason: typeof err.details.reason === 'string' ? err.details.reason : err.kind };
     return { answers: false, reason: 'error' };
   }
@@ -56,7 +59,7 @@ export async function waitUntilGone(pid: number, timeoutMs: number): Promise<boo
 /** `gateway.shutdown` over the socket; false when nobody answered. */
 export async function requestShutdown(ctx: ServiceContext, reason: string): Promise<boolean> {
   try {
-    const c = await connect({ socketPath: ctx.socket.path, tokenPath: ctx.paths.token, clientVersion: VERSION, connectTimeoutMs: 3000 });
+    const c = await connect({ socketPath: ctx.socket.path, location: ctx.socket, tokenPath: ctx.paths.token, clientVersion: VERSION, connectTimeoutMs: 3000 });
     try {
       await c.call(methods.gatewayShutdown, { reason }, { timeoutMs: 5000 });
     } finally {

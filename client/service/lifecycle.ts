@@ -63,7 +63,26 @@ async function doStart(out: Reporter, r: Resolved): Promise<StartResult> {
   return { pid: started.pid, alreadyRunning: !started.ours, via: 'detached' };
 }
 
-/** On Linux, whether a live pid is plausibly a gateway (a stale pid file may name a reused pid). */
+/**
+ * A detached daemon's parent is init (or a container's pid 1), which may reap it late: here it
+ * stayed a zombie ~1.7 s after it had exited. It holds nothing by then, but a script that
+ * checks `kill -0 $pid` right after "stopped" must not find it. Bounded: an init that never
+ * reaps would otherwise make every stop hang.
+ */
+const REAP_WAIT_MS = 5000;
+
+async function waitUntilReaped(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') return;
+    }
+    if (Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 interface StopResult {
   /** The pid that was stopped; null when none was running. */
@@ -92,6 +111,7 @@ async function doStop(r: Resolved): Promise<StopResult> {
       `the gateway (pid ${before.pid}) is still running ${STOP_TIMEOUT_MS / 1000} s after it was asked to stop; \`kill ${before.pid}\` (or \`kill -9 ${before.pid}\`)`,
     );
   }
+  await waitUntilReaped(before.pid, REAP_WAIT_MS);
   return { pid: before.pid };
 }
 
