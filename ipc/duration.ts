@@ -8,9 +8,10 @@
 /** A `disabledUntil` at or beyond this is "until the person replaces the credential" (credential_scope), not a time. */
 export const UNTIL_REPLACED_MS = 8_640_000_000_000_000;
 
+// A month is a twelfth of the year, so a token made for 365 days reads `11mo 29d` a day later, never `12mo 4d`.
 const UNITS: readonly (readonly [string, number])[] = [
   ['y', 365 * 86_400_000],
-  ['mo', 30 * 86_400_000],
+  ['mo', (365 * 86_400_000) / 12],
   ['d', 86_400_000],
   ['h', 3_600_000],
   ['m', 60_000],

@@ -65,7 +65,10 @@ function printOrder(env: ActionEnv, r: AuthOrderResult): void {
 }
 
 export function registerAuth(models: Command): void {
-  const auth = models.command('auth').description('credential profiles: add, list, remove, order');
+  const auth = models
+    .command('auth')
+    .description('credential profiles: add, list, remove, order')
+    .option('--agent <id>', 'the agent for every command below (OpenClaw: `models auth --agent work list`)');
 
   auth
     .command('paste-token')

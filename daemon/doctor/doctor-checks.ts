@@ -8,7 +8,7 @@
 import { checkFilesParse, checkPermissions } from '../../ipc/file-checks.js';
 import type { DoctorCheck, DoctorRunParams, ModelsStatusResult } from '../../ipc/protocol.js';
 import type { GatewayState } from '../state/gateway-state.js';
-import { CREDENTIAL_SCOPE_REMEDY } from '../status/models-status.js';
+import { CREDENTIAL_SCOPE_REMEDY, envGap } from '../status/models-status.js';
 import { UNTIL_REPLACED_MS, formatDuration } from '../../ipc/duration.js';
 
 // The one duration format of every view (ipc/duration.ts): `12h`, `3d 4h`, never "12 hours" here and "12h" there.
@@ -75,8 +75,7 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
   if (!checks.some((c) => c.id === 'providers')) add('providers', 'ok', 'every provider the configured models need has a credential');
 
   if (params.clientEnvNames) {
-    const known = state.providers.allEnvVars();
-    const gap = params.clientEnvNames.filter((name) => known.has(name) && !state.env.has(name));
+    const gap = envGap(params.clientEnvNames, state.env, state.providers);
     if (gap.length > 0) {
       add(
         'env-gap',

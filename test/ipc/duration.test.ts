@@ -10,13 +10,18 @@ const D = 24 * H;
 
 describe('formatDuration (one compact format everywhere)', () => {
   it('gives the two largest adjacent units', () => {
-    assert.equal(formatDuration(359 * D + 5 * H), '11mo 29d');
+    assert.equal(formatDuration(364 * D + 5 * H), '11mo 29d');
     assert.equal(formatDuration(12 * H), '12h');
     assert.equal(formatDuration(5 * M + 3 * S), '5m 3s');
     assert.equal(formatDuration(45 * S), '45s');
     assert.equal(formatDuration(365 * D), '1y');
     assert.equal(formatDuration(400 * D), '1y 1mo');
     assert.equal(formatDuration(3 * D + 4 * H + 59 * M), '3d 4h');
+  });
+
+  it('a year-long token never reads "12mo": a month is a twelfth of the year', () => {
+    assert.equal(formatDuration(365 * D - 10), '11mo 30d');
+    assert.equal(formatDuration(31 * D), '1mo');
   });
 
   it('never skips a unit: 1h and 30s is "1h", not "1h 30s"', () => {
