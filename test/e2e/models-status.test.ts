@@ -39,7 +39,7 @@ async function recordingProxy(target: string): Promise<{ socket: string; sent: (
 }
 
 describe('models status (real daemon, real CLI)', function () {
-  it('--check exits 1 while an auth-profiles.json does not parse, names the file, and the JSON check follows; the file is left as written', async () => {
+  it('--check exits 1 while an auth-profiles.json or opensoul.json does not parse, names the file, and the JSON check follows; the file is left as written', async () => {
     const d = await startDaemon();
     const key = fakeSecret('sk-ant-api03-', 60);
     const store = writeStore(d, 'main', { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } });
@@ -59,7 +59,17 @@ describe('models status (real daemon, real CLI)', function () {
     assert.equal(doc.check, 1);
     assert.deepEqual(doc.fileErrors.map((f) => f.path), [store]);
     assert.equal(readFileSync(store, 'utf8'), broken, 'never overwritten');
-    assertNoSecrets([key], { human: r.stdout + r.stderr, json: j.stdout, log: d.log(), daemonStderr: d.stderr() });
+
+    // The same for the config: fixed store, broken opensoul.json.
+    writeFileSync(store, JSON.stringify({ version: 1, profiles: { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } } }));
+    await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === 0, 'the fixed store to load');
+    writeFileSync(d.paths.config, '{ "agents": { "defaults": ');
+    const c = await waitFor(async () => {
+      const x = await d.cli(['models', 'status', '--check']);
+      return x.code === 1 ? x : null;
+    }, '--check to fail on the config');
+    assert.ok(c.stdout.includes('~/state/opensoul.json:'), c.stdout);
+    assertNoSecrets([key], { human: r.stdout + r.stderr + c.stdout + c.stderr, json: j.stdout, log: d.log(), daemonStderr: d.stderr() });
   });
 
   it('the first step of the quick start: a key exported in this shell that the gateway lacks is named, with the fix; only its name crosses the socket', async () => {
