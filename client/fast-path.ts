@@ -99,8 +99,10 @@ export function parseModelsStatusArgv(argv: readonly string[]): { json: boolean;
   delete opts.json;
   // The subcommand's own --agent wins over the group's, as in the full CLI.
   if (opts.agent === undefined && typeof group.agent === 'string') opts.agent = group.agent;
-  if (group.statusPlain === true) opts.plain = true;
-  return { json: json || group.statusJson === true, opts };
+  // --status-json/--status-plain speak for the group's own action only, as in the full CLI.
+  const bare = head.rest.length === 0;
+  if (bare && group.statusPlain === true) opts.plain = true;
+  return { json: json || (bare && group.statusJson === true), opts };
 }
 
 /** Handles `argv` if it is a fast-path form; returns false to fall back to the full CLI. */

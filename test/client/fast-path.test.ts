@@ -69,6 +69,7 @@ describe('the fast path and the full CLI agree on models status', () => {
     ['models', '--agent', 'work', 'status', '--agent', 'other'],
     ['models', '--status-json'],
     ['models', '--status-plain', '--agent', 'work'],
+    ['models', '--status-json', 'status'],
     ['models', 'status', '--probe', '--probe-provider', 'anthropic', '--probe-timeout', '5000', '--probe-concurrency', '2', '--probe-max-tokens', '16'],
     ['models', 'status', '--probe-profile', 'anthropic:a,anthropic:b', '--probe-profile', 'openai:c'],
     ['models', 'status', '--probe-profile=anthropic:a', '--probe-max-tokens=8'],
