@@ -156,6 +156,7 @@ export interface ProfileStatusEntry {
   expiresAt: number | null;
   remainingMs: number | null;
   cooldownUntil: number | null;
+  /** Unix ms; `UNTIL_REPLACED_MS` (ipc/duration.ts) for a `credential_scope` disable, which lasts until the secret is replaced. */
   disabledUntil: number | null;
   /** Why it is in cooldown/disabled/missing, and for `credential_scope` the remedy. */
   reason: string | null;
