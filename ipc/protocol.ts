@@ -125,18 +125,30 @@ export type EnvSource = 'process' | 'dotenv' | 'config' | 'shell';
 export interface ProbeOptions {
   provider?: string;
   profile?: string;
+  /** Probe only these profiles (`--probe-profile a,b`, repeatable). */
+  profiles?: string[];
   timeoutMs?: number;
   concurrency?: number;
+  /** The `max_tokens` of each probe request. */
+  maxTokens?: number;
 }
 
 export interface ModelsStatusParams {
   agent?: string;
   /** Run §9's live probes (a later capability; refused until then). */
   probe?: ProbeOptions;
+  /**
+   * Names (never values) of the provider keys set in the CLI's own environment, so the status can
+   * name those the daemon does not see ("works in my shell, missing in the gateway").
+   */
+  clientEnvNames?: string[];
 }
 
 export interface ProfileStatusEntry {
   id: string;
+  provider: string;
+  /** The id, with the account's email or display name when known: `anthropic:work (me@example.com)` (OpenClaw's label). */
+  label: string;
   type: ProfileType;
   /** The secret masked for display, or `ref(env:NAME)` / `ref(file:PATH)` / `ref(exec)`. */
   masked: string;
@@ -144,6 +156,7 @@ export interface ProfileStatusEntry {
   expiresAt: number | null;
   remainingMs: number | null;
   cooldownUntil: number | null;
+  /** Unix ms; `UNTIL_REPLACED_MS` (ipc/duration.ts) for a `credential_scope` disable, which lasts until the secret is replaced. */
   disabledUntil: number | null;
   /** Why it is in cooldown/disabled/missing, and for `credential_scope` the remedy. */
   reason: string | null;
@@ -185,6 +198,56 @@ export interface ModelsStatusResult {
   /** The window within which a token counts as expiring (config `auth.expiringWindowHours`). */
   expiringWindowMs: number;
   now: number;
+  /** Provider key names the CLI has in its environment and the daemon does not see (from `clientEnvNames`). */
+  envGap: string[];
+  /** The state dir's `.env`, where the daemon reads keys live. */
+  envFile: string;
+  // OpenClaw's `models status --json` fields, so scripts written for it keep working (§7.1).
+  configPath: string;
+  agentDir: string;
+  /** The default model with an alias resolved: `provider/model`. */
+  resolvedDefault: string;
+  /** alias → model. */
+  aliases: Record<string, string>;
+  auth: OpenClawAuthStatus;
+}
+
+/** OpenClaw's `auth` object of `models status --json`, field for field; secrets masked. */
+export interface OpenClawAuthStatus {
+  storePath: string;
+  shellEnvFallback: { enabled: boolean; appliedKeys: string[] };
+  providersWithOAuth: string[];
+  missingProvidersInUse: string[];
+  providers: OpenClawProviderAuth[];
+  unusableProfiles: { profileId: string; provider: string; kind: 'cooldown' | 'disabled'; reason?: string; until: number; remainingMs: number }[];
+  oauth: {
+    warnAfterMs: number;
+    profiles: OpenClawProfileHealth[];
+    providers: { provider: string; status: OpenClawHealthStatus; profiles: OpenClawProfileHealth[]; effectiveProfiles: OpenClawProfileHealth[]; expiresAt?: number; remainingMs?: number }[];
+  };
+}
+
+export type OpenClawHealthStatus = 'ok' | 'expiring' | 'expired' | 'missing' | 'static';
+
+export interface OpenClawProviderAuth {
+  provider: string;
+  /** `profiles` when the agent's store holds any for the provider (detail: the store path), else `env` (detail: the masked key), else `missing`. */
+  effective: { kind: 'profiles' | 'env' | 'missing'; detail: string };
+  /** labels: `id=masked`, `id=token:masked`, `id=OAuth`, with ` [cooldown 5m]` / ` [disabled:billing 4h]` when unusable. */
+  profiles: { count: number; oauth: number; token: number; apiKey: number; labels: string[] };
+  /** `source`: `env: VAR`, or `shell env: VAR` for a key taken from the login shell. */
+  env?: { value: string; source: string };
+}
+
+export interface OpenClawProfileHealth {
+  profileId: string;
+  provider: string;
+  type: ProfileType;
+  status: OpenClawHealthStatus;
+  expiresAt?: number;
+  remainingMs?: number;
+  source: 'store';
+  label: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,6 +270,10 @@ export interface AuthListResult {
   authStore: string;
   profiles: ProfileStatusEntry[];
   order: Record<string, string[]>;
+  // OpenClaw's names for the same things, so its scripts keep working.
+  agentId: string;
+  agentDir: string;
+  storePath: string;
 }
 
 export interface AuthUpsertParams {
@@ -259,6 +326,9 @@ export interface AuthOrderResult {
   order: string[] | null;
   /** The order a call would use now, after config `auth.order` and round robin. */
   effective: string[];
+  // OpenClaw's names, so its scripts keep working.
+  agentId: string;
+  agentDir: string;
 }
 
 export interface EnvSetParams {
@@ -421,10 +491,14 @@ export const methods = {
         v.object({
           provider: v.optional(providerId),
           profile: v.optional(profileId),
+          profiles: v.optional(v.array(profileId, { max: 100 })),
           timeoutMs: v.optional(v.number({ integer: true, min: 1, max: 600000 })),
           concurrency: v.optional(v.number({ integer: true, min: 1, max: 64 })),
+          maxTokens: v.optional(v.number({ integer: true, min: 1, max: 4096 })),
         }),
       ),
+      // Names only: the validator takes nothing but environment variable names, so no value can ride along.
+      clientEnvNames: v.optional(v.array(envKey, { max: 200 })),
     }),
     'The credential status of an agent (§7.1); `probe` runs live probes (§9).',
   ),

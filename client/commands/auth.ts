@@ -13,6 +13,7 @@ import type { ActionEnv } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
 import { parseExpiresIn } from '../expiry.js';
 import { printJson, usageError } from '../output.js';
+import { renderAuthList } from '../render/auth-list.js';
 import { formatDuration, formatTime, tildePath } from '../render/format.js';
 import { isInteractive, promptSecret, readSecret, shapeCheck } from '../secret-input.js';
 import { replacedLine, writeConfirmingReplace } from '../write-conflict.js';
@@ -102,7 +103,10 @@ function printOrder(env: ActionEnv, r: AuthOrderResult): void {
 }
 
 export function registerAuth(models: Command): void {
-  const auth = models.command('auth').description('credential profiles: add, list, remove, order');
+  const auth = models
+    .command('auth')
+    .description('credential profiles: add, list, remove, order')
+    .option('--agent <id>', 'the agent for every command below (OpenClaw: `models auth --agent work list`)');
 
   auth
     .command('paste-token')
@@ -252,14 +256,7 @@ export function registerAuth(models: Command): void {
           printJson(r);
           return;
         }
-        const s = env.style;
-        process.stdout.write(`${s.bold('Agent')} ${r.agent}  ${s.dim(tildePath(r.authStore))}\n`);
-        if (r.profiles.length === 0) process.stdout.write(`  ${s.dim('(no profiles)')}\n`);
-        for (const p of r.profiles) {
-          const exp = p.remainingMs === null ? '' : p.remainingMs > 0 ? `expires in ${formatDuration(p.remainingMs)}` : `expired ${formatDuration(-p.remainingMs)} ago`;
-          process.stdout.write(`  ${[p.id, s.dim(p.type), p.masked, p.status, exp, p.next ? s.cyan('[next]') : ''].filter(Boolean).join('  ')}\n`);
-        }
-        for (const [provider, ids] of Object.entries(r.order)) process.stdout.write(`  ${s.dim(`order ${provider}: ${ids.join(', ')}`)}\n`);
+        process.stdout.write(renderAuthList(r, env.style));
       }),
     );
 

@@ -43,6 +43,13 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .description('check the gateway, files, credentials, service and environment; --fix repairs the safe ones')
     .option('--fix', 'apply safe repairs: file modes (chmod), a stale socket; never rewrites a credential file')
     .option('--json', 'print one JSON document: {checks: [{id, status, message, fix, fixed}], ok}')
+    .option('--repair', 'the same as --fix (OpenClaw)')
+    // OpenClaw scripts pass these; doctor never prompts, so they change nothing.
+    .option('--non-interactive', 'accepted for OpenClaw scripts: doctor never prompts')
+    .option('--yes', 'accepted for OpenClaw scripts: doctor never prompts')
+    .on('option:repair', function (this: Command) {
+      this.setOptionValue('fix', true);
+    })
     .action(
       action(async (env, o: { fix?: boolean }) => {
         const local = await import('../doctor/local-checks.js');

@@ -3,9 +3,10 @@
  * the hottest command does not pay for commander at start-up, and both run the same code).
  */
 import { methods } from '../../ipc/protocol.js';
-import type { ProbeOptions } from '../../ipc/protocol.js';
+import type { ModelsStatusParams, ProbeOptions } from '../../ipc/protocol.js';
 import type { ActionEnv } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
+import { providerNamesInEnv } from '../env-names.js';
 import { printJson } from '../output.js';
 import { renderModelsStatus } from '../render/models-status.js';
 
@@ -15,25 +16,34 @@ export interface ModelsStatusOptions {
   check?: boolean;
   probe?: boolean;
   probeProvider?: string;
-  probeProfile?: string;
+  /** Profile ids, from `--probe-profile a,b` (comma lists, repeatable). */
+  probeProfile?: string[];
   probeTimeout?: number;
   probeConcurrency?: number;
+  probeMaxTokens?: number;
+}
+
+/** The RPC params for these options: probe settings, and the names (never values) of this shell's provider keys. */
+export function modelsStatusParams(o: ModelsStatusOptions, env: NodeJS.ProcessEnv = process.env): ModelsStatusParams {
+  let probe: ProbeOptions | undefined;
+  if (o.probe || o.probeProvider || (o.probeProfile && o.probeProfile.length > 0)) {
+    probe = {
+      ...(o.probeProvider ? { provider: o.probeProvider } : {}),
+      ...(o.probeProfile && o.probeProfile.length > 0 ? { profiles: o.probeProfile } : {}),
+      ...(o.probeTimeout ? { timeoutMs: o.probeTimeout } : {}),
+      ...(o.probeConcurrency ? { concurrency: o.probeConcurrency } : {}),
+      ...(o.probeMaxTokens ? { maxTokens: o.probeMaxTokens } : {}),
+    };
+  }
+  const names = providerNamesInEnv(env);
+  return { ...(o.agent ? { agent: o.agent } : {}), ...(probe ? { probe } : {}), ...(names.length > 0 ? { clientEnvNames: names } : {}) };
 }
 
 /** Runs `models status`; returns the exit code (the check level with --check, else 0). */
 export async function runModelsStatus(env: ActionEnv, o: ModelsStatusOptions): Promise<number> {
-  let probe: ProbeOptions | undefined;
-  if (o.probe || o.probeProvider || o.probeProfile) {
-    probe = {
-      ...(o.probeProvider ? { provider: o.probeProvider } : {}),
-      ...(o.probeProfile ? { profile: o.probeProfile } : {}),
-      ...(o.probeTimeout ? { timeoutMs: o.probeTimeout } : {}),
-      ...(o.probeConcurrency ? { concurrency: o.probeConcurrency } : {}),
-    };
-  }
-  const r = await callDaemon(methods.modelsStatus, { ...(o.agent ? { agent: o.agent } : {}), ...(probe ? { probe } : {}) }, { timeoutMs: 300_000 });
+  const r = await callDaemon(methods.modelsStatus, modelsStatusParams(o), { timeoutMs: 300_000 });
   if (env.json) printJson(r);
-  else if (o.plain) process.stdout.write(`${r.defaultModel}\n`);
+  else if (o.plain) process.stdout.write(`${r.resolvedDefault || r.defaultModel}\n`);
   else process.stdout.write(renderModelsStatus(r, env.style));
   return o.check ? r.check : 0;
 }

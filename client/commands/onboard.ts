@@ -128,6 +128,10 @@ export function registerOnboard(program: Command, ctx: CliContext): void {
     .option('--target <where>', 'env (~/.opensoul/.env, the default) or profile (auth-profiles.json)', 'env')
     .option('--install-service', 'also run `opensoul gateway install`')
     .option('--force', 'replace a different value already stored for a key (a terminal asks instead)')
+    .option('--install-daemon', 'the same as --install-service (OpenClaw)')
+    .on('option:install-daemon', function (this: Command) {
+      this.setOptionValue('installService', true);
+    })
     .option('--agent <id>', 'the agent for --target profile (default: the configured default agent)')
     .option('--json', 'print one JSON document')
     .action(

@@ -11,10 +11,10 @@ import { checkFilesParse, checkPermissions, profilesOnDisk } from '../../ipc/fil
 import { processPathContext, resolveHome } from '../../ipc/paths.js';
 import { methods } from '../../ipc/protocol.js';
 import type { DoctorCheck, ModelsStatusResult } from '../../ipc/protocol.js';
-import { knownProviderEnvVars } from '../../ipc/providers.js';
 import { VERSION } from '../../ipc/version.js';
 import type { CliContext } from '../cli-context.js';
 import { connectToDaemon, locate } from '../connection.js';
+import { providerNamesInEnv } from '../env-names.js';
 import { findOnPath } from '../which.js';
 
 const check = (id: string, status: DoctorCheck['status'], message: string, fix: string | null = null, fixed = false): DoctorCheck => ({ id, status, message, fix, fixed });
@@ -49,11 +49,6 @@ export function checkOpenClaw(status: ModelsStatusResult | null): DoctorCheck | 
   return hasProfiles
     ? check('openclaw', 'ok', `OpenClaw state found at ${dir}; OpenSoul already has profiles (import more with \`opensoul import openclaw --dry-run\`)`)
     : check('openclaw', 'warn', `OpenClaw state found at ${dir}, and OpenSoul has no profiles yet`, '`opensoul import openclaw --dry-run` to see what it would copy, then without --dry-run');
-}
-
-/** Provider key names set in this shell: sent to the daemon for the env-gap check (names, never values). */
-export function providerNamesInEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return knownProviderEnvVars().filter((name) => (env[name] ?? '').trim() !== '');
 }
 
 /** The service file against what this install would write, and lingering (reuses the service commands' code). */

@@ -1,28 +1,7 @@
 /** Small, pure formatting helpers for the human views. */
 
-const UNITS: [string, number][] = [
-  ['y', 365 * 86_400_000],
-  ['mo', 30 * 86_400_000],
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1000],
-];
-
-/** A compact duration with its two largest units: `11mo 29d`, `3h 12m`, `45s`. */
-export function formatDuration(ms: number): string {
-  let rest = Math.abs(ms);
-  if (rest < 1000) return `${Math.round(rest)}ms`;
-  const parts: string[] = [];
-  for (const [unit, size] of UNITS) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-      if (parts.length === 2) break;
-    } else if (parts.length > 0) break;
-  }
-  return parts.join(' ');
-}
+// One duration format for every view; it lives in ipc/ because the daemon's doctor words durations too.
+export { formatDuration } from '../../ipc/duration.js';
 
 /** A path with the home dir shown as `~`. */
 export function tildePath(p: string, home = process.env.HOME ?? ''): string {

@@ -2,23 +2,27 @@
 import type { GatewayStatusResult } from '../../ipc/protocol.js';
 import { formatDuration, formatTime, tildePath } from './format.js';
 import type { Style } from './style.js';
+import { alignRows } from './table.js';
 
 export function renderGatewayStatus(r: GatewayStatusResult, s: Style): string {
-  const label = (k: string) => s.bold(k.padEnd(11));
-  const lines = [
-    `${label('Gateway')}${s.green('running')}  pid ${r.pid}, v${r.version}, up ${formatDuration(r.uptimeMs)}`,
-    `${label('Socket')}${r.socket}`,
-    `${label('State dir')}${tildePath(r.stateDir)}`,
-    `${label('Log')}${tildePath(r.logFile)}`,
-    `${label('Agents')}${r.agents.map((a) => (a === r.defaultAgent ? `${a} (default)` : a)).join(', ')}`,
-    `${label('Reloads')}${r.reloads.count}${r.reloads.lastAt ? `, last ${formatTime(r.reloads.lastAt)} (${r.reloads.lastTrigger ?? '?'})` : ''}`,
-    '',
-    s.bold('Files'),
-  ];
-  for (const f of r.files) {
-    const state = !f.exists ? s.dim('absent') : f.ok ? s.green('ok') : s.red(`error: ${f.error ?? ''}`);
-    lines.push(`  ${tildePath(f.path)}  ${state}`);
-    for (const w of f.warnings) lines.push(`    ${s.yellow('warning')} ${w}`);
-  }
+  const lines = alignRows([
+    [s.bold('Gateway'), `${s.green('running')}  pid ${r.pid}, v${r.version}, up ${formatDuration(r.uptimeMs)}`],
+    [s.bold('Socket'), r.socket],
+    [s.bold('State dir'), tildePath(r.stateDir)],
+    [s.bold('Log'), tildePath(r.logFile)],
+    [s.bold('Agents'), r.agents.map((a) => (a === r.defaultAgent ? `${a} (default)` : a)).join(', ')],
+    [s.bold('Reloads'), `${r.reloads.count}${r.reloads.lastAt ? `, last ${formatTime(r.reloads.lastAt)} (${r.reloads.lastTrigger ?? '?'})` : ''}`],
+  ]);
+  lines.push('', s.bold('Files'));
+  const rows: string[][] = [];
+  const warnings = new Map<number, string[]>();
+  r.files.forEach((f, i) => {
+    rows.push([tildePath(f.path), !f.exists ? s.dim('absent') : f.ok ? s.green('ok') : s.red(`error: ${f.error ?? ''}`)]);
+    if (f.warnings.length > 0) warnings.set(i, f.warnings);
+  });
+  alignRows(rows, '  ').forEach((line, i) => {
+    lines.push(line);
+    for (const w of warnings.get(i) ?? []) lines.push(`    ${s.yellow('warning')} ${w}`);
+  });
   return `${lines.join('\n')}\n`;
 }

@@ -1,25 +1,34 @@
-/** The human view of `opensoul models status` (§7.1). Pure: a result and a clock in, text out. */
-import type { ModelsStatusResult, ProfileStatusEntry, ProviderStatusEntry } from '../../ipc/protocol.js';
+/** The human view of `opensoul models status` (§7.1). Pure: a result in, text out (times from `r.now`). */
+import { formatDuration, formatWait, UNTIL_REPLACED_MS } from '../../ipc/duration.js';
+import type { ModelsStatusResult, OpenClawHealthStatus, ProfileStatusEntry, ProviderStatusEntry } from '../../ipc/protocol.js';
 import { providerSpec } from '../../ipc/providers.js';
-import { formatDuration, formatTime, tildePath } from './format.js';
+import { formatTime, tildePath } from './format.js';
 import type { Style } from './style.js';
+import { alignRows } from './table.js';
 
-function statusWord(p: ProfileStatusEntry, s: Style): string {
-  switch (p.status) {
+function statusWord(status: ProfileStatusEntry['status'] | OpenClawHealthStatus, s: Style): string {
+  switch (status) {
     case 'ok':
     case 'static':
-      return s.green(p.status);
+      return s.green(status);
     case 'expiring':
     case 'cooldown':
-      return s.yellow(p.status);
+      return s.yellow(status);
     default:
-      return s.red(p.status);
+      return s.red(status);
   }
 }
 
 function expiryText(p: ProfileStatusEntry): string {
   if (p.expiresAt === null || p.remainingMs === null) return p.type === 'api_key' ? '' : 'no expiry';
   return p.remainingMs > 0 ? `expires in ${formatDuration(p.remainingMs)}` : `expired ${formatDuration(-p.remainingMs)} ago`;
+}
+
+/** How long a profile stays out of the rotation: `cooldown 5m 3s`, `disabled 4h`, `disabled until replaced`. */
+function waitText(p: ProfileStatusEntry, now: number): string {
+  if (p.disabledUntil !== null) return `disabled ${formatWait(p.disabledUntil, now)}`;
+  if (p.cooldownUntil !== null) return `cooldown ${formatWait(p.cooldownUntil, now)}`;
+  return '';
 }
 
 function countsByType(profiles: ProfileStatusEntry[]): string {
@@ -32,47 +41,59 @@ function countsByType(profiles: ProfileStatusEntry[]): string {
 function effectiveText(p: ProviderStatusEntry, s: Style): string {
   const e = p.effective;
   if (e.kind === 'missing') return s.red(`missing: ${e.detail}`);
-  return `${e.kind} ${tildePath(e.detail.replace(/\((\/[^)]*)\)/, (_, path: string) => `(${tildePath(path)})`))}`;
+  return `${e.kind} ${e.detail.replace(/\((\/[^)]*)\)/, (_, path: string) => `(${tildePath(path)})`)}`;
 }
 
-function profileLine(p: ProfileStatusEntry, s: Style): string {
+function envFrom(p: ProviderStatusEntry): string {
+  const env = p.env;
+  if (!env) return '';
+  return env.source === 'dotenv' && env.path ? tildePath(env.path) : env.source === 'process' ? 'process environment' : env.source === 'config' ? 'opensoul.json env.vars' : 'login shell';
+}
+
+function profileCells(p: ProfileStatusEntry, now: number, s: Style): string[] {
   const flags = [p.next ? 'next' : null, p.lastGood ? 'lastGood' : null].filter(Boolean);
-  const bits = [
-    p.id,
-    s.dim(p.type),
-    p.masked,
-    statusWord(p, s),
-    expiryText(p),
-    p.cooldownUntil !== null ? `cooldown ${formatDuration(p.cooldownUntil - Date.now())}` : '',
-    p.disabledUntil !== null ? `disabled ${formatDuration(p.disabledUntil - Date.now())}` : '',
-    p.reason ? s.dim(`(${p.reason})`) : '',
-    flags.length ? s.cyan(`[${flags.join(', ')}]`) : '',
-  ];
-  return bits.filter((b) => b !== '').join('  ');
+  // The reason goes last: it is long and free-form, and would push every column after it away.
+  return [p.id, s.dim(p.type), p.masked, statusWord(p.status, s), expiryText(p), waitText(p, now), flags.length ? s.cyan(`[${flags.join(', ')}]`) : '', p.reason ? s.dim(`(${p.reason})`) : ''];
+}
+
+/** The provider list: heads, endpoint/order/env notes and profile rows, each kind aligned across every provider. */
+function providerLines(r: ModelsStatusResult, s: Style): string[] {
+  if (r.providers.length === 0) return [`  ${s.dim('(no provider has a credential, and no model needs one)')}`];
+  const heads = alignRows(r.providers.map((p) => [s.bold(p.provider), p.inUse ? s.cyan('in use') : '', effectiveText(p, s), s.dim(countsByType(p.profiles))]), '  ');
+  const envRows = alignRows(r.providers.filter((p) => p.env).map((p) => ['env', p.env?.var ?? '', p.env?.masked ?? '', s.dim(`from ${envFrom(p)}`)]), '      ');
+  const profileRows = alignRows(r.providers.flatMap((p) => p.profiles.map((x) => profileCells(x, r.now, s))), '      ');
+  const lines: string[] = [];
+  let envAt = 0;
+  let profileAt = 0;
+  r.providers.forEach((p, i) => {
+    lines.push(heads[i] ?? '');
+    if (p.baseUrl) lines.push(`      endpoint ${p.baseUrl}`);
+    if (p.orderSource !== 'round-robin') lines.push(`      ${s.dim(`order from ${p.orderSource === 'agent' ? "the agent's override" : 'config auth.order'}`)}`);
+    if (p.env) lines.push(envRows[envAt++] ?? '');
+    for (let n = 0; n < p.profiles.length; n++) lines.push(profileRows[profileAt++] ?? '');
+  });
+  return lines;
 }
 
 export function renderModelsStatus(r: ModelsStatusResult, s: Style): string {
-  const lines: string[] = [];
-  const label = (k: string) => s.bold(k.padEnd(14));
-  lines.push(`${label('Agent')}${r.agent}`);
-  lines.push(`${label('Auth store')}${tildePath(r.authStore)}`);
-  lines.push(`${label('Default model')}${r.defaultModel || s.dim('(none)')}`);
-  lines.push(`${label('Fallbacks')}${r.fallbacks.length ? r.fallbacks.join(', ') : s.dim('(none)')}`);
+  const lines: string[] = alignRows(
+    [
+      [s.bold('Agent'), r.agent],
+      [s.bold('Auth store'), tildePath(r.authStore)],
+      [s.bold('Default model'), r.defaultModel || s.dim('(none)')],
+      [s.bold('Fallbacks'), r.fallbacks.length ? r.fallbacks.join(', ') : s.dim('(none)')],
+    ],
+  );
 
-  lines.push('', s.bold('Providers'));
-  if (r.providers.length === 0) lines.push(`  ${s.dim('(no provider has a credential, and no model needs one)')}`);
-  for (const p of r.providers) {
-    const head = [s.bold(p.provider), p.inUse ? s.cyan('in use') : '', effectiveText(p, s), s.dim(countsByType(p.profiles))]
-      .filter((x) => x !== '')
-      .join('  ');
-    lines.push(`  ${head}`);
-    if (p.baseUrl) lines.push(`      endpoint ${p.baseUrl}`);
-    if (p.orderSource !== 'round-robin') lines.push(`      ${s.dim(`order from ${p.orderSource === 'agent' ? "the agent's override" : 'config auth.order'}`)}`);
-    if (p.env) {
-      const from = p.env.source === 'dotenv' && p.env.path ? tildePath(p.env.path) : p.env.source === 'process' ? 'process environment' : p.env.source === 'config' ? 'opensoul.json env.vars' : 'login shell';
-      lines.push(`      env ${p.env.var}  ${p.env.masked}  ${s.dim(`from ${from}`)}`);
+  lines.push('', s.bold('Providers'), ...providerLines(r, s));
+
+  // Names only ever cross the socket; the CLI words the remedy for its own command.
+  const gap = r.envGap ?? [];
+  if (gap.length > 0) {
+    lines.push('', s.bold(s.yellow('Keys this shell has and the gateway does not see')));
+    for (const name of gap) {
+      lines.push(`  ${name} is set in this shell but the gateway does not see it: run \`opensoul onboard --non-interactive --from-env\` (stores it in ${tildePath(r.envFile)})`);
     }
-    for (const prof of p.profiles) lines.push(`      ${profileLine(prof, s)}`);
   }
 
   if (r.missingProvidersInUse.length > 0) {
@@ -89,26 +110,31 @@ export function renderModelsStatus(r: ModelsStatusResult, s: Style): string {
   const expiring = r.providers.flatMap((p) => p.profiles).filter((p) => p.type !== 'api_key');
   if (expiring.length > 0) {
     lines.push('', s.bold('OAuth/token status'));
-    for (const p of expiring) {
-      const state = p.status === 'cooldown' || p.status === 'disabled' ? (p.expiresAt === null ? 'static' : p.remainingMs !== null && p.remainingMs <= r.expiringWindowMs ? 'expiring' : 'ok') : p.status;
-      const word = state === 'ok' || state === 'static' ? s.green(state) : state === 'expiring' ? s.yellow(state) : s.red(state);
-      lines.push(`  ${p.id}  ${s.dim(p.type)}  ${word}  ${expiryText(p)}${p.reason && (p.status === 'expired' || p.status === 'missing') ? s.dim(`  (${p.reason})`) : ''}`);
-    }
+    // Expiry only, whatever the cooldown: the same words as OpenClaw's auth.oauth.profiles[].status.
+    const health = new Map((r.auth?.oauth.profiles ?? []).map((h) => [h.profileId, h.status]));
+    const rows = expiring.map((p) => {
+      const state = health.get(p.id) ?? (p.status === 'cooldown' || p.status === 'disabled' ? 'ok' : p.status);
+      const why = p.reason && (p.status === 'expired' || p.status === 'missing') ? s.dim(`(${p.reason})`) : '';
+      return [p.id, s.dim(p.type), statusWord(state, s), expiryText(p), why];
+    });
+    lines.push(...alignRows(rows, '  '));
   }
 
   const cooling = r.providers.flatMap((p) => p.profiles).filter((p) => p.cooldownUntil !== null || p.disabledUntil !== null);
   if (cooling.length > 0) {
     lines.push('', s.bold('Cooldowns'));
-    for (const p of cooling) {
+    const rows = cooling.map((p) => {
       const until = (p.disabledUntil ?? p.cooldownUntil) as number;
-      lines.push(`  ${p.id}  ${s.yellow(p.disabledUntil !== null ? 'disabled' : 'cooldown')} until ${formatTime(until)} (${formatDuration(until - r.now)} left)${p.reason ? `: ${p.reason}` : ''}`);
-    }
+      const when = until >= UNTIL_REPLACED_MS ? 'until replaced' : `until ${formatTime(until)} (${formatDuration(until - r.now)} left)`;
+      return [p.id, s.yellow(p.disabledUntil !== null ? 'disabled' : 'cooldown'), when, p.reason ?? ''];
+    });
+    lines.push(...alignRows(rows, '  '));
   }
 
   if (r.fileErrors.length > 0) {
     lines.push('', s.bold(s.red('File errors')));
     for (const f of r.fileErrors) lines.push(`  ${tildePath(f.path)}: ${f.message}`);
-    lines.push(`  ${s.dim('The gateway keeps the last good state of these files and refuses writes to them until they parse.')}`);
+    lines.push(`  ${s.dim('The gateway keeps the last good state of these files and refuses writes to them until they parse; fix them (`--check` fails until then).')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,17 +9,11 @@ import { own } from '../../ipc/dict.js';
 import { checkFilesParse, checkPermissions } from '../../ipc/file-checks.js';
 import type { DoctorCheck, DoctorRunParams, ModelsStatusResult } from '../../ipc/protocol.js';
 import type { GatewayState } from '../state/gateway-state.js';
-import { CREDENTIAL_SCOPE_REMEDY } from '../status/models-status.js';
+import { CREDENTIAL_SCOPE_REMEDY, envGap } from '../status/models-status.js';
+import { UNTIL_REPLACED_MS, formatDuration } from '../../ipc/duration.js';
 
-const H = 3_600_000;
-const D = 24 * H;
-
-function inWords(ms: number): string {
-  const a = Math.abs(ms);
-  if (a >= 1.5 * D) return `${Math.round(a / D)} days`;
-  if (a >= 1.5 * H) return `${Math.round(a / H)} hours`;
-  return `${Math.max(1, Math.round(a / 60_000))} minutes`;
-}
+// The one duration format of every view (ipc/duration.ts): `12h`, `3d 4h`, never "12 hours" here and "12h" there.
+const inWords = formatDuration;
 
 function renewHint(profileId: string, provider: string): string {
   return provider === 'anthropic'
@@ -62,7 +56,7 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
         if (prof.disabledUntil !== null || prof.cooldownUntil !== null) {
           const until = (prof.disabledUntil ?? prof.cooldownUntil) as number;
           const reason = prof.reason?.split(':')[0]?.split(',')[0]?.trim() ?? '';
-          const forever = until > Date.now() + 100 * 365 * D;
+          const forever = until >= UNTIL_REPLACED_MS;
           add(
             'cooldowns',
             'warn',
@@ -82,8 +76,7 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
   if (!checks.some((c) => c.id === 'providers')) add('providers', 'ok', 'every provider the configured models need has a credential');
 
   if (params.clientEnvNames) {
-    const known = state.providers.allEnvVars();
-    const gap = params.clientEnvNames.filter((name) => known.has(name) && !state.env.has(name));
+    const gap = envGap(params.clientEnvNames, state.env, state.providers);
     if (gap.length > 0) {
       add(
         'env-gap',

@@ -4,6 +4,7 @@
  * NOT_IMPLEMENTED rather than pretending to work.
  */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
 import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, MethodKey, ModelsStatusResult } from '../../ipc/protocol.js';
@@ -78,7 +79,7 @@ function viewOf(state: GatewayState, agent: string | undefined): AgentView {
   return view;
 }
 
-function statusOf(state: GatewayState, view: AgentView, now: number): ModelsStatusResult {
+function statusOf(state: GatewayState, view: AgentView, now: number, clientEnvNames?: readonly string[]): ModelsStatusResult {
   return computeModelsStatus({
     agent: view.id,
     authStorePath: view.authStorePath,
@@ -91,6 +92,10 @@ function statusOf(state: GatewayState, view: AgentView, now: number): ModelsStat
     fileErrors: state.fileErrors(view.id),
     now,
     refProbe: (ref) => (ref.source === 'file' ? (existsSync(ref.id) ? 'available' : 'missing') : 'unknown'),
+    configPath: state.paths.config,
+    envFile: state.paths.dotenv,
+    ...(clientEnvNames ? { clientEnvNames } : {}),
+    shellEnvEnabled: state.config.value.shellEnv.enabled || process.env.OPENSOUL_LOAD_SHELL_ENV === '1',
   });
 }
 
@@ -98,7 +103,7 @@ function orderResult(state: GatewayState, agent: string, provider: string, path:
   const view = state.agentView(agent);
   const stored = view?.store.order[provider];
   const effective = view ? orderFor(state, view, provider, now).candidates.map((c) => c.id) : [];
-  return { agent, provider, path, order: stored ?? null, effective };
+  return { agent, provider, path, order: stored ?? null, effective, agentId: agent, agentDir: state.paths.agentDir(agent) };
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -134,13 +139,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     modelsStatus: (params) => {
       if (params.probe) throw new OpenSoulError('NOT_IMPLEMENTED', { method: 'models.status probe' });
-      return statusOf(state, viewOf(state, params.agent), now());
+      return statusOf(state, viewOf(state, params.agent), now(), params.clientEnvNames);
     },
     authList: (params) => {
       const view = viewOf(state, params.agent);
       const status = statusOf(state, view, now());
       const profiles = status.providers.filter((p) => !params.provider || p.provider === params.provider).flatMap((p) => p.profiles);
-      return { agent: view.id, authStore: view.authStorePath, profiles, order: view.store.order };
+      return { agent: view.id, authStore: view.authStorePath, profiles, order: view.store.order, agentId: view.id, agentDir: dirname(view.authStorePath), storePath: view.authStorePath };
     },
     authUpsert: async (params) => {
       const c = params.credential;

@@ -20,6 +20,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import { orderCandidates } from '../resolver/order.js';
 import type { Credential, ProfileStore, UsageState } from '../stores/credentials.js';
 import { maskRef, maskSecret } from './masking.js';
+import { openClawFields } from './openclaw-fields.js';
 
 /** Whether a file ref's file exists; `exec` refs are never run by status. */
 export type RefProbe = (ref: SecretRef) => 'available' | 'missing' | 'unknown';
@@ -36,6 +37,26 @@ export interface StatusInput {
   fileErrors: { path: string; message: string }[];
   now: number;
   refProbe: RefProbe;
+  configPath: string;
+  /** The state dir's `.env`. */
+  envFile: string;
+  /** Provider key names set in the CLI's environment (names only), for `envGap`. */
+  clientEnvNames?: readonly string[];
+  /** Whether the login-shell import (§4 source 4) is on. */
+  shellEnvEnabled?: boolean;
+}
+
+/** Provider key names the CLI's shell has and the daemon does not see — the "works in my shell, 401 under systemd" gap. */
+export function envGap(clientEnvNames: readonly string[], env: EffectiveEnv, providers: ProviderRegistry): string[] {
+  const known = providers.allEnvVars();
+  return [...new Set(clientEnvNames)].filter((name) => known.has(name) && !env.has(name));
+}
+
+/** OpenClaw's profile label: the id, with the account's display name or email when known. */
+export function profileLabel(id: string, credential: Credential): string {
+  const displayName = (credential as { displayName?: unknown }).displayName;
+  const who = typeof displayName === 'string' && displayName.trim() ? displayName.trim() : credential.email?.trim();
+  return who ? `${id} (${who})` : id;
 }
 
 /** The provider a model ref (or alias) names. */
@@ -115,6 +136,10 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
   const raise = (level: 1 | 2) => {
     if (level === 1 || check === 0) check = level;
   };
+  // A file that does not parse is served from its last good state, but the person must fix it:
+  // the next restart would start from nothing (§7.1).
+  if (input.fileErrors.length > 0) raise(1);
+  const usableOrder = new Map<string, string[]>();
 
   const providers: ProviderStatusEntry[] = [];
   for (const providerId of [...providerIds].sort()) {
@@ -134,6 +159,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
     const envEntry = firstEnvKey(env, provider.envVars);
     const first = order.candidates[0];
     const next = first && first.state === 'available' ? first.id : null;
+    usableOrder.set(providerId, order.candidates.filter((c) => c.state === 'available').map((c) => c.id));
 
     const profiles: ProfileStatusEntry[] = Object.entries(input.store.profiles)
       .filter(([, c]) => c.provider === providerId)
@@ -168,6 +194,8 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
 
         return {
           id,
+          provider: providerId,
+          label: profileLabel(id, credential),
           type: credential.type,
           masked: maskedCredential(credential),
           status,
@@ -210,10 +238,11 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
   const missingProvidersInUse = providers.filter((p) => p.inUse && p.effective.kind === 'missing').map((p) => p.provider);
   if (missingProvidersInUse.length > 0) raise(1);
 
+  const defaultModel = input.model.primary ?? '';
   return {
     agent: input.agent,
     authStore: input.authStorePath,
-    defaultModel: input.model.primary ?? '',
+    defaultModel,
     fallbacks: input.model.fallbacks,
     providers,
     missingProvidersInUse,
@@ -221,5 +250,22 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
     check,
     expiringWindowMs: windowMs,
     now,
+    envGap: envGap(input.clientEnvNames ?? [], env, input.providers),
+    envFile: input.envFile,
+    ...openClawFields(
+      { providers, missingProvidersInUse },
+      {
+        authStorePath: input.authStorePath,
+        configPath: input.configPath,
+        defaultModel,
+        aliases: config.aliases,
+        usage,
+        env,
+        shellEnvEnabled: input.shellEnvEnabled ?? config.shellEnv.enabled,
+        now,
+        windowMs,
+        usableOrder,
+      },
+    ),
   };
 }

@@ -1,32 +1,9 @@
 /** daemon/status/models-status: §7.1 as a pure function — per-profile status, effective source, check level. */
 import assert from 'node:assert/strict';
-import { DEFAULT_CONFIG } from '../../daemon/config/config.js';
-import type { GatewayConfig } from '../../daemon/config/config.js';
-import { resolveEnvironment } from '../../daemon/env/environment.js';
-import { ProviderRegistry, displayUrl } from '../../daemon/providers/registry.js';
+import { displayUrl } from '../../daemon/providers/registry.js';
 import { computeModelsStatus } from '../../daemon/status/models-status.js';
-import type { StatusInput } from '../../daemon/status/models-status.js';
-import type { Credential, UsageState } from '../../daemon/stores/credentials.js';
-
-const NOW = 1_800_000_000_000;
-const H = 3_600_000;
-
-function input(over: { profiles?: Record<string, Credential>; usage?: UsageState; env?: Record<string, string>; dotenv?: Record<string, string>; config?: Partial<GatewayConfig>; model?: { primary: string; fallbacks: string[] } } = {}): StatusInput {
-  const config = { ...structuredClone(DEFAULT_CONFIG), ...over.config };
-  return {
-    agent: 'main',
-    authStorePath: '/s/agents/main/agent/auth-profiles.json',
-    store: { profiles: over.profiles ?? {}, order: {} },
-    usage: over.usage ?? { lastGood: {}, usageStats: {} },
-    config,
-    model: over.model ?? { primary: 'anthropic/claude-sonnet-4-5', fallbacks: [] },
-    env: resolveEnvironment({ process: over.env ?? {}, dotenv: { values: over.dotenv ?? {}, path: '/s/.env' }, config: { values: {}, path: '/s/opensoul.json' } }),
-    providers: new ProviderRegistry(config),
-    fileErrors: [],
-    now: NOW,
-    refProbe: () => 'unknown',
-  };
-}
+import type { Credential } from '../../daemon/stores/credentials.js';
+import { H, NOW, input } from '../support/status-input.js';
 
 describe('models status (§7.1)', () => {
   it('quick start: an exported ANTHROPIC_API_KEY and no config at all reports OK', () => {
@@ -140,5 +117,42 @@ describe('models status (§7.1)', () => {
     );
     assert.deepEqual(r.providers[0]?.effective, { kind: 'env', detail: 'ANTHROPIC_API_KEY (/s/.env)' });
     assert.equal(r.providers[0]?.baseUrl, 'http://127.0.0.1:9');
+  });
+
+  it('a store or config that does not parse fails --check (1), though the last good state still serves', () => {
+    const r = computeModelsStatus(
+      input({
+        env: { ANTHROPIC_API_KEY: 'sk-ant-api03-0123456789abcdef' },
+        fileErrors: [{ path: '/s/agents/main/agent/auth-profiles.json', message: 'line 3, column 5: expected a value' }],
+      }),
+    );
+    assert.equal(r.check, 1);
+    assert.equal(r.providers[0]?.effective.kind, 'env', 'the provider is still covered');
+  });
+
+  it('names the provider keys the CLI has and the daemon does not (known names only, each once)', () => {
+    const r = computeModelsStatus(input({ env: { OPENAI_API_KEY: 'sk-proj-0123456789abcdef' }, clientEnvNames: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'HOME', 'ANTHROPIC_API_KEY'] }));
+    assert.deepEqual(r.envGap, ['ANTHROPIC_API_KEY']);
+    assert.deepEqual(computeModelsStatus(input()).envGap, [], 'nothing sent, nothing named');
+    assert.equal(r.envFile, '/s/.env');
+  });
+
+  it("each profile carries its provider and OpenClaw's label (id, with the account when known)", () => {
+    const r = computeModelsStatus(
+      input({
+        profiles: {
+          'anthropic:work': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), email: 'me@example.com' },
+          'anthropic:key': { type: 'api_key', provider: 'anthropic', key: 'k'.repeat(40) },
+        },
+      }),
+    );
+    const ps = r.providers[0]?.profiles ?? [];
+    assert.deepEqual(
+      ps.map((p) => [p.id, p.provider, p.label]),
+      [
+        ['anthropic:key', 'anthropic', 'anthropic:key'],
+        ['anthropic:work', 'anthropic', 'anthropic:work (me@example.com)'],
+      ],
+    );
   });
 });
