@@ -122,7 +122,7 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     rpcCode: -32006,
     exitCode: EXIT.FAILED,
     describe: (d) =>
-      `Unknown provider "${str(d.provider)}"${d.known ? ` (known: ${str(d.known)})` : ''}; ` +
+      `Unknown provider "${str(d.provider)}"${d.suggestion ? `; did you mean "${str(d.suggestion)}"?` : ''}${d.known ? ` (known: ${str(d.known)})` : ''}; ` +
       'other providers can be declared in opensoul.json models.providers',
   },
   INVALID_INPUT: {

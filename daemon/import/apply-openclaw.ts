@@ -1,18 +1,23 @@
 /**
- * `import.openclaw` (§3, §6): OpenClaw's agents' profiles, order overrides and `.env` provider
- * keys, compared with what OpenSoul already has and written through the one write path. An
- * existing profile or key that differs is reported as a conflict and never overwritten without
- * `force`; `dryRun` reports the same items and writes nothing. The source is only ever read.
+ * `import.openclaw` (§3, §6): OpenClaw's agents' profiles (every field of each), their usage
+ * state, order overrides, the global `auth.order` of `openclaw.json` and `.env` provider keys,
+ * compared with what OpenSoul already has and written through the one write path. An existing
+ * profile, order or key that differs is reported as a conflict and never overwritten without
+ * `force`; `dryRun` reports the same items and writes nothing. Anything left behind — a
+ * conflict, a skipped item, a source part that could not be read — makes the result
+ * incomplete (the CLI exits 1, a dry run too). The source is only ever read.
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthUpsertParams, ImportOpenClawParams, ImportOpenClawResult } from '../../ipc/protocol.js';
 import { PROFILE_ID_PATTERN, providerOfProfileId } from '../../ipc/providers.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import { secretsOf } from '../stores/credentials.js';
-import type { Credential } from '../stores/credentials.js';
+import type { Credential, UsageStats } from '../stores/credentials.js';
+import { extraSecrets } from '../stores/read-stores.js';
 import type { StoreService } from '../stores/store-service.js';
 import { toStoredCredential } from '../stores/validate-credential.js';
 import { readOpenClawState } from './openclaw-source.js';
+import type { ImportedAgent } from './openclaw-source.js';
 
 type Item = ImportOpenClawResult['items'][number];
 
@@ -48,6 +53,151 @@ function decide(item: Item, mine: unknown, theirs: unknown, force: boolean, conf
   return true;
 }
 
+/**
+ * Source warnings that mean something was left behind (a layout, file, row, profile or agent
+ * skipped). Not: a .env key that is no provider key (not a credential OpenSoul handles) or an
+ * empty one (nothing to lose), nor a lenient-reading note such as "version is not 1".
+ */
+function isLoss(warning: string): boolean {
+  if (/not provider keys were not imported|is empty; not imported/.test(warning)) return false;
+  return /skipped|not imported|nothing imported|no keys read|nothing read/.test(warning);
+}
+
+interface Run {
+  state: GatewayState;
+  stores: StoreService;
+  dryRun: boolean;
+  force: boolean;
+  /** "would not be replaced" in a dry run, "was not replaced" otherwise. */
+  kept: string;
+  items: Item[];
+}
+
+/** The ids an agent holds itself (not read through from the default agent). */
+function ownIds(state: GatewayState, agent: string): Set<string> {
+  const view = state.agentView(agent);
+  return new Set(Object.keys(view?.store.profiles ?? {}).filter((id) => !view?.inherited[id]));
+}
+
+async function importProfiles(run: Run, agent: ImportedAgent): Promise<Set<string>> {
+  const { state, stores, force, dryRun } = run;
+  const view = state.agentView(agent.id);
+  const mine = (id: string): Credential | undefined => (view && !view.inherited[id] ? view.store.profiles[id] : undefined);
+  const have = ownIds(state, agent.id);
+  for (const [id, credential] of Object.entries(agent.profiles).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const item: Item = { agent: agent.id, kind: 'profile', id, action: 'added' };
+    run.items.push(item);
+    let stored: Credential;
+    try {
+      if (!PROFILE_ID_PATTERN.test(id)) throw new OpenSoulError('INVALID_INPUT', { reason: 'not a profile id of the form <provider>:<name>' });
+      // Any provider: a profile of one we have no client for (openai-codex, minimax…) is kept and listed (§4).
+      stored = toStoredCredential(id, upsertInput(credential), state.providers, { anyProvider: true });
+    } catch (err) {
+      item.action = 'skipped';
+      item.note = err instanceof OpenSoulError ? err.message : 'cannot be imported';
+      continue;
+    }
+    if (!decide(item, mine(id), stored, force, `OpenSoul already has this profile with a different secret or expiry; it ${run.kept}`)) {
+      if (item.action === 'unchanged') have.add(id);
+      continue;
+    }
+    if (!dryRun) {
+      try {
+        await stores.upsertProfile(agent.id, id, upsertInput(credential), force, { anyProvider: true, ...(agent.extras[id] ? { extra: agent.extras[id] } : {}) });
+      } catch (err) {
+        item.action = err instanceof OpenSoulError && err.kind === 'CONFLICT' ? 'conflict' : 'skipped';
+        item.note = err instanceof OpenSoulError ? err.message : 'could not be written';
+        continue;
+      }
+    }
+    have.add(id);
+  }
+  return have;
+}
+
+/** lastGood and usageStats into auth-state.json, for imported profiles OpenSoul has no state of yet (ours is live). */
+async function importUsage(run: Run, agent: ImportedAgent, imported: ReadonlySet<string>): Promise<void> {
+  const files = run.state.agentFiles(agent.id);
+  const mine = files?.state.exists ? files.state.value : (files?.profiles.value.embeddedUsage ?? { lastGood: {}, usageStats: {} });
+  const stats: Record<string, UsageStats> = {};
+  const lastGood: Record<string, string> = {};
+  let offered = 0;
+  for (const [id, s] of Object.entries(agent.usage.usageStats)) {
+    if (!imported.has(id) || !agent.profiles[id]) continue;
+    offered++;
+    if (mine.usageStats[id] === undefined) stats[id] = s;
+  }
+  for (const [provider, id] of Object.entries(agent.usage.lastGood)) {
+    if (!imported.has(id) || providerOfProfileId(id) !== provider) continue;
+    offered++;
+    if (mine.lastGood[provider] === undefined) lastGood[provider] = id;
+  }
+  if (offered === 0) return;
+  const item: Item = { agent: agent.id, kind: 'usage', id: 'auth-state.json', action: 'added' };
+  run.items.push(item);
+  const n = Object.keys(stats).length;
+  const g = Object.keys(lastGood);
+  if (n === 0 && g.length === 0) {
+    item.action = 'unchanged';
+    return;
+  }
+  item.note = [n > 0 ? `usage state of ${n} profile(s)` : '', g.length > 0 ? `lastGood for ${g.sort().join(', ')}` : ''].filter(Boolean).join('; ');
+  if (run.dryRun) return;
+  const ok = await run.stores.recordUsage(agent.id, (doc) => {
+    for (const [id, s] of Object.entries(stats)) doc.usageStats[id] ??= s;
+    for (const [p, id] of Object.entries(lastGood)) doc.lastGood[p] ??= id;
+  });
+  if (!ok) {
+    item.action = 'skipped';
+    item.note = 'auth-state.json could not be written';
+  }
+}
+
+async function importOrders(run: Run, agent: ImportedAgent, visible: ReadonlySet<string>): Promise<void> {
+  const { state, stores, force, dryRun } = run;
+  for (const [provider, ids] of Object.entries(agent.order)) {
+    const item: Item = { agent: agent.id, kind: 'order', id: provider, action: 'added' };
+    run.items.push(item);
+    const usable = ids.filter((id, i) => visible.has(id) && providerOfProfileId(id) === provider && ids.indexOf(id) === i);
+    const dropped = ids.filter((id) => !usable.includes(id));
+    if (usable.length === 0) {
+      item.action = 'skipped';
+      item.note = 'none of its profiles was imported';
+      continue;
+    }
+    const mine = state.agentView(agent.id)?.store.order[provider];
+    if (decide(item, mine, usable, force, `OpenSoul's order is ${(mine ?? []).join(', ')}; it ${run.kept}`) && !dryRun) {
+      try {
+        await stores.setOrder(agent.id, provider, usable);
+      } catch (err) {
+        item.action = 'skipped';
+        item.note = err instanceof OpenSoulError ? err.message : 'could not be written';
+        continue;
+      }
+    }
+    if (dropped.length > 0) {
+      // Imported in part: the order still leaves something behind, and says what.
+      item.action = 'skipped';
+      item.note = `imported without ${dropped.join(', ')} (not imported, or of another provider)`;
+    }
+  }
+}
+
+async function importConfigOrder(run: Run, order: Record<string, string[]>): Promise<void> {
+  for (const [provider, ids] of Object.entries(order).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const item: Item = { agent: '-', kind: 'config-order', id: provider, action: 'added' };
+    run.items.push(item);
+    const mine = run.state.config.value.authOrder[provider];
+    if (!decide(item, mine, ids, run.force, `opensoul.json auth.order.${provider} is ${(mine ?? []).join(', ')}; it ${run.kept}`) || run.dryRun) continue;
+    try {
+      await run.stores.setConfigOrder(provider, ids);
+    } catch (err) {
+      item.action = 'skipped';
+      item.note = err instanceof OpenSoulError ? err.message : 'could not be written';
+    }
+  }
+}
+
 export async function importOpenClaw(
   params: ImportOpenClawParams & { from: string },
   state: GatewayState,
@@ -55,59 +205,35 @@ export async function importOpenClaw(
   registerSecrets: (values: string[]) => void,
 ): Promise<ImportOpenClawResult> {
   const dryRun = params.dryRun === true;
-  const force = params.force === true;
   const snapshot = await readOpenClawState(params.from, { providerEnvVars: state.providers.allEnvVars() });
   // Known to the redactor from the moment they are read (even for a dry run, or a failing write).
-  registerSecrets([...snapshot.agents.flatMap((a) => Object.values(a.profiles).flatMap(secretsOf)), ...Object.values(snapshot.env)]);
-  const items: Item[] = [];
-  const warnings = [...snapshot.warnings];
+  registerSecrets([
+    ...snapshot.agents.flatMap((a) => [...Object.values(a.profiles).flatMap(secretsOf), ...extraSecrets(a.extras)]),
+    ...Object.values(snapshot.env),
+  ]);
+  const run: Run = { state, stores, dryRun, force: params.force === true, kept: dryRun ? 'would not be replaced' : 'was not replaced', items: [] };
 
+  // Profiles of every agent first: an agent's order may name profiles of the default agent,
+  // which it reads through (§3) — OpenClaw's `work` with `[agentwork, work]` keeps both.
+  const held = new Map<string, Set<string>>();
   for (const agent of snapshot.agents) {
-    const existing = state.agentView(agent.id)?.store ?? { profiles: {}, order: {} };
-    const imported = new Set<string>(Object.keys(existing.profiles));
-    for (const [id, credential] of Object.entries(agent.profiles).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const item: Item = { agent: agent.id, kind: 'profile', id, action: 'added' };
-      items.push(item);
-      let stored: Credential;
-      try {
-        if (!PROFILE_ID_PATTERN.test(id)) throw new OpenSoulError('INVALID_INPUT', { reason: 'not a profile id of the form <provider>:<name>' });
-        stored = toStoredCredential(id, upsertInput(credential), state.providers);
-      } catch (err) {
-        item.action = 'skipped';
-        item.note = err instanceof OpenSoulError ? err.message : 'cannot be imported';
-        continue;
-      }
-      if (!decide(item, existing.profiles[id], stored, force, 'OpenSoul already has this profile with a different secret or expiry')) continue;
-      if (!dryRun) {
-        try {
-          await stores.upsertProfile(agent.id, id, upsertInput(credential), force);
-        } catch (err) {
-          item.action = err instanceof OpenSoulError && err.kind === 'CONFLICT' ? 'conflict' : 'skipped';
-          item.note = err instanceof OpenSoulError ? err.message : 'could not be written';
-          continue;
-        }
-      }
-      imported.add(id);
-    }
-
-    for (const [provider, ids] of Object.entries(agent.order)) {
-      const item: Item = { agent: agent.id, kind: 'order', id: provider, action: 'added' };
-      items.push(item);
-      const usable = ids.filter((id, i) => imported.has(id) && providerOfProfileId(id) === provider && ids.indexOf(id) === i);
-      if (usable.length === 0) {
-        item.action = 'skipped';
-        item.note = 'none of its profiles was imported';
-        continue;
-      }
-      const mine = existing.order[provider];
-      if (decide(item, mine, usable, force, `OpenSoul's order is ${(mine ?? []).join(', ')}`) && !dryRun) await stores.setOrder(agent.id, provider, usable);
-    }
+    const have = await importProfiles(run, agent);
+    held.set(agent.id, have);
+    await importUsage(run, agent, have);
   }
+  const parent = state.defaultAgent();
+  const parentIds = new Set([...(held.get(parent) ?? []), ...ownIds(state, parent)]);
+  for (const agent of snapshot.agents) {
+    const visible = new Set([...(held.get(agent.id) ?? []), ...ownIds(state, agent.id), ...(agent.id === parent ? [] : parentIds)]);
+    await importOrders(run, agent, visible);
+  }
+  if (snapshot.configOrder) await importConfigOrder(run, snapshot.configOrder);
 
   for (const [name, value] of Object.entries(snapshot.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const item: Item = { agent: '-', kind: 'env', id: name, action: 'added' };
-    items.push(item);
-    if (decide(item, state.dotenv.value[name], value, force, 'the .env of OpenSoul already has a different value') && !dryRun) await stores.setEnv(name, value);
+    run.items.push(item);
+    if (decide(item, state.dotenv.value[name], value, run.force, `the .env of OpenSoul already has a different value; it ${run.kept}`) && !dryRun) await stores.setEnv(name, value);
   }
-  return { from: snapshot.from, dryRun, items, warnings };
+  const complete = !run.items.some((i) => i.action === 'conflict' || i.action === 'skipped') && !snapshot.warnings.some(isLoss);
+  return { from: snapshot.from, dryRun, items: run.items, warnings: snapshot.warnings, complete };
 }

@@ -13,10 +13,11 @@ import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
 import { parseDotenv } from '../env/dotenv-file.js';
-import type { Credential } from '../stores/credentials.js';
+import { isRecord } from '../../ipc/jsonc.js';
+import type { Credential, UsageState } from '../stores/credentials.js';
 import { AGENT_FILES, SHARED_DB, readAgentStore, readJsonLayer, readLegacyLayer, readSharedStore, readSqliteLayer } from './openclaw-layers.js';
 import type { Layer, Layout, SqliteStore } from './openclaw-layers.js';
-import { listDir, readSourceFile } from './source-files.js';
+import { listDir, parseLabeled, readSourceFile } from './source-files.js';
 
 /** One OpenClaw agent's credentials, merged over its layouts. */
 export interface ImportedAgent {
@@ -25,8 +26,12 @@ export interface ImportedAgent {
   /** The highest layout that was read for this agent. */
   layout: Layout;
   profiles: Record<string, Credential>;
+  /** Per profile id, the fields beside the credential, kept as they are. */
+  extras: Record<string, Record<string, unknown>>;
   /** The agent's order override: provider → profile ids. */
   order: Record<string, string[]>;
+  /** lastGood and usageStats (cooldowns, a billing disable) of its profiles. */
+  usage: UsageState;
   /** The files it was read from, highest layout first (for the report). */
   sources: string[];
 }
@@ -38,6 +43,8 @@ export interface OpenClawSnapshot {
   agents: ImportedAgent[];
   /** Provider keys found in `<from>/.env` (only names in `providerEnvVars`). */
   env: Record<string, string>;
+  /** `auth.order` of `<from>/openclaw.json` (the global order), null when there is none. */
+  configOrder: Record<string, string[]> | null;
   /** Files, rows and profiles that were skipped, and why — never a secret value. */
   warnings: string[];
 }
@@ -46,7 +53,39 @@ const LOOKED_FOR = [
   ...Object.values(AGENT_FILES).map((f) => `agents/*/agent/${f}`),
   SHARED_DB.split(path.sep).join('/'),
   '.env',
+  'openclaw.json',
 ].join(', ');
+
+/**
+ * `auth.order` of OpenClaw's config. Its config is JSON5; comments and trailing commas are
+ * read, anything more exotic that does not parse is reported (the order then is not imported).
+ */
+async function readConfigOrder(root: string, warnings: string[]): Promise<Record<string, string[]> | null> {
+  const file = path.join(root, 'openclaw.json');
+  const read = await readSourceFile(file);
+  if (read.kind === 'missing') return null;
+  if (read.kind === 'unreadable') {
+    warnings.push(`${file}: ${read.reason}; its auth.order was not imported`);
+    return null;
+  }
+  const parsed = parseLabeled({ label: file, text: read.bytes.toString('utf8') }, warnings);
+  if (!parsed.ok) {
+    warnings.push(`${file} does not parse (${parsed.position}); its auth.order was not imported`);
+    return null;
+  }
+  const order = isRecord(parsed.value) && isRecord(parsed.value.auth) ? parsed.value.auth.order : undefined;
+  if (order === undefined) return null;
+  if (!isRecord(order)) {
+    warnings.push(`${file}: auth.order is not an object of provider → profile ids; skipped`);
+    return null;
+  }
+  const out: Record<string, string[]> = {};
+  for (const [provider, ids] of Object.entries(order)) {
+    if (Array.isArray(ids) && ids.every((i) => typeof i === 'string')) out[provider] = ids;
+    else warnings.push(`${file}: auth.order.${provider} is not a list of profile ids; skipped`);
+  }
+  return out;
+}
 
 const MAIN_AGENT = 'main';
 
@@ -106,9 +145,16 @@ function mergeLayers(id: string, layers: Layer[]): ImportedAgent | null {
   const [top] = layers;
   if (!top) return null;
   let profiles: Record<string, Credential> = {};
-  for (const layer of [...layers].reverse()) profiles = { ...profiles, ...layer.profiles };
+  let extras: Record<string, Record<string, unknown>> = {};
+  const usage: UsageState = { lastGood: {}, usageStats: {} };
+  for (const layer of [...layers].reverse()) {
+    profiles = { ...profiles, ...layer.profiles };
+    extras = { ...extras, ...layer.extras };
+    Object.assign(usage.lastGood, layer.usage.lastGood);
+    Object.assign(usage.usageStats, layer.usage.usageStats);
+  }
   const order = layers.find((l) => Object.keys(l.order).length > 0)?.order ?? {};
-  return { id, layout: top.layout, profiles, order, sources: layers.flatMap((l) => l.sources) };
+  return { id, layout: top.layout, profiles, extras, order, usage, sources: layers.flatMap((l) => l.sources) };
 }
 
 async function readAgent(id: string, agentDir: string, shared: SqliteStore | null, warnings: string[]): Promise<ImportedAgent | null> {
@@ -134,8 +180,9 @@ export async function readOpenClawState(from: string, opts: { providerEnvVars: R
   const { dirs, skipped } = await findAgentDirs(root, warnings);
   const shared = await readSharedStore(root);
   const env = await readEnv(root, opts.providerEnvVars, warnings);
+  const configOrder = await readConfigOrder(root, warnings);
   const hasShared = shared.read.kind !== 'missing';
-  if (dirs.size === 0 && skipped === 0 && !hasShared && env === null) {
+  if (dirs.size === 0 && skipped === 0 && !hasShared && env === null && configOrder === null) {
     throw new OpenSoulError('INVALID_INPUT', { reason: `no OpenClaw state found in ${root} (looked for ${LOOKED_FOR})`, path: root });
   }
   const ids = [...new Set([...dirs.keys(), ...(hasShared ? [MAIN_AGENT] : [])])].sort();
@@ -144,5 +191,5 @@ export async function readOpenClawState(from: string, opts: { providerEnvVars: R
     const agent = await readAgent(id, dirs.get(id) ?? path.join(root, 'agents', id, 'agent'), hasShared ? shared : null, warnings);
     if (agent) agents.push(agent);
   }
-  return { from: root, agents, env: env ?? {}, warnings };
+  return { from: root, agents, env: env ?? {}, configOrder, warnings };
 }

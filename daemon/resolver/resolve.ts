@@ -27,7 +27,7 @@ export function orderFor(state: GatewayState, view: AgentView, provider: string,
     pin,
     usage: view.usage,
     now,
-    unusableReason: (id, c) => missingSecretReason(c, state.env, () => 'unknown') ?? (isExpired(id, c, view.usage, now) ? 'expired' : null),
+    unusableReason: (id, c) => missingSecretReason(c, state.refProbe) ?? (isExpired(id, c, view.usage, now) ? 'expired' : null),
   });
 }
 
@@ -36,8 +36,7 @@ function literalSecret(c: Credential): string | undefined {
 }
 
 export async function resolveCredential(state: GatewayState, view: AgentView, provider: string, now: number): Promise<AuthResolveResult> {
-  const spec = state.providers.get(provider);
-  if (!spec) throw new OpenSoulError('PROVIDER_UNKNOWN', { provider, known: state.providers.all().map((p) => p.id).join(', ') });
+  const spec = state.providers.require(provider);
   const order = orderFor(state, view, provider, now);
   const available = order.candidates.filter((c) => c.state === 'available');
   const waiting = order.candidates.filter((c) => c.state !== 'available');
@@ -48,7 +47,7 @@ export async function resolveCredential(state: GatewayState, view: AgentView, pr
         const ref = c.credential.type === 'api_key' ? c.credential.keyRef : c.credential.type === 'token' ? c.credential.tokenRef : undefined;
         if (!ref) continue;
         try {
-          secret = await resolveSecretRef(ref, state.env, state.providers.allEnvVars());
+          secret = await resolveSecretRef(ref, state.secretRefContext());
         } catch (err) {
           if (err instanceof SecretRefError) continue;
           throw err;

@@ -3,7 +3,6 @@
  * (STYLE "The daemon is a set of small owners"). Methods that later capabilities fill in answer
  * NOT_IMPLEMENTED rather than pretending to work.
  */
-import { existsSync } from 'node:fs';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
 import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, MethodKey, ModelsStatusResult } from '../../ipc/protocol.js';
@@ -74,7 +73,8 @@ function statusOf(state: GatewayState, view: AgentView, now: number): ModelsStat
     providers: state.providers,
     fileErrors: state.fileErrors(view.id),
     now,
-    refProbe: (ref) => (ref.source === 'file' ? (existsSync(ref.id) ? 'available' : 'missing') : 'unknown'),
+    refProbe: state.refProbe,
+    inherited: view.inherited,
   });
 }
 

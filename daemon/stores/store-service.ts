@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthUpsertParams, WriteResult } from '../../ipc/protocol.js';
 import { providerOfProfileId } from '../../ipc/providers.js';
-import { forgetProfile, recordProfileMetadata } from '../config/edit-config.js';
+import { forgetProfile, recordProfileMetadata, setConfigAuthOrder } from '../config/edit-config.js';
 import { isRecord, parseJsonc } from '../../ipc/jsonc.js';
 import { setDotenvKey, unsetDotenvKey } from '../env/edit-dotenv.js';
 import type { GatewayState } from '../state/gateway-state.js';
@@ -137,8 +137,19 @@ export class StoreService {
     return jsonChange(fn, (doc) => normalizeProfilesDoc(doc, existsSync(statePath)));
   }
 
-  async upsertProfile(agent: string, profileId: string, input: AuthUpsertParams['credential'], replace: boolean): Promise<WriteResult & { replaced: boolean }> {
-    const credential = toStoredCredential(profileId, input, this.state.providers);
+  /**
+   * `opts.extra`: fields kept beside the credential as they came (an import keeps every field of
+   * OpenClaw's profile: `idToken`, `displayName`, `projectId`, …); `opts.anyProvider`: a provider
+   * with no built-in client is accepted (import only; hand commands must name a known one).
+   */
+  async upsertProfile(
+    agent: string,
+    profileId: string,
+    input: AuthUpsertParams['credential'],
+    replace: boolean,
+    opts: { extra?: Record<string, unknown>; anyProvider?: boolean } = {},
+  ): Promise<WriteResult & { replaced: boolean }> {
+    const credential = toStoredCredential(profileId, input, this.state.providers, { anyProvider: opts.anyProvider === true });
     await this.migrateEmbeddedUsage(agent);
     const file = this.state.paths.authProfiles(agent);
     const outcome = await this.updater(file, validateJsonObject).update(
@@ -149,7 +160,7 @@ export class StoreService {
         if (existing && !sameSecret(existing, credential) && !replace) {
           throw new OpenSoulError('CONFLICT', { reason: `profile ${profileId} already exists with a different secret; replace it explicitly (--force) or choose another --profile-id` });
         }
-        profiles[profileId] = storedJson(credential);
+        profiles[profileId] = { ...opts.extra, ...storedJson(credential) };
         return { changed: true, replaced: existing !== undefined && !sameSecret(existing, credential) };
       }),
     );
@@ -273,6 +284,16 @@ export class StoreService {
       this.log.warn('could not record usage state; the call goes on', { path: file, err });
       return false;
     }
+  }
+
+  /** Config `auth.order.<provider>` in opensoul.json, edited in place; a config that does not parse is refused (STORE_INVALID). */
+  async setConfigOrder(provider: string, ids: string[]): Promise<string> {
+    const file = this.state.paths.config;
+    await this.updater(file, validateJsonObject).update((current) => {
+      const r = setConfigAuthOrder(current, provider, ids);
+      return { next: r.changed ? r.next : null, result: r.changed };
+    });
+    return file;
   }
 
   /** Best-effort edit of opensoul.json: the stores are the truth; a config that does not parse is left alone. */

@@ -13,6 +13,7 @@ const H = 3_600_000;
 
 function input(over: { profiles?: Record<string, Credential>; usage?: UsageState; env?: Record<string, string>; dotenv?: Record<string, string>; config?: Partial<GatewayConfig>; model?: { primary: string; fallbacks: string[] } } = {}): StatusInput {
   const config = { ...structuredClone(DEFAULT_CONFIG), ...over.config };
+  const env = resolveEnvironment({ process: over.env ?? {}, dotenv: { values: over.dotenv ?? {}, path: '/s/.env' }, config: { values: {}, path: '/s/opensoul.json' } });
   return {
     agent: 'main',
     authStorePath: '/s/agents/main/agent/auth-profiles.json',
@@ -20,11 +21,11 @@ function input(over: { profiles?: Record<string, Credential>; usage?: UsageState
     usage: over.usage ?? { lastGood: {}, usageStats: {} },
     config,
     model: over.model ?? { primary: 'anthropic/claude-sonnet-4-5', fallbacks: [] },
-    env: resolveEnvironment({ process: over.env ?? {}, dotenv: { values: over.dotenv ?? {}, path: '/s/.env' }, config: { values: {}, path: '/s/opensoul.json' } }),
+    env,
     providers: new ProviderRegistry(config),
     fileErrors: [],
     now: NOW,
-    refProbe: () => 'unknown',
+    refProbe: (ref) => (ref.source === 'env' && !env.has(ref.id) ? `env var ${ref.id} is not set` : null),
   };
 }
 

@@ -48,6 +48,7 @@ describe('import openclaw (real daemon, real CLI, fixtures of every OpenClaw lay
       'coder profile openai:coder',
       'early order groq',
       'early profile groq:default',
+      'early usage auth-state.json',
       'main order anthropic',
       'main profile anthropic:max',
       'old profile openai:default',
