@@ -281,8 +281,11 @@ export interface ImportOpenClawParams {
 export interface ImportOpenClawResult {
   from: string;
   dryRun: boolean;
-  /** `config-order`: OpenClaw's `auth.order` (openclaw.json) into opensoul.json; `usage`: lastGood/usageStats into auth-state.json. */
-  items: { agent: string; kind: 'profile' | 'order' | 'config-order' | 'usage' | 'env'; id: string; action: 'added' | 'unchanged' | 'replaced' | 'conflict' | 'skipped'; note?: string }[];
+  /**
+   * `config-order`: OpenClaw's `auth.order` (openclaw.json) into opensoul.json; `secret-provider`: its
+   * `secrets.providers.<name>` (where SecretRefs are resolved); `usage`: lastGood/usageStats into auth-state.json.
+   */
+  items: { agent: string; kind: 'profile' | 'order' | 'config-order' | 'secret-provider' | 'usage' | 'env'; id: string; action: 'added' | 'unchanged' | 'replaced' | 'conflict' | 'skipped'; note?: string }[];
   warnings: string[];
   /** False when anything was (or, in a dry run, would be) left behind: a conflict, a skipped item, a source part that could not be read. */
   complete: boolean;

@@ -59,6 +59,8 @@ export interface SecretsConfig {
   providers: Record<string, SecretProviderConfig>;
   /** `secrets.defaults.<source>`: the provider of a ref that names none (else `default`). */
   defaults: { env?: string; file?: string; exec?: string };
+  /** Each provider's block as written (the import compares OpenClaw's with it). */
+  raw: Record<string, Record<string, unknown>>;
 }
 
 /** OpenClaw's defaults (src/secrets/resolve.ts): 5 s, 1 MiB. */
@@ -89,7 +91,7 @@ export const DEFAULT_CONFIG: GatewayConfig = Object.freeze({
   defaultModel: { primary: null, fallbacks: [] },
   providers: {},
   aliases: {},
-  secrets: { providers: {}, defaults: {} },
+  secrets: { providers: {}, defaults: {}, raw: {} },
 });
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -299,13 +301,14 @@ function readSecretProvider(r: Reader, rec: Record<string, unknown>, at: string)
 
 /** `secrets.providers` and `secrets.defaults` (OpenClaw's SecretRef contract, §3). */
 function readSecrets(r: Reader, secrets: Record<string, unknown>): SecretsConfig {
-  const out: SecretsConfig = { providers: {}, defaults: {} };
+  const out: SecretsConfig = { providers: {}, defaults: {}, raw: {} };
   for (const [name, p] of Object.entries(r.record(secrets.providers, 'secrets.providers') ?? {})) {
     if (!SECRET_PROVIDER_NAME.test(name)) {
       r.warn(`secrets.providers.${name}`, 'expected a provider name (lower-case letters, digits, _ and -, starting with a letter)');
       continue;
     }
     const rec = r.record(p, `secrets.providers.${name}`);
+    if (rec) out.raw[name] = rec;
     const provider = rec ? readSecretProvider(r, rec, `secrets.providers.${name}`) : null;
     if (provider) out.providers[name] = provider;
   }

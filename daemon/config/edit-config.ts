@@ -55,3 +55,9 @@ export function setConfigAuthOrder(text: string | null, provider: string, ids: s
   if (text !== null && JSON.stringify(current) === JSON.stringify(ids)) return { next: null, changed: false };
   return { next: edit(source, ['auth', 'order', provider], ids), changed: true };
 }
+
+/** Sets `secrets.providers.<name>` (a provider's config: paths, commands, no secret). */
+export function setSecretProvider(text: string | null, name: string, value: Record<string, unknown>): { next: string | null; changed: boolean } {
+  const source = text ?? '{\n}\n';
+  return { next: edit(source, ['secrets', 'providers', name], value), changed: true };
+}

@@ -183,18 +183,28 @@ async function importOrders(run: Run, agent: ImportedAgent, visible: ReadonlySet
   }
 }
 
-async function importConfigOrder(run: Run, order: Record<string, string[]>): Promise<void> {
-  for (const [provider, ids] of Object.entries(order).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const item: Item = { agent: '-', kind: 'config-order', id: provider, action: 'added' };
-    run.items.push(item);
-    const mine = run.state.config.value.authOrder[provider];
-    if (!decide(item, mine, ids, run.force, `opensoul.json auth.order.${provider} is ${(mine ?? []).join(', ')}; it ${run.kept}`) || run.dryRun) continue;
+/** OpenClaw's global `auth.order` and `secrets.providers` into opensoul.json (edited in place, comments kept). */
+async function importConfig(run: Run, order: Record<string, string[]>, secretProviders: Record<string, Record<string, unknown>>): Promise<void> {
+  const write = async (item: Item, entry: Parameters<StoreService['setConfigEntry']>[0]) => {
+    if (run.dryRun) return;
     try {
-      await run.stores.setConfigOrder(provider, ids);
+      await run.stores.setConfigEntry(entry);
     } catch (err) {
       item.action = 'skipped';
       item.note = err instanceof OpenSoulError ? err.message : 'could not be written';
     }
+  };
+  for (const [provider, ids] of Object.entries(order).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const item: Item = { agent: '-', kind: 'config-order', id: provider, action: 'added' };
+    run.items.push(item);
+    const mine = run.state.config.value.authOrder[provider];
+    if (decide(item, mine, ids, run.force, `opensoul.json auth.order.${provider} is ${(mine ?? []).join(', ')}; it ${run.kept}`)) await write(item, { order: [provider, ids] });
+  }
+  for (const [name, value] of Object.entries(secretProviders).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const item: Item = { agent: '-', kind: 'secret-provider', id: name, action: 'added' };
+    run.items.push(item);
+    const mine = run.state.config.value.secrets.raw[name];
+    if (decide(item, mine, value, run.force, `opensoul.json secrets.providers.${name} differs; it ${run.kept}`)) await write(item, { secretProvider: [name, value] });
   }
 }
 
@@ -227,7 +237,7 @@ export async function importOpenClaw(
     const visible = new Set([...(held.get(agent.id) ?? []), ...ownIds(state, agent.id), ...(agent.id === parent ? [] : parentIds)]);
     await importOrders(run, agent, visible);
   }
-  if (snapshot.configOrder) await importConfigOrder(run, snapshot.configOrder);
+  await importConfig(run, snapshot.configOrder ?? {}, snapshot.secretProviders);
 
   for (const [name, value] of Object.entries(snapshot.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const item: Item = { agent: '-', kind: 'env', id: name, action: 'added' };

@@ -45,6 +45,8 @@ export interface OpenClawSnapshot {
   env: Record<string, string>;
   /** `auth.order` of `<from>/openclaw.json` (the global order), null when there is none. */
   configOrder: Record<string, string[]> | null;
+  /** `secrets.providers` of `<from>/openclaw.json`, as they are (paths and commands, no secrets). */
+  secretProviders: Record<string, Record<string, unknown>>;
   /** Files, rows and profiles that were skipped, and why — never a secret value. */
   warnings: string[];
 }
@@ -56,35 +58,47 @@ const LOOKED_FOR = [
   'openclaw.json',
 ].join(', ');
 
+interface ConfigParts {
+  order: Record<string, string[]> | null;
+  secretProviders: Record<string, Record<string, unknown>>;
+}
+
 /**
- * `auth.order` of OpenClaw's config. Its config is JSON5; comments and trailing commas are
- * read, anything more exotic that does not parse is reported (the order then is not imported).
+ * `auth.order` and `secrets.providers` of OpenClaw's config. Its config is JSON5; comments and
+ * trailing commas are read, anything more exotic that does not parse is reported (and then
+ * neither is imported). Null when there is no config file.
  */
-async function readConfigOrder(root: string, warnings: string[]): Promise<Record<string, string[]> | null> {
+async function readOpenClawConfig(root: string, warnings: string[]): Promise<ConfigParts | null> {
   const file = path.join(root, 'openclaw.json');
   const read = await readSourceFile(file);
   if (read.kind === 'missing') return null;
+  const lost = 'its auth.order and secrets.providers were not imported';
   if (read.kind === 'unreadable') {
-    warnings.push(`${file}: ${read.reason}; its auth.order was not imported`);
+    warnings.push(`${file}: ${read.reason}; ${lost}`);
     return null;
   }
   const parsed = parseLabeled({ label: file, text: read.bytes.toString('utf8') }, warnings);
   if (!parsed.ok) {
-    warnings.push(`${file} does not parse (${parsed.position}); its auth.order was not imported`);
+    warnings.push(`${file} does not parse (${parsed.position}); ${lost}`);
     return null;
   }
-  const order = isRecord(parsed.value) && isRecord(parsed.value.auth) ? parsed.value.auth.order : undefined;
-  if (order === undefined) return null;
-  if (!isRecord(order)) {
-    warnings.push(`${file}: auth.order is not an object of provider → profile ids; skipped`);
-    return null;
+  const root_ = isRecord(parsed.value) ? parsed.value : {};
+  const parts: ConfigParts = { order: null, secretProviders: {} };
+  const order = isRecord(root_.auth) ? root_.auth.order : undefined;
+  if (order !== undefined && !isRecord(order)) warnings.push(`${file}: auth.order is not an object of provider → profile ids; skipped`);
+  else if (order !== undefined) {
+    parts.order = {};
+    for (const [provider, ids] of Object.entries(order)) {
+      if (Array.isArray(ids) && ids.every((i) => typeof i === 'string')) parts.order[provider] = ids;
+      else warnings.push(`${file}: auth.order.${provider} is not a list of profile ids; skipped`);
+    }
   }
-  const out: Record<string, string[]> = {};
-  for (const [provider, ids] of Object.entries(order)) {
-    if (Array.isArray(ids) && ids.every((i) => typeof i === 'string')) out[provider] = ids;
-    else warnings.push(`${file}: auth.order.${provider} is not a list of profile ids; skipped`);
+  const providers = isRecord(root_.secrets) ? root_.secrets.providers : undefined;
+  for (const [name, p] of Object.entries(isRecord(providers) ? providers : {})) {
+    if (isRecord(p)) parts.secretProviders[name] = p;
+    else warnings.push(`${file}: secrets.providers.${name} is not an object; skipped`);
   }
-  return out;
+  return parts;
 }
 
 const MAIN_AGENT = 'main';
@@ -180,9 +194,9 @@ export async function readOpenClawState(from: string, opts: { providerEnvVars: R
   const { dirs, skipped } = await findAgentDirs(root, warnings);
   const shared = await readSharedStore(root);
   const env = await readEnv(root, opts.providerEnvVars, warnings);
-  const configOrder = await readConfigOrder(root, warnings);
+  const config = await readOpenClawConfig(root, warnings);
   const hasShared = shared.read.kind !== 'missing';
-  if (dirs.size === 0 && skipped === 0 && !hasShared && env === null && configOrder === null) {
+  if (dirs.size === 0 && skipped === 0 && !hasShared && env === null && config === null) {
     throw new OpenSoulError('INVALID_INPUT', { reason: `no OpenClaw state found in ${root} (looked for ${LOOKED_FOR})`, path: root });
   }
   const ids = [...new Set([...dirs.keys(), ...(hasShared ? [MAIN_AGENT] : [])])].sort();
@@ -191,5 +205,5 @@ export async function readOpenClawState(from: string, opts: { providerEnvVars: R
     const agent = await readAgent(id, dirs.get(id) ?? path.join(root, 'agents', id, 'agent'), hasShared ? shared : null, warnings);
     if (agent) agents.push(agent);
   }
-  return { from: root, agents, env: env ?? {}, configOrder, warnings };
+  return { from: root, agents, env: env ?? {}, configOrder: config?.order ?? null, secretProviders: config?.secretProviders ?? {}, warnings };
 }

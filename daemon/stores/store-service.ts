@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthUpsertParams, WriteResult } from '../../ipc/protocol.js';
 import { providerOfProfileId } from '../../ipc/providers.js';
-import { forgetProfile, recordProfileMetadata, setConfigAuthOrder } from '../config/edit-config.js';
+import { forgetProfile, recordProfileMetadata, setConfigAuthOrder, setSecretProvider } from '../config/edit-config.js';
 import { isRecord, parseJsonc } from '../../ipc/jsonc.js';
 import { setDotenvKey, unsetDotenvKey } from '../env/edit-dotenv.js';
 import type { GatewayState } from '../state/gateway-state.js';
@@ -286,11 +286,14 @@ export class StoreService {
     }
   }
 
-  /** Config `auth.order.<provider>` in opensoul.json, edited in place; a config that does not parse is refused (STORE_INVALID). */
-  async setConfigOrder(provider: string, ids: string[]): Promise<string> {
+  /**
+   * Config `auth.order.<provider>` or `secrets.providers.<name>` in opensoul.json, edited in place
+   * (comments kept); a config that does not parse is refused (STORE_INVALID).
+   */
+  async setConfigEntry(entry: { order: [provider: string, ids: string[]] } | { secretProvider: [name: string, value: Record<string, unknown>] }): Promise<string> {
     const file = this.state.paths.config;
     await this.updater(file, validateJsonObject).update((current) => {
-      const r = setConfigAuthOrder(current, provider, ids);
+      const r = 'order' in entry ? setConfigAuthOrder(current, ...entry.order) : setSecretProvider(current, ...entry.secretProvider);
       return { next: r.changed ? r.next : null, result: r.changed };
     });
     return file;
