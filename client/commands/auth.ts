@@ -213,7 +213,7 @@ export function registerAuth(models: Command): void {
         if (r.profiles.length === 0) process.stdout.write(`  ${s.dim('(no profiles)')}\n`);
         for (const p of r.profiles) {
           const exp = p.remainingMs === null ? '' : p.remainingMs > 0 ? `expires in ${formatDuration(p.remainingMs)}` : `expired ${formatDuration(-p.remainingMs)} ago`;
-          process.stdout.write(`  ${[p.id, s.dim(p.type), p.masked, p.status, exp, p.next ? s.cyan('[next]') : ''].filter(Boolean).join('  ')}\n`);
+          process.stdout.write(`  ${[p.id, s.dim(p.type), p.masked, p.status, exp, p.inheritedFrom ? s.dim(`(from agent ${p.inheritedFrom})`) : '', p.next ? s.cyan('[next]') : ''].filter(Boolean).join('  ')}\n`);
         }
         for (const [provider, ids] of Object.entries(r.order)) process.stdout.write(`  ${s.dim(`order ${provider}: ${ids.join(', ')}`)}\n`);
       }),

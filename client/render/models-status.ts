@@ -46,6 +46,7 @@ function profileLine(p: ProfileStatusEntry, s: Style): string {
     p.cooldownUntil !== null ? `cooldown ${formatDuration(p.cooldownUntil - Date.now())}` : '',
     p.disabledUntil !== null ? `disabled ${formatDuration(p.disabledUntil - Date.now())}` : '',
     p.reason ? s.dim(`(${p.reason})`) : '',
+    p.inheritedFrom ? s.dim(`(from agent ${p.inheritedFrom})`) : '',
     flags.length ? s.cyan(`[${flags.join(', ')}]`) : '',
   ];
   return bits.filter((b) => b !== '').join('  ');

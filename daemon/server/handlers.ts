@@ -123,6 +123,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     authList: (params) => {
       const view = viewOf(state, params.agent);
       const status = statusOf(state, view, now());
+      if (params.provider) state.providers.require(params.provider);
       const profiles = status.providers.filter((p) => !params.provider || p.provider === params.provider).flatMap((p) => p.profiles);
       return { agent: view.id, authStore: view.authStorePath, profiles, order: view.store.order };
     },
@@ -136,15 +137,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     authRemove: (params) => stores.removeProfile(resolveAgent(state, params.agent), params.profileId),
     authOrderGet: (params) => {
       const agent = resolveAgent(state, params.agent);
+      state.providers.require(params.provider);
       return orderResult(state, agent, params.provider, state.paths.authProfiles(agent), now());
     },
     authOrderSet: async (params) => {
       const agent = resolveAgent(state, params.agent);
+      state.providers.require(params.provider);
       const path = await stores.setOrder(agent, params.provider, params.order);
       return orderResult(state, agent, params.provider, path, now());
     },
     authOrderClear: async (params) => {
       const agent = resolveAgent(state, params.agent);
+      state.providers.require(params.provider);
       const path = await stores.setOrder(agent, params.provider, null);
       return orderResult(state, agent, params.provider, path, now());
     },

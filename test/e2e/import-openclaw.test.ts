@@ -165,6 +165,10 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     const resolved = await d.call(methods.authResolve, { agent: 'work', provider: 'anthropic' });
     assert.equal(resolved.profileId, 'anthropic:work');
     const status = await d.cli(['models', 'status', '--agent', 'work']);
+    assert.match(status.stdout, /anthropic:work .*\(from agent main\)/);
+    const human = await d.cli(['models', 'auth', 'list', '--agent', 'work']);
+    assert.match(human.stdout, /anthropic:work .*\(from agent main\)/);
+    assert.doesNotMatch(human.stdout, /anthropic:agentwork .*from agent/);
     assertNoSecrets(Object.values(s), { r: r.stdout + r.stderr, list: list.stdout, order: order.stdout, status: status.stdout + status.stderr, log: d.log() });
   });
 
@@ -218,6 +222,11 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     assert.match(typo.stderr, /Unknown provider "minimx"; did you mean "minimax"\?/);
     const typo2 = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'anthropc'], { input: fakeSecret('sk-ant-api03-', 40) });
     assert.match(typo2.stderr, /did you mean "anthropic"\?/);
+    for (const args of [['models', 'auth', 'list', '--provider', 'minimx'], ['models', 'auth', 'order', 'set', '--provider', 'minimx', 'minimax:default']]) {
+      const r2 = await d.cli(args);
+      assert.equal(r2.code, 1, args.join(' '));
+      assert.match(r2.stderr, /did you mean "minimax"\?/, args.join(' '));
+    }
     assertNoSecrets(Object.values(s), { r: r.stdout, list: list.stdout, log: d.log() });
   });
 
