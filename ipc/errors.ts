@@ -135,6 +135,7 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     exitCode: EXIT.FAILED,
     describe: (d) =>
       `No credentials found for provider "${str(d.provider)}" (agent ${str(d.agent)}, store ${str(d.store)}).` +
+      (d.unresolved ? ` A SecretRef could not be resolved: ${str(d.unresolved)}.` : '') +
       (d.hint ? ` ${str(d.hint)}` : ''),
   },
   NOT_IMPLEMENTED: {

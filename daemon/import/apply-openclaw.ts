@@ -71,6 +71,8 @@ interface Run {
   /** "would not be replaced" in a dry run, "was not replaced" otherwise. */
   kept: string;
   items: Item[];
+  /** The default agent's profiles as this run leaves them (a dry run writes nothing, so they are tracked here). */
+  parentProfiles: Map<string, Credential>;
 }
 
 /** The ids an agent holds itself (not read through from the default agent). */
@@ -82,7 +84,9 @@ function ownIds(state: GatewayState, agent: string): Set<string> {
 async function importProfiles(run: Run, agent: ImportedAgent): Promise<Set<string>> {
   const { state, stores, force, dryRun } = run;
   const view = state.agentView(agent.id);
+  const isParent = agent.id === state.defaultAgent();
   const mine = (id: string): Credential | undefined => (view && !view.inherited[id] ? view.store.profiles[id] : undefined);
+  const readThrough = (id: string): Credential | undefined => (isParent ? undefined : (run.parentProfiles.get(id) ?? (view?.inherited[id] ? view.store.profiles[id] : undefined)));
   const have = ownIds(state, agent.id);
   for (const [id, credential] of Object.entries(agent.profiles).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const item: Item = { agent: agent.id, kind: 'profile', id, action: 'added' };
@@ -97,8 +101,16 @@ async function importProfiles(run: Run, agent: ImportedAgent): Promise<Set<strin
       item.note = err instanceof OpenSoulError ? err.message : 'cannot be imported';
       continue;
     }
+    if (mine(id) === undefined && same(readThrough(id), stored)) {
+      // OpenClaw kept a copy of main's profile in this agent: read through, never copied (§3).
+      item.action = 'unchanged';
+      item.note = `read through from agent ${state.defaultAgent()}`;
+      have.add(id);
+      continue;
+    }
     if (!decide(item, mine(id), stored, force, `OpenSoul already has this profile with a different secret or expiry; it ${run.kept}`)) {
       if (item.action === 'unchanged') have.add(id);
+      if (isParent && item.action === 'unchanged') run.parentProfiles.set(id, stored);
       continue;
     }
     if (!dryRun) {
@@ -110,6 +122,7 @@ async function importProfiles(run: Run, agent: ImportedAgent): Promise<Set<strin
         continue;
       }
     }
+    if (isParent) run.parentProfiles.set(id, stored);
     have.add(id);
   }
   return have;
@@ -221,17 +234,19 @@ export async function importOpenClaw(
     ...snapshot.agents.flatMap((a) => [...Object.values(a.profiles).flatMap(secretsOf), ...extraSecrets(a.extras)]),
     ...Object.values(snapshot.env),
   ]);
-  const run: Run = { state, stores, dryRun, force: params.force === true, kept: dryRun ? 'would not be replaced' : 'was not replaced', items: [] };
+  const run: Run = { state, stores, dryRun, force: params.force === true, kept: dryRun ? 'would not be replaced' : 'was not replaced', items: [], parentProfiles: new Map() };
 
-  // Profiles of every agent first: an agent's order may name profiles of the default agent,
-  // which it reads through (§3) — OpenClaw's `work` with `[agentwork, work]` keeps both.
+  // Profiles of every agent first, the default agent's before the others': an agent's order may
+  // name profiles it reads through from the default agent (§3) — OpenClaw's `work` with
+  // `[agentwork, work]` keeps both — and a copy of one of those is not written again.
   const held = new Map<string, Set<string>>();
-  for (const agent of snapshot.agents) {
+  const parent = state.defaultAgent();
+  const agents = [...snapshot.agents].sort((a, b) => Number(b.id === parent) - Number(a.id === parent));
+  for (const agent of agents) {
     const have = await importProfiles(run, agent);
     held.set(agent.id, have);
     await importUsage(run, agent, have);
   }
-  const parent = state.defaultAgent();
   const parentIds = new Set([...(held.get(parent) ?? []), ...ownIds(state, parent)]);
   for (const agent of snapshot.agents) {
     const visible = new Set([...(held.get(agent.id) ?? []), ...ownIds(state, agent.id), ...(agent.id === parent ? [] : parentIds)]);

@@ -40,6 +40,8 @@ export async function resolveCredential(state: GatewayState, view: AgentView, pr
   const order = orderFor(state, view, provider, now);
   const available = order.candidates.filter((c) => c.state === 'available');
   const waiting = order.candidates.filter((c) => c.state !== 'available');
+  // Why a profile's SecretRef gave nothing (never a value): part of the error, so the person can fix it.
+  const unresolved: string[] = [];
   const fromProfile = async (list: typeof available): Promise<AuthResolveResult | null> => {
     for (const c of list) {
       let secret = literalSecret(c.credential);
@@ -49,7 +51,10 @@ export async function resolveCredential(state: GatewayState, view: AgentView, pr
         try {
           secret = await resolveSecretRef(ref, state.secretRefContext());
         } catch (err) {
-          if (err instanceof SecretRefError) continue;
+          if (err instanceof SecretRefError) {
+            unresolved.push(`${c.id}: ${err.message}`);
+            continue;
+          }
           throw err;
         }
       }
@@ -63,5 +68,5 @@ export async function resolveCredential(state: GatewayState, view: AgentView, pr
   if (env) return { provider, profileId: null, type: 'api_key', secret: env.value, source: 'env', envVar: env.name, baseUrl: spec.baseUrl };
   const last = await fromProfile(waiting);
   if (last) return last;
-  throw new OpenSoulError('NO_CREDENTIALS', { provider, agent: view.id, store: view.authStorePath, hint: spec.hint });
+  throw new OpenSoulError('NO_CREDENTIALS', { provider, agent: view.id, store: view.authStorePath, hint: spec.hint, ...(unresolved.length > 0 ? { unresolved: unresolved.join('; ') } : {}) });
 }

@@ -172,6 +172,22 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     assertNoSecrets(Object.values(s), { r: r.stdout + r.stderr, list: list.stdout, order: order.stdout, status: status.stdout + status.stderr, log: d.log() });
   });
 
+  it("a copy of main's profile in another agent's OpenClaw store is read through, not copied again", async () => {
+    const root = openclawDir();
+    const s = fakeSecrets();
+    const shared = { type: 'api_key', provider: 'openai', key: s.openaiKey };
+    writeSplit(root, 'work', { version: 1, profiles: { 'openai:shared': shared, 'groq:own': { type: 'api_key', key: s.groqKey } } }, { order: { openai: ['openai:shared'] } });
+    writeSplit(root, 'main', { version: 1, profiles: { 'openai:shared': shared } }, { order: {} });
+    const d = await startDaemon();
+    const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const items = json<ImportOpenClawResult>(r).items;
+    assert.deepEqual(items.find((i) => i.agent === 'work' && i.id === 'openai:shared'), { agent: 'work', kind: 'profile', id: 'openai:shared', action: 'unchanged', note: 'read through from agent main' });
+    assert.deepEqual(Object.keys(profilesOf(d.paths.authProfiles('work')).profiles), ['groq:own']);
+    assert.deepEqual(profilesOf(d.paths.authProfiles('work')).order, { openai: ['openai:shared'] });
+    assertNoSecrets(Object.values(s), { r: r.stdout, log: d.log() });
+  });
+
   it("auth.order of openclaw.json goes into opensoul.json, comments kept; a different one there is a conflict", async () => {
     const root = openclawDir();
     const s = fakeSecrets();
