@@ -214,7 +214,8 @@ export class StoreService {
   async setOrder(agent: string, provider: string, ids: string[] | null): Promise<string> {
     if (ids !== null) {
       if (ids.length === 0) throw new OpenSoulError('INVALID_INPUT', { reason: 'an order needs at least one profile id (use `order clear` to remove it)' });
-      const view = this.state.agentView(agent);
+      // A new agent (this write creates it) already reads the default agent's profiles through.
+      const view = this.state.agentView(agent) ?? this.state.agentView(this.state.defaultAgent());
       const seen = new Set<string>();
       for (const id of ids) {
         const c = view?.store.profiles[id];

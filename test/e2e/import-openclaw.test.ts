@@ -145,6 +145,8 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     const root = openclawDir();
     const s = fakeSecrets();
     await writeAgentWorkFixture(root, s);
+    // An agent whose OpenClaw store holds only an order, of main's profile.
+    writeSplit(root, 'ops', { version: 1, profiles: {} }, { order: { anthropic: ['anthropic:work'] } });
     const d = await startDaemon();
     const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -152,6 +154,7 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     assert.deepEqual(items.find((i) => i.agent === 'work' && i.kind === 'order'), { agent: 'work', kind: 'order', id: 'anthropic', action: 'added' });
     assert.deepEqual(profilesOf(d.paths.authProfiles('work')).order, { anthropic: ['anthropic:agentwork', 'anthropic:work'] });
     assert.deepEqual(Object.keys(profilesOf(d.paths.authProfiles('work')).profiles), ['anthropic:agentwork'], 'main\'s profile is not copied into work');
+    assert.deepEqual(profilesOf(d.paths.authProfiles('ops')), { version: 1, profiles: {}, order: { anthropic: ['anthropic:work'] } });
     const list = await d.cli(['models', 'auth', 'list', '--agent', 'work', '--json']);
     assert.equal(list.code, 0, list.stderr);
     const profiles = json<{ profiles: { id: string; inheritedFrom?: string }[] }>(list).profiles;
