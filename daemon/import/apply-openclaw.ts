@@ -72,7 +72,8 @@ interface Run {
   kept: string;
   items: Item[];
   /** The default agent's profiles as this run leaves them (a dry run writes nothing, so they are tracked here). */
-  parentProfiles: Map<string, Credential>;
+  parentProfiles: Map<string, Credential>;  /** Secret provider names a SecretRef can use after this run: opensoul.json's and those imported from openclaw.json. */
+  secretProviders: ReadonlySet<string>;
 }
 
 /** The ids an agent holds itself (not read through from the default agent). */
@@ -100,6 +101,12 @@ async function importProfiles(run: Run, agent: ImportedAgent): Promise<Set<strin
       item.action = 'skipped';
       item.note = err instanceof OpenSoulError ? err.message : 'cannot be imported';
       continue;
+    }
+    const ref = stored.type === 'api_key' ? stored.keyRef : stored.type === 'token' ? stored.tokenRef : undefined;
+    const refProvider = ref ? (ref.provider ?? state.config.value.secrets.defaults[ref.source] ?? 'default') : undefined;
+    if (ref && refProvider && !run.secretProviders.has(refProvider) && !(ref.source === 'env' && refProvider === 'default')) {
+      // Imported as it is, but it cannot resolve until the provider is configured: say so now.
+      item.note = `its SecretRef names secret provider "${refProvider}", configured neither in opensoul.json nor in openclaw.json secrets.providers`;
     }
     if (mine(id) === undefined && same(readThrough(id), stored)) {
       // OpenClaw kept a copy of main's profile in this agent: read through, never copied (§3).
@@ -234,7 +241,16 @@ export async function importOpenClaw(
     ...snapshot.agents.flatMap((a) => [...Object.values(a.profiles).flatMap(secretsOf), ...extraSecrets(a.extras)]),
     ...Object.values(snapshot.env),
   ]);
-  const run: Run = { state, stores, dryRun, force: params.force === true, kept: dryRun ? 'would not be replaced' : 'was not replaced', items: [], parentProfiles: new Map() };
+  const run: Run = {
+    state,
+    stores,
+    dryRun,
+    force: params.force === true,
+    kept: dryRun ? 'would not be replaced' : 'was not replaced',
+    items: [],
+    parentProfiles: new Map(),
+    secretProviders: new Set([...Object.keys(state.config.value.secrets.providers), ...Object.keys(snapshot.secretProviders)]),
+  };
 
   // Profiles of every agent first, the default agent's before the others': an agent's order may
   // name profiles it reads through from the default agent (§3) — OpenClaw's `work` with

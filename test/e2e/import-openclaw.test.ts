@@ -255,18 +255,35 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     const secretsFile = path.join(path.dirname(root), 'secrets.json');
     writeFileSync(secretsFile, JSON.stringify({ openrouter: { key: secret } }), { mode: 0o600 });
     writeOpenClawConfig(root, { secrets: { providers: { filemain: { source: 'file', path: secretsFile, mode: 'json' } } } });
-    writeSplit(root, 'main', { version: 1, profiles: { 'openrouter:default': { type: 'api_key', provider: 'openrouter', keyRef: { source: 'file', provider: 'filemain', id: '/openrouter/key' } } } }, { order: {} });
+    writeSplit(
+      root,
+      'main',
+      {
+        version: 1,
+        profiles: {
+          'openrouter:default': { type: 'api_key', provider: 'openrouter', keyRef: { source: 'file', provider: 'filemain', id: '/openrouter/key' } },
+          'groq:elsewhere': { type: 'api_key', provider: 'groq', keyRef: { source: 'file', provider: 'nowhere', id: '/k' } },
+        },
+      },
+      { order: {} },
+    );
     const d = await startDaemon();
     const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.deepEqual(json<ImportOpenClawResult>(r).items.map((i) => [i.kind, i.id, i.action]), [
+    const items = json<ImportOpenClawResult>(r).items;
+    assert.deepEqual(items.map((i) => [i.kind, i.id, i.action]), [
+      ['profile', 'groq:elsewhere', 'added'],
       ['profile', 'openrouter:default', 'added'],
       ['secret-provider', 'filemain', 'added'],
     ]);
+    assert.match(items[0]?.note ?? '', /secret provider "nowhere", configured neither in opensoul\.json nor in openclaw\.json/);
     const status = await d.cli(['models', 'status', '--json']);
     const p = json<{ providers: { provider: string; profiles: { id: string; status: string; masked: string }[] }[] }>(status).providers.find((x) => x.provider === 'openrouter');
     assert.equal(p?.profiles[0]?.status, 'static', JSON.stringify(p));
     assert.equal(p?.profiles[0]?.masked, 'ref(file:filemain:/openrouter/key)');
+    const groq = json<{ providers: { provider: string; profiles: { status: string; reason: string | null }[] }[] }>(status).providers.find((x) => x.provider === 'groq');
+    assert.equal(groq?.profiles[0]?.status, 'missing');
+    assert.match(groq?.profiles[0]?.reason ?? '', /secret provider "nowhere" is not configured/);
     assert.equal((await d.call(methods.authResolve, { provider: 'openrouter' })).secret, secret);
     assertNoSecrets([secret], { r: r.stdout, status: status.stdout, log: d.log() });
   });
