@@ -9,8 +9,9 @@
  * - env: `allowlist` (exact names) when given; missing or empty values fail;
  * - file: `path` (`~` expanded), `mode` "json" (default: the file is a JSON object and `id` an
  *   RFC 6901 pointer) or "singleValue" (`id` must be "value"; the contents minus one trailing
- *   newline); `timeoutMs` 5000 and `maxBytes` 1 MiB bound the read; the file must be ours and
- *   readable by no one else unless `allowInsecurePath`;
+ *   newline); `maxBytes` 1 MiB bounds the read; the file must be ours and readable by no one
+ *   else unless `allowInsecurePath`. `timeoutMs` is read but has nothing to bound: only a
+ *   regular file is read (a FIFO, the one local file a read can hang on, is refused);
  * - exec: `command` is an absolute path run directly (no shell), not a symlink unless
  *   `allowSymlinkCommand`, inside `trustedDirs` when given; `args`; `timeoutMs` 5000,
  *   `noOutputTimeoutMs` (= timeoutMs), `maxOutputBytes` 1 MiB; the child's environment is only
