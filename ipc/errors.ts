@@ -124,7 +124,7 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     rpcCode: -32006,
     exitCode: EXIT.FAILED,
     describe: (d) =>
-      `Unknown provider "${str(d.provider)}"${d.known ? ` (known: ${str(d.known)})` : ''}; ` +
+      `Unknown provider "${str(d.provider)}"${d.suggestion ? `; did you mean "${str(d.suggestion)}"?` : ''}${d.known ? ` (known: ${str(d.known)})` : ''}; ` +
       'other providers can be declared in opensoul.json models.providers',
   },
   INVALID_INPUT: {
@@ -137,6 +137,7 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     exitCode: EXIT.FAILED,
     describe: (d) =>
       `No credentials found for provider "${str(d.provider)}" (agent ${str(d.agent)}, store ${str(d.store)}).` +
+      (d.unresolved ? ` A SecretRef could not be resolved: ${str(d.unresolved)}.` : '') +
       (d.hint ? ` ${str(d.hint)}` : ''),
   },
   NOT_IMPLEMENTED: {

@@ -163,6 +163,8 @@ export interface ProfileStatusEntry {
   /** Whether this is the profile the next call for the provider will use. */
   next: boolean;
   lastGood: boolean;
+  /** Set when the profile is not the agent's own but read through from this agent's store (§3, `main`). */
+  inheritedFrom?: string;
 }
 
 export interface EnvKeyStatus {
@@ -254,9 +256,15 @@ export interface OpenClawProfileHealth {
 // auth.*, env.*, import.* (credential writes: SPEC §3 "Writes")
 // ---------------------------------------------------------------------------------------------
 
-/** A secret held elsewhere (§3). */
+/**
+ * A secret held elsewhere (§3), OpenClaw's SecretRef contract: `provider` names an entry of
+ * config `secrets.providers` (absent: `secrets.defaults.<source>`, else `default`); `id` is an
+ * env var name (env), an RFC 6901 JSON pointer or `value` (file), or the id sent to the
+ * resolver command (exec).
+ */
 export interface SecretRef {
   source: 'env' | 'file' | 'exec';
+  provider?: string;
   id: string;
 }
 
@@ -351,8 +359,14 @@ export interface ImportOpenClawParams {
 export interface ImportOpenClawResult {
   from: string;
   dryRun: boolean;
-  items: { agent: string; kind: 'profile' | 'order' | 'env'; id: string; action: 'added' | 'unchanged' | 'replaced' | 'conflict' | 'skipped'; note?: string }[];
+  /**
+   * `config-order`: OpenClaw's `auth.order` (openclaw.json) into opensoul.json; `secret-provider`: its
+   * `secrets.providers.<name>` (where SecretRefs are resolved); `usage`: lastGood/usageStats into auth-state.json.
+   */
+  items: { agent: string; kind: 'profile' | 'order' | 'config-order' | 'secret-provider' | 'usage' | 'env'; id: string; action: 'added' | 'unchanged' | 'replaced' | 'conflict' | 'skipped'; note?: string }[];
   warnings: string[];
+  /** False when anything was (or, in a dry run, would be) left behind: a conflict, a skipped item, a source part that could not be read. */
+  complete: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,7 +453,11 @@ export interface EventsSubscribeParams {
   events?: EventName[];
 }
 
-const secretRef = v.object({ source: v.literal('env', 'file', 'exec'), id: v.string({ minLength: 1, maxLength: 4096 }) });
+const secretRef = v.object({
+  source: v.literal('env', 'file', 'exec'),
+  provider: v.optional(v.string({ pattern: /^[a-z][a-z0-9_-]{0,63}$/, patternName: 'a secret provider name' })),
+  id: v.string({ minLength: 1, maxLength: 4096 }),
+});
 const secretText = v.string({ minLength: 1, maxLength: 16384 });
 const outcome = v.literal('ok', 'rate_limit', 'overloaded', 'auth', 'auth_permanent', 'billing', 'timeout', 'format', 'credential_scope', 'network', 'unknown');
 const eventName = v.literal('state.reloaded', 'store.error', 'profile.cooldown', 'token.expiring');

@@ -11,7 +11,7 @@ export function renderAuthList(r: AuthListResult, s: Style, now = Date.now()): s
   const rows = r.profiles.map((p) => {
     const exp = p.remainingMs === null ? '' : p.remainingMs > 0 ? `expires in ${formatDuration(p.remainingMs)}` : `expired ${formatDuration(-p.remainingMs)} ago`;
     const wait = p.disabledUntil !== null ? `disabled ${formatWait(p.disabledUntil, now)}` : p.cooldownUntil !== null ? `cooldown ${formatWait(p.cooldownUntil, now)}` : '';
-    return [p.id, s.dim(p.type), p.masked, p.status, exp, wait, p.next ? s.cyan('[next]') : ''];
+    return [p.id, s.dim(p.type), p.masked, p.status, exp, wait, p.inheritedFrom ? s.dim(`(from agent ${p.inheritedFrom})`) : '', p.next ? s.cyan('[next]') : ''];
   });
   lines.push(...alignRows(rows, '  '));
   for (const [provider, ids] of Object.entries(r.order)) lines.push(`  ${s.dim(`order ${provider}: ${ids.join(', ')}`)}`);

@@ -53,7 +53,7 @@ function envFrom(p: ProviderStatusEntry): string {
 function profileCells(p: ProfileStatusEntry, now: number, s: Style): string[] {
   const flags = [p.next ? 'next' : null, p.lastGood ? 'lastGood' : null].filter(Boolean);
   // The reason goes last: it is long and free-form, and would push every column after it away.
-  return [p.id, s.dim(p.type), p.masked, statusWord(p.status, s), expiryText(p), waitText(p, now), flags.length ? s.cyan(`[${flags.join(', ')}]`) : '', p.reason ? s.dim(`(${p.reason})`) : ''];
+  return [p.id, s.dim(p.type), p.masked, statusWord(p.status, s), expiryText(p), waitText(p, now), flags.length ? s.cyan(`[${flags.join(', ')}]`) : '', p.inheritedFrom ? s.dim(`(from agent ${p.inheritedFrom})`) : '', p.reason ? s.dim(`(${p.reason})`) : ''];
 }
 
 /** The provider list: heads, endpoint/order/env notes and profile rows, each kind aligned across every provider. */

@@ -33,6 +33,40 @@ export interface CooldownConfig {
   failureWindowMs: number;
 }
 
+/**
+ * OpenClaw's `secrets.providers.<name>` (docs/gateway/secrets.md and src/secrets/resolve.ts of
+ * openclaw/openclaw): the same names, defaults and limits, so a config block copied from
+ * OpenClaw means the same here.
+ */
+export type SecretProviderConfig =
+  | { source: 'env'; allowlist: string[] | null }
+  | { source: 'file'; path: string; mode: 'json' | 'singleValue'; timeoutMs: number; maxBytes: number; allowInsecurePath: boolean }
+  | {
+      source: 'exec';
+      command: string;
+      args: string[];
+      timeoutMs: number;
+      noOutputTimeoutMs: number;
+      maxOutputBytes: number;
+      passEnv: string[];
+      env: Record<string, string>;
+      jsonOnly: boolean;
+      trustedDirs: string[];
+      allowSymlinkCommand: boolean;
+      allowInsecurePath: boolean;
+    };
+
+export interface SecretsConfig {
+  providers: Record<string, SecretProviderConfig>;
+  /** `secrets.defaults.<source>`: the provider of a ref that names none (else `default`). */
+  defaults: { env?: string; file?: string; exec?: string };
+  /** Each provider's block as written (the import compares OpenClaw's with it). */
+  raw: Record<string, Record<string, unknown>>;
+}
+
+/** OpenClaw's defaults (src/secrets/resolve.ts): 5 s, 1 MiB. */
+export const SECRET_PROVIDER_DEFAULTS = { timeoutMs: 5_000, maxBytes: 1024 * 1024 } as const;
+
 export interface GatewayConfig {
   envVars: Record<string, string>;
   shellEnv: { enabled: boolean; timeoutMs: number };
@@ -44,6 +78,7 @@ export interface GatewayConfig {
   defaultModel: ModelSelection;
   providers: Record<string, ProviderOverride>;
   aliases: Record<string, string>;
+  secrets: SecretsConfig;
 }
 
 /** A fresh default config; its maps have no prototype (ipc/dict.ts). */
@@ -59,6 +94,7 @@ export function defaultConfig(): GatewayConfig {
     defaultModel: { primary: null, fallbacks: [] },
     providers: dict(),
     aliases: dict(),
+    secrets: { providers: dict(), defaults: dict(), raw: dict() },
   };
 }
 
@@ -87,6 +123,12 @@ class Reader {
     if (value === undefined) return undefined;
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
     this.warn(path, 'expected a positive number');
+    return undefined;
+  }
+  bool(value: unknown, path: string): boolean | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value === 'boolean') return value;
+    this.warn(path, 'expected true or false');
     return undefined;
   }
   modelSelection(value: unknown, path: string): ModelSelection | null {
@@ -204,5 +246,83 @@ export function readConfig(value: unknown): { config: GatewayConfig; warnings: s
       else r.warn(`models.aliases.${alias}`, 'expected a model such as anthropic/claude-opus-4-5');
     }
   }
+  const secrets = r.record(root.secrets, 'secrets');
+  if (secrets) config.secrets = readSecrets(r, secrets);
   return { config, warnings: r.warnings };
+}
+
+const SECRET_PROVIDER_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+function readSecretProvider(r: Reader, rec: Record<string, unknown>, at: string): SecretProviderConfig | null {
+  const ms = (k: string, fallback: number) => Math.round(r.positive(rec[k], `${at}.${k}`) ?? fallback);
+  switch (rec.source) {
+    case 'env':
+      return { source: 'env', allowlist: r.stringList(rec.allowlist, `${at}.allowlist`) ?? null };
+    case 'file': {
+      if (typeof rec.path !== 'string' || rec.path === '') {
+        r.warn(`${at}.path`, 'expected the path of the secrets file');
+        return null;
+      }
+      if (rec.mode !== undefined && rec.mode !== 'json' && rec.mode !== 'singleValue') r.warn(`${at}.mode`, 'expected "json" or "singleValue"');
+      return {
+        source: 'file',
+        path: rec.path,
+        mode: rec.mode === 'singleValue' ? 'singleValue' : 'json',
+        timeoutMs: ms('timeoutMs', SECRET_PROVIDER_DEFAULTS.timeoutMs),
+        maxBytes: ms('maxBytes', SECRET_PROVIDER_DEFAULTS.maxBytes),
+        allowInsecurePath: r.bool(rec.allowInsecurePath, `${at}.allowInsecurePath`) ?? false,
+      };
+    }
+    case 'exec': {
+      if (typeof rec.command !== 'string' || rec.command === '') {
+        r.warn(`${at}.command`, 'expected the absolute path of the resolver command');
+        return null;
+      }
+      const env = dict<string>();
+      for (const [k, v] of Object.entries(r.record(rec.env, `${at}.env`) ?? {})) {
+        if (typeof v === 'string' && ENV_NAME.test(k)) env[k] = v;
+        else r.warn(`${at}.env.${k}`, 'expected a string value of an environment variable');
+      }
+      const timeoutMs = ms('timeoutMs', SECRET_PROVIDER_DEFAULTS.timeoutMs);
+      return {
+        source: 'exec',
+        command: rec.command,
+        args: r.stringList(rec.args, `${at}.args`) ?? [],
+        timeoutMs,
+        noOutputTimeoutMs: ms('noOutputTimeoutMs', timeoutMs),
+        maxOutputBytes: ms('maxOutputBytes', SECRET_PROVIDER_DEFAULTS.maxBytes),
+        passEnv: (r.stringList(rec.passEnv, `${at}.passEnv`) ?? []).filter((n) => ENV_NAME.test(n)),
+        env,
+        jsonOnly: r.bool(rec.jsonOnly, `${at}.jsonOnly`) ?? true,
+        trustedDirs: r.stringList(rec.trustedDirs, `${at}.trustedDirs`) ?? [],
+        allowSymlinkCommand: r.bool(rec.allowSymlinkCommand, `${at}.allowSymlinkCommand`) ?? false,
+        allowInsecurePath: r.bool(rec.allowInsecurePath, `${at}.allowInsecurePath`) ?? false,
+      };
+    }
+    default:
+      r.warn(`${at}.source`, 'expected "env", "file" or "exec"');
+      return null;
+  }
+}
+
+/** `secrets.providers` and `secrets.defaults` (OpenClaw's SecretRef contract, §3). */
+function readSecrets(r: Reader, secrets: Record<string, unknown>): SecretsConfig {
+  const out: SecretsConfig = { providers: dict(), defaults: {}, raw: dict() };
+  for (const [name, p] of Object.entries(r.record(secrets.providers, 'secrets.providers') ?? {})) {
+    if (!SECRET_PROVIDER_NAME.test(name)) {
+      r.warn(`secrets.providers.${name}`, 'expected a provider name (lower-case letters, digits, _ and -, starting with a letter)');
+      continue;
+    }
+    const rec = r.record(p, `secrets.providers.${name}`);
+    if (rec) out.raw[name] = rec;
+    const provider = rec ? readSecretProvider(r, rec, `secrets.providers.${name}`) : null;
+    if (provider) out.providers[name] = provider;
+  }
+  const defaults = r.record(secrets.defaults, 'secrets.defaults');
+  for (const source of ['env', 'file', 'exec'] as const) {
+    const v = defaults?.[source];
+    if (typeof v === 'string' && SECRET_PROVIDER_NAME.test(v)) out.defaults[source] = v;
+    else if (v !== undefined) r.warn(`secrets.defaults.${source}`, 'expected a provider name');
+  }
+  return out;
 }

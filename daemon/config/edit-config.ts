@@ -46,3 +46,18 @@ export function forgetProfile(text: string | null, id: string): { next: string |
   }
   return { next: next === text ? null : next, changed: next !== text };
 }
+
+/** Sets `auth.order.<provider>` to `ids` (the rest of the file, comments included, untouched). */
+export function setConfigAuthOrder(text: string | null, provider: string, ids: string[]): { next: string | null; changed: boolean } {
+  const source = text ?? '{\n}\n';
+  const tree = parseTree(source);
+  const current = tree ? (findNodeAtLocation(tree, ['auth', 'order', provider])?.children ?? []).map((c) => c.value as unknown) : [];
+  if (text !== null && JSON.stringify(current) === JSON.stringify(ids)) return { next: null, changed: false };
+  return { next: edit(source, ['auth', 'order', provider], ids), changed: true };
+}
+
+/** Sets `secrets.providers.<name>` (a provider's config: paths, commands, no secret). */
+export function setSecretProvider(text: string | null, name: string, value: Record<string, unknown>): { next: string | null; changed: boolean } {
+  const source = text ?? '{\n}\n';
+  return { next: edit(source, ['secrets', 'providers', name], value), changed: true };
+}

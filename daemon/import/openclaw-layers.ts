@@ -10,7 +10,7 @@
  * were the whole truth. Lower layouts still apply.
  */
 import path from 'node:path';
-import type { Credential } from '../stores/credentials.js';
+import type { Credential, UsageState } from '../stores/credentials.js';
 import { readAuthProfilesFile, readAuthStateFile, readLegacyAuthFile } from '../stores/read-stores.js';
 import { readDatabaseRows } from './openclaw-sqlite.js';
 import type { DatabaseRead, RowRequest, RowResult } from './openclaw-sqlite.js';
@@ -24,9 +24,15 @@ export type Layout = 'sqlite' | 'split' | 'single-file' | 'legacy-auth-json';
 export interface Layer {
   layout: Layout;
   profiles: Record<string, Credential>;
+  /** Per profile id, the fields beside the credential (`idToken`, `displayName`, …), kept as they are. */
+  extras: Record<string, Record<string, unknown>>;
   order: Record<string, string[]>;
+  /** lastGood/usageStats (a profile OpenClaw disabled for billing must stay disabled). */
+  usage: UsageState;
   sources: string[];
 }
+
+const noUsage = (): UsageState => ({ lastGood: dict(), usageStats: dict() });
 
 export const AGENT_FILES = {
   profiles: 'auth-profiles.json',
@@ -59,19 +65,24 @@ function readStorePair(store: LabeledText | null, state: LabeledText | null, ski
   }
   if (broken) return null;
   let profiles = dict<Credential>();
+  let extras = dict<Record<string, unknown>>();
   let order = dict<string[]>();
+  let usage = noUsage();
   if (store && parsedStore?.ok) {
     const read = readAuthProfilesFile(parsedStore.value);
     for (const w of read.warnings) warnings.push(`${store.label}: ${w}`);
     profiles = read.value.profiles;
+    extras = read.value.extras ?? {};
     order = read.value.order;
+    usage = read.value.embeddedUsage ?? usage;
   }
   if (state && parsedState?.ok) {
     const read = readAuthStateFile(parsedState.value);
     for (const w of read.warnings) warnings.push(`${state.label}: ${w}`);
     if (!isEmpty(read.value.order)) order = read.value.order;
+    usage = { lastGood: { ...usage.lastGood, ...read.value.lastGood }, usageStats: { ...usage.usageStats, ...read.value.usageStats } };
   }
-  return { profiles, order };
+  return { profiles, extras, order, usage };
 }
 
 /** The text of a file, null when missing; 'broken' (with a warning) when it cannot be read. */
@@ -116,7 +127,7 @@ export async function readLegacyLayer(agent: string, agentDir: string, warnings:
   }
   const read = readLegacyAuthFile(parsed.value);
   for (const w of read.warnings) warnings.push(`${file}: ${w}`);
-  return { layout: 'legacy-auth-json', profiles: read.value, order: {}, sources: [file] };
+  return { layout: 'legacy-auth-json', profiles: read.value, extras: {}, order: {}, usage: noUsage(), sources: [file] };
 }
 
 /** The store and state rows of one database, as read before any agent is assembled. */
@@ -179,7 +190,12 @@ export function readSqliteLayer(agent: string, own: SqliteStore, shared: SqliteS
   return {
     layout: 'sqlite',
     profiles: { ...theirs?.profiles, ...mine?.profiles },
+    extras: { ...theirs?.extras, ...mine?.extras },
     order: mine && !isEmpty(mine.order) ? mine.order : (theirs?.order ?? {}),
+    usage: {
+      lastGood: { ...theirs?.usage.lastGood, ...mine?.usage.lastGood },
+      usageStats: { ...theirs?.usage.usageStats, ...mine?.usage.usageStats },
+    },
     sources: [...(mine?.sources ?? []), ...(theirs?.sources ?? [])],
   };
 }

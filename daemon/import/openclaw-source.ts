@@ -13,10 +13,11 @@ import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
 import { parseDotenv } from '../env/dotenv-file.js';
-import type { Credential } from '../stores/credentials.js';
+import { isRecord } from '../../ipc/jsonc.js';
+import type { Credential, UsageState } from '../stores/credentials.js';
 import { AGENT_FILES, SHARED_DB, readAgentStore, readJsonLayer, readLegacyLayer, readSharedStore, readSqliteLayer } from './openclaw-layers.js';
 import type { Layer, Layout, SqliteStore } from './openclaw-layers.js';
-import { listDir, readSourceFile } from './source-files.js';
+import { listDir, parseLabeled, readSourceFile } from './source-files.js';
 import { dict } from '../../ipc/dict.js';
 
 /** One OpenClaw agent's credentials, merged over its layouts. */
@@ -26,8 +27,12 @@ export interface ImportedAgent {
   /** The highest layout that was read for this agent. */
   layout: Layout;
   profiles: Record<string, Credential>;
+  /** Per profile id, the fields beside the credential, kept as they are. */
+  extras: Record<string, Record<string, unknown>>;
   /** The agent's order override: provider → profile ids. */
   order: Record<string, string[]>;
+  /** lastGood and usageStats (cooldowns, a billing disable) of its profiles. */
+  usage: UsageState;
   /** The files it was read from, highest layout first (for the report). */
   sources: string[];
 }
@@ -39,6 +44,10 @@ export interface OpenClawSnapshot {
   agents: ImportedAgent[];
   /** Provider keys found in `<from>/.env` (only names in `providerEnvVars`). */
   env: Record<string, string>;
+  /** `auth.order` of `<from>/openclaw.json` (the global order), null when there is none. */
+  configOrder: Record<string, string[]> | null;
+  /** `secrets.providers` of `<from>/openclaw.json`, as they are (paths and commands, no secrets). */
+  secretProviders: Record<string, Record<string, unknown>>;
   /** Files, rows and profiles that were skipped, and why — never a secret value. */
   warnings: string[];
 }
@@ -47,7 +56,51 @@ const LOOKED_FOR = [
   ...Object.values(AGENT_FILES).map((f) => `agents/*/agent/${f}`),
   SHARED_DB.split(path.sep).join('/'),
   '.env',
+  'openclaw.json',
 ].join(', ');
+
+interface ConfigParts {
+  order: Record<string, string[]> | null;
+  secretProviders: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * `auth.order` and `secrets.providers` of OpenClaw's config. Its config is JSON5; comments and
+ * trailing commas are read, anything more exotic that does not parse is reported (and then
+ * neither is imported). Null when there is no config file.
+ */
+async function readOpenClawConfig(root: string, warnings: string[]): Promise<ConfigParts | null> {
+  const file = path.join(root, 'openclaw.json');
+  const read = await readSourceFile(file);
+  if (read.kind === 'missing') return null;
+  const lost = 'its auth.order and secrets.providers were not imported';
+  if (read.kind === 'unreadable') {
+    warnings.push(`${file}: ${read.reason}; ${lost}`);
+    return null;
+  }
+  const parsed = parseLabeled({ label: file, text: read.bytes.toString('utf8') }, warnings);
+  if (!parsed.ok) {
+    warnings.push(`${file} does not parse (${parsed.position}); ${lost}`);
+    return null;
+  }
+  const root_ = isRecord(parsed.value) ? parsed.value : {};
+  const parts: ConfigParts = { order: null, secretProviders: {} };
+  const order = isRecord(root_.auth) ? root_.auth.order : undefined;
+  if (order !== undefined && !isRecord(order)) warnings.push(`${file}: auth.order is not an object of provider → profile ids; skipped`);
+  else if (order !== undefined) {
+    parts.order = {};
+    for (const [provider, ids] of Object.entries(order)) {
+      if (Array.isArray(ids) && ids.every((i) => typeof i === 'string')) parts.order[provider] = ids;
+      else warnings.push(`${file}: auth.order.${provider} is not a list of profile ids; skipped`);
+    }
+  }
+  const providers = isRecord(root_.secrets) ? root_.secrets.providers : undefined;
+  for (const [name, p] of Object.entries(isRecord(providers) ? providers : {})) {
+    if (isRecord(p)) parts.secretProviders[name] = p;
+    else warnings.push(`${file}: secrets.providers.${name} is not an object; skipped`);
+  }
+  return parts;
+}
 
 const MAIN_AGENT = 'main';
 
@@ -107,9 +160,16 @@ function mergeLayers(id: string, layers: Layer[]): ImportedAgent | null {
   const [top] = layers;
   if (!top) return null;
   let profiles = dict<Credential>();
-  for (const layer of [...layers].reverse()) profiles = dict(profiles, layer.profiles);
+  let extras = dict<Record<string, unknown>>();
+  const usage: UsageState = { lastGood: dict(), usageStats: dict() };
+  for (const layer of [...layers].reverse()) {
+    profiles = dict(profiles, layer.profiles);
+    extras = dict(extras, layer.extras);
+    Object.assign(usage.lastGood, layer.usage.lastGood);
+    Object.assign(usage.usageStats, layer.usage.usageStats);
+  }
   const order = layers.find((l) => Object.keys(l.order).length > 0)?.order ?? {};
-  return { id, layout: top.layout, profiles, order, sources: layers.flatMap((l) => l.sources) };
+  return { id, layout: top.layout, profiles, extras, order, usage, sources: layers.flatMap((l) => l.sources) };
 }
 
 async function readAgent(id: string, agentDir: string, shared: SqliteStore | null, warnings: string[]): Promise<ImportedAgent | null> {
@@ -135,8 +195,9 @@ export async function readOpenClawState(from: string, opts: { providerEnvVars: R
   const { dirs, skipped } = await findAgentDirs(root, warnings);
   const shared = await readSharedStore(root);
   const env = await readEnv(root, opts.providerEnvVars, warnings);
+  const config = await readOpenClawConfig(root, warnings);
   const hasShared = shared.read.kind !== 'missing';
-  if (dirs.size === 0 && skipped === 0 && !hasShared && env === null) {
+  if (dirs.size === 0 && skipped === 0 && !hasShared && env === null && config === null) {
     throw new OpenSoulError('INVALID_INPUT', { reason: `no OpenClaw state found in ${root} (looked for ${LOOKED_FOR})`, path: root });
   }
   const ids = [...new Set([...dirs.keys(), ...(hasShared ? [MAIN_AGENT] : [])])].sort();
@@ -145,5 +206,5 @@ export async function readOpenClawState(from: string, opts: { providerEnvVars: R
     const agent = await readAgent(id, dirs.get(id) ?? path.join(root, 'agents', id, 'agent'), hasShared ? shared : null, warnings);
     if (agent) agents.push(agent);
   }
-  return { from: root, agents, env: env ?? {}, warnings };
+  return { from: root, agents, env: env ?? {}, configOrder: config?.order ?? null, secretProviders: config?.secretProviders ?? {}, warnings };
 }

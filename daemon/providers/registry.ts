@@ -1,7 +1,11 @@
 /**
- * The providers the daemon knows: §4's built-in table (in ipc/) merged with config
- * `models.providers.<id>` (a base URL, extra env var names, or a whole new provider).
+ * The providers the daemon knows (§4): the built-in table (in ipc/), config
+ * `models.providers.<id>` (a base URL, extra env var names, or a whole new provider), and every
+ * provider a store holds a profile of — credentials of providers without a built-in client
+ * (OpenClaw's `openai-codex`, `google-gemini-cli`, `minimax`, …) are kept and listed, not lost.
+ * A hand command naming none of these gets PROVIDER_UNKNOWN with the nearest known id.
  */
+import { OpenSoulError } from '../../ipc/errors.js';
 import { PROVIDERS, providerSpec } from '../../ipc/providers.js';
 import type { ProviderApi } from '../../ipc/providers.js';
 import type { GatewayConfig } from '../config/config.js';
@@ -51,12 +55,43 @@ function safeDecode(s: string): string {
   }
 }
 
+/** Levenshtein distance, for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The known id closest to `id`, when close enough to be a typo (at most a third of its length, min 2). */
+export function nearest(id: string, known: readonly string[]): string | null {
+  let best: { id: string; d: number } | null = null;
+  for (const k of known) {
+    const d = editDistance(id.toLowerCase(), k);
+    if (!best || d < best.d) best = { id: k, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(id.length / 3)) ? best.id : null;
+}
+
 export class ProviderRegistry {
   private readonly byId = new Map<string, ResolvedProvider>();
 
-  constructor(config: GatewayConfig) {
+  constructor(config: GatewayConfig, storeProviders: Iterable<string> = []) {
     for (const spec of PROVIDERS) this.byId.set(spec.id, this.merge(spec.id, config));
     for (const id of Object.keys(config.providers)) if (!this.byId.has(id)) this.byId.set(id, this.merge(id, config));
+    for (const id of storeProviders) if (!this.byId.has(id)) this.byId.set(id, this.merge(id, config));
+  }
+
+  /** The provider, or PROVIDER_UNKNOWN naming the known ids and the nearest one ("did you mean"). */
+  require(id: string): ResolvedProvider {
+    const p = this.byId.get(id);
+    if (p) return p;
+    const known = this.all().map((x) => x.id);
+    const suggestion = nearest(id, known);
+    throw new OpenSoulError('PROVIDER_UNKNOWN', { provider: id, known: known.join(', '), ...(suggestion ? { suggestion } : {}) });
   }
 
   private merge(id: string, config: GatewayConfig): ResolvedProvider {

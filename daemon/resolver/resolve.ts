@@ -27,7 +27,7 @@ export function orderFor(state: GatewayState, view: AgentView, provider: string,
     pin,
     usage: view.usage,
     now,
-    unusableReason: (id, c) => missingSecretReason(c, state.env, () => 'unknown') ?? (isExpired(id, c, view.usage, now) ? 'expired' : null),
+    unusableReason: (id, c) => missingSecretReason(c, state.refProbe) ?? (isExpired(id, c, view.usage, now) ? 'expired' : null),
   });
 }
 
@@ -36,11 +36,12 @@ function literalSecret(c: Credential): string | undefined {
 }
 
 export async function resolveCredential(state: GatewayState, view: AgentView, provider: string, now: number): Promise<AuthResolveResult> {
-  const spec = state.providers.get(provider);
-  if (!spec) throw new OpenSoulError('PROVIDER_UNKNOWN', { provider, known: state.providers.all().map((p) => p.id).join(', ') });
+  const spec = state.providers.require(provider);
   const order = orderFor(state, view, provider, now);
   const available = order.candidates.filter((c) => c.state === 'available');
   const waiting = order.candidates.filter((c) => c.state !== 'available');
+  // Why a profile's SecretRef gave nothing (never a value): part of the error, so the person can fix it.
+  const unresolved: string[] = [];
   const fromProfile = async (list: typeof available): Promise<AuthResolveResult | null> => {
     for (const c of list) {
       let secret = literalSecret(c.credential);
@@ -48,9 +49,12 @@ export async function resolveCredential(state: GatewayState, view: AgentView, pr
         const ref = c.credential.type === 'api_key' ? c.credential.keyRef : c.credential.type === 'token' ? c.credential.tokenRef : undefined;
         if (!ref) continue;
         try {
-          secret = await resolveSecretRef(ref, state.env, state.providers.allEnvVars());
+          secret = await resolveSecretRef(ref, state.secretRefContext());
         } catch (err) {
-          if (err instanceof SecretRefError) continue;
+          if (err instanceof SecretRefError) {
+            unresolved.push(`${c.id}: ${err.message}`);
+            continue;
+          }
           throw err;
         }
       }
@@ -64,5 +68,5 @@ export async function resolveCredential(state: GatewayState, view: AgentView, pr
   if (env) return { provider, profileId: null, type: 'api_key', secret: env.value, source: 'env', envVar: env.name, baseUrl: spec.baseUrl };
   const last = await fromProfile(waiting);
   if (last) return last;
-  throw new OpenSoulError('NO_CREDENTIALS', { provider, agent: view.id, store: view.authStorePath, hint: spec.hint });
+  throw new OpenSoulError('NO_CREDENTIALS', { provider, agent: view.id, store: view.authStorePath, hint: spec.hint, ...(unresolved.length > 0 ? { unresolved: unresolved.join('; ') } : {}) });
 }

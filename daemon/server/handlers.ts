@@ -3,7 +3,6 @@
  * (STYLE "The daemon is a set of small owners"). Methods that later capabilities fill in answer
  * NOT_IMPLEMENTED rather than pretending to work.
  */
-import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
@@ -91,7 +90,8 @@ function statusOf(state: GatewayState, view: AgentView, now: number, clientEnvNa
     providers: state.providers,
     fileErrors: state.fileErrors(view.id),
     now,
-    refProbe: (ref) => (ref.source === 'file' ? (existsSync(ref.id) ? 'available' : 'missing') : 'unknown'),
+    refProbe: state.refProbe,
+    inherited: view.inherited,
     configPath: state.paths.config,
     envFile: state.paths.dotenv,
     ...(clientEnvNames ? { clientEnvNames } : {}),
@@ -144,6 +144,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     authList: (params) => {
       const view = viewOf(state, params.agent);
       const status = statusOf(state, view, now());
+      if (params.provider) state.providers.require(params.provider);
       const profiles = status.providers.filter((p) => !params.provider || p.provider === params.provider).flatMap((p) => p.profiles);
       return { agent: view.id, authStore: view.authStorePath, profiles, order: view.store.order, agentId: view.id, agentDir: dirname(view.authStorePath), storePath: view.authStorePath };
     },
@@ -156,15 +157,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     authRemove: (params) => stores.removeProfile(resolveAgent(state, params.agent), params.profileId),
     authOrderGet: (params) => {
       const agent = resolveAgent(state, params.agent);
+      state.providers.require(params.provider);
       return orderResult(state, agent, params.provider, state.paths.authProfiles(agent), now());
     },
     authOrderSet: async (params) => {
       const agent = resolveAgent(state, params.agent);
+      state.providers.require(params.provider);
       const path = await stores.setOrder(agent, params.provider, params.order);
       return orderResult(state, agent, params.provider, path, now());
     },
     authOrderClear: async (params) => {
       const agent = resolveAgent(state, params.agent);
+      state.providers.require(params.provider);
       const path = await stores.setOrder(agent, params.provider, null);
       return orderResult(state, agent, params.provider, path, now());
     },

@@ -5,7 +5,8 @@
  * and recomputes the environment. Reloads never overlap: a request during one runs once after.
  */
 import { readdir, stat } from 'node:fs/promises';
-import type { LoadedFileStatus, ReloadTrigger } from '../../ipc/protocol.js';
+import os from 'node:os';
+import type { LoadedFileStatus, ReloadTrigger, SecretRef } from '../../ipc/protocol.js';
 import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
 import type { StatePaths } from '../../ipc/paths.js';
 import { DEFAULT_CONFIG, defaultConfig, readConfig } from '../config/config.js';
@@ -16,10 +17,12 @@ import { parseDotenv } from '../env/dotenv-file.js';
 import { resolveEnvironment } from '../env/environment.js';
 import type { EffectiveEnv } from '../env/environment.js';
 import { ProviderRegistry } from '../providers/registry.js';
+import { probeSecretRef } from '../resolver/secret-refs.js';
+import type { SecretRefContext } from '../resolver/secret-refs.js';
 import { DEFAULT_MODEL } from '../../ipc/providers.js';
 import { secretsOf } from '../stores/credentials.js';
 import type { Credential, ProfileStore, UsageState } from '../stores/credentials.js';
-import { readAuthProfilesFile, readAuthStateFile, readLegacyAuthFile } from '../stores/read-stores.js';
+import { extraSecrets, readAuthProfilesFile, readAuthStateFile, readLegacyAuthFile } from '../stores/read-stores.js';
 import type { AuthProfilesFile, AuthStateFile } from '../stores/read-stores.js';
 import { fileStatus, newLoadedFile, refreshFile } from './loaded-file.js';
 import type { LoadedFile, ParseResult } from './loaded-file.js';
@@ -31,11 +34,17 @@ export interface AgentFiles {
   readonly legacy: LoadedFile<Record<string, Credential>>;
 }
 
-/** What one agent sees: its profiles (store + legacy auth.json), its order override and usage state. */
+/**
+ * What one agent sees: its profiles (store + legacy auth.json) plus, for every agent but the
+ * default one, the default agent's profiles read through (§3: its own win on the same id), its
+ * order override and usage state.
+ */
 export interface AgentView {
   id: string;
   authStorePath: string;
   store: ProfileStore;
+  /** Profile id → the agent whose store holds it, for profiles this agent only reads through. */
+  inherited: Record<string, string>;
   usage: UsageState;
   model: ModelSelection;
   files: LoadedFile<unknown>[];
@@ -180,7 +189,12 @@ export class GatewayState {
   /** Recomputes what derives from the files: providers, the effective environment, the secret registry. */
   recompute(): void {
     const config = this.config.value;
-    this.providers = new ProviderRegistry(config);
+    const stored = new Set<string>();
+    for (const agent of this.agents.values()) {
+      for (const c of Object.values(agent.profiles.value.profiles)) stored.add(c.provider);
+      for (const c of Object.values(agent.legacy.value)) stored.add(c.provider);
+    }
+    this.providers = new ProviderRegistry(config, stored);
     this.env = resolveEnvironment({
       process: this.opts.processEnv,
       dotenv: { values: this.dotenv.value, path: this.dotenv.path },
@@ -201,6 +215,8 @@ export class GatewayState {
     for (const agent of this.agents.values()) {
       for (const c of Object.values(agent.profiles.value.profiles)) secrets.push(...secretsOf(c));
       for (const c of Object.values(agent.legacy.value)) secrets.push(...secretsOf(c));
+      // Fields kept as they came (an OAuth `idToken`, say): any string among them may be a secret.
+      for (const extra of Object.values(agent.profiles.value.extras ?? {})) secrets.push(...extraSecrets(extra));
     }
     this.opts.registerSecrets(secrets);
   }
@@ -243,8 +259,44 @@ export class GatewayState {
     return this.agents.has(id);
   }
 
-  /** The merged view of one agent; undefined for an unknown agent. */
+  /** What SecretRefs resolve against: the effective env, config `secrets`, and which names are our keys. */
+  secretRefContext(): SecretRefContext {
+    return {
+      env: this.env,
+      secrets: this.config.value.secrets,
+      providerEnvVars: this.providers.allEnvVars(),
+      home: this.opts.processEnv.HOME ?? os.homedir(),
+      processEnv: this.opts.processEnv,
+    };
+  }
+
+  /** Why a ref's secret cannot be had now (env and file refs are checked; exec refs are never run here). */
+  readonly refProbe = (ref: SecretRef): string | null => probeSecretRef(ref, this.secretRefContext());
+
+  /**
+   * The merged view of one agent; undefined for an unknown agent. Every agent but the default
+   * one also reads the default agent's profiles (and their usage state) through — never a copy:
+   * two copies of one OAuth refresh token revoke each other at the first refresh.
+   */
   agentView(id: string): AgentView | undefined {
+    const own = this.ownView(id);
+    if (!own) return undefined;
+    const parentId = this.defaultAgent();
+    const parent = id === parentId ? undefined : this.ownView(parentId);
+    if (!parent) return own;
+    const inherited = dict<string>();
+    for (const pid of Object.keys(parent.store.profiles)) if (!own.store.profiles[pid]) inherited[pid] = parentId;
+    const inheritedStats = dict(Object.entries(parent.usage.usageStats).filter(([pid]) => inherited[pid]));
+    return {
+      ...own,
+      store: { profiles: dict(parent.store.profiles, own.store.profiles), order: own.store.order },
+      inherited,
+      usage: { lastGood: dict(parent.usage.lastGood, own.usage.lastGood), usageStats: dict(inheritedStats, own.usage.usageStats) },
+    };
+  }
+
+  /** One agent's own files, merged (store, legacy auth.json, usage state), without inheritance. */
+  private ownView(id: string): AgentView | undefined {
     const agent = this.agents.get(id);
     if (!agent) return undefined;
     const file = agent.profiles.value;
@@ -265,6 +317,7 @@ export class GatewayState {
       id,
       authStorePath: agent.profiles.path,
       store: { profiles, order },
+      inherited: dict(),
       usage,
       model,
       files: [agent.profiles, agent.state, agent.legacy],

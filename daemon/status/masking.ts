@@ -26,5 +26,7 @@ export function maskSecret(secret: string): string {
 /** A SecretRef for display; an `exec` ref shows no command (it may embed a vault path or token). */
 export function maskRef(ref: SecretRef): string {
   if (ref.source === 'exec') return 'ref(exec)';
+  // A file ref's id is a JSON pointer into its provider's file: the provider says which file.
+  if (ref.source === 'file' && ref.provider) return `ref(file:${ref.provider}:${ref.id})`;
   return `ref(${ref.source}:${ref.id})`;
 }

@@ -22,8 +22,8 @@ import type { Credential, ProfileStore, UsageState } from '../stores/credentials
 import { maskRef, maskSecret } from './masking.js';
 import { openClawFields } from './openclaw-fields.js';
 
-/** Whether a file ref's file exists; `exec` refs are never run by status. */
-export type RefProbe = (ref: SecretRef) => 'available' | 'missing' | 'unknown';
+/** Why a ref's secret cannot be had (null: it can, or cannot be known without running it — status never runs an `exec` ref). */
+export type RefProbe = (ref: SecretRef) => string | null;
 
 export interface StatusInput {
   agent: string;
@@ -44,6 +44,8 @@ export interface StatusInput {
   clientEnvNames?: readonly string[];
   /** Whether the login-shell import (§4 source 4) is on. */
   shellEnvEnabled?: boolean;
+  /** Profile id → owning agent, for profiles read through from another agent (§3). */
+  inherited?: Readonly<Record<string, string>>;
 }
 
 /** Provider key names the CLI's shell has and the daemon does not see — the "works in my shell, 401 under systemd" gap. */
@@ -66,14 +68,12 @@ export function providerOfModel(ref: string, aliases: Readonly<Record<string, st
 }
 
 /** Why a credential's secret cannot be had now, or null when it can (or cannot be known without running it). */
-export function missingSecretReason(credential: Credential, env: EffectiveEnv, refProbe: RefProbe): string | null {
+export function missingSecretReason(credential: Credential, refProbe: RefProbe): string | null {
   const literal = credential.type === 'api_key' ? credential.key : credential.type === 'token' ? credential.token : credential.access;
   if (literal) return null;
   const ref = credential.type === 'api_key' ? credential.keyRef : credential.type === 'token' ? credential.tokenRef : undefined;
   if (!ref) return 'no secret stored';
-  if (ref.source === 'env') return env.has(ref.id) ? null : `env var ${ref.id} is not set in the daemon's environment`;
-  if (ref.source === 'file') return refProbe(ref) === 'missing' ? `file ${ref.id} cannot be read` : null;
-  return null;
+  return refProbe(ref);
 }
 
 export function maskedCredential(credential: Credential): string {
@@ -145,7 +145,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
   for (const providerId of [...providerIds].sort()) {
     const provider = input.providers.getOrUnknown(providerId);
     const primaryModel = inUse.get(providerId);
-    const unusableReason = (id: string, c: Credential) => missingSecretReason(c, env, input.refProbe) ?? (isExpired(id, c, usage, now) ? 'expired' : null);
+    const unusableReason = (id: string, c: Credential) => missingSecretReason(c, input.refProbe) ?? (isExpired(id, c, usage, now) ? 'expired' : null);
     const order = orderCandidates({
       provider: providerId,
       profiles: input.store.profiles,
@@ -167,7 +167,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
       .map(([id, credential]) => {
         const stats = usage.usageStats[id];
         const expiresAt = expiresAtOf(credential);
-        const missing = missingSecretReason(credential, env, input.refProbe);
+        const missing = missingSecretReason(credential, input.refProbe);
         const expired = isExpired(id, credential, usage, now);
         const expiring = !expired && expiresAt !== null && expiresAt > 0 && expiresAt - now <= windowMs;
         const disabledUntil = stats?.disabledUntil !== undefined && stats.disabledUntil > now ? stats.disabledUntil : null;
@@ -206,6 +206,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
           reason,
           next: id === next,
           lastGood: usage.lastGood[providerId] === id,
+          ...(input.inherited?.[id] ? { inheritedFrom: input.inherited[id] } : {}),
         };
       });
 

@@ -28,8 +28,10 @@ export function readTime(value: unknown): number | undefined {
 
 function readRef(value: unknown): SecretRef | undefined {
   if (!isRecord(value)) return undefined;
-  const { source, id } = value;
-  if ((source === 'env' || source === 'file' || source === 'exec') && typeof id === 'string' && id !== '') return { source, id };
+  const { source, provider, id } = value;
+  if ((source === 'env' || source === 'file' || source === 'exec') && typeof id === 'string' && id !== '') {
+    return { source, ...(typeof provider === 'string' && provider !== '' ? { provider } : {}), id };
+  }
   return undefined;
 }
 
@@ -138,6 +140,26 @@ function readUsage(lastGoodRaw: unknown, statsRaw: unknown, warnings: string[]):
 export interface AuthProfilesFile extends ProfileStore {
   /** lastGood/usageStats found inside the file (OpenClaw early 2026), used when no auth-state.json exists. */
   embeddedUsage: UsageState | null;
+  /** Per profile id, the fields `readCredential` does not know (`idToken`, `displayName`, `projectId`, …), kept as they are. */
+  extras?: Record<string, Record<string, unknown>>;
+}
+
+/** Every field name `readCredential` reads, aliases included; the rest of a profile is "extra". */
+const CREDENTIAL_FIELDS = new Set(['type', 'mode', 'provider', 'key', 'apiKey', 'keyRef', 'token', 'tokenRef', 'expires', 'expiresAt', 'access', 'accessToken', 'refresh', 'refreshToken', 'email', 'accountId']);
+
+/** String values among a profile's kept fields (nested too) long enough to be a credential (an `idToken`): for the redactor. */
+export function extraSecrets(value: unknown): string[] {
+  if (typeof value === 'string') return value.length >= 8 ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap(extraSecrets);
+  if (isRecord(value)) return Object.values(value).flatMap(extraSecrets);
+  return [];
+}
+
+/** The fields of a raw profile that are not part of its credential, or undefined when there are none. */
+export function extraFieldsOf(raw: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(raw)) return undefined;
+  const out = Object.fromEntries(Object.entries(raw).filter(([k]) => !CREDENTIAL_FIELDS.has(k)));
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export function readAuthProfilesFile(value: unknown): Read<AuthProfilesFile> {
@@ -146,17 +168,21 @@ export function readAuthProfilesFile(value: unknown): Read<AuthProfilesFile> {
   // The type, never the value (a misplaced secret must not be echoed into status or doctor).
   if (value.version !== undefined && value.version !== 1) warnings.push(`version is not 1 (found a ${typeof value.version}); read as version 1`);
   const profiles = dict<Credential>();
+  const extras = dict<Record<string, unknown>>();
   const rawProfiles = value.profiles;
   if (isRecord(rawProfiles)) {
     for (const [id, raw] of Object.entries(rawProfiles)) {
       const { credential, problem } = readCredential(id, raw);
-      if (credential) profiles[id] = credential;
-      else warnings.push(`profile "${id}": ${problem ?? 'unreadable'}; skipped`);
+      if (credential) {
+        profiles[id] = credential;
+        const extra = extraFieldsOf(raw);
+        if (extra) extras[id] = extra;
+      } else warnings.push(`profile "${id}": ${problem ?? 'unreadable'}; skipped`);
     }
   } else if (rawProfiles !== undefined) warnings.push('profiles: expected an object; nothing read');
   const order = readOrder(value.order, 'order', warnings);
   const embedded = value.lastGood !== undefined || value.usageStats !== undefined ? readUsage(value.lastGood, value.usageStats, warnings) : null;
-  return { value: { profiles, order, embeddedUsage: embedded }, warnings };
+  return { value: { profiles, order, embeddedUsage: embedded, ...(Object.keys(extras).length > 0 ? { extras } : {}) }, warnings };
 }
 
 /** The parsed content of `auth-state.json` (OpenClaw's split layout also kept `order` here). */

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthUpsertParams, WriteResult } from '../../ipc/protocol.js';
 import { providerOfProfileId, secretShapeProblem } from '../../ipc/providers.js';
-import { forgetProfile, recordProfileMetadata } from '../config/edit-config.js';
+import { forgetProfile, recordProfileMetadata, setConfigAuthOrder, setSecretProvider } from '../config/edit-config.js';
 import { isRecord, parseJsonc } from '../../ipc/jsonc.js';
 import { parseDotenv } from '../env/dotenv-file.js';
 import { setDotenvKey, unsetDotenvKey } from '../env/edit-dotenv.js';
@@ -167,11 +167,14 @@ export class StoreService {
    * Adds a profile, or replaces one only when `replace` says the person confirmed it (§3 "No
    * silent replacement"): the same credential is unchanged; a different secret at the same id is
    * CONFLICT, with both masked. `checkShape` holds a hand-given secret to its provider's shape
-   * (the import keeps what OpenClaw had, so it does not ask for that).
+   * (the import keeps what OpenClaw had, so it does not ask for that). `extra`: fields kept beside
+   * the credential as they came (an import keeps every field of OpenClaw's profile: `idToken`,
+   * `displayName`, `projectId`, …); `anyProvider`: a provider with no built-in client is accepted
+   * (import only; hand commands must name a known one).
    */
-  async upsertProfile(agent: string, profileId: string, input: AuthUpsertParams['credential'], replace: boolean, opts: { checkShape?: boolean } = {}): Promise<WriteResult> {
+  async upsertProfile(agent: string, profileId: string, input: AuthUpsertParams['credential'], replace: boolean, opts: { checkShape?: boolean; extra?: Record<string, unknown>; anyProvider?: boolean } = {}): Promise<WriteResult> {
     // Broken pastes (line breaks, control characters) and unknown providers first: the clearer error.
-    const credential = toStoredCredential(profileId, input, this.state.providers);
+    const credential = toStoredCredential(profileId, input, this.state.providers, { anyProvider: opts.anyProvider === true });
     if (opts.checkShape) checkSecretShape(profileId, input);
     const createdAgent = !this.state.hasAgent(agent);
     await this.migrateEmbeddedUsage(agent);
@@ -191,7 +194,7 @@ export class StoreService {
           const now = shown(credential);
           throw new OpenSoulError('CONFLICT', { target: 'profile', id: profileId, agent, path: file, existingType: was.type, existingMasked: was.masked, newType: now.type, newMasked: now.masked });
         }
-        profiles[profileId] = storedJson(credential);
+        profiles[profileId] = { ...opts.extra, ...storedJson(credential) };
         return { changed: true, replaced: differs ? was : undefined };
       }),
     );
@@ -270,7 +273,8 @@ export class StoreService {
   async setOrder(agent: string, provider: string, ids: string[] | null): Promise<string> {
     if (ids !== null) {
       if (ids.length === 0) throw new OpenSoulError('INVALID_INPUT', { reason: 'an order needs at least one profile id (use `order clear` to remove it)' });
-      const view = this.state.agentView(agent);
+      // A new agent (this write creates it) already reads the default agent's profiles through.
+      const view = this.state.agentView(agent) ?? this.state.agentView(this.state.defaultAgent());
       const seen = new Set<string>();
       for (const id of ids) {
         const c = view?.store.profiles[id];
@@ -356,6 +360,20 @@ export class StoreService {
       return false;
     }
   }
+
+  /**
+   * Config `auth.order.<provider>` or `secrets.providers.<name>` in opensoul.json, edited in place
+   * (comments kept); a config that does not parse is refused (STORE_INVALID).
+   */
+  async setConfigEntry(entry: { order: [provider: string, ids: string[]] } | { secretProvider: [name: string, value: Record<string, unknown>] }): Promise<string> {
+    const file = this.state.paths.config;
+    await this.updater(file, validateJsonObject).update((current) => {
+      const r = 'order' in entry ? setConfigAuthOrder(current, ...entry.order) : setSecretProvider(current, ...entry.secretProvider);
+      return { next: r.changed ? r.next : null, result: r.changed };
+    });
+    return file;
+  }
+
 
   /** recordUsage, telling whether auth-state.json changed (false when it did not, or could not be written). */
   private async updateUsage(agent: string, mutate: Parameters<StoreService['recordUsage']>[1]): Promise<boolean> {

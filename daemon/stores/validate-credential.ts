@@ -24,12 +24,13 @@ function checkSecret(what: string, value: string): void {
   }
 }
 
-/** Checks the upsert and returns the credential in the strict stored shape (provider from the id). */
-export function toStoredCredential(profileId: string, input: AuthUpsertParams['credential'], providers: ProviderRegistry): Credential {
+/**
+ * Checks the upsert and returns the credential in the strict stored shape (provider from the id).
+ * `anyProvider`: an import keeps profiles of providers we have no client for (§4).
+ */
+export function toStoredCredential(profileId: string, input: AuthUpsertParams['credential'], providers: ProviderRegistry, opts: { anyProvider?: boolean } = {}): Credential {
   const provider = providerOfProfileId(profileId);
-  if (!providers.get(provider)) {
-    throw new OpenSoulError('PROVIDER_UNKNOWN', { provider, known: providers.all().map((p) => p.id).join(', ') });
-  }
+  if (!opts.anyProvider) providers.require(provider);
   switch (input.type) {
     case 'api_key': {
       if ((input.key === undefined) === (input.keyRef === undefined)) throw new OpenSoulError('INVALID_INPUT', { reason: 'an api_key profile needs exactly one of "key" and "keyRef"' });

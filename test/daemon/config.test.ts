@@ -41,4 +41,44 @@ describe('config reading (lenient)', () => {
       assert.ok(warnings.some((w) => w.startsWith(field)), `a warning names ${field}: ${warnings.join(' | ')}`);
     }
   });
+
+  it("reads secrets.providers with OpenClaw's names and defaults; a bad provider is ignored with a warning naming it", () => {
+    const { config, warnings } = readConfig({
+      secrets: {
+        providers: {
+          default: { source: 'env' },
+          strict: { source: 'env', allowlist: ['A_KEY'] },
+          filemain: { source: 'file', path: '~/.secrets/llm.json' },
+          one: { source: 'file', path: '/run/k', mode: 'singleValue', maxBytes: 100 },
+          vault: { source: 'exec', command: '/usr/bin/vault', args: ['kv', 'get', '-field=K', 'secret/x'], passEnv: ['VAULT_ADDR'], jsonOnly: false, timeoutMs: 2000 },
+          'Bad Name': { source: 'env' },
+          nocmd: { source: 'exec' },
+          weird: { source: 'keychain' },
+        },
+        defaults: { file: 'filemain' },
+      },
+    });
+    assert.deepEqual(config.secrets.providers.strict, { source: 'env', allowlist: ['A_KEY'] });
+    assert.deepEqual(config.secrets.providers.filemain, { source: 'file', path: '~/.secrets/llm.json', mode: 'json', timeoutMs: 5000, maxBytes: 1048576, allowInsecurePath: false });
+    assert.equal(config.secrets.providers.one?.source === 'file' && config.secrets.providers.one.maxBytes, 100);
+    assert.deepEqual(config.secrets.providers.vault, {
+      source: 'exec',
+      command: '/usr/bin/vault',
+      args: ['kv', 'get', '-field=K', 'secret/x'],
+      timeoutMs: 2000,
+      noOutputTimeoutMs: 2000,
+      maxOutputBytes: 1048576,
+      passEnv: ['VAULT_ADDR'],
+      env: {},
+      jsonOnly: false,
+      trustedDirs: [],
+      allowSymlinkCommand: false,
+      allowInsecurePath: false,
+    });
+    assert.deepEqual(config.secrets.defaults, { file: 'filemain' });
+    assert.deepEqual(Object.keys(config.secrets.providers).sort(), ['default', 'filemain', 'one', 'strict', 'vault']);
+    for (const field of ['secrets.providers.Bad Name', 'secrets.providers.nocmd.command', 'secrets.providers.weird.source']) {
+      assert.ok(warnings.some((w) => w.startsWith(field)), `a warning names ${field}: ${warnings.join(' | ')}`);
+    }
+  });
 });

@@ -22,6 +22,7 @@ import {
   writeAgentSqlite,
   writeEnvFile,
   writeLegacyAuthJson,
+  writeOpenClawConfig,
   writeSharedSqlite,
   writeSingleFile,
   writeSplit,
@@ -281,6 +282,30 @@ describe('import openclaw: reading the source', () => {
       assert.equal(main.layout, 'sqlite');
       assert.deepEqual(plain(main.order), { anthropic: ['anthropic:default'] });
       assertWarningsClean(s, snapshot);
+    });
+  });
+
+  describe('what an import must not lose', () => {
+    it('keeps unknown profile fields and the usage state of every layout; reads auth.order and secrets.providers of openclaw.json', async () => {
+      const s = fakeSecrets();
+      const root = openclawDir();
+      const idToken = `eyJ.${s.oauthRefresh}`;
+      await writeSharedSqlite(root, {
+        store: { version: 1, profiles: { 'openai-codex:me': { type: 'oauth', access: s.oauthAccess, refresh: s.oauthRefresh, expires: 1_900_000_000_000, idToken, projectId: 'p-1' } } },
+        state: { lastGood: { 'openai-codex': 'openai-codex:me' }, usageStats: { 'openai-codex:me': { disabledUntil: 1_900_000_000_000, disabledReason: 'billing' } } },
+      });
+      writeSingleFile(root, 'early', { version: 1, profiles: { 'groq:default': { type: 'api_key', key: s.groqKey, displayName: 'G' } }, usageStats: { 'groq:default': { errorCount: 2 } } });
+      writeOpenClawConfig(root, '// JSON5-ish\n{ "auth": { "order": { "anthropic": ["anthropic:a", "anthropic:b"] } }, "secrets": { "providers": { "filemain": { "source": "file", "path": "~/.openclaw/s.json" } } }, }\n');
+      const snapshot = await read(root);
+      const main = agentOf(snapshot, 'main');
+      assert.deepEqual(plain(main.extras), { 'openai-codex:me': { idToken, projectId: 'p-1' } });
+      assert.deepEqual(plain(main.usage), { lastGood: { 'openai-codex': 'openai-codex:me' }, usageStats: { 'openai-codex:me': { disabledUntil: 1_900_000_000_000, disabledReason: 'billing' } } });
+      assert.deepEqual(plain(agentOf(snapshot, 'early').extras), { 'groq:default': { displayName: 'G' } });
+      assert.deepEqual(plain(agentOf(snapshot, 'early').usage.usageStats), { 'groq:default': { errorCount: 2 } });
+      assert.deepEqual(plain(snapshot.configOrder), { anthropic: ['anthropic:a', 'anthropic:b'] });
+      assert.deepEqual(plain(snapshot.secretProviders), { filemain: { source: 'file', path: '~/.openclaw/s.json' } });
+      assertWarningsClean(s, snapshot);
+      assertNoSecrets([idToken], { warnings: JSON.stringify(snapshot.warnings) });
     });
   });
 

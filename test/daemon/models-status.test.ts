@@ -4,20 +4,21 @@ import { displayUrl } from '../../daemon/providers/registry.js';
 import { computeModelsStatus } from '../../daemon/status/models-status.js';
 import type { Credential } from '../../daemon/stores/credentials.js';
 import { H, NOW, input } from '../support/status-input.js';
+import { plain } from '../support/plain.js';
 
 describe('models status (§7.1)', () => {
   it('quick start: an exported ANTHROPIC_API_KEY and no config at all reports OK', () => {
     const r = computeModelsStatus(input({ env: { ANTHROPIC_API_KEY: 'sk-ant-api03-0123456789abcdef' } }));
     assert.equal(r.check, 0);
     const a = r.providers.find((p) => p.provider === 'anthropic');
-    assert.deepEqual(a?.effective, { kind: 'env', detail: 'ANTHROPIC_API_KEY (process environment)' });
-    assert.deepEqual(a?.env, { var: 'ANTHROPIC_API_KEY', source: 'process', path: null, masked: 'sk-ant-a...cdef' });
+    assert.deepEqual(plain(a?.effective), { kind: 'env', detail: 'ANTHROPIC_API_KEY (process environment)' });
+    assert.deepEqual(plain(a?.env), { var: 'ANTHROPIC_API_KEY', source: 'process', path: null, masked: 'sk-ant-a...cdef' });
   });
 
   it('missing provider in use → 1, with the provider listed', () => {
     const r = computeModelsStatus(input({ model: { primary: 'anthropic/claude-sonnet-4-5', fallbacks: ['openai/gpt-5'] }, env: { ANTHROPIC_API_KEY: 'k'.repeat(20) } }));
     assert.equal(r.check, 1);
-    assert.deepEqual(r.missingProvidersInUse, ['openai']);
+    assert.deepEqual(plain(r.missingProvidersInUse), ['openai']);
   });
 
   it('expiring within the window → 2; expired → 1 even when another credential covers the provider', () => {
@@ -87,7 +88,7 @@ describe('models status (§7.1)', () => {
     assert.match(ps.find((p) => p.id === 'anthropic:a')?.reason ?? '', /use an Anthropic API key instead/);
     assert.equal(ps.find((p) => p.id === 'anthropic:b')?.status, 'cooldown');
     assert.equal(ps.find((p) => p.id === 'anthropic:b')?.cooldownUntil, NOW + 60_000);
-    assert.deepEqual(ps.filter((p) => p.next).map((p) => p.id), ['anthropic:c']);
+    assert.deepEqual(plain(ps.filter((p) => p.next).map((p) => p.id)), ['anthropic:c']);
     assert.ok(ps.find((p) => p.id === 'anthropic:c')?.lastGood);
     assert.equal(r.check, 0, 'cooldowns do not fail --check');
   });
@@ -102,8 +103,8 @@ describe('models status (§7.1)', () => {
     );
     assert.equal(r.providers.find((p) => p.provider === 'openai')?.baseUrl, 'https://proxy.example/v1 (credentials hidden)');
     assert.ok(!JSON.stringify(r).includes('SECRET'));
-    assert.deepEqual(displayUrl('https://user:urlpass-SECRET@proxy.example/v1?key=QUERYKEY-SECRET').secrets.sort(), ['QUERYKEY-SECRET', 'urlpass-SECRET', 'user'].sort());
-    assert.deepEqual(displayUrl('http://127.0.0.1:9/v1'), { display: 'http://127.0.0.1:9/v1', secrets: [] });
+    assert.deepEqual(plain(displayUrl('https://user:urlpass-SECRET@proxy.example/v1?key=QUERYKEY-SECRET').secrets.sort()), ['QUERYKEY-SECRET', 'urlpass-SECRET', 'user'].sort());
+    assert.deepEqual(plain(displayUrl('http://127.0.0.1:9/v1')), { display: 'http://127.0.0.1:9/v1', secrets: [] });
   });
 
   it('uses the env key when every profile is cooling down, and config base URLs are shown', () => {
@@ -115,7 +116,7 @@ describe('models status (§7.1)', () => {
         config: { providers: { anthropic: { baseUrl: 'http://127.0.0.1:9', envVars: [], api: null } } },
       }),
     );
-    assert.deepEqual(r.providers[0]?.effective, { kind: 'env', detail: 'ANTHROPIC_API_KEY (/s/.env)' });
+    assert.deepEqual(plain(r.providers[0]?.effective), { kind: 'env', detail: 'ANTHROPIC_API_KEY (/s/.env)' });
     assert.equal(r.providers[0]?.baseUrl, 'http://127.0.0.1:9');
   });
 
@@ -132,8 +133,8 @@ describe('models status (§7.1)', () => {
 
   it('names the provider keys the CLI has and the daemon does not (known names only, each once)', () => {
     const r = computeModelsStatus(input({ env: { OPENAI_API_KEY: 'sk-proj-0123456789abcdef' }, clientEnvNames: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'HOME', 'ANTHROPIC_API_KEY'] }));
-    assert.deepEqual(r.envGap, ['ANTHROPIC_API_KEY']);
-    assert.deepEqual(computeModelsStatus(input()).envGap, [], 'nothing sent, nothing named');
+    assert.deepEqual(plain(r.envGap), ['ANTHROPIC_API_KEY']);
+    assert.deepEqual(plain(computeModelsStatus(input()).envGap), [], 'nothing sent, nothing named');
     assert.equal(r.envFile, '/s/.env');
   });
 

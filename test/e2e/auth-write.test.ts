@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { methods } from '../../ipc/protocol.js';
-import { CLI, assertNoSecrets, fakeSecret, startDaemon, track, waitFor } from '../support/harness.js';
+import { CLI, assertNoSecrets, fakeSecret, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
@@ -208,8 +208,13 @@ describe('writing credentials (real daemon, real CLI)', function () {
   it("auth.resolve runs an exec SecretRef without the gateway's provider keys in its environment", async () => {
     const processKey = fakeSecret('sk-ant-api03-', 50);
     const d = await startDaemon({ env: { ANTHROPIC_API_KEY: processKey } });
-    const cmd = 'printf "%s" "${ANTHROPIC_API_KEY:-not-visible}-from-vault"';
-    await d.call(methods.authUpsert, { profileId: 'openai:vault', credential: { type: 'api_key', keyRef: { source: 'exec', id: cmd } } });
+    // A resolver that prints the secret itself (jsonOnly false); passEnv asks for our key in vain.
+    const resolver = path.join(tempDir(), 'vault.sh');
+    writeFileSync(resolver, '#!/bin/sh\nprintf "%s" "${ANTHROPIC_API_KEY:-not-visible}-from-vault"\n', { mode: 0o700 });
+    const secrets = { providers: { vault: { source: 'exec', command: resolver, passEnv: ['ANTHROPIC_API_KEY'], jsonOnly: false } } };
+    writeFileSync(d.paths.config, JSON.stringify({ secrets }), { mode: 0o600 });
+    await d.call(methods.gatewayReload, {});
+    await d.call(methods.authUpsert, { profileId: 'openai:vault', credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'vault', id: 'value' } } });
     const r = await d.call(methods.authResolve, { provider: 'openai' });
     assert.equal(r.profileId, 'openai:vault');
     assert.equal(r.secret, 'not-visible-from-vault');

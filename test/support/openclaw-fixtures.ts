@@ -179,3 +179,24 @@ export function backdateTree(root: string): void {
   walk(root);
   utimesSync(root, past, past);
 }
+
+/** `~/.openclaw/openclaw.json` (OpenClaw's config: `auth.order`, `secrets.providers`); a string is written as is. */
+export function writeOpenClawConfig(root: string, content: unknown): string {
+  return writeJson(path.join(root, 'openclaw.json'), content);
+}
+
+/**
+ * OpenClaw 2026.9.6's layout for a second agent: the shared store (agent main) holds
+ * `anthropic:work`; agent `work`'s own database holds `anthropic:agentwork` and the order
+ * `[anthropic:agentwork, anthropic:work]` — one id of its own, one read through from main.
+ */
+export async function writeAgentWorkFixture(root: string, s: FakeSecrets): Promise<void> {
+  await writeSharedSqlite(root, {
+    store: { version: 1, profiles: { 'anthropic:work': { type: 'api_key', provider: 'anthropic', key: s.anthropicKey } } },
+    state: { order: {}, lastGood: {}, usageStats: {} },
+  });
+  await writeAgentSqlite(root, 'work', {
+    store: { version: 1, profiles: { 'anthropic:agentwork': { type: 'token', provider: 'anthropic', token: s.setupToken } } },
+    state: { order: { anthropic: ['anthropic:agentwork', 'anthropic:work'] }, lastGood: {}, usageStats: {} },
+  });
+}
