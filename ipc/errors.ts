@@ -34,7 +34,8 @@ export type ErrorKind =
   | 'SERVICE_FILE_WRITE'
   | 'DAEMON_TIMEOUT'
   | 'DAEMON_EXITED'
-  | 'NO_LOG';
+  | 'NO_LOG'
+  | 'ENV_UNSAFE_EDIT';
 
 /** Free-form, non-secret details that travel with an error as `error.data`. */
 export type ErrorDetails = Record<string, string | number | boolean | null | string[] | undefined>;
@@ -151,6 +152,14 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     rpcCode: -32011,
     exitCode: EXIT.FAILED,
     describe: (d) => `Conflict: ${str(d.reason)}`,
+  },
+  /** A `.env` edit that would change how other lines read (a quote spanning lines nearby). */
+  ENV_UNSAFE_EDIT: {
+    rpcCode: -32031,
+    exitCode: EXIT.FAILED,
+    describe: (d) =>
+      `.env line ${str(d.line)}: ${str(d.reason, 'the edit cannot be made safely')}; ` +
+      '.env was left unchanged: edit that line by hand (close the quote, or remove the lines you no longer need)',
   },
   SHUTTING_DOWN: {
     rpcCode: -32012,

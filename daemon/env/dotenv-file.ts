@@ -3,31 +3,13 @@
  * `config()` prints to stdout and writes into `process.env`, and the daemon never puts secrets
  * into its own environment (§4). dotenv skips lines it cannot read without a word, so we also
  * name those lines (by number, never content) as warnings: a typo must not silently drop a key.
+ * Which lines those are comes from the same tokenizer the editor uses (dotenv-grammar.ts).
  */
 import dotenv from 'dotenv';
-
-const ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=/;
+import { strayLines, tokenizeDotenv } from './dotenv-grammar.js';
 
 export function parseDotenv(text: string): { values: Record<string, string>; warnings: string[] } {
   const values = dotenv.parse(text);
-  const warnings: string[] = [];
-  let openQuote: string | null = null;
-  const lines = text.split(/\r?\n/);
-  for (const [i, line] of lines.entries()) {
-    if (openQuote) {
-      if (line.includes(openQuote)) openQuote = null;
-      continue;
-    }
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    if (!ASSIGNMENT.test(line)) {
-      warnings.push(`line ${i + 1}: not a KEY=value line; ignored`);
-      continue;
-    }
-    // A quoted value that does not close on its own line continues on the next ones.
-    const value = line.slice(line.indexOf('=') + 1).trimStart();
-    const q = value[0];
-    if ((q === '"' || q === "'" || q === '`') && value.indexOf(q, 1) === -1) openQuote = q;
-  }
+  const warnings = strayLines(text, tokenizeDotenv(text)).map((n) => `line ${n}: not a KEY=value line; ignored`);
   return { values, warnings };
 }
