@@ -1,14 +1,17 @@
 /**
  * What a crash can leave behind in the store dirs: our temp files (`.<name>.opensoul-tmp-*`,
- * never renamed into place) and sidecar locks of dead processes. Cleaned at start, while we
+ * never renamed into place), a file taken aside by a write that did not finish
+ * (`.<name>.opensoul-aside-*`, put back when the file is missing) and sidecar locks of dead
+ * processes. Cleaned at start, while we
  * hold the instance lock — a stale lock would otherwise block the first write for 30 s, and
  * temp files would pile up. A lock of a live process (an OpenClaw tool) is left alone.
  */
-import { readdir, unlink } from 'node:fs/promises';
+import { link, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { StatePaths } from '../../ipc/paths.js';
 import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
 import { TEMP_MARKER } from './atomic-write.js';
+import { originalOfAside } from './replace-unless-changed.js';
 import { isLockStale, observeLock } from './lock-file.js';
 
 export async function cleanStrays(paths: StatePaths, log: { info(msg: string, meta?: Record<string, unknown>): void }): Promise<void> {
@@ -29,7 +32,13 @@ export async function cleanStrays(paths: StatePaths, log: { info(msg: string, me
     }
     for (const name of names) {
       const file = path.join(dir, name);
-      if (name.includes(TEMP_MARKER)) {
+      const original = originalOfAside(name);
+      if (original !== null) {
+        // A write killed between taking the file aside and linking the new one in: the file is
+        // missing and the aside is its last state. Put it back (link: never over a newer file).
+        await link(file, path.join(dir, original)).catch(() => undefined);
+        await unlink(file).then(() => removed.push(file), () => undefined);
+      } else if (name.includes(TEMP_MARKER)) {
         await unlink(file).then(() => removed.push(file), () => undefined);
       } else if (name.endsWith('.lock') && !name.includes('.stale-')) {
         // Judged like any writer judges it (dead pid, or older than 30 s by its own mtime, or
