@@ -35,7 +35,8 @@ export type ErrorKind =
   | 'DAEMON_TIMEOUT'
   | 'DAEMON_EXITED'
   | 'NO_LOG'
-  | 'ENV_UNSAFE_EDIT';
+  | 'ENV_UNSAFE_EDIT'
+  | 'UNSAFE_LINK';
 
 /** Free-form, non-secret details that travel with an error as `error.data`. */
 export type ErrorDetails = Record<string, string | number | boolean | null | string[] | undefined>;
@@ -160,6 +161,14 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     describe: (d) =>
       `.env line ${str(d.line)}: ${str(d.reason, 'the edit cannot be made safely')}; ` +
       '.env was left unchanged: edit that line by hand (close the quote, or remove the lines you no longer need)',
+  },
+  /** A file is a symbolic link the gateway will not write through. */
+  UNSAFE_LINK: {
+    rpcCode: -32032,
+    exitCode: EXIT.FAILED,
+    describe: (d) =>
+      `${str(d.path)} is a symbolic link that ${str(d.reason, 'cannot be written through')}${d.target ? ` (${str(d.target)})` : ''}; ` +
+      'nothing was written: the gateway writes through links only to regular files its own user owns',
   },
   SHUTTING_DOWN: {
     rpcCode: -32012,
