@@ -134,6 +134,8 @@ export class FileUpdater {
             for (const p of batch) p.reject(err);
             return;
           }
+          // Someone is saving right now (an editor's burst): give them a moment, not a busy loop.
+          await sleep(attempt * 5 + Math.random() * 10);
           continue;
         }
         await syncDir(path.dirname(target)).catch(() => undefined);
