@@ -2,11 +2,10 @@
  * What a crash can leave behind in the store dirs: our temp files (`.<name>.opensoul-tmp-*`,
  * never renamed into place), a file taken aside by a write that did not finish
  * (`.<name>.opensoul-aside-*`, put back when the file is missing) and sidecar locks of dead
- * processes. Cleaned at start, while we
- * hold the instance lock — a stale lock would otherwise block the first write for 30 s, and
- * temp files would pile up. A lock of a live process (an OpenClaw tool) is left alone.
+ * processes. Cleaned at start, while we hold the instance lock — a stale lock would otherwise
+ * block the first write for 30 s, temp files would pile up, and a store would stay missing. A lock of a live process (an OpenClaw tool) is left alone.
  */
-import { link, readdir, realpath, unlink } from 'node:fs/promises';
+import { link, lstat, readdir, readlink, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { StatePaths } from '../../ipc/paths.js';
 import { AGENT_ID_PATTERN } from '../../ipc/providers.js';
@@ -34,8 +33,10 @@ export async function cleanStrays(paths: StatePaths, log: { info(msg: string, me
   const linkedDirs = new Set<string>();
   const files = [paths.dotenv, paths.config, ...dirs.slice(2).flatMap((dir) => ['auth-profiles.json', 'auth-state.json', 'auth.json'].map((n) => path.join(dir, n)))];
   for (const file of files) {
-    const target = await realpath(file).catch(() => file);
-    if (target !== file && !dirs.includes(path.dirname(target))) linkedDirs.add(path.dirname(target));
+    if (!(await lstat(file).catch(() => null))?.isSymbolicLink()) continue;
+    // Dangling is just what a write killed mid-swap leaves: then the link's own text says where.
+    const target = await realpath(file).catch(() => readlink(file).then((to) => path.resolve(path.dirname(file), to), () => null));
+    if (target !== null && !dirs.includes(path.dirname(target))) linkedDirs.add(path.dirname(target));
   }
   const removed: string[] = [];
   const emptyLocks: string[] = [];

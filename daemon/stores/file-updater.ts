@@ -4,8 +4,8 @@
  * file only if it still holds what we read (replace-unless-changed.ts: the final step itself
  * fails, there is no window) → fsync the dir. An editor does not take our lock: if the file
  * changed since our read, we re-read, re-apply and retry, so a person's edit is merged, never
- * silently overwritten. A symlinked file is written through to its target (write-target.ts). A file that does not parse is never
- * written (STORE_INVALID).
+ * silently overwritten. A symlinked file is written through to its target (write-target.ts).
+ * A file that does not parse is never written (STORE_INVALID).
  *
  * Changes are functions of the file's current text, queued and applied in batches: many calls
  * at once cost one locked write, and a retry simply re-applies them to the fresh content.

@@ -4,10 +4,10 @@
  * never takes the file's brief absence for a deletion.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeTemp } from '../../daemon/fs/atomic-write.js';
-import { asidePathFor, replaceUnlessChanged } from '../../daemon/fs/replace-unless-changed.js';
+import { ASIDE_MARKER, asidePathFor, replaceUnlessChanged } from '../../daemon/fs/replace-unless-changed.js';
 import { cleanStrays } from '../../daemon/fs/strays.js';
 import { newLoadedFile, refreshFile } from '../../daemon/state/loaded-file.js';
 import { statePaths } from '../../ipc/paths.js';
@@ -59,6 +59,23 @@ describe('replace unless changed', () => {
     await cleanStrays(paths, quiet);
     assert.equal(readFileSync(store, 'utf8'), '{"version":1,"profiles":{}}');
     assert.deepEqual(readdirSync(path.dirname(store)), ['auth-profiles.json']);
+  });
+
+  it('repairs a killed write in a symlinked store\'s target dir too, leaving that dir\'s other files alone', async () => {
+    const root = tempDir();
+    const paths = statePaths(path.join(root, 'state'));
+    const store = paths.authProfiles('main');
+    mkdirSync(path.dirname(store), { recursive: true });
+    mkdirSync(path.join(root, 'repo'));
+    const target = path.join(root, 'repo', 'profiles.json');
+    symlinkSync(target, store);
+    // The aside of a dead writer (pid 0 is nobody's), the target missing; and a lock file that is not ours.
+    writeFileSync(path.join(root, 'repo', `.profiles.json${ASIDE_MARKER}0-abcd1234`), '{"version":1,"profiles":{}}');
+    writeFileSync(path.join(root, 'repo', 'yarn.lock'), 'not a sidecar lock');
+    utimesSync(path.join(root, 'repo', 'yarn.lock'), new Date(0), new Date(0));
+    await cleanStrays(paths, quiet);
+    assert.equal(readFileSync(store, 'utf8'), '{"version":1,"profiles":{}}');
+    assert.deepEqual(readdirSync(path.join(root, 'repo')).sort(), ['profiles.json', 'yarn.lock']);
   });
 
   it('a reader does not take a file missing for an instant for a deleted one', async () => {
