@@ -36,7 +36,9 @@ export type ErrorKind =
   | 'SERVICE_FILE_WRITE'
   | 'DAEMON_TIMEOUT'
   | 'DAEMON_EXITED'
-  | 'NO_LOG';
+  | 'NO_LOG'
+  | 'ENV_UNSAFE_EDIT'
+  | 'UNSAFE_LINK';
 
 /** Free-form, non-secret details that travel with an error as `error.data`. */
 export type ErrorDetails = Record<string, string | number | boolean | null | string[] | undefined>;
@@ -198,6 +200,22 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     describe: (d) =>
       `Profile "${str(d.profileId)}" is not agent ${str(d.agent)}'s own: it is inherited from agent ${str(d.owner)}, whose store holds it. ` +
       `Nothing was changed; removing it from agent ${str(d.owner)} removes it for every agent that inherits it`,
+  },
+  /** A `.env` edit that would change how other lines read (a quote spanning lines nearby). */
+  ENV_UNSAFE_EDIT: {
+    rpcCode: -32031,
+    exitCode: EXIT.FAILED,
+    describe: (d) =>
+      `.env line ${str(d.line)}: ${str(d.reason, 'the edit cannot be made safely')}; ` +
+      '.env was left unchanged: edit that line by hand (close the quote, or remove the lines you no longer need)',
+  },
+  /** A file is a symbolic link the gateway will not write through. */
+  UNSAFE_LINK: {
+    rpcCode: -32032,
+    exitCode: EXIT.FAILED,
+    describe: (d) =>
+      `${str(d.path)} is a symbolic link that ${str(d.reason, 'cannot be written through')}${d.target ? ` (${str(d.target)})` : ''}; ` +
+      'nothing was written: the gateway writes through links only to regular files its own user owns',
   },
   SHUTTING_DOWN: {
     rpcCode: -32012,

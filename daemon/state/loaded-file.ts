@@ -89,7 +89,7 @@ async function readBounded(path: string): Promise<Buffer> {
 export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) => ParseResult<T>, empty: () => T, now: number): Promise<boolean> {
   let bytes: Buffer;
   try {
-    bytes = await readBounded(file.path);
+    bytes = await readSettled(file.path, file.exists);
   } catch (err) {
     if (err instanceof OversizeError) {
       // Kept as it was: its last good value, and the bytes to compare once it shrinks again.
@@ -144,6 +144,25 @@ export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) 
     file.error = parsed.message;
   }
   return true;
+}
+
+/**
+ * A writer replacing a file without a window (replace-unless-changed.ts) takes it out of the way
+ * for a few microseconds, and an editor may delete-then-create: a file we had that is missing
+ * now is looked at again over ~200 ms before it counts as deleted ("no profiles"), so a save
+ * in progress is never read as an empty store.
+ */
+async function readSettled(path: string, existed: boolean): Promise<Buffer> {
+  const retries = existed ? [10, 40, 150] : [];
+  for (;;) {
+    try {
+      return await readBounded(path);
+    } catch (err) {
+      const wait = retries.shift();
+      if (wait === undefined || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 async function mtimeOf(path: string, fallback: number | null): Promise<number | null> {

@@ -1,21 +1,23 @@
 /**
  * The write path of §3, for one file: lock (the sidecar lock, so OpenClaw's tools interoperate)
- * → re-read from disk → apply the change → temp file 0600 in the same dir → fsync → re-check
- * that the file still has the hash we read → rename → fsync the dir. An editor does not take
- * our lock: if the file changed between our read and our rename, we re-read, re-apply and retry,
- * so a person's edit is merged, never silently overwritten. A file that does not parse is never
- * written (STORE_INVALID).
+ * → re-read from disk → apply the change → temp file 0600 in the same dir → fsync → replace the
+ * file only if it still holds what we read (replace-unless-changed.ts: the final step itself
+ * fails, there is no window) → fsync the dir. An editor does not take our lock: if the file
+ * changed since our read, we re-read, re-apply and retry, so a person's edit is merged, never
+ * silently overwritten. A symlinked file is written through to its target (write-target.ts).
+ * A file that does not parse is never written (STORE_INVALID).
  *
  * Changes are functions of the file's current text, queued and applied in batches: many calls
  * at once cost one locked write, and a retry simply re-applies them to the fresh content.
  */
-import { mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { MAX_STATE_FILE_BYTES } from '../../ipc/file-checks.js';
 import { syncDir, writeTemp } from '../fs/atomic-write.js';
 import { acquireLock } from '../fs/lock-file.js';
-import { hashBytes } from '../state/loaded-file.js';
+import { replaceUnlessChanged } from '../fs/replace-unless-changed.js';
+import { writeTarget } from '../fs/write-target.js';
 
 /** A change: the file's current text (null when absent) in, the new text (null = no change) and a result out. */
 export type Change<R> = (current: string | null) => { next: string | null; result: R };
@@ -97,7 +99,9 @@ export class FileUpdater {
   private async writeLocked(batch: Pending[]): Promise<void> {
     const attempts = this.opts.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
-      const before = await readOrNull(this.file);
+      // A symlinked file is written through to its target (resolved again on every attempt).
+      const target = await writeTarget(this.file);
+      const before = await readOrNull(target);
       const text = before === null ? null : before.toString('utf8');
       if (text !== null) {
         const invalid = this.opts.validate(text);
@@ -120,28 +124,22 @@ export class FileUpdater {
         }
       }
       if (current !== text && current !== null) {
-        const tmp = await writeTemp(this.file, current, 0o600);
-        try {
-          if (this.opts.pauseBeforeRenameMs) await sleep(this.opts.pauseBeforeRenameMs);
-          const now = await readOrNull(this.file);
-          const unchanged = before === null ? now === null : now !== null && hashBytes(now) === hashBytes(before);
-          if (!unchanged) {
-            // Someone (an editor, a tool without our lock) wrote meanwhile: start over from their version.
-            await unlink(tmp).catch(() => undefined);
-            if (attempt >= attempts) {
-              const err = new OpenSoulError('LOCKED', { path: this.file, pid: null });
-              for (const p of batch) p.reject(err);
-              return;
-            }
-            continue;
+        const tmp = await writeTemp(target, current, 0o600);
+        if (this.opts.pauseBeforeRenameMs) await sleep(this.opts.pauseBeforeRenameMs);
+        // The final step fails, rather than overwrite, if anyone (an editor, a tool without our
+        // lock) saved since our read; we then start over from their version.
+        const replaced = await replaceUnlessChanged(target, tmp, before);
+        if (!replaced) {
+          if (attempt >= attempts) {
+            const err = new OpenSoulError('LOCKED', { path: this.file, pid: null });
+            for (const p of batch) p.reject(err);
+            return;
           }
-          await rename(tmp, this.file);
-        } catch (err) {
-          await unlink(tmp).catch(() => undefined);
-          for (const p of batch) p.reject(err);
-          return;
+          // Someone is saving right now (an editor's burst): give them a moment, not a busy loop.
+          await sleep(attempt * 5 + Math.random() * 10);
+          continue;
         }
-        await syncDir(path.dirname(this.file)).catch(() => undefined);
+        await syncDir(path.dirname(target)).catch(() => undefined);
         await this.opts.onWritten?.(this.file);
       }
       batch.forEach((p, i) => {
