@@ -1,6 +1,7 @@
 /** What every command's action gets: the global flags and the way to finish. */
 import type { Command } from 'commander';
-import { reportError } from './output.js';
+import { EXIT } from '../ipc/errors.js';
+import { reportError, usageHint } from './output.js';
 import { colorEnabled, makeStyle } from './render/style.js';
 import type { Style } from './render/style.js';
 
@@ -33,6 +34,9 @@ export function action<A extends unknown[]>(fn: (env: ActionEnv, ...args: A) => 
       process.exitCode = typeof code === 'number' ? code : 0;
     } catch (err) {
       process.exitCode = reportError(err, { json: env.json });
+      // A usage error found by the action (a flag that needs another, no terminal) gets the
+      // command's usage too, like commander's own (§7); stderr, so --json's stdout stays one document.
+      if (process.exitCode === EXIT.USAGE) process.stderr.write(`${usageHint(cmd)}\n`);
     }
   };
 }

@@ -6,7 +6,7 @@
  */
 import { reportError } from './output.js';
 import { colorEnabled, makeStyle } from './render/style.js';
-import { VERSION } from '../ipc/version.js';
+import { PROTOCOL_VERSION, VERSION } from '../ipc/version.js';
 import type { ModelsStatusOptions } from './commands/models-status-run.js';
 
 /** The flags of `models status` the fast path takes; `--agent` takes a value. */
@@ -25,11 +25,13 @@ function parseModelsStatus(rest: string[]): ModelsStatusOptions | null {
 
 /** Handles `argv` if it is a fast-path form; returns false to fall back to the full CLI. */
 export async function fastPath(argv: string[]): Promise<boolean> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${VERSION}\n`);
+  const json = argv.includes('--json');
+  const isVersion = (a: string | undefined) => a === '--version' || a === '-V';
+  if ((argv.length === 1 && isVersion(argv[0])) || (argv.length === 2 && json && argv.some(isVersion))) {
+    // --json everywhere is one JSON document (§7), the version included.
+    process.stdout.write(json ? `${JSON.stringify({ version: VERSION, protocolVersion: PROTOCOL_VERSION }, null, 2)}\n` : `${VERSION}\n`);
     return true;
   }
-  const json = argv.includes('--json');
   const words = argv.filter((a) => a !== '--json');
   if (words[0] !== 'models' || words[1] !== 'status') return false;
   const opts = parseModelsStatus(words.slice(2));

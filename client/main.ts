@@ -11,7 +11,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerOnboard } from './commands/onboard.js';
-import { printJson, scrubArgvEcho } from './output.js';
+import { printJson, scrubArgvEcho, usageHint, usageLine } from './output.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command();
@@ -21,15 +21,32 @@ export function buildProgram(ctx: CliContext): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .option('--json', 'print one JSON document on stdout (errors too)')
     .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(scrubArgvEcho(str)) });
+    .configureOutput({ outputError: (str, write) => write(usageLine(str)) });
   registerGateway(program, ctx);
   registerModels(program);
   registerOnboard(program, ctx);
   registerImport(program);
   registerDoctor(program, ctx);
+  // Each command's own usage after its usage errors (commander prints it after the error line).
+  const withUsage = (cmd: Command): void => {
+    cmd.showHelpAfterError(usageHint(cmd));
+    cmd.commands.forEach(withUsage);
+  };
+  withUsage(program);
   return program;
+}
+
+/** The deepest command that `argv`'s words name (`models auth order set …` → `set`). */
+function commandOf(program: Command, argv: string[]): Command {
+  let cmd = program;
+  for (const word of argv) {
+    if (word.startsWith('-')) continue;
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) break;
+    cmd = sub;
+  }
+  return cmd;
 }
 
 export async function main(argv: string[], ctx: CliContext): Promise<void> {
@@ -49,7 +66,8 @@ export async function main(argv: string[], ctx: CliContext): Promise<void> {
       return;
     }
     if (err instanceof OpenSoulError && err.kind === 'USAGE') {
-      process.stderr.write(`opensoul: ${err.message}\n`);
+      // Thrown while parsing (an option's own check), so no action knows its command: find it from the words.
+      process.stderr.write(`opensoul: ${err.message}\n${usageHint(commandOf(program, argv))}\n`);
       if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message: err.message } });
       process.exitCode = EXIT.USAGE;
       return;
