@@ -7,7 +7,7 @@
  * units treat as "do not restart".
  */
 import { constants } from 'node:fs';
-import { mkdir, open, realpath } from 'node:fs/promises';
+import { lstat, mkdir, open, realpath } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
 /** A reason the daemon cannot start at all (exit 78). Carries a remedy for the person. */
@@ -56,14 +56,14 @@ async function openNoFollow(p: string, flags: number): Promise<FileHandle | Node
  * a chmod); others' read or search access is tightened to 0700. `traversable`: for a dir the
  * person chose (OPENSOUL_SOCKET's), others may search it (0711, 0755) — the socket's own 0600
  * keeps them out — but never write to it, or they could put their own socket in our place and
- * collect clients' tokens. A symlinked dir (the person's choice) is checked and tightened at
- * its real path, never through the link.
+ * collect clients' tokens. A symlinked dir (the person's choice) is checked at its real path
+ * and never chmod-ed through the link ('left-open': the caller warns).
  */
 export async function ensurePrivateDir(
   dir: string,
   what: string,
   opts: { fixWritable: boolean; traversable?: boolean },
-): Promise<{ outcome: 'created' | 'ok' | 'tightened'; tightened: Tightened | null }> {
+): Promise<{ outcome: 'created' | 'ok' | 'tightened' | 'left-open'; tightened: Tightened | null }> {
   let real: string;
   try {
     real = await realpath(dir);
@@ -100,6 +100,9 @@ export async function ensurePrivateDir(
       );
     }
     const to = mode & allowed;
+    // A dir reached through a symlink (the link itself at `dir`) is never chmod-ed: whoever
+    // planted the link would choose what we narrow. Others can only read it: start, and say so.
+    if (real !== dir && (await lstat(dir)).isSymbolicLink()) return { outcome: 'left-open', tightened: { path: real, from: mode, to: mode } };
     await fh.chmod(to);
     return { outcome: 'tightened', tightened: { path: dir, from: mode, to } };
   } finally {
