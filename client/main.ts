@@ -11,7 +11,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerOnboard } from './commands/onboard.js';
-import { printJson, scrubArgvEcho, usageHint, usageLine } from './output.js';
+import { commandPath, printJson, scrubArgvEcho, usageHint, usageLine } from './output.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command();
@@ -55,6 +55,15 @@ export async function main(argv: string[], ctx: CliContext): Promise<void> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
+      if (err.code === 'commander.help' && err.exitCode !== 0) {
+        // A group called without its command (`opensoul models`): commander put the group's help
+        // on stderr. A missing command is a usage error like a missing argument (§7).
+        const message = `missing command: run \`${commandPath(commandOf(program, argv))} --help\` for the list`;
+        process.stderr.write(`opensoul: ${message}\n`);
+        if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message } });
+        process.exitCode = EXIT.USAGE;
+        return;
+      }
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
         process.exitCode = EXIT.OK;
         return;

@@ -50,6 +50,17 @@ describe('CLI usage errors and --json documents (real CLI)', function () {
     }
   });
 
+  it('a group without its command (`opensoul models`) is a usage error: its help on stderr, exit 64, and with --json one error document', async () => {
+    const r = await cli(['models'], noDaemon());
+    assert.equal(r.code, 64);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^Usage: opensoul models \[options\] \[command\]/);
+    assert.match(r.stderr, /^opensoul: missing command: run `opensoul models --help` for the list$/m);
+    const j = await cli(['models', 'auth', '--json'], noDaemon());
+    assert.equal(j.code, 64);
+    assert.deepEqual(JSON.parse(j.stdout), { error: { code: 'USAGE', message: 'missing command: run `opensoul models auth --help` for the list' } });
+  });
+
   it('a usage error found by the command itself (-f with --json) also shows the usage; stdout stays one JSON document', async () => {
     const r = await cli(['gateway', 'logs', '-f', '--json'], noDaemon());
     assert.equal(r.code, 64);
