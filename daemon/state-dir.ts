@@ -94,15 +94,17 @@ export async function ensurePrivateDir(
     const allowed = opts.traversable ? 0o755 : 0o700;
     const mode = st.mode & 0o777;
     if ((mode & ~allowed) === 0) return { outcome: 'ok', tightened: null };
-    if ((mode & 0o022) !== 0 && !opts.fixWritable) {
+    // A dir reached through a symlink (the link itself at `dir`) is never chmod-ed: whoever
+    // planted the link would choose what we narrow. Readable only: start, and say so.
+    const linked = real !== dir && (await lstat(dir)).isSymbolicLink();
+    if ((mode & 0o022) !== 0 && (!opts.fixWritable || linked)) {
       throw new CannotStartError(
-        `${what} ${dir} is mode ${octal(mode)}: other users can write to it, so its files cannot be trusted; run \`chmod 700 ${dir}\` once you have checked its contents, then start again`,
+        `${what} ${dir} is mode ${octal(mode)}: other users can write to it, so its files cannot be trusted; run \`chmod 700 ${linked ? real : dir}\` once you have checked its contents, then start again`,
       );
     }
-    const to = mode & allowed;
-    // A dir reached through a symlink (the link itself at `dir`) is never chmod-ed: whoever
-    // planted the link would choose what we narrow. Others can only read it: start, and say so.
-    if (real !== dir && (await lstat(dir)).isSymbolicLink()) return { outcome: 'left-open', tightened: { path: real, from: mode, to: mode } };
+    if (linked) return { outcome: 'left-open', tightened: { path: real, from: mode, to: mode } };
+    // The owner keeps (or gets) full access: the daemon writes here.
+    const to = (mode & allowed) | 0o700;
     await fh.chmod(to);
     return { outcome: 'tightened', tightened: { path: dir, from: mode, to } };
   } finally {

@@ -111,6 +111,19 @@ describe('first steps from an empty home (README)', function () {
     assert.equal((await h.opensoul(['gateway', 'stop'])).code, 0);
   });
 
+  it('refuses (78) a run/ that is a symbolic link to a dir others can write to, and chmods nothing through the link', async () => {
+    const h = home();
+    mkdirSync(h.stateDir, { mode: 0o700 });
+    const open = path.join(h.home, 'open-run');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    symlinkSync(open, path.join(h.stateDir, 'run'));
+    const r = await run(process.execPath, [CLI, 'gateway'], { env: h.env });
+    assert.equal(r.code, 78, r.stderr);
+    assert.match(r.stderr, /run dir .* is mode 0777: other users can write to it/);
+    assert.equal(mode(open), 0o777);
+  });
+
   it('doctor with the daemon down reports the profiles on disk, not "no profiles yet"', async () => {
     const h = home();
     const store = path.join(h.stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');
