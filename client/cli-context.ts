@@ -1,6 +1,8 @@
 /** What every command's action gets: the global flags and the way to finish. */
+import { CommanderError } from 'commander';
 import type { Command } from 'commander';
-import { reportError } from './output.js';
+import { EXIT } from '../ipc/errors.js';
+import { reportError, usageHint } from './output.js';
 import { colorEnabled, makeStyle } from './render/style.js';
 import type { Style } from './render/style.js';
 
@@ -32,7 +34,12 @@ export function action<A extends unknown[]>(fn: (env: ActionEnv, ...args: A) => 
       const code = await fn(env, ...args);
       process.exitCode = typeof code === 'number' ? code : 0;
     } catch (err) {
+      // Commander's own errors (already printed) go on to main(), which words them as usage errors.
+      if (err instanceof CommanderError) throw err;
       process.exitCode = reportError(err, { json: env.json });
+      // A usage error found by the action (a flag that needs another, no terminal) gets the
+      // command's usage too, like commander's own (§7); stderr, so --json's stdout stays one document.
+      if (process.exitCode === EXIT.USAGE) process.stderr.write(`${usageHint(cmd)}\n`);
     }
   };
 }

@@ -7,7 +7,7 @@
  */
 import { reportError } from './output.js';
 import { colorEnabled, makeStyle } from './render/style.js';
-import { VERSION } from '../ipc/version.js';
+import { PROTOCOL_VERSION, VERSION } from '../ipc/version.js';
 import type { ModelsStatusOptions } from './commands/models-status-run.js';
 
 /** How a flag takes its value: none, one word, a positive whole number, or a comma list (repeatable). */
@@ -107,8 +107,11 @@ export function parseModelsStatusArgv(argv: readonly string[]): { json: boolean;
 
 /** Handles `argv` if it is a fast-path form; returns false to fall back to the full CLI. */
 export async function fastPath(argv: string[]): Promise<boolean> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${VERSION}\n`);
+  const wantsJson = argv.includes('--json');
+  const isVersion = (a: string | undefined) => a === '--version' || a === '-V';
+  if ((argv.length === 1 && isVersion(argv[0])) || (argv.length === 2 && wantsJson && argv.some(isVersion))) {
+    // --json everywhere is one JSON document (§7), the version included.
+    process.stdout.write(wantsJson ? `${JSON.stringify({ version: VERSION, protocolVersion: PROTOCOL_VERSION }, null, 2)}\n` : `${VERSION}\n`);
     return true;
   }
   if (argv[0] !== 'models' && argv[1] !== 'models') return false;

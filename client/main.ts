@@ -11,7 +11,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerOnboard } from './commands/onboard.js';
-import { printJson, scrubArgvEcho } from './output.js';
+import { commandPath, printJson, scrubArgvEcho, usageHint, usageLine } from './output.js';
 import { secretArgvOption } from './secret-input.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -22,15 +22,32 @@ export function buildProgram(ctx: CliContext): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .option('--json', 'print one JSON document on stdout (errors too)')
     .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(scrubArgvEcho(str)) });
+    .configureOutput({ outputError: (str, write) => write(usageLine(str)) });
   registerGateway(program, ctx);
   registerModels(program);
   registerOnboard(program, ctx);
   registerImport(program);
   registerDoctor(program, ctx);
+  // Each command's own usage after its usage errors (commander prints it after the error line).
+  const withUsage = (cmd: Command): void => {
+    cmd.showHelpAfterError(usageHint(cmd));
+    cmd.commands.forEach(withUsage);
+  };
+  withUsage(program);
   return program;
+}
+
+/** The deepest command that `argv`'s words name (`models auth order set …` → `set`). */
+function commandOf(program: Command, argv: string[]): Command {
+  let cmd = program;
+  for (const word of argv) {
+    if (word.startsWith('-')) continue;
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) break;
+    cmd = sub;
+  }
+  return cmd;
 }
 
 export async function main(argv: string[], ctx: CliContext): Promise<void> {
@@ -42,6 +59,15 @@ export async function main(argv: string[], ctx: CliContext): Promise<void> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
+      if (err.code === 'commander.help' && err.exitCode !== 0) {
+        // A group called without its command (`opensoul models`): commander put the group's help
+        // on stderr. A missing command is a usage error like a missing argument (§7).
+        const message = `missing command: run \`${commandPath(commandOf(program, argv))} --help\` for the list`;
+        process.stderr.write(`opensoul: ${message}\n`);
+        if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message } });
+        process.exitCode = EXIT.USAGE;
+        return;
+      }
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
         process.exitCode = EXIT.OK;
         return;
@@ -53,7 +79,8 @@ export async function main(argv: string[], ctx: CliContext): Promise<void> {
       return;
     }
     if (err instanceof OpenSoulError && err.kind === 'USAGE') {
-      process.stderr.write(`opensoul: ${err.message}\n`);
+      // Thrown while parsing (an option's own check), so no action knows its command: find it from the words.
+      process.stderr.write(`opensoul: ${err.message}\n${usageHint(commandOf(program, argv))}\n`);
       if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message: err.message } });
       process.exitCode = EXIT.USAGE;
       return;

@@ -23,7 +23,7 @@ import { createHandlers } from './server/handlers.js';
 import { ensurePrivateSocketDir } from './server/socket-dir.js';
 import { SocketServer } from './server/socket-server.js';
 import { GatewayState } from './state/gateway-state.js';
-import { CannotStartError, describeTightened, ensurePrivateDir, tightenSecretFiles } from './state-dir.js';
+import { CannotStartError, describeTightened, ensurePrivateDir, octal, tightenSecretFiles } from './state-dir.js';
 import type { Tightened } from './state-dir.js';
 import { secretFiles } from '../ipc/file-checks.js';
 import { ReloadScheduler } from './watch/reload-scheduler.js';
@@ -98,13 +98,15 @@ export class Gateway {
     process.umask(0o077);
     // Before anything can answer: a SIGTERM right after the socket appears must stop us cleanly.
     this.installSignals();
+    const leftOpen: string[] = [];
     for (const [dir, what, fixWritable] of [
       [paths.stateDir, 'state dir', false],
       [paths.runDir, 'run dir', true],
       [paths.logsDir, 'logs dir', true],
     ] as const) {
       const r = await ensurePrivateDir(dir, what, { fixWritable });
-      if (r.tightened) this.tightened.push(r.tightened);
+      if (r.outcome === 'left-open' && r.tightened) leftOpen.push(`${what} ${dir} is a symbolic link to ${r.tightened.path} (${octal(r.tightened.from)}), which other users can read; not changed through the link: \`chmod 700 ${r.tightened.path}\``);
+      else if (r.tightened) this.tightened.push(r.tightened);
     }
     await this.ensureSocketDir();
     this.tightened.push(...(await tightenSecretFiles(secretFiles(paths))));
@@ -113,6 +115,7 @@ export class Gateway {
     if (this.tightened.length > 0) {
       this.log.warn('narrowed the modes of files and dirs other users could read (state dir 0700, secret files 0600)', { tightened: this.tightened.map(describeTightened) });
     }
+    for (const w of leftOpen) this.log.warn(w);
     const claim = await claimInstance(paths, this.socket.path);
     try {
       for (const what of claim.cleaned) this.log.info(`cleaned up ${what} left by a previous gateway`);

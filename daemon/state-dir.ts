@@ -7,7 +7,7 @@
  * units treat as "do not restart".
  */
 import { constants } from 'node:fs';
-import { mkdir, open, realpath } from 'node:fs/promises';
+import { lstat, mkdir, open, realpath } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
 /** A reason the daemon cannot start at all (exit 78). Carries a remedy for the person. */
@@ -56,14 +56,14 @@ async function openNoFollow(p: string, flags: number): Promise<FileHandle | Node
  * a chmod); others' read or search access is tightened to 0700. `traversable`: for a dir the
  * person chose (OPENSOUL_SOCKET's), others may search it (0711, 0755) — the socket's own 0600
  * keeps them out — but never write to it, or they could put their own socket in our place and
- * collect clients' tokens. A symlinked dir (the person's choice) is checked and tightened at
- * its real path, never through the link.
+ * collect clients' tokens. A symlinked dir (the person's choice) is checked at its real path
+ * and never chmod-ed through the link ('left-open': the caller warns).
  */
 export async function ensurePrivateDir(
   dir: string,
   what: string,
   opts: { fixWritable: boolean; traversable?: boolean },
-): Promise<{ outcome: 'created' | 'ok' | 'tightened'; tightened: Tightened | null }> {
+): Promise<{ outcome: 'created' | 'ok' | 'tightened' | 'left-open'; tightened: Tightened | null }> {
   let real: string;
   try {
     real = await realpath(dir);
@@ -94,12 +94,17 @@ export async function ensurePrivateDir(
     const allowed = opts.traversable ? 0o755 : 0o700;
     const mode = st.mode & 0o777;
     if ((mode & ~allowed) === 0) return { outcome: 'ok', tightened: null };
-    if ((mode & 0o022) !== 0 && !opts.fixWritable) {
+    // A dir reached through a symlink (the link itself at `dir`) is never chmod-ed: whoever
+    // planted the link would choose what we narrow. Readable only: start, and say so.
+    const linked = real !== dir && (await lstat(dir)).isSymbolicLink();
+    if ((mode & 0o022) !== 0 && (!opts.fixWritable || linked)) {
       throw new CannotStartError(
-        `${what} ${dir} is mode ${octal(mode)}: other users can write to it, so its files cannot be trusted; run \`chmod 700 ${dir}\` once you have checked its contents, then start again`,
+        `${what} ${dir} is mode ${octal(mode)}: other users can write to it, so its files cannot be trusted; run \`chmod 700 ${linked ? real : dir}\` once you have checked its contents, then start again`,
       );
     }
-    const to = mode & allowed;
+    if (linked) return { outcome: 'left-open', tightened: { path: real, from: mode, to: mode } };
+    // The owner keeps (or gets) full access: the daemon writes here.
+    const to = (mode & allowed) | 0o700;
     await fh.chmod(to);
     return { outcome: 'tightened', tightened: { path: dir, from: mode, to } };
   } finally {

@@ -53,6 +53,20 @@ interface ErrorKindSpec {
 
 const str = (v: unknown, fallback = '?'): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : fallback);
 
+/**
+ * A validator path in plain words: `params.profileId` → "profile id", `params.order[0]` →
+ * "order (item 1)", `params` → "request": messages name no validator path.
+ */
+export function fieldWords(path: string): string {
+  const names: string[] = [];
+  let item = '';
+  for (const m of path.replace(/^params/, '').matchAll(/\.([A-Za-z_$][\w$]*)|\[(\d+)\]/g)) {
+    if (m[1] !== undefined) names.push(m[1].replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase());
+    else item = ` (item ${Number(m[2]) + 1})`;
+  }
+  return names.length === 0 ? `request${item}` : `${names.join(' ')}${item}`;
+}
+
 /** Exit codes of SPEC §7, in one place. */
 export const EXIT = {
   OK: 0,
@@ -78,7 +92,8 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
   INVALID_PARAMS: {
     rpcCode: -32602,
     exitCode: EXIT.FAILED,
-    describe: (d) => `Invalid params: ${str(d.path, 'params')}: ${str(d.expected, 'unexpected value')}`,
+    // `data.path` keeps the validator's path (`params.order[0]`) for programs; people read words.
+    describe: (d) => `invalid ${fieldWords(str(d.path, 'params'))}: ${str(d.expected, 'unexpected value')}`,
   },
   INTERNAL: {
     rpcCode: -32603,

@@ -62,8 +62,14 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
   const me = myUid();
   for (const dir of [paths.stateDir, paths.runDir, paths.logsDir]) {
     let st;
+    let linked = false;
     try {
       st = lstatSync(dir);
+      // A symlinked state dir is the person's choice: judge what it points to, never chmod through it.
+      if (st.isSymbolicLink()) {
+        linked = true;
+        st = statSync(dir);
+      }
     } catch {
       if (dir === paths.stateDir) out.push(check('state-dir', 'warn', `the state dir ${dir} does not exist yet`, 'start the gateway once (`opensoul gateway start`), it creates it 0700'));
       continue;
@@ -76,7 +82,7 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
       // Others' write access is never fixed here: what they may have put inside needs a look first.
       const writable = (st.mode & 0o022) !== 0;
       let fixed = false;
-      if (opts.fix && !writable && st.isDirectory()) {
+      if (opts.fix && !writable && !linked && st.isDirectory()) {
         chmodSync(dir, 0o700);
         fixed = true;
       }

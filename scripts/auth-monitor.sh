@@ -11,6 +11,8 @@
 #   credential) · 2 expiring (within auth.expiringWindowHours, 24 h by default) ·
 #   3 unreachable (the gateway is down or does not answer) · any other code: error (the check
 #   itself could not run).
+# An unreachable gateway is asked once more after OPENSOUL_MONITOR_RETRY_SECONDS (default 20;
+# 0: no retry) before it counts: a run caught up at boot races the gateway's own start.
 # It alerts at once when the level changes (also back to ok: "recovered") and at most once an
 # hour while a non-ok level stays. The last level and alert time are kept in
 # $OPENSOUL_STATE_DIR/auth-monitor.state (else ~/.opensoul/auth-monitor.state), mode 0600.
@@ -37,7 +39,7 @@ while [ "$#" -gt 0 ]; do
   case "$1" in
     --node) [ "$#" -ge 2 ] || { echo "auth-monitor: --node needs a path" >&2; exit 64; }; node=$2; shift 2 ;;
     --entry) [ "$#" -ge 2 ] || { echo "auth-monitor: --entry needs a path" >&2; exit 64; }; entry=$2; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "auth-monitor: unknown argument: $1 (usage: auth-monitor.sh [--node PATH --entry PATH])" >&2; exit 64 ;;
   esac
 done
@@ -55,12 +57,24 @@ esac
 state_file=$state_dir/auth-monitor.state
 
 # --- run the check
-if [ -n "$entry" ]; then
-  out=$("$node" "$entry" models status --check --json 2>/dev/null)
-else
-  out=$(opensoul models status --check --json 2>/dev/null)
+check() {
+  if [ -n "$entry" ]; then
+    out=$("$node" "$entry" models status --check --json 2>/dev/null)
+  else
+    out=$(opensoul models status --check --json 2>/dev/null)
+  fi
+  code=$?
+}
+check
+# Unreachable at first: the timer's catch-up of a run missed while the machine was off fires at
+# boot or login, right as the gateway is starting; one look again before alerting.
+# OPENSOUL_MONITOR_RETRY_SECONDS (default 20, 0 = no retry) sets the wait.
+retry=${OPENSOUL_MONITOR_RETRY_SECONDS:-20}
+case "$retry" in ''|*[!0-9]*) retry=20 ;; esac
+if [ "$code" -eq 3 ] && [ "$retry" -gt 0 ]; then
+  sleep "$retry"
+  check
 fi
-code=$?
 
 case "$code" in
   0) level=ok ;;

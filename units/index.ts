@@ -15,5 +15,15 @@ export {
   systemdUnitDir,
 } from './systemd-units.js';
 export type { AuthMonitorServiceOptions, GatewayUnitOptions, SystemUnitAccount, UnitDirOptions } from './systemd-units.js';
-export { GATEWAY_LABEL, PLIST_FILE, gatewayLogPaths, gatewayPlist, launchAgentsDir } from './launchd-plist.js';
-export type { GatewayPlistOptions } from './launchd-plist.js';
+export {
+  AUTH_MONITOR_INTERVAL_SECONDS,
+  AUTH_MONITOR_LABEL,
+  AUTH_MONITOR_PLIST_FILE,
+  GATEWAY_LABEL,
+  PLIST_FILE,
+  authMonitorPlist,
+  gatewayLogPaths,
+  gatewayPlist,
+  launchAgentsDir,
+} from './launchd-plist.js';
+export type { AuthMonitorPlistOptions, GatewayPlistOptions } from './launchd-plist.js';

@@ -84,3 +84,48 @@ export function gatewayPlist(opts: GatewayPlistOptions): string {
   };
   return build(job);
 }
+
+/** The launchd label of the auth monitor job (also the plist's base name). */
+export const AUTH_MONITOR_LABEL = 'ai.opensoul.auth-monitor';
+/** File name of the auth monitor LaunchAgent plist. */
+export const AUTH_MONITOR_PLIST_FILE = `${AUTH_MONITOR_LABEL}.plist`;
+/** Seconds between two checks: every 30 minutes, like the systemd timer. */
+export const AUTH_MONITOR_INTERVAL_SECONDS = 1800;
+
+/** Options of {@link authMonitorPlist}. Every path must be absolute. */
+export interface AuthMonitorPlistOptions {
+  readonly nodePath: string;
+  readonly entryPath: string;
+  /** `scripts/auth-monitor.sh` of this install (launchd runs it directly: it must be executable). */
+  readonly scriptPath: string;
+  readonly stateDir: string;
+}
+
+/**
+ * The plist text of the auth monitor LaunchAgent (SPEC §10, the counterpart of the systemd
+ * timer): runs `<script> --node <node> --entry <entry>` every {@link AUTH_MONITOR_INTERVAL_SECONDS}
+ * seconds — absolute node and entry, since launchd's PATH lacks nvm and npm-global dirs. launchd
+ * runs a StartInterval job missed while the Mac slept once at wake, which is what the systemd
+ * timer's Persistent=true does. Not at load: at login the gateway is starting too, and a check
+ * racing it would report it unreachable. Output goes to `<stateDir>/logs/auth-monitor.std{out,err}.log`.
+ */
+export function authMonitorPlist(opts: AuthMonitorPlistOptions): string {
+  assertAbsolutePath('nodePath', opts.nodePath);
+  assertAbsolutePath('entryPath', opts.entryPath);
+  assertAbsolutePath('scriptPath', opts.scriptPath);
+  assertAbsolutePath('stateDir', opts.stateDir);
+  const logs = path.posix.join(opts.stateDir, 'logs');
+  const job: Record<string, PlistValue> = {
+    Label: AUTH_MONITOR_LABEL,
+    ProgramArguments: [opts.scriptPath, '--node', opts.nodePath, '--entry', opts.entryPath],
+    StartInterval: AUTH_MONITOR_INTERVAL_SECONDS,
+    RunAtLoad: false,
+    StandardOutPath: path.posix.join(logs, 'auth-monitor.stdout.log'),
+    StandardErrorPath: path.posix.join(logs, 'auth-monitor.stderr.log'),
+    Umask: 0o077,
+    // A path, never a secret: the script asks the gateway, which holds the credentials.
+    EnvironmentVariables: { OPENSOUL_STATE_DIR: opts.stateDir },
+    ProcessType: 'Background',
+  };
+  return build(job);
+}

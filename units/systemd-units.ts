@@ -216,8 +216,9 @@ export function authMonitorService(opts: AuthMonitorServiceOptions): string {
 }
 
 /**
- * The text of `opensoul-auth-monitor.timer` (SPEC §10): runs {@link AUTH_MONITOR_SERVICE} 5 min
- * after boot, then 30 min after each run. The same file serves user and system installs.
+ * The text of `opensoul-auth-monitor.timer` (SPEC §10): runs {@link AUTH_MONITOR_SERVICE} at :00
+ * and :30 of every hour and 5 min after boot; a run missed while the machine was off or asleep
+ * happens at wake-up. The same file serves user and system installs.
  */
 export function authMonitorTimer(): string {
   return render(
@@ -226,13 +227,12 @@ export function authMonitorTimer(): string {
       [
         'Timer',
         [
-          'OnBootSec=5min',
-          'OnUnitActiveSec=30min',
-          // systemd.timer(5): Persistent= only acts on OnCalendar= timers, so with these
-          // monotonic triggers it is inert; kept because SPEC §10 names it. OnCalendar= is not
-          // used on purpose: its catch-up fires the moment the timer starts at boot, before the
-          // gateway listens, and would raise a spurious "unreachable" alert each boot.
+          // A wall-clock schedule: systemd.timer(5)'s Persistent= acts only on OnCalendar=
+          // triggers, and it is what makes a run missed while the laptop slept happen at wake.
+          'OnCalendar=*:0/30',
           'Persistent=true',
+          // A first check soon after boot, when the gateway has had time to start listening.
+          'OnBootSec=5min',
         ],
       ],
       ['Install', ['WantedBy=timers.target']],

@@ -4,22 +4,33 @@
  * only by the action that needs them, so `--help`, `--version` and every other command never
  * parse them, the unit generators or `plist` (esbuild puts them in chunks of their own).
  */
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { methods } from '../../ipc/protocol.js';
 import { action } from '../cli-context.js';
 import type { CliContext } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
-import { printJson, usageError } from '../output.js';
+import { printJson } from '../output.js';
 import { tildePath } from '../render/format.js';
 
 const lineCount = (value: string): number => {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw usageError(`-n expects a whole number of lines (0 or more), got "${value}"`);
+  // commander's own error type: it reports it like any other usage error, with the usage line.
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of lines (0 or more)');
   return n;
 };
 
 export function registerGateway(program: Command, ctx: CliContext): void {
   const gateway = program.command('gateway').description('run the gateway daemon, or manage the running one and its service');
+  // `run` is the default, so commander hands it any word it does not know (`gateway stauts`
+  // became "too many arguments for 'run'"): a word that is not `run` is an unknown command,
+  // answered like in every other group, with a "Did you mean" when one is close.
+  gateway.hook('preSubcommand', (group, sub) => {
+    const first = group.args[0];
+    if (sub.name() === 'run' && first !== undefined && first !== 'run' && !first.startsWith('-')) {
+      (group as unknown as { unknownCommand(): never }).unknownCommand();
+    }
+  });
 
   gateway
     .command('run', { isDefault: true })
@@ -81,6 +92,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
     .description("print the end of the daemon's log (already redacted); -f follows it")
     .option('-n, --lines <n>', 'how many lines (default 50)', lineCount)
     .option('-f, --follow', 'keep printing new lines, across rotation, until interrupted')
+    .option('--json', 'print one JSON document: {file, lines: [the log records, parsed]}; not with -f, whose lines are JSON already')
     .action(
       action(async (env, opts: { lines?: number; follow?: boolean }) =>
         (await import('../service/logs.js')).logsCommand(env, { lines: opts.lines ?? 50, follow: opts.follow === true }),

@@ -51,10 +51,9 @@ export function registerModels(program: Command, run: StatusRunner = runModelsSt
     .action(
       action(async (env, o: { agent?: string; statusJson?: boolean; statusPlain?: boolean }, cmd: Command) => {
         const word = cmd.args[0];
-        if (word !== undefined) {
-          const known = cmd.commands.map((c) => c.name());
-          throw usageError(`unknown command 'models ${word}' (commands: ${known.join(', ')}; see \`opensoul models --help\`)`);
-        }
+        // Commander's own unknown-command error (with its "Did you mean …?"), as every other group
+        // gives: it prints and throws a CommanderError, which main() turns into exit 64.
+        if (word !== undefined) (cmd as unknown as { unknownCommand(): never }).unknownCommand();
         const json = env.json || o.statusJson === true;
         return run(json ? { json, style: makeStyle(false) } : env, { ...(o.agent ? { agent: o.agent } : {}), ...(o.statusPlain ? { plain: true } : {}) });
       }),

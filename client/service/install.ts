@@ -65,12 +65,6 @@ export async function installCommand(env: ActionEnv, flags: InstallFlags, cli: C
   const mgr = await loadManager(ctx, name, scope);
   const files = inspectFiles(await mgr.desiredFiles(opts));
   const warnings: string[] = [];
-  if (opts.authMonitor && mgr.name === 'launchd') {
-    warnings.push(
-      `--auth-monitor: there is no launchd timer for the auth monitor yet; run it from cron instead: ` +
-        `\`*/30 * * * * ${formatCommand([ctx.scriptPath, '--node', ctx.nodePath, '--entry', ctx.entryPath])}\``,
-    );
-  }
 
   if (flags.dryRun === true) return dryRun(out, mgr, files, opts, warnings);
 

@@ -5,9 +5,19 @@
  */
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { GATEWAY_LABEL, PLIST_FILE, gatewayLogPaths, gatewayPlist, launchAgentsDir } from '../../units/launchd-plist.js';
+import {
+  AUTH_MONITOR_LABEL,
+  AUTH_MONITOR_PLIST_FILE,
+  GATEWAY_LABEL,
+  PLIST_FILE,
+  authMonitorPlist,
+  gatewayLogPaths,
+  gatewayPlist,
+  launchAgentsDir,
+} from '../../units/launchd-plist.js';
 import type { ServiceContext } from './context.js';
 import type { InstallOptions, ServiceManager } from './manager.js';
+import { checkMonitorScript } from './monitor-script.js';
 import { generated } from './service-files.js';
 import type { ServiceFile, WrittenFile } from './service-files.js';
 import type { CommandLog } from './tools.js';
@@ -20,27 +30,38 @@ export class LaunchdManager implements ServiceManager {
   readonly title = `launchd agent ${GATEWAY_LABEL}`;
   readonly gatewayFile: string;
   readonly ownedFiles: readonly string[];
+  private readonly monitorFile: string;
   private readonly domain: string;
   private readonly target: string;
+  private readonly monitorTarget: string;
 
   constructor(private readonly ctx: ServiceContext) {
     this.gatewayFile = path.join(launchAgentsDir(ctx.home), PLIST_FILE);
-    this.ownedFiles = [this.gatewayFile];
+    this.monitorFile = path.join(launchAgentsDir(ctx.home), AUTH_MONITOR_PLIST_FILE);
+    this.ownedFiles = [this.gatewayFile, this.monitorFile];
     this.domain = `gui/${ctx.uid}`;
     this.target = `${this.domain}/${GATEWAY_LABEL}`;
+    this.monitorTarget = `${this.domain}/${AUTH_MONITOR_LABEL}`;
   }
 
-  desiredFiles(_opts: InstallOptions): Promise<ServiceFile[]> {
+  desiredFiles(opts: InstallOptions): Promise<ServiceFile[]> {
     const { ctx } = this;
-    const content = generated(() => gatewayPlist({ nodePath: ctx.nodePath, entryPath: ctx.entryPath, stateDir: ctx.paths.stateDir }));
-    return Promise.resolve([{ path: this.gatewayFile, content }]);
+    const base = { nodePath: ctx.nodePath, entryPath: ctx.entryPath, stateDir: ctx.paths.stateDir };
+    const files: ServiceFile[] = [{ path: this.gatewayFile, content: generated(() => gatewayPlist(base)) }];
+    if (opts.authMonitor) {
+      checkMonitorScript(ctx.scriptPath);
+      files.push({ path: this.monitorFile, content: generated(() => authMonitorPlist({ ...base, scriptPath: ctx.scriptPath })) });
+    }
+    return Promise.resolve(files);
   }
 
-  plannedCommands(): string[][] {
-    return [
+  plannedCommands(opts: InstallOptions): string[][] {
+    const cmds = [
       ['launchctl', 'bootstrap', this.domain, this.gatewayFile],
       ['launchctl', 'kickstart', '-k', this.target],
     ];
+    if (opts.authMonitor) cmds.push(['launchctl', 'bootstrap', this.domain, this.monitorFile]);
+    return cmds;
   }
 
   /**
@@ -55,25 +76,31 @@ export class LaunchdManager implements ServiceManager {
     if ((st.mode & 0o077) !== 0 && st.uid === this.ctx.uid) chmodSync(dir, 0o700);
   }
 
-  private async loaded(log: CommandLog): Promise<{ loaded: boolean; text: string }> {
-    const r = await log.query(['launchctl', 'print', this.target]);
+  private async loaded(log: CommandLog, target = this.target): Promise<{ loaded: boolean; text: string }> {
+    const r = await log.query(['launchctl', 'print', target]);
     return { loaded: r.code === 0, text: r.stdout };
   }
 
-  async enableAndStart(_written: readonly WrittenFile[], _opts: InstallOptions, log: CommandLog): Promise<void> {
+  async enableAndStart(_written: readonly WrittenFile[], opts: InstallOptions, log: CommandLog): Promise<void> {
     // bootstrap refuses a job that is already loaded (error 5, "Input/output error"), and a
     // loaded job keeps its old plist: unload it first so the file just written is the one used.
     const wasLoaded = (await this.loaded(log)).loaded;
     if (wasLoaded) await log.run(['launchctl', 'bootout', this.target], { allowFailure: true });
-    await this.bootstrap(log, wasLoaded);
+    await this.bootstrap(log, this.gatewayFile, wasLoaded);
     await log.run(['launchctl', 'kickstart', '-k', this.target]);
+    if (opts.authMonitor) {
+      // Loaded, not kicked: its first check comes one interval later, with the gateway up.
+      const monitorLoaded = (await this.loaded(log, this.monitorTarget)).loaded;
+      if (monitorLoaded) await log.run(['launchctl', 'bootout', this.monitorTarget], { allowFailure: true });
+      await this.bootstrap(log, this.monitorFile, monitorLoaded);
+    }
   }
 
   /** bootout returns before launchd has let go of the job; a bootstrap right after can still fail. */
-  private async bootstrap(log: CommandLog, retry: boolean): Promise<void> {
+  private async bootstrap(log: CommandLog, file: string, retry: boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const last = !retry || attempt >= 4;
-      const r = await log.run(['launchctl', 'bootstrap', this.domain, this.gatewayFile], { allowFailure: !last });
+      const r = await log.run(['launchctl', 'bootstrap', this.domain, file], { allowFailure: !last });
       if (r.code === 0 || last) return;
       await sleep(500);
     }
@@ -83,7 +110,9 @@ export class LaunchdManager implements ServiceManager {
     return Promise.resolve([]);
   }
 
-  async disableAndStop(_present: readonly string[], log: CommandLog): Promise<void> {
+  async disableAndStop(present: readonly string[], log: CommandLog): Promise<void> {
+    // The monitor first, so it cannot start a check against a gateway that is going away.
+    if (present.includes(this.monitorFile) && (await this.loaded(log, this.monitorTarget)).loaded) await log.run(['launchctl', 'bootout', this.monitorTarget]);
     if ((await this.loaded(log)).loaded) await log.run(['launchctl', 'bootout', this.target]);
   }
 

@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { ActionEnv } from '../cli-context.js';
 import { locate } from '../connection.js';
+import { printJson } from '../output.js';
 import { ServiceError } from './errors.js';
 
 /** How often `-f` looks at the file. Polling, not fs.watch: it also sees renames on every platform and file system. */
@@ -115,8 +116,29 @@ function follow(file: string, start: OpenLog | null, write: (text: string) => vo
   });
 }
 
+/**
+ * `--json`: the log's lines as one document. Each line is a JSON record already; one that is
+ * not (cut short by a crash, say) is kept as `{"unparsed": "<line>"}` rather than dropped.
+ */
+export function logDocument(file: string, text: string): { file: string; lines: unknown[] } {
+  const lines = text.split('\n').filter((l) => l !== '');
+  return {
+    file,
+    lines: lines.map((line) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        return { unparsed: line };
+      }
+    }),
+  };
+}
+
 export async function logsCommand(env: ActionEnv, opts: { lines: number; follow: boolean }): Promise<number> {
   const file = locate().paths.log;
+  if (env.json && opts.follow) {
+    throw new ServiceError('USAGE', '--json prints one document and cannot follow the log; `gateway logs -f` already prints one JSON record per line');
+  }
   const log = openLog(file, 'end');
   if (!log && !opts.follow) {
     throw new ServiceError('NO_LOG', `there is no log at ${file} yet: the gateway writes it once it has started (\`opensoul gateway start\`)`);
@@ -124,6 +146,12 @@ export async function logsCommand(env: ActionEnv, opts: { lines: number; follow:
   const write = (text: string) => {
     process.stdout.write(text);
   };
+  if (env.json && log) {
+    const text = lastLines(log.fd, log.pos, opts.lines);
+    closeSync(log.fd);
+    printJson(logDocument(file, text));
+    return 0;
+  }
   if (log) write(lastLines(log.fd, log.pos, opts.lines));
   else process.stderr.write(`waiting for ${file} to appear…\n`);
   if (!opts.follow) {

@@ -2,28 +2,14 @@
  * The systemd side of SPEC §10: user units in `~/.config/systemd/user` driven with
  * `systemctl --user`, or (`--system`) a system unit with `User=` driven with plain `systemctl`.
  */
-import { accessSync, constants, statSync } from 'node:fs';
 import { AUTH_MONITOR_TIMER, GATEWAY_UNIT, authMonitorService, authMonitorTimer, gatewayUnit } from '../../units/systemd-units.js';
 import { unitPaths } from './context.js';
 import type { ServiceContext, SystemdScope } from './context.js';
-import { ServiceError } from './errors.js';
+import { checkMonitorScript } from './monitor-script.js';
 import type { InstallOptions, ServiceManager } from './manager.js';
 import { generated } from './service-files.js';
 import type { ServiceFile, WrittenFile } from './service-files.js';
 import type { CommandLog } from './tools.js';
-
-/** The auth monitor script must exist and be executable: systemd runs it directly. */
-export function checkMonitorScript(scriptPath: string): void {
-  try {
-    if (!statSync(scriptPath).isFile()) throw new Error('not a file');
-    accessSync(scriptPath, constants.X_OK);
-  } catch {
-    throw new ServiceError(
-      'SERVICE_VALUE',
-      `--auth-monitor: the monitor script ${scriptPath} is missing or not executable; it ships with opensoul beside dist/ (chmod +x it, or reinstall opensoul)`,
-    );
-  }
-}
 
 export class SystemdManager implements ServiceManager {
   readonly name = 'systemd' as const;

@@ -40,7 +40,7 @@ describe('the opensoul CLI', function () {
     for (const args of [['models', 'status', '--bogus'], ['models', 'status', '--agent'], ['frobnicate'], ['models', 'status', '--probe-timeout', 'soon']]) {
       const r = await cli(args, { stateDir: s });
       assert.equal(r.code, 64, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stderr, /error|expects/i);
+      assert.match(r.stderr, /^opensoul: .*\n(?:.*\n)*Usage: opensoul /);
       assert.equal(r.stdout, '');
     }
     const j = await cli(['models', 'status', '--bogus', '--json'], { stateDir: s });
@@ -81,7 +81,7 @@ describe('the opensoul CLI', function () {
     assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'AGENT_NOT_FOUND');
     const bad = await d.cli(['models', 'status', '--agent', '../etc']);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /params\.agent/);
+    assert.match(bad.stderr, /invalid agent: expected an agent id/);
   });
 
   it('masks secrets in the human and JSON views, prints no colour without a TTY, and the fake secrets reach no output or log', async () => {

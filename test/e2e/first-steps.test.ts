@@ -97,6 +97,33 @@ describe('first steps from an empty home (README)', function () {
     assert.equal((await h.opensoul(['gateway', 'stop'])).code, 0);
   });
 
+  it('a state dir that is a symbolic link to a readable dir starts, warns, and is not chmod-ed through the link', async () => {
+    const h = home();
+    const real = path.join(h.home, 'real-state');
+    mkdirSync(real);
+    chmodSync(real, 0o755);
+    symlinkSync(real, h.stateDir);
+    const start = await h.opensoul(['gateway', 'start']);
+    assert.equal(start.code, 0, start.stdout + start.stderr);
+    assert.equal(mode(real), 0o755);
+    const log = readFileSync(path.join(real, 'logs', 'gateway.log'), 'utf8');
+    assert.match(log, /is a symbolic link to .*real-state \(0755\).*not changed through the link/);
+    assert.equal((await h.opensoul(['gateway', 'stop'])).code, 0);
+  });
+
+  it('refuses (78) a run/ that is a symbolic link to a dir others can write to, and chmods nothing through the link', async () => {
+    const h = home();
+    mkdirSync(h.stateDir, { mode: 0o700 });
+    const open = path.join(h.home, 'open-run');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    symlinkSync(open, path.join(h.stateDir, 'run'));
+    const r = await run(process.execPath, [CLI, 'gateway'], { env: h.env });
+    assert.equal(r.code, 78, r.stderr);
+    assert.match(r.stderr, /run dir .* is mode 0777: other users can write to it/);
+    assert.equal(mode(open), 0o777);
+  });
+
   it('doctor with the daemon down reports the profiles on disk, not "no profiles yet"', async () => {
     const h = home();
     const store = path.join(h.stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');

@@ -87,7 +87,9 @@ describe('hostile peers on the socket (real daemon)', function () {
     c.send(req(2, 'models.status', { agent: 42 }));
     const bad = (await c.next()) as Msg;
     assert.equal(bad.error?.code, -32602);
-    assert.match(bad.error?.message ?? '', /params\.agent/);
+    // The message is in words; the validator's path is data, for programs.
+    assert.match(bad.error?.message ?? '', /^invalid agent: /);
+    assert.equal((bad.error?.data as { path?: string } | undefined)?.path, 'params.agent');
     c.send(req(3, 'models.status', { agent: 'main', secretish: 'sk-ant-api03-VALUE-NOT-ECHOED' }));
     const extra = (await c.next()) as Msg;
     assert.equal(extra.error?.code, -32602);

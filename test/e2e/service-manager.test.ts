@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { authMonitorService, authMonitorTimer, gatewayPlist, gatewayUnit } from '../../units/index.js';
+import { parse as parsePlist } from 'plist';
+import { authMonitorPlist, authMonitorService, authMonitorTimer, gatewayPlist, gatewayUnit } from '../../units/index.js';
 import { isProcessAlive } from '../../ipc/process.js';
 import { CLI, REPO, assertNoSecrets, cli, fakeSecret, killAfterTest, tempDir } from '../support/harness.js';
 import type { RunResult } from '../support/harness.js';
@@ -59,6 +60,15 @@ systemctl)
 loginctl) echo "Linger=$(cat "$STANDIN_DIR/linger" 2>/dev/null || echo no)" ;;
 launchctl)
   verb=$1; shift
+  # The auth monitor job: only whether it is loaded (it never runs the daemon).
+  case "$*" in *ai.opensoul.auth-monitor*)
+    case "$verb" in
+      print) [ -f "$STANDIN_DIR/monitor-loaded" ] || { echo "Could not find service" >&2; exit 113; }; echo 'state = not running' ;;
+      bootstrap) touch "$STANDIN_DIR/monitor-loaded" ;;
+      bootout) rm -f "$STANDIN_DIR/monitor-loaded" ;;
+    esac
+    exit 0 ;;
+  esac
   case "$verb" in
     print)
       [ -f "$STANDIN_DIR/loaded" ] || { echo "Could not find service" >&2; exit 113; }
@@ -355,7 +365,7 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
   });
 });
 
-describe('gateway install/uninstall/start/stop with a launchd stand-in (OPENSOUL_SERVICE_MANAGER=launchd)', function () {
+describe('gateway install/uninstall/start/stop with a launchd stand-in (launchctl cannot run here: a recording script plays it; OPENSOUL_SERVICE_MANAGER=launchd)', function () {
   const target = `gui/${UID}/ai.opensoul.gateway`;
 
   it('install writes the LaunchAgent plist, makes <stateDir>/logs 0700, bootstraps and kickstarts; reinstalling boots the loaded job out first', async () => {
@@ -404,15 +414,37 @@ describe('gateway install/uninstall/start/stop with a launchd stand-in (OPENSOUL
     assert.ok(!isProcessAlive(pidOf(s)));
   });
 
-  it('--system is a usage error with launchd (exit 64), and --auth-monitor says to use cron instead', async () => {
+  it('--system is a usage error with launchd (exit 64)', async () => {
     const s = sandbox({ manager: 'launchd' });
     const sys = await s.run(['gateway', 'install', '--system']);
     assert.equal(sys.code, 64);
     assert.match(sys.stderr, /--system/);
-    const mon = await s.run(['gateway', 'install', '--dry-run', '--auth-monitor']);
-    assert.equal(mon.code, 0);
-    assert.match(mon.stderr, /cron/);
-    assert.match(mon.stderr, /auth-monitor\.sh --node /);
+  });
+
+  it('--auth-monitor installs the ai.opensoul.auth-monitor LaunchAgent (every 1800 s, absolute node and entry) instead of printing a cron line; uninstall boots it out and removes it', async () => {
+    const s = sandbox({ manager: 'launchd' });
+    const dry = await s.run(['gateway', 'install', '--dry-run', '--auth-monitor']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.doesNotMatch(dry.stdout + dry.stderr, /cron/);
+    const monitor = path.join(s.home, 'Library', 'LaunchAgents', 'ai.opensoul.auth-monitor.plist');
+    assert.match(dry.stdout, /launchctl bootstrap gui\/\d+ \S*ai\.opensoul\.auth-monitor\.plist/);
+    assert.ok(!existsSync(monitor), 'a dry run writes nothing');
+
+    const r = await s.run(['gateway', 'install', '--auth-monitor']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /cron/);
+    const scriptPath = path.join(REPO, 'scripts', 'auth-monitor.sh');
+    assert.equal(readFileSync(monitor, 'utf8'), authMonitorPlist({ nodePath: process.execPath, entryPath: CLI, scriptPath, stateDir: s.stateDir }));
+    const job = parsePlist(readFileSync(monitor, 'utf8')) as { StartInterval: number; ProgramArguments: string[] };
+    assert.equal(job.StartInterval, 1800);
+    assert.deepEqual(job.ProgramArguments, [scriptPath, '--node', process.execPath, '--entry', CLI]);
+    const monitorTarget = `gui/${UID}/ai.opensoul.auth-monitor`;
+    assert.deepEqual(s.calls().slice(-2), [`launchctl print ${monitorTarget}`, `launchctl bootstrap gui/${UID} ${monitor}`]);
+
+    const u = await s.run(['gateway', 'uninstall']);
+    assert.equal(u.code, 0, u.stderr);
+    assert.ok(s.calls().includes(`launchctl bootout ${monitorTarget}`));
+    assert.ok(!existsSync(monitor));
   });
 });
 

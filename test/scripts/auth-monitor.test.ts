@@ -23,7 +23,7 @@ function recorder(dir: string): { cmd: string; calls(): string[] } {
 }
 
 function monitor(stateDir: string, env: Record<string, string | undefined>, args = ['--node', process.execPath, '--entry', CLI]): Promise<RunResult> {
-  return run(SCRIPT, args, { env: cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, ...env }), timeoutMs: 20_000 });
+  return run(SCRIPT, args, { env: cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, OPENSOUL_MONITOR_RETRY_SECONDS: '0', ...env }), timeoutMs: 20_000 });
 }
 
 function writeStore(d: Daemon, profiles: Record<string, unknown>): void {
@@ -105,6 +105,20 @@ describe('scripts/auth-monitor.sh', function () {
     assert.equal(statSync(stateFile).mode & 0o777, 0o600);
 
     assertNoSecrets([key, token], { notifications: rec.calls().join('\n'), outputs: outputs.join('\n'), state: readFileSync(stateFile, 'utf8'), log: log + d.log() });
+  });
+
+  it('looks again once before alerting "unreachable": a gateway starting at boot, as the timer catches up a missed run, raises no alert', async () => {
+    const dir = tempDir();
+    const rec = recorder(dir);
+    const stateDir = path.join(dir, 'state');
+    const key = fakeSecret('sk-ant-api03-', 60);
+    // The check runs while nothing listens yet; the gateway comes up during the script's wait.
+    const checking = monitor(stateDir, { OPENSOUL_NOTIFY_CMD: rec.cmd, OPENSOUL_MONITOR_RETRY_SECONDS: '10' });
+    const d = await startDaemon({ stateDir, env: { ANTHROPIC_API_KEY: key } });
+    const r = await checking;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(!rec.calls().some((c) => c.includes('could not run')), rec.calls().join('\n'));
+    assertNoSecrets([key], { notifications: rec.calls().join('\n'), output: r.stdout + r.stderr, log: d.log() });
   });
 
   it('appends the message as the last argument of a notify command that has arguments of its own', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parse } from 'plist';
-import { GATEWAY_LABEL, PLIST_FILE, UnitValueError, gatewayLogPaths, gatewayPlist, launchAgentsDir } from '../../units/index.js';
+import { AUTH_MONITOR_PLIST_FILE, GATEWAY_LABEL, PLIST_FILE, UnitValueError, authMonitorPlist, gatewayLogPaths, gatewayPlist, launchAgentsDir } from '../../units/index.js';
 
 /** The job SPEC §10 asks for, as launchd will read it. */
 function expectedJob(nodePath: string, entryPath: string, stateDir: string, label = GATEWAY_LABEL): Record<string, unknown> {
@@ -95,5 +95,29 @@ describe('units/launchd-plist', () => {
       stderr: '/Users/a/.opensoul/logs/gateway.stderr.log',
     });
     assert.throws(() => launchAgentsDir('Users/a'), /home must be an absolute path/);
+  });
+});
+
+describe('units/launchd-plist: the auth monitor LaunchAgent', () => {
+  it('runs the monitor script with absolute node and entry every 1800 s, not at load, with the state dir as its only environment', () => {
+    const xml = authMonitorPlist({ nodePath: '/usr/local/bin/node', entryPath: '/opt/os/dist/opensoul.cjs', scriptPath: '/opt/os/scripts/auth-monitor.sh', stateDir: '/Users/a/.opensoul' });
+    assert.deepEqual(parse(xml), {
+      Label: 'ai.opensoul.auth-monitor',
+      ProgramArguments: ['/opt/os/scripts/auth-monitor.sh', '--node', '/usr/local/bin/node', '--entry', '/opt/os/dist/opensoul.cjs'],
+      StartInterval: 1800,
+      RunAtLoad: false,
+      StandardOutPath: '/Users/a/.opensoul/logs/auth-monitor.stdout.log',
+      StandardErrorPath: '/Users/a/.opensoul/logs/auth-monitor.stderr.log',
+      Umask: 63,
+      EnvironmentVariables: { OPENSOUL_STATE_DIR: '/Users/a/.opensoul' },
+      ProcessType: 'Background',
+    });
+    assert.match(xml, /<key>StartInterval<\/key>\s*<integer>1800<\/integer>/);
+    assert.equal(AUTH_MONITOR_PLIST_FILE, 'ai.opensoul.auth-monitor.plist');
+  });
+
+  it('refuses a relative path', () => {
+    assert.throws(() => authMonitorPlist({ nodePath: 'node', entryPath: '/e', scriptPath: '/s', stateDir: '/d' }), UnitValueError);
+    assert.throws(() => authMonitorPlist({ nodePath: '/n', entryPath: '/e', scriptPath: 'scripts/auth-monitor.sh', stateDir: '/d' }), UnitValueError);
   });
 });

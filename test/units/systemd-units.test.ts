@@ -170,11 +170,12 @@ describe('units/systemd-units', () => {
       assert.deepEqual(directiveValues(text, 'WantedBy'), [], 'the timer starts it; the service itself is not enabled');
     });
 
-    it('the timer fires 5 min after boot, then every 30 min, persistently', () => {
+    it('the timer fires at :00 and :30 (a wall-clock OnCalendar=, so Persistent=true catches up a run missed in sleep) and 5 min after boot', () => {
       const text = authMonitorTimer();
-      assert.deepEqual(directiveValues(text, 'OnBootSec'), ['5min']);
-      assert.deepEqual(directiveValues(text, 'OnUnitActiveSec'), ['30min']);
+      assert.deepEqual(directiveValues(text, 'OnCalendar'), ['*:0/30']);
       assert.deepEqual(directiveValues(text, 'Persistent'), ['true']);
+      assert.deepEqual(directiveValues(text, 'OnBootSec'), ['5min']);
+      assert.deepEqual(directiveValues(text, 'OnUnitActiveSec'), [], 'a monotonic repeat would make Persistent= inert again');
       assert.deepEqual(directiveValues(text, 'WantedBy'), ['timers.target']);
     });
   });
