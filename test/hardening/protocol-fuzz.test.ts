@@ -13,7 +13,8 @@ import fc from 'fast-check';
 import { methods } from '../../ipc/protocol.js';
 import { startDaemon, tempDir } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
-import { budgetMs, count, procStats, sleep } from '../support/hardening.js';
+import { budgetMs, count, procStats, report, sleep } from '../support/hardening.js';
+import type { ProcStats } from '../support/hardening.js';
 import { readToken } from '../support/raw-client.js';
 import { SENTINEL_ID, assertWellFormed, authedPeer, hasId, requestLine, wirePeer } from '../support/wire-probe.js';
 import type { WirePeer } from '../support/wire-probe.js';
@@ -79,7 +80,8 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
   let d: Daemon;
   let token: string;
   let seedKey: string;
-  let rssBefore: number;
+  let before: ProcStats;
+  let started: number;
 
   beforeEach(async () => {
     const stateDir = path.join(tempDir(), 'state');
@@ -95,7 +97,8 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
     token = readToken(d.paths.token);
     seedKey = `sk-ant-api03-SEED${'q'.repeat(80)}`;
     await d.call(methods.authUpsert, { profileId: 'anthropic:seed-hardening', credential: { type: 'api_key', key: seedKey } });
-    rssBefore = procStats(d.proc.pid!).rssKiB;
+    before = procStats(d.proc.pid!);
+    started = Date.now();
   });
 
   /** A fresh, well-formed client gets correct answers; the daemon is alive and within its memory bound. */
@@ -110,8 +113,13 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
     assert.equal(seed.type, 'api_key');
     const resolved = await d.call(methods.authResolve, { provider: 'anthropic' });
     assert.ok(resolved.secret.length > 0, `${what}: auth.resolve answers`);
-    const grown = procStats(d.proc.pid!).rssKiB - rssBefore;
+    const grown = procStats(d.proc.pid!).rssKiB - before.rssKiB;
     assert.ok(grown < RSS_GROWTH_BOUND_KIB, `${what}: RSS grew by ${Math.round(grown / 1024)} MiB (bound ${RSS_GROWTH_BOUND_KIB / 1024} MiB)`);
+  }
+
+  /** A row of the soak's table for this property (reached only when everything held: nothing was lost). */
+  function row(what: string, times: number): void {
+    report({ what, times, before, after: procStats(d.proc.pid!), lost: 0, seconds: (Date.now() - started) / 1000 });
   }
 
   /** Sends `payload` then, on a line of its own, the sentinel; checks every reply up to the sentinel's. */
@@ -138,6 +146,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
       { numRuns: runs },
     );
     await stillCorrect('after random bytes');
+    row('fuzz: random bytes on fresh connections (before/after hello)', runs);
   });
 
   it('random JSON values as lines: every reply well-formed, never INTERNAL', async () => {
@@ -151,6 +160,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
     );
     peer.close();
     await stillCorrect('after random JSON');
+    row('fuzz: random JSON lines (up to 8 per case)', runs);
   });
 
   it('every method with random params, as requests, notifications and batches: one reply per request id, none for notifications, never INTERNAL', async () => {
@@ -187,6 +197,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
       { numRuns: runs },
     );
     await stillCorrect('after random calls');
+    row('fuzz: every method, random params, requests/notifications/batches', runs);
   });
 
   it('deep nesting (arrays, objects, params, batches, unclosed) up to the 1 MiB line: a clear error, the daemon stays up', async () => {
@@ -214,6 +225,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
     }
     peer.close();
     await stillCorrect('after deep nesting');
+    row('fuzz: deep nesting up to 250,000 levels', depths.length * 7);
   });
 
   it('partial frames over many connections while others work: every complete request is answered, the daemon keeps serving', async () => {
@@ -239,6 +251,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
     for (const p of peers) p.close();
     worker.close();
     await stillCorrect('after partial frames');
+    row('fuzz: partial frames held open over many connections', connections);
   });
 
   // The cases below are the resource limits of the socket: they hold only once connections,

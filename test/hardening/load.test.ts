@@ -1,0 +1,142 @@
+/**
+ * Load and hot reload on one daemon (SPEC §4 hot reload, §5): four connections pipeline calls
+ * whose answers are checked one by one, while a person saves `.env` over and over — in place or
+ * like an editor (temp file + rename) — and every save must be served (`auth.resolve` returns the
+ * new key) before the next. The daemon's RSS and open fds before and after go to the report; fds
+ * must come back to where they were and RSS stay within a bound.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { renameSync, writeFileSync } from 'node:fs';
+import { maskSecret } from '../../daemon/status/masking.js';
+import { methods } from '../../ipc/protocol.js';
+import { createLineReader } from '../../ipc/framing.js';
+import { startDaemon, waitFor } from '../support/harness.js';
+import type { Daemon } from '../support/harness.js';
+import { budgetMs, count, procStats, report, sleep } from '../support/hardening.js';
+import { readToken } from '../support/raw-client.js';
+
+/** Requests in flight per connection: enough to keep the daemon busy, within its 1000-line queue. */
+const WINDOW = 64;
+const RSS_GROWTH_BOUND_KIB = 128 * 1024;
+
+type Reply = { id?: unknown; result?: Record<string, unknown>; error?: { code: number; message: string } };
+
+/**
+ * One connection that pipelines `total` calls (a mix of auth.resolve, auth.list, models.status
+ * and gateway.status) and checks every answer; resolves with how many were wrong or missing.
+ */
+async function pipeline(d: Daemon, token: string, connNo: number, total: number): Promise<number> {
+  const socket = net.connect(d.socketPath);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let sent = 0;
+  let answered = 0;
+  let wrong = 0;
+  let helloDone = false;
+  // Read-only calls: auth.resolve records lastUsed (a file write per call), so it paces the
+  // reload loop instead, where each save is checked once.
+  const kinds = [
+    { method: methods.authOrderGet.name, params: { provider: 'anthropic' }, ok: (r: Record<string, unknown>) => Array.isArray(r.effective) && r.effective[0] === 'anthropic:seed' },
+    { method: methods.authList.name, params: { provider: 'anthropic' }, ok: (r: Record<string, unknown>) => Array.isArray(r.profiles) && r.profiles.length === 1 },
+    { method: methods.modelsStatus.name, params: {}, ok: (r: Record<string, unknown>) => r.agent === 'main' && Array.isArray(r.providers) },
+    { method: methods.gatewayStatus.name, params: {}, ok: (r: Record<string, unknown>) => r.pid === d.proc.pid },
+  ];
+  // Mostly the cheap calls a client makes per request; status now and then.
+  const pick = (n: number) => kinds[n % 16 === 0 ? 2 : n % 16 === 8 ? 3 : n % 2]!;
+  const send = () => {
+    let out = '';
+    while (sent < total && sent - answered < WINDOW) {
+      const k = pick(sent);
+      out += `${JSON.stringify({ jsonrpc: '2.0', id: sent, method: k.method, params: k.params })}\n`;
+      sent++;
+    }
+    if (out) socket.write(out);
+  };
+  return new Promise<number>((resolve, reject) => {
+    const reader = createLineReader(64 * 1024 * 1024, (line) => {
+      const msg = JSON.parse(line) as Reply;
+      if (!helloDone) {
+        helloDone = true;
+        if (!msg.result) reject(new Error('hello refused'));
+        send();
+        return;
+      }
+      const k = typeof msg.id === 'number' ? pick(msg.id) : undefined;
+      if (!k || !msg.result || !k.ok(msg.result)) wrong++;
+      answered++;
+      if (answered === total) {
+        socket.end();
+        resolve(wrong);
+      } else send();
+    }, () => reject(new Error('reply over size')));
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      if (answered < total) reject(new Error(`connection ${connNo} closed after ${answered} of ${total} answers`));
+    });
+    socket.write(`${JSON.stringify({ jsonrpc: '2.0', id: 'hello', method: 'gateway.hello', params: { token, clientVersion: 'load' } })}\n`);
+  });
+}
+
+describe('load and hot reload (real daemon)', function () {
+  this.timeout(budgetMs(60_000, 1_200_000));
+
+  it('RPCs pipelined over 4 connections while .env is saved again and again: every answer correct, every save served, fds back to where they were', async () => {
+    const rpcs = count('RPCS', 8_000, 1_000_000);
+    const saves = count('RELOADS', 40, 10_000);
+    const d = await startDaemon();
+    const token = readToken(d.paths.token);
+    await d.call(methods.authUpsert, { profileId: 'anthropic:seed', credential: { type: 'api_key', key: `sk-ant-api03-LOAD${'s'.repeat(80)}` } });
+    // Warm up once (first calls load code and grow the heap), then measure.
+    await pipeline(d, token, 0, 200);
+    await sleep(100);
+    const before = procStats(d.proc.pid!);
+    const started = Date.now();
+
+    const conn = await d.connect();
+    let unseen = 0;
+    let reloadSeconds = 0;
+    const reloads = (async () => {
+      for (let n = 0; n < saves; n++) {
+        // The counter ends the key, so that the masked form (last 4 characters) tells saves apart.
+        const key = `sk-proj-RELOAD${'r'.repeat(40)}${String(n).padStart(6, '0')}`;
+        const text = `# saved ${n}\nOPENAI_API_KEY=${key}\n`;
+        if (n % 2 === 0) writeFileSync(d.paths.dotenv, text, { mode: 0o600 });
+        else {
+          writeFileSync(`${d.paths.dotenv}.swp`, text, { mode: 0o600 });
+          renameSync(`${d.paths.dotenv}.swp`, d.paths.dotenv);
+        }
+        // The watcher (or, failing it, the periodic check) must bring the save in; no save is skipped.
+        const masked = maskSecret(key);
+        const seen = async () => (await conn.call(methods.modelsStatus, {})).providers.find((p) => p.provider === 'openai')?.env?.masked === masked;
+        await waitFor(seen, `save ${n} to be seen`, 15_000, 5).catch(() => {
+          unseen++;
+        });
+        // Now and then, also that a call gets the new key itself.
+        if (n % 50 === 0 && (await conn.call(methods.authResolve, { provider: 'openai' })).secret !== key) unseen++;
+      }
+      reloadSeconds = (Date.now() - started) / 1000;
+    })();
+    const perConnection = Math.ceil(rpcs / 4);
+    const wrong = await Promise.all([0, 1, 2, 3].map((i) => pipeline(d, token, i, perConnection)));
+    const rpcSeconds = (Date.now() - started) / 1000;
+    await reloads;
+    conn.close();
+
+    const status = await d.call(methods.gatewayStatus, {});
+    assert.ok(status.reloads.count >= saves, `${status.reloads.count} reloads took in ${saves} saves`);
+    // The connections are closed: give the daemon a moment to notice, then its fds must be back.
+    const after = await waitFor(() => {
+      const s = procStats(d.proc.pid!);
+      return s.fds <= before.fds ? s : false;
+    }, 'the fds of closed connections to be released').catch(() => procStats(d.proc.pid!));
+    // One daemon ran both at once: the two rows share its before/after figures.
+    report({ what: 'RPCs pipelined over 4 connections, each answer checked', times: perConnection * 4, before, after, lost: wrong.reduce((a, b) => a + b, 0), seconds: rpcSeconds });
+    report({ what: 'hot reloads: .env saved (in place / temp + rename), each save served', times: saves, before, after, lost: unseen, seconds: reloadSeconds });
+    assert.deepEqual(wrong, [0, 0, 0, 0], 'every answer correct');
+    assert.equal(unseen, 0, 'every save was served');
+    assert.ok(after.fds <= before.fds, `open fds ${before.fds} → ${after.fds}`);
+    assert.ok(after.rssKiB - before.rssKiB < RSS_GROWTH_BOUND_KIB, `RSS ${before.rssKiB} → ${after.rssKiB} KiB`);
+    assert.equal(d.proc.exitCode, null);
+  });
+});
