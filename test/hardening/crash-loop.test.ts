@@ -17,7 +17,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import type { ParseError } from 'jsonc-parser';
 import { methods } from '../../ipc/protocol.js';
 import { CLI, startDaemon, tempDir, track } from '../support/harness.js';
-import { budgetMs, count, procStats, report, sleep } from '../support/hardening.js';
+import { budgetMs, count, procStats, progress, report, sleep } from '../support/hardening.js';
 import type { ProcStats } from '../support/hardening.js';
 
 const GATEWAY = path.join(path.dirname(CLI), 'gateway.mjs');
@@ -183,6 +183,7 @@ async function lane(laneNo: number, rounds: number): Promise<LaneResult> {
     const byHand = readStore(d.paths.authProfiles('person')).profiles?.['openai:by-hand']?.key ?? null;
     person.settle(byHand, `${tag}: the store saved by hand`);
     if (statSync(d.paths.dotenv, { throwIfNoEntry: false })) assert.equal(statSync(d.paths.dotenv).mode & 0o077, 0, `${tag}: .env stays private`);
+    if ((round + 1) % 25 === 0) progress(`lane ${laneNo}: ${round + 1} of ${rounds} kills, ${acknowledged} acknowledged writes checked`);
   }
   // After the last kill: a daemon starts on what is left, serves every acknowledged write and leaves no debris.
   const d = await startDaemon({ stateDir, entry: GATEWAY, args: [] });

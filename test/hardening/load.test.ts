@@ -1,9 +1,10 @@
 /**
  * Load and hot reload on one daemon (SPEC §4 hot reload, §5): four connections pipeline calls
- * whose answers are checked one by one, while a person saves `.env` over and over — in place or
- * like an editor (temp file + rename) — and every save must be served (`auth.resolve` returns the
- * new key) before the next. The daemon's RSS and open fds before and after go to the report; fds
- * must come back to where they were and RSS stay within a bound.
+ * whose answers are checked one by one, while a person saves `.env` and three agents' stores
+ * over and over — in place or like an editor (temp file + rename) — and each save must be served
+ * (status shows the new key; now and then `auth.resolve` returns it) before that file's next
+ * save. The daemon's RSS and open fds before and after go to the report; fds must come back to
+ * where they were and RSS stay within a bound.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -15,7 +16,7 @@ import { connect } from '../../ipc/client.js';
 import { createLineReader } from '../../ipc/framing.js';
 import { startDaemon, tempDir, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
-import { budgetMs, count, procStats, report, sleep } from '../support/hardening.js';
+import { budgetMs, count, procStats, progress, report, sleep } from '../support/hardening.js';
 import { readToken } from '../support/raw-client.js';
 
 /** Requests in flight per connection: enough to keep the daemon busy, within its 1000-line queue. */
@@ -149,6 +150,7 @@ describe('load and hot reload (real daemon)', function () {
             : (await conn.call(methods.authList, { agent: `reload-${lane}` })).profiles.find((p) => p.id === 'openai:reload')?.masked === masked,
         );
         if (!ok) unseen++;
+        if ((n + 1) % 500 === 0) progress(`reload lane ${lane}: ${n + 1} of ${saves} saves served`);
         // Now and then, also that a call gets the new key itself.
         if (n % 50 === 0 && (await conn.call(methods.authResolve, { provider: 'openai', ...(lane === 0 ? {} : { agent: `reload-${lane}` }) })).secret !== key) unseen++;
       }

@@ -111,4 +111,9 @@ export function assertNoCanaryWindows(canaries: readonly Canary[], texts: Record
   assert.deepEqual(leaks, [], `canary secrets leaked: ${leaks.join('; ')}`);
 }
 
+/** A progress line in the soak (its parts run for minutes); silent in the quick form. */
+export function progress(line: string): void {
+  if (SOAK) process.stdout.write(`      … ${line}\n`);
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
