@@ -127,8 +127,10 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     rpcCode: -32004,
     exitCode: EXIT.FAILED,
     describe: (d) =>
-      `${str(d.path)} is locked by process ${str(d.pid)}; try again in a moment ` +
-      `(a lock older than 30 s or of a dead process is taken over)`,
+      d.reason === 'changing'
+        ? `${str(d.path)} kept changing while the gateway tried to write it (someone is saving it right now); nothing was written: try again in a moment`
+        : `${str(d.path)} is locked by process ${str(d.pid)}; try again in a moment ` +
+          `(a lock older than 30 s or of a dead process is taken over)`,
   },
   AGENT_NOT_FOUND: {
     rpcCode: -32005,

@@ -131,7 +131,7 @@ export class FileUpdater {
         const replaced = await replaceUnlessChanged(target, tmp, before);
         if (!replaced) {
           if (attempt >= attempts) {
-            const err = new OpenSoulError('LOCKED', { path: this.file, pid: null });
+            const err = new OpenSoulError('LOCKED', { path: this.file, pid: null, reason: 'changing' });
             for (const p of batch) p.reject(err);
             return;
           }
