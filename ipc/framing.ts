@@ -12,6 +12,8 @@ export interface LineReader {
   push(chunk: Buffer): void;
   /** Bytes of an unfinished line held so far. */
   readonly pendingBytes: number;
+  /** Lets go of the unfinished line now and ignores whatever comes after (a refused peer). */
+  discard(): void;
 }
 
 /**
@@ -25,6 +27,11 @@ export function createLineReader(maxLineBytes: number, onLine: (line: string) =>
   return {
     get pendingBytes() {
       return pending;
+    },
+    discard() {
+      overflowed = true;
+      parts = [];
+      pending = 0;
     },
     push(chunk: Buffer) {
       if (overflowed) return;

@@ -77,7 +77,7 @@ describe('socket server limits (real socket, in-process server)', function () {
     await sub.next();
     sub.socket.pause(); // stops reading: what the daemon sends now piles up on its side
     const event = { event: 'profile.cooldown' as const, at: Date.now(), data: { agent: 'main', profileId: 'anthropic:default', until: 1, reason: 'rate_limit' } };
-    // ~150 bytes each: 100,000 events are ~15 MB, past the 8 MiB default.
+    // ~150 bytes each: 100,000 events are ~15 MB, past the 4 MiB default.
     for (let i = 0; i < 100_000; i++) f.server.broadcast(event);
     await waitFor(() => f.server.connectionCount === 0, 'the subscriber to be dropped');
     assert.equal(f.logs.filter((l) => l.includes('subscriber dropped')).length, 1);

@@ -66,8 +66,8 @@ describe('peers that hold slots and memory (real daemon, default limits)', funct
       peak = Math.max(peak, rssMiB(pid));
       await new Promise((r) => setTimeout(r, 50));
     }
-    // 64 MiB of requests may be held, plus what the garbage collector has not returned yet
-    // (~130 MiB at the peak here); without the bound, 150 MiB of lines took ~1.5 times that.
+    // 16 MiB of requests may be held, plus what the garbage collector has not returned yet;
+    // without the bound, 150 MiB of lines took ~1.5 times that.
     assert.ok(peak - before < 200, `the daemon grew by ${Math.round(peak - before)} MiB`);
     const r = await d.cli(['gateway', 'status']);
     assert.equal(r.code, 0, r.stderr);

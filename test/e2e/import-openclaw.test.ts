@@ -11,6 +11,7 @@ import { parseJsonc } from '../../ipc/jsonc.js';
 import { methods } from '../../ipc/protocol.js';
 import type { ImportOpenClawResult } from '../../ipc/protocol.js';
 import { assertNoSecrets, fakeSecret, startDaemon } from '../support/harness.js';
+import { plain } from '../support/plain.js';
 import {
   backdateTree,
   fakeSecrets,
@@ -207,7 +208,7 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     assert.match(text, /\/\/ mine/, 'comments kept');
     const cfg = parseJsonc(text);
     assert.ok(cfg.ok);
-    assert.deepEqual((cfg.value as { auth: { order: unknown } }).auth.order, { openai: ['openai:mine'], anthropic: ['anthropic:a'] });
+    assert.deepEqual(plain((cfg.value as { auth: { order: unknown } }).auth.order), { openai: ['openai:mine'], anthropic: ['anthropic:a'] });
     const forced = await d.cli(['import', 'openclaw', '--from', root, '--force']);
     assert.equal(forced.code, 0, forced.stdout + forced.stderr);
     assert.match(readFileSync(d.paths.config, 'utf8'), /"openai": \[\s*"openai:b"\s*\]/);

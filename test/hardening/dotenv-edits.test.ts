@@ -19,7 +19,11 @@ describe('.env in-place edits (real daemon, real CLI)', function () {
     const before = `# keys\r\nBROKEN="never closed\r\nKEEP_ME=still-here\r\nCERT="${pem}"\r\nOPENAI_API_KEY=old-value\r\nexport AFTER=last # note\r\n`;
     writeFileSync(d.paths.dotenv, before, { mode: 0o600 });
     const key = fakeSecret('sk-proj-', 50);
-    const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env'], { input: `${key}\n` });
+    // A different value is there: refused (nothing changed), then replaced with --force.
+    const refused = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env'], { input: `${key}\n` });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(readFileSync(d.paths.dotenv, 'utf8'), before);
+    const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env', '--force'], { input: `${key}\n` });
     assert.equal(r.code, 0, r.stderr);
     const after = readFileSync(d.paths.dotenv, 'utf8');
     assert.equal(after, before.replace('OPENAI_API_KEY=old-value', `OPENAI_API_KEY=${key}`));

@@ -148,7 +148,9 @@ describe('the secret sweep (real daemon, real CLI)', function () {
     await run(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:pasted'], pastedToken.value);
     await run(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:pasted'], conflictToken.value);
     await run(['--json', 'models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:pasted'], conflictToken.value);
-    assert.equal((await run(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env'], pastedKeyEnv.value)).code, 0);
+    // .env already holds an OPENAI_API_KEY: refused first (both masked in the message), then replaced with --force.
+    assert.equal((await run(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env'], pastedKeyEnv.value)).code, 1);
+    assert.equal((await run(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env', '--force'], pastedKeyEnv.value)).code, 0);
     await run(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env'], conflictToken.value);
     assert.equal((await run(['models', 'auth', 'paste-api-key', '--provider', 'openrouter', '--profile-id', 'openrouter:pasted', '--json'], pastedKeyProfile.value)).code, 0);
     await run(['onboard', '--non-interactive', '--provider', 'groq', '--key-stdin', '--target', 'profile'], onboardKey.value);
