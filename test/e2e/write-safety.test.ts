@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../../daemon/fs/lock-file.js';
 import { methods } from '../../ipc/protocol.js';
@@ -145,7 +145,9 @@ describe('write safety (real daemons, real CLI processes)', function () {
         } catch {
           // Killed in the microseconds between taking the file aside and linking the new one in:
           // the aside holds it, and the next start puts it back (asserted below).
-          const aside = readdirSync(path.dirname(store)).find((n) => n.startsWith('.auth-profiles.json.opensoul-aside-'));
+          // (Killed before the first write made the agent's dir, there is no dir at all.)
+          const dir = path.dirname(store);
+          const aside = (existsSync(dir) ? readdirSync(dir) : []).find((n) => n.startsWith('.auth-profiles.json.opensoul-aside-'));
           if (aside === undefined) {
             assert.equal(lastAcked, null, 'the store exists once a write was acknowledged');
             continue;
