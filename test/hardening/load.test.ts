@@ -22,8 +22,8 @@ import { readToken } from '../support/raw-client.js';
 /** Requests in flight per connection: enough to keep the daemon busy, within its 1000-line queue. */
 const WINDOW = 64;
 /**
- * RSS may grow this much: measured at soak counts, RSS went 60 → 205 MiB while the JS heap in
- * use stayed ~22 MiB (V8 keeps the larger young generation and heap reserve a flood asks for,
+ * RSS may grow this much: measured at soak counts, RSS went 60 → 205 MiB (→ 110 MiB in another
+ * run) while the JS heap in use stayed ~22–24 MiB (V8 keeps the larger young generation and heap reserve a flood asks for,
  * and malloc keeps freed pages). What would be a leak is the heap in use growing: bounded apart.
  */
 const RSS_GROWTH_BOUND_KIB = 192 * 1024;

@@ -121,6 +121,12 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
     assert.ok(grown < RSS_GROWTH_BOUND_KIB, `${what}: RSS grew by ${Math.round(grown / 1024)} MiB (bound ${RSS_GROWTH_BOUND_KIB / 1024} MiB)`);
   }
 
+  let cases = 0;
+  /** Between cases too (every 10th): a fresh client is answered correctly while the fuzzing goes on. */
+  async function betweenRuns(what: string): Promise<void> {
+    if (++cases % 10 === 0) await stillCorrect(`${what}, case ${cases}`);
+  }
+
   /** A row of the soak's table for this property (reached only when everything held: nothing was lost). */
   function row(what: string, times: number): void {
     report({ what, times, before, after: procStats(d.proc.pid!), lost: 0, seconds: (Date.now() - started) / 1000 });
@@ -146,6 +152,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
         } finally {
           peer.close();
         }
+        await betweenRuns('random bytes');
       }),
       { numRuns: runs },
     );
@@ -159,6 +166,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.jsonValue({ maxDepth: 4 }), { minLength: 1, maxLength: 8 }), async (values) => {
         await probe(peer, values.map((v) => JSON.stringify(v)).join('\n'), 'random JSON');
+        await betweenRuns('random JSON');
       }),
       { numRuns: runs },
     );
@@ -197,6 +205,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
         } finally {
           peer.close();
         }
+        await betweenRuns('random calls');
       }),
       { numRuns: runs },
     );

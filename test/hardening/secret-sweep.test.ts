@@ -121,11 +121,15 @@ describe('the secret sweep (real daemon, real CLI)', function () {
     const d = await startDaemon({ stateDir, env: { XAI_API_KEY: processVar.value } });
     const cmdline = readFileSync(`/proc/${d.proc.pid!}/cmdline`, 'utf8').replaceAll('\0', ' ');
     const outputs: Record<string, string> = {};
+    let runs = 0;
+    /** Keeps both streams of every run, numbered: a command line run twice is searched twice. */
     const record = (name: string, r: RunResult) => {
-      outputs[`${name} (stdout)`] = r.stdout;
-      outputs[`${name} (stderr)`] = r.stderr;
+      runs++;
+      outputs[`#${runs} ${name} (stdout)`] = r.stdout;
+      outputs[`#${runs} ${name} (stderr)`] = r.stderr;
       return r;
     };
+    const stdoutOf = (name: string) => Object.entries(outputs).find(([k]) => k.endsWith(` ${name} (stdout)`))?.[1] ?? '';
     const run = async (args: string[], input?: string) => record(`opensoul ${args.join(' ')}`, await d.cli(args, input === undefined ? {} : { input }));
     /** Read-only commands run four at a time: the sweep is long and the CLI spends most of its time starting. */
     const runAll = async (list: string[][]) => {
@@ -236,8 +240,9 @@ describe('the secret sweep (real daemon, real CLI)', function () {
 
     assertNoCanaryWindows(all, { ...outputs, 'the daemon log files (after stop)': allLogs(path.dirname(d.paths.log)), 'the daemon stderr (after stop)': d.stderr() });
     // The sweep must have looked at real output: the commands ran and the files were read.
-    assert.ok(Object.keys(outputs).length >= 150, `${Object.keys(outputs).length} outputs searched`);
-    assert.match(outputs['opensoul gateway install --dry-run (stdout)'] ?? '', /ExecStart=/);
-    assert.match(outputs['opensoul models status (stdout)'] ?? '', /anthropic/);
+    assert.equal(runs, 85, 'every command line ran');
+    assert.match(stdoutOf('opensoul gateway install --dry-run'), /ExecStart=/);
+    assert.match(stdoutOf('opensoul models status'), /anthropic/);
+    assert.match(stdoutOf('opensoul models auth list --json'), /ref\(file:/, 'the SecretRef profiles were loaded');
   });
 });
