@@ -10,11 +10,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { ParseError } from 'jsonc-parser';
+import { originalOfAside } from '../../daemon/fs/replace-unless-changed.js';
 import { methods } from '../../ipc/protocol.js';
 import { CLI, startDaemon, tempDir, track } from '../support/harness.js';
 import { budgetMs, count, procStats, progress, report, sleep } from '../support/hardening.js';
@@ -47,14 +48,26 @@ function assertAllParse(stateDir: string, round: string): void {
   }
 }
 
+/**
+ * A file as the kill left it. Killed in the microseconds between taking the file aside and
+ * linking the new one in (daemon/fs/replace-unless-changed.ts), the file is missing and its
+ * aside holds it; the next start puts it back (asserted after the last kill). Null: neither.
+ */
+function readLeft(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const dir = path.dirname(file);
+  const aside = (existsSync(dir) ? readdirSync(dir) : []).find((n) => originalOfAside(n) === path.basename(file));
+  return aside === undefined ? null : readFileSync(path.join(dir, aside), 'utf8');
+}
+
 type Store = { profiles?: Record<string, { key?: string; token?: string }> };
 function readStore(file: string): Store {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Store;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw err;
-  }
+  const text = readLeft(file);
+  return text === null ? {} : (JSON.parse(text) as Store);
 }
 
 /** Runs the real CLI's paste-token; resolves with its exit code. */
@@ -122,7 +135,7 @@ async function lane(laneNo: number, rounds: number): Promise<LaneResult> {
         const value = `v-${laneNo}-${round}-${n}`;
         env.inFlight = value;
         try {
-          await c.call(methods.envSet, { key: 'CRASH_SLOT', value });
+          await c.call(methods.envSet, { key: 'CRASH_SLOT', value, replace: true });
         } catch {
           return;
         }
@@ -173,12 +186,8 @@ async function lane(laneNo: number, rounds: number): Promise<LaneResult> {
     const main = readStore(d.paths.authProfiles('main'));
     upsert.settle(main.profiles?.['openai:crash']?.key ?? null, `${tag}: the RPC-written profile`);
     for (const [id, token] of cliAcked) assert.equal(main.profiles?.[id]?.token, token, `${tag}: ${id}, acknowledged to the CLI, is in the store`);
-    let dotenv: Record<string, string> = {};
-    try {
-      dotenv = parseDotenv(readFileSync(d.paths.dotenv, 'utf8'));
-    } catch (err) {
-      assert.equal((err as NodeJS.ErrnoException).code, 'ENOENT');
-    }
+    const dotenvText = readLeft(d.paths.dotenv);
+    const dotenv: Record<string, string> = dotenvText === null ? {} : parseDotenv(dotenvText);
     env.settle(dotenv.CRASH_SLOT ?? null, `${tag}: .env`);
     const byHand = readStore(d.paths.authProfiles('person')).profiles?.['openai:by-hand']?.key ?? null;
     person.settle(byHand, `${tag}: the store saved by hand`);
@@ -194,7 +203,7 @@ async function lane(laneNo: number, rounds: number): Promise<LaneResult> {
   const person2 = await d.call(methods.authList, { agent: 'person' });
   if (person.acked) assert.ok(person2.profiles.some((p) => p.id === 'openai:by-hand'), 'the hand-saved store is served');
   const agentDir = path.dirname(d.paths.authProfiles('main'));
-  assert.deepEqual(readdirSync(agentDir).filter((n) => n.includes('.opensoul-tmp-') || n.endsWith('.lock')), [], 'no temp or lock file left after a start');
+  assert.deepEqual(readdirSync(agentDir).filter((n) => n.includes('.opensoul-tmp-') || originalOfAside(n) !== null || n.endsWith('.lock')), [], 'no temp, aside or lock file left after a start');
   await d.stop();
   return { kills: rounds, acknowledged, first, last };
 }
