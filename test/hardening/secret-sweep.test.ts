@@ -240,7 +240,7 @@ describe('the secret sweep (real daemon, real CLI)', function () {
 
     assertNoCanaryWindows(all, { ...outputs, 'the daemon log files (after stop)': allLogs(path.dirname(d.paths.log)), 'the daemon stderr (after stop)': d.stderr() });
     // The sweep must have looked at real output: the commands ran and the files were read.
-    assert.equal(runs, 85, 'every command line ran');
+    assert.equal(runs, 86, 'every command line ran');
     assert.match(stdoutOf('opensoul gateway install --dry-run'), /ExecStart=/);
     assert.match(stdoutOf('opensoul models status'), /anthropic/);
     assert.match(stdoutOf('opensoul models auth list --json'), /ref\(file:/, 'the SecretRef profiles were loaded');
