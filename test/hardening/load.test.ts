@@ -28,10 +28,10 @@ const WINDOW = 64;
  */
 const RSS_GROWTH_BOUND_KIB = 192 * 1024;
 /**
- * Read right after the flood, without a forced collection, so it counts garbage not yet collected
- * too: 22–24 MiB in the first soak, 65 MiB in the soak after the hardening fixes were merged
- * (1,000,000 RPCs, 10,000 saves). Bounded at 96 MiB; a leak grows past any fixed bound as the
- * counts rise. Why it rose is open (the lean-daemon work measures it).
+ * Right after the flood the heap in use counts garbage not yet collected: 22–24 MiB in the first
+ * soak, 65 and 377 MiB in two soaks after the hardening fixes were merged (1,000,000 RPCs,
+ * 10,000 saves, each save a new secret that the log redactor's matcher is rebuilt for). So it is
+ * read again once the daemon has been quiet; a leak stays past any fixed bound.
  */
 const HEAP_USED_BOUND_BYTES = 96 * 1024 * 1024;
 
@@ -189,8 +189,16 @@ describe('load and hot reload (real daemon)', function () {
     assert.deepEqual(wrong, [0, 0, 0, 0], 'every answer correct');
     assert.equal(unseen, 0, 'every save was served');
     assert.ok(after.fds <= before.fds, `open fds ${before.fds} → ${after.fds}`);
-    const heap = (await d.call(methods.gatewayStatus, {})).memory;
-    progress(`heap in use ${Math.round(heap.heapUsed / 1048576)} MiB of ${Math.round(heap.heapTotal / 1048576)} MiB`);
+    // Garbage of the flood is not "in use": V8's memory reducer collects it once the daemon is
+    // quiet for a few seconds. What is still over the bound after ~30 s quiet is held.
+    const memory = async () => (await d.call(methods.gatewayStatus, {})).memory;
+    let heap = await memory();
+    progress(`heap in use right after the flood ${Math.round(heap.heapUsed / 1048576)} MiB of ${Math.round(heap.heapTotal / 1048576)} MiB`);
+    for (let waited = 0; heap.heapUsed >= HEAP_USED_BOUND_BYTES && waited < 30_000; waited += 2_000) {
+      await sleep(2_000);
+      heap = await memory();
+    }
+    progress(`heap in use once quiet ${Math.round(heap.heapUsed / 1048576)} MiB of ${Math.round(heap.heapTotal / 1048576)} MiB`);
     assert.ok(heap.heapUsed < HEAP_USED_BOUND_BYTES, `the JS heap in use is ${Math.round(heap.heapUsed / 1048576)} MiB`);
     assert.ok(after.rssKiB - before.rssKiB < RSS_GROWTH_BOUND_KIB, `RSS ${before.rssKiB} → ${after.rssKiB} KiB (heap used now ${Math.round(heap.heapUsed / 1024)} KiB of ${Math.round(heap.heapTotal / 1024)} KiB, external ${Math.round(heap.external / 1024)} KiB)`);
     assert.equal(d.proc.exitCode, null);
