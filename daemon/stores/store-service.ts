@@ -7,6 +7,7 @@
  * best-effort and never fail a call. The config edit after adding a profile is best-effort too:
  * the store is the truth, and a config that does not parse is left alone with a warning.
  */
+import { own } from '../../ipc/dict.js';
 import { existsSync } from 'node:fs';
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthUpsertParams, WriteResult } from '../../ipc/protocol.js';
@@ -318,7 +319,7 @@ export class StoreService {
     }
     const outcome = await this.updater(file, validateNothing).update((current) => {
       // The value the daemon reads for this key now (its own parser), whatever the line looks like.
-      const existing = current === null ? undefined : parseDotenv(current).values[key];
+      const existing = current === null ? undefined : own(parseDotenv(current).values, key);
       if (existing === value) return { next: null, result: { changed: false, replaced: undefined } };
       const differs = existing !== undefined && existing !== '';
       if (differs && !opts.replace) {

@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { OpenSoulError } from '../../ipc/errors.js';
+import { methods } from '../../ipc/protocol.js';
 import { assertNoSecrets, fakeSecret, startDaemon, tempDir } from '../support/harness.js';
 
 const NAMES = ['constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const;
@@ -77,6 +79,10 @@ describe('prototype property names in files and commands', function () {
     assert.ok(doctor.code === 0 || doctor.code === 1, doctor.stderr);
     JSON.parse(doctor.stdout);
     assert.doesNotMatch(doctor.stdout + human.stdout, /native code|function /, 'no Object.prototype member is shown as a value');
+    // .env keys named like them: a first value is stored, a different one is a CONFLICT (not an internal error).
+    await d.call(methods.envSet, { key: 'constructor', value: 'first-value-of-constructor' });
+    await assert.rejects(d.call(methods.envSet, { key: 'constructor', value: 'second-value-of-constructor' }), (err: Error) => err instanceof OpenSoulError && err.kind === 'CONFLICT');
+    await d.call(methods.envSet, { key: 'toString', value: 'value-of-tostring-key' });
     assert.doesNotMatch(d.log(), /handler failed/);
     assert.ok(!('polluted' in {}), 'no prototype was changed');
     assertNoSecrets(secrets, { status: status.stdout, human: human.stdout + human.stderr, list: list.stdout, doctor: doctor.stdout, log: d.log() });
