@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../../daemon/fs/lock-file.js';
 import { methods } from '../../ipc/protocol.js';
 import { CLI, assertNoSecrets, fakeSecret, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
+import { readLeftByKill } from '../support/left-by-kill.js';
 
 type Store = { profiles: Record<string, { key?: string; token?: string }> };
 const readStore = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Store;
@@ -139,20 +140,10 @@ describe('write safety (real daemons, real CLI processes)', function () {
         stop = true;
         c.close();
         await stream;
-        let text = '';
-        try {
-          text = readFileSync(store, 'utf8');
-        } catch {
-          // Killed in the microseconds between taking the file aside and linking the new one in:
-          // the aside holds it, and the next start puts it back (asserted below).
-          // (Killed before the first write made the agent's dir, there is no dir at all.)
-          const dir = path.dirname(store);
-          const aside = (existsSync(dir) ? readdirSync(dir) : []).find((n) => n.startsWith('.auth-profiles.json.opensoul-aside-'));
-          if (aside === undefined) {
-            assert.equal(lastAcked, null, 'the store exists once a write was acknowledged');
-            continue;
-          }
-          text = readFileSync(path.join(path.dirname(store), aside), 'utf8');
+        const text = readLeftByKill(store);
+        if (text === null) {
+          assert.equal(lastAcked, null, 'the store exists once a write was acknowledged');
+          continue;
         }
         let doc: Store;
         assert.doesNotThrow(() => (doc = JSON.parse(text) as Store), `round ${round}: the file parses`);

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseJsonc } from 'jsonc-parser';
@@ -18,6 +18,7 @@ import type { ParseError } from 'jsonc-parser';
 import { originalOfAside } from '../../daemon/fs/replace-unless-changed.js';
 import { methods } from '../../ipc/protocol.js';
 import { CLI, startDaemon, tempDir, track } from '../support/harness.js';
+import { readLeftByKill } from '../support/left-by-kill.js';
 import { budgetMs, count, procStats, progress, report, sleep } from '../support/hardening.js';
 import type { ProcStats } from '../support/hardening.js';
 
@@ -48,25 +49,9 @@ function assertAllParse(stateDir: string, round: string): void {
   }
 }
 
-/**
- * A file as the kill left it. Killed in the microseconds between taking the file aside and
- * linking the new one in (daemon/fs/replace-unless-changed.ts), the file is missing and its
- * aside holds it; the next start puts it back (asserted after the last kill). Null: neither.
- */
-function readLeft(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const dir = path.dirname(file);
-  const aside = (existsSync(dir) ? readdirSync(dir) : []).find((n) => originalOfAside(n) === path.basename(file));
-  return aside === undefined ? null : readFileSync(path.join(dir, aside), 'utf8');
-}
-
 type Store = { profiles?: Record<string, { key?: string; token?: string }> };
 function readStore(file: string): Store {
-  const text = readLeft(file);
+  const text = readLeftByKill(file);
   return text === null ? {} : (JSON.parse(text) as Store);
 }
 
@@ -186,7 +171,7 @@ async function lane(laneNo: number, rounds: number): Promise<LaneResult> {
     const main = readStore(d.paths.authProfiles('main'));
     upsert.settle(main.profiles?.['openai:crash']?.key ?? null, `${tag}: the RPC-written profile`);
     for (const [id, token] of cliAcked) assert.equal(main.profiles?.[id]?.token, token, `${tag}: ${id}, acknowledged to the CLI, is in the store`);
-    const dotenvText = readLeft(d.paths.dotenv);
+    const dotenvText = readLeftByKill(d.paths.dotenv);
     const dotenv: Record<string, string> = dotenvText === null ? {} : parseDotenv(dotenvText);
     env.settle(dotenv.CRASH_SLOT ?? null, `${tag}: .env`);
     const byHand = readStore(d.paths.authProfiles('person')).profiles?.['openai:by-hand']?.key ?? null;
