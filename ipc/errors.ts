@@ -38,7 +38,8 @@ export type ErrorKind =
   | 'DAEMON_EXITED'
   | 'NO_LOG'
   | 'ENV_UNSAFE_EDIT'
-  | 'UNSAFE_LINK';
+  | 'UNSAFE_LINK'
+  | 'PROVIDER_FAILED';
 
 /** Free-form, non-secret details that travel with an error as `error.data`. */
 export type ErrorDetails = Record<string, string | number | boolean | null | string[] | undefined>;
@@ -155,7 +156,10 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     rpcCode: -32008,
     exitCode: EXIT.FAILED,
     describe: (d) =>
-      `No credentials found for provider "${str(d.provider)}" (agent ${str(d.agent)}, store ${str(d.store)}).` +
+      d.pinned
+        ? `The profile ${str(d.pinned)} is pinned for this session and cannot be used: ${str(d.pinReason)}. ` +
+          'A pin is never swapped for another credential; `/model <model>` without @ unpins it.'
+        : `No ${d.tried ? 'other ' : ''}credentials found for provider "${str(d.provider)}" (agent ${str(d.agent)}, store ${str(d.store)}).` +
       (d.unresolved ? ` A SecretRef could not be resolved: ${str(d.unresolved)}.` : '') +
       (d.hint ? ` ${str(d.hint)}` : ''),
   },
@@ -233,6 +237,28 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     describe: (d) =>
       `${str(d.path)} is a symbolic link that ${str(d.reason, 'cannot be written through')}${d.target ? ` (${str(d.target)})` : ''}; ` +
       'nothing was written: the gateway writes through links only to regular files its own user owns',
+  },
+  /**
+   * A provider call failed with every credential it could use (or with the session's pinned one).
+   * Details: `provider`, `model`, `profileId` (or `envVar`), `outcome`, `status`, `reason` (the
+   * provider's words, sanitized), `remedy`, `pinned`, `tried` (how many credentials).
+   */
+  PROVIDER_FAILED: {
+    rpcCode: -32040,
+    exitCode: EXIT.FAILED,
+    describe: (d) => {
+      const who = d.profileId ? `profile ${str(d.profileId)}` : d.envVar ? `env key ${str(d.envVar)}` : 'the credential';
+      const status = typeof d.status === 'number' ? ` (HTTP ${d.status})` : '';
+      const pinned = d.pinned ? ` It is pinned for this session, so no other credential was tried: \`/model ${str(d.model)}\` unpins it.` : '';
+      const tried = typeof d.tried === 'number' && d.tried > 1 ? ` after trying ${d.tried} credentials` : '';
+      return (
+        `${str(d.provider)} refused the call${tried}: ${who} failed with ${str(d.outcome)}${status}` +
+        (d.reason ? `: ${str(d.reason)}` : '') +
+        '.' +
+        (d.remedy ? ` ${str(d.remedy)}` : '') +
+        pinned
+      );
+    },
   },
   SHUTTING_DOWN: {
     rpcCode: -32012,

@@ -10,24 +10,31 @@ import {
   PROFILE_ID_PATTERN,
   PROVIDER_ID_PATTERN,
 } from './providers.js';
+import type { ErrorKind } from './errors.js';
 import * as v from './validate.js';
-import type { Validator } from './validate.js';
+import type { Infer, Validator } from './validate.js';
 
-/** A method: its wire name, a validator of its params, and its param/result types. */
+/**
+ * A method: its wire name, a validator of its params (the params type is derived from it, so a
+ * field cannot be added to one and not the other), its result type, and the error kinds it may
+ * answer besides the protocol's own (INVALID_PARAMS, UNAUTHORIZED, INTERNAL, SHUTTING_DOWN).
+ */
 export interface Method<Name extends string, Params, Result> {
   readonly name: Name;
   readonly params: Validator<Params>;
   /** One line on what it does, for `opensoul` developers and the README. */
   readonly doc: string;
+  readonly errors: readonly ErrorKind[];
   /** Type-only marker carrying the result type; never set at run time. */
   readonly __result?: Result;
 }
 
-function method<Params, Result>() {
-  return <Name extends string>(name: Name, params: Validator<Params>, doc: string): Method<Name, Params, Result> => ({
+function method<Result>() {
+  return <Name extends string, Params>(name: Name, params: Validator<Params>, doc: string, errors: readonly ErrorKind[] = []): Method<Name, Params, Result> => ({
     name,
     params,
     doc,
+    errors,
   });
 }
 
@@ -39,13 +46,8 @@ const profileId = v.string({ pattern: PROFILE_ID_PATTERN, patternName: 'a profil
 // gateway.*
 // ---------------------------------------------------------------------------------------------
 
-/** The first call of every connection (§5). */
-export interface HelloParams {
-  /** The contents of `<stateDir>/run/gateway.token`. */
-  token: string;
-  /** The CLI's version; a mismatch is reported by the CLI, never refused by the daemon. */
-  clientVersion: string;
-}
+/** The first call of every connection (§5): `token` is the contents of `<stateDir>/run/gateway.token`; `clientVersion` a mismatch the CLI reports, never refused by the daemon. */
+export type HelloParams = Infer<typeof helloParams>;
 
 export interface HelloResult {
   protocolVersion: number;
@@ -109,10 +111,8 @@ export interface ReloadResult {
   files: LoadedFileStatus[];
 }
 
-export interface ShutdownParams {
-  /** Why, for the log. */
-  reason?: string;
-}
+/** `reason`: why, for the log. */
+export type ShutdownParams = Infer<typeof shutdownParams>;
 
 // ---------------------------------------------------------------------------------------------
 // models.status (§7.1)
@@ -122,26 +122,28 @@ export type ProfileType = 'api_key' | 'token' | 'oauth';
 export type ProfileStatus = 'ok' | 'expiring' | 'expired' | 'missing' | 'static' | 'cooldown' | 'disabled';
 export type EnvSource = 'process' | 'dotenv' | 'config' | 'shell';
 
-export interface ProbeOptions {
-  provider?: string;
-  profile?: string;
-  /** Probe only these profiles (`--probe-profile a,b`, repeatable). */
-  profiles?: string[];
-  timeoutMs?: number;
-  concurrency?: number;
-  /** The `max_tokens` of each probe request. */
-  maxTokens?: number;
-}
+/** §9's live probes: which (`provider`, `profile`, `profiles` from `--probe-profile a,b`), each bounded by `timeoutMs`, `concurrency` at once, `maxTokens` per request. */
+export type ProbeOptions = Infer<typeof probeOptions>;
 
-export interface ModelsStatusParams {
-  agent?: string;
-  /** Run §9's live probes (a later capability; refused until then). */
-  probe?: ProbeOptions;
-  /**
-   * Names (never values) of the provider keys set in the CLI's own environment, so the status can
-   * name those the daemon does not see ("works in my shell, missing in the gateway").
-   */
-  clientEnvNames?: string[];
+/**
+ * `probe` runs §9's live probes; `clientEnvNames` are names (never values) of the provider keys
+ * set in the CLI's own environment, so the status can name those the daemon does not see.
+ */
+export type ModelsStatusParams = Infer<typeof modelsStatusParams>;
+
+/** One probe's result (§9): never a secret; `error` is the provider's reason, sanitized. */
+export interface ProbeResult {
+  /** The profile probed, or null for the provider's env key (`envVar`). */
+  profileId: string | null;
+  envVar: string | null;
+  provider: string;
+  /** The model the probe asked for. */
+  model: string;
+  status: CallOutcome;
+  latencyMs: number;
+  error: string | null;
+  /** For `credential_scope`, the remedy ("use an Anthropic API key instead"). */
+  remedy: string | null;
 }
 
 export interface ProfileStatusEntry {
@@ -202,6 +204,8 @@ export interface ModelsStatusResult {
   now: number;
   /** Provider key names the CLI has in its environment and the daemon does not see (from `clientEnvNames`). */
   envGap: string[];
+  /** Present when `probe` was asked: one result per profile (and env key) probed, in status order. */
+  probes?: ProbeResult[];
   /** The state dir's `.env`, where the daemon reads keys live. */
   envFile: string;
   // OpenClaw's `models status --json` fields, so scripts written for it keep working (§7.1).
@@ -262,16 +266,10 @@ export interface OpenClawProfileHealth {
  * env var name (env), an RFC 6901 JSON pointer or `value` (file), or the id sent to the
  * resolver command (exec).
  */
-export interface SecretRef {
-  source: 'env' | 'file' | 'exec';
-  provider?: string;
-  id: string;
-}
+export type SecretRef = Infer<typeof secretRef>;
 
-export interface AuthListParams {
-  agent?: string;
-  provider?: string;
-}
+/** The agent's profiles, optionally of one provider. */
+export type AuthListParams = Infer<typeof authListParams>;
 
 export interface AuthListResult {
   agent: string;
@@ -284,16 +282,8 @@ export interface AuthListResult {
   storePath: string;
 }
 
-export interface AuthUpsertParams {
-  agent?: string;
-  profileId: string;
-  credential:
-    | { type: 'api_key'; key?: string; keyRef?: SecretRef; email?: string }
-    | { type: 'token'; token?: string; tokenRef?: SecretRef; expires?: number; email?: string }
-    | { type: 'oauth'; access: string; refresh: string; expires: number; email?: string; accountId?: string };
-  /** Replace an existing profile with a different secret (otherwise refused with CONFLICT). */
-  replace?: boolean;
-}
+/** A profile to store; `replace` replaces an existing profile with a different secret (otherwise refused with CONFLICT). */
+export type AuthUpsertParams = Infer<typeof authUpsertParams>;
 
 export interface WriteResult {
   agent: string;
@@ -312,19 +302,12 @@ export interface WriteResult {
   files?: string[];
 }
 
-export interface AuthRemoveParams {
-  agent?: string;
-  profileId: string;
-}
-
-export interface AuthOrderParams {
-  agent?: string;
-  provider: string;
-}
-
-export interface AuthOrderSetParams extends AuthOrderParams {
-  order: string[];
-}
+/** The profile to delete. */
+export type AuthRemoveParams = Infer<typeof authRemoveParams>;
+/** The agent and provider of an order override. */
+export type AuthOrderParams = Infer<typeof authOrderParams>;
+/** The new order override (profile ids of the provider). */
+export type AuthOrderSetParams = Infer<typeof authOrderSetParams>;
 
 export interface AuthOrderResult {
   agent: string;
@@ -339,22 +322,12 @@ export interface AuthOrderResult {
   agentDir: string;
 }
 
-export interface EnvSetParams {
-  key: string;
-  value: string;
-  /** Replace a different value already there (otherwise refused with CONFLICT). */
-  replace?: boolean;
-}
-
-export interface EnvUnsetParams {
-  key: string;
-}
-
-export interface ImportOpenClawParams {
-  from?: string;
-  dryRun?: boolean;
-  force?: boolean;
-}
+/** `replace`: replace a different value already there (otherwise refused with CONFLICT). */
+export type EnvSetParams = Infer<typeof envSetParams>;
+/** The key to remove from `.env`. */
+export type EnvUnsetParams = Infer<typeof envUnsetParams>;
+/** Where OpenClaw's state is (`from`, default ~/.openclaw), whether only to show (`dryRun`), and `force` to replace conflicts. */
+export type ImportOpenClawParams = Infer<typeof importOpenClawParams>;
 
 export interface ImportOpenClawResult {
   from: string;
@@ -373,11 +346,8 @@ export interface ImportOpenClawResult {
 // auth.resolve / auth.report (§8)
 // ---------------------------------------------------------------------------------------------
 
-export interface AuthResolveParams {
-  agent?: string;
-  provider: string;
-  session?: string;
-}
+/** The call to resolve for: agent, provider, and optionally the session (its pin applies) and model (model-scoped cooldowns). */
+export type AuthResolveParams = Infer<typeof authResolveParams>;
 
 export interface AuthResolveResult {
   provider: string;
@@ -389,42 +359,122 @@ export interface AuthResolveResult {
   source: 'profile' | 'env';
   envVar: string | null;
   baseUrl: string;
+  /** The session's user pin chose it: a failure on it is reported, never rotated away from. */
+  pinned: boolean;
 }
 
-export type CallOutcome =
-  | 'ok'
-  | 'rate_limit'
-  | 'overloaded'
-  | 'auth'
-  | 'auth_permanent'
-  | 'billing'
-  | 'timeout'
-  | 'format'
-  | 'credential_scope'
-  | 'network'
-  | 'unknown';
+/**
+ * How a provider call went (§8.2, §9), written once. `model_not_found` (a 404: the model, not the
+ * credential, is wrong) and `timeout`/`network` never count against a profile.
+ */
+export const CALL_OUTCOMES = [
+  'ok',
+  'rate_limit',
+  'overloaded',
+  'auth',
+  'auth_permanent',
+  'billing',
+  'timeout',
+  'format',
+  'credential_scope',
+  'model_not_found',
+  'network',
+  'unknown',
+] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
-export interface AuthReportParams {
-  agent?: string;
-  profileId: string;
-  outcome: CallOutcome;
-  model?: string;
-}
+/** The outcome of a call made with a profile; `model` scopes a rate limit to that model; `retryAfterMs` (the provider's Retry-After) sets the cooldown's length. */
+export type AuthReportParams = Infer<typeof authReportParams>;
 
 // ---------------------------------------------------------------------------------------------
 // sessions, chat, doctor, events
 // ---------------------------------------------------------------------------------------------
 
-export interface SessionCommandParams {
-  agent?: string;
-  session: string;
-  line: string;
+/** A chat line for a session (`/model …`, `/new`, `/help`). */
+export type SessionCommandParams = Infer<typeof sessionCommandParams>;
+
+/** A session as the daemon holds it. */
+export interface SessionView {
+  id: string;
+  agent: string;
+  /** The model the next turn uses: `provider/model`. */
+  model: string;
+  provider: string;
+  /** The user's pinned profile (`/model …@id`): locked, never rotated away from. */
+  pin: string | null;
 }
 
-export interface ChatSendParams {
-  agent?: string;
-  session: string;
-  message: string;
+export interface SessionCommandResult {
+  reply: string;
+  /** False when the line is not a command: the caller sends it as a chat message. */
+  handled: boolean;
+  session: SessionView;
+}
+
+/** A user message for a session's model; `turnId` (the client's) names the turn for `chat.cancel` and the streamed events. */
+export type ChatSendParams = Infer<typeof chatSendParams>;
+
+/** One try of a turn with one credential. */
+export interface ChatAttempt {
+  profileId: string | null;
+  envVar: string | null;
+  outcome: CallOutcome;
+  /** The provider's HTTP status, when it answered. */
+  status: number | null;
+  /** Why it failed (sanitized, never a secret); null on success. */
+  message: string | null;
+}
+
+export interface ChatSendResult {
+  turnId: string;
+  reply: string;
+  provider: string;
+  model: string;
+  /** The profile that answered, or null for the env key (`envVar`). */
+  profileId: string | null;
+  envVar: string | null;
+  /** Every credential tried, in order; more than one when the first failed over. */
+  attempts: ChatAttempt[];
+  usage: { inputTokens: number | null; outputTokens: number | null };
+  stopReason: string | null;
+  /** The turn was cancelled (`chat.cancel`, or the client went away); `reply` is what arrived before. */
+  cancelled: boolean;
+  session: SessionView;
+}
+
+/**
+ * Pushed to the connection that sent `chat.send` while its turn runs (method `chat.event`):
+ * `attempt` when a credential is tried, `delta` for each piece of the reply, `failover` when a
+ * credential failed and the next is tried.
+ */
+export type ChatEvent =
+  | { turnId: string; type: 'attempt'; profileId: string | null; envVar: string | null; model: string }
+  | { turnId: string; type: 'delta'; text: string }
+  | { turnId: string; type: 'failover'; profileId: string | null; outcome: CallOutcome; message: string | null };
+
+/** The JSON-RPC method name of a chat turn's pushed events. */
+export const CHAT_EVENT_METHOD = 'chat.event';
+
+/** Cancel a session's running turn (`turnId`: only that one). */
+export type ChatCancelParams = Infer<typeof chatCancelParams>;
+
+/** The credentials `opensoul exec` puts in a child's environment: of these providers, or every provider the agent has one for. */
+export type ExecCredentialsParams = Infer<typeof execCredentialsParams>;
+
+/** One environment variable for the child: the only result besides auth.resolve that carries a secret. */
+export interface ExecVariable {
+  name: string;
+  value: string;
+  provider: string;
+  profileId: string | null;
+  source: 'profile' | 'env';
+}
+
+export interface ExecCredentialsResult {
+  agent: string;
+  variables: ExecVariable[];
+  /** Providers asked for (or found) that have no usable credential, with why. */
+  missing: { provider: string; reason: string }[];
 }
 
 export type CheckStatus = 'ok' | 'warn' | 'error';
@@ -437,21 +487,19 @@ export interface DoctorCheck {
   fixed: boolean;
 }
 
-export interface DoctorRunParams {
-  fix?: boolean;
-  /** Names (never values) of provider keys set in the CLI's environment, for the env-gap check. */
-  clientEnvNames?: string[];
-}
+/** `fix` applies the safe fixes; `clientEnvNames` are names (never values) of provider keys set in the CLI's environment, for the env-gap check. */
+export type DoctorRunParams = Infer<typeof doctorRunParams>;
 
 export interface DoctorRunResult {
   checks: DoctorCheck[];
 }
 
-export type EventName = 'state.reloaded' | 'store.error' | 'profile.cooldown' | 'token.expiring';
+/** The events of `events.subscribe`, written once. */
+export const EVENT_NAMES = ['state.reloaded', 'store.error', 'profile.cooldown', 'token.expiring'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
 
-export interface EventsSubscribeParams {
-  events?: EventName[];
-}
+/** The events to receive (default: all). */
+export type EventsSubscribeParams = Infer<typeof eventsSubscribeParams>;
 
 const secretRef = v.object({
   source: v.literal('env', 'file', 'exec'),
@@ -459,136 +507,148 @@ const secretRef = v.object({
   id: v.string({ minLength: 1, maxLength: 4096 }),
 });
 const secretText = v.string({ minLength: 1, maxLength: 16384 });
-const outcome = v.literal('ok', 'rate_limit', 'overloaded', 'auth', 'auth_permanent', 'billing', 'timeout', 'format', 'credential_scope', 'network', 'unknown');
-const eventName = v.literal('state.reloaded', 'store.error', 'profile.cooldown', 'token.expiring');
+const outcome = v.literal(...CALL_OUTCOMES);
+const eventName = v.literal(...EVENT_NAMES);
 const envKey = v.string({ pattern: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/, patternName: 'an environment variable name' });
+const email = v.optional(v.string({ maxLength: 320 }));
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point: ids end up in replies and files
+const sessionId = v.string({ minLength: 1, maxLength: 200, pattern: /^[^\u0000-\u001f\u007f]+$/, patternName: 'a session id without control characters' });
+const modelRef = v.string({ minLength: 1, maxLength: 200 });
+const turnId = v.string({ minLength: 1, maxLength: 100, pattern: /^[A-Za-z0-9._-]+$/, patternName: 'a turn id (letters, digits, . _ -)' });
 
-const credential = v.oneOf<AuthUpsertParams['credential']>(
+const credential = v.oneOf(
   'an api_key, token or oauth credential',
-  v.object({ type: v.literal('api_key'), key: v.optional(secretText), keyRef: v.optional(secretRef), email: v.optional(v.string({ maxLength: 320 })) }),
-  v.object({
-    type: v.literal('token'),
-    token: v.optional(secretText),
-    tokenRef: v.optional(secretRef),
-    expires: v.optional(v.number({ integer: true, min: 0 })),
-    email: v.optional(v.string({ maxLength: 320 })),
-  }),
+  v.object({ type: v.literal('api_key'), key: v.optional(secretText), keyRef: v.optional(secretRef), email }),
+  v.object({ type: v.literal('token'), token: v.optional(secretText), tokenRef: v.optional(secretRef), expires: v.optional(v.number({ integer: true, min: 0 })), email }),
   v.object({
     type: v.literal('oauth'),
     access: secretText,
     refresh: secretText,
     expires: v.number({ integer: true, min: 0 }),
-    email: v.optional(v.string({ maxLength: 320 })),
+    email,
     accountId: v.optional(v.string({ maxLength: 256 })),
   }),
 );
 
+const helloParams = v.object({ token: v.string({ minLength: 1, maxLength: 256 }), clientVersion: v.string({ maxLength: 64 }) });
+const shutdownParams = v.paramsObject({ reason: v.optional(v.string({ maxLength: 200 })) });
+const probeOptions = v.object({
+  provider: v.optional(providerId),
+  profile: v.optional(profileId),
+  profiles: v.optional(v.array(profileId, { max: 100 })),
+  timeoutMs: v.optional(v.number({ integer: true, min: 1, max: 600000 })),
+  concurrency: v.optional(v.number({ integer: true, min: 1, max: 64 })),
+  maxTokens: v.optional(v.number({ integer: true, min: 1, max: 4096 })),
+});
+const modelsStatusParams = v.paramsObject({
+  agent: v.optional(agentId),
+  probe: v.optional(probeOptions),
+  // Names only: the validator takes nothing but environment variable names, so no value can ride along.
+  clientEnvNames: v.optional(v.array(envKey, { max: 200 })),
+});
+const authListParams = v.paramsObject({ agent: v.optional(agentId), provider: v.optional(providerId) });
+const authUpsertParams = v.object({ agent: v.optional(agentId), profileId, credential, replace: v.optional(v.boolean()) });
+const authRemoveParams = v.object({ agent: v.optional(agentId), profileId });
+const authOrderParams = v.object({ agent: v.optional(agentId), provider: providerId });
+const authOrderSetParams = v.object({ agent: v.optional(agentId), provider: providerId, order: v.array(profileId, { max: 100 }) });
+const envSetParams = v.object({ key: envKey, value: secretText, replace: v.optional(v.boolean()) });
+const envUnsetParams = v.object({ key: envKey });
+const importOpenClawParams = v.paramsObject({ from: v.optional(v.string({ minLength: 1, maxLength: 4096 })), dryRun: v.optional(v.boolean()), force: v.optional(v.boolean()) });
+const authResolveParams = v.object({ agent: v.optional(agentId), provider: providerId, session: v.optional(sessionId), model: v.optional(modelRef) });
+const authReportParams = v.object({
+  agent: v.optional(agentId),
+  profileId,
+  outcome,
+  model: v.optional(modelRef),
+  retryAfterMs: v.optional(v.number({ integer: true, min: 0, max: 86_400_000 })),
+});
+const sessionCommandParams = v.object({ agent: v.optional(agentId), session: sessionId, line: v.string({ maxLength: 4096 }) });
+const chatSendParams = v.object({
+  agent: v.optional(agentId),
+  session: sessionId,
+  message: v.string({ minLength: 1, maxLength: 262144 }),
+  turnId: v.optional(turnId),
+  maxTokens: v.optional(v.number({ integer: true, min: 1, max: 65536 })),
+});
+const chatCancelParams = v.object({ agent: v.optional(agentId), session: sessionId, turnId: v.optional(turnId) });
+const execCredentialsParams = v.paramsObject({ agent: v.optional(agentId), providers: v.optional(v.array(providerId, { max: 50 })), session: v.optional(sessionId) });
+const doctorRunParams = v.paramsObject({ fix: v.optional(v.boolean()), clientEnvNames: v.optional(v.array(envKey, { max: 200 })) });
+const eventsSubscribeParams = v.paramsObject({ events: v.optional(v.array(eventName, { max: 10 })) });
+
+/** Error kinds every write may answer. */
+const WRITE_ERRORS = ['STORE_INVALID', 'LOCKED', 'UNSAFE_LINK'] as const satisfies readonly ErrorKind[];
+
 /** Every RPC method of SPEC §6. */
 export const methods = {
-  hello: method<HelloParams, HelloResult>()(
-    'gateway.hello',
-    v.object({ token: v.string({ minLength: 1, maxLength: 256 }), clientVersion: v.string({ maxLength: 64 }) }),
-    'Authenticate the connection; returns the daemon version, pid and state dir.',
-  ),
-  gatewayStatus: method<Record<string, never>, GatewayStatusResult>()(
-    'gateway.status',
-    v.none(),
-    'pid, uptime, version, state dir, socket, files loaded, reload counts, last reload time.',
-  ),
-  gatewayReload: method<Record<string, never>, ReloadResult>()('gateway.reload', v.none(), 'Reload every file now.'),
-  gatewayShutdown: method<ShutdownParams, { stopping: true }>()(
-    'gateway.shutdown',
-    v.paramsObject({ reason: v.optional(v.string({ maxLength: 200 })) }),
-    'Stop cleanly.',
-  ),
-  modelsStatus: method<ModelsStatusParams, ModelsStatusResult>()(
+  hello: method<HelloResult>()('gateway.hello', helloParams, 'Authenticate the connection; returns the daemon version, pid and state dir.', ['UNAUTHORIZED']),
+  gatewayStatus: method<GatewayStatusResult>()('gateway.status', v.none(), 'pid, uptime, version, state dir, socket, files loaded, reload counts, last reload time.'),
+  gatewayReload: method<ReloadResult>()('gateway.reload', v.none(), 'Reload every file now.'),
+  gatewayShutdown: method<{ stopping: true }>()('gateway.shutdown', shutdownParams, 'Stop cleanly.'),
+  modelsStatus: method<ModelsStatusResult>()(
     'models.status',
-    v.paramsObject({
-      agent: v.optional(agentId),
-      probe: v.optional(
-        v.object({
-          provider: v.optional(providerId),
-          profile: v.optional(profileId),
-          profiles: v.optional(v.array(profileId, { max: 100 })),
-          timeoutMs: v.optional(v.number({ integer: true, min: 1, max: 600000 })),
-          concurrency: v.optional(v.number({ integer: true, min: 1, max: 64 })),
-          maxTokens: v.optional(v.number({ integer: true, min: 1, max: 4096 })),
-        }),
-      ),
-      // Names only: the validator takes nothing but environment variable names, so no value can ride along.
-      clientEnvNames: v.optional(v.array(envKey, { max: 200 })),
-    }),
+    modelsStatusParams,
     'The credential status of an agent (§7.1); `probe` runs live probes (§9).',
+    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'PROFILE_NOT_FOUND'],
   ),
-  authList: method<AuthListParams, AuthListResult>()(
-    'auth.list',
-    v.paramsObject({ agent: v.optional(agentId), provider: v.optional(providerId) }),
-    'Profiles of an agent, without secrets.',
-  ),
-  authUpsert: method<AuthUpsertParams, WriteResult>()(
+  authList: method<AuthListResult>()('auth.list', authListParams, 'Profiles of an agent, without secrets.', ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN']),
+  authUpsert: method<WriteResult>()(
     'auth.upsert',
-    v.object({ agent: v.optional(agentId), profileId, credential, replace: v.optional(v.boolean()) }),
+    authUpsertParams,
     'Add a profile; the same credential is unchanged, a different secret at that id is CONFLICT unless `replace`; the secret is shape-checked first.',
+    ['CONFLICT', 'SECRET_SHAPE', 'INVALID_INPUT', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS],
   ),
-  authRemove: method<AuthRemoveParams, WriteResult>()(
-    'auth.remove',
-    v.object({ agent: v.optional(agentId), profileId }),
-    'Delete a profile and its order and state entries.',
-  ),
-  authOrderGet: method<AuthOrderParams, AuthOrderResult>()(
-    'auth.order.get',
-    v.object({ agent: v.optional(agentId), provider: providerId }),
-    "The agent's order override for a provider.",
-  ),
-  authOrderSet: method<AuthOrderSetParams, AuthOrderResult>()(
+  authRemove: method<WriteResult>()('auth.remove', authRemoveParams, 'Delete a profile and its order and state entries.', ['AGENT_NOT_FOUND', 'PROFILE_NOT_FOUND', 'PROFILE_INHERITED', ...WRITE_ERRORS]),
+  authOrderGet: method<AuthOrderResult>()('auth.order.get', authOrderParams, "The agent's order override for a provider.", ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN']),
+  authOrderSet: method<AuthOrderResult>()(
     'auth.order.set',
-    v.object({ agent: v.optional(agentId), provider: providerId, order: v.array(profileId, { max: 100 }) }),
+    authOrderSetParams,
     "Set the agent's order override for a provider.",
+    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'PROFILE_NOT_FOUND', 'INVALID_INPUT', ...WRITE_ERRORS],
   ),
-  authOrderClear: method<AuthOrderParams, AuthOrderResult>()(
-    'auth.order.clear',
-    v.object({ agent: v.optional(agentId), provider: providerId }),
-    "Remove the agent's order override for a provider.",
-  ),
-  envSet: method<EnvSetParams, WriteResult>()(
+  authOrderClear: method<AuthOrderResult>()('auth.order.clear', authOrderParams, "Remove the agent's order override for a provider.", ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS]),
+  envSet: method<WriteResult>()(
     'env.set',
-    v.object({ key: envKey, value: secretText, replace: v.optional(v.boolean()) }),
+    envSetParams,
     "Write a key in the state dir's .env, in place; a different value already there is CONFLICT unless `replace`.",
+    ['CONFLICT', 'SECRET_SHAPE', 'ENV_UNSAFE_EDIT', ...WRITE_ERRORS],
   ),
-  envUnset: method<EnvUnsetParams, WriteResult>()('env.unset', v.object({ key: envKey }), "Remove a key from the state dir's .env."),
-  importOpenClaw: method<ImportOpenClawParams, ImportOpenClawResult>()(
-    'import.openclaw',
-    v.paramsObject({ from: v.optional(v.string({ minLength: 1, maxLength: 4096 })), dryRun: v.optional(v.boolean()), force: v.optional(v.boolean()) }),
-    "Copy OpenClaw's profiles, order and .env keys into OpenSoul.",
-  ),
-  authResolve: method<AuthResolveParams, AuthResolveResult>()(
+  envUnset: method<WriteResult>()('env.unset', envUnsetParams, "Remove a key from the state dir's .env.", ['ENV_UNSAFE_EDIT', ...WRITE_ERRORS]),
+  importOpenClaw: method<ImportOpenClawResult>()('import.openclaw', importOpenClawParams, "Copy OpenClaw's profiles, order and .env keys into OpenSoul.", ['INVALID_INPUT', ...WRITE_ERRORS]),
+  authResolve: method<AuthResolveResult>()(
     'auth.resolve',
-    v.object({ agent: v.optional(agentId), provider: providerId, session: v.optional(v.string({ minLength: 1, maxLength: 200 })) }),
+    authResolveParams,
     'The credential a call must use now (§8), refreshing OAuth first when due.',
+    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'NO_CREDENTIALS'],
   ),
-  authReport: method<AuthReportParams, { ok: true }>()(
+  authReport: method<{ ok: true }>()(
     'auth.report',
-    v.object({ agent: v.optional(agentId), profileId, outcome, model: v.optional(v.string({ maxLength: 200 })) }),
+    authReportParams,
     'The outcome of a call made with a profile: cooldowns, lastGood, lastUsed.',
+    ['AGENT_NOT_FOUND', 'PROFILE_NOT_FOUND'],
   ),
-  sessionCommand: method<SessionCommandParams, { reply: string }>()(
+  sessionCommand: method<SessionCommandResult>()(
     'session.command',
-    v.object({ agent: v.optional(agentId), session: v.string({ minLength: 1, maxLength: 200 }), line: v.string({ maxLength: 4096 }) }),
+    sessionCommandParams,
     'A chat line such as /model … for a session; returns the reply text.',
+    ['AGENT_NOT_FOUND', ...WRITE_ERRORS],
   ),
-  chatSend: method<ChatSendParams, { reply: string }>()(
+  chatSend: method<ChatSendResult>()(
     'chat.send',
-    v.object({ agent: v.optional(agentId), session: v.string({ minLength: 1, maxLength: 200 }), message: v.string({ maxLength: 262144 }) }),
-    "Send a user message through the provider with the session's model and credential.",
+    chatSendParams,
+    "Send a user message through the provider with the session's model and credential; the reply streams as chat.event notifications.",
+    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'NO_CREDENTIALS', 'PROVIDER_FAILED', 'CONFLICT'],
   ),
-  doctorRun: method<DoctorRunParams, DoctorRunResult>()(
-    'doctor.run',
-    v.paramsObject({ fix: v.optional(v.boolean()), clientEnvNames: v.optional(v.array(envKey, { max: 200 })) }),
-    "The daemon-side checks of §11, optionally fixing the safe ones.",
+  chatCancel: method<{ cancelled: boolean }>()('chat.cancel', chatCancelParams, "Cancel a session's running turn (the upstream request is aborted).", ['AGENT_NOT_FOUND']),
+  execCredentials: method<ExecCredentialsResult>()(
+    'exec.credentials',
+    execCredentialsParams,
+    'The environment variables `opensoul exec` gives its child: the resolved credential of each provider.',
+    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'NO_CREDENTIALS'],
   ),
-  eventsSubscribe: method<EventsSubscribeParams, { subscribed: EventName[] }>()(
+  doctorRun: method<DoctorRunResult>()('doctor.run', doctorRunParams, 'The daemon-side checks of §11, optionally fixing the safe ones.'),
+  eventsSubscribe: method<{ subscribed: EventName[] }>()(
     'events.subscribe',
-    v.paramsObject({ events: v.optional(v.array(eventName, { max: 10 })) }),
+    eventsSubscribeParams,
     'Receive notifications: state.reloaded, store.error, profile.cooldown, token.expiring.',
   ),
 } as const;

@@ -125,12 +125,12 @@ export function paramsObject<S extends Shape>(shape: S): Validator<ObjectOf<S>> 
   return (value, path) => inner(value === undefined ? {} : value, path);
 }
 
-/** Union of string validators: the first that accepts wins. */
-export function oneOf<T>(name: string, ...options: Validator<T>[]): Validator<T> {
+/** Union of validators: the first that accepts wins; the type is the union of theirs. */
+export function oneOf<const Vs extends readonly Validator<unknown>[]>(name: string, ...options: Vs): Validator<Infer<Vs[number]>> {
   return (value, path) => {
     for (const option of options) {
       try {
-        return option(value, path);
+        return option(value, path) as Infer<Vs[number]>;
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
       }

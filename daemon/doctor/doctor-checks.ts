@@ -9,7 +9,8 @@ import { own } from '../../ipc/dict.js';
 import { checkFilesParse, checkPermissions } from '../../ipc/file-checks.js';
 import type { DoctorCheck, DoctorRunParams, ModelsStatusResult } from '../../ipc/protocol.js';
 import type { GatewayState } from '../state/gateway-state.js';
-import { CREDENTIAL_SCOPE_REMEDY, envGap } from '../status/models-status.js';
+import { CREDENTIAL_SCOPE_REMEDY } from '../providers/remedies.js';
+import { envGap } from '../status/models-status.js';
 import { UNTIL_REPLACED_MS, formatDuration } from '../../ipc/duration.js';
 
 // The one duration format of every view (ipc/duration.ts): `12h`, `3d 4h`, never "12 hours" here and "12h" there.

@@ -3,7 +3,9 @@
  * rate_limit/overloaded/auth/format/unknown cool down 30 s, 60 s, then 5 min (by the error
  * count within the failure window; `auth.cooldowns` in config); billing disables 5 h doubling
  * to 24 h; auth_permanent 10 min doubling to 60 min; credential_scope until the person replaces
- * the credential; timeout and network never count against a profile; ok clears the counters.
+ * the credential; timeout, network and model_not_found never count against a profile; ok clears
+ * the counters. A provider's own word on when to come back (Retry-After, rate-limit reset
+ * headers) sets the cooldown's length when given.
  */
 import type { CallOutcome } from '../../ipc/protocol.js';
 import type { CooldownConfig } from '../config/config.js';
@@ -30,14 +32,18 @@ export interface OutcomeEffect {
   cooling: { until: number; reason: CallOutcome; disabled: boolean } | null;
 }
 
-export function applyOutcome(previous: UsageStats | undefined, outcome: CallOutcome, now: number, cfg: CooldownConfig, model?: string): OutcomeEffect {
+/** The longest cooldown a provider's Retry-After may ask for: past it, the header is not believed. */
+const MAX_RETRY_AFTER_MS = 24 * H;
+
+export function applyOutcome(previous: UsageStats | undefined, outcome: CallOutcome, now: number, cfg: CooldownConfig, model?: string, retryAfterMs?: number): OutcomeEffect {
   const stats: UsageStats = { ...previous, ...(previous?.failureCounts ? { failureCounts: dict(previous.failureCounts) } : {}) };
   if (outcome === 'ok') {
     for (const k of ['errorCount', 'failureCounts', 'cooldownUntil', 'cooldownReason', 'cooldownModel', 'disabledUntil', 'disabledReason', 'lastFailureAt'] as const) delete stats[k];
     stats.lastUsed = now;
     return { stats, lastGood: true, cooling: null };
   }
-  if (outcome === 'timeout' || outcome === 'network') {
+  // Not the credential's fault: a slow or unreachable provider, or a model it does not have.
+  if (outcome === 'timeout' || outcome === 'network' || outcome === 'model_not_found') {
     stats.lastUsed = now;
     return { stats, lastGood: false, cooling: null };
   }
@@ -49,7 +55,8 @@ export function applyOutcome(previous: UsageStats | undefined, outcome: CallOutc
   stats.lastUsed = now;
   if (COOLING.has(outcome)) {
     const steps = cfg.stepsMs;
-    const wait = steps[Math.min(stats.errorCount, steps.length) - 1] ?? 0;
+    const step = steps[Math.min(stats.errorCount, steps.length) - 1] ?? 0;
+    const wait = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) ? Math.min(Math.max(0, retryAfterMs), MAX_RETRY_AFTER_MS) : step;
     stats.cooldownUntil = now + wait;
     stats.cooldownReason = outcome;
     if (outcome === 'rate_limit' && model) stats.cooldownModel = model;

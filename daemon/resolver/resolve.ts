@@ -1,9 +1,12 @@
 /**
- * `auth.resolve` (§8.1): the credential a call for (agent, provider) must use now. Available
- * profiles in order first; then the provider's env key (§4); then profiles that are cooling
- * down or disabled, soonest available first (better a profile that may answer than none);
- * else NO_CREDENTIALS with the provider's recovery hint. A profile whose secret cannot be had
- * (an unset env ref, an unreadable file, a failing command) is skipped.
+ * `auth.resolve` (§8.1): the credential a call for (agent, provider) must use now. A session's
+ * pin first and alone; else available profiles in order; then the provider's env key (§4); then
+ * profiles that are cooling down or disabled, soonest available first (better a profile that may
+ * answer than none); else NO_CREDENTIALS with the provider's recovery hint. A profile whose
+ * secret cannot be had (an unset env ref, an unreadable file, a failing command) is skipped.
+ *
+ * A user pin is locked (§8.3): when the pinned profile cannot be used, the answer says why
+ * rather than quietly handing out another credential.
  *
  * Not yet: OAuth refresh (§8.1 "refreshed first when they expire within 5 minutes") needs each
  * provider's token endpoint; an OAuth profile is used until it expires and then skipped.
@@ -12,61 +15,90 @@ import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthResolveResult } from '../../ipc/protocol.js';
 import { firstEnvKey } from '../env/environment.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
-import { isExpired, missingSecretReason } from '../status/models-status.js';
+import { literalSecret, secretRefOf, unusableReason } from '../stores/credentials.js';
 import type { Credential } from '../stores/credentials.js';
 import { orderCandidates } from './order.js';
-import type { OrderResult } from './order.js';
+import type { Candidate, OrderResult } from './order.js';
 import { SecretRefError, resolveSecretRef } from './secret-refs.js';
 
-export function orderFor(state: GatewayState, view: AgentView, provider: string, now: number, pin?: string): OrderResult {
+/** What narrows a resolution beyond (agent, provider). */
+export interface ResolveOptions {
+  /** The session's pinned profile id (its provider's calls use it and nothing else). */
+  pin?: string | undefined;
+  /** The call's model: a cooldown scoped to another model does not apply. */
+  model?: string | undefined;
+  /** Profiles already tried in this call (failover), and `env` when the env key was. */
+  exclude?: ReadonlySet<string>;
+}
+
+/** The exclude key of the provider's env key. */
+export const ENV_CANDIDATE = 'env';
+
+export function orderFor(state: GatewayState, view: AgentView, provider: string, now: number, opts: ResolveOptions = {}): OrderResult {
   return orderCandidates({
     provider,
     profiles: view.store.profiles,
     agentOrder: view.store.order[provider],
     configOrder: state.config.value.authOrder[provider],
-    pin,
+    pin: opts.pin,
+    model: opts.model,
     usage: view.usage,
     now,
-    unusableReason: (id, c) => missingSecretReason(c, state.refProbe) ?? (isExpired(id, c, view.usage, now) ? 'expired' : null),
+    unusableReason: (id, c) => unusableReason(id, c, view.usage, now, state.refProbe),
   });
 }
 
-function literalSecret(c: Credential): string | undefined {
-  return c.type === 'api_key' ? c.key : c.type === 'token' ? c.token : c.access;
+/** A credential's secret: the literal one, or its SecretRef resolved now (SecretRefError when it cannot be). */
+export async function secretOf(state: GatewayState, credential: Credential): Promise<string | null> {
+  const literal = literalSecret(credential);
+  if (literal) return literal;
+  const ref = secretRefOf(credential);
+  return ref ? resolveSecretRef(ref, state.secretRefContext()) : null;
 }
 
-export async function resolveCredential(state: GatewayState, view: AgentView, provider: string, now: number): Promise<AuthResolveResult> {
+export async function resolveCredential(state: GatewayState, view: AgentView, provider: string, now: number, opts: ResolveOptions = {}): Promise<AuthResolveResult> {
   const spec = state.providers.require(provider);
-  const order = orderFor(state, view, provider, now);
-  const available = order.candidates.filter((c) => c.state === 'available');
-  const waiting = order.candidates.filter((c) => c.state !== 'available');
+  const pinned = opts.pin !== undefined && view.store.profiles[opts.pin]?.provider === provider ? opts.pin : undefined;
+  const order = orderFor(state, view, provider, now, { ...opts, pin: pinned });
+  const excluded = (id: string) => opts.exclude?.has(id) === true;
   // Why a profile's SecretRef gave nothing (never a value): part of the error, so the person can fix it.
   const unresolved: string[] = [];
-  const fromProfile = async (list: typeof available): Promise<AuthResolveResult | null> => {
+  const fromProfile = async (list: Candidate[]): Promise<AuthResolveResult | null> => {
     for (const c of list) {
-      let secret = literalSecret(c.credential);
-      if (!secret) {
-        const ref = c.credential.type === 'api_key' ? c.credential.keyRef : c.credential.type === 'token' ? c.credential.tokenRef : undefined;
-        if (!ref) continue;
-        try {
-          secret = await resolveSecretRef(ref, state.secretRefContext());
-        } catch (err) {
-          if (err instanceof SecretRefError) {
-            unresolved.push(`${c.id}: ${err.message}`);
-            continue;
-          }
-          throw err;
-        }
+      if (excluded(c.id)) continue;
+      let secret: string | null;
+      try {
+        secret = await secretOf(state, c.credential);
+      } catch (err) {
+        if (!(err instanceof SecretRefError)) throw err;
+        unresolved.push(`${c.id}: ${err.message}`);
+        continue;
       }
-      return { provider, profileId: c.id, type: c.credential.type, secret, source: 'profile', envVar: null, baseUrl: spec.baseUrl };
+      if (!secret) continue;
+      return { provider, profileId: c.id, type: c.credential.type, secret, source: 'profile', envVar: null, baseUrl: spec.baseUrl, pinned: c.id === pinned };
     }
     return null;
   };
-  const first = await fromProfile(available);
+  if (pinned !== undefined) {
+    // The pin alone, even cooling down: the person chose it, and hears why if it fails.
+    const found = await fromProfile(order.candidates);
+    if (found) return found;
+    const skipped = order.skipped.find((c) => c.id === pinned);
+    const why = excluded(pinned) ? 'it already failed for this call' : (skipped?.reason ?? unresolved[0] ?? 'its secret cannot be had');
+    throw new OpenSoulError('NO_CREDENTIALS', { provider, agent: view.id, store: view.authStorePath, pinned, pinReason: why });
+  }
+  const first = await fromProfile(order.candidates.filter((c) => c.state === 'available'));
   if (first) return first;
-  const env = firstEnvKey(state.env, spec.envVars);
-  if (env) return { provider, profileId: null, type: 'api_key', secret: env.value, source: 'env', envVar: env.name, baseUrl: spec.baseUrl };
-  const last = await fromProfile(waiting);
+  const env = excluded(ENV_CANDIDATE) ? null : firstEnvKey(state.env, spec.envVars);
+  if (env) return { provider, profileId: null, type: 'api_key', secret: env.value, source: 'env', envVar: env.name, baseUrl: spec.baseUrl, pinned: false };
+  const last = await fromProfile(order.candidates.filter((c) => c.state !== 'available'));
   if (last) return last;
-  throw new OpenSoulError('NO_CREDENTIALS', { provider, agent: view.id, store: view.authStorePath, hint: spec.hint, ...(unresolved.length > 0 ? { unresolved: unresolved.join('; ') } : {}) });
+  throw new OpenSoulError('NO_CREDENTIALS', {
+    provider,
+    agent: view.id,
+    store: view.authStorePath,
+    hint: spec.hint,
+    ...(unresolved.length > 0 ? { unresolved: unresolved.join('; ') } : {}),
+    ...(opts.exclude && opts.exclude.size > 0 ? { tried: opts.exclude.size } : {}),
+  });
 }

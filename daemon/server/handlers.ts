@@ -9,9 +9,10 @@ import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
 import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, MethodKey, ModelsStatusResult } from '../../ipc/protocol.js';
 import { methods } from '../../ipc/protocol.js';
 import { runDoctorChecks } from '../doctor/doctor-checks.js';
-import { applyOutcome } from '../resolver/cooldowns.js';
-import type { OutcomeEffect } from '../resolver/cooldowns.js';
+import { execCredentials } from '../resolver/exec-credentials.js';
 import { orderFor, resolveCredential } from '../resolver/resolve.js';
+import { UsageLedger } from '../resolver/usage.js';
+import { secretsOfInput } from '../stores/credentials.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import { computeModelsStatus } from '../status/models-status.js';
 import type { StoreService } from '../stores/store-service.js';
@@ -37,20 +38,6 @@ export interface HandlerDeps {
   /** What the daemon narrowed at start (`<path> 0755 → 0700`), shown by doctor as a warning. */
   tightenedAtStart?: () => string[];
   now?: () => number;
-}
-
-/**
- * How long auth.resolve and auth.report wait for their usage write. Usage state is best-effort
- * (§3): in the normal case the write takes milliseconds and the caller's next call sees it (the
- * round robin needs lastUsed); behind a lock held by another tool it goes on in the background
- * (and is logged if it fails), so a stuck lock never stalls a call.
- */
-const USAGE_WRITE_WAIT_MS = 250;
-
-function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([work.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
 function notImplemented(key: MethodKey) {
@@ -109,6 +96,7 @@ function orderResult(state: GatewayState, agent: string, provider: string, path:
 export function createHandlers(deps: HandlerDeps): Handlers {
   const now = deps.now ?? Date.now;
   const { state, stores } = deps;
+  const usage = new UsageLedger({ state, stores, emit: deps.emit });
   return {
     hello: () => ({ protocolVersion: PROTOCOL_VERSION, daemonVersion: VERSION, pid: process.pid, stateDir: state.paths.stateDir }),
     gatewayStatus: () => ({
@@ -149,8 +137,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { agent: view.id, authStore: view.authStorePath, profiles, order: view.store.order, agentId: view.id, agentDir: dirname(view.authStorePath), storePath: view.authStorePath };
     },
     authUpsert: async (params) => {
-      const c = params.credential;
-      deps.registerSecrets(c.type === 'api_key' ? [c.key ?? ''] : c.type === 'token' ? [c.token ?? ''] : [c.access, c.refresh]);
+      deps.registerSecrets(secretsOfInput(params.credential));
       const agent = writeAgent(state, params.agent);
       return stores.upsertProfile(agent, params.profileId, params.credential, params.replace === true, { checkShape: true });
     },
@@ -181,45 +168,29 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     authResolve: async (params) => {
       const view = viewOf(state, params.agent);
       const at = now();
-      const r = await resolveCredential(state, view, params.provider, at);
+      const r = await resolveCredential(state, view, params.provider, at, { model: params.model });
       // A SecretRef's value (a command's output, a file) is known only now.
       deps.registerSecrets([r.secret]);
-      if (r.profileId) {
-        const id = r.profileId;
-        // Least recently used first (§8.1): the round robin needs to know this one was just handed out.
-        await waitAtMost(
-          stores.recordUsage(view.id, (doc) => {
-            doc.usageStats[id] = { ...doc.usageStats[id], lastUsed: at };
-          }),
-          USAGE_WRITE_WAIT_MS,
-        );
-      }
+      if (r.profileId) await usage.markUsed(view.id, r.profileId, at);
       return r;
     },
     authReport: async (params) => {
       const view = viewOf(state, params.agent);
-      const credential = view.store.profiles[params.profileId];
-      if (!credential) throw new OpenSoulError('PROFILE_NOT_FOUND', { profileId: params.profileId, agent: view.id });
-      const at = now();
-      const cfg = state.config.value.cooldowns;
-      let cooling: OutcomeEffect['cooling'] = null;
-      const written = stores
-        .recordUsage(view.id, (doc) => {
-          // Applied to the usage state as it is on disk now, so concurrent reports all count.
-          const effect = applyOutcome(doc.usageStats[params.profileId], params.outcome, at, cfg, params.model);
-          doc.usageStats[params.profileId] = effect.stats;
-          if (effect.lastGood) doc.lastGood[credential.provider] = params.profileId;
-          cooling = effect.cooling;
-        })
-        .then(() => {
-          const c = cooling;
-          if (c) deps.emit('profile.cooldown', { agent: view.id, profileId: params.profileId, until: c.until, reason: c.reason, disabled: c.disabled });
-        });
-      await waitAtMost(written, USAGE_WRITE_WAIT_MS);
+      if (!view.store.profiles[params.profileId]) throw new OpenSoulError('PROFILE_NOT_FOUND', { profileId: params.profileId, agent: view.id });
+      await usage.report(view, params.profileId, params.outcome, { at: now(), model: params.model, retryAfterMs: params.retryAfterMs });
       return { ok: true as const };
     },
     sessionCommand: notImplemented('sessionCommand'),
     chatSend: notImplemented('chatSend'),
+    chatCancel: notImplemented('chatCancel'),
+    execCredentials: async (params) => {
+      const view = viewOf(state, params.agent);
+      const at = now();
+      const result = await execCredentials(state, view, params.providers, at);
+      deps.registerSecrets(result.variables.map((v) => v.value));
+      for (const v of result.variables) if (v.profileId) await usage.markUsed(view.id, v.profileId, at);
+      return result;
+    },
     doctorRun: (params) => {
       const at = now();
       const statuses = state

@@ -25,6 +25,13 @@ export interface CallContext {
   readonly connection: ConnectionState;
 }
 
+/**
+ * Pushes a notification to the connection that made the call (a chat turn's streamed reply).
+ * Bounded like events: a peer that stops reading past the outgoing limit is dropped, which
+ * aborts its work through `connection.closed`.
+ */
+export type Notify = (method: string, params: unknown) => void;
+
 /** The daemon's handler table: a mapped type over the protocol, so a missing handler is a compile error. */
 export type Handlers = { [K in MethodKey]: (params: ParamsOf<K>, ctx: CallContext) => Promise<ResultOf<K>> | ResultOf<K> };
 
@@ -46,6 +53,10 @@ export interface ConnectionState {
   readonly pendingBytes: () => number;
   /** Drops the unfinished line (a refused connection reads nothing more). */
   readonly discardPending: () => void;
+  /** Aborted when the peer goes away: long work for it (a chat turn, its upstream request) stops. */
+  readonly closed: AbortSignal;
+  /** Pushes a notification to this peer only. */
+  readonly notify: Notify;
 }
 
 export interface ServerLogger {
@@ -258,14 +269,19 @@ export class SocketServer {
     const line = frame({ jsonrpc: '2.0', method: EVENT_METHOD, params: event });
     for (const c of this.connections) {
       if (!c.authenticated || !c.subscriptions.has(event.event)) continue;
-      if (c.socket.writableLength + line.length > this.limits.maxOutgoingBytes) {
-        if (c.socket.destroyed) continue;
-        this.opts.log.warn('subscriber dropped: it stopped reading its events', { connection: c.id, unreadBytes: c.socket.writableLength, limit: this.limits.maxOutgoingBytes });
-        c.socket.destroy();
-        continue;
-      }
-      this.write(c, line);
+      this.push(c, line);
     }
+  }
+
+  /** Writes a pushed line, or drops a peer that has left more than the outgoing limit unread. */
+  private push(c: ConnectionState, line: string): void {
+    if (c.socket.destroyed) return;
+    if (c.socket.writableLength + line.length > this.limits.maxOutgoingBytes) {
+      this.opts.log.warn('peer dropped: it stopped reading what the gateway pushes to it', { connection: c.id, unreadBytes: c.socket.writableLength, limit: this.limits.maxOutgoingBytes });
+      c.socket.destroy();
+      return;
+    }
+    this.write(c, line);
   }
 
   /** Closes connections that hold a slot or memory for nothing: idle ones, and lines never finished. */
@@ -365,6 +381,7 @@ export class SocketServer {
       return;
     }
     let reader: LineReader | null = null;
+    const gone = new AbortController();
     const conn: ConnectionState = {
       id: this.nextId++,
       authenticated: false,
@@ -377,6 +394,8 @@ export class SocketServer {
       partialSince: null,
       pendingBytes: () => reader?.pendingBytes ?? 0,
       discardPending: () => reader?.discard(),
+      closed: gone.signal,
+      notify: (method, params) => this.push(conn, frame({ jsonrpc: '2.0', method, params })),
     };
     this.connections.add(conn);
     const authTimer = setTimeout(() => {
@@ -421,6 +440,7 @@ export class SocketServer {
     socket.on('close', () => {
       clearTimeout(authTimer);
       this.forget(conn);
+      gone.abort();
     });
     socket.on('drain', () => {
       if (conn.queue.length <= MAX_QUEUED_LINES && conn.queuedBytes <= MAX_QUEUED_BYTES) socket.resume();

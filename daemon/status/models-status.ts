@@ -10,7 +10,6 @@ import type {
   ProfileStatus,
   ProfileStatusEntry,
   ProviderStatusEntry,
-  SecretRef,
 } from '../../ipc/protocol.js';
 import { splitModelRef } from '../../ipc/providers.js';
 import type { GatewayConfig, ModelSelection } from '../config/config.js';
@@ -18,12 +17,11 @@ import { firstEnvKey } from '../env/environment.js';
 import type { EffectiveEnv, EnvEntry } from '../env/environment.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { orderCandidates } from '../resolver/order.js';
-import type { Credential, ProfileStore, UsageState } from '../stores/credentials.js';
+import { expiresAtOf, isExpired, missingSecretReason, unusableReason } from '../stores/credentials.js';
+import type { Credential, ProfileStore, RefProbe, UsageState } from '../stores/credentials.js';
+import { CREDENTIAL_SCOPE_REMEDY } from '../providers/remedies.js';
 import { maskRef, maskSecret } from './masking.js';
 import { openClawFields } from './openclaw-fields.js';
-
-/** Why a ref's secret cannot be had (null: it can, or cannot be known without running it — status never runs an `exec` ref). */
-export type RefProbe = (ref: SecretRef) => string | null;
 
 export interface StatusInput {
   agent: string;
@@ -44,6 +42,8 @@ export interface StatusInput {
   clientEnvNames?: readonly string[];
   /** Whether the login-shell import (§4 source 4) is on. */
   shellEnvEnabled?: boolean;
+  /** A session's pinned profile (§8.3): the next call of its provider uses it whatever the order says. */
+  pin?: string | undefined;
   /** Profile id → owning agent, for profiles read through from another agent (§3). */
   inherited?: Readonly<Record<string, string>>;
 }
@@ -67,15 +67,6 @@ export function providerOfModel(ref: string, aliases: Readonly<Record<string, st
   return splitModelRef(resolved)?.provider ?? null;
 }
 
-/** Why a credential's secret cannot be had now, or null when it can (or cannot be known without running it). */
-export function missingSecretReason(credential: Credential, refProbe: RefProbe): string | null {
-  const literal = credential.type === 'api_key' ? credential.key : credential.type === 'token' ? credential.token : credential.access;
-  if (literal) return null;
-  const ref = credential.type === 'api_key' ? credential.keyRef : credential.type === 'token' ? credential.tokenRef : undefined;
-  if (!ref) return 'no secret stored';
-  return refProbe(ref);
-}
-
 export function maskedCredential(credential: Credential): string {
   switch (credential.type) {
     case 'api_key':
@@ -85,22 +76,6 @@ export function maskedCredential(credential: Credential): string {
     case 'oauth':
       return maskSecret(credential.access);
   }
-}
-
-export function expiresAtOf(credential: Credential): number | null {
-  if (credential.type === 'api_key') return null;
-  return credential.expires !== undefined && credential.expires > 0 ? credential.expires : credential.type === 'oauth' ? 0 : null;
-}
-
-/** Expired: past its expiry, or (OAuth) the last refresh failed — a refresh token alone is not "ok" (§7.1). */
-export function isExpired(id: string, credential: Credential, usage: UsageState, now: number): boolean {
-  const expiresAt = expiresAtOf(credential);
-  if (expiresAt !== null && expiresAt <= now) return true;
-  if (credential.type === 'oauth') {
-    const failed = usage.usageStats[id]?.refreshFailedAt;
-    if (failed !== undefined) return true;
-  }
-  return false;
 }
 
 const SOURCE_WORDS: Record<EnvEntry['source'], string> = {
@@ -113,9 +88,6 @@ const SOURCE_WORDS: Record<EnvEntry['source'], string> = {
 export function envSourceDetail(entry: EnvEntry): string {
   return entry.source === 'dotenv' && entry.path ? entry.path : SOURCE_WORDS[entry.source];
 }
-
-/** The remedy shown for a profile disabled because the provider refuses it outside its own client (§8.2). */
-export const CREDENTIAL_SCOPE_REMEDY = 'this credential only works in the provider\'s own client: use an Anthropic API key instead';
 
 export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
   const { config, now, usage, env } = input;
@@ -145,7 +117,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
   for (const providerId of [...providerIds].sort()) {
     const provider = input.providers.getOrUnknown(providerId);
     const primaryModel = inUse.get(providerId);
-    const unusableReason = (id: string, c: Credential) => missingSecretReason(c, input.refProbe) ?? (isExpired(id, c, usage, now) ? 'expired' : null);
+    const unusable = (id: string, c: Credential) => unusableReason(id, c, usage, now, input.refProbe);
     const order = orderCandidates({
       provider: providerId,
       profiles: input.store.profiles,
@@ -154,7 +126,8 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
       usage,
       now,
       model: primaryModel,
-      unusableReason,
+      pin: input.pin,
+      unusableReason: unusable,
     });
     const envEntry = firstEnvKey(env, provider.envVars);
     const first = order.candidates[0];

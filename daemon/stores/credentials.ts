@@ -1,6 +1,8 @@
 /**
- * The credential shapes of §3, as the daemon holds them after lenient reading. Writing is strict
- * and in exactly these shapes.
+ * What a credential is (§3): its shapes as the daemon holds them after lenient reading (writing
+ * is strict and in exactly these shapes), and the one owner of the questions asked of it — its
+ * literal secret or reference, its expiry, whether it can be used now and why not. The resolver,
+ * status, doctor and the write path all ask here, so the answers cannot disagree.
  */
 import type { SecretRef } from '../../ipc/protocol.js';
 
@@ -71,4 +73,63 @@ export function secretsOf(credential: Credential): string[] {
     case 'oauth':
       return [credential.access, credential.refresh].filter((s) => s !== '');
   }
+}
+
+/** The secret a credential holds in the file, if it holds one (not a reference). */
+export function literalSecret(credential: Credential): string | undefined {
+  switch (credential.type) {
+    case 'api_key':
+      return credential.key || undefined;
+    case 'token':
+      return credential.token || undefined;
+    case 'oauth':
+      return credential.access || undefined;
+  }
+}
+
+/** Where a credential's secret is held instead, when it is a SecretRef (OAuth tokens never are). */
+export function secretRefOf(credential: Credential): SecretRef | undefined {
+  return credential.type === 'api_key' ? credential.keyRef : credential.type === 'token' ? credential.tokenRef : undefined;
+}
+
+/** Why a ref's secret cannot be had (null: it can, or cannot be known without running it — status never runs an `exec` ref). */
+export type RefProbe = (ref: SecretRef) => string | null;
+
+/** Why a credential's secret cannot be had now, or null when it can (or cannot be known without running it). */
+export function missingSecretReason(credential: Credential, refProbe: RefProbe): string | null {
+  if (literalSecret(credential)) return null;
+  const ref = secretRefOf(credential);
+  if (!ref) return 'no secret stored';
+  return refProbe(ref);
+}
+
+/** When it expires (Unix ms): null = never (API keys, tokens without expiry); 0 for an OAuth credential that names none (treated as expired). */
+export function expiresAtOf(credential: Credential): number | null {
+  if (credential.type === 'api_key') return null;
+  return credential.expires !== undefined && credential.expires > 0 ? credential.expires : credential.type === 'oauth' ? 0 : null;
+}
+
+/** Expired: past its expiry, or (OAuth) the last refresh failed — a refresh token alone is not "ok" (§7.1). */
+export function isExpired(id: string, credential: Credential, usage: UsageState, now: number): boolean {
+  const expiresAt = expiresAtOf(credential);
+  if (expiresAt !== null && expiresAt <= now) return true;
+  return credential.type === 'oauth' && usage.usageStats[id]?.refreshFailedAt !== undefined;
+}
+
+/** Why the credential cannot be used at all now (no secret, expired), or null when it can. */
+export function unusableReason(id: string, credential: Credential, usage: UsageState, now: number, refProbe: RefProbe): string | null {
+  return missingSecretReason(credential, refProbe) ?? (isExpired(id, credential, usage, now) ? 'expired' : null);
+}
+
+/** The literal secrets of a credential as a client hands it in, for the log redactor before anything is written. */
+export function secretsOfInput(input: { type: 'api_key'; key?: string | undefined } | { type: 'token'; token?: string | undefined } | { type: 'oauth'; access: string; refresh: string }): string[] {
+  const all = input.type === 'api_key' ? [input.key] : input.type === 'token' ? [input.token] : [input.access, input.refresh];
+  return all.filter((s): s is string => typeof s === 'string' && s !== '');
+}
+
+/** Whether two credentials hold the same secret (or the same reference): "is this the same credential?" for the no-silent-replacement rule. */
+export function sameSecret(a: Credential, b: Credential): boolean {
+  if (a.type !== b.type) return false;
+  const key = (c: Credential) => JSON.stringify([literalSecret(c) ?? null, secretRefOf(c) ?? null, c.type === 'oauth' ? c.refresh : null]);
+  return key(a) === key(b);
 }

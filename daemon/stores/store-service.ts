@@ -22,7 +22,8 @@ import type { Credential, UsageStats } from './credentials.js';
 import { FileUpdater } from './file-updater.js';
 import type { Change, Validate } from './file-updater.js';
 import { readCredential } from './read-stores.js';
-import { checkSecretShape, sameSecret, toStoredCredential } from './validate-credential.js';
+import { sameSecret } from './credentials.js';
+import { checkSecretShape, toStoredCredential } from './validate-credential.js';
 
 export interface StoreLogger {
   warn(msg: string, meta?: Record<string, unknown>): void;

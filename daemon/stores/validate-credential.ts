@@ -77,10 +77,3 @@ export function checkSecretShape(profileId: string, input: AuthUpsertParams['cre
   const problem = secretShapeProblem(provider, input.type, literal);
   if (problem) throw new OpenSoulError('SECRET_SHAPE', problem);
 }
-
-/** The literal secrets of a credential, for "is this the same credential?" comparisons. */
-export function sameSecret(a: Credential, b: Credential): boolean {
-  if (a.type !== b.type) return false;
-  const key = (c: Credential) => JSON.stringify(c.type === 'api_key' ? [c.key, c.keyRef] : c.type === 'token' ? [c.token, c.tokenRef] : [c.access, c.refresh]);
-  return key(a) === key(b);
-}

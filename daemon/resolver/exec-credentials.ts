@@ -1,0 +1,59 @@
+/**
+ * What `opensoul exec` puts in its child's environment (§7): for each provider, the credential
+ * §8 resolves now, under the variable the provider's own tools read. Nothing here is written
+ * anywhere; the CLI hands the values to the child's environment only.
+ */
+import { OpenSoulError } from '../../ipc/errors.js';
+import type { ExecCredentialsResult, ExecVariable } from '../../ipc/protocol.js';
+import { firstEnvKey } from '../env/environment.js';
+import type { AgentView, GatewayState } from '../state/gateway-state.js';
+import { resolveCredential } from './resolve.js';
+
+/**
+ * The variable a resolved credential goes in. An API key: the provider's first variable
+ * (`ANTHROPIC_API_KEY`). An Anthropic setup-token or OAuth token is not an API key — the SDKs
+ * send `ANTHROPIC_API_KEY` as `x-api-key`, which the API refuses for it — so it goes where
+ * Claude Code reads a setup-token, `CLAUDE_CODE_OAUTH_TOKEN`. A key from the environment keeps
+ * the name it had there.
+ */
+export function variableFor(provider: string, envVars: readonly string[], type: string, fromEnv: string | null): string | null {
+  if (fromEnv) return fromEnv;
+  if (provider === 'anthropic' && type !== 'api_key') return 'CLAUDE_CODE_OAUTH_TOKEN';
+  return envVars[0] ?? null;
+}
+
+/** Every provider the agent has a credential for: a profile of its own or inherited, or an env key. */
+export function providersWithCredentials(state: GatewayState, view: AgentView): string[] {
+  const ids = new Set<string>();
+  for (const c of Object.values(view.store.profiles)) ids.add(c.provider);
+  for (const p of state.providers.all()) if (firstEnvKey(state.env, p.envVars)) ids.add(p.id);
+  return [...ids].sort();
+}
+
+export async function execCredentials(state: GatewayState, view: AgentView, providers: readonly string[] | undefined, now: number): Promise<ExecCredentialsResult> {
+  const asked = providers && providers.length > 0 ? [...new Set(providers)] : providersWithCredentials(state, view);
+  const variables: ExecVariable[] = [];
+  const missing: ExecCredentialsResult['missing'] = [];
+  for (const provider of asked) {
+    const spec = state.providers.require(provider);
+    try {
+      const r = await resolveCredential(state, view, provider, now);
+      const name = variableFor(provider, spec.envVars, r.type, r.envVar);
+      if (!name) {
+        missing.push({ provider, reason: `no environment variable is known for ${provider}: declare one in opensoul.json models.providers.${provider}.envVars` });
+        continue;
+      }
+      if (variables.some((v) => v.name === name)) continue;
+      variables.push({ name, value: r.secret, provider, profileId: r.profileId, source: r.source });
+    } catch (err) {
+      // Asked for by name: its absence is the answer; found by looking: it is only reported.
+      if (err instanceof OpenSoulError && err.kind === 'NO_CREDENTIALS') {
+        if (providers && providers.length > 0) throw err;
+        missing.push({ provider, reason: err.message });
+        continue;
+      }
+      throw err;
+    }
+  }
+  return { agent: view.id, variables, missing };
+}
