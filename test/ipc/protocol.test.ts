@@ -9,12 +9,30 @@ const SPEC_METHODS = [
   'auth.remove', 'auth.order.get', 'auth.order.set', 'auth.order.clear', 'env.set', 'env.unset', 'import.openclaw',
   'auth.resolve', 'auth.report', 'session.command', 'chat.send', 'doctor.run', 'events.subscribe',
 ];
+/** Beyond the table: cancelling a running turn, and what `opensoul exec` hands its child. */
+const EXTRA_METHODS = ['chat.cancel', 'exec.credentials'];
 
 describe('ipc/protocol', () => {
   it('declares every method of SPEC §6 exactly once', () => {
     const names = Object.values(methods).map((m) => m.name);
-    assert.deepEqual([...names].sort(), [...SPEC_METHODS].sort());
+    assert.deepEqual([...names].sort(), [...SPEC_METHODS, ...EXTRA_METHODS].sort());
     assert.equal(new Set(names).size, names.length);
+  });
+
+  it('each method lists error kinds that exist, and its validator is where its params type comes from', () => {
+    for (const m of Object.values(methods)) {
+      for (const kind of m.errors) assert.ok(kind in errorKinds, `${m.name}: ${kind}`);
+    }
+    // A field the validator does not know is refused at run time, and (the type being derived
+    // from the validator) cannot be written in a typed call either.
+    assert.throws(() => methods.chatSend.params({ session: 's', message: 'hi', temperature: 1 }, 'params'), ValidationError);
+    assert.throws(() => methods.authReport.params({ profileId: 'anthropic:a', outcome: 'nope' }, 'params'), ValidationError);
+    assert.deepEqual(methods.authReport.params({ profileId: 'anthropic:a', outcome: 'model_not_found', retryAfterMs: 1000 }, 'params'), {
+      profileId: 'anthropic:a',
+      outcome: 'model_not_found',
+      retryAfterMs: 1000,
+    });
+    assert.throws(() => methods.sessionCommand.params({ session: 'a\u0007b', line: '/model' }, 'params'), ValidationError);
   });
 
   it('validates params: unknown properties, wrong types and bad ids are refused by path, never by value', () => {
