@@ -29,8 +29,12 @@ export const KNOWN_COMMANDS: readonly { usage: string; does: string }[] = [
   { usage: '/help', does: 'this list' },
 ];
 
-/** A command word: `/` then a letter, then letters, digits, `-`, `_`. `/etc/passwd?` is a message, not a command. */
-const COMMAND_WORD = /^\/([A-Za-z][A-Za-z0-9_-]*)$/;
+/**
+ * A command word at the start of a line: `/` then a letter, then letters, digits, `-`, `_`,
+ * ended by whitespace, the end, `@` (`/model@x`: a pin with no model, answered rather than sent
+ * to the model) or `:` (OpenClaw's `/model: opus`). `/etc/passwd?` is a message, not a command.
+ */
+const COMMAND_WORD = /^\/([A-Za-z][A-Za-z0-9_-]*)(?=$|[\s@:])/;
 
 /**
  * Splits `<ref>@<profileId>` at the first `@` after the last `/` (§8.3), so a model id may hold
@@ -71,12 +75,10 @@ function parseModelArgument(rest: string): ChatCommand {
 /** Parses one chat line. Leading and trailing whitespace are ignored; the command word is case-insensitive. */
 export function parseChatLine(line: string): ChatCommand {
   const text = line.trim();
-  const space = text.search(/\s/);
-  const head = space < 0 ? text : text.slice(0, space);
-  const match = COMMAND_WORD.exec(head);
+  const match = COMMAND_WORD.exec(text);
   if (!match) return { kind: 'not-command' };
   const name = (match[1] as string).toLowerCase();
-  const rest = space < 0 ? '' : text.slice(space).trim();
+  const rest = text.slice(match[0].length).replace(/^:/, '').trim();
   switch (name) {
     case 'model':
       return parseModelArgument(rest);

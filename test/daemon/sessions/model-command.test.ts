@@ -21,6 +21,8 @@ describe('chat line parsing', () => {
     assert.deepEqual(parseChatLine('/MODEL LIST'), { kind: 'model-list' });
     assert.deepEqual(parseChatLine('/model\topus @ anthropic:work\n'), { kind: 'model-set', ref: 'opus', profile: 'anthropic:work' });
     assert.deepEqual(parseChatLine('/Model  opus'), { kind: 'model-set', ref: 'opus', profile: null });
+    assert.deepEqual(parseChatLine('/model: opus'), { kind: 'model-set', ref: 'opus', profile: null });
+    assert.deepEqual(parseChatLine('/model:status'), { kind: 'model-status' });
   });
 
   it('knows /new and /help, answers other /words as unknown commands, and leaves other lines to the model', () => {
@@ -31,10 +33,11 @@ describe('chat line parsing', () => {
     assert.deepEqual(parseChatLine('/etc/passwd is what?'), { kind: 'not-command' });
     assert.deepEqual(parseChatLine(''), { kind: 'not-command' });
     assert.deepEqual(parseChatLine('/'), { kind: 'not-command' });
+    assert.deepEqual(parseChatLine('/help!'), { kind: 'not-command' });
   });
 
   it('refuses /model lines that mean nothing, with a reply', () => {
-    for (const line of ['/model a b', '/model @anthropic:work', '/model opus@', '/model status@anthropic:work', '/model list@x', '/model 0']) {
+    for (const line of ['/model a b', '/model @anthropic:work', '/model@anthropic:work', '/model opus@', '/model status@anthropic:work', '/model list@x', '/model 0']) {
       const r = parseChatLine(line);
       assert.equal(r.kind, 'model-invalid', line);
       assert.ok(r.kind === 'model-invalid' && r.reply.length > 0);

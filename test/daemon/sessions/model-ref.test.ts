@@ -1,6 +1,5 @@
-/** daemon/sessions/model-ref and model-list: what a typed model means, and the numbered list `/model` offers. */
+/** daemon/sessions/model-ref: what a typed model name means. */
 import assert from 'node:assert/strict';
-import { buildModelList } from '../../../daemon/sessions/model-list.js';
 import { BUILTIN_ALIASES, effectiveAliases, resolveModelRef } from '../../../daemon/sessions/model-ref.js';
 import { dict } from '../../../ipc/dict.js';
 
@@ -62,27 +61,5 @@ describe('model ref resolution', () => {
     const r = resolveModelRef('constructor', effectiveAliases({}), PROVIDERS);
     assert.ok(!r.ok);
     assert.match(r.reply, /neither an alias/);
-  });
-});
-
-describe('the numbered model list', () => {
-  it('lists the default, the fallbacks, the aliases (with their names) and the session model, once each', () => {
-    const items = buildModelList({
-      defaultModel: 'sonnet',
-      fallbacks: ['openai/gpt-5'],
-      aliases: effectiveAliases(dict([['fast', 'anthropic/claude-haiku-4-5'], ['odd', 'acme/x']])),
-      current: 'openrouter/meta/llama-4',
-      knownProviders: PROVIDERS,
-    });
-    assert.deepEqual(
-      items.map((i) => [i.ref, i.aliases.join(','), i.isDefault, i.isFallback, i.isCurrent]),
-      [
-        ['anthropic/claude-sonnet-4-5', 'sonnet', true, false, false],
-        ['openai/gpt-5', 'gpt', false, true, false],
-        ['anthropic/claude-haiku-4-5', 'fast,haiku', false, false, false],
-        ['anthropic/claude-opus-4-5', 'opus', false, false, false],
-        ['openrouter/meta/llama-4', '', false, false, true],
-      ],
-    );
   });
 });
