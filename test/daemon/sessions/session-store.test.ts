@@ -1,0 +1,148 @@
+/** daemon/sessions/session-store: sessions.json on a real temp dir — OpenClaw's fields, unknown keys kept, lenient reads, safe concurrent writes. */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseSessionsText, recordOf, SessionStore, sessionIdProblem } from '../../../daemon/sessions/session-store.js';
+import { OpenSoulError } from '../../../ipc/errors.js';
+import { tempDir } from '../../support/harness.js';
+import { plain } from '../../support/plain.js';
+
+const T = 1_760_000_000_000;
+
+function sessionsFile(): string {
+  return path.join(tempDir('opensoul-sessions-'), 'agents', 'main', 'sessions', 'sessions.json');
+}
+
+const onDisk = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+
+describe('session store', () => {
+  it("writes OpenClaw's fields, 0600 in 0700 dirs, and reads them back", async () => {
+    const file = sessionsFile();
+    const store = new SessionStore();
+    const rec = await store.update(file, 'chat:1', { model: 'openrouter/meta/llama-4', pin: 'openrouter:work', modelList: ['a/b', 'c/d'] }, T);
+    assert.deepEqual(rec, { model: 'openrouter/meta/llama-4', pin: 'openrouter:work', updatedAt: T, modelList: ['a/b', 'c/d'] });
+    assert.deepEqual(onDisk(file)['chat:1'], {
+      providerOverride: 'openrouter',
+      modelOverride: 'meta/llama-4',
+      modelOverrideSource: 'user',
+      authProfileOverride: 'openrouter:work',
+      authProfileOverrideSource: 'user',
+      modelPickerList: ['a/b', 'c/d'],
+      sessionId: 'chat:1',
+      updatedAt: T,
+    });
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(path.dirname(file)).mode & 0o777, 0o700);
+    assert.equal(statSync(path.dirname(path.dirname(file))).mode & 0o777, 0o700);
+    // A fresh store (a restarted daemon) reads the same.
+    assert.deepEqual(plain(new SessionStore().get(file, 'chat:1')), plain(rec));
+  });
+
+  it('keeps keys and entries it does not know, and clears only its own fields', async () => {
+    const file = sessionsFile();
+    const store = new SessionStore();
+    await store.update(file, 'x', { model: 'anthropic/claude-opus-4-5' }, T);
+    const doc = onDisk(file);
+    doc.x!.thinkingLevel = 'high';
+    doc.x!.totalTokens = 1234;
+    doc['agent:main:telegram:1'] = { sessionId: 'uuid-1', updatedAt: 5, channel: 'telegram' };
+    doc.weird = 'not an object' as never;
+    writeFileSync(file, JSON.stringify(doc));
+    await store.update(file, 'x', { model: null, pin: 'anthropic:work' }, T + 1);
+    const after = onDisk(file);
+    assert.deepEqual(after.x, { sessionId: 'x', updatedAt: T + 1, thinkingLevel: 'high', totalTokens: 1234, authProfileOverride: 'anthropic:work', authProfileOverrideSource: 'user' });
+    assert.deepEqual(after['agent:main:telegram:1'], { sessionId: 'uuid-1', updatedAt: 5, channel: 'telegram' });
+    assert.equal(after.weird, 'not an object');
+  });
+
+  it("reads OpenClaw's entries: a source-less override is a pin, an auto one is not; a wrapped model ref is read whole", () => {
+    assert.equal(recordOf({ authProfileOverride: 'anthropic:a' }).pin, 'anthropic:a');
+    assert.equal(recordOf({ authProfileOverride: 'anthropic:a', authProfileOverrideSource: 'auto' }).pin, null);
+    assert.equal(recordOf({ authProfileOverride: 'anthropic:a', authProfileOverrideCompactionCount: 2 }).pin, null);
+    assert.equal(recordOf({ modelOverride: 'ollama/qwen' }).model, 'ollama/qwen');
+    assert.equal(recordOf({ modelOverride: 'qwen' }).model, null);
+  });
+
+  it('reads a bad file leniently: the last good sessions (none at first) and one warning per change', () => {
+    const file = sessionsFile();
+    const warnings: string[] = [];
+    const store = new SessionStore({ warn: (_f, m) => warnings.push(m) });
+    assert.deepEqual(Object.keys(store.read(file).sessions), []); // absent: no sessions, no warning
+    assert.deepEqual(warnings, []);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{ "a": { "authProfileOverride": "anthropic:w" ');
+    const bad = store.read(file);
+    assert.deepEqual(Object.keys(bad.sessions), []);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /does not parse \(line 1, column \d+: .*\): no session pins are read from it until it is fixed by hand/);
+    store.read(file);
+    assert.equal(warnings.length, 1, 'the same bad file is not reported again on every read');
+    writeFileSync(file, '{ "a": { "authProfileOverride": "anthropic:w" } }');
+    assert.equal(store.get(file, 'a')?.pin, 'anthropic:w');
+    writeFileSync(file, '[1, 2]');
+    assert.equal(store.get(file, 'a')?.pin, 'anthropic:w', 'the last good sessions are kept while the file is bad');
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[1]!, /is not a JSON object: the sessions read from it before are kept/);
+  });
+
+  it('refuses to overwrite a file that does not parse (STORE_INVALID), and leaves it as it was', async () => {
+    const file = sessionsFile();
+    const store = new SessionStore();
+    await store.update(file, 'a', { model: 'openai/gpt-5' }, T);
+    writeFileSync(file, '{ oops');
+    await assert.rejects(store.update(file, 'a', { pin: 'openai:x' }, T), (err: unknown) => err instanceof OpenSoulError && err.kind === 'STORE_INVALID');
+    assert.equal(readFileSync(file, 'utf8'), '{ oops');
+  });
+
+  it('a file over 1 MiB is not read (warning), and not written either', async () => {
+    const file = sessionsFile();
+    const store = new SessionStore();
+    await store.update(file, 'a', { model: 'openai/gpt-5' }, T);
+    writeFileSync(file, `{"a": {"modelOverride": "x/y"}, "pad": "${'x'.repeat(1024 * 1024)}"}`);
+    const snap = new SessionStore().read(file);
+    assert.deepEqual(Object.keys(snap.sessions), []);
+    assert.match(snap.warnings[0]!, /over the 1 MiB limit/);
+    await assert.rejects(store.update(file, 'a', { pin: 'openai:x' }, T), (err: unknown) => err instanceof OpenSoulError && err.kind === 'STORE_INVALID');
+  });
+
+  it('loses no entry when many writes race, from one store and from two (two processes)', async () => {
+    const file = sessionsFile();
+    const one = new SessionStore();
+    const two = new SessionStore();
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? one : two).update(file, `s${i}`, { model: `openai/m-${i}`, pin: i % 3 === 0 ? `openai:p${i}` : null }, T + i)),
+    );
+    const snap = new SessionStore().read(file);
+    assert.equal(Object.keys(snap.sessions).length, 40);
+    for (let i = 0; i < 40; i++) {
+      assert.equal(snap.sessions[`s${i}`]?.model, `openai/m-${i}`);
+      assert.equal(snap.sessions[`s${i}`]?.pin, i % 3 === 0 ? `openai:p${i}` : null);
+    }
+  });
+
+  it('validates session ids: 1-200 characters, no control characters, not __proto__', async () => {
+    assert.equal(sessionIdProblem('agent:main:telegram:12345'), null);
+    assert.equal(sessionIdProblem('x'.repeat(200)), null);
+    assert.notEqual(sessionIdProblem(''), null);
+    assert.notEqual(sessionIdProblem('x'.repeat(201)), null);
+    assert.notEqual(sessionIdProblem('a\nb'), null);
+    assert.notEqual(sessionIdProblem('a\u0000b'), null);
+    assert.notEqual(sessionIdProblem('__proto__'), null);
+    await assert.rejects(new SessionStore().update(sessionsFile(), 'a\nb', { model: null }, T), (err: unknown) => err instanceof OpenSoulError && err.kind === 'INVALID_INPUT');
+    // Entries under ids we refuse are skipped on read, not fatal.
+    const parsed = parseSessionsText('{"ok": {"modelOverride": "a/b"}, "bad\\u0001id": {}, "n": 3}');
+    assert.ok(parsed.ok);
+    assert.deepEqual(Object.keys(parsed.snapshot.sessions), ['ok']);
+    assert.match(parsed.snapshot.warnings[0]!, /2 entries .* skipped \(kept in the file\)/);
+  });
+
+  it('session ids named like Object.prototype members are ordinary ids', async () => {
+    const file = sessionsFile();
+    const store = new SessionStore();
+    await store.update(file, 'constructor', { model: 'openai/gpt-5' }, T);
+    await store.update(file, 'toString', { pin: 'openai:x' }, T);
+    assert.equal(store.get(file, 'constructor')?.model, 'openai/gpt-5');
+    assert.equal(store.get(file, 'toString')?.pin, 'openai:x');
+    assert.equal(store.get(file, 'hasOwnProperty'), null);
+  });
+});
