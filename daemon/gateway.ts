@@ -320,6 +320,8 @@ export class Gateway {
         logFile: this.paths.log,
         connectionCount: () => this.server.connectionCount,
         shutdown: (reason) => void this.shutdown(reason),
+        log: { warn: (message) => this.log.warn(message) },
+        onShutdown: (stop) => this.onStop.push(stop),
         tightenedAtStart: () => this.tightened.map(describeTightened),
       }),
     };
@@ -338,6 +340,9 @@ export class Gateway {
   }
 
   /** Stops cleanly, once; later calls wait for the first. Exits the process. */
+  /** Work to stop first when the daemon stops (registered by the handlers). */
+  private readonly onStop: (() => void)[] = [];
+
   shutdown(reason: string, exitCode = 0): Promise<never> {
     this.stopping ??= this.stop(reason, exitCode);
     return this.stopping;
@@ -345,6 +350,8 @@ export class Gateway {
 
   private async stop(reason: string, exitCode: number): Promise<never> {
     this.log?.info('gateway stopping', { reason });
+    // Running chat turns end now (their upstream requests are aborted), before the socket closes.
+    for (const stop of this.onStop) stop();
     this.scheduler?.stop();
     await this.watcher?.close().catch(() => undefined);
     if (this.server) {

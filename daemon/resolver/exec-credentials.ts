@@ -30,14 +30,14 @@ export function providersWithCredentials(state: GatewayState, view: AgentView): 
   return [...ids].sort();
 }
 
-export async function execCredentials(state: GatewayState, view: AgentView, providers: readonly string[] | undefined, now: number): Promise<ExecCredentialsResult> {
+export async function execCredentials(state: GatewayState, view: AgentView, providers: readonly string[] | undefined, now: number, pin?: string): Promise<ExecCredentialsResult> {
   const asked = providers && providers.length > 0 ? [...new Set(providers)] : providersWithCredentials(state, view);
   const variables: ExecVariable[] = [];
   const missing: ExecCredentialsResult['missing'] = [];
   for (const provider of asked) {
     const spec = state.providers.require(provider);
     try {
-      const r = await resolveCredential(state, view, provider, now);
+      const r = await resolveCredential(state, view, provider, now, { pin });
       const name = variableFor(provider, spec.envVars, r.type, r.envVar);
       if (!name) {
         missing.push({ provider, reason: `no environment variable is known for ${provider}: declare one in opensoul.json models.providers.${provider}.envVars` });

@@ -9,7 +9,14 @@ import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
 import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, MethodKey, ModelsStatusResult } from '../../ipc/protocol.js';
 import { methods } from '../../ipc/protocol.js';
 import { runDoctorChecks } from '../doctor/doctor-checks.js';
+import { randomUUID } from 'node:crypto';
+import { CHAT_EVENT_METHOD } from '../../ipc/protocol.js';
+import type { SessionView } from '../../ipc/protocol.js';
 import { execCredentials } from '../resolver/exec-credentials.js';
+import { RunningTurns, runChatTurn } from '../sessions/chat-turn.js';
+import { SessionService } from '../sessions/session-service.js';
+import type { SessionView as InternalSessionView } from '../sessions/session-view.js';
+import { probeStatus } from '../status/probe-status.js';
 import { orderFor, resolveCredential } from '../resolver/resolve.js';
 import { UsageLedger } from '../resolver/usage.js';
 import { secretsOfInput } from '../stores/credentials.js';
@@ -35,6 +42,10 @@ export interface HandlerDeps {
   registerSecrets: (values: string[]) => void;
   /** The OpenClaw import (loaded only when called). */
   importOpenClaw: (params: ImportOpenClawParams) => Promise<ImportOpenClawResult>;
+  /** The daemon's log, for the sessions owner's warnings (a sessions file that does not parse). */
+  log?: { warn: (message: string) => void };
+  /** Registers work to stop when the daemon shuts down (running chat turns). */
+  onShutdown?: (stop: () => void) => void;
   /** What the daemon narrowed at start (`<path> 0755 → 0700`), shown by doctor as a warning. */
   tightenedAtStart?: () => string[];
   now?: () => number;
@@ -65,7 +76,7 @@ function viewOf(state: GatewayState, agent: string | undefined): AgentView {
   return view;
 }
 
-function statusOf(state: GatewayState, view: AgentView, now: number, clientEnvNames?: readonly string[]): ModelsStatusResult {
+function statusOf(state: GatewayState, view: AgentView, now: number, clientEnvNames?: readonly string[], pin?: string): ModelsStatusResult {
   return computeModelsStatus({
     agent: view.id,
     authStorePath: view.authStorePath,
@@ -82,6 +93,7 @@ function statusOf(state: GatewayState, view: AgentView, now: number, clientEnvNa
     configPath: state.paths.config,
     envFile: state.paths.dotenv,
     ...(clientEnvNames ? { clientEnvNames } : {}),
+    pin,
     shellEnvEnabled: state.config.value.shellEnv.enabled || process.env.OPENSOUL_LOAD_SHELL_ENV === '1',
   });
 }
@@ -93,10 +105,32 @@ function orderResult(state: GatewayState, agent: string, provider: string, path:
   return { agent, provider, path, order: stored ?? null, effective, agentId: agent, agentDir: state.paths.agentDir(agent) };
 }
 
+/** A session as the protocol shows it (its notes are already in the reply text). */
+function publicSession(s: InternalSessionView): SessionView {
+  return { id: s.id, agent: s.agent, model: s.model, provider: s.provider, pin: s.pin };
+}
+
 export function createHandlers(deps: HandlerDeps): Handlers {
   const now = deps.now ?? Date.now;
   const { state, stores } = deps;
   const usage = new UsageLedger({ state, stores, emit: deps.emit });
+  const sessions = new SessionService({
+    sessionsPath: (agent) => state.paths.sessions(agent),
+    aliases: () => state.config.value.aliases,
+    defaultModel: (agent) => state.agentView(agent)?.model.primary ?? null,
+    fallbacks: (agent) => state.agentView(agent)?.model.fallbacks ?? [],
+    knownProviders: () => state.providers.all().map((p) => p.id),
+    profiles: (agent) => state.agentView(agent)?.store.profiles ?? {},
+    status: (agent, pin) => statusOf(state, viewOf(state, agent), now(), undefined, pin),
+    callOrder: (agent, provider, pin) => {
+      const view = state.agentView(agent);
+      return view ? orderFor(state, view, provider, now(), { pin }).candidates.map((c) => c.id) : [];
+    },
+    now,
+    warn: (message) => deps.log?.warn(message),
+  });
+  const turns = new RunningTurns();
+  deps.onShutdown?.(() => turns.cancelAll());
   return {
     hello: () => ({ protocolVersion: PROTOCOL_VERSION, daemonVersion: VERSION, pid: process.pid, stateDir: state.paths.stateDir }),
     gatewayStatus: () => ({
@@ -125,9 +159,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       setImmediate(() => deps.shutdown(params.reason ? `requested over RPC: ${params.reason}` : 'requested over RPC'));
       return { stopping: true as const };
     },
-    modelsStatus: (params) => {
-      if (params.probe) throw new OpenSoulError('NOT_IMPLEMENTED', { method: 'models.status probe' });
-      return statusOf(state, viewOf(state, params.agent), now(), params.clientEnvNames);
+    modelsStatus: async (params) => {
+      const view = viewOf(state, params.agent);
+      const status = statusOf(state, view, now(), params.clientEnvNames);
+      if (!params.probe) return status;
+      const probes = await probeStatus({ state, usage, registerSecrets: deps.registerSecrets, now }, view, status, params.probe);
+      // The status after the probes: their outcomes may have set profiles aside.
+      return { ...statusOf(state, state.agentView(view.id) ?? view, now(), params.clientEnvNames), probes };
     },
     authList: (params) => {
       const view = viewOf(state, params.agent);
@@ -168,7 +206,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     authResolve: async (params) => {
       const view = viewOf(state, params.agent);
       const at = now();
-      const r = await resolveCredential(state, view, params.provider, at, { model: params.model });
+      // A session's pin applies to its provider's calls (§8.1 first rule).
+      const pin = params.session ? (sessions.view(view.id, params.session).pin ?? undefined) : undefined;
+      const r = await resolveCredential(state, view, params.provider, at, { model: params.model, pin });
       // A SecretRef's value (a command's output, a file) is known only now.
       deps.registerSecrets([r.secret]);
       if (r.profileId) await usage.markUsed(view.id, r.profileId, at);
@@ -180,13 +220,37 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await usage.report(view, params.profileId, params.outcome, { at: now(), model: params.model, retryAfterMs: params.retryAfterMs });
       return { ok: true as const };
     },
-    sessionCommand: notImplemented('sessionCommand'),
-    chatSend: notImplemented('chatSend'),
-    chatCancel: notImplemented('chatCancel'),
+    sessionCommand: async (params) => {
+      const agent = resolveAgent(state, params.agent);
+      const r = await sessions.command(agent, params.session, params.line);
+      return { reply: r.reply, handled: r.handled, session: publicSession(r.session) };
+    },
+    chatSend: async (params, ctx) => {
+      const view = viewOf(state, params.agent);
+      const session = sessions.view(view.id, params.session);
+      const turnId = params.turnId ?? `turn-${randomUUID()}`;
+      const controller = turns.start(view.id, params.session, turnId);
+      const signal = AbortSignal.any([controller.signal, ctx.connection.closed]);
+      try {
+        const result = await runChatTurn(
+          { state, usage, registerSecrets: deps.registerSecrets, now },
+          view,
+          { view: session, history: sessions.history(view.id, params.session) },
+          { ...params, turnId },
+          { push: (event) => ctx.connection.notify(CHAT_EVENT_METHOD, event), signal },
+        );
+        if (!result.cancelled) sessions.appendTurn(view.id, params.session, { role: 'user', content: params.message }, { role: 'assistant', content: result.reply });
+        return { ...result, session: publicSession(session) };
+      } finally {
+        turns.finish(view.id, params.session, turnId);
+      }
+    },
+    chatCancel: (params) => ({ cancelled: turns.cancel(resolveAgent(state, params.agent), params.session, params.turnId) }),
     execCredentials: async (params) => {
       const view = viewOf(state, params.agent);
       const at = now();
-      const result = await execCredentials(state, view, params.providers, at);
+      const pin = params.session ? (sessions.view(view.id, params.session).pin ?? undefined) : undefined;
+      const result = await execCredentials(state, view, params.providers, at, pin);
       deps.registerSecrets(result.variables.map((v) => v.value));
       for (const v of result.variables) if (v.profileId) await usage.markUsed(view.id, v.profileId, at);
       return result;
