@@ -402,6 +402,8 @@ export type CallOutcome =
   | 'format'
   | 'credential_scope'
   | 'network'
+  /** The provider does not know the model (HTTP 404): the model id is wrong, not the credential. */
+  | 'model_not_found'
   | 'unknown';
 
 export interface AuthReportParams {
@@ -459,7 +461,7 @@ const secretRef = v.object({
   id: v.string({ minLength: 1, maxLength: 4096 }),
 });
 const secretText = v.string({ minLength: 1, maxLength: 16384 });
-const outcome = v.literal('ok', 'rate_limit', 'overloaded', 'auth', 'auth_permanent', 'billing', 'timeout', 'format', 'credential_scope', 'network', 'unknown');
+const outcome = v.literal('ok', 'rate_limit', 'overloaded', 'auth', 'auth_permanent', 'billing', 'timeout', 'format', 'credential_scope', 'network', 'model_not_found', 'unknown');
 const eventName = v.literal('state.reloaded', 'store.error', 'profile.cooldown', 'token.expiring');
 const envKey = v.string({ pattern: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/, patternName: 'an environment variable name' });
 

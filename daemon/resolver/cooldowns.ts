@@ -3,7 +3,8 @@
  * rate_limit/overloaded/auth/format/unknown cool down 30 s, 60 s, then 5 min (by the error
  * count within the failure window; `auth.cooldowns` in config); billing disables 5 h doubling
  * to 24 h; auth_permanent 10 min doubling to 60 min; credential_scope until the person replaces
- * the credential; timeout and network never count against a profile; ok clears the counters.
+ * the credential; timeout, network and model_not_found (a wrong model id, not a bad credential)
+ * never count against a profile; ok clears the counters.
  */
 import type { CallOutcome } from '../../ipc/protocol.js';
 import type { CooldownConfig } from '../config/config.js';
@@ -37,7 +38,7 @@ export function applyOutcome(previous: UsageStats | undefined, outcome: CallOutc
     stats.lastUsed = now;
     return { stats, lastGood: true, cooling: null };
   }
-  if (outcome === 'timeout' || outcome === 'network') {
+  if (outcome === 'timeout' || outcome === 'network' || outcome === 'model_not_found') {
     stats.lastUsed = now;
     return { stats, lastGood: false, cooling: null };
   }
