@@ -18,6 +18,8 @@ export interface ProviderSpec {
   readonly hint: string;
   /** Prefixes every API key of this provider starts with; absent = no prefix rule. */
   readonly apiKeyPrefixes?: readonly string[];
+  /** A cheap model that `models status --probe` asks when no model is named (§9). */
+  readonly probeModel?: string;
 }
 
 const apiKeyHint = (envVar: string, provider: string): string =>
@@ -35,14 +37,15 @@ export const PROVIDERS: readonly ProviderSpec[] = [
       'Recommended: put an Anthropic API key in ~/.opensoul/.env as ANTHROPIC_API_KEY=… (the gateway reloads it live). ' +
       'For a Claude subscription: run `claude setup-token`, then `opensoul models auth setup-token --provider anthropic`.',
     apiKeyPrefixes: ['sk-ant-api'],
+    probeModel: 'claude-haiku-4-5',
   },
-  { id: 'openai', name: 'OpenAI', envVars: ['OPENAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.openai.com/v1', hint: apiKeyHint('OPENAI_API_KEY', 'openai'), apiKeyPrefixes: ['sk-'] },
-  { id: 'openrouter', name: 'OpenRouter', envVars: ['OPENROUTER_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://openrouter.ai/api/v1', hint: apiKeyHint('OPENROUTER_API_KEY', 'openrouter'), apiKeyPrefixes: ['sk-or-'] },
-  { id: 'google', name: 'Google Gemini', envVars: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', hint: apiKeyHint('GEMINI_API_KEY', 'google') },
-  { id: 'xai', name: 'xAI', envVars: ['XAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.x.ai/v1', hint: apiKeyHint('XAI_API_KEY', 'xai'), apiKeyPrefixes: ['xai-'] },
-  { id: 'mistral', name: 'Mistral', envVars: ['MISTRAL_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.mistral.ai/v1', hint: apiKeyHint('MISTRAL_API_KEY', 'mistral') },
-  { id: 'groq', name: 'Groq', envVars: ['GROQ_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.groq.com/openai/v1', hint: apiKeyHint('GROQ_API_KEY', 'groq'), apiKeyPrefixes: ['gsk_'] },
-  { id: 'deepseek', name: 'DeepSeek', envVars: ['DEEPSEEK_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.deepseek.com/v1', hint: apiKeyHint('DEEPSEEK_API_KEY', 'deepseek'), apiKeyPrefixes: ['sk-'] },
+  { id: 'openai', name: 'OpenAI', envVars: ['OPENAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.openai.com/v1', hint: apiKeyHint('OPENAI_API_KEY', 'openai'), apiKeyPrefixes: ['sk-'], probeModel: 'gpt-4o-mini' },
+  { id: 'openrouter', name: 'OpenRouter', envVars: ['OPENROUTER_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://openrouter.ai/api/v1', hint: apiKeyHint('OPENROUTER_API_KEY', 'openrouter'), apiKeyPrefixes: ['sk-or-'], probeModel: 'openai/gpt-4o-mini' },
+  { id: 'google', name: 'Google Gemini', envVars: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', hint: apiKeyHint('GEMINI_API_KEY', 'google'), probeModel: 'gemini-2.0-flash' },
+  { id: 'xai', name: 'xAI', envVars: ['XAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.x.ai/v1', hint: apiKeyHint('XAI_API_KEY', 'xai'), apiKeyPrefixes: ['xai-'], probeModel: 'grok-3-mini' },
+  { id: 'mistral', name: 'Mistral', envVars: ['MISTRAL_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.mistral.ai/v1', hint: apiKeyHint('MISTRAL_API_KEY', 'mistral'), probeModel: 'mistral-small-latest' },
+  { id: 'groq', name: 'Groq', envVars: ['GROQ_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.groq.com/openai/v1', hint: apiKeyHint('GROQ_API_KEY', 'groq'), apiKeyPrefixes: ['gsk_'], probeModel: 'llama-3.1-8b-instant' },
+  { id: 'deepseek', name: 'DeepSeek', envVars: ['DEEPSEEK_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.deepseek.com/v1', hint: apiKeyHint('DEEPSEEK_API_KEY', 'deepseek'), apiKeyPrefixes: ['sk-'], probeModel: 'deepseek-chat' },
   {
     id: 'github-copilot',
     name: 'GitHub Copilot',
@@ -57,6 +60,11 @@ const byId = new Map(PROVIDERS.map((p) => [p.id, p]));
 
 export function providerSpec(id: string): ProviderSpec | undefined {
   return byId.get(id);
+}
+
+/** The built-in probe model of a provider (its own id, no `provider/` prefix), if it has one. */
+export function probeModelFor(provider: string): string | undefined {
+  return byId.get(provider)?.probeModel;
 }
 
 /** Every env var name of the built-in table, in table order. */
