@@ -1,15 +1,14 @@
 /**
  * The RPC handlers: they only translate between the protocol and the owners of state
- * (STYLE "The daemon is a set of small owners"). Methods that later capabilities fill in answer
- * NOT_IMPLEMENTED rather than pretending to work.
+ * (STYLE "The daemon is a set of small owners"): credentials and usage (resolver/), sessions and
+ * chat turns (sessions/), provider calls and probes (providers/, status/).
  */
+import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
-import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, MethodKey, ModelsStatusResult } from '../../ipc/protocol.js';
-import { methods } from '../../ipc/protocol.js';
+import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, ModelsStatusResult } from '../../ipc/protocol.js';
 import { runDoctorChecks } from '../doctor/doctor-checks.js';
-import { randomUUID } from 'node:crypto';
 import { CHAT_EVENT_METHOD } from '../../ipc/protocol.js';
 import type { SessionView } from '../../ipc/protocol.js';
 import { execCredentials } from '../resolver/exec-credentials.js';
@@ -51,11 +50,6 @@ export interface HandlerDeps {
   now?: () => number;
 }
 
-function notImplemented(key: MethodKey) {
-  return (): never => {
-    throw new OpenSoulError('NOT_IMPLEMENTED', { method: methods[key].name });
-  };
-}
 
 /** The agent a call names, or the configured default; AGENT_NOT_FOUND for an unknown one (§3). */
 export function resolveAgent(state: GatewayState, agent: string | undefined): string {

@@ -150,6 +150,12 @@ describe('chat turns: credentials, failover and what each outcome does', functio
     });
     assert.match(message, /anthropic:a/);
     assert.match(message, /pinned/);
+    // auth.resolve for the session honours the pin too, even while it cools down.
+    const resolved = await s.daemon.call(methods.authResolve, { provider: 'anthropic', session: 'p' });
+    assert.equal(resolved.profileId, 'anthropic:a');
+    assert.equal(resolved.pinned, true);
+    const unpinned = await s.daemon.call(methods.authResolve, { provider: 'anthropic' });
+    assert.equal(unpinned.profileId, 'anthropic:b', 'without the session, the cooling A goes to the end');
     assert.equal(s.fake.received.filter((x) => x.key === s.b).length, 0, 'B was never tried');
     leakCheck(s, { message });
   });

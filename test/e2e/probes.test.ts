@@ -71,6 +71,7 @@ describe('models status --probe', function () {
   it('a provider that never answers ends within --probe-timeout + 1 s', async () => {
     const s = await setup();
     s.anthropic.answer('*', { kind: 'hang' });
+    s.anthropic.answer(s.secrets[1] as string, { kind: 'hang' });
     s.openai.answer('*', { kind: 'stall-after-headers' });
     const started = Date.now();
     const r = await s.daemon.cli(['models', 'status', '--probe', '--probe-timeout', '1000', '--json']);

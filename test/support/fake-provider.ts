@@ -6,7 +6,7 @@
  * the daemon talks to it over real sockets.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { onCleanup } from './harness.js';
 
 /** How to answer one request. */
@@ -51,7 +51,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startFakeProvider(api: 'anthropic' | 'openai'): Promise<FakeProvider> {
   const rules = new Map<string, FakeAnswer | ((req: ReceivedRequest) => FakeAnswer)>();
   const received: ReceivedRequest[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   let aborted = 0;
   const server = http.createServer((req, res) => {
     let raw = '';

@@ -1,7 +1,8 @@
 /**
-^ * A real HTTP server on 127.0.0.1 standing in for a provider, for the provider clients' own tests (test/support/fake-provider.ts is the end-to-end one, answering by key): it records what each request
- * carried (path, headers, JSON body) and answers by the scenario the request's `model` names,
- * so one server per test file serves every case.
+ * A real HTTP server on 127.0.0.1 standing in for a provider, for the provider clients' own
+ * tests: it records what each request carried (path, headers, JSON body) and answers by the
+ * scenario the request's `model` names, so one server per test file serves every case.
+ * (test/support/fake-provider.ts is the end-to-end one: it answers by the key a request carries.)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
