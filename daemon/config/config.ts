@@ -5,6 +5,7 @@
  * `env.vars`, which are treated as secrets.
  */
 import { AGENT_ID_PATTERN, PROVIDER_ID_PATTERN } from '../../ipc/providers.js';
+import type { OAuthOverride } from '../oauth/oauth-providers.js';
 import type { ProviderApi } from '../../ipc/providers.js';
 import { dict } from '../../ipc/dict.js';
 import { isRecord } from '../../ipc/jsonc.js';
@@ -24,6 +25,8 @@ export interface ProviderOverride {
   baseUrl: string | null;
   envVars: string[];
   api: ProviderApi | null;
+  /** `models.providers.<id>.oauth`: overrides of the provider's OAuth endpoints (daemon/oauth/oauth-providers.ts). */
+  oauth?: OAuthOverride;
 }
 
 export interface CooldownConfig {
@@ -239,7 +242,8 @@ export function readConfig(value: unknown): { config: GatewayConfig; warnings: s
       });
       const api = rec.api === 'anthropic-messages' || rec.api === 'openai-chat' ? rec.api : null;
       if (rec.api !== undefined && api === null) r.warn(`models.providers.${id}.api`, 'expected "anthropic-messages" or "openai-chat"');
-      config.providers[id] = { baseUrl, envVars, api };
+      const oauth = readOAuthOverride(r, rec.oauth, `models.providers.${id}.oauth`);
+      config.providers[id] = { baseUrl, envVars, api, ...(oauth ? { oauth } : {}) };
     }
     for (const [alias, ref] of Object.entries(r.record(models.aliases, 'models.aliases') ?? {})) {
       if (typeof ref === 'string') config.aliases[alias] = ref;
@@ -324,5 +328,25 @@ function readSecrets(r: Reader, secrets: Record<string, unknown>): SecretsConfig
     if (typeof v === 'string' && SECRET_PROVIDER_NAME.test(v)) out.defaults[source] = v;
     else if (v !== undefined) r.warn(`secrets.defaults.${source}`, 'expected a provider name');
   }
+  return out;
+}
+
+/** `models.providers.<id>.oauth`: URLs must be http(s); a bad field is warned about by its path and ignored. */
+function readOAuthOverride(r: Reader, value: unknown, path: string): OAuthOverride | undefined {
+  const rec = r.record(value, path);
+  if (!rec) return undefined;
+  const out: OAuthOverride = {};
+  for (const key of ['authorizeUrl', 'tokenUrl', 'deviceAuthorizationUrl', 'redirectUri'] as const) {
+    const v = rec[key];
+    if (v === undefined) continue;
+    if (typeof v === 'string' && /^https?:\/\/[^\s]+$/.test(v)) out[key] = v;
+    else r.warn(`${path}.${key}`, 'expected an http(s) URL');
+  }
+  if (rec.clientId !== undefined) {
+    if (typeof rec.clientId === 'string' && rec.clientId.trim() !== '') out.clientId = rec.clientId.trim();
+    else r.warn(`${path}.clientId`, 'expected a client id');
+  }
+  const scopes = typeof rec.scopes === 'string' ? rec.scopes.split(/\s+/).filter((x) => x !== '') : r.stringList(rec.scopes, `${path}.scopes`);
+  if (scopes) out.scopes = scopes;
   return out;
 }
