@@ -4,7 +4,7 @@
  * credential, which may mean an OAuth refresh. Results come back in the order of the targets
  * and hold no secret; their statuses are the §8.2 outcomes the integrator reports.
  */
-import type { CallOutcome, ProfileType } from '../../ipc/protocol.js';
+import type { ProfileType, ProbeResult as ProtocolProbeResult } from '../../ipc/protocol.js';
 import type { ProviderApi } from '../../ipc/providers.js';
 import { callProvider } from './call.js';
 import { cleanText, scrubSecrets } from './error-text.js';
@@ -23,17 +23,12 @@ export interface ProbeTarget {
   credential: () => Promise<{ type: ProfileType; secret: string }>;
 }
 
-/** What one probe found. `status` is `ok` or the outcome to report for the credential. */
-export interface ProbeResult {
-  profileId: string | null;
-  envVar: string | null;
-  provider: string;
-  model: string;
-  status: CallOutcome;
-  /** From the start of the probe (credential included) to its end. */
-  latencyMs: number;
-  /** Why it failed, for people; null when ok. Never a secret. */
-  error: string | null;
+/**
+ * What one probe found: the protocol's result (`status` is `ok` or the outcome to report for the
+ * credential; `latencyMs` from the start of the probe, credential included, to its end) without
+ * the remedy, which the status owner adds, plus what the usage owner needs.
+ */
+export interface ProbeResult extends Omit<ProtocolProbeResult, 'remedy'> {
   retryAfterMs: number | null;
   modelScoped: boolean;
 }
