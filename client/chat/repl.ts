@@ -74,6 +74,11 @@ class ChatRepl {
     return this.conn;
   }
 
+  /** Connects before the first line: a gateway that cannot be reached ends the command (exit 3) instead of failing every line. */
+  async open(): Promise<void> {
+    await this.connection();
+  }
+
   close(): void {
     this.conn?.close();
     this.conn = null;
@@ -262,6 +267,7 @@ export async function runChat(env: ActionEnv, o: ChatOptions): Promise<number> {
   process.on('SIGHUP', onSighup);
 
   const loop = (async (): Promise<number> => {
+    await repl.open();
     if (interactive) process.stdout.write(`${repl.banner()}\n`);
     if (o.model) await repl.switchModel(o.model);
     for (;;) {
@@ -275,12 +281,16 @@ export async function runChat(env: ActionEnv, o: ChatOptions): Promise<number> {
     }
     return repl.exitCode(interactive);
   })();
-  const code = await Promise.race([loop, left]);
-  process.off('SIGINT', onSigint);
-  process.off('SIGTERM', onSigterm);
-  process.off('SIGHUP', onSighup);
-  repl.close();
-  rl.close();
+  let code: number;
+  try {
+    code = await Promise.race([loop, left]);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    process.off('SIGHUP', onSighup);
+    repl.close();
+    rl.close();
+  }
   // Left mid-turn by a signal: nothing else is waited for (the daemon aborts the turn of a closed connection).
   if (code === EXIT_SIGINT || code === EXIT_SIGTERM || code === EXIT_SIGHUP) {
     if (interactive) process.stdout.write('\n');
