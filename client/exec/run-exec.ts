@@ -22,7 +22,7 @@ export interface ExecOptions {
   printNames?: boolean;
 }
 
-/** The signals passed on to the child while it runs (a terminal's Ctrl-C reaches it too; a supervisor's SIGTERM only us). */
+/** The signals passed on to the child while it runs (on a terminal, SIGINT and SIGQUIT reach it directly and are not sent twice). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 /** The child's environment: ours, with the resolved credentials over any variable of the same name. */
@@ -67,8 +67,13 @@ export function spawnFailureCode(code: string | undefined): { exit: number; why:
 function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'inherit', env, shell: false });
+    // On a terminal, Ctrl-C and Ctrl-\ already reach the child (it is in our foreground process
+    // group): passing them on again would deliver two, and tools such as Claude Code read a
+    // second Ctrl-C as "quit". We still catch them, so we outlive a child that handles them.
+    const fromTerminal = new Set<NodeJS.Signals>(process.stdin.isTTY ? ['SIGINT', 'SIGQUIT'] : []);
     const forward = (sig: NodeJS.Signals) => () => {
       // The child may already be gone; nothing to forward then.
+      if (fromTerminal.has(sig)) return;
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     };
     const handlers = FORWARDED_SIGNALS.map((sig) => [sig, forward(sig)] as const);

@@ -118,6 +118,17 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     assert.equal(output, '');
   });
 
+  it('SIGINT to the CLI reaches a child that handles it; the CLI outlives it and passes its exit code', async () => {
+    const { d } = await daemonWithKeys();
+    const ready = path.join(tempDir(), 'ready');
+    const child = [process.execPath, '-e', `process.on('SIGINT', () => process.exit(3)); require('fs').writeFileSync(${JSON.stringify(ready)}, 'x'); setTimeout(() => {}, 60000)`];
+    const cli = track(spawn(process.execPath, [CLI, 'exec', '--', ...child], { env: cleanEnv({ HOME: path.dirname(d.stateDir), OPENSOUL_STATE_DIR: d.stateDir }), stdio: ['pipe', 'pipe', 'pipe'] }));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.once('exit', (code, signal) => resolve({ code, signal })));
+    await waitFor(() => existsSync(ready), 'the child to start');
+    cli.kill('SIGINT');
+    assert.deepEqual(await exited, { code: 3, signal: null });
+  });
+
   it('--print-names shows names and sources only; --json the same as a document; no `--` is a usage error', async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const r = await d.cli(['exec', '--print-names']);
