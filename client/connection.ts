@@ -25,7 +25,7 @@ export function skewLine(daemonVersion: string, cliVersion: string): string | nu
 }
 
 /** Connects; prints the version-skew line unless `quiet` (doctor reports skew as a check of its own). */
-export async function connectToDaemon(opts: { requestTimeoutMs?: number; quiet?: boolean } = {}): Promise<Connection> {
+export async function connectToDaemon(opts: { requestTimeoutMs?: number; quiet?: boolean; onPush?: (method: string, params: unknown) => void } = {}): Promise<Connection> {
   const { paths, socket } = locate();
   // Loaded on demand: `--help` and `--version` never pay for net and the JSON-RPC client.
   const { connect } = await import('../ipc/client.js');
@@ -36,6 +36,7 @@ export async function connectToDaemon(opts: { requestTimeoutMs?: number; quiet?:
     clientVersion: VERSION,
     connectTimeoutMs: 5000,
     ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+    ...(opts.onPush ? { onPush: opts.onPush } : {}),
   });
   const skew = skewLine(c.hello.daemonVersion, VERSION);
   if (skew && !opts.quiet) process.stderr.write(`${skew}\n`);

@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, OpenSoulError } from '../ipc/errors.js';
 import { VERSION } from '../ipc/version.js';
 import type { CliContext } from './cli-context.js';
+import { registerChat } from './commands/chat.js';
+import { registerExec } from './commands/exec.js';
 import { registerGateway } from './commands/gateway.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerImport } from './commands/import.js';
@@ -29,6 +31,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerOnboard(program, ctx);
   registerImport(program);
   registerDoctor(program, ctx);
+  registerChat(program);
+  registerExec(program);
   // Each command's own usage after its usage errors (commander prints it after the error line).
   const withUsage = (cmd: Command): void => {
     cmd.showHelpAfterError(usageHint(cmd));
@@ -52,6 +56,8 @@ function commandOf(program: Command, argv: string[]): Command {
 
 export async function main(argv: string[], ctx: CliContext): Promise<void> {
   const program = buildProgram(ctx);
+  // What follows `--` is another program's (`exec -- tool --json`): not ours to read.
+  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
   try {
     // Before commander: its errors would quote the option, and the value could follow.
     const secretOption = secretArgvOption(argv);
@@ -64,7 +70,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<void> {
         // on stderr. A missing command is a usage error like a missing argument (§7).
         const message = `missing command: run \`${commandPath(commandOf(program, argv))} --help\` for the list`;
         process.stderr.write(`opensoul: ${message}\n`);
-        if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message } });
+        if (own.includes('--json')) printJson({ error: { code: 'USAGE', message } });
         process.exitCode = EXIT.USAGE;
         return;
       }
@@ -74,14 +80,14 @@ export async function main(argv: string[], ctx: CliContext): Promise<void> {
       }
       if (err.code === 'commander.executeSubCommandAsync') return;
       // Commander already printed the error and the usage on stderr.
-      if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message: scrubArgvEcho(err.message.replace(/^error: /, '')) } });
+      if (own.includes('--json')) printJson({ error: { code: 'USAGE', message: scrubArgvEcho(err.message.replace(/^error: /, '')) } });
       process.exitCode = EXIT.USAGE;
       return;
     }
     if (err instanceof OpenSoulError && err.kind === 'USAGE') {
       // Thrown while parsing (an option's own check), so no action knows its command: find it from the words.
       process.stderr.write(`opensoul: ${err.message}\n${usageHint(commandOf(program, argv))}\n`);
-      if (argv.includes('--json')) printJson({ error: { code: 'USAGE', message: err.message } });
+      if (own.includes('--json')) printJson({ error: { code: 'USAGE', message: err.message } });
       process.exitCode = EXIT.USAGE;
       return;
     }

@@ -34,6 +34,17 @@ export interface ConnectOptions {
   /** Default time limit of a call (default 60 s). */
   requestTimeoutMs?: number;
   onNotification?: (event: EventNotification) => void;
+  /**
+   * Every notification the daemon pushes, whatever its method (`chat.event` while a turn runs,
+   * `events.notify` too): the method name and its params, unchecked.
+   */
+  onPush?: (method: string, params: unknown) => void;
+}
+
+/** Who hears the daemon's notifications on a connection. */
+interface Listeners {
+  onNotification?: (event: EventNotification) => void;
+  onPush?: (method: string, params: unknown) => void;
 }
 
 /** Responses may be large (a status of many agents); the daemon's 1 MiB limit is on requests. */
@@ -42,7 +53,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: OpenSoulError) => void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 function unreachable(reason: string, socketPath: string): OpenSoulError {
@@ -68,15 +79,15 @@ export class Connection {
     private readonly socket: net.Socket,
     readonly socketPath: string,
     private readonly defaultTimeoutMs: number,
-    onNotification?: (event: EventNotification) => void,
+    listeners: Listeners = {},
   ) {
-    const reader = createLineReader(MAX_RESPONSE_BYTES, (line) => this.onLine(line, onNotification), () => socket.destroy());
+    const reader = createLineReader(MAX_RESPONSE_BYTES, (line) => this.onLine(line, listeners), () => socket.destroy());
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => this.failAll(unreachable(this.closeReason, socketPath)));
   }
 
-  private onLine(line: string, onNotification?: (event: EventNotification) => void): void {
+  private onLine(line: string, listeners: Listeners): void {
     let msg: { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown }; method?: unknown; params?: unknown };
     try {
       msg = JSON.parse(line) as typeof msg;
@@ -85,7 +96,8 @@ export class Connection {
     }
     if (typeof msg !== 'object' || msg === null) return;
     if (typeof msg.method === 'string') {
-      if (msg.method === EVENT_METHOD) onNotification?.(msg.params as EventNotification);
+      if (msg.method === EVENT_METHOD) listeners.onNotification?.(msg.params as EventNotification);
+      listeners.onPush?.(msg.method, msg.params);
       return;
     }
     const p = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
@@ -105,15 +117,21 @@ export class Connection {
     this.pending.clear();
   }
 
-  /** Sends one request; resolves with its result or rejects with an OpenSoulError. */
+  /**
+   * Sends one request; resolves with its result or rejects with an OpenSoulError. A `timeoutMs`
+   * of `Infinity` sets no limit: for a call the daemon bounds itself (`chat.send`).
+   */
   request(name: string, params: unknown, timeoutMs = this.defaultTimeoutMs): Promise<unknown> {
     if (this.closed) return Promise.reject(unreachable('connection-lost', this.socketPath));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(unreachable('unresponsive', this.socketPath));
-      }, timeoutMs);
+      // setTimeout would read Infinity as 1 ms, so no limit means no timer at all.
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            this.pending.delete(id);
+            reject(unreachable('unresponsive', this.socketPath));
+          }, timeoutMs)
+        : undefined;
       this.pending.set(id, { resolve, reject, timer });
       this.socket.write(frame({ jsonrpc: '2.0', id, method: name, params }));
     });
@@ -183,7 +201,10 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
     socket.destroy();
     throw unreachable('no-token', opts.socketPath);
   }
-  const c = new Connection(socket, opts.socketPath, opts.requestTimeoutMs ?? 60_000, opts.onNotification);
+  const c = new Connection(socket, opts.socketPath, opts.requestTimeoutMs ?? 60_000, {
+    ...(opts.onNotification ? { onNotification: opts.onNotification } : {}),
+    ...(opts.onPush ? { onPush: opts.onPush } : {}),
+  });
   try {
     c.hello = (await c.request(methods.hello.name, { token, clientVersion: opts.clientVersion ?? VERSION }, connectTimeoutMs)) as HelloResult;
   } catch (err) {

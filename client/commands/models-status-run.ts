@@ -9,6 +9,7 @@ import { callDaemon } from '../connection.js';
 import { providerNamesInEnv } from '../env-names.js';
 import { printJson } from '../output.js';
 import { renderModelsStatus } from '../render/models-status.js';
+import { probePlainLines, probesFailCheck } from '../render/probes.js';
 
 export interface ModelsStatusOptions {
   agent?: string;
@@ -39,11 +40,31 @@ export function modelsStatusParams(o: ModelsStatusOptions, env: NodeJS.ProcessEn
   return { ...(o.agent ? { agent: o.agent } : {}), ...(probe ? { probe } : {}), ...(names.length > 0 ? { clientEnvNames: names } : {}) };
 }
 
-/** Runs `models status`; returns the exit code (the check level with --check, else 0). */
+/** The daemon's per-probe time limit when none is given (daemon/providers); only to size the wait. */
+const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * How long to wait for the answer: the daemon bounds each probe, so the call must outlast them
+ * all — each probe's limit times the rounds `concurrency` makes of them (the profiles named, else
+ * assume one round), plus a margin; never under 10 minutes when probing, 5 without.
+ */
+export function statusRequestTimeoutMs(params: ModelsStatusParams): number {
+  const probe = params.probe;
+  if (!probe) return 300_000;
+  const rounds = Math.ceil((probe.profiles?.length ?? 1) / (probe.concurrency ?? 1));
+  return Math.max(600_000, (probe.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS) * rounds + 15_000);
+}
+
+/**
+ * Runs `models status`; returns the exit code: with --check, the check level, or 1 when a probe
+ * found a bad credential (refused, revoked, out of credit, or scoped to another client); else 0.
+ */
 export async function runModelsStatus(env: ActionEnv, o: ModelsStatusOptions): Promise<number> {
-  const r = await callDaemon(methods.modelsStatus, modelsStatusParams(o), { timeoutMs: 300_000 });
+  const params = modelsStatusParams(o);
+  const r = await callDaemon(methods.modelsStatus, params, { timeoutMs: statusRequestTimeoutMs(params) });
   if (env.json) printJson(r);
-  else if (o.plain) process.stdout.write(`${r.resolvedDefault || r.defaultModel}\n`);
+  else if (o.plain) process.stdout.write([r.resolvedDefault || r.defaultModel, ...probePlainLines(r.probes ?? [])].map((l) => `${l}\n`).join(''));
   else process.stdout.write(renderModelsStatus(r, env.style));
-  return o.check ? r.check : 0;
+  if (!o.check) return 0;
+  return probesFailCheck(r.probes) ? 1 : r.check;
 }

@@ -3,6 +3,7 @@ import { formatDuration, formatWait, UNTIL_REPLACED_MS } from '../../ipc/duratio
 import type { ModelsStatusResult, OpenClawHealthStatus, ProfileStatusEntry, ProviderStatusEntry } from '../../ipc/protocol.js';
 import { providerSpec } from '../../ipc/providers.js';
 import { formatTime, tildePath } from './format.js';
+import { probeLines } from './probes.js';
 import type { Style } from './style.js';
 import { alignRows } from './table.js';
 
@@ -86,6 +87,9 @@ export function renderModelsStatus(r: ModelsStatusResult, s: Style): string {
   );
 
   lines.push('', s.bold('Providers'), ...providerLines(r, s));
+
+  // Present only when `--probe` asked: what each credential answered just now.
+  if (r.probes) lines.push('', s.bold('Probes'), ...probeLines(r.probes, s));
 
   // Names only ever cross the socket; the CLI words the remedy for its own command.
   const gap = r.envGap ?? [];

@@ -1,0 +1,127 @@
+/**
+ * `opensoul exec … -- cmd args…` (§7): the only command that hands out a whole secret, and only
+ * into its child's environment — never argv, stdout, stderr or a file. The child runs without a
+ * shell, with stdio inherited; its exit code is ours, and a signal that kills it kills us alike,
+ * so `opensoul exec` is transparent to scripts and supervisors.
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import type { ExecCredentialsResult, ExecVariable } from '../../ipc/protocol.js';
+import { methods } from '../../ipc/protocol.js';
+import type { ActionEnv } from '../cli-context.js';
+import { callDaemon } from '../connection.js';
+import { printJson } from '../output.js';
+
+export interface ExecOptions {
+  /** Providers to resolve (`--provider a,b`, repeatable); none: every provider the agent has a credential for. */
+  provider?: string[];
+  agent?: string;
+  /** A chat session whose `/model …@id` pin applies. */
+  session?: string;
+  /** Print the variable names and their sources, run nothing. */
+  printNames?: boolean;
+}
+
+/** The signals passed on to the child while it runs (on a terminal, SIGINT and SIGQUIT reach it directly and are not sent twice). */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/** The child's environment: ours, with the resolved credentials over any variable of the same name. */
+export function childEnv(base: NodeJS.ProcessEnv, variables: readonly ExecVariable[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const v of variables) env[v.name] = v.value;
+  return env;
+}
+
+/** Where a variable's value came from, without the value: `profile anthropic:work` or `env ANTHROPIC_API_KEY (gateway)`. */
+export function variableSource(v: ExecVariable): string {
+  return v.source === 'profile' && v.profileId ? `profile ${v.profileId}` : `the gateway's environment (${v.name})`;
+}
+
+/** `--print-names`: one line per variable, `NAME  provider  source`, and the providers without one. */
+function printNames(env: ActionEnv, r: ExecCredentialsResult): void {
+  if (env.json) {
+    printJson({ agent: r.agent, variables: r.variables.map(({ name, provider, profileId, source }) => ({ name, provider, profileId, source })), missing: r.missing });
+    return;
+  }
+  const s = env.style;
+  if (r.variables.length === 0) process.stdout.write(`${s.dim('(no variable would be set)')}\n`);
+  const width = Math.max(0, ...r.variables.map((v) => v.name.length));
+  const pw = Math.max(0, ...r.variables.map((v) => v.provider.length));
+  for (const v of r.variables) process.stdout.write(`${s.bold(v.name.padEnd(width))}  ${v.provider.padEnd(pw)}  ${s.dim(`from ${variableSource(v)}`)}\n`);
+}
+
+/** A daemon reason on one line (a recovery hint may span several). */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Exit code of a shell for a command that could not start: 127 not found, 126 found but not runnable. */
+export function spawnFailureCode(code: string | undefined): { exit: number; why: string } {
+  if (code === 'ENOENT') return { exit: 127, why: 'command not found' };
+  if (code === 'EACCES' || code === 'EPERM') return { exit: 126, why: 'permission denied (not executable)' };
+  if (code === 'ENOEXEC') return { exit: 126, why: 'cannot execute (not a binary or script with #!)' };
+  return { exit: 126, why: `cannot run it (${code ?? 'unknown error'})` };
+}
+
+/** Runs the child and settles with our exit code once it ends (after re-raising a fatal signal on ourselves). */
+function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'inherit', env, shell: false });
+    // On a terminal, Ctrl-C and Ctrl-\ already reach the child (it is in our foreground process
+    // group): passing them on again would deliver two, and tools such as Claude Code read a
+    // second Ctrl-C as "quit". We still catch them, so we outlive a child that handles them.
+    const fromTerminal = new Set<NodeJS.Signals>(process.stdin.isTTY ? ['SIGINT', 'SIGQUIT'] : []);
+    const forward = (sig: NodeJS.Signals) => () => {
+      // The child may already be gone; nothing to forward then.
+      if (fromTerminal.has(sig)) return;
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    };
+    const handlers = FORWARDED_SIGNALS.map((sig) => [sig, forward(sig)] as const);
+    for (const [sig, h] of handlers) process.on(sig, h);
+    const unhook = () => {
+      for (const [sig, h] of handlers) process.off(sig, h);
+    };
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      // 'error' without a start: the command never ran (a running child reports through 'exit').
+      if (child.pid !== undefined) return;
+      unhook();
+      const f = spawnFailureCode(err.code);
+      process.stderr.write(`opensoul: ${command}: ${f.why}\n`);
+      resolve(f.exit);
+    });
+    child.once('exit', (code, signal) => {
+      unhook();
+      if (signal) {
+        // Die of the same signal, as a shell reports it; with our handlers gone its default action
+        // applies. A signal whose default is not to end a process leaves the shell's 128+n.
+        const n = constants.signals[signal] ?? 0;
+        try {
+          process.kill(process.pid, signal);
+        } catch {
+          /* not ours to send: fall back to the code */
+        }
+        setTimeout(() => resolve(128 + n), 100);
+        return;
+      }
+      resolve(code ?? 0);
+    });
+  });
+}
+
+/** Runs `opensoul exec`; returns the exit code (the child's, or 127/126 when it could not start). */
+export async function runExec(env: ActionEnv, o: ExecOptions, command: string[]): Promise<number> {
+  const providers = o.provider ?? [];
+  const r = await callDaemon(methods.execCredentials, {
+    ...(o.agent ? { agent: o.agent } : {}),
+    ...(providers.length > 0 ? { providers } : {}),
+    ...(o.session ? { session: o.session } : {}),
+  });
+  if (!(o.printNames && env.json)) for (const m of r.missing) process.stderr.write(`opensoul: warning: no credential for ${m.provider}: ${oneLine(m.reason)}\n`);
+  if (o.printNames) {
+    printNames(env, r);
+    return 0;
+  }
+  const [cmd, ...args] = command;
+  if (cmd === undefined) return 0;
+  return runChild(cmd, args, childEnv(process.env, r.variables));
+}

@@ -1,0 +1,147 @@
+/**
+ * `opensoul exec` with a real daemon and the real CLI (§7): the child's environment gets the
+ * resolved credentials — a profile's key and an `.env` key — under their providers' variables,
+ * narrowed by `--provider`; exit codes and signals pass through; 127 for a missing command;
+ * and no key ever shows in the CLI's output, the daemon's log, or the CLI's argv.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CLI, assertNoSecrets, cleanEnv, fakeSecret, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
+import type { Daemon } from '../support/harness.js';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** A child that writes, for each variable, its length and hash (never the value) to `out`. */
+function reporter(out: string, names: string[]): string[] {
+  const code = `const c=require('crypto');const r={};for(const n of ${JSON.stringify(names)}){const v=process.env[n];r[n]=v===undefined?null:{len:v.length,sha:c.createHash('sha256').update(v).digest('hex')};}require('fs').writeFileSync(${JSON.stringify(out)},JSON.stringify(r));`;
+  return [process.execPath, '-e', code];
+}
+
+interface Seen {
+  [name: string]: { len: number; sha: string } | null;
+}
+
+/** A daemon with an Anthropic key in a profile and an OpenAI key in the state dir's .env. */
+async function daemonWithKeys(): Promise<{ d: Daemon; anthropic: string; openai: string }> {
+  const stateDir = path.join(tempDir(), 'state');
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const openai = fakeSecret('sk-proj-', 64);
+  writeFileSync(path.join(stateDir, '.env'), `OPENAI_API_KEY=${openai}\n`, { mode: 0o600 });
+  const d = await startDaemon({ stateDir });
+  const anthropic = fakeSecret('sk-ant-api03-', 80);
+  const store = d.paths.authProfiles('main');
+  mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
+  writeFileSync(store, JSON.stringify({ version: 1, profiles: { 'anthropic:work': { type: 'api_key', provider: 'anthropic', key: anthropic } } }), { mode: 0o600 });
+  await waitFor(async () => (await d.cli(['exec', '--print-names'])).stdout.includes('ANTHROPIC_API_KEY'), 'the profile to load');
+  return { d, anthropic, openai };
+}
+
+describe('opensoul exec (real daemon, real CLI)', function () {
+  this.timeout(60_000);
+
+  it('gives the child a profile key and an .env key under their providers\' variables; nothing reaches the output or the log', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    const out = path.join(tempDir(), 'seen.json');
+    const r = await d.cli(['exec', '--', ...reporter(out, ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'])]);
+    assert.equal(r.code, 0, r.stderr);
+    const seen = JSON.parse(readFileSync(out, 'utf8')) as Seen;
+    assert.deepEqual(seen.ANTHROPIC_API_KEY, { len: anthropic.length, sha: sha(anthropic) });
+    assert.deepEqual(seen.OPENAI_API_KEY, { len: openai.length, sha: sha(openai) });
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, '');
+    assertNoSecrets([anthropic, openai], { stdout: r.stdout, stderr: r.stderr, log: d.log(), daemonStderr: d.stderr() });
+  });
+
+  it('--provider narrows (repeatable, comma lists); the resolved key overrides one the caller had', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    const out = path.join(tempDir(), 'seen.json');
+    const r = await d.cli(['exec', '--provider', 'openai', '--', ...reporter(out, ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'])], { env: { OPENAI_API_KEY: 'the-callers-own' } });
+    assert.equal(r.code, 0, r.stderr);
+    const seen = JSON.parse(readFileSync(out, 'utf8')) as Seen;
+    assert.equal(seen.ANTHROPIC_API_KEY, null, 'only the provider asked for');
+    assert.deepEqual(seen.OPENAI_API_KEY, { len: openai.length, sha: sha(openai) });
+    const both = await d.cli(['exec', '--provider', 'anthropic', '--provider', 'openai,anthropic', '--', ...reporter(out, ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'])]);
+    assert.equal(both.code, 0, both.stderr);
+    const seenBoth = JSON.parse(readFileSync(out, 'utf8')) as Seen;
+    assert.equal(seenBoth.ANTHROPIC_API_KEY?.sha, sha(anthropic));
+    assert.equal(seenBoth.OPENAI_API_KEY?.sha, sha(openai));
+  });
+
+  it('a provider without a credential, asked for by name, fails with the reason and runs nothing', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    const marker = path.join(tempDir(), 'ran');
+    const r = await d.cli(['exec', '--provider', 'groq', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^opensoul: .*groq/m);
+    assert.equal(existsSync(marker), false);
+    assertNoSecrets([anthropic, openai], { stdout: r.stdout, stderr: r.stderr });
+  });
+
+  it('passes the exit code through, dies of the signal that killed the child, 127 for a missing command', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    const seven = await d.cli(['exec', '--', process.execPath, '-e', 'process.exit(7)']);
+    assert.equal(seven.code, 7);
+    const term = await d.cli(['exec', '--', process.execPath, '-e', "process.kill(process.pid, 'SIGTERM')"]);
+    assert.equal(term.signal, 'SIGTERM', `code ${term.code}, stderr ${term.stderr}`);
+    const missing = await d.cli(['exec', '--', 'opensoul-no-such-command-xyz', '--flag']);
+    assert.equal(missing.code, 127);
+    assert.equal(missing.stderr, 'opensoul: opensoul-no-such-command-xyz: command not found\n');
+    const dir = tempDir();
+    const notExec = path.join(dir, 'tool.sh');
+    writeFileSync(notExec, '#!/bin/sh\nexit 0\n', { mode: 0o600 });
+    const denied = await d.cli(['exec', '--', notExec]);
+    assert.equal(denied.code, 126, denied.stderr);
+    assert.equal(denied.stderr.split('\n').filter(Boolean).length, 1);
+    for (const x of [seven, term, missing, denied]) assertNoSecrets([anthropic, openai], { stdout: x.stdout, stderr: x.stderr });
+  });
+
+  it('no key in the CLI\'s argv while the child runs; SIGTERM to the CLI reaches the child and the CLI dies of it', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    const ready = path.join(tempDir(), 'ready');
+    const child = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(ready)}, String(process.pid)); setTimeout(() => {}, 60000)`];
+    const cli = track(spawn(process.execPath, [CLI, 'exec', '--', ...child], { env: cleanEnv({ HOME: path.dirname(d.stateDir), OPENSOUL_STATE_DIR: d.stateDir }), stdio: ['ignore', 'pipe', 'pipe'] }));
+    let output = '';
+    cli.stdout?.setEncoding('utf8').on('data', (s: string) => (output += s));
+    cli.stderr?.setEncoding('utf8').on('data', (s: string) => (output += s));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.once('exit', (code, signal) => resolve({ code, signal })));
+    const childPid = Number(await waitFor(() => (existsSync(ready) ? readFileSync(ready, 'utf8') : null), 'the child to start'));
+    const cmdline = readFileSync(`/proc/${cli.pid}/cmdline`, 'utf8');
+    assert.ok(cmdline.includes('exec'), cmdline);
+    assertNoSecrets([anthropic, openai], { cliArgv: cmdline, childArgv: readFileSync(`/proc/${childPid}/cmdline`, 'utf8') });
+    cli.kill('SIGTERM');
+    const end = await exited;
+    assert.equal(end.signal, 'SIGTERM');
+    await waitFor(() => !existsSync(`/proc/${childPid}`) || readFileSync(`/proc/${childPid}/stat`, 'utf8').includes(') Z'), 'the child to end');
+    assert.equal(output, '');
+  });
+
+  it('SIGINT to the CLI reaches a child that handles it; the CLI outlives it and passes its exit code', async () => {
+    const { d } = await daemonWithKeys();
+    const ready = path.join(tempDir(), 'ready');
+    const child = [process.execPath, '-e', `process.on('SIGINT', () => process.exit(3)); require('fs').writeFileSync(${JSON.stringify(ready)}, 'x'); setTimeout(() => {}, 60000)`];
+    const cli = track(spawn(process.execPath, [CLI, 'exec', '--', ...child], { env: cleanEnv({ HOME: path.dirname(d.stateDir), OPENSOUL_STATE_DIR: d.stateDir }), stdio: ['pipe', 'pipe', 'pipe'] }));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.once('exit', (code, signal) => resolve({ code, signal })));
+    await waitFor(() => existsSync(ready), 'the child to start');
+    cli.kill('SIGINT');
+    assert.deepEqual(await exited, { code: 3, signal: null });
+  });
+
+  it('--print-names shows names and sources only; --json the same as a document; no `--` is a usage error', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    const r = await d.cli(['exec', '--print-names']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ANTHROPIC_API_KEY +anthropic +from profile anthropic:work$/m);
+    assert.match(r.stdout, /^OPENAI_API_KEY +openai +from the gateway's environment \(OPENAI_API_KEY\)$/m);
+    const j = await d.cli(['exec', '--print-names', '--json']);
+    const doc = JSON.parse(j.stdout) as { variables: Array<Record<string, unknown>> };
+    assert.deepEqual(doc.variables.map((v) => Object.keys(v).sort()), [['name', 'profileId', 'provider', 'source'], ['name', 'profileId', 'provider', 'source']]);
+    assertNoSecrets([anthropic, openai], { stdout: r.stdout + j.stdout, stderr: r.stderr + j.stderr, log: d.log() });
+    const usage = await d.cli(['exec', 'env']);
+    assert.equal(usage.code, 64);
+    assert.match(usage.stderr, /^opensoul: .*opensoul exec \[--provider p …\] -- <command>/m);
+    assert.match(usage.stderr, /^Usage: opensoul exec \[options\] -- <command> \[args\.\.\.\]$/m);
+  });
+});
