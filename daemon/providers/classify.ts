@@ -65,7 +65,7 @@ const REASON: Readonly<Record<CallOutcome, string>> = {
   overloaded: 'the provider is overloaded',
   timeout: 'the provider failed to answer',
   model_not_found: 'the provider does not know the model',
-  credential_scope: "this credential only works in the provider's own client (use an API key instead)",
+  credential_scope: 'the provider allows this credential only in its own client',
   format: 'the provider refused the request as malformed',
   network: 'the provider could not be reached',
   unknown: 'the provider answered with an unexpected status',

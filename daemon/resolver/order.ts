@@ -45,13 +45,22 @@ export interface OrderResult {
 
 const TYPE_RANK: Record<Credential['type'], number> = { oauth: 0, token: 1, api_key: 2 };
 
-function coolingFor(stats: UsageStats | undefined, now: number, model: string | undefined): { state: CandidateState; until: number | null; reason: string | null } {
+/**
+ * A model as a cooldown scope: the provider's own id. Callers name a model either way
+ * (`claude-sonnet-4-5`, or `anthropic/claude-sonnet-4-5` as config does); only the provider's
+ * own prefix is dropped (`openrouter/meta/llama` → `meta/llama`, whose slash is the model's).
+ */
+export function modelScope(model: string, provider: string): string {
+  return model.startsWith(`${provider}/`) ? model.slice(provider.length + 1) : model;
+}
+
+function coolingFor(stats: UsageStats | undefined, now: number, model: string | undefined, provider: string): { state: CandidateState; until: number | null; reason: string | null } {
   if (stats?.disabledUntil !== undefined && stats.disabledUntil > now) {
     return { state: 'disabled', until: stats.disabledUntil, reason: stats.disabledReason ?? null };
   }
   if (stats?.cooldownUntil !== undefined && stats.cooldownUntil > now) {
     const scoped = stats.cooldownModel;
-    if (!scoped || model === undefined || scoped === model) {
+    if (!scoped || model === undefined || modelScope(scoped, provider) === modelScope(model, provider)) {
       return { state: 'cooldown', until: stats.cooldownUntil, reason: stats.cooldownReason ?? null };
     }
   }
@@ -92,7 +101,7 @@ export function orderCandidates(input: OrderInput): OrderResult {
       skipped.push({ id, credential, state: 'unusable', availableAt: null, reason: unusable });
       continue;
     }
-    const c = coolingFor(input.usage.usageStats[id], input.now, input.model);
+    const c = coolingFor(input.usage.usageStats[id], input.now, input.model, input.provider);
     const candidate = { id, credential, state: c.state, availableAt: c.until, reason: c.reason };
     (c.state === 'available' ? available : waiting).push(candidate);
   }

@@ -115,10 +115,14 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     fallbacks: (agent) => state.agentView(agent)?.model.fallbacks ?? [],
     knownProviders: () => state.providers.all().map((p) => p.id),
     profiles: (agent) => state.agentView(agent)?.store.profiles ?? {},
-    status: (agent, pin) => statusOf(state, viewOf(state, agent), now(), undefined, pin),
-    callOrder: (agent, provider, pin) => {
+    status: (agent, pin, model) => {
+      const view = viewOf(state, agent);
+      // The session's model leads its provider's entry (a cooldown scoped to another model does not apply).
+      return statusOf(state, model ? { ...view, model: { ...view.model, primary: model } } : view, now(), undefined, pin);
+    },
+    callOrder: (agent, provider, pin, model) => {
       const view = state.agentView(agent);
-      return view ? orderFor(state, view, provider, now(), { pin }).candidates.map((c) => c.id) : [];
+      return view ? orderFor(state, view, provider, now(), { pin, model }).candidates.map((c) => c.id) : [];
     },
     now,
     warn: (message) => deps.log?.warn(message),

@@ -144,9 +144,10 @@ export async function runChatTurn(
       if (resolved.profileId) {
         await deps.usage.report(view, resolved.profileId, err.outcome, { at: deps.now(), model: err.modelScoped ? ref.model : undefined, retryAfterMs: err.retryAfterMs ?? undefined });
       }
-      const remedy = remedyFor(err.outcome, ref.provider);
-      const attempt: ChatAttempt = { profileId: resolved.profileId, envVar: resolved.envVar, outcome: err.outcome, status: err.status, message: err.message + (remedy && err.outcome === 'credential_scope' ? ` (${remedy})` : '') };
-      attempts.push(attempt);
+      const attempt: ChatAttempt = { profileId: resolved.profileId, envVar: resolved.envVar, outcome: err.outcome, status: err.status, message: err.message };
+      // The remedy of a credential only its provider's client may use is part of the attempt, so a reply that failed over past it still says what to do.
+      const remedy = err.outcome === 'credential_scope' ? remedyFor(err.outcome, ref.provider) : null;
+      attempts.push(remedy ? { ...attempt, message: `${err.message} — ${remedy}` } : attempt);
       if (!FAILOVER.has(err.outcome) || streamed || err.streamed || resolved.pinned) throw failed(ref.provider, ref.model, attempt, resolved.pinned, attempts.length);
       tried.add(resolved.profileId ?? ENV_CANDIDATE);
       io.push({ turnId, type: 'failover', profileId: resolved.profileId, outcome: err.outcome, message: err.message });

@@ -48,10 +48,10 @@ export interface SessionDeps {
   knownProviders(): readonly string[];
   /** The agent's profiles (its own and those read through from `main`), by id. */
   profiles(agent: string): Readonly<Record<string, { provider: string }>>;
-  /** `models.status` of the agent, computed with the session's pin so that `next` is right. */
-  status(agent: string, pin: string | undefined): ModelsStatusResult;
-  /** The profile ids of a provider in the order a call would try them (with the pin); optional, for `/model status`. */
-  callOrder?(agent: string, provider: string, pin: string | undefined): readonly string[];
+  /** `models.status` of the agent, computed with the session's pin and model (a model-scoped cooldown) so that `next` is right. */
+  status(agent: string, pin: string | undefined, model?: string): ModelsStatusResult;
+  /** The profile ids of a provider in the order a call would try them (with the pin and model); optional, for `/model status`. */
+  callOrder?(agent: string, provider: string, pin: string | undefined, model?: string): readonly string[];
   now(): number;
   /** A warning for the log (a sessions file that does not parse, a pin that could not be dropped). Never holds a secret. */
   warn?(message: string): void;
@@ -244,10 +244,10 @@ export class SessionService {
 
   private statusReply(agent: string, view: SessionView): string {
     const pin = view.pin ?? undefined;
-    const status = this.deps.status(agent, pin);
+    const status = this.deps.status(agent, pin, view.model);
     const deps = this.deps;
     const order = deps.callOrder
-      ? Object.fromEntries(status.providers.map((p) => [p.provider, deps.callOrder?.(agent, p.provider, p.provider === view.provider ? pin : undefined) ?? []]))
+      ? Object.fromEntries(status.providers.map((p) => [p.provider, deps.callOrder?.(agent, p.provider, p.provider === view.provider ? pin : undefined, p.provider === view.provider ? view.model : undefined) ?? []]))
       : undefined;
     return renderModelStatus({ view, status, ...(order ? { order } : {}) });
   }

@@ -96,7 +96,8 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
   const inUse = new Map<string, string>();
   for (const ref of modelRefs) {
     const p = providerOfModel(ref, config.aliases);
-    if (p && !inUse.has(p)) inUse.set(p, ref);
+    // The model as its provider knows it: a cooldown scoped to one model is recorded that way.
+    if (p && !inUse.has(p)) inUse.set(p, ref.includes('/') ? ref : (config.aliases[ref] ?? ref));
   }
 
   const providerIds = new Set<string>();

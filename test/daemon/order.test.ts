@@ -1,7 +1,7 @@
 /** daemon/resolver/order: §8.1's order as a pure function of stores, config and a clock. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { orderCandidates } from '../../daemon/resolver/order.js';
+import { modelScope, orderCandidates } from '../../daemon/resolver/order.js';
 import type { Credential, UsageState } from '../../daemon/stores/credentials.js';
 
 const NOW = 1_800_000_000_000;
@@ -49,6 +49,15 @@ describe('credential order (§8.1)', () => {
     const base = { provider: 'anthropic', profiles: { 'anthropic:k': key() }, usage: stats, now: NOW, unusableReason: usable };
     assert.equal(orderCandidates({ ...base, model: 'anthropic/claude-opus-4-5' }).candidates[0]?.state, 'cooldown');
     assert.equal(orderCandidates({ ...base, model: 'anthropic/claude-sonnet-4-5' }).candidates[0]?.state, 'available');
+    // A chat turn names the model as the provider knows it, config as provider/model: the same scope.
+    assert.equal(orderCandidates({ ...base, model: 'claude-opus-4-5' }).candidates[0]?.state, 'cooldown');
+  });
+
+  it("a model scope drops only the provider's own prefix", () => {
+    assert.equal(modelScope('anthropic/claude-opus-4-5', 'anthropic'), 'claude-opus-4-5');
+    assert.equal(modelScope('claude-opus-4-5', 'anthropic'), 'claude-opus-4-5');
+    assert.equal(modelScope('openrouter/meta/llama-3', 'openrouter'), 'meta/llama-3');
+    assert.equal(modelScope('meta/llama-3', 'openrouter'), 'meta/llama-3');
   });
 
   it('returns each usable profile of the provider exactly once, available before waiting (property)', () => {

@@ -82,6 +82,10 @@ describe('chat turns: credentials, failover and what each outcome does', functio
     assert.deepEqual(r.attempts.map((x) => [x.profileId, x.outcome]), [['anthropic:a', 'rate_limit'], ['anthropic:b', 'ok']]);
     const cooling = await profileState(s.daemon, 'anthropic:a');
     assert.equal(cooling.status, 'cooldown');
+    // The rate limit was scoped to the session's model, and /model status reads it the same way.
+    const view = await s.daemon.call(methods.sessionCommand, { session: 's1', line: '/model status' });
+    assert.match(view.reply, /Next call: anthropic:b/);
+    assert.match(view.reply, /anthropic:a .*cooldown/);
     // The next call skips A while it cools (Retry-After: 1 s set the length) …
     const r2 = await send(s.daemon, 'again');
     assert.equal(r2.profileId, 'anthropic:b');
