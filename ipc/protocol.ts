@@ -408,6 +408,8 @@ export interface SessionCommandResult {
   reply: string;
   /** False when the line is not a command: the caller sends it as a chat message. */
   handled: boolean;
+  /** False when the command was refused (an unknown model or profile, a profile of another provider, an unknown command): the reply says why. */
+  ok: boolean;
   session: SessionView;
 }
 

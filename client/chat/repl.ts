@@ -10,13 +10,12 @@ import readline from 'node:readline';
 import type { Connection } from '../../ipc/client.js';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { CHAT_EVENT_METHOD, methods } from '../../ipc/protocol.js';
-import type { ChatEvent, ChatSendResult, SessionCommandResult, SessionView } from '../../ipc/protocol.js';
+import type { ChatEvent, ChatSendResult, SessionCommandResult } from '../../ipc/protocol.js';
 import type { ActionEnv } from '../cli-context.js';
 import { connectToDaemon } from '../connection.js';
 import { FailoverNotes, turnFooter } from '../render/chat-turn.js';
 import { colorEnabled, makeStyle } from '../render/style.js';
 import type { Style } from '../render/style.js';
-import { modelAccepted } from './model-switch.js';
 
 export interface ChatOptions {
   session?: string;
@@ -141,9 +140,8 @@ class ChatRepl {
   /** `--model ref`: sent as `/model ref` before the first line; its reply is printed only when it was refused. */
   async switchModel(ref: string): Promise<void> {
     try {
-      const before: SessionView = (await this.command('/model status')).session;
       const r = await this.command(`/model ${ref}`);
-      if (modelAccepted(ref, before, r.session)) return;
+      if (r.ok) return;
       this.failed = true;
       if (this.env.json) this.printReply(r);
       else process.stderr.write(`opensoul: --model ${ref}: ${r.reply.trim()}\n`);
@@ -161,6 +159,8 @@ class ChatRepl {
       try {
         const r = await this.command(line);
         if (r.handled) {
+          // A refused command (an unknown model or profile) fails a script, as a failed turn does.
+          if (!r.ok) this.failed = true;
           this.printReply(r);
           return true;
         }

@@ -221,7 +221,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     sessionCommand: async (params) => {
       const agent = resolveAgent(state, params.agent);
       const r = await sessions.command(agent, params.session, params.line);
-      return { reply: r.reply, handled: r.handled, session: publicSession(r.session) };
+      return { reply: r.reply, handled: r.handled, ok: r.ok, session: publicSession(r.session) };
     },
     chatSend: async (params, ctx) => {
       const view = viewOf(state, params.agent);

@@ -66,6 +66,8 @@ export interface CommandResult {
   reply: string;
   /** False: the line is not a command, the caller sends it to the model as a message. */
   handled: boolean;
+  /** False when the command was refused (an unknown model or profile, a profile of another provider, an unknown command). */
+  ok: boolean;
   /** The session after the command (its `notes` are already part of `reply`). */
   session: SessionView;
 }
@@ -119,20 +121,26 @@ export class SessionService {
     const before = this.view(agent, sessionId);
     const cmd = parseChatLine(line);
     let reply: string;
+    // Whether the command did what it asked (a refused switch, an unknown command: not).
+    let ok = true;
+    const refused = (text: string): string => {
+      ok = false;
+      return text;
+    };
     switch (cmd.kind) {
       case 'not-command':
-        return { reply: '', handled: false, session: before };
+        return { reply: '', handled: false, ok: true, session: before };
       case 'help':
         reply = renderHelp();
         break;
       case 'unknown-command':
-        reply = renderUnknownCommand(cmd.name);
+        reply = refused(renderUnknownCommand(cmd.name));
         break;
       case 'new':
         reply = renderNewConversation(before, this.conversations.clear(agent, sessionId));
         break;
       case 'model-invalid':
-        reply = cmd.reply;
+        reply = refused(cmd.reply);
         break;
       case 'model-list':
         reply = await this.list(agent, sessionId, before);
@@ -143,16 +151,19 @@ export class SessionService {
       case 'model-pick': {
         const list = this.store.get(this.deps.sessionsPath(agent), sessionId)?.modelList ?? [];
         const ref = list[cmd.index - 1];
-        reply = ref === undefined ? pickOutOfRange(cmd.index, list.length) : await this.switchTo(agent, sessionId, before, ref, cmd.profile);
+        const switched = ref === undefined ? { text: pickOutOfRange(cmd.index, list.length), ok: false } : await this.switchTo(agent, sessionId, before, ref, cmd.profile);
+        reply = switched.ok ? switched.text : refused(switched.text);
         break;
       }
-      case 'model-set':
-        reply = await this.switchTo(agent, sessionId, before, cmd.ref, cmd.profile);
+      case 'model-set': {
+        const switched = await this.switchTo(agent, sessionId, before, cmd.ref, cmd.profile);
+        reply = switched.ok ? switched.text : refused(switched.text);
         break;
+      }
     }
     const after = this.view(agent, sessionId);
     const notes = [...before.notes, ...after.notes];
-    return { reply: [...notes, reply].join('\n'), handled: true, session: { ...after, notes } };
+    return { reply: [...notes, reply].join('\n'), handled: true, ok, session: { ...after, notes } };
   }
 
   /** The session's conversation, oldest first. */
@@ -252,33 +263,35 @@ export class SessionService {
     return renderModelStatus({ view, status, ...(order ? { order } : {}) });
   }
 
-  private async switchTo(agent: string, sessionId: string, before: SessionView, input: string, profileId: string | null): Promise<string> {
+  private async switchTo(agent: string, sessionId: string, before: SessionView, input: string, profileId: string | null): Promise<{ text: string; ok: boolean }> {
+    const no = (text: string) => ({ text, ok: false });
     const resolved = resolveModelRef(input, this.aliases(), this.deps.knownProviders());
-    if (!resolved.ok) return resolved.reply;
+    if (!resolved.ok) return no(resolved.reply);
     const model = resolved.model;
     if (profileId !== null) {
       const profile = own(this.deps.profiles(agent), profileId);
-      if (!profile) return profileNotFound(profileId);
-      if (profile.provider !== model.provider) return profileOfOtherProvider(profileId, profile.provider, model.provider);
+      if (!profile) return no(profileNotFound(profileId));
+      if (profile.provider !== model.provider) return no(profileOfOtherProvider(profileId, profile.provider, model.provider));
       // A fresh pin of an id dropped before is noticed again if its profile goes away again.
       this.dropping.delete(keyOf(agent, sessionId, profileId));
     }
     // The default model is stored as no override (as OpenClaw does), so a later change of the default applies.
     const failure = await this.save(agent, sessionId, { model: model.ref === this.defaultRef(agent) ? null : model.ref, pin: profileId });
-    if (failure !== null) return renderNotSaved(failure);
+    if (failure !== null) return no(renderNotSaved(failure));
     const after = this.view(agent, sessionId);
     let pinned: ProfileStatusEntry | null = null;
     if (after.pin !== null) {
       const status = this.deps.status(agent, after.pin);
       pinned = status.providers.find((p) => p.provider === model.provider)?.profiles.find((p) => p.id === after.pin) ?? null;
     }
-    return renderSwitched({
+    const text = renderSwitched({
       view: after,
       aliases: this.aliasesOf(model.ref),
       previousPin: before.pin !== null && before.pin !== after.pin ? before.pin : null,
       pinned,
       now: this.deps.now(),
     });
+    return { text, ok: true };
   }
 }
 

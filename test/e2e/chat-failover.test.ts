@@ -147,6 +147,11 @@ describe('chat turns: credentials, failover and what each outcome does', functio
     s.fake.answer(s.a, { kind: 'status', status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'rate limited' } } });
     const pin = await s.daemon.call(methods.sessionCommand, { session: 'p', line: '/model anthropic/claude-sonnet-4-5@anthropic:a' });
     assert.equal(pin.session.pin, 'anthropic:a');
+    assert.equal(pin.ok, true);
+    const refused = await s.daemon.call(methods.sessionCommand, { session: 'p', line: '/model anthropic/claude-sonnet-4-5@openai:nope' });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.reply, 'Auth profile "openai:nope" not found.');
+    assert.equal(refused.session.pin, 'anthropic:a', 'a refused pin changes nothing');
     let message = '';
     await assert.rejects(send(s.daemon, 'hi', 'p'), (err: unknown) => {
       message = err instanceof Error ? err.message : '';
