@@ -125,11 +125,11 @@ const FOOTER_B = /^— anthropic\/claude-sonnet-4-5 via anthropic:b( \(after ant
 describe('opensoul chat (real daemon, real CLI, fake Anthropic API)', function () {
   this.timeout(60_000);
 
-  it('a script of lines: /model status, a streamed reply with its footer, a pin, a refused pin; exit 0', async () => {
+  it('a script of lines: /model status, a streamed reply with its footer, a pin, a refused pin (which fails the script: exit 1)', async () => {
     const { d, api, secrets } = await chatDaemon();
     const script = ['/model status', 'Say hello', '', `/model ${MODEL}@anthropic:b`, 'And again', `/model ${MODEL}@x`, '/exit', 'never sent'].join('\n');
     const r = await d.cli(['chat'], { input: `${script}\n`, timeoutMs: 40_000 });
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
     assert.ok(r.stdout.includes('anthropic:a') && r.stdout.includes('anthropic:b'), `/model status lists both profiles:\n${r.stdout}`);
     assert.match(r.stdout, /^Hello from B\.$/m, 'the streamed reply, on its own line');
     assert.match(r.stdout, FOOTER_B);
