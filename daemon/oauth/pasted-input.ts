@@ -47,7 +47,8 @@ export function parsePastedAuthorization(text: string): PastedAuthorization | nu
   const hashAt = value.indexOf('#');
   const head = hashAt >= 0 ? value.slice(0, hashAt) : value;
   const fragment = hashAt >= 0 ? value.slice(hashAt) : '';
-  if (/(^\?|^|&)code=/.test(head)) return fromParams(new URLSearchParams(head.replace(/^\?/, '')), fragment);
+  // A query (`?code=…&state=…`, or without the `?`): parameters, never a bare code.
+  if (head.startsWith('?') || /(^|&)[a-z_]+=/.test(head)) return fromParams(new URLSearchParams(head.replace(/^\?/, '')), fragment);
   const code = clean(head);
   if (!code) return null;
   return { code, state: hashAt >= 0 ? clean(fragment.slice(1)) : null };
