@@ -20,6 +20,7 @@ interface Running {
   err: () => string;
   write: (text: string) => void;
   end: () => void;
+  signal: (sig: NodeJS.Signals) => void;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
@@ -32,7 +33,7 @@ function spawnCli(d: Daemon, args: string[]): Running {
   child.stderr?.setEncoding('utf8').on('data', (x: string) => (stderr += x));
   child.stdin?.on('error', () => undefined);
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-  return { out: () => stdout, err: () => stderr, write: (t) => child.stdin?.write(t), end: () => child.stdin?.end(), done };
+  return { out: () => stdout, err: () => stderr, write: (t) => child.stdin?.write(t), end: () => child.stdin?.end(), signal: (sig) => child.kill(sig), done };
 }
 
 /** A daemon whose opensoul.json points the provider's OAuth endpoints at the fake server. */
@@ -199,6 +200,22 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     assert.match(forced.stdout, /Replaced openai-codex:alice@example\.com \(was oauth /);
     assert.equal(store(d).profiles['openai-codex:alice@example.com']?.access, fake.issued[1]?.access);
     assertNoSecrets([...fake.secrets, old.access, old.refresh], { refused: refused.stdout + refused.stderr, forced: forced.stdout + forced.stderr, log: d.log(), daemonStderr: d.stderr() });
+  });
+
+  it('Ctrl-C cancels the login in the daemon: its callback listener closes and a late redirect stores nothing', async () => {
+    const { d, fake } = await setup('openai-codex', {}, codexOAuth);
+    const run = spawnCli(d, ['models', 'auth', 'login', '--provider', 'openai-codex', '--no-browser']);
+    run.end();
+    const url = await printedUrl(run, fake);
+    await waitFor(() => /Waiting for the browser/.test(run.out()), 'the CLI to wait');
+    run.signal('SIGINT');
+    const r = await run.done;
+    assert.equal(r.code, 130);
+    assert.match(r.stderr, /Cancelled; nothing was stored/);
+    const callback = await authorize(url);
+    await waitFor(async () => fetch(callback).then(() => false, () => true), 'the listener to close');
+    assert.equal(fake.tokenRequests.length, 0);
+    assert.equal(existsSync(d.paths.authProfiles('main')), false);
   });
 
   it('usage: --method cli is not in this branch (1), a provider without OAuth is refused (1), a foreign --profile-id is a usage error (64)', async () => {
