@@ -13,6 +13,7 @@ import { methods } from '../../ipc/protocol.js';
 import { CLI, assertNoSecrets, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 import { startFakeAuthServer } from '../support/fake-auth-server.js';
+import { runInTty } from '../support/tty.js';
 import type { FakeAuthOptions, FakeAuthServer } from '../support/fake-auth-server.js';
 
 interface Running {
@@ -216,6 +217,28 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     await waitFor(async () => fetch(callback).then(() => false, () => true), 'the listener to close');
     assert.equal(fake.tokenRequests.length, 0);
     assert.equal(existsSync(d.paths.authProfiles('main')), false);
+  });
+
+  it('in a terminal: the paste prompt takes the redirect URL, then a CONFLICT is confirmed (Yes) and the profile replaced', async () => {
+    const { d, fake } = await setup('openai-codex', {}, codexOAuth);
+    const old = { type: 'oauth' as const, access: 'old-access-FAKE-tty-0123456789', refresh: 'old-refresh-FAKE-tty-0123456789', expires: Date.now() + 60_000 };
+    await d.call(methods.authUpsert, { profileId: 'openai-codex:alice@example.com', credential: old });
+    const tty = runInTty([process.execPath, CLI, 'models', 'auth', 'login', '--provider', 'openai-codex'], { ...d.env, TERM: 'xterm-256color', SSH_CONNECTION: '10.0.0.1 50000 10.0.0.2 22' });
+    const screen = await tty.waitFor(/or paste the redirect URL/, 'the paste prompt');
+    const url = new RegExp(`${fake.url.replace(/[.]/g, '\\.')}/authorize\\?\\S+`).exec(screen)?.[0];
+    assert.ok(url, screen);
+    const callback = await authorize(url);
+    tty.type(callback.toString(), { enter: true });
+    await tty.waitFor(/already holds oauth .*Replace it/, 'the confirmation');
+    tty.key('Left');
+    tty.key('Enter');
+    assert.equal(await tty.exitCode(30_000), 0, tty.screen());
+    assert.match(tty.screen(), /Replaced openai-codex:alice@example\.com \(was oauth /);
+    assert.equal(store(d).profiles['openai-codex:alice@example.com']?.access, fake.issued[0]?.access);
+    // The person pasted the code, so the terminal shows it; no verifier or token is ever shown.
+    const code = callback.searchParams.get('code') ?? '';
+    assertNoSecrets([...fake.secrets.filter((x) => x !== code), old.access, old.refresh], { screen: tty.screen(), log: d.log() });
+    assertNoSecrets([code], { log: d.log() });
   });
 
   it('usage: --method cli is not in this branch (1), a provider without OAuth is refused (1), a foreign --profile-id is a usage error (64)', async () => {
