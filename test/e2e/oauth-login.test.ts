@@ -155,18 +155,20 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     assertNoSecrets(fake.secrets, { stdout: r.stdout, stderr: r.stderr, log: d.log() });
   });
 
-  it('device code: prints the user code, polls at the interval, 5 s slower after slow_down; no refresh token → a token profile', async () => {
+  it('device code (--json): prints the user code, polls at the interval, 5 s slower after slow_down; no refresh token → a token profile', async () => {
     const { d, fake } = await setup('github-copilot', { deviceScript: ['authorization_pending', 'slow_down'], refresh: false, emailIn: 'none', deviceInterval: 1 }, (u) => ({
       deviceAuthorizationUrl: `${u}/device/code`,
       tokenUrl: `${u}/token`,
     }));
-    const run = spawnCli(d, ['models', 'auth', 'login', '--provider', 'github-copilot', '--device-code', '--no-browser']);
+    const run = spawnCli(d, ['models', 'auth', 'login', '--provider', 'github-copilot', '--device-code', '--no-browser', '--json']);
     run.end();
     const r = await run.done;
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /WDJB-MJHT/);
-    assert.match(r.stdout, new RegExp(`${fake.url.replace(/[.]/g, '\\.')}/device`));
-    assert.match(r.stdout, /Stored github-copilot:default \(token/);
+    // --json: the instructions go to stderr, stdout holds one document.
+    assert.match(r.stderr, /WDJB-MJHT/);
+    assert.match(r.stderr, new RegExp(`${fake.url.replace(/[.]/g, '\\.')}/device`));
+    const doc = JSON.parse(r.stdout) as { status: string; profileId: string; credentialType: string; changed: boolean };
+    assert.deepEqual([doc.status, doc.profileId, doc.credentialType, doc.changed], ['done', 'github-copilot:default', 'token', true]);
     assert.equal(fake.devicePolls.length, 3);
     const [a = 0, b = 0, c = 0] = fake.devicePolls;
     // pending keeps the 1 s interval; slow_down makes it 6 s (lower bounds only).
@@ -241,7 +243,7 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     assertNoSecrets([code], { log: d.log() });
   });
 
-  it('usage: --method cli is not in this branch (1), a provider without OAuth is refused (1), a foreign --profile-id is a usage error (64)', async () => {
+  it('exit codes: --method cli is not in this branch (1), a provider without OAuth is refused (1), a foreign --profile-id is a usage error (64), no daemon (3)', async () => {
     const d = await startDaemon();
     const m = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--method', 'cli']);
     assert.equal(m.code, 1);
@@ -251,5 +253,8 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     assert.match(none.stderr, /openai has no OAuth login here/);
     const foreign = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--profile-id', 'openai:x']);
     assert.equal(foreign.code, 64);
+    await d.stop();
+    const down = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--no-browser']);
+    assert.equal(down.code, 3, down.stderr);
   });
 });
