@@ -39,7 +39,8 @@ export type ErrorKind =
   | 'NO_LOG'
   | 'ENV_UNSAFE_EDIT'
   | 'UNSAFE_LINK'
-  | 'PROVIDER_FAILED';
+  | 'PROVIDER_FAILED'
+  | 'LOGIN_FAILED';
 
 /** Free-form, non-secret details that travel with an error as `error.data`. */
 export type ErrorDetails = Record<string, string | number | boolean | null | string[] | undefined>;
@@ -259,6 +260,16 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
         pinned
       );
     },
+  },
+  /**
+   * An OAuth login (`models auth login`) did not produce tokens: the provider refused the code,
+   * the person denied access, the device code expired, the endpoint could not be reached.
+   * Details: `provider`, `reason` (our words, from the RFC error code and HTTP status only).
+   */
+  LOGIN_FAILED: {
+    rpcCode: -32041,
+    exitCode: EXIT.FAILED,
+    describe: (d) => `Login with ${str(d.provider)} failed: ${str(d.reason, 'no tokens were issued')}; nothing was stored`,
   },
   SHUTTING_DOWN: {
     rpcCode: -32012,

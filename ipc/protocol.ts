@@ -387,6 +387,52 @@ export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 export type AuthReportParams = Infer<typeof authReportParams>;
 
 // ---------------------------------------------------------------------------------------------
+// auth.login.* (OAuth, §13)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Start an OAuth login: `deviceCode` asks for the device flow (RFC 8628); a provider that offers
+ * only that gets it anyway. `profileId` overrides the id the account would give
+ * (`<provider>:<email>`, else `<provider>:default`); `setDefault` puts it first in the agent's
+ * order; `replace` replaces a different credential at that id (`--force`).
+ */
+export type AuthLoginStartParams = Infer<typeof authLoginStartParams>;
+
+/** A login in progress, as the CLI shows it. Never carries the verifier, the state or a token. */
+export interface AuthLoginStartResult {
+  loginId: string;
+  provider: string;
+  kind: 'browser' | 'device';
+  /** Browser: the authorization URL to open. Device: the verification URL with the code in it, when the provider gives one. */
+  url?: string;
+  /** Device: the code the person enters. */
+  userCode?: string;
+  /** Device: where the person enters it. */
+  verificationUri?: string;
+  /** Unix ms: the login is dropped after this. */
+  expiresAt: number;
+  /** Device: the poll interval, seconds. */
+  interval?: number;
+  /** Browser: the daemon listens for the redirect on 127.0.0.1 (`loopback`), or the person pastes it (`paste`). */
+  redirect?: 'loopback' | 'paste';
+  /** Browser: the redirect URI in the authorization request. */
+  redirectUri?: string;
+  /** Something the person should know (a fixed callback port taken by another program). */
+  warning?: string;
+}
+
+/** Wait for a login (bounded by `waitMs`, default and at most 5 minutes), or finish it with a pasted redirect URL / `code#state`; `replace` confirms replacing a different credential after a CONFLICT. */
+export type AuthLoginCompleteParams = Infer<typeof authLoginCompleteParams>;
+
+/** Still waiting (call again), or done: the write's result with the profile it stored. */
+export type AuthLoginCompleteResult =
+  | { status: 'pending'; loginId: string; expiresAt: number }
+  | (WriteResult & { status: 'done'; profileId: string; email?: string; credentialType: 'oauth' | 'token'; expires: number | null; setDefault: boolean });
+
+/** The login to cancel. */
+export type AuthLoginCancelParams = Infer<typeof authLoginCancelParams>;
+
+// ---------------------------------------------------------------------------------------------
 // sessions, chat, doctor, events
 // ---------------------------------------------------------------------------------------------
 
@@ -577,6 +623,23 @@ const execCredentialsParams = v.paramsObject({ agent: v.optional(agentId), provi
 const doctorRunParams = v.paramsObject({ fix: v.optional(v.boolean()), clientEnvNames: v.optional(v.array(envKey, { max: 200 })) });
 const eventsSubscribeParams = v.paramsObject({ events: v.optional(v.array(eventName, { max: 10 })) });
 
+const loginId = v.string({ minLength: 1, maxLength: 100, pattern: /^login-[A-Za-z0-9_-]{1,80}$/, patternName: 'a login id' });
+const authLoginStartParams = v.object({
+  agent: v.optional(agentId),
+  provider: providerId,
+  profileId: v.optional(profileId),
+  deviceCode: v.optional(v.boolean()),
+  setDefault: v.optional(v.boolean()),
+  replace: v.optional(v.boolean()),
+});
+const authLoginCompleteParams = v.object({
+  loginId,
+  pasted: v.optional(v.string({ minLength: 1, maxLength: 8192 })),
+  replace: v.optional(v.boolean()),
+  waitMs: v.optional(v.number({ integer: true, min: 0, max: 300_000 })),
+});
+const authLoginCancelParams = v.object({ loginId });
+
 /** Error kinds every write may answer. */
 const WRITE_ERRORS = ['STORE_INVALID', 'LOCKED', 'UNSAFE_LINK'] as const satisfies readonly ErrorKind[];
 
@@ -608,6 +671,19 @@ export const methods = {
     ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'PROFILE_NOT_FOUND', 'INVALID_INPUT', ...WRITE_ERRORS],
   ),
   authOrderClear: method<AuthOrderResult>()('auth.order.clear', authOrderParams, "Remove the agent's order override for a provider.", ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS]),
+  authLoginStart: method<AuthLoginStartResult>()(
+    'auth.login.start',
+    authLoginStartParams,
+    'Start an OAuth login (authorization code with PKCE, or the device flow); returns the URL or user code to show. Never returns the verifier.',
+    ['INVALID_INPUT', 'LOGIN_FAILED'],
+  ),
+  authLoginComplete: method<AuthLoginCompleteResult>()(
+    'auth.login.complete',
+    authLoginCompleteParams,
+    'Wait for a login (bounded; call again while pending) or finish it with a pasted redirect URL or code#state; stores the profile (a different credential at that id is CONFLICT unless `replace`).',
+    ['INVALID_INPUT', 'LOGIN_FAILED', 'CONFLICT', 'PROVIDER_UNKNOWN', 'PROFILE_NOT_FOUND', ...WRITE_ERRORS],
+  ),
+  authLoginCancel: method<{ cancelled: boolean }>()('auth.login.cancel', authLoginCancelParams, 'Cancel a login in progress: its callback listener closes and nothing is stored.'),
   envSet: method<WriteResult>()(
     'env.set',
     envSetParams,

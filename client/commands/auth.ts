@@ -18,6 +18,7 @@ import { formatDuration, formatTime, tildePath } from '../render/format.js';
 import { isInteractive, promptSecret, readSecret, shapeCheck } from '../secret-input.js';
 import { replacedLine, writeConfirmingReplace } from '../write-conflict.js';
 import { findOnPath } from '../which.js';
+import type { LoginOptions } from './login.js';
 
 interface AgentOpt {
   agent?: string;
@@ -164,6 +165,25 @@ export function registerAuth(models: Command): void {
         }
         const token = await promptSecret('Paste the setup-token (sk-ant-oat01-…)', shapeCheck('anthropic', 'token'));
         await storeToken(env, o, 'anthropic:default', token, expires, rerunOf('setup-token', o));
+      }),
+    );
+
+  auth
+    .command('login')
+    .description('sign in with OAuth: a browser (PKCE) or a device code; the gateway stores and refreshes the result')
+    .requiredOption('--provider <provider>', 'the provider: anthropic, openai-codex, github-copilot, or one configured in opensoul.json')
+    .option('--device-code', 'use the device-code flow: enter a code on the provider’s page from any device')
+    .option('--profile-id <id>', 'the profile id (default <provider>:<email> when the account names one, else <provider>:default)')
+    .option('--agent <id>', 'the agent (default: the configured default agent)')
+    .option('--set-default', "put the profile first in the agent's order for the provider")
+    .option('--force', 'replace a different credential already stored there (a terminal asks instead)')
+    .option('--no-browser', 'do not open a browser; print the URL and wait for the redirect or a paste')
+    .option('--method <method>', 'cli: adopt the credentials the provider’s own CLI manages')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (env, o: LoginOptions) => {
+        const { runLogin } = await import('./login.js');
+        await runLogin(env, o);
       }),
     );
 

@@ -32,6 +32,8 @@ export interface OAuthEndpoints {
   tokenRequest: 'form' | 'json';
   /** Extra query parameters of the authorization request that the provider requires. */
   extraAuthorizeParams: Readonly<Record<string, string>>;
+  /** The provider wants the `state` again in the code exchange (Anthropic's token endpoint does). */
+  stateInTokenRequest: boolean;
 }
 
 /** The configurable part, as opensoul.json gives it (every field optional). */
@@ -44,18 +46,29 @@ export interface OAuthOverride {
   redirectUri?: string;
 }
 
-/** The built-in table. */
+/**
+ * The built-in table. Where each value comes from (the README's "OAuth" section says the same):
+ * - anthropic: Claude Code's public client. Its manual (headless) flow redirects to
+ *   platform.claude.com's callback page, which shows `code#state` to paste; the console.anthropic.com
+ *   host of older references now redirects to platform.claude.com. The token endpoint takes JSON
+ *   and wants `state` back. Scopes as Claude Code requests them today.
+ * - openai-codex: the Codex CLI's public client and its allow-listed loopback redirect
+ *   (openai/codex, codex-rs/login/src/server.rs: issuer auth.openai.com, port 1455, /auth/callback).
+ * - github-copilot: the Copilot editor plugins' GitHub OAuth app, device flow only (RFC 8628);
+ *   GitHub issues no refresh token for it, so the login is stored as a `token` profile.
+ */
 const BUILT_IN: Readonly<Record<string, OAuthEndpoints>> = {
   anthropic: {
     provider: 'anthropic',
     authorizeUrl: 'https://claude.ai/oauth/authorize',
-    tokenUrl: 'https://console.anthropic.com/v1/oauth/token',
+    tokenUrl: 'https://platform.claude.com/v1/oauth/token',
     deviceAuthorizationUrl: null,
     clientId: '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
-    scopes: ['org:create_api_key', 'user:profile', 'user:inference'],
-    redirectUri: 'https://console.anthropic.com/oauth/code/callback',
+    scopes: ['org:create_api_key', 'user:profile', 'user:inference', 'user:sessions:claude_code', 'user:mcp_servers', 'user:file_upload'],
+    redirectUri: 'https://platform.claude.com/oauth/code/callback',
     tokenRequest: 'json',
     extraAuthorizeParams: { code: 'true' },
+    stateInTokenRequest: true,
   },
   'openai-codex': {
     provider: 'openai-codex',
@@ -67,6 +80,19 @@ const BUILT_IN: Readonly<Record<string, OAuthEndpoints>> = {
     redirectUri: 'http://localhost:1455/auth/callback',
     tokenRequest: 'form',
     extraAuthorizeParams: { id_token_add_organizations: 'true', codex_cli_simplified_flow: 'true' },
+    stateInTokenRequest: false,
+  },
+  'github-copilot': {
+    provider: 'github-copilot',
+    authorizeUrl: null,
+    tokenUrl: 'https://github.com/login/oauth/access_token',
+    deviceAuthorizationUrl: 'https://github.com/login/device/code',
+    clientId: 'Iv1.b507a08c87ecfe98',
+    scopes: ['read:user'],
+    redirectUri: null,
+    tokenRequest: 'form',
+    extraAuthorizeParams: {},
+    stateInTokenRequest: false,
   },
 };
 
@@ -95,5 +121,6 @@ export function oauthEndpoints(provider: string, config: GatewayConfig): OAuthEn
     redirectUri: o?.redirectUri ?? (o?.authorizeUrl ? null : (base?.redirectUri ?? null)),
     tokenRequest: base?.tokenRequest ?? 'form',
     extraAuthorizeParams: base?.extraAuthorizeParams ?? {},
+    stateInTokenRequest: base?.stateInTokenRequest ?? false,
   };
 }

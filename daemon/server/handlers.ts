@@ -9,6 +9,7 @@ import { OpenSoulError } from '../../ipc/errors.js';
 import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
 import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, ModelsStatusResult } from '../../ipc/protocol.js';
 import { runDoctorChecks } from '../doctor/doctor-checks.js';
+import { LoginService } from '../oauth/login-service.js';
 import { CHAT_EVENT_METHOD } from '../../ipc/protocol.js';
 import type { SessionView } from '../../ipc/protocol.js';
 import { execCredentials } from '../resolver/exec-credentials.js';
@@ -129,6 +130,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   });
   const turns = new RunningTurns();
   deps.onShutdown?.(() => turns.cancelAll());
+  const logins = new LoginService({ state, stores, registerSecrets: deps.registerSecrets, now });
+  deps.onShutdown?.(() => logins.stopAll());
   return {
     hello: () => ({ protocolVersion: PROTOCOL_VERSION, daemonVersion: VERSION, pid: process.pid, stateDir: state.paths.stateDir }),
     gatewayStatus: () => ({
@@ -195,6 +198,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const path = await stores.setOrder(agent, params.provider, null);
       return orderResult(state, agent, params.provider, path, now());
     },
+    authLoginStart: (params) => logins.start({ ...params, agent: writeAgent(state, params.agent) }),
+    authLoginComplete: (params) => logins.complete(params),
+    authLoginCancel: (params) => logins.cancel(params.loginId),
     envSet: (params) => {
       deps.registerSecrets([params.value]);
       return stores.setEnv(params.key, params.value, { replace: params.replace === true, checkShape: true });

@@ -1,0 +1,143 @@
+/**
+ * The token endpoint (RFC 6749 §4.1.3, §5): the authorization code and its PKCE verifier are
+ * exchanged for tokens. Form-encoded as the RFC says, or JSON where a provider takes only that
+ * (Anthropic). Bounded by a timeout; redirects are not followed (a token endpoint that redirects
+ * is misconfigured or hijacked, and a 307 would re-send the code and verifier elsewhere). No
+ * error carries a response body: only the RFC's `error` code and the HTTP status, since a body
+ * may echo what was sent.
+ */
+import { OpenSoulError } from '../../ipc/errors.js';
+import type { OAuthEndpoints } from './oauth-providers.js';
+
+/** What a token endpoint gave back, checked. */
+export interface TokenSet {
+  access: string;
+  /** Absent when the provider issues none (GitHub's device flow): the login is then stored as a token. */
+  refresh: string | null;
+  /** Unix ms, from `expires_in`; null when the provider gives none. */
+  expires: number | null;
+  /** OpenID Connect id_token, when the provider sends one (it names the account). */
+  idToken: string | null;
+  /** The rest of the response, for naming the account (Anthropic's `account.email_address`); never stored. */
+  raw: Record<string, unknown>;
+}
+
+/** The outcome of one POST to a token-like endpoint: a JSON object, or the RFC 6749 §5.2 error. */
+export type TokenResponse =
+  | { ok: true; body: Record<string, unknown> }
+  | { ok: false; status: number; error: string | null; interval: number | null };
+
+/** 30 s: a token endpoint that has not answered by then will not. */
+export const TOKEN_TIMEOUT_MS = 30_000;
+
+/** An RFC 6749 error code is `[\x20-\x21\x23-\x5B\x5D-\x7E]+`; we keep the usual snake_case ones and nothing that could be text from elsewhere. */
+function errorCode(value: unknown): string | null {
+  return typeof value === 'string' && /^[a-z0-9_.:-]{1,64}$/i.test(value) ? value : null;
+}
+
+function parseBody(text: string, contentType: string): Record<string, unknown> | null {
+  if (/json/i.test(contentType) || /^\s*\{/.test(text)) {
+    try {
+      const v: unknown = JSON.parse(text);
+      return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+  // GitHub answers form-encoded unless asked for JSON; we ask, but accept either.
+  if (/x-www-form-urlencoded/i.test(contentType)) return Object.fromEntries(new URLSearchParams(text));
+  return null;
+}
+
+/**
+ * POSTs `params` to `url`, form-encoded or as JSON. Network failures and timeouts become
+ * LOGIN_FAILED naming the host only. A 200 that carries `error` (GitHub's device flow does so)
+ * counts as an error response.
+ */
+export async function postToken(url: string, params: Record<string, string>, opts: { provider: string; encoding: 'form' | 'json'; timeoutMs?: number; signal?: AbortSignal }): Promise<TokenResponse> {
+  const host = safeHost(url);
+  const signals = [AbortSignal.timeout(opts.timeoutMs ?? TOKEN_TIMEOUT_MS), ...(opts.signal ? [opts.signal] : [])];
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': opts.encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: opts.encoding === 'json' ? JSON.stringify(params) : new URLSearchParams(params).toString(),
+      signal: AbortSignal.any(signals),
+    });
+  } catch (err) {
+    if (opts.signal?.aborted) throw new OpenSoulError('LOGIN_FAILED', { provider: opts.provider, reason: 'the login was cancelled' });
+    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    throw new OpenSoulError('LOGIN_FAILED', { provider: opts.provider, reason: timedOut ? `${host} did not answer in time` : `${host} could not be reached` });
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new OpenSoulError('LOGIN_FAILED', { provider: opts.provider, reason: `${host} answered with a redirect (HTTP ${res.status}), which is not followed: check the token URL` });
+  }
+  const text = await res.text().catch(() => '');
+  const body = parseBody(text.slice(0, 1024 * 1024), res.headers.get('content-type') ?? '');
+  const error = errorCode(body?.error);
+  if (res.ok && body && !error) return { ok: true, body };
+  const interval = typeof body?.interval === 'number' && Number.isFinite(body.interval) ? body.interval : null;
+  return { ok: false, status: res.status, error, interval };
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the token endpoint';
+  }
+}
+
+/** A non-empty string without control characters, or null. */
+function tokenString(value: unknown): string | null {
+  // eslint-disable-next-line no-control-regex -- a token with a line break would break every header it goes into
+  return typeof value === 'string' && value !== '' && value.length <= 16384 && !/[\u0000-\u001f\u007f]/.test(value) ? value : null;
+}
+
+/** Checks a token response body; LOGIN_FAILED when it has no usable access token. */
+export function tokenSetOf(provider: string, body: Record<string, unknown>, now: number): TokenSet {
+  const access = tokenString(body.access_token);
+  if (!access) throw new OpenSoulError('LOGIN_FAILED', { provider, reason: 'the token endpoint answered without a usable access_token' });
+  const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : typeof body.expires_in === 'string' ? Number(body.expires_in) : NaN;
+  return {
+    access,
+    refresh: tokenString(body.refresh_token),
+    expires: Number.isFinite(expiresIn) && expiresIn > 0 ? now + Math.round(expiresIn * 1000) : null,
+    idToken: tokenString(body.id_token),
+    raw: body,
+  };
+}
+
+/** The words for a token endpoint's refusal, from the RFC's error code and the status only. */
+export function refusalReason(r: Extract<TokenResponse, { ok: false }>): string {
+  const code = r.error ? `: ${r.error}` : '';
+  const hint = r.error === 'invalid_grant' ? ' (the code was used already, expired, or the verifier does not match; start again)' : '';
+  return `the token endpoint refused the request (HTTP ${r.status}${code})${hint}`;
+}
+
+/** What the code exchange needs besides the endpoints. */
+export interface CodeExchange {
+  code: string;
+  verifier: string;
+  redirectUri: string;
+  /** Sent along when the provider wants it in the token request (Anthropic). */
+  state: string;
+}
+
+/** Exchanges an authorization code for tokens (RFC 6749 §4.1.3 with RFC 7636's code_verifier). */
+export async function exchangeCode(endpoints: OAuthEndpoints, x: CodeExchange, opts: { now: () => number; signal?: AbortSignal; timeoutMs?: number }): Promise<TokenSet> {
+  const params: Record<string, string> = {
+    grant_type: 'authorization_code',
+    code: x.code,
+    redirect_uri: x.redirectUri,
+    client_id: endpoints.clientId,
+    code_verifier: x.verifier,
+    ...(endpoints.stateInTokenRequest ? { state: x.state } : {}),
+  };
+  const r = await postToken(endpoints.tokenUrl, params, { provider: endpoints.provider, encoding: endpoints.tokenRequest, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  if (!r.ok) throw new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason: refusalReason(r) });
+  return tokenSetOf(endpoints.provider, r.body, opts.now());
+}

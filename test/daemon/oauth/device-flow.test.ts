@@ -1,0 +1,85 @@
+/**
+ * The device-code poll schedule (RFC 8628 §3.5): pending keeps the interval, slow_down adds 5 s
+ * (or takes the server's longer one), the terminal errors stop; and the poller against a real
+ * HTTP server on 127.0.0.1.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { OpenSoulError } from '../../../ipc/errors.js';
+import { SLOW_DOWN_STEP_MS, nextPoll, pollDeviceTokens, requestDeviceCode } from '../../../daemon/oauth/device-flow.js';
+import type { OAuthEndpoints } from '../../../daemon/oauth/oauth-providers.js';
+import { onCleanup } from '../../support/harness.js';
+
+describe('device flow', () => {
+  it('schedules polls: pending keeps the interval, every slow_down adds 5 s, and the interval never shrinks', () => {
+    const outcome = fc.constantFrom('authorization_pending', 'slow_down');
+    fc.assert(
+      fc.property(fc.integer({ min: 1000, max: 60_000 }), fc.array(outcome, { maxLength: 30 }), (start, script) => {
+        let interval = start;
+        let slowDowns = 0;
+        for (const error of script) {
+          const step = nextPoll(interval, { kind: 'error', error, interval: null });
+          assert.equal(step.next, 'poll');
+          if (step.next !== 'poll') return;
+          assert.ok(step.intervalMs >= interval);
+          interval = step.intervalMs;
+          if (error === 'slow_down') slowDowns++;
+        }
+        assert.equal(interval, start + slowDowns * SLOW_DOWN_STEP_MS);
+      }),
+    );
+    assert.deepEqual(nextPoll(5000, { kind: 'error', error: 'slow_down', interval: 30 }), { next: 'poll', intervalMs: 30_000 });
+    assert.deepEqual(nextPoll(5000, { kind: 'tokens' }), { next: 'done' });
+    for (const error of ['access_denied', 'expired_token', 'invalid_client', null]) assert.equal(nextPoll(5000, { kind: 'error', error, interval: null }).next, 'fail');
+  });
+
+  it('polls a real token endpoint until it answers tokens, and stops on access_denied', async () => {
+    const answers = [{ error: 'authorization_pending' }, { access_token: 'gho_FAKEdevice', token_type: 'bearer' }];
+    const polls: Record<string, string>[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        if (req.url === '/device') {
+          res.end(JSON.stringify({ device_code: 'dev-1', user_code: 'ABCD-1234', verification_uri: 'https://example.test/device', interval: 1, expires_in: 60 }));
+          return;
+        }
+        polls.push(Object.fromEntries(new URLSearchParams(body)));
+        res.statusCode = 400;
+        const next = answers.shift() ?? { error: 'access_denied' };
+        if ('access_token' in next) res.statusCode = 200;
+        res.end(JSON.stringify(next));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const endpoints: OAuthEndpoints = {
+      provider: 'github-copilot',
+      authorizeUrl: null,
+      tokenUrl: `${base}/token`,
+      deviceAuthorizationUrl: `${base}/device`,
+      clientId: 'client-1',
+      scopes: ['read:user'],
+      redirectUri: null,
+      tokenRequest: 'form',
+      extraAuthorizeParams: {},
+      stateInTokenRequest: false,
+    };
+    const device = await requestDeviceCode(endpoints, Date.now);
+    assert.equal(device.userCode, 'ABCD-1234');
+    assert.equal(device.intervalMs, 1000);
+    const tokens = await pollDeviceTokens(endpoints, device, { now: Date.now, signal: new AbortController().signal });
+    assert.equal(tokens.access, 'gho_FAKEdevice');
+    assert.equal(tokens.refresh, null);
+    assert.equal(polls.length, 2);
+    assert.deepEqual(polls[0], { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'dev-1', client_id: 'client-1' });
+    await assert.rejects(
+      pollDeviceTokens(endpoints, device, { now: Date.now, signal: new AbortController().signal }),
+      (err: unknown) => err instanceof OpenSoulError && err.kind === 'LOGIN_FAILED' && /denied/.test(err.message),
+    );
+  });
+});
