@@ -141,6 +141,43 @@ export class GatewayState {
     return this.queued;
   }
 
+  /**
+   * After the daemon's own write of one file: re-reads that file alone (read-your-writes), not
+   * every file of every agent. Usage state feeds nothing that recompute() derives (providers,
+   * the environment, the secrets to redact), so a usage write — one per call — recomputes
+   * nothing. A file it does not know yet (a write that created an agent) takes a full reload.
+   */
+  async refreshWritten(path: string): Promise<ReloadOutcome> {
+    const target = this.loadedFileAt(path);
+    if (!target) return this.reload('write');
+    // A pass that read the file before our write must not land after our read.
+    await this.running?.catch(() => undefined);
+    const now = this.now();
+    const changed = await refreshFile(target.file as LoadedFile<unknown>, target.parse as (text: string) => ParseResult<unknown>, target.empty, now);
+    this.reloads.checks++;
+    const outcome: ReloadOutcome = { changed: changed ? [path] : [], trigger: 'write' };
+    if (!changed) return outcome;
+    if (target.file.kind !== 'auth-state') this.recompute();
+    this.reloads.count++;
+    this.reloads.byTrigger.write++;
+    this.reloads.lastAt = now;
+    this.reloads.lastTrigger = 'write';
+    for (const l of this.listeners) l(outcome);
+    return outcome;
+  }
+
+  /** The loaded file at `path`, with how it is parsed; undefined for a file the daemon does not hold. */
+  private loadedFileAt(path: string): { file: LoadedFile<unknown>; parse: (text: string) => ParseResult<unknown>; empty: () => unknown } | undefined {
+    if (path === this.config.path) return { file: this.config, parse: parseConfig, empty: () => defaultConfig() };
+    if (path === this.dotenv.path) return { file: this.dotenv, parse: parseEnvFile, empty: () => ({}) };
+    for (const agent of this.agents.values()) {
+      if (path === agent.profiles.path) return { file: agent.profiles, parse: parseProfiles, empty: emptyProfiles };
+      if (path === agent.state.path) return { file: agent.state, parse: parseState, empty: emptyState };
+      if (path === agent.legacy.path) return { file: agent.legacy, parse: parseLegacy, empty: () => ({}) };
+    }
+    return undefined;
+  }
+
   private async reloadOnce(trigger: ReloadTrigger): Promise<ReloadOutcome> {
     const now = this.now();
     const changed: string[] = [];

@@ -130,8 +130,8 @@ export class StoreService {
       u = new FileUpdater(file, {
         validate,
         // Read-your-writes: the caller's next call must see what it just wrote.
-        onWritten: async () => {
-          await this.state.reload('write');
+        onWritten: async (written) => {
+          await this.state.refreshWritten(written);
         },
         ...(this.opts.pauseBeforeRenameMs ? { pauseBeforeRenameMs: this.opts.pauseBeforeRenameMs } : {}),
       });

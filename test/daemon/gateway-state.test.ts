@@ -64,3 +64,39 @@ describe('GatewayState agent views (§3 inheritance)', () => {
     assert.ok(registered.has('id-token-value-123'), 'kept extra fields go to the redactor');
   });
 });
+
+describe('GatewayState after its own write', () => {
+  it('re-reads only the file written (another changed file waits for its own event); a usage write recomputes nothing', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const paths = statePaths(dir);
+    for (const a of ['main', 'work']) mkdirSync(paths.agentDir(a), { recursive: true });
+    const store = (key: string) => JSON.stringify({ version: 1, profiles: { 'openai:a': { type: 'api_key', key } } });
+    writeFileSync(paths.authProfiles('main'), store('sk-proj-main-one'));
+    writeFileSync(paths.authProfiles('work'), store('sk-proj-work-one'));
+    let recomputes = 0;
+    const state = new GatewayState({ paths, processEnv: {}, registerSecrets: () => recomputes++ });
+    await state.reload('start');
+    const keyOf = (agent: string) => {
+      const c = state.agentFiles(agent)?.profiles.value.profiles['openai:a'];
+      return c?.type === 'api_key' ? c.key : undefined;
+    };
+    writeFileSync(paths.authProfiles('main'), store('sk-proj-main-two'));
+    writeFileSync(paths.authProfiles('work'), store('sk-proj-work-two'));
+    const before = recomputes;
+    const outcome = await state.refreshWritten(paths.authProfiles('main'));
+    assert.deepEqual(outcome.changed, [paths.authProfiles('main')]);
+    assert.equal(keyOf('main'), 'sk-proj-main-two');
+    assert.equal(keyOf('work'), 'sk-proj-work-one', "work's file was not read");
+    assert.equal(recomputes, before + 1, 'a secrets file recomputes once');
+    writeFileSync(paths.authState('main'), JSON.stringify({ version: 1, lastGood: {}, usageStats: { 'openai:a': { lastUsed: 5 } } }));
+    await state.refreshWritten(paths.authState('main'));
+    assert.equal(state.agentView('main')?.usage.usageStats['openai:a']?.lastUsed, 5);
+    assert.equal(recomputes, before + 1, 'usage state recomputes nothing');
+    // A file the state does not hold yet (a new agent) takes a full pass.
+    mkdirSync(paths.agentDir('new'), { recursive: true });
+    writeFileSync(paths.authProfiles('new'), store('sk-proj-new-one'));
+    await state.refreshWritten(paths.authProfiles('new'));
+    assert.equal(keyOf('new'), 'sk-proj-new-one');
+    assert.equal(keyOf('work'), 'sk-proj-work-two');
+  });
+});
