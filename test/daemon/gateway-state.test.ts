@@ -88,9 +88,9 @@ describe('GatewayState after its own write', () => {
     assert.equal(keyOf('main'), 'sk-proj-main-two');
     assert.equal(keyOf('work'), 'sk-proj-work-one', "work's file was not read");
     assert.equal(recomputes, before + 1, 'a secrets file recomputes once');
-    writeFileSync(paths.authState('main'), JSON.stringify({ version: 1, lastGood: {}, usageStats: { 'openai:a': { lastUsed: 5 } } }));
+    writeFileSync(paths.authState('main'), JSON.stringify({ version: 1, lastGood: {}, usageStats: { 'openai:a': { lastUsed: 1_800_000_000_000 } } }));
     await state.refreshWritten(paths.authState('main'));
-    assert.equal(state.agentView('main')?.usage.usageStats['openai:a']?.lastUsed, 5);
+    assert.equal(state.agentView('main')?.usage.usageStats['openai:a']?.lastUsed, 1_800_000_000_000);
     assert.equal(recomputes, before + 1, 'usage state recomputes nothing');
     // A file the state does not hold yet (a new agent) takes a full pass.
     mkdirSync(paths.agentDir('new'), { recursive: true });
