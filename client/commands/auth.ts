@@ -18,6 +18,7 @@ import { formatDuration, formatTime, tildePath } from '../render/format.js';
 import { isInteractive, promptSecret, readSecret, shapeCheck } from '../secret-input.js';
 import { replacedLine, writeConfirmingReplace } from '../write-conflict.js';
 import { findOnPath } from '../which.js';
+import { runAdoptCli } from './login-cli-method.js';
 
 interface AgentOpt {
   agent?: string;
@@ -240,6 +241,25 @@ export function registerAuth(models: Command): void {
         const rerun = rerunOf('add', o);
         if (kind === 'token') await storeToken(env, o, id, secret, expires, rerun);
         else await storeApiKey(env, o, id, secret, rerun);
+      }),
+    );
+
+  // Only `--method cli` for now: the PKCE and device-code flows are registered on this same
+  // command by the login flow's own module when it lands (merge point).
+  auth
+    .command('login')
+    .description("sign in to a provider; `--method cli` adopts Claude Code's or the Codex CLI's sign-in, read through")
+    .requiredOption('--provider <provider>', 'anthropic (Claude Code) or openai-codex (Codex CLI)')
+    .option('--method <method>', 'cli: use the sign-in another CLI keeps (never copied, never refreshed by the gateway)')
+    .option('--profile-id <id>', 'the profile id (default anthropic:claude-cli, openai-codex:codex-cli)')
+    .option('--agent <id>', 'the agent (default: the configured default agent)')
+    .option('--force', 'replace a different credential already stored there (a terminal asks instead)')
+    .option('--json', 'print one JSON document')
+    .action(
+      action(async (env, o: AgentOpt & { provider: string; method?: string; profileId?: string }) => {
+        if (o.method !== 'cli') throw usageError(`only \`--method cli\` is available in this version: \`opensoul models auth login --provider ${o.provider} --method cli\``);
+        if (o.profileId !== undefined) profileIdFor(o.provider, o.profileId, 'cli');
+        return runAdoptCli(env, { provider: o.provider, profileId: o.profileId, agent: o.agent, force: o.force });
       }),
     );
 

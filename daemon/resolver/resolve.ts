@@ -8,8 +8,11 @@
  * A user pin is locked (§8.3): when the pinned profile cannot be used, the answer says why
  * rather than quietly handing out another credential.
  *
- * Not yet: OAuth refresh (§8.1 "refreshed first when they expire within 5 minutes") needs each
- * provider's token endpoint; an OAuth profile is used until it expires and then skipped.
+ * OAuth profiles that expire within 5 minutes are refreshed first (§8.1): the resolver waits for
+ * the daemon's refresher (one token request per credential, however many callers) and then
+ * orders the profiles as they are after it. One the refresher cannot refresh (another CLI
+ * manages it, its provider has no token endpoint, its refresh token was refused) is used until
+ * it expires, then skipped.
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthResolveResult } from '../../ipc/protocol.js';
@@ -56,8 +59,14 @@ export async function secretOf(state: GatewayState, credential: Credential): Pro
   return ref ? resolveSecretRef(ref, state.secretRefContext()) : null;
 }
 
-export async function resolveCredential(state: GatewayState, view: AgentView, provider: string, now: number, opts: ResolveOptions = {}): Promise<AuthResolveResult> {
+export async function resolveCredential(state: GatewayState, given: AgentView, provider: string, now: number, opts: ResolveOptions = {}): Promise<AuthResolveResult> {
   const spec = state.providers.require(provider);
+  let view = given;
+  if (state.refresher) {
+    await state.refresher.refreshDue(view, provider, now);
+    // The refreshed tokens are on disk and loaded by now: order what is there after the refresh.
+    view = state.agentView(view.id) ?? view;
+  }
   const pinned = opts.pin !== undefined && view.store.profiles[opts.pin]?.provider === provider ? opts.pin : undefined;
   const order = orderFor(state, view, provider, now, { ...opts, pin: pinned });
   const excluded = (id: string) => opts.exclude?.has(id) === true;

@@ -17,8 +17,10 @@ import { firstEnvKey } from '../env/environment.js';
 import type { EffectiveEnv, EnvEntry } from '../env/environment.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { orderCandidates } from '../resolver/order.js';
-import { expiresAtOf, isExpired, missingSecretReason, unusableReason } from '../stores/credentials.js';
-import type { Credential, ProfileStore, RefProbe, UsageState } from '../stores/credentials.js';
+import { expiresAtOf, isExpired, managingCommand, missingSecretReason, unusableReason } from '../stores/credentials.js';
+import type { Credential, OAuthCredential, ProfileStore, RefProbe, UsageState, UsageStats } from '../stores/credentials.js';
+import { oauthEndpoints } from '../oauth/oauth-providers.js';
+import { describeRefreshFailure, loginCommand } from '../oauth/refresh-policy.js';
 import { CREDENTIAL_SCOPE_REMEDY } from '../providers/remedies.js';
 import { maskRef, maskSecret } from './masking.js';
 import { openClawFields } from './openclaw-fields.js';
@@ -74,7 +76,8 @@ export function maskedCredential(credential: Credential): string {
     case 'token':
       return credential.token ? maskSecret(credential.token) : credential.tokenRef ? maskRef(credential.tokenRef) : '(none)';
     case 'oauth':
-      return maskSecret(credential.access);
+      // A managed profile's live token (read through) is masked like any other; none while its file has none.
+      return credential.access ? maskSecret(credential.access) : '(none)';
   }
 }
 
@@ -87,6 +90,27 @@ const SOURCE_WORDS: Record<EnvEntry['source'], string> = {
 
 export function envSourceDetail(entry: EnvEntry): string {
   return entry.source === 'dotenv' && entry.path ? entry.path : SOURCE_WORDS[entry.source];
+}
+
+/**
+ * What status says of an OAuth profile beyond its state (§13): who manages it and what to run
+ * when it expires, why it cannot be refreshed, or why its last refresh failed and the fix.
+ */
+export function oauthNote(credential: OAuthCredential, stats: UsageStats | undefined, config: GatewayConfig, expired: boolean): string | null {
+  if (credential.managedBy) {
+    const cmd = managingCommand(credential.managedBy);
+    return expired ? `managed by ${cmd}: refresh it with \`${cmd}\` and retry` : `managed by ${cmd}`;
+  }
+  const failure = stats?.refreshFailure;
+  if (stats?.refreshFailedAt !== undefined) {
+    return `${failure ? describeRefreshFailure(failure.reason) : 'the last OAuth refresh failed'}: run \`${loginCommand(credential.provider)}\``;
+  }
+  if (!oauthEndpoints(credential.provider, config)) {
+    return `cannot be refreshed: no OAuth token endpoint is known for ${credential.provider} (set models.providers.${credential.provider}.oauth.tokenUrl and clientId)${expired ? `; sign in again: \`${loginCommand(credential.provider)}\`` : ''}`;
+  }
+  if (failure?.reason === 'network') return `${describeRefreshFailure('network')}${expired ? '; the access token has expired meanwhile' : ''}`;
+  // Expired but refreshable: the next call (or the gateway's next check) refreshes it.
+  return null;
 }
 
 export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
@@ -152,7 +176,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
           reason = missing;
         } else if (expired) {
           status = 'expired';
-          reason = credential.type === 'oauth' && stats?.refreshFailedAt !== undefined ? 'the last OAuth refresh failed' : null;
+          reason = credential.type === 'oauth' ? oauthNote(credential, stats, config, true) : null;
         } else if (disabledUntil !== null) {
           status = 'disabled';
           reason = stats?.disabledReason === 'credential_scope' ? `credential_scope: ${CREDENTIAL_SCOPE_REMEDY}` : (stats?.disabledReason ?? null);
@@ -161,6 +185,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
           reason = [stats?.cooldownReason, stats?.cooldownModel ? `model ${stats.cooldownModel}` : null].filter(Boolean).join(', ') || null;
         } else if (expiring) status = 'expiring';
         else status = expiresAtOf(credential) === null ? 'static' : 'ok';
+        if ((status === 'ok' || status === 'expiring') && credential.type === 'oauth') reason = oauthNote(credential, stats, config, false);
 
         if (credential.type !== 'api_key' && (missing || expired)) raise(1);
         else if (credential.type !== 'api_key' && expiring) raise(2);
@@ -180,6 +205,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
           next: id === next,
           lastGood: usage.lastGood[providerId] === id,
           ...(input.inherited?.[id] ? { inheritedFrom: input.inherited[id] } : {}),
+          ...(credential.type === 'oauth' && credential.managedBy ? { managedBy: credential.managedBy } : {}),
         };
       });
 
