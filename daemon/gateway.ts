@@ -141,6 +141,16 @@ export class Gateway {
       await cleanStrays(paths, this.log);
       await this.state.reload('start');
       this.stores = new StoreService(this.state, this.log, { pauseBeforeRenameMs: debugWritePause() });
+      // Before the socket answers: the first auth.resolve must already refresh what is due.
+      this.refresher = new OAuthRefresher({
+        state: this.state,
+        stores: this.stores,
+        log: this.log,
+        emit: (event, data) => this.server?.broadcast({ event, at: Date.now(), data }),
+        registerSecrets: (values) => this.secrets.registerAll(values),
+        checkIntervalMs: oauthCheckMs(),
+      });
+      this.state.refresher = this.refresher;
       this.reportFileErrors();
 
       this.token = randomBytes(32).toString('hex');
@@ -166,15 +176,6 @@ export class Gateway {
     this.managedWatcher = new ManagedFileWatcher(() => this.scheduler?.hint(), this.log);
     await this.managedWatcher.sync(this.state.managedPaths());
     this.scheduler.start();
-    this.refresher = new OAuthRefresher({
-      state: this.state,
-      stores: this.stores,
-      log: this.log,
-      emit: (event, data) => this.server?.broadcast({ event, at: Date.now(), data }),
-      registerSecrets: (values) => this.secrets.registerAll(values),
-      checkIntervalMs: oauthCheckMs(),
-    });
-    this.state.refresher = this.refresher;
     this.refresher.start();
     this.log.info(`opensoul gateway ${VERSION} listening`, {
       pid: process.pid,
