@@ -20,6 +20,7 @@ import { firstEnvKey } from '../env/environment.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import { literalSecret, secretRefOf, unusableReason } from '../stores/credentials.js';
 import type { Credential } from '../stores/credentials.js';
+import { oauthNote } from '../oauth/oauth-notes.js';
 import { orderCandidates } from './order.js';
 import type { Candidate, OrderResult } from './order.js';
 import { SecretRefError, resolveSecretRef } from './secret-refs.js';
@@ -102,11 +103,18 @@ export async function resolveCredential(state: GatewayState, given: AgentView, p
   if (env) return { provider, profileId: null, type: 'api_key', secret: env.value, source: 'env', envVar: env.name, baseUrl: spec.baseUrl, pinned: false };
   const last = await fromProfile(order.candidates.filter((c) => c.state !== 'available'));
   if (last) return last;
+  // An OAuth profile that is expired for a reason the person can fix: say which, and how.
+  const oauthNotes = order.skipped.flatMap((c) => {
+    if (c.credential.type !== 'oauth') return [];
+    const note = oauthNote(c.credential, view.usage.usageStats[c.id], state.config.value, true);
+    return note ? [`${c.id} is expired (${note})`] : [];
+  });
   throw new OpenSoulError('NO_CREDENTIALS', {
     provider,
     agent: view.id,
     store: view.authStorePath,
     hint: spec.hint,
+    ...(oauthNotes.length > 0 ? { notes: oauthNotes.join('; ') } : {}),
     ...(unresolved.length > 0 ? { unresolved: unresolved.join('; ') } : {}),
     ...(opts.exclude && opts.exclude.size > 0 ? { tried: opts.exclude.size } : {}),
   });

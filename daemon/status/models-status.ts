@@ -17,10 +17,9 @@ import { firstEnvKey } from '../env/environment.js';
 import type { EffectiveEnv, EnvEntry } from '../env/environment.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { orderCandidates } from '../resolver/order.js';
-import { expiresAtOf, isExpired, managingCommand, missingSecretReason, unusableReason } from '../stores/credentials.js';
-import type { Credential, OAuthCredential, ProfileStore, RefProbe, UsageState, UsageStats } from '../stores/credentials.js';
-import { oauthEndpoints } from '../oauth/oauth-providers.js';
-import { describeRefreshFailure, loginCommand } from '../oauth/refresh-policy.js';
+import { expiresAtOf, isExpired, missingSecretReason, unusableReason } from '../stores/credentials.js';
+import type { Credential, ProfileStore, RefProbe, UsageState } from '../stores/credentials.js';
+import { oauthNote } from '../oauth/oauth-notes.js';
 import { CREDENTIAL_SCOPE_REMEDY } from '../providers/remedies.js';
 import { maskRef, maskSecret } from './masking.js';
 import { openClawFields } from './openclaw-fields.js';
@@ -90,27 +89,6 @@ const SOURCE_WORDS: Record<EnvEntry['source'], string> = {
 
 export function envSourceDetail(entry: EnvEntry): string {
   return entry.source === 'dotenv' && entry.path ? entry.path : SOURCE_WORDS[entry.source];
-}
-
-/**
- * What status says of an OAuth profile beyond its state (§13): who manages it and what to run
- * when it expires, why it cannot be refreshed, or why its last refresh failed and the fix.
- */
-export function oauthNote(credential: OAuthCredential, stats: UsageStats | undefined, config: GatewayConfig, expired: boolean): string | null {
-  if (credential.managedBy) {
-    const cmd = managingCommand(credential.managedBy);
-    return expired ? `managed by ${cmd}: refresh it with \`${cmd}\` and retry` : `managed by ${cmd}`;
-  }
-  const failure = stats?.refreshFailure;
-  if (stats?.refreshFailedAt !== undefined) {
-    return `${failure ? describeRefreshFailure(failure.reason) : 'the last OAuth refresh failed'}: run \`${loginCommand(credential.provider)}\``;
-  }
-  if (!oauthEndpoints(credential.provider, config)) {
-    return `cannot be refreshed: no OAuth token endpoint is known for ${credential.provider} (set models.providers.${credential.provider}.oauth.tokenUrl and clientId)${expired ? `; sign in again: \`${loginCommand(credential.provider)}\`` : ''}`;
-  }
-  if (failure?.reason === 'network') return `${describeRefreshFailure('network')}${expired ? '; the access token has expired meanwhile' : ''}`;
-  // Expired but refreshable: the next call (or the gateway's next check) refreshes it.
-  return null;
 }
 
 export function computeModelsStatus(input: StatusInput): ModelsStatusResult {

@@ -98,7 +98,7 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     const sub = await connect({ socketPath: d.socketPath, tokenPath: d.paths.token, onNotification: (event) => events.push(event) });
     try {
       await sub.call(methods.eventsSubscribe, { events: ['token.expiring'] });
-      await assert.rejects(d.call(methods.authResolve, { provider: 'anthropic' }), (err: Error & { kind?: string }) => err.kind === 'NO_CREDENTIALS');
+      await assert.rejects(d.call(methods.authResolve, { provider: 'anthropic' }), (err: Error & { kind?: string }) => err.kind === 'NO_CREDENTIALS' && err.message.includes('run `opensoul models auth login --provider anthropic`'));
       assert.equal(server.requests(), 1);
       const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as { usageStats: Record<string, { refreshFailedAt?: number; refreshFailure?: { reason: string } }> };
       assert.equal(state.usageStats[PROFILE]?.refreshFailure?.reason, 'invalid_grant');
