@@ -56,7 +56,7 @@ interface Target {
 }
 
 export class OAuthRefresher implements DueRefresher {
-  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly inflight = new Map<string, { profile: string; done: Promise<void> }>();
   /** Network failures in a row per credential, and when to try again. */
   private readonly backoff = new Map<string, { failures: number; retryAt: number }>();
   /** Tokens refreshed whose write failed, by owner|profile: written again before any new token request. */
@@ -140,16 +140,21 @@ export class OAuthRefresher implements DueRefresher {
     return { owner: view.inherited[profileId] ?? view.id, profileId, credential: c };
   }
 
-  /** Joins the credential's running refresh, or starts it. */
+  /**
+   * Joins the credential's running refresh, or starts it. Another profile of the same account
+   * (a second login stored under another id) waits for the running one and then goes itself:
+   * one token request per account at a time, and every profile still gets its refresh.
+   */
   private flight(target: Target): Promise<void> {
     const key = singleFlightKey(target.credential);
+    const profile = `${target.owner}|${target.profileId}`;
     const running = this.inflight.get(key);
-    if (running) return running;
-    const p = this.run(target)
+    if (running) return running.profile === profile ? running.done : running.done.then(() => this.flight(target));
+    const done = this.run(target)
       .catch((err: unknown) => this.deps.log.error('OAuth refresh failed unexpectedly', { profileId: target.profileId, agent: target.owner, err }))
       .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, p);
-    return p;
+    this.inflight.set(key, { profile, done });
+    return done;
   }
 
   private async run(seen: Target): Promise<void> {
@@ -217,6 +222,9 @@ export class OAuthRefresher implements DueRefresher {
   private async recordFailure(target: Target, reason: RefreshFailureReason, status: number | null): Promise<void> {
     const { owner, profileId, credential } = target;
     const at = this.now();
+    // Replaced while we asked (a new login): the failure was the old credential's, not this one's.
+    const still = this.deps.state.agentView(owner)?.store.profiles[profileId];
+    if (still?.type !== 'oauth' || still.refresh !== credential.refresh) return;
     const permanent = isPermanentFailure(reason);
     const meta = { agent: owner, profileId, provider: credential.provider, reason, status };
     if (permanent) {

@@ -144,6 +144,31 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     assertNoSecrets([access, refresh], { log: d.log(), check: check.stdout });
   });
 
+  it('two profiles of one account take turns: one request at a time, and each is refreshed with its own refresh token', async () => {
+    const { d, server, store } = await setup(60_000);
+    server.mode.expiresIn = 8 * 3600;
+    const doc = JSON.parse(readFileSync(store, 'utf8')) as { profiles: Record<string, Record<string, unknown>> };
+    const second = fakeSecret('sk-ant-ort01-', 80);
+    server.accept(second);
+    doc.profiles['anthropic:second'] = { type: 'oauth', provider: 'anthropic', access: fakeSecret('sk-ant-oat01-', 80), refresh: second, expires: Date.now() + 60_000, email: 'me@example.com' };
+    writeFileSync(store, JSON.stringify(doc));
+    await waitFor(async () => (await d.call(methods.authList, {})).profiles.length === 2, 'the second profile to load');
+    await Promise.all(Array.from({ length: 6 }, () => d.call(methods.authResolve, { provider: 'anthropic' })));
+    assert.equal(server.requests(), 2, 'one request per profile');
+    const after = JSON.parse(readFileSync(store, 'utf8')) as { profiles: Record<string, { refresh: string }> };
+    assert.ok(server.issued.includes(after.profiles[PROFILE]?.refresh ?? '') && server.issued.includes(after.profiles['anthropic:second']?.refresh ?? ''), 'both rotated');
+    assert.doesNotMatch(readFileSync(d.paths.authState('main'), 'utf8'), /refreshFail/, 'no failure recorded');
+  });
+
+  it('a 503 from the token endpoint is retried with backoff: the next calls do not hammer it, and the valid access token is served meanwhile', async () => {
+    const { d, server, access } = await setup(60_000);
+    server.mode.refuseWith = 'temporarily_unavailable';
+    server.mode.status = 503;
+    for (let i = 0; i < 3; i++) assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, access);
+    assert.equal(server.requests(), 1, 'backing off (30 s) after the first failure');
+    assert.match(d.log(), /retrying with backoff/);
+  });
+
   it('the ahead-of-time check refreshes an idle profile that nobody resolves', async () => {
     const { d, server, refresh } = await setup(2 * 60_000, { env: { OPENSOUL_OAUTH_CHECK_MS: '200' } });
     await waitFor(() => storedProfile(path.join(d.stateDir, 'agents', 'main', 'agent', 'auth-profiles.json')).refresh !== refresh, 'the timer to refresh the profile', 10_000);
