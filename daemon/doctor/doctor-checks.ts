@@ -45,6 +45,10 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
   checks.push(...checkFilesParse(state.paths));
   for (const f of state.files()) {
     for (const w of f.warnings) add('config', 'warn', `${f.path}: ${w}`, `edit ${f.path}`);
+    // Another CLI's credentials file (read through): never ours to edit, so the fix is that CLI.
+    if (f.kind === 'managed-oauth' && f.exists && !f.ok) {
+      add('tokens', 'warn', `${f.path} (another CLI's sign-in, read through) does not parse: ${f.error ?? 'unreadable'}; its last good read is used`, 'sign in again with the CLI that owns it (`claude` or `codex`); the gateway never edits that file');
+    }
   }
 
   let tokens = 0;

@@ -45,6 +45,7 @@ export interface ManagedTokens {
   idToken?: string;
 }
 
+/** A managed file read: its tokens (null: no OAuth sign-in in it), or where it does not parse. */
 export type ManagedRead = { ok: true; tokens: ManagedTokens | null } | { ok: false; message: string };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -11,6 +11,7 @@ export const REFRESH_AHEAD_MS = 5 * 60_000;
 
 /** First wait after a network failure; it doubles per failure up to {@link BACKOFF_CAP_MS}. */
 export const BACKOFF_BASE_MS = 30_000;
+/** The longest wait between retries after network failures. */
 export const BACKOFF_CAP_MS = 10 * 60_000;
 
 /** Whether the credential is due for a refresh now (a credential that names no expiry counts as due). */

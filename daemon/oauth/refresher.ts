@@ -29,12 +29,14 @@ import type { RefreshedTokens } from './token-request.js';
 /** Default period of the ahead-of-time check. */
 export const DEFAULT_CHECK_MS = 60_000;
 
+/** The log lines the refresher writes (never a token: the redactor knows them anyway). */
 export interface RefresherLogger {
   info(msg: string, meta?: Record<string, unknown>): void;
   warn(msg: string, meta?: Record<string, unknown>): void;
   error(msg: string, meta?: Record<string, unknown>): void;
 }
 
+/** What the refresher needs from the daemon. */
 export interface RefresherDeps {
   state: GatewayState;
   stores: StoreService;
@@ -55,6 +57,7 @@ interface Target {
   credential: OAuthCredential;
 }
 
+/** The one refresher of the daemon's OAuth profiles; see the module comment. */
 export class OAuthRefresher implements DueRefresher {
   private readonly inflight = new Map<string, { profile: string; done: Promise<void> }>();
   /** Network failures in a row per credential, and when to try again. */
@@ -77,6 +80,7 @@ export class OAuthRefresher implements DueRefresher {
     this.schedule();
   }
 
+  /** Stops the check (shutdown); a refresh in flight finishes on its own. */
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);

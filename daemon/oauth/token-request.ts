@@ -21,6 +21,7 @@ export interface RefreshedTokens {
   expires: number;
 }
 
+/** The new tokens, or why there are none (as data, for classification). */
 export type TokenResult = { ok: true; tokens: RefreshedTokens } | { ok: false; failure: TokenFailure };
 
 /** An error code as a provider sends it (`invalid_grant`), or undefined for anything else: nothing else from the body is kept. */

@@ -10,10 +10,12 @@ import path from 'node:path';
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 
+/** Where a watcher error is reported. */
 export interface ManagedWatcherLogger {
   warn(msg: string, meta?: Record<string, unknown>): void;
 }
 
+/** A chokidar watcher over the dirs of the managed files, re-armed when the set of files changes. */
 export class ManagedFileWatcher {
   private watcher: FSWatcher | null = null;
   private watched = '';
@@ -54,6 +56,7 @@ export class ManagedFileWatcher {
     if (w) await w.close().catch(() => undefined);
   }
 
+  /** Stops watching for good (shutdown). */
   async close(): Promise<void> {
     this.closed = true;
     await this.disarm();

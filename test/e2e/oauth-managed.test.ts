@@ -113,6 +113,16 @@ describe('credentials another CLI manages (real daemon, real CLI)', function () 
     const usage = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic']);
     assert.equal(usage.code, 64);
     assert.ok(readFileSync(file).equals(bytes), 'its file is never written');
-    assertNoSecrets([access, refresh, idToken], { r: r.stdout + r.stderr, status: status.stdout, log: d.log(), daemonStderr: d.stderr() });
+
+    // Half written by its CLI (or broken): the last good read is served, doctor says so, and nothing is rewritten.
+    writeFileSync(file, bytes.subarray(0, 40));
+    const doctor = await waitFor(async () => {
+      const x = await d.cli(['doctor']);
+      return /does not parse/.test(x.stdout) ? x : null;
+    }, 'doctor to report the broken file');
+    assert.match(doctor.stdout, /the gateway never edits that file/);
+    assert.equal((await d.call(methods.authResolve, { provider: 'openai-codex' })).secret, access);
+    assert.ok(readFileSync(file).equals(bytes.subarray(0, 40)));
+    assertNoSecrets([access, refresh, idToken], { r: r.stdout + r.stderr, status: status.stdout, doctor: doctor.stdout, log: d.log(), daemonStderr: d.stderr() });
   });
 });
