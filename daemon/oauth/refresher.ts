@@ -196,7 +196,10 @@ export class OAuthRefresher implements DueRefresher {
     try {
       written = await this.deps.stores.writeRefreshedTokens(owner, profileId, target.credential.refresh, tokens);
     } catch (err) {
+      const again = this.unsaved.has(key);
       this.unsaved.set(key, { target, tokens });
+      // Said once, not at every check while the store stays unwritable (a file that does not parse, a full disk).
+      if (again) return;
       // The one window of §13: the provider has rotated the refresh token and the disk still has the old one.
       this.deps.log.error('OAuth refresh succeeded but the rotated refresh token could not be written; it is kept in memory and written again at the next check — if the gateway stops first, the stored refresh token may no longer work and a new login is needed', {
         agent: owner,

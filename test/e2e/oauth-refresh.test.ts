@@ -160,6 +160,24 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     assert.doesNotMatch(readFileSync(d.paths.authState('main'), 'utf8'), /refreshFail/, 'no failure recorded');
   });
 
+  it('when the rotated token cannot be written (the store does not parse), the log says so once, and the kept tokens are written once the file is fixed', async () => {
+    const { d, server, access, refresh, store } = await setup(60_000);
+    const good = readFileSync(store, 'utf8');
+    writeFileSync(store, good.slice(0, -5));
+    await waitFor(async () => (await d.call(methods.gatewayStatus, undefined)).files.some((f) => f.path === store && !f.ok), 'the broken store to be seen');
+    assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, access, 'the last good state still serves');
+    assert.match(d.log(), /rotated refresh token could not be written/);
+    await d.call(methods.authResolve, { provider: 'anthropic' });
+    assert.equal(server.requests(), 1, 'asked once; the tokens are kept, not asked for again');
+    assert.equal(d.log().match(/rotated refresh token could not be written/g)?.length, 1, 'said once');
+    writeFileSync(store, good);
+    await waitFor(async () => (await d.call(methods.gatewayStatus, undefined)).files.some((f) => f.path === store && f.ok), 'the fixed store to be seen');
+    assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, server.issued[0], 'the kept tokens are written, then served');
+    assert.equal(storedProfile(store).refresh, server.issued[1]);
+    assert.equal(server.requests(), 1);
+    assertNoSecrets([access, refresh, ...server.issued], { log: d.log(), daemonStderr: d.stderr() });
+  });
+
   it('a 503 from the token endpoint is retried with backoff: the next calls do not hammer it, and the valid access token is served meanwhile', async () => {
     const { d, server, access } = await setup(60_000);
     server.mode.refuseWith = 'temporarily_unavailable';
