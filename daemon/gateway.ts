@@ -26,6 +26,8 @@ import { GatewayState } from './state/gateway-state.js';
 import { CannotStartError, describeTightened, ensurePrivateDir, octal, tightenSecretFiles } from './state-dir.js';
 import type { Tightened } from './state-dir.js';
 import { secretFiles } from '../ipc/file-checks.js';
+import { DEFAULT_CHECK_MS, OAuthRefresher } from './oauth/refresher.js';
+import { ManagedFileWatcher } from './watch/managed-watcher.js';
 import { ReloadScheduler } from './watch/reload-scheduler.js';
 import { StateWatcher } from './watch/watcher.js';
 
@@ -36,6 +38,15 @@ import { StateWatcher } from './watch/watcher.js';
 function debugWritePause(): number {
   const n = Number(process.env.OPENSOUL_DEBUG_WRITE_PAUSE_MS ?? 0);
   return Number.isFinite(n) && n > 0 ? Math.min(n, 10_000) : 0;
+}
+
+/**
+ * OPENSOUL_OAUTH_CHECK_MS: the period of the ahead-of-time OAuth refresh check, for tests (which
+ * cannot wait a minute). Normal operation leaves it unset: once a minute.
+ */
+function oauthCheckMs(): number {
+  const n = Number(process.env.OPENSOUL_OAUTH_CHECK_MS ?? 0);
+  return Number.isFinite(n) && n >= 50 ? Math.min(n, 3_600_000) : DEFAULT_CHECK_MS;
 }
 
 /**
@@ -75,6 +86,8 @@ export class Gateway {
   private server!: SocketServer;
   private watcher: StateWatcher | null = null;
   private scheduler: ReloadScheduler | null = null;
+  private refresher: OAuthRefresher | null = null;
+  private managedWatcher: ManagedFileWatcher | null = null;
   private token = '';
   private stopping: Promise<never> | null = null;
   private healing = false;
@@ -128,6 +141,16 @@ export class Gateway {
       await cleanStrays(paths, this.log);
       await this.state.reload('start');
       this.stores = new StoreService(this.state, this.log, { pauseBeforeRenameMs: debugWritePause() });
+      // Before the socket answers: the first auth.resolve must already refresh what is due.
+      this.refresher = new OAuthRefresher({
+        state: this.state,
+        stores: this.stores,
+        log: this.log,
+        emit: (event, data) => this.server?.broadcast({ event, at: Date.now(), data }),
+        registerSecrets: (values) => this.secrets.registerAll(values),
+        checkIntervalMs: oauthCheckMs(),
+      });
+      this.state.refresher = this.refresher;
       this.reportFileErrors();
 
       this.token = randomBytes(32).toString('hex');
@@ -150,7 +173,10 @@ export class Gateway {
     });
     this.watcher = new StateWatcher(paths.stateDir, () => this.scheduler?.hint(), this.log);
     await this.watcher.start();
+    this.managedWatcher = new ManagedFileWatcher(() => this.scheduler?.hint(), this.log);
+    await this.managedWatcher.sync(this.state.managedPaths());
     this.scheduler.start();
+    this.refresher.start();
     this.log.info(`opensoul gateway ${VERSION} listening`, {
       pid: process.pid,
       socket: this.socket.path,
@@ -175,6 +201,8 @@ export class Gateway {
 
   private onStateChange(changed: string[], trigger: string): void {
     this.log.info('reloaded', { trigger, changed });
+    // A profile adopted or removed changes which other CLIs' files we watch.
+    void this.managedWatcher?.sync(this.state.managedPaths());
     this.reportFileErrors(new Set(changed));
     this.server?.broadcast({ event: 'state.reloaded', at: Date.now(), data: { trigger, changed } });
   }
@@ -353,7 +381,9 @@ export class Gateway {
     // Running chat turns end now (their upstream requests are aborted), before the socket closes.
     for (const stop of this.onStop) stop();
     this.scheduler?.stop();
+    this.refresher?.stop();
     await this.watcher?.close().catch(() => undefined);
+    await this.managedWatcher?.close().catch(() => undefined);
     if (this.server) {
       const ours = !this.socketAbandoned && (await this.server.ownsSocketFile());
       await this.server.close({ keepPath: !ours }).catch(() => undefined);

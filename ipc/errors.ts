@@ -162,6 +162,7 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
           'A pin is never swapped for another credential; `/model <model>` without @ unpins it.'
         : `No ${d.tried ? 'other ' : ''}credentials found for provider "${str(d.provider)}" (agent ${str(d.agent)}, store ${str(d.store)}).` +
       (d.unresolved ? ` A SecretRef could not be resolved: ${str(d.unresolved)}.` : '') +
+      (d.notes ? ` ${str(d.notes)}.` : '') +
       (d.hint ? ` ${str(d.hint)}` : ''),
   },
   NOT_IMPLEMENTED: {

@@ -60,7 +60,7 @@ export interface HelloResult {
 export interface LoadedFileStatus {
   path: string;
   /** Which file of §3 this is. */
-  kind: 'dotenv' | 'config' | 'auth-profiles' | 'auth-state' | 'legacy-auth';
+  kind: 'dotenv' | 'config' | 'auth-profiles' | 'auth-state' | 'legacy-auth' | 'managed-oauth';
   /** The agent the file belongs to, for per-agent stores. */
   agent: string | null;
   exists: boolean;
@@ -167,6 +167,8 @@ export interface ProfileStatusEntry {
   lastGood: boolean;
   /** Set when the profile is not the agent's own but read through from this agent's store (§3, `main`). */
   inheritedFrom?: string;
+  /** Set when another CLI owns the credential (read through from its file, refreshed only by it). */
+  managedBy?: 'claude-cli' | 'codex-cli';
 }
 
 export interface EnvKeyStatus {
@@ -300,6 +302,23 @@ export interface WriteResult {
   createdAgent?: boolean;
   /** Every file the write changed, first the one `path` names. */
   files?: string[];
+}
+
+/**
+ * Adopt the credentials another CLI keeps (`method: 'cli'`): Claude Code's for `anthropic`, the
+ * Codex CLI's for `openai-codex`. The profile (default `anthropic:claude-cli` /
+ * `openai-codex:codex-cli`) reads that CLI's file through; `replace` replaces a different
+ * credential at that id (otherwise CONFLICT).
+ */
+export type AuthAdoptParams = Infer<typeof authAdoptParams>;
+
+export interface AuthAdoptResult extends WriteResult {
+  profileId: string;
+  managedBy: 'claude-cli' | 'codex-cli';
+  /** The other CLI's credentials file, read through and watched, never written. */
+  source: string;
+  /** When its access token expires now (Unix ms), or null when unknown. */
+  expiresAt: number | null;
 }
 
 /** The profile to delete. */
@@ -597,6 +616,7 @@ const modelsStatusParams = v.paramsObject({
 const authListParams = v.paramsObject({ agent: v.optional(agentId), provider: v.optional(providerId) });
 const authUpsertParams = v.object({ agent: v.optional(agentId), profileId, credential, replace: v.optional(v.boolean()) });
 const authRemoveParams = v.object({ agent: v.optional(agentId), profileId });
+const authAdoptParams = v.object({ agent: v.optional(agentId), provider: providerId, method: v.literal('cli'), profileId: v.optional(profileId), replace: v.optional(v.boolean()) });
 const authOrderParams = v.object({ agent: v.optional(agentId), provider: providerId });
 const authOrderSetParams = v.object({ agent: v.optional(agentId), provider: providerId, order: v.array(profileId, { max: 100 }) });
 const envSetParams = v.object({ key: envKey, value: secretText, replace: v.optional(v.boolean()) });
@@ -661,6 +681,12 @@ export const methods = {
     authUpsertParams,
     'Add a profile; the same credential is unchanged, a different secret at that id is CONFLICT unless `replace`; the secret is shape-checked first.',
     ['CONFLICT', 'SECRET_SHAPE', 'INVALID_INPUT', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS],
+  ),
+  authAdopt: method<AuthAdoptResult>()(
+    'auth.adopt',
+    authAdoptParams,
+    "Store a profile that reads another CLI's OAuth credentials through (Claude Code, Codex CLI): nothing secret is copied; the gateway watches that file and never refreshes it.",
+    ['CONFLICT', 'INVALID_INPUT', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS],
   ),
   authRemove: method<WriteResult>()('auth.remove', authRemoveParams, 'Delete a profile and its order and state entries.', ['AGENT_NOT_FOUND', 'PROFILE_NOT_FOUND', 'PROFILE_INHERITED', ...WRITE_ERRORS]),
   authOrderGet: method<AuthOrderResult>()('auth.order.get', authOrderParams, "The agent's order override for a provider.", ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN']),

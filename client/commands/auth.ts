@@ -178,10 +178,16 @@ export function registerAuth(models: Command): void {
     .option('--set-default', "put the profile first in the agent's order for the provider")
     .option('--force', 'replace a different credential already stored there (a terminal asks instead)')
     .option('--no-browser', 'do not open a browser; print the URL and wait for the redirect or a paste')
-    .option('--method <method>', 'cli: adopt the credentials the provider’s own CLI manages')
+    .option('--method <method>', "cli: use the sign-in Claude Code (anthropic) or the Codex CLI (openai-codex) keeps — read through, never copied, never refreshed by the gateway")
     .option('--json', 'print one JSON document')
     .action(
       action(async (env, o: LoginOptions) => {
+        if (o.method === 'cli') {
+          // Another CLI's sign-in, read through: one auth.adopt call, no browser.
+          if (o.profileId !== undefined) profileIdFor(o.provider, o.profileId, 'cli');
+          const { runAdoptCli } = await import('./login-cli-method.js');
+          return runAdoptCli(env, { provider: o.provider, profileId: o.profileId, agent: o.agent, force: o.force });
+        }
         const { runLogin } = await import('./login.js');
         await runLogin(env, o);
       }),

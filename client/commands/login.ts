@@ -8,7 +8,6 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Connection } from '../../ipc/client.js';
-import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
 import type { AuthLoginCompleteResult, AuthLoginStartResult } from '../../ipc/protocol.js';
 import { PROFILE_ID_PATTERN } from '../../ipc/providers.js';
@@ -114,10 +113,8 @@ function showStart(env: ActionEnv, s: AuthLoginStartResult, o: LoginOptions): { 
 
 /** Runs the login; the exit code follows from what it throws (the action wrapper). */
 export async function runLogin(env: ActionEnv, o: LoginOptions): Promise<void> {
-  if (o.method !== undefined) {
-    if (o.method === 'cli') throw new OpenSoulError('NOT_IMPLEMENTED', { method: '--method cli' }, '--method cli (adopting the credentials another CLI manages) is not built in this branch');
-    throw usageError(`--method expects cli, got "${o.method}"`);
-  }
+  // `--method cli` is handled before this module loads (login-cli-method.ts).
+  if (o.method !== undefined) throw usageError(`--method expects cli, got "${o.method}"`);
   if (o.profileId !== undefined) {
     if (!PROFILE_ID_PATTERN.test(o.profileId)) throw usageError(`--profile-id expects <provider>:<name> such as ${o.provider}:work, got "${o.profileId}"`);
     if (!o.profileId.startsWith(`${o.provider}:`)) throw usageError(`--profile-id ${o.profileId} does not belong to --provider ${o.provider}`);

@@ -7,7 +7,8 @@
  */
 import { own } from '../../ipc/dict.js';
 import { checkFilesParse, checkPermissions } from '../../ipc/file-checks.js';
-import type { DoctorCheck, DoctorRunParams, ModelsStatusResult } from '../../ipc/protocol.js';
+import type { DoctorCheck, DoctorRunParams, ModelsStatusResult, ProfileStatusEntry } from '../../ipc/protocol.js';
+import { loginCommand } from '../oauth/refresh-policy.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import { CREDENTIAL_SCOPE_REMEDY } from '../providers/remedies.js';
 import { envGap } from '../status/models-status.js';
@@ -16,7 +17,12 @@ import { UNTIL_REPLACED_MS, formatDuration } from '../../ipc/duration.js';
 // The one duration format of every view (ipc/duration.ts): `12h`, `3d 4h`, never "12 hours" here and "12h" there.
 const inWords = formatDuration;
 
-function renewHint(profileId: string, provider: string): string {
+function renewHint(profileId: string, provider: string, prof?: Pick<ProfileStatusEntry, 'type' | 'managedBy'>): string {
+  if (prof?.managedBy) {
+    const cmd = prof.managedBy === 'claude-cli' ? 'claude' : 'codex';
+    return `refresh it with \`${cmd}\` and retry (the gateway reads ${cmd}'s credentials file and never refreshes it itself)`;
+  }
+  if (prof?.type === 'oauth') return `sign in again: \`${loginCommand(provider)}\` (or remove it: \`opensoul models auth remove ${profileId}\`)`;
   return provider === 'anthropic'
     ? `renew it: \`claude setup-token\`, then \`opensoul models auth paste-token --provider anthropic --profile-id ${profileId}\` (or remove it: \`opensoul models auth remove ${profileId}\`)`
     : `replace it with \`opensoul models auth paste-token --provider ${provider} --profile-id ${profileId}\`, or remove it: \`opensoul models auth remove ${profileId}\``;
@@ -39,6 +45,10 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
   checks.push(...checkFilesParse(state.paths));
   for (const f of state.files()) {
     for (const w of f.warnings) add('config', 'warn', `${f.path}: ${w}`, `edit ${f.path}`);
+    // Another CLI's credentials file (read through): never ours to edit, so the fix is that CLI.
+    if (f.kind === 'managed-oauth' && f.exists && !f.ok) {
+      add('tokens', 'warn', `${f.path} (another CLI's sign-in, read through) does not parse: ${f.error ?? 'unreadable'}; its last good read is used`, 'sign in again with the CLI that owns it (`claude` or `codex`); the gateway never edits that file');
+    }
   }
 
   let tokens = 0;
@@ -48,11 +58,11 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
         if (prof.type !== 'api_key') tokens++;
         const where = statuses.length > 1 ? ` (agent ${s.agent})` : '';
         if (prof.status === 'expired' && prof.type !== 'api_key') {
-          add('tokens', 'error', `${prof.id}${where} (${prof.type}) expired${prof.remainingMs !== null ? ` ${inWords(prof.remainingMs)} ago` : ''}${prof.reason ? `: ${prof.reason}` : ''}`, renewHint(prof.id, p.provider));
+          add('tokens', 'error', `${prof.id}${where} (${prof.type}) expired${prof.remainingMs !== null && prof.remainingMs <= 0 ? ` ${inWords(-prof.remainingMs)} ago` : ''}${prof.reason ? `: ${prof.reason}` : ''}`, renewHint(prof.id, p.provider, prof));
         } else if (prof.status === 'missing') {
           add('tokens', prof.type === 'api_key' ? 'warn' : 'error', `${prof.id}${where} has no usable secret: ${prof.reason ?? 'missing'}`, `fix its reference or replace it: \`opensoul models auth remove ${prof.id}\``);
         } else if (prof.remainingMs !== null && prof.remainingMs > 0 && prof.remainingMs <= s.expiringWindowMs) {
-          add('tokens', 'warn', `${prof.id}${where} (${prof.type}) expires in ${inWords(prof.remainingMs)}`, renewHint(prof.id, p.provider));
+          add('tokens', 'warn', `${prof.id}${where} (${prof.type}) expires in ${inWords(prof.remainingMs)}`, renewHint(prof.id, p.provider, prof));
         }
         if (prof.disabledUntil !== null || prof.cooldownUntil !== null) {
           const until = (prof.disabledUntil ?? prof.cooldownUntil) as number;

@@ -8,8 +8,11 @@
  * A user pin is locked (§8.3): when the pinned profile cannot be used, the answer says why
  * rather than quietly handing out another credential.
  *
- * Not yet: OAuth refresh (§8.1 "refreshed first when they expire within 5 minutes") needs each
- * provider's token endpoint; an OAuth profile is used until it expires and then skipped.
+ * OAuth profiles that expire within 5 minutes are refreshed first (§8.1): the resolver waits for
+ * the daemon's refresher (one token request per credential, however many callers) and then
+ * orders the profiles as they are after it. One the refresher cannot refresh (another CLI
+ * manages it, its provider has no token endpoint, its refresh token was refused) is used until
+ * it expires, then skipped.
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthResolveResult } from '../../ipc/protocol.js';
@@ -17,6 +20,7 @@ import { firstEnvKey } from '../env/environment.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import { literalSecret, secretRefOf, unusableReason } from '../stores/credentials.js';
 import type { Credential } from '../stores/credentials.js';
+import { oauthNote } from '../oauth/oauth-notes.js';
 import { orderCandidates } from './order.js';
 import type { Candidate, OrderResult } from './order.js';
 import { SecretRefError, resolveSecretRef } from './secret-refs.js';
@@ -56,8 +60,14 @@ export async function secretOf(state: GatewayState, credential: Credential): Pro
   return ref ? resolveSecretRef(ref, state.secretRefContext()) : null;
 }
 
-export async function resolveCredential(state: GatewayState, view: AgentView, provider: string, now: number, opts: ResolveOptions = {}): Promise<AuthResolveResult> {
+export async function resolveCredential(state: GatewayState, given: AgentView, provider: string, now: number, opts: ResolveOptions = {}): Promise<AuthResolveResult> {
   const spec = state.providers.require(provider);
+  let view = given;
+  if (state.refresher) {
+    await state.refresher.refreshDue(view, provider, now);
+    // The refreshed tokens are on disk and loaded by now: order what is there after the refresh.
+    view = state.agentView(view.id) ?? view;
+  }
   const pinned = opts.pin !== undefined && view.store.profiles[opts.pin]?.provider === provider ? opts.pin : undefined;
   const order = orderFor(state, view, provider, now, { ...opts, pin: pinned });
   const excluded = (id: string) => opts.exclude?.has(id) === true;
@@ -93,11 +103,18 @@ export async function resolveCredential(state: GatewayState, view: AgentView, pr
   if (env) return { provider, profileId: null, type: 'api_key', secret: env.value, source: 'env', envVar: env.name, baseUrl: spec.baseUrl, pinned: false };
   const last = await fromProfile(order.candidates.filter((c) => c.state !== 'available'));
   if (last) return last;
+  // An OAuth profile that is expired for a reason the person can fix: say which, and how.
+  const oauthNotes = order.skipped.flatMap((c) => {
+    if (c.credential.type !== 'oauth') return [];
+    const note = oauthNote(c.credential, view.usage.usageStats[c.id], state.config.value, true);
+    return note ? [`${c.id} is expired (${note})`] : [];
+  });
   throw new OpenSoulError('NO_CREDENTIALS', {
     provider,
     agent: view.id,
     store: view.authStorePath,
     hint: spec.hint,
+    ...(oauthNotes.length > 0 ? { notes: oauthNotes.join('; ') } : {}),
     ...(unresolved.length > 0 ? { unresolved: unresolved.join('; ') } : {}),
     ...(opts.exclude && opts.exclude.size > 0 ? { tried: opts.exclude.size } : {}),
   });

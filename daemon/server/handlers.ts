@@ -10,6 +10,7 @@ import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
 import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, ModelsStatusResult } from '../../ipc/protocol.js';
 import { runDoctorChecks } from '../doctor/doctor-checks.js';
 import { LoginService } from '../oauth/login-service.js';
+import { adoptCliCredentials } from '../oauth/adopt-cli.js';
 import { CHAT_EVENT_METHOD } from '../../ipc/protocol.js';
 import type { SessionView } from '../../ipc/protocol.js';
 import { execCredentials } from '../resolver/exec-credentials.js';
@@ -180,6 +181,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const agent = writeAgent(state, params.agent);
       return stores.upsertProfile(agent, params.profileId, params.credential, params.replace === true, { checkShape: true });
     },
+    authAdopt: (params) => adoptCliCredentials(state, stores, params, deps.registerSecrets),
     authRemove: (params) => stores.removeProfile(resolveAgent(state, params.agent), params.profileId),
     authOrderGet: (params) => {
       const agent = resolveAgent(state, params.agent);

@@ -24,6 +24,9 @@ import { secretsOf } from '../stores/credentials.js';
 import type { Credential, ProfileStore, UsageState } from '../stores/credentials.js';
 import { extraSecrets, readAuthProfilesFile, readAuthStateFile, readLegacyAuthFile } from '../stores/read-stores.js';
 import type { AuthProfilesFile, AuthStateFile } from '../stores/read-stores.js';
+import { parseManagedFile } from '../oauth/managed-files.js';
+import type { ManagedTokens } from '../oauth/managed-files.js';
+import type { ManagedBy } from '../stores/credentials.js';
 import { fileStatus, newLoadedFile, refreshFile } from './loaded-file.js';
 import type { LoadedFile, ParseResult } from './loaded-file.js';
 
@@ -48,6 +51,21 @@ export interface AgentView {
   usage: UsageState;
   model: ModelSelection;
   files: LoadedFile<unknown>[];
+}
+
+/**
+ * What refreshes OAuth credentials before they are handed out (daemon/oauth/refresher.ts), set
+ * by the gateway once it exists; the resolver asks it, whoever calls the resolver.
+ */
+export interface DueRefresher {
+  /** Refreshes the agent's OAuth profiles of `provider` that are due; resolves once each is settled (refreshed, or failed and recorded). */
+  refreshDue(view: AgentView, provider: string, now: number): Promise<void>;
+}
+
+/** A managed credentials file (another CLI's), read through and watched, never written. */
+interface ManagedFile {
+  by: ManagedBy;
+  file: LoadedFile<ManagedTokens | null>;
 }
 
 export interface ReloadOutcome {
@@ -95,6 +113,10 @@ export class GatewayState {
   readonly config: LoadedFile<GatewayConfig>;
   readonly dotenv: LoadedFile<Record<string, string>>;
   private readonly agents = new Map<string, AgentFiles>();
+  /** Other CLIs' credential files that some profile reads through, by path. */
+  private readonly managed = new Map<string, ManagedFile>();
+  /** Set by the gateway: refreshes due OAuth profiles at resolve time (null in tests without one). */
+  refresher: DueRefresher | null = null;
   env: EffectiveEnv = new Map();
   providers: ProviderRegistry = new ProviderRegistry(DEFAULT_CONFIG);
   readonly reloads = {
@@ -153,7 +175,7 @@ export class GatewayState {
     // A pass that read the file before our write must not land after our read.
     await this.running?.catch(() => undefined);
     const now = this.now();
-    const changed = await refreshFile(target.file as LoadedFile<unknown>, target.parse as (text: string) => ParseResult<unknown>, target.empty, now);
+    const changed = await refreshFile(target.file, target.parse, target.empty, now);
     this.reloads.checks++;
     const outcome: ReloadOutcome = { changed: changed ? [path] : [], trigger: 'write' };
     if (!changed) return outcome;
@@ -210,6 +232,8 @@ export class GatewayState {
       await track(agent.legacy, parseLegacy, () => ({}));
     }
 
+    await this.refreshManaged(now, changed);
+
     this.reloads.checks++;
     if (changed.length > 0 || trigger === 'start') {
       this.recompute();
@@ -221,6 +245,44 @@ export class GatewayState {
     const outcome = { changed, trigger };
     if (changed.length > 0) for (const l of this.listeners) l(outcome);
     return outcome;
+  }
+
+  /**
+   * Re-reads the other CLIs' files that profiles name (hash-compared like ours); files no profile
+   * names any more are forgotten.
+   */
+  private async refreshManaged(now: number, changed: string[]): Promise<void> {
+    const wanted = new Map<string, ManagedBy>();
+    for (const agent of this.agents.values()) {
+      for (const c of Object.values(agent.profiles.value.profiles)) if (c.type === 'oauth' && c.managedBy && c.source) wanted.set(c.source, c.managedBy);
+    }
+    for (const p of [...this.managed.keys()]) if (!wanted.has(p)) this.managed.delete(p);
+    for (const [p, by] of wanted) {
+      let m = this.managed.get(p);
+      if (!m || m.by !== by) {
+        m = { by, file: newLoadedFile<ManagedTokens | null>(p, 'managed-oauth', null, null) };
+        this.managed.set(p, m);
+      }
+      const parse = (text: string): ParseResult<ManagedTokens | null> => {
+        const r = parseManagedFile(by, text);
+        // No warnings: the person must never be told to edit another CLI's file; status says what to run.
+        return r.ok ? { ok: true, value: r.tokens, warnings: [] } : { ok: false, message: r.message };
+      };
+      if (await refreshFile(m.file, parse, () => null, now)) changed.push(p);
+    }
+  }
+
+  /** The managed files profiles read through, for the watcher. */
+  managedPaths(): string[] {
+    return [...this.managed.keys()];
+  }
+
+  /** A profile with its managed tokens filled in from the other CLI's file (as last read). */
+  private withManaged(c: Credential): Credential {
+    if (c.type !== 'oauth' || !c.managedBy || !c.source) return c;
+    const tokens = this.managed.get(c.source)?.file.value;
+    if (!tokens) return c;
+    return { ...c, access: tokens.access, refresh: tokens.refresh, expires: tokens.expires, ...(tokens.accountId && !c.accountId ? { accountId: tokens.accountId } : {}), ...(tokens.email && !c.email ? { email: tokens.email } : {}) };
   }
 
   /** Recomputes what derives from the files: providers, the effective environment, the secret registry. */
@@ -254,6 +316,10 @@ export class GatewayState {
       for (const c of Object.values(agent.legacy.value)) secrets.push(...secretsOf(c));
       // Fields kept as they came (an OAuth `idToken`, say): any string among them may be a secret.
       for (const extra of Object.values(agent.profiles.value.extras ?? {})) secrets.push(...extraSecrets(extra));
+    }
+    for (const m of this.managed.values()) {
+      const t = m.file.value;
+      if (t) secrets.push(t.access, t.refresh, ...(t.idToken ? [t.idToken] : []));
     }
     this.opts.registerSecrets(secrets);
   }
@@ -339,6 +405,7 @@ export class GatewayState {
     const file = agent.profiles.value;
     // auth-profiles.json wins over the legacy flat auth.json for the same id.
     const profiles = dict<Credential>(agent.legacy.value, file.profiles);
+    for (const [pid, c] of Object.entries(profiles)) profiles[pid] = this.withManaged(c);
     // OpenClaw's split layout kept `order` in auth-state.json; ours keeps it in auth-profiles.json.
     const order = dict<string[]>(agent.state.value.order, file.order);
     const usage: UsageState = agent.state.exists
@@ -368,6 +435,7 @@ export class GatewayState {
       const a = this.agents.get(id) as AgentFiles;
       out.push(fileStatus(a.profiles), fileStatus(a.state), fileStatus(a.legacy));
     }
+    for (const m of this.managed.values()) out.push(fileStatus(m.file));
     return out;
   }
 

@@ -19,6 +19,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import { orderCandidates } from '../resolver/order.js';
 import { expiresAtOf, isExpired, missingSecretReason, unusableReason } from '../stores/credentials.js';
 import type { Credential, ProfileStore, RefProbe, UsageState } from '../stores/credentials.js';
+import { oauthNote } from '../oauth/oauth-notes.js';
 import { CREDENTIAL_SCOPE_REMEDY } from '../providers/remedies.js';
 import { maskRef, maskSecret } from './masking.js';
 import { openClawFields } from './openclaw-fields.js';
@@ -74,7 +75,8 @@ export function maskedCredential(credential: Credential): string {
     case 'token':
       return credential.token ? maskSecret(credential.token) : credential.tokenRef ? maskRef(credential.tokenRef) : '(none)';
     case 'oauth':
-      return maskSecret(credential.access);
+      // A managed profile's live token (read through) is masked like any other; none while its file has none.
+      return credential.access ? maskSecret(credential.access) : '(none)';
   }
 }
 
@@ -153,7 +155,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
           reason = missing;
         } else if (expired) {
           status = 'expired';
-          reason = credential.type === 'oauth' && stats?.refreshFailedAt !== undefined ? 'the last OAuth refresh failed' : null;
+          reason = credential.type === 'oauth' ? oauthNote(credential, stats, config, true) : null;
         } else if (disabledUntil !== null) {
           status = 'disabled';
           reason = stats?.disabledReason === 'credential_scope' ? `credential_scope: ${CREDENTIAL_SCOPE_REMEDY}` : (stats?.disabledReason ?? null);
@@ -162,6 +164,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
           reason = [stats?.cooldownReason, stats?.cooldownModel ? `model ${stats.cooldownModel}` : null].filter(Boolean).join(', ') || null;
         } else if (expiring) status = 'expiring';
         else status = expiresAtOf(credential) === null ? 'static' : 'ok';
+        if ((status === 'ok' || status === 'expiring') && credential.type === 'oauth') reason = oauthNote(credential, stats, config, false);
 
         if (credential.type !== 'api_key' && (missing || expired)) raise(1);
         else if (credential.type !== 'api_key' && expiring) raise(2);
@@ -181,6 +184,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
           next: id === next,
           lastGood: usage.lastGood[providerId] === id,
           ...(input.inherited?.[id] ? { inheritedFrom: input.inherited[id] } : {}),
+          ...(credential.type === 'oauth' && credential.managedBy ? { managedBy: credential.managedBy } : {}),
         };
       });
 

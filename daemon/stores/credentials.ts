@@ -33,7 +33,26 @@ export interface OAuthCredential {
   expires: number;
   email?: string;
   accountId?: string;
+  /**
+   * Another CLI owns this credential (§13): its tokens stay in that CLI's file (`source`) and are
+   * read through, never copied here, never refreshed by us — two refreshers of one refresh token
+   * revoke each other. While the file cannot be read, `access`/`refresh` are empty.
+   */
+  managedBy?: ManagedBy;
+  /** The other CLI's credentials file, for a managed credential. */
+  source?: string;
 }
+
+/** The CLIs whose stored OAuth credentials OpenSoul can adopt read-through. */
+export type ManagedBy = 'claude-cli' | 'codex-cli';
+
+/** The command that refreshes a managed credential (`claude`, `codex`): what status tells the person to run. */
+export function managingCommand(managedBy: ManagedBy): string {
+  return managedBy === 'claude-cli' ? 'claude' : 'codex';
+}
+
+/** Why the last OAuth refresh failed (daemon/oauth/refresh-policy.ts classifies). */
+export type RefreshFailureReason = 'invalid_grant' | 'refresh_token_reused' | 'revoked' | 'rejected' | 'network';
 
 export type Credential = ApiKeyCredential | TokenCredential | OAuthCredential;
 
@@ -48,8 +67,13 @@ export interface UsageStats {
   errorCount?: number;
   failureCounts?: Record<string, number>;
   lastFailureAt?: number;
-  /** The last OAuth refresh failed: the profile counts as expired (§7.1). */
+  /**
+   * The last OAuth refresh failed for good (the refresh token was refused): the profile counts as
+   * expired (§7.1) until a refresh succeeds or the profile is replaced. OpenClaw's field.
+   */
   refreshFailedAt?: number;
+  /** Why the last refresh failed and when; a `network` failure does not set `refreshFailedAt`. */
+  refreshFailure?: { reason: RefreshFailureReason; at: number };
 }
 
 export interface UsageState {
@@ -98,6 +122,10 @@ export type RefProbe = (ref: SecretRef) => string | null;
 /** Why a credential's secret cannot be had now, or null when it can (or cannot be known without running it). */
 export function missingSecretReason(credential: Credential, refProbe: RefProbe): string | null {
   if (literalSecret(credential)) return null;
+  if (credential.type === 'oauth' && credential.managedBy) {
+    const cmd = managingCommand(credential.managedBy);
+    return `managed by ${cmd}: ${credential.source ?? 'its credentials file'} holds no usable credentials; sign in with \`${cmd}\` and retry`;
+  }
   const ref = secretRefOf(credential);
   if (!ref) return 'no secret stored';
   return refProbe(ref);

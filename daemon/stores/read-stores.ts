@@ -9,7 +9,10 @@
 import type { SecretRef } from '../../ipc/protocol.js';
 import { dict } from '../../ipc/dict.js';
 import { isRecord } from '../../ipc/jsonc.js';
-import type { Credential, ProfileStore, UsageState, UsageStats } from './credentials.js';
+import type { Credential, ProfileStore, RefreshFailureReason, UsageState, UsageStats } from './credentials.js';
+
+const REFRESH_FAILURE_REASONS: readonly string[] = ['invalid_grant', 'refresh_token_reused', 'revoked', 'rejected', 'network'] satisfies RefreshFailureReason[];
+const isRefreshFailureReason = (v: unknown): v is RefreshFailureReason => typeof v === 'string' && REFRESH_FAILURE_REASONS.includes(v);
 
 export interface Read<T> {
   value: T;
@@ -75,8 +78,15 @@ export function readCredential(id: string, raw: unknown): { credential?: Credent
       const access = str(raw.access) ?? str(raw.accessToken);
       const refresh = str(raw.refresh) ?? str(raw.refreshToken);
       const expires = readTime(raw.expires ?? raw.expiresAt);
-      if (!access || !refresh) return { problem: 'an oauth profile needs "access" and "refresh"' };
       const accountId = str(raw.accountId);
+      const managedBy = raw.managedBy === 'claude-cli' || raw.managedBy === 'codex-cli' ? raw.managedBy : undefined;
+      if (managedBy) {
+        // Read-through (§13): the tokens live in the other CLI's file; any copy here is ignored.
+        const source = str(raw.source);
+        if (!source) return { problem: 'a managed oauth profile needs "source" (the other CLI\'s credentials file)' };
+        return { credential: { type, provider, access: '', refresh: '', expires: 0, managedBy, source, ...(email ? { email } : {}), ...(accountId ? { accountId } : {}) } };
+      }
+      if (!access || !refresh) return { problem: 'an oauth profile needs "access" and "refresh"' };
       return {
         credential: { type, provider, access, refresh, expires: expires ?? 0, ...(email ? { email } : {}), ...(accountId ? { accountId } : {}) },
       };
@@ -126,6 +136,9 @@ function readUsage(lastGoodRaw: unknown, statsRaw: unknown, warnings: string[]):
       if (typeof s.cooldownModel === 'string') stats.cooldownModel = s.cooldownModel;
       if (typeof s.disabledReason === 'string') stats.disabledReason = s.disabledReason;
       if (typeof s.errorCount === 'number' && s.errorCount >= 0) stats.errorCount = s.errorCount;
+      const failure = isRecord(s.refreshFailure) ? s.refreshFailure : undefined;
+      const failedAt = readTime(failure?.at);
+      if (failure && isRefreshFailureReason(failure.reason) && failedAt !== undefined) stats.refreshFailure = { reason: failure.reason, at: failedAt };
       if (isRecord(s.failureCounts)) {
         stats.failureCounts = dict<number>();
         for (const [k, n] of Object.entries(s.failureCounts)) if (typeof n === 'number') stats.failureCounts[k] = n;
@@ -145,7 +158,7 @@ export interface AuthProfilesFile extends ProfileStore {
 }
 
 /** Every field name `readCredential` reads, aliases included; the rest of a profile is "extra". */
-const CREDENTIAL_FIELDS = new Set(['type', 'mode', 'provider', 'key', 'apiKey', 'keyRef', 'token', 'tokenRef', 'expires', 'expiresAt', 'access', 'accessToken', 'refresh', 'refreshToken', 'email', 'accountId']);
+const CREDENTIAL_FIELDS = new Set(['type', 'mode', 'provider', 'key', 'apiKey', 'keyRef', 'token', 'tokenRef', 'expires', 'expiresAt', 'access', 'accessToken', 'refresh', 'refreshToken', 'email', 'accountId', 'managedBy', 'source']);
 
 /** String values among a profile's kept fields (nested too) long enough to be a credential (an `idToken`): for the redactor. */
 export function extraSecrets(value: unknown): string[] {

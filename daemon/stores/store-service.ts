@@ -94,7 +94,7 @@ function shown(c: Credential): { type: string; masked: string } {
     case 'token':
       return { type: 'token', masked: masked(c.token, c.tokenRef) };
     case 'oauth':
-      return { type: 'oauth', masked: maskSecret(c.access) };
+      return c.managedBy ? { type: `oauth managed by ${c.managedBy}`, masked: '(read through)' } : { type: 'oauth', masked: maskSecret(c.access) };
   }
 }
 
@@ -269,6 +269,77 @@ export class StoreService {
     );
     if (configChanged) files.push(this.state.paths.config);
     return { agent, path, profileId, changed: true, warnings, files };
+  }
+
+  /**
+   * Writes the tokens of a successful OAuth refresh into the store of the agent that owns the
+   * profile (§13: the rotated refresh token is on disk before any caller gets the new access
+   * token). Under the lock the profile must still hold the refresh token we used: if someone
+   * replaced it meanwhile (a new login, a hand edit), theirs wins and nothing is written —
+   * `false`. Other fields of the profile (`idToken`, `displayName`, …) are kept.
+   */
+  async writeRefreshedTokens(agent: string, profileId: string, usedRefresh: string, tokens: { access: string; refresh: string; expires: number }): Promise<boolean> {
+    await this.migrateEmbeddedUsage(agent);
+    const file = this.state.paths.authProfiles(agent);
+    const inStore = this.state.agentFiles(agent)?.profiles.value.profiles[profileId] !== undefined;
+    if (!inStore) {
+      // Only in OpenClaw's flat auth.json: the refreshed profile moves into auth-profiles.json, where it now wins.
+      const legacy = this.state.agentFiles(agent)?.legacy.value[profileId];
+      if (legacy?.type !== 'oauth' || legacy.refresh !== usedRefresh) return false;
+    }
+    return this.updater(file, validateJsonObject).update(
+      this.profilesChange(agent, (doc) => {
+        const profiles = isRecord(doc.profiles) ? doc.profiles : (doc.profiles = {});
+        const raw = profiles[profileId];
+        const current = raw === undefined ? (inStore ? undefined : this.state.agentFiles(agent)?.legacy.value[profileId]) : readCredential(profileId, raw).credential;
+        if (current?.type !== 'oauth' || current.managedBy || current.refresh !== usedRefresh) return false;
+        const kept = isRecord(raw) ? raw : {};
+        // Aliases are rewritten under our names (strict writing): a stale accessToken must not shadow the new access.
+        const { accessToken: _a, refreshToken: _r, expiresAt: _e, mode: _m, ...rest } = kept;
+        profiles[profileId] = { ...rest, ...storedJson({ ...current, access: tokens.access, refresh: tokens.refresh, expires: tokens.expires }) };
+        return true;
+      }),
+    );
+  }
+
+  /**
+   * Stores a profile that reads another CLI's credentials through (§13 `--method cli`): only
+   * `{type, provider, managedBy, source}` — no secret is copied. The same adoption again is
+   * unchanged; a different credential at that id is CONFLICT unless `replace`.
+   */
+  async adoptManagedProfile(agent: string, profileId: string, managed: { provider: string; managedBy: 'claude-cli' | 'codex-cli'; source: string; email?: string | undefined }, replace: boolean): Promise<WriteResult> {
+    const createdAgent = !this.state.hasAgent(agent);
+    await this.migrateEmbeddedUsage(agent);
+    const file = this.state.paths.authProfiles(agent);
+    const entry: Doc = { type: 'oauth', provider: managed.provider, managedBy: managed.managedBy, source: managed.source, ...(managed.email ? { email: managed.email } : {}) };
+    const outcome = await this.updater(file, validateJsonObject).update(
+      this.profilesChange(agent, (doc) => {
+        const profiles = isRecord(doc.profiles) ? doc.profiles : (doc.profiles = {});
+        const raw = profiles[profileId];
+        const existing = raw === undefined ? this.state.agentFiles(agent)?.legacy.value[profileId] : readCredential(profileId, raw).credential;
+        if (existing?.type === 'oauth' && existing.managedBy === managed.managedBy && existing.source === managed.source) return { changed: false, replaced: undefined };
+        const was = existing ? shown(existing) : raw !== undefined ? { type: 'entry', masked: '(not readable as a credential)' } : undefined;
+        if (was && !replace) {
+          throw new OpenSoulError('CONFLICT', { target: 'profile', id: profileId, agent, path: file, existingType: was.type, existingMasked: was.masked, newType: `oauth managed by ${managed.managedBy}`, newMasked: '(read through, not copied)' });
+        }
+        profiles[profileId] = entry;
+        return { changed: true, replaced: was };
+      }),
+    );
+    const warnings: string[] = [];
+    const files = outcome.changed ? [file] : [];
+    if (outcome.changed && (await this.updateUsage(agent, (doc) => void delete doc.usageStats[profileId]))) files.push(this.state.paths.authState(agent));
+    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, profileId, { provider: managed.provider, mode: 'oauth' }))) files.push(this.state.paths.config);
+    return {
+      agent,
+      path: file,
+      profileId,
+      changed: outcome.changed,
+      warnings,
+      files,
+      ...(outcome.replaced ? { replaced: outcome.replaced } : {}),
+      ...(createdAgent && outcome.changed ? { createdAgent: true } : {}),
+    };
   }
 
   /** The agent's order override: `ids` to set it, null to clear it (§7 `models auth order`). Returns the file written. */

@@ -9,8 +9,8 @@ const SPEC_METHODS = [
   'auth.remove', 'auth.order.get', 'auth.order.set', 'auth.order.clear', 'env.set', 'env.unset', 'import.openclaw',
   'auth.resolve', 'auth.report', 'session.command', 'chat.send', 'doctor.run', 'events.subscribe',
 ];
-/** Beyond the table: cancelling a running turn, what `opensoul exec` hands its child, and the OAuth login (`models auth login`). */
-const EXTRA_METHODS = ['chat.cancel', 'exec.credentials', 'auth.login.start', 'auth.login.complete', 'auth.login.cancel'];
+/** Beyond the table: cancelling a running turn, what `opensoul exec` hands its child, the OAuth login (`models auth login`) and adopting another CLI's sign-in (`--method cli`). */
+const EXTRA_METHODS = ['chat.cancel', 'exec.credentials', 'auth.login.start', 'auth.login.complete', 'auth.login.cancel', 'auth.adopt'];
 
 describe('ipc/protocol', () => {
   it('declares every method of SPEC §6 exactly once', () => {

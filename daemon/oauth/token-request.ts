@@ -1,0 +1,75 @@
+/**
+ * One refresh-token request to a provider's token endpoint (RFC 6749 §6): POST `tokenUrl` with
+ * grant_type=refresh_token, the refresh token and the client id, as a form or as JSON (the
+ * endpoints table says which). Bounded by a timeout; redirects are not followed (a redirect
+ * would carry the refresh token somewhere we did not choose). The answer is read as untrusted
+ * JSON and never quoted: no token and no part of the body ends up in an error or a log line.
+ */
+import { asNumber, asRecord, asString, parseJson } from '../providers/untrusted-json.js';
+import type { OAuthEndpoints } from './oauth-providers.js';
+import type { TokenFailure } from './refresh-policy.js';
+
+/** How long a token request may take before it counts as a network failure. */
+export const TOKEN_REQUEST_TIMEOUT_MS = 15_000;
+
+/** A token endpoint's successful answer, with the expiry made absolute. */
+export interface RefreshedTokens {
+  access: string;
+  /** The rotated refresh token, or the one sent when the provider does not rotate. */
+  refresh: string;
+  /** Unix ms. */
+  expires: number;
+}
+
+/** The new tokens, or why there are none (as data, for classification). */
+export type TokenResult = { ok: true; tokens: RefreshedTokens } | { ok: false; failure: TokenFailure };
+
+/** An error code as a provider sends it (`invalid_grant`), or undefined for anything else: nothing else from the body is kept. */
+function errorCode(v: unknown): string | undefined {
+  const s = asString(v);
+  return s && /^[A-Za-z0-9_.-]{1,64}$/.test(s) ? s : undefined;
+}
+
+/** Used only for classification ("already used"), never shown: bounded, and cut at the first line. */
+function description(v: unknown): string | undefined {
+  const s = asString(v);
+  return s ? s.slice(0, 300).split('\n')[0] : undefined;
+}
+
+/** Sends the refresh request; never throws for the endpoint's behaviour (a failure is data). */
+export async function requestTokenRefresh(endpoints: Pick<OAuthEndpoints, 'tokenUrl' | 'clientId' | 'tokenRequest'>, refreshToken: string, now: () => number, timeoutMs = TOKEN_REQUEST_TIMEOUT_MS): Promise<TokenResult> {
+  const fields = { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: endpoints.clientId };
+  const json = endpoints.tokenRequest === 'json';
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(endpoints.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: json ? JSON.stringify(fields) : new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    text = await res.text();
+  } catch {
+    // The exception may name the URL (fine) or the body (not fine): only its kind is kept.
+    return { ok: false, failure: { kind: 'network' } };
+  }
+  const body = asRecord(parseJson(text));
+  if (!res.ok) {
+    return { ok: false, failure: { kind: 'http', status: res.status, error: errorCode(body?.error), description: description(body?.error_description ?? body?.message) } };
+  }
+  const access = asString(body?.access_token);
+  const expiresIn = asNumber(body?.expires_in);
+  if (!access) return { ok: false, failure: { kind: 'http', status: res.status, error: 'invalid_response', description: 'no access_token in the answer' } };
+  const rotated = asString(body?.refresh_token);
+  return {
+    ok: true,
+    tokens: {
+      access,
+      refresh: rotated && rotated !== '' ? rotated : refreshToken,
+      // A provider that names no lifetime: an hour, the common default, refreshed ahead of it anyway.
+      expires: now() + Math.max(0, expiresIn ?? 3600) * 1000,
+    },
+  };
+}
