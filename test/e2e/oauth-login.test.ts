@@ -243,11 +243,11 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     assertNoSecrets([code], { log: d.log() });
   });
 
-  it('exit codes: --method cli is not in this branch (1), a provider without OAuth is refused (1), a foreign --profile-id is a usage error (64), no daemon (3)', async () => {
+  it('exit codes: --method cli without Claude Code signed in (1, with the next step), a provider without OAuth is refused (1), a foreign --profile-id is a usage error (64), no daemon (3)', async () => {
     const d = await startDaemon();
     const m = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--method', 'cli']);
     assert.equal(m.code, 1);
-    assert.match(m.stderr, /not built in this branch/);
+    assert.match(m.stderr, /sign in with `claude` first/);
     const none = await d.cli(['models', 'auth', 'login', '--provider', 'openai', '--no-browser']);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /openai has no OAuth login here/);

@@ -83,7 +83,7 @@ describe('credentials another CLI manages (real daemon, real CLI)', function () 
     assertNoSecrets([a1, r1, a2, r2], { login: login.stdout + login.stderr, again: again.stdout, status: status.stdout, expired: expired.stdout + expired.stderr, doctor: doctor.stdout, log: d.log(), daemonStderr: d.stderr() });
   });
 
-  it('adopts the Codex CLI sign-in (expiry from the access token), refuses a missing file with the next step, and `--method` other than cli is a usage error for now', async () => {
+  it('adopts the Codex CLI sign-in (expiry from the access token), refuses a missing file with the next step, and `--method` other than cli is a usage error', async () => {
     const { home, stateDir } = await setupHome();
     const d = await startDaemon({ stateDir });
     const missing = await d.cli(['models', 'auth', 'login', '--provider', 'openai-codex', '--method', 'cli']);
@@ -110,8 +110,9 @@ describe('credentials another CLI manages (real daemon, real CLI)', function () 
     const status = await d.cli(['models', 'status']);
     assert.match(status.stdout, /managed by codex/);
 
-    const usage = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic']);
+    const usage = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--method', 'browser']);
     assert.equal(usage.code, 64);
+    assert.match(usage.stderr, /--method expects cli/);
     assert.ok(readFileSync(file).equals(bytes), 'its file is never written');
 
     // Half written by its CLI (or broken): the last good read is served, doctor says so, and nothing is rewritten.
