@@ -4,7 +4,7 @@
  */
 import type { GatewayConfig } from '../config/config.js';
 import { managingCommand } from '../stores/credentials.js';
-import type { OAuthCredential, UsageStats } from '../stores/credentials.js';
+import type { Credential, OAuthCredential, UsageStats } from '../stores/credentials.js';
 import { oauthEndpoints } from './oauth-providers.js';
 import { describeRefreshFailure, loginCommand } from './refresh-policy.js';
 
@@ -27,4 +27,20 @@ export function oauthNote(credential: OAuthCredential, stats: UsageStats | undef
   if (failure?.reason === 'network') return `${describeRefreshFailure('network')}${expired ? '; the access token has expired meanwhile' : ''}`;
   // Expired but refreshable: the next call (or the gateway's next check) refreshes it.
   return null;
+}
+
+/**
+ * Whether the gateway keeps this credential fresh itself: an OAuth profile of its own (not
+ * another CLI's), with a refresh token, a known token endpoint and no refused refresh. Its
+ * nearing expiry needs nobody: status shows it `ok` and no `token.expiring` is announced for it
+ * (an access token lives hours; a 24 h window would show every healthy one as expiring).
+ */
+export function refreshedByGateway(credential: Credential, stats: UsageStats | undefined, config: GatewayConfig): boolean {
+  return (
+    credential.type === 'oauth' &&
+    !credential.managedBy &&
+    credential.refresh !== '' &&
+    stats?.refreshFailedAt === undefined &&
+    oauthEndpoints(credential.provider, config) !== null
+  );
 }

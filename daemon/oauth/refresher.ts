@@ -23,6 +23,7 @@ import type { Credential, OAuthCredential, RefreshFailureReason } from '../store
 import type { StoreService } from '../stores/store-service.js';
 import { oauthEndpoints } from './oauth-providers.js';
 import { backoffMs, classifyRefreshFailure, describeRefreshFailure, isPermanentFailure, loginCommand, refreshDue, singleFlightKey } from './refresh-policy.js';
+import { refreshedByGateway } from './oauth-notes.js';
 import { TOKEN_REQUEST_TIMEOUT_MS, requestTokenRefresh } from './token-request.js';
 import type { RefreshedTokens } from './token-request.js';
 
@@ -257,6 +258,8 @@ export class OAuthRefresher implements DueRefresher {
     const windowMs = this.deps.state.config.value.expiringWindowHours * 3_600_000;
     if (c.expires <= 0 || c.expires - now > windowMs) return;
     if (view.usage.usageStats[profileId]?.refreshFailedAt !== undefined) return;
+    // Kept fresh by the refresher: its failure is announced when it happens, not its expiry.
+    if (refreshedByGateway(c, view.usage.usageStats[profileId], this.deps.state.config.value)) return;
     this.announce(view.id, profileId, c, c.expires <= now ? 'expired' : undefined);
   }
 

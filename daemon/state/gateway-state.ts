@@ -175,10 +175,12 @@ export class GatewayState {
     // A pass that read the file before our write must not land after our read.
     await this.running?.catch(() => undefined);
     const now = this.now();
-    const changed = await refreshFile(target.file, target.parse, target.empty, now);
+    const changed: string[] = (await refreshFile(target.file, target.parse, target.empty, now)) ? [path] : [];
+    // A profiles file may name another CLI's credentials file (an adopted sign-in): read it now too.
+    if (changed.length > 0 && target.file.kind === 'auth-profiles') await this.refreshManaged(now, changed);
     this.reloads.checks++;
-    const outcome: ReloadOutcome = { changed: changed ? [path] : [], trigger: 'write' };
-    if (!changed) return outcome;
+    const outcome: ReloadOutcome = { changed, trigger: 'write' };
+    if (changed.length === 0) return outcome;
     if (target.file.kind !== 'auth-state') this.recompute();
     this.reloads.count++;
     this.reloads.byTrigger.write++;

@@ -19,7 +19,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import { orderCandidates } from '../resolver/order.js';
 import { expiresAtOf, isExpired, missingSecretReason, unusableReason } from '../stores/credentials.js';
 import type { Credential, ProfileStore, RefProbe, UsageState } from '../stores/credentials.js';
-import { oauthNote } from '../oauth/oauth-notes.js';
+import { oauthNote, refreshedByGateway } from '../oauth/oauth-notes.js';
 import { CREDENTIAL_SCOPE_REMEDY } from '../providers/remedies.js';
 import { maskRef, maskSecret } from './masking.js';
 import { openClawFields } from './openclaw-fields.js';
@@ -145,7 +145,8 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
         const expiresAt = expiresAtOf(credential);
         const missing = missingSecretReason(credential, input.refProbe);
         const expired = isExpired(id, credential, usage, now);
-        const expiring = !expired && expiresAt !== null && expiresAt > 0 && expiresAt - now <= windowMs;
+        // A token the gateway refreshes itself is not "expiring": nobody needs to act on it.
+        const expiring = !expired && expiresAt !== null && expiresAt > 0 && expiresAt - now <= windowMs && !refreshedByGateway(credential, stats, config);
         const disabledUntil = stats?.disabledUntil !== undefined && stats.disabledUntil > now ? stats.disabledUntil : null;
         const cooldownUntil = stats?.cooldownUntil !== undefined && stats.cooldownUntil > now ? stats.cooldownUntil : null;
         let status: ProfileStatus;

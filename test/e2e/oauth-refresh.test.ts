@@ -195,8 +195,9 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     assertNoSecrets([refresh, ...server.issued], { log: d.log() });
   });
 
-  it('token.expiring reaches an events.subscribe connection when a token enters the window', async () => {
-    // 30 minutes left, a 1 h window: expiring, not yet due for refresh.
+  it('token.expiring reaches an events.subscribe connection when a token the gateway cannot refresh enters the window (not for one it refreshes itself)', async () => {
+    // 30 minutes left, a 1 h window: expiring, not yet due for refresh. openai has no OAuth
+    // endpoints here, so nobody but the person can renew its token; anthropic's is refreshed by us.
     const server = await startFakeTokenServer();
     const stateDir = path.join(tempDir(), 'state');
     const store = path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');
@@ -208,13 +209,27 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     try {
       await sub.call(methods.eventsSubscribe, { events: ['token.expiring'] });
       const expires = Date.now() + 30 * 60_000;
-      writeFileSync(store, JSON.stringify({ version: 1, profiles: { [PROFILE]: { type: 'oauth', provider: 'anthropic', access: fakeSecret('sk-ant-oat01-', 80), refresh: fakeSecret('sk-ant-ort01-', 80), expires } } }), { mode: 0o600 });
+      writeFileSync(
+        store,
+        JSON.stringify({
+          version: 1,
+          profiles: {
+            [PROFILE]: { type: 'oauth', provider: 'anthropic', access: fakeSecret('sk-ant-oat01-', 80), refresh: fakeSecret('sk-ant-ort01-', 80), expires },
+            'openai:sub': { type: 'oauth', provider: 'openai', access: fakeSecret('oat-', 60), refresh: fakeSecret('ort-', 60), expires },
+          },
+        }),
+        { mode: 0o600 },
+      );
       await waitFor(() => events.find((e) => e.event === 'token.expiring'), 'token.expiring', 10_000);
       await new Promise((r) => setTimeout(r, 600));
       const mine = events.filter((e) => e.event === 'token.expiring');
-      assert.equal(mine.length, 1, 'once per token');
-      assert.deepEqual(mine[0]?.data, { agent: 'main', profileId: PROFILE, provider: 'anthropic', expiresAt: expires });
+      assert.equal(mine.length, 1, 'once per token, and only for the one nobody refreshes');
+      assert.deepEqual(mine[0]?.data, { agent: 'main', profileId: 'openai:sub', provider: 'openai', expiresAt: expires });
       assert.equal(server.requests(), 0, 'not refreshed: 30 minutes are left');
+      const status = await d.call(methods.modelsStatus, {});
+      const byId = new Map(status.providers.flatMap((p) => p.profiles).map((p) => [p.id, p.status]));
+      assert.equal(byId.get(PROFILE), 'ok', 'a token the gateway refreshes itself is not "expiring"');
+      assert.equal(byId.get('openai:sub'), 'expiring');
     } finally {
       sub.close();
     }
