@@ -19,6 +19,8 @@ import { checkSocketDir, describeSocketDirProblem } from '../ipc/socket-dir.js';
 import { createLogger } from './logging/logger.js';
 import type { Logger } from './logging/logger.js';
 import { SecretRegistry } from './logging/secret-registry.js';
+import { ProxyService } from './proxy/proxy-service.js';
+import { UsageLedger } from './resolver/usage.js';
 import { createHandlers } from './server/handlers.js';
 import { ensurePrivateSocketDir } from './server/socket-dir.js';
 import { SocketServer } from './server/socket-server.js';
@@ -73,6 +75,7 @@ export class Gateway {
   private state!: GatewayState;
   private stores!: StoreService;
   private server!: SocketServer;
+  private proxy: ProxyService | null = null;
   private watcher: StateWatcher | null = null;
   private scheduler: ReloadScheduler | null = null;
   private token = '';
@@ -129,6 +132,14 @@ export class Gateway {
       await this.state.reload('start');
       this.stores = new StoreService(this.state, this.log, { pauseBeforeRenameMs: debugWritePause() });
       this.reportFileErrors();
+      // Before the socket: a refused proxy.host stops the start here (exit 78), leaving nothing behind.
+      this.proxy = new ProxyService({
+        state: this.state,
+        usage: new UsageLedger({ state: this.state, stores: this.stores, emit: (event, data) => this.server?.broadcast({ event, at: Date.now(), data }) }),
+        log: this.log,
+        registerSecrets: (values) => this.secrets.registerAll(values),
+      });
+      await this.proxy.start();
 
       this.token = randomBytes(32).toString('hex');
       this.secrets.register(this.token);
@@ -144,7 +155,12 @@ export class Gateway {
     }
 
     this.scheduler = new ReloadScheduler({
-      reloadNow: (trigger) => this.state.reload(trigger),
+      reloadNow: async (trigger) => {
+        const outcome = await this.state.reload(trigger);
+        // proxy-keys.json is ours, but a person may edit or delete it: re-read when it changed.
+        await this.proxy?.keys.refresh();
+        return outcome;
+      },
       beforePeriodic: () => this.periodicChecks(),
       onError: (err) => this.log.error('reload failed', { err }),
     });
@@ -175,6 +191,7 @@ export class Gateway {
 
   private onStateChange(changed: string[], trigger: string): void {
     this.log.info('reloaded', { trigger, changed });
+    if (changed.includes(this.paths.config)) void this.proxy?.apply();
     this.reportFileErrors(new Set(changed));
     this.server?.broadcast({ event: 'state.reloaded', at: Date.now(), data: { trigger, changed } });
   }
@@ -323,6 +340,7 @@ export class Gateway {
         log: { warn: (message) => this.log.warn(message) },
         onShutdown: (stop) => this.onStop.push(stop),
         tightenedAtStart: () => this.tightened.map(describeTightened),
+        ...(this.proxy ? { proxy: this.proxy } : {}),
       }),
     };
   }
@@ -353,6 +371,8 @@ export class Gateway {
     // Running chat turns end now (their upstream requests are aborted), before the socket closes.
     for (const stop of this.onStop) stop();
     this.scheduler?.stop();
+    // Proxied requests in progress get a few seconds to finish; then their connections are cut.
+    await this.proxy?.stop().catch(() => undefined);
     await this.watcher?.close().catch(() => undefined);
     if (this.server) {
       const ours = !this.socketAbandoned && (await this.server.ownsSocketFile());

@@ -9,8 +9,8 @@ const SPEC_METHODS = [
   'auth.remove', 'auth.order.get', 'auth.order.set', 'auth.order.clear', 'env.set', 'env.unset', 'import.openclaw',
   'auth.resolve', 'auth.report', 'session.command', 'chat.send', 'doctor.run', 'events.subscribe',
 ];
-/** Beyond the table: cancelling a running turn, and what `opensoul exec` hands its child. */
-const EXTRA_METHODS = ['chat.cancel', 'exec.credentials'];
+/** Beyond the table: cancelling a running turn, what `opensoul exec` hands its child, and the local proxy's keys and environment. */
+const EXTRA_METHODS = ['chat.cancel', 'exec.credentials', 'proxy.key.create', 'proxy.key.list', 'proxy.key.revoke', 'proxy.env'];
 
 describe('ipc/protocol', () => {
   it('declares every method of SPEC §6 exactly once', () => {
