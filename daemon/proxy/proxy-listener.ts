@@ -4,15 +4,15 @@
  * and cut what is left when the time is up). A port change runs two of these for a while: the
  * new one serving, the old one draining.
  */
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type * as NodeHttp from 'node:http';
 import { proxyUrl } from './proxy-routes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ProxyListener {
-  private readonly server: http.Server;
+  private readonly server: Server;
   private inFlight = 0;
   /** The port actually bound (the configured one, or the ephemeral one for port 0). */
   port = 0;
@@ -22,6 +22,7 @@ export class ProxyListener {
     /** The port as configured (0 = ephemeral), to tell whether a reload changed it. */
     readonly configuredPort: number,
     handle: (port: number, req: IncomingMessage, res: ServerResponse) => Promise<void>,
+    http: typeof NodeHttp,
   ) {
     // noDelay: each event of a stream leaves at once. Keep-alive: SDKs reuse their connections.
     this.server = http.createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, (req, res) => {

@@ -9,7 +9,6 @@
  *
  * Nothing of a body is ever logged; headers are logged at debug level with credentials replaced.
  */
-import { pipeline } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { ProviderApi } from '../../ipc/providers.js';
@@ -51,6 +50,8 @@ export interface ProxyRequestDeps {
   keys: ProxyKeys;
   agents: UpstreamAgents;
   counters: ProxyCounters;
+  /** When each (agent, profile) was last marked used by the proxy (bounded by the number of profiles). */
+  marked: Map<string, number>;
   log: Logger;
   config: () => ProxyConfig;
   /** The session's pinned profile, or null. */
@@ -127,13 +128,30 @@ function okChangesSomething(view: AgentView, provider: string, profileId: string
   return dirty || view.usage.lastGood[provider] !== profileId;
 }
 
+/**
+ * How often one profile's `lastUsed` is written from proxied traffic. Each write is a locked,
+ * fsynced rewrite of the usage file; at hundreds of requests a second that was a third of the
+ * proxy's cost. Under that load the writes lag behind the requests anyway, so "least recently
+ * used" rotates the profiles per second instead of per request, as it does here by design.
+ */
+export const MARK_USED_EVERY_MS = 1000;
+
+function markUsed(d: ProxyRequestDeps, agent: string, profileId: string): void {
+  const now = d.now();
+  const key = `${agent}\u0000${profileId}`;
+  const last = d.marked.get(key);
+  if (last !== undefined && now - last < MARK_USED_EVERY_MS && now >= last) return;
+  d.marked.set(key, now);
+  void d.usage.markUsed(agent, profileId, now);
+}
+
 /** Handles one request on a listener bound to `port`. Never throws. */
 export async function handleProxyRequest(d: ProxyRequestDeps, port: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
   d.counters.requests++;
   const route = routeOf(req.url);
   const provider = route ? d.state.providers.get(route.provider) : undefined;
   const api: ProviderApi = provider?.api ?? 'openai-chat';
-  d.log.debug('proxy request', { method: req.method, provider: route?.provider ?? null, headers: redactedHeaders(req.headers) });
+  if (d.log.isEnabled('debug')) d.log.debug('proxy request', { method: req.method, provider: route?.provider ?? null, headers: redactedHeaders(req.headers) });
 
   // A web page can make the browser send requests here; a page's requests carry an Origin, and a
   // DNS-rebinding page's carry its own Host. Neither reaches a provider.
@@ -191,9 +209,12 @@ function sendHeld(res: ServerResponse, f: HeldFailure): void {
 
 async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Promise<void> {
   const { req, res, api, provider, view } = x;
-  const gone = new AbortController();
+  // The client went away: the exchange in flight (if any) is ended, and no other is started.
+  const gone = { now: false, abort: null as (() => void) | null };
   res.once('close', () => {
-    if (!res.writableFinished) gone.abort();
+    if (res.writableFinished) return;
+    gone.now = true;
+    gone.abort?.();
   });
   const body = await readBody(req, cfg.maxBodyBytes);
   if (body === null) return;
@@ -206,7 +227,7 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
   let held: HeldFailure | null = null;
 
   for (let n = 0; n < MAX_ATTEMPTS; n++) {
-    if (gone.signal.aborted) return;
+    if (gone.now) return;
     let resolved;
     try {
       resolved = await resolveCredential(d.state, view, provider, d.now(), { pin: x.pin ?? undefined, model, exclude: tried });
@@ -217,19 +238,22 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
     }
     d.registerSecrets([resolved.secret]);
     const { profileId } = resolved;
-    if (profileId) void d.usage.markUsed(view.id, profileId, d.now());
+    if (profileId) markUsed(d, view.id, profileId);
     const headers = upstreamRequestHeaders(req.headers, authHeadersFor(api, { type: resolved.type, secret: resolved.secret }), body.length);
-    let up;
+    const exchange = sendUpstream(d.agents, { url: x.target, method: req.method ?? 'GET', headers, body, timeoutMs: cfg.upstreamTimeoutMs });
+    gone.abort = exchange.abort;
+    let upRes: IncomingMessage;
     try {
-      up = await sendUpstream(d.agents, { url: x.target, method: req.method ?? 'GET', headers, body, timeoutMs: cfg.upstreamTimeoutMs, signal: gone.signal });
+      upRes = await exchange.response;
     } catch (err) {
-      if (gone.signal.aborted) return;
+      if (gone.now) return;
       const outcome = classifyNetworkError(err);
       if (profileId) void d.usage.report(view, profileId, outcome, { at: d.now(), model });
       d.log.warn('proxy: the provider could not be reached', { provider, outcome });
       if (held) return sendHeld(res, held);
       return refuse(res, api, outcome === 'timeout' ? 'timeout' : 'bad_gateway', outcome === 'timeout' ? `no answer from ${provider} within ${cfg.upstreamTimeoutMs} ms` : `could not reach ${provider}`);
     }
+    const up = { res: upRes, abort: exchange.abort };
     const status = up.res.statusCode ?? 502;
     if (status >= 200 && status < 300) {
       if (profileId && okChangesSomething(view, provider, profileId)) void d.usage.report(view, profileId, 'ok', { at: d.now(), model });
@@ -239,7 +263,7 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
     try {
       head = await readHead(up.res, MAX_ERROR_BODY_BYTES);
     } catch {
-      if (gone.signal.aborted) return;
+      if (gone.now) return;
       return refuse(res, api, 'bad_gateway', `${provider} closed the connection mid-answer`);
     }
     // A provider may echo the key it refused: it never reaches the tool or a classifier's message.
@@ -274,15 +298,26 @@ function relay(d: ProxyRequestDeps, res: ServerResponse, up: IncomingMessage, st
     // An event stream's first event must not wait for the first body byte to leave with the head.
     res.flushHeaders();
   }
+  // pipe(): backpressure both ways. By hand rather than stream.pipeline, which makes an
+  // AbortController (and an AbortError) per call. A client that goes away destroys the upstream
+  // request, whose socket closes, which ends the provider's work; an upstream that fails
+  // mid-body ends the client's response without its terminating chunk, so the tool sees a cut.
   return new Promise((resolve) => {
-    // pipeline: backpressure both ways, and a client that goes away destroys the upstream
-    // response, which closes its socket, which ends the provider's work.
-    pipeline(up, res, (err) => {
-      if (err) {
+    let settled = false;
+    const settle = (cut: boolean) => {
+      if (settled) return;
+      settled = true;
+      if (cut) {
         abort();
-        d.log.debug('proxy: a relayed response ended early', { code: (err).code ?? 'error' });
+        res.destroy();
+        d.log.debug('proxy: a relayed response ended early');
       }
       resolve();
-    });
+    };
+    up.on('error', () => settle(true));
+    up.once('aborted', () => settle(true));
+    res.once('close', () => settle(!res.writableFinished));
+    res.once('finish', () => settle(false));
+    up.pipe(res);
   });
 }

@@ -17,7 +17,8 @@ import { ProxyListener } from './proxy-listener.js';
 import { handleProxyRequest } from './proxy-request.js';
 import type { ProxyCounters } from './proxy-request.js';
 import { listenHostProblem } from './proxy-routes.js';
-import { createAgents } from './upstream.js';
+import { createAgents, loadHttpLibs } from './upstream.js';
+import type { UpstreamAgents } from './upstream.js';
 
 /** How long requests in progress may finish on the old listener after a port change (a long stream keeps going). */
 const DRAIN_ON_CHANGE_MS = 10 * 60_000;
@@ -39,7 +40,9 @@ export class ProxyService {
   private listener: ProxyListener | null = null;
   private readonly draining = new Set<ProxyListener>();
   private readonly counters: ProxyCounters = { requests: 0, active: 0 };
-  private readonly agents = createAgents();
+  private readonly marked = new Map<string, number>();
+  /** Made when the proxy first listens (see loadHttpLibs). */
+  private agents: UpstreamAgents | null = null;
   private problem: string | null = null;
   private sessionPin: (agent: string, session: string) => string | null = () => null;
   private applying: Promise<void> = Promise.resolve();
@@ -100,7 +103,9 @@ export class ProxyService {
       this.problem = null;
       return;
     }
-    const next = new ProxyListener(cfg.host, cfg.port, (port, req, res) => handleProxyRequest(this.requestDeps(), port, req, res));
+    const agents = (this.agents ??= createAgents(await loadHttpLibs()));
+    const deps = this.requestDeps(agents);
+    const next = new ProxyListener(cfg.host, cfg.port, (port, req, res) => handleProxyRequest(deps, port, req, res), agents.libs.http);
     try {
       await next.listen();
     } catch (err) {
@@ -120,13 +125,14 @@ export class ProxyService {
     void old.drain(DRAIN_ON_CHANGE_MS).finally(() => this.draining.delete(old));
   }
 
-  private requestDeps(): Parameters<typeof handleProxyRequest>[0] {
+  private requestDeps(agents: UpstreamAgents): Parameters<typeof handleProxyRequest>[0] {
     return {
       state: this.deps.state,
       usage: this.deps.usage,
       keys: this.keys,
-      agents: this.agents,
+      agents,
       counters: this.counters,
+      marked: this.marked,
       log: this.deps.log,
       config: () => this.config,
       sessionPin: (agent, session) => this.sessionPin(agent, session),
@@ -142,8 +148,8 @@ export class ProxyService {
     const all = [...this.draining, ...(this.listener ? [this.listener] : [])];
     this.listener = null;
     await Promise.all(all.map((l) => l.drain(graceMs)));
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.agents?.http.destroy();
+    this.agents?.https.destroy();
   }
 
   /** For `gateway status`: null when the proxy is not enabled. */
