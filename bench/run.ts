@@ -12,7 +12,7 @@
  *   4. file save → visible over RPC latency, p50/p99                      goal p99 ≤ 100 ms
  *   5. the local proxy vs calling the same fake upstream directly: added latency p50/p99
  *      (goal ≤ 1 ms p50), 64 concurrent streaming clients (goal ≥ 0.8× direct), daemon RSS
- *      after 10,000 proxied requests
+ *      after 10,000 proxied requests (OPENSOUL_BENCH_ONLY=proxy runs this section alone)
  *
  * NODE_EXTRA_CA_CERTS is unset for every child (both sides of every start-up ratio): where it
  * is set, each Node start loads that CA bundle eagerly (~75 ms here), which would hide the
@@ -344,8 +344,15 @@ async function main(): Promise<void> {
   const echoPath = path.join(root, 'echo.sock');
   const echo = await startEcho(echoPath);
   try {
-    // 1. Memory, first, on the fresh daemon.
     const pid = daemon.pid as number;
+    // OPENSOUL_BENCH_ONLY=proxy: section 5 alone, on a fresh daemon (a quicker run while working on the proxy).
+    if (process.env.OPENSOUL_BENCH_ONLY === 'proxy') {
+      results.proxy = await proxyBench(pid);
+      out();
+      out(JSON.stringify(results));
+      return;
+    }
+    // 1. Memory, first, on the fresh daemon.
     await sleep(1000);
     const idle = rssMiB(pid);
     const bareIdle = rssMiB(echo.pid as number);

@@ -19,6 +19,7 @@ export function parseExpiry(value: string): number {
   return ms;
 }
 
+/** Declares `opensoul proxy status` and `opensoul proxy key create|list|revoke`. */
 export function registerProxy(program: Command): void {
   const proxy = program.command('proxy').description('the local credential proxy: tools reach providers through the gateway with a local key, never a real one');
 

@@ -18,6 +18,7 @@ function scope(k: ProxyKeyInfo, now: number): string {
   return `agent ${k.agent}, ${providers}, ${expiry}`;
 }
 
+/** `proxy key create`: the key alone on stdout (or inside the JSON document), what it is on stderr. */
 export async function keyCreate(env: ActionEnv, opts: { agent?: string; provider?: string[]; expires?: number; label?: string }): Promise<void> {
   const r = await callDaemon(methods.proxyKeyCreate, {
     ...(opts.agent ? { agent: opts.agent } : {}),
@@ -34,6 +35,7 @@ export async function keyCreate(env: ActionEnv, opts: { agent?: string; provider
   process.stderr.write(`Proxy key ${r.id} (${scope(r, Date.now())}). Shown once: only its hash is kept. Revoke it with \`opensoul proxy key revoke ${r.id}\`.\n`);
 }
 
+/** `proxy key list`. */
 export async function keyList(env: ActionEnv): Promise<void> {
   const r = await callDaemon(methods.proxyKeyList, {});
   if (env.json) {
@@ -49,12 +51,14 @@ export async function keyList(env: ActionEnv): Promise<void> {
   process.stdout.write(`${alignRows(rows, '  ').join('\n')}\n`);
 }
 
+/** `proxy key revoke <id>`. */
 export async function keyRevoke(env: ActionEnv, id: string): Promise<void> {
   const r = await callDaemon(methods.proxyKeyRevoke, { id });
   if (env.json) printJson(r);
   else process.stdout.write(`Revoked ${r.id}: requests with it are refused from now on.\n`);
 }
 
+/** `proxy status`: from `gateway.status`, with the environment lines when it listens. */
 export async function proxyStatus(env: ActionEnv): Promise<void> {
   const status = await callDaemon(methods.gatewayStatus, {});
   const p = status.proxy;

@@ -170,6 +170,7 @@ export class ProxyKeys {
     if (!found) throw new OpenSoulError('INVALID_INPUT', { reason: `there is no proxy key ${id} (\`opensoul proxy key list\` shows them)` });
   }
 
+  /** The keys as last read (hashes included: for the daemon, not for replies). */
   list(): ProxyKeyRecord[] {
     return this.records.map((r) => r.record);
   }

@@ -11,6 +11,7 @@ import { proxyUrl } from './proxy-routes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One `http.Server` of the proxy on a loopback address, counting its requests in progress for the drain. */
 export class ProxyListener {
   private readonly server: Server;
   private inFlight = 0;
@@ -47,6 +48,7 @@ export class ProxyListener {
     });
   }
 
+  /** The URL clients use. */
   get url(): string {
     return proxyUrl(this.host, this.port);
   }

@@ -121,11 +121,16 @@ function authHeadersFor(api: ProviderApi, credential: ProviderCredential): Recor
   return api === 'anthropic-messages' ? anthropicAuthHeaders(credential) : bearerAuthHeaders(credential);
 }
 
-/** Whether reporting `ok` would change anything (a profile already clean and lastGood needs no write per request). */
-function okChangesSomething(view: AgentView, provider: string, profileId: string): boolean {
+/**
+ * Whether to report `ok` now: always when it clears something (errors, a cooldown); only to move
+ * `lastGood` otherwise, and then at most once a second per profile (see MARK_USED_EVERY_MS): a
+ * write per request for a profile already clean was most of the proxy's cost under load.
+ */
+function shouldReportOk(d: ProxyRequestDeps, view: AgentView, provider: string, profileId: string): boolean {
   const s = view.usage.usageStats[profileId];
   const dirty = s !== undefined && (s.errorCount !== undefined || s.cooldownUntil !== undefined || s.disabledUntil !== undefined || s.failureCounts !== undefined);
-  return dirty || view.usage.lastGood[provider] !== profileId;
+  if (dirty) return true;
+  return view.usage.lastGood[provider] !== profileId && due(d, `good\u0000${view.id}\u0000${profileId}`);
 }
 
 /**
@@ -136,13 +141,17 @@ function okChangesSomething(view: AgentView, provider: string, profileId: string
  */
 export const MARK_USED_EVERY_MS = 1000;
 
-function markUsed(d: ProxyRequestDeps, agent: string, profileId: string): void {
+/** Whether the write keyed `key` has not been made within the last MARK_USED_EVERY_MS (and is now due). */
+function due(d: ProxyRequestDeps, key: string): boolean {
   const now = d.now();
-  const key = `${agent}\u0000${profileId}`;
   const last = d.marked.get(key);
-  if (last !== undefined && now - last < MARK_USED_EVERY_MS && now >= last) return;
+  if (last !== undefined && now - last < MARK_USED_EVERY_MS && now >= last) return false;
   d.marked.set(key, now);
-  void d.usage.markUsed(agent, profileId, now);
+  return true;
+}
+
+function markUsed(d: ProxyRequestDeps, agent: string, profileId: string): void {
+  if (due(d, `used\u0000${agent}\u0000${profileId}`)) void d.usage.markUsed(agent, profileId, d.now());
 }
 
 /** Handles one request on a listener bound to `port`. Never throws. */
@@ -256,7 +265,7 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
     const up = { res: upRes, abort: exchange.abort };
     const status = up.res.statusCode ?? 502;
     if (status >= 200 && status < 300) {
-      if (profileId && okChangesSomething(view, provider, profileId)) void d.usage.report(view, profileId, 'ok', { at: d.now(), model });
+      if (profileId && shouldReportOk(d, view, provider, profileId)) void d.usage.report(view, profileId, 'ok', { at: d.now(), model });
       return relay(d, res, up.res, status, up.abort);
     }
     let head: { head: Buffer; ended: boolean };
@@ -282,10 +291,12 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
       tried.add(profileId ?? ENV_CANDIDATE);
       continue;
     }
-    // An error body past 64 KiB: its head (as read) and the rest as it comes.
+    // An error body past 64 KiB: its head (as read, minus the secret) and the rest as it comes.
     const headers2 = clientResponseHeaders(up.res.headers);
+    const first = text === head.head.toString('utf8') ? head.head : Buffer.from(text, 'utf8');
+    if (first !== head.head) delete headers2['content-length'];
     res.writeHead(status, headers2);
-    res.write(head.head);
+    res.write(first);
     return relay(d, res, up.res, null, up.abort);
   }
   if (held) sendHeld(res, held);

@@ -146,6 +146,7 @@ export function redactedHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeade
 }
 
 /** The proxy's own error kinds, each with the type name the provider's SDKs know. */
+/** The proxy's own refusals and failures. */
 export type ProxyErrorKind = 'authentication' | 'permission' | 'not_found' | 'too_large' | 'overloaded' | 'bad_gateway' | 'timeout' | 'invalid_request' | 'internal';
 
 const ANTHROPIC_TYPE: Readonly<Record<ProxyErrorKind, string>> = {

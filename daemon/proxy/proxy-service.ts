@@ -27,6 +27,7 @@ export const DRAIN_ON_STOP_MS = 5_000;
 /** `proxy.env`'s key lives this long unless asked otherwise. */
 const ENV_KEY_TTL_MS = 3_600_000;
 
+/** What the proxy needs of the daemon. */
 export interface ProxyServiceDeps {
   state: GatewayState;
   usage: UsageLedger;
@@ -35,6 +36,7 @@ export interface ProxyServiceDeps {
   now?: () => number;
 }
 
+/** The proxy's owner: its listeners (current and draining), keys, counters and upstream agents. */
 export class ProxyService {
   readonly keys: ProxyKeys;
   private listener: ProxyListener | null = null;
@@ -167,6 +169,7 @@ export class ProxyService {
     return { ...keyInfo(record, now), key };
   }
 
+  /** `proxy.key.list`: ids and scopes, never a key or a hash. */
   listKeys(): ProxyKeyListResult {
     const now = this.now();
     return { keys: this.keys.list().map((r) => keyInfo(r, now)), file: this.keys.file };
