@@ -174,6 +174,33 @@ http.createServer((req, res) => {
 }).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
 `;
 
+/**
+ * Node's own floor for a forwarding hop: a bare pass-through proxy (no keys, no credential, no
+ * accounting), a keep-alive agent and pipe() both ways. What the gateway's proxy costs beyond it
+ * is ours; what this one costs is Node's HTTP machinery on this machine.
+ */
+const BARE_PROXY = `
+import http from 'node:http';
+const target = Number(process.argv[2]);
+const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
+http.createServer((req, res) => {
+  const up = http.request({ host: '127.0.0.1', port: target, path: req.url.replace(/^\\/anthropic/, ''), method: req.method, headers: req.headers, agent }, (r) => {
+    res.writeHead(r.statusCode, r.headers);
+    r.pipe(res);
+  });
+  up.on('error', () => res.destroy());
+  req.pipe(up);
+}).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
+`;
+
+async function startScript(name: string, text: string, args: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const file = path.join(root, name);
+  writeFileSync(file, text);
+  const child = spawn(process.execPath, [file, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<number>((r) => child.stdout?.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
+  return { child, port };
+}
+
 async function startFakeUpstream(): Promise<{ child: ChildProcess; port: number }> {
   const file = path.join(root, 'fake-upstream.mjs');
   writeFileSync(file, FAKE_UPSTREAM);
@@ -213,6 +240,7 @@ async function streamingThroughput(port: number, path: string, key: string, tota
 
 async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
   const upstream = await startFakeUpstream();
+  const bare = await startScript('bare-proxy.mjs', BARE_PROXY, [String(upstream.port)]);
   try {
     writeFileSync(
       path.join(stateDir, 'opensoul.json'),
@@ -230,44 +258,54 @@ async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
     const proxyPort = Number(new URL(url).port);
     const direct = { port: upstream.port, path: '/v1/messages' };
     const viaProxy = { port: proxyPort, path: '/anthropic/v1/messages' };
+    const viaBare = { port: bare.port, path: '/anthropic/v1/messages' };
     let proxied = 0;
 
     // Latency: one keep-alive connection per side, sequential, interleaved in rounds.
     const agentD = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const agentP = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const agentB = new http.Agent({ keepAlive: true, maxSockets: 1 });
     for (let i = 0; i < 200; i++) {
       await timedRequest(agentD, direct.port, direct.path, ASK, key);
       await timedRequest(agentP, viaProxy.port, viaProxy.path, ASK, key);
+      await timedRequest(agentB, viaBare.port, viaBare.path, ASK, key);
       proxied++;
     }
     const rssWarm = rssMiB(daemonPid);
     const latD: number[] = [];
     const latP: number[] = [];
+    const latB: number[] = [];
     for (let round = 0; round < 10; round++) {
       for (let i = 0; i < 200; i++) latD.push(await timedRequest(agentD, direct.port, direct.path, ASK, key));
       for (let i = 0; i < 200; i++) latP.push(await timedRequest(agentP, viaProxy.port, viaProxy.path, ASK, key));
+      for (let i = 0; i < 200; i++) latB.push(await timedRequest(agentB, viaBare.port, viaBare.path, ASK, key));
       proxied += 200;
     }
     agentD.destroy();
     agentP.destroy();
+    agentB.destroy();
     const added50 = pct(latP, 50) - pct(latD, 50);
     const added99 = pct(latP, 99) - pct(latD, 99);
     out('local proxy vs the fake upstream called directly (non-streaming, sequential, one keep-alive connection each)');
     out(`  direct  p50 ${fmt(pct(latD, 50), 2)} ms   p99 ${fmt(pct(latD, 99), 2)} ms`);
     out(`  proxy   p50 ${fmt(pct(latP, 50), 2)} ms   p99 ${fmt(pct(latP, 99), 2)} ms`);
     out(`  added   p50 ${fmt(added50, 2)} ms   p99 ${fmt(added99, 2)} ms   (goal ≤ 1 ms p50) ${added50 <= 1 ? 'ok' : 'MISSED'}`);
+    out(`  a bare Node pass-through proxy, same load: p50 ${fmt(pct(latB, 50), 2)} ms   p99 ${fmt(pct(latB, 99), 2)} ms (Node's own cost of a hop)`);
 
     // Throughput: 64 concurrent streaming clients, median of 3 interleaved runs.
     const perRun = 2048;
     const tD: number[] = [];
     const tP: number[] = [];
+    const tB: number[] = [];
     for (let i = 0; i < 3; i++) {
       tD.push(await streamingThroughput(direct.port, direct.path, key, perRun));
       tP.push(await streamingThroughput(viaProxy.port, viaProxy.path, key, perRun));
+      tB.push(await streamingThroughput(viaBare.port, viaBare.path, key, perRun));
       proxied += perRun;
     }
     const ratio = median(tP) / median(tD);
     out(`  64 streaming clients   direct ${fmt(median(tD), 0)} req/s   proxy ${fmt(median(tP), 0)} req/s   ${fmt(ratio, 2)}×   (goal ≥ 0.8×) ${ratio >= 0.8 ? 'ok' : 'MISSED'}`);
+    out(`  a bare Node pass-through proxy, same load: ${fmt(median(tB), 0)} req/s   ${fmt(median(tB) / median(tD), 2)}× direct; ours is ${fmt(median(tP) / median(tB), 2)}× of it`);
 
     // Memory: the rest of 10,000 proxied requests, then RSS.
     const rest = Math.max(0, 10_000 - proxied);
@@ -275,14 +313,20 @@ async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
     proxied += rest;
     await sleep(1000);
     const rssAfter = rssMiB(daemonPid);
-    out(`  daemon RSS   after warm-up ${fmt(rssWarm)} MiB   after ${proxied} proxied requests ${fmt(rssAfter)} MiB`);
+    // 10,000 more: the figure must stay where it is (the working set of 64 connections), not grow.
+    await streamingThroughput(viaProxy.port, viaProxy.path, key, 10_000);
+    await sleep(1000);
+    const rssAfter20k = rssMiB(daemonPid);
+    const flat = rssAfter20k - rssAfter < 5;
+    out(`  daemon RSS   after warm-up ${fmt(rssWarm)} MiB   after ${proxied} proxied requests ${fmt(rssAfter)} MiB   after ${proxied + 10_000} ${fmt(rssAfter20k)} MiB   (flat) ${flat ? 'ok' : 'MISSED'}`);
     return {
-      latency: { directP50: pct(latD, 50), directP99: pct(latD, 99), proxyP50: pct(latP, 50), proxyP99: pct(latP, 99), addedP50: added50, addedP99: added99 },
-      streaming64: { direct: median(tD), proxy: median(tP), ratio },
-      rss: { warmMiB: rssWarm, afterMiB: rssAfter, requests: proxied },
+      latency: { directP50: pct(latD, 50), directP99: pct(latD, 99), proxyP50: pct(latP, 50), proxyP99: pct(latP, 99), addedP50: added50, addedP99: added99, bareP50: pct(latB, 50), bareP99: pct(latB, 99) },
+      streaming64: { direct: median(tD), proxy: median(tP), ratio, bare: median(tB) },
+      rss: { warmMiB: rssWarm, afterMiB: rssAfter, requests: proxied, after20kMiB: rssAfter20k },
     };
   } finally {
     upstream.child.kill();
+    bare.child.kill();
   }
 }
 

@@ -306,8 +306,9 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
 function relay(d: ProxyRequestDeps, res: ServerResponse, up: IncomingMessage, status: number | null, abort: () => void): Promise<void> {
   if (status !== null) {
     res.writeHead(status, clientResponseHeaders(up.headers));
-    // An event stream's first event must not wait for the first body byte to leave with the head.
-    res.flushHeaders();
+    // An event stream's head leaves at once (the tool learns the call was taken before the first
+    // event); any other head leaves with the first body bytes, one write instead of two.
+    if (/^text\/event-stream/i.test(String(up.headers['content-type'] ?? ''))) res.flushHeaders();
   }
   // pipe(): backpressure both ways. By hand rather than stream.pipeline, which makes an
   // AbortController (and an AbortError) per call. A client that goes away destroys the upstream

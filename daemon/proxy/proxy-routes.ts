@@ -54,22 +54,49 @@ export function routeOf(url: string | undefined): { provider: string; rest: stri
  * would leave the base (a `..` segment, an encoded slash or backslash trick, another origin).
  */
 export function upstreamUrl(baseUrl: string, rest: string): URL | null {
-  let base: URL;
-  try {
-    base = new URL(baseUrl);
-  } catch {
-    return null;
-  }
+  const base = parsedBase(baseUrl);
+  if (!base) return null;
   const q = rest.indexOf('?');
   let pathPart = q === -1 ? rest : rest.slice(0, q);
   const query = q === -1 ? '' : rest.slice(q);
   if (pathPart.split('/').some((seg) => seg === '..' || seg === '.' || /%2e|%2f|%5c/i.test(seg)) || pathPart.includes('\\')) return null;
-  const basePath = base.pathname.replace(/\/+$/, '');
-  if (/\/v1$/.test(basePath) && (pathPart === '/v1' || pathPart.startsWith('/v1/'))) pathPart = pathPart.slice(3) || '/';
-  const out = new URL(base.href);
-  out.pathname = `${basePath}${pathPart === '/' ? '' : pathPart}` || '/';
-  out.search = query;
+  if (base.v1 && (pathPart === '/v1' || pathPart.startsWith('/v1/'))) pathPart = pathPart.slice(3) || '/';
+  let out: URL;
+  try {
+    out = new URL(`${base.prefix}${base.path}${pathPart === '/' ? (base.path === '' ? '/' : '') : pathPart}${query}`);
+  } catch {
+    return null;
+  }
   return out.origin === base.origin ? out : null;
+}
+
+/** Base URLs as parsed once (there are a handful; a request must not parse its provider's again). */
+const BASES = new Map<string, ParsedBase | null>();
+
+/** A base URL's parts: `prefix` is scheme, user info (a proxy's base URL may carry it) and host. */
+interface ParsedBase {
+  prefix: string;
+  origin: string;
+  path: string;
+  v1: boolean;
+}
+
+function parsedBase(baseUrl: string): ParsedBase | null {
+  let hit = BASES.get(baseUrl);
+  if (hit === undefined) {
+    try {
+      const u = new URL(baseUrl);
+      const path = u.pathname.replace(/\/+$/, '');
+      const auth = u.username === '' ? '' : `${u.username}${u.password === '' ? '' : `:${u.password}`}@`;
+      hit = { prefix: `${u.protocol}//${auth}${u.host}`, origin: u.origin, path, v1: /\/v1$/.test(path) };
+    } catch {
+      hit = null;
+    }
+    // Bounded: config reloads could otherwise add an entry per edit of a base URL, forever.
+    if (BASES.size >= 64) BASES.clear();
+    BASES.set(baseUrl, hit);
+  }
+  return hit;
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1), never forwarded in either direction. */

@@ -75,3 +75,9 @@ describe('proxy routes', () => {
     assert.equal(modelOf(Buffer.from('{"model":"m"}'), 'text/plain'), undefined);
   });
 });
+
+describe('proxy routes: base URLs with user info', () => {
+  it('keeps the user info of a base URL', () => {
+    assert.equal(upstreamUrl('https://u:p@proxy.example/v1', '/v1/chat/completions')?.href, 'https://u:p@proxy.example/v1/chat/completions');
+  });
+});
