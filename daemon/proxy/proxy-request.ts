@@ -171,6 +171,7 @@ export async function handleProxyRequest(d: ProxyRequestDeps, port: number, req:
   if (!verdict.ok) return refuse(res, api, 'authentication', KEY_REFUSALS[verdict.reason]);
   const view = d.state.agentView(verdict.record.agent);
   if (!view) return refuse(res, api, 'permission', `this proxy key's agent "${verdict.record.agent}" no longer exists`);
+  if (provider.baseUrl === '') return refuse(res, api, 'not_found', `${provider.id} has no base URL: set models.providers.${provider.id}.baseUrl in opensoul.json`);
   const target = upstreamUrl(provider.baseUrl, route.rest);
   if (!target) return refuse(res, api, 'invalid_request', 'the path does not stay under the provider base URL');
   const session = req.headers[SESSION_HEADER];

@@ -104,11 +104,11 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'pr
 
 /**
  * Request headers that never reach the provider: the tool's key (ours, not the provider's), our
- * own session header, the Host (set from the upstream URL), the length (the body is re-sent
- * whole) and the encodings the tool accepts: the proxy asks for an identity body so that it can
+ * own session header, the Host (set from the upstream URL), the length and `Expect` (the body is
+ * re-sent whole, already read) and the encodings the tool accepts: the proxy asks for an identity body so that it can
  * read an error's text and remove a secret from it (the hop back to the tool is local).
  */
-const NOT_FORWARDED: ReadonlySet<string> = new Set(['host', 'authorization', 'x-api-key', 'x-opensoul-session', 'content-length', 'accept-encoding', 'origin', 'cookie']);
+const NOT_FORWARDED: ReadonlySet<string> = new Set(['host', 'authorization', 'x-api-key', 'x-opensoul-session', 'content-length', 'accept-encoding', 'origin', 'cookie', 'expect']);
 
 /** The headers named in `Connection` are hop-by-hop too. */
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
