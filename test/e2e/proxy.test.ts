@@ -154,6 +154,8 @@ describe('the local credential proxy', function () {
     assert.ok(a?.cooldownUntil, 'A is cooling down');
     // Retry-After: 120 s sets the cooldown's length.
     assert.ok((a.cooldownUntil) - Date.now() > 100_000);
+    // B answered: it becomes the provider's last good profile (the usage owner heard of it).
+    await waitFor(async () => (await s.daemon.call(methods.modelsStatus, {})).providers.flatMap((p) => p.profiles).find((p) => p.id === 'anthropic:b')?.lastGood, 'B to be lastGood');
     // The next request goes straight to B.
     assert.equal(await ask(s), 'from B');
     assert.equal(s.anthropic.received.at(-1)?.key, s.b);
