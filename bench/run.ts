@@ -10,6 +10,9 @@
  *      sequential (goal ≥ 0.5×) and pipelined (reported), for a store of 12 profiles (~3 KB
  *      answers) and for the default state (~0.4 KB answers: the RPC machinery alone)
  *   4. file save → visible over RPC latency, p50/p99                      goal p99 ≤ 100 ms
+ *   5. the local proxy vs calling the same fake upstream directly: added latency p50/p99
+ *      (goal ≤ 1 ms p50), 64 concurrent streaming clients (goal ≥ 0.8× direct), daemon RSS
+ *      after 10,000 proxied requests (OPENSOUL_BENCH_ONLY=proxy runs this section alone)
  *
  * NODE_EXTRA_CA_CERTS is unset for every child (both sides of every start-up ratio): where it
  * is set, each Node start loads that CA bundle eagerly (~75 ms here), which would hide the
@@ -18,6 +21,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +46,7 @@ env.HOME = root;
  * a minimal JSON-RPC result and doing nothing else.
  */
 const ECHO_SERVER = `
+import http from 'node:http';
 import net from 'node:net';
 net.createServer((sock) => {
   let buf = '';
@@ -145,6 +150,186 @@ async function rawRpc(socketPath: string, hello: boolean) {
   };
 }
 
+/**
+ * The fake upstream of the proxy bench: plain JavaScript in its own process, answering the
+ * Messages API shape at once — a small JSON reply, or an event stream of 12 events.
+ */
+const FAKE_UPSTREAM = `
+import http from 'node:http';
+const events = ['message_start', ...Array.from({ length: 10 }, () => 'content_block_delta'), 'message_stop'];
+http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    if (body.includes('"stream":true')) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const e of events) res.write('event: ' + e + '\\ndata: {"type":"' + e + '","delta":{"type":"text_delta","text":"word "}}\\n\\n');
+      res.end();
+    } else {
+      const out = '{"id":"msg","type":"message","role":"assistant","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}';
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
+      res.end(out);
+    }
+  });
+}).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
+`;
+
+/**
+ * Node's own floor for a forwarding hop: a bare pass-through proxy (no keys, no credential, no
+ * accounting), a keep-alive agent and pipe() both ways. What the gateway's proxy costs beyond it
+ * is ours; what this one costs is Node's HTTP machinery on this machine.
+ */
+const BARE_PROXY = `
+import http from 'node:http';
+const target = Number(process.argv[2]);
+const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
+http.createServer((req, res) => {
+  const up = http.request({ host: '127.0.0.1', port: target, path: req.url.replace(/^\\/anthropic/, ''), method: req.method, headers: req.headers, agent }, (r) => {
+    res.writeHead(r.statusCode, r.headers);
+    r.pipe(res);
+  });
+  up.on('error', () => res.destroy());
+  req.pipe(up);
+}).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
+`;
+
+async function startScript(name: string, text: string, args: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const file = path.join(root, name);
+  writeFileSync(file, text);
+  const child = spawn(process.execPath, [file, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<number>((r) => child.stdout?.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
+  return { child, port };
+}
+
+async function startFakeUpstream(): Promise<{ child: ChildProcess; port: number }> {
+  const file = path.join(root, 'fake-upstream.mjs');
+  writeFileSync(file, FAKE_UPSTREAM);
+  const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<number>((r) => child.stdout?.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
+  return { child, port };
+}
+
+/** One request on a keep-alive agent, its body read to the end; resolves with the ms it took. */
+function timedRequest(agent: http.Agent, port: number, path: string, body: string, key: string): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const ASK = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+const ASK_STREAM = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+
+/** 64 clients, each sending streamed requests one after another until `total` are done; requests per second. */
+async function streamingThroughput(port: number, path: string, key: string, total: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next++ < total) await timedRequest(agent, port, path, ASK_STREAM, key);
+  }));
+  const rate = total / ((performance.now() - t0) / 1000);
+  agent.destroy();
+  return rate;
+}
+
+async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
+  const upstream = await startFakeUpstream();
+  const bare = await startScript('bare-proxy.mjs', BARE_PROXY, [String(upstream.port)]);
+  try {
+    writeFileSync(
+      path.join(stateDir, 'opensoul.json'),
+      JSON.stringify({ agents: { defaults: { model: 'anthropic/claude-sonnet-4-5' } }, models: { providers: { anthropic: { baseUrl: `http://127.0.0.1:${upstream.port}` } } }, proxy: { enabled: true, port: 0 } }),
+    );
+    const c = await connect({ socketPath: path.join(stateDir, 'run', 'gateway.sock'), tokenPath: path.join(stateDir, 'run', 'gateway.token') });
+    let url: string | null = null;
+    for (let i = 0; i < 200 && !url; i++) {
+      url = (await c.call(methods.gatewayStatus, {})).proxy?.url ?? null;
+      if (!url) await sleep(25);
+    }
+    if (!url) throw new Error('the proxy did not start');
+    const key = (await c.call(methods.proxyKeyCreate, { label: 'bench' })).key;
+    c.close();
+    const proxyPort = Number(new URL(url).port);
+    const direct = { port: upstream.port, path: '/v1/messages' };
+    const viaProxy = { port: proxyPort, path: '/anthropic/v1/messages' };
+    const viaBare = { port: bare.port, path: '/anthropic/v1/messages' };
+    let proxied = 0;
+
+    // Latency: one keep-alive connection per side, sequential, interleaved in rounds.
+    const agentD = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const agentP = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const agentB = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 200; i++) {
+      await timedRequest(agentD, direct.port, direct.path, ASK, key);
+      await timedRequest(agentP, viaProxy.port, viaProxy.path, ASK, key);
+      await timedRequest(agentB, viaBare.port, viaBare.path, ASK, key);
+      proxied++;
+    }
+    const rssWarm = rssMiB(daemonPid);
+    const latD: number[] = [];
+    const latP: number[] = [];
+    const latB: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 200; i++) latD.push(await timedRequest(agentD, direct.port, direct.path, ASK, key));
+      for (let i = 0; i < 200; i++) latP.push(await timedRequest(agentP, viaProxy.port, viaProxy.path, ASK, key));
+      for (let i = 0; i < 200; i++) latB.push(await timedRequest(agentB, viaBare.port, viaBare.path, ASK, key));
+      proxied += 200;
+    }
+    agentD.destroy();
+    agentP.destroy();
+    agentB.destroy();
+    const added50 = pct(latP, 50) - pct(latD, 50);
+    const added99 = pct(latP, 99) - pct(latD, 99);
+    out('local proxy vs the fake upstream called directly (non-streaming, sequential, one keep-alive connection each)');
+    out(`  direct  p50 ${fmt(pct(latD, 50), 2)} ms   p99 ${fmt(pct(latD, 99), 2)} ms`);
+    out(`  proxy   p50 ${fmt(pct(latP, 50), 2)} ms   p99 ${fmt(pct(latP, 99), 2)} ms`);
+    out(`  added   p50 ${fmt(added50, 2)} ms   p99 ${fmt(added99, 2)} ms   (goal ≤ 1 ms p50) ${added50 <= 1 ? 'ok' : 'MISSED'}`);
+    out(`  a bare Node pass-through proxy, same load: p50 ${fmt(pct(latB, 50), 2)} ms   p99 ${fmt(pct(latB, 99), 2)} ms (Node's own cost of a hop)`);
+
+    // Throughput: 64 concurrent streaming clients, median of 3 interleaved runs.
+    const perRun = 2048;
+    const tD: number[] = [];
+    const tP: number[] = [];
+    const tB: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      tD.push(await streamingThroughput(direct.port, direct.path, key, perRun));
+      tP.push(await streamingThroughput(viaProxy.port, viaProxy.path, key, perRun));
+      tB.push(await streamingThroughput(viaBare.port, viaBare.path, key, perRun));
+      proxied += perRun;
+    }
+    const ratio = median(tP) / median(tD);
+    out(`  64 streaming clients   direct ${fmt(median(tD), 0)} req/s   proxy ${fmt(median(tP), 0)} req/s   ${fmt(ratio, 2)}×   (goal ≥ 0.8×) ${ratio >= 0.8 ? 'ok' : 'MISSED'}`);
+    out(`  a bare Node pass-through proxy, same load: ${fmt(median(tB), 0)} req/s   ${fmt(median(tB) / median(tD), 2)}× direct; ours is ${fmt(median(tP) / median(tB), 2)}× of it`);
+
+    // Memory: the rest of 10,000 proxied requests, then RSS.
+    const rest = Math.max(0, 10_000 - proxied);
+    if (rest > 0) await streamingThroughput(viaProxy.port, viaProxy.path, key, rest);
+    proxied += rest;
+    await sleep(1000);
+    const rssAfter = rssMiB(daemonPid);
+    // 10,000 more: the figure must stay where it is (the working set of 64 connections), not grow.
+    await streamingThroughput(viaProxy.port, viaProxy.path, key, 10_000);
+    await sleep(1000);
+    const rssAfter20k = rssMiB(daemonPid);
+    const flat = rssAfter20k - rssAfter < 5;
+    out(`  daemon RSS   after warm-up ${fmt(rssWarm)} MiB   after ${proxied} proxied requests ${fmt(rssAfter)} MiB   after ${proxied + 10_000} ${fmt(rssAfter20k)} MiB   (flat) ${flat ? 'ok' : 'MISSED'}`);
+    return {
+      latency: { directP50: pct(latD, 50), directP99: pct(latD, 99), proxyP50: pct(latP, 50), proxyP99: pct(latP, 99), addedP50: added50, addedP99: added99, bareP50: pct(latB, 50), bareP99: pct(latB, 99) },
+      streaming64: { direct: median(tD), proxy: median(tP), ratio, bare: median(tB) },
+      rss: { warmMiB: rssWarm, afterMiB: rssAfter, requests: proxied, after20kMiB: rssAfter20k },
+    };
+  } finally {
+    upstream.child.kill();
+    bare.child.kill();
+  }
+}
+
 function writeStore(profiles: number): void {
   const p: Record<string, unknown> = {};
   for (let i = 0; i < profiles / 2; i++) p[`anthropic:p${i}`] = { type: 'token', provider: 'anthropic', token: `sk-ant-oat01-${'b'.repeat(80)}${i}`, expires: Date.now() + 86_400_000 * (i + 1) };
@@ -203,8 +388,15 @@ async function main(): Promise<void> {
   const echoPath = path.join(root, 'echo.sock');
   const echo = await startEcho(echoPath);
   try {
-    // 1. Memory, first, on the fresh daemon.
     const pid = daemon.pid as number;
+    // OPENSOUL_BENCH_ONLY=proxy: section 5 alone, on a fresh daemon (a quicker run while working on the proxy).
+    if (process.env.OPENSOUL_BENCH_ONLY === 'proxy') {
+      results.proxy = await proxyBench(pid);
+      out();
+      out(JSON.stringify(results));
+      return;
+    }
+    // 1. Memory, first, on the fresh daemon.
     await sleep(1000);
     const idle = rssMiB(pid);
     const bareIdle = rssMiB(echo.pid as number);
@@ -282,6 +474,10 @@ async function main(): Promise<void> {
     out(`file save → visible over RPC (${lat.length} saves of .env)`);
     out(`  p50 ${fmt(pct(lat, 50))} ms   p99 ${fmt(p99)} ms   max ${fmt(Math.max(...lat))} ms   (goal p99 ≤ 100 ms) ${p99 <= 100 ? 'ok' : 'MISSED'}`);
     results.reloadLatency = { p50: pct(lat, 50), p99, max: Math.max(...lat) };
+    out();
+
+    // 5. The local proxy.
+    results.proxy = await proxyBench(pid);
     out();
     out(JSON.stringify(results));
   } finally {

@@ -13,6 +13,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerImport } from './commands/import.js';
 import { registerModels } from './commands/models.js';
 import { registerOnboard } from './commands/onboard.js';
+import { registerProxy } from './commands/proxy-register.js';
 import { commandPath, printJson, scrubArgvEcho, usageHint, usageLine } from './output.js';
 import { secretArgvOption } from './secret-input.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDoctor(program, ctx);
   registerChat(program);
   registerExec(program);
+  registerProxy(program);
   // Each command's own usage after its usage errors (commander prints it after the error line).
   const withUsage = (cmd: Command): void => {
     cmd.showHelpAfterError(usageHint(cmd));

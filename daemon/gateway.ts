@@ -19,6 +19,8 @@ import { checkSocketDir, describeSocketDirProblem } from '../ipc/socket-dir.js';
 import { createLogger } from './logging/logger.js';
 import type { Logger } from './logging/logger.js';
 import { SecretRegistry } from './logging/secret-registry.js';
+import { ProxyService } from './proxy/proxy-service.js';
+import { UsageLedger } from './resolver/usage.js';
 import { createHandlers } from './server/handlers.js';
 import { ensurePrivateSocketDir } from './server/socket-dir.js';
 import { SocketServer } from './server/socket-server.js';
@@ -84,6 +86,7 @@ export class Gateway {
   private state!: GatewayState;
   private stores!: StoreService;
   private server!: SocketServer;
+  private proxy: ProxyService | null = null;
   private watcher: StateWatcher | null = null;
   private scheduler: ReloadScheduler | null = null;
   private refresher: OAuthRefresher | null = null;
@@ -152,6 +155,14 @@ export class Gateway {
       });
       this.state.refresher = this.refresher;
       this.reportFileErrors();
+      // Before the socket: a refused proxy.host stops the start here (exit 78), leaving nothing behind.
+      this.proxy = new ProxyService({
+        state: this.state,
+        usage: new UsageLedger({ state: this.state, stores: this.stores, emit: (event, data) => this.server?.broadcast({ event, at: Date.now(), data }) }),
+        log: this.log,
+        registerSecrets: (values) => this.secrets.registerAll(values),
+      });
+      await this.proxy.start();
 
       this.token = randomBytes(32).toString('hex');
       this.secrets.register(this.token);
@@ -167,7 +178,12 @@ export class Gateway {
     }
 
     this.scheduler = new ReloadScheduler({
-      reloadNow: (trigger) => this.state.reload(trigger),
+      reloadNow: async (trigger) => {
+        const outcome = await this.state.reload(trigger);
+        // proxy-keys.json is ours, but a person may edit or delete it: re-read when it changed.
+        await this.proxy?.keys.refresh();
+        return outcome;
+      },
       beforePeriodic: () => this.periodicChecks(),
       onError: (err) => this.log.error('reload failed', { err }),
     });
@@ -203,6 +219,7 @@ export class Gateway {
     this.log.info('reloaded', { trigger, changed });
     // A profile adopted or removed changes which other CLIs' files we watch.
     void this.managedWatcher?.sync(this.state.managedPaths());
+    if (changed.includes(this.paths.config)) void this.proxy?.apply();
     this.reportFileErrors(new Set(changed));
     this.server?.broadcast({ event: 'state.reloaded', at: Date.now(), data: { trigger, changed } });
   }
@@ -351,6 +368,7 @@ export class Gateway {
         log: { warn: (message) => this.log.warn(message) },
         onShutdown: (stop) => this.onStop.push(stop),
         tightenedAtStart: () => this.tightened.map(describeTightened),
+        ...(this.proxy ? { proxy: this.proxy } : {}),
       }),
     };
   }
@@ -382,6 +400,8 @@ export class Gateway {
     for (const stop of this.onStop) stop();
     this.scheduler?.stop();
     this.refresher?.stop();
+    // Proxied requests in progress get a few seconds to finish; then their connections are cut.
+    await this.proxy?.stop().catch(() => undefined);
     await this.watcher?.close().catch(() => undefined);
     await this.managedWatcher?.close().catch(() => undefined);
     if (this.server) {

@@ -103,6 +103,21 @@ export interface GatewayStatusResult {
   logFile: string;
   /** The daemon's memory, in bytes (process.memoryUsage()). */
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number };
+  /** The local credential proxy; null when `proxy.enabled` is not set. */
+  proxy: ProxyStatus | null;
+}
+
+/** The local credential proxy as `gateway status` shows it. */
+export interface ProxyStatus {
+  enabled: boolean;
+  /** Where it listens (`http://127.0.0.1:<port>`), or null when it could not start. */
+  url: string | null;
+  /** Requests answered since the daemon started (refused ones included). */
+  requests: number;
+  /** Requests in progress now. */
+  active: number;
+  /** Why it is not listening as configured (a port in use, a refused host), or null. */
+  error: string | null;
 }
 
 export interface ReloadResult {
@@ -544,6 +559,44 @@ export interface ExecCredentialsResult {
   missing: { provider: string; reason: string }[];
 }
 
+/** A proxy key to create: for an agent (default: the default agent), some providers (default: all), until a time (default: no expiry). */
+export type ProxyKeyCreateParams = Infer<typeof proxyKeyCreateParams>;
+
+/** A proxy key as listed: never the key, never its hash. */
+export interface ProxyKeyInfo {
+  id: string;
+  agent: string;
+  /** The providers it may use; null = every provider. */
+  providers: string[] | null;
+  label: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+  expired: boolean;
+}
+
+/** A new proxy key: `key` is shown this once (it is stored hashed). */
+export interface ProxyKeyCreateResult extends ProxyKeyInfo {
+  key: string;
+}
+
+export interface ProxyKeyListResult {
+  keys: ProxyKeyInfo[];
+  file: string;
+}
+
+export type ProxyKeyRevokeParams = Infer<typeof proxyKeyRevokeParams>;
+
+/** The environment of `opensoul exec --proxy`: a short-lived key for these providers (default: all), valid `ttlMs` (default 1 h). */
+export type ProxyEnvParams = Infer<typeof proxyEnvParams>;
+
+export interface ProxyEnvResult {
+  /** `ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL` and the key under `ANTHROPIC_API_KEY` / `OPENAI_API_KEY`. */
+  variables: { name: string; value: string }[];
+  keyId: string;
+  expiresAt: number;
+  url: string;
+}
+
 export type CheckStatus = 'ok' | 'warn' | 'error';
 
 export interface DoctorCheck {
@@ -640,6 +693,20 @@ const chatSendParams = v.object({
 });
 const chatCancelParams = v.object({ agent: v.optional(agentId), session: sessionId, turnId: v.optional(turnId) });
 const execCredentialsParams = v.paramsObject({ agent: v.optional(agentId), providers: v.optional(v.array(providerId, { max: 50 })), session: v.optional(sessionId) });
+// eslint-disable-next-line no-control-regex -- labels are shown in lists: no control characters
+const proxyKeyLabel = v.string({ minLength: 1, maxLength: 100, pattern: /^[^\u0000-\u001f\u007f]+$/, patternName: 'a label without control characters' });
+const proxyKeyCreateParams = v.paramsObject({
+  agent: v.optional(agentId),
+  providers: v.optional(v.array(providerId, { max: 50 })),
+  expiresInMs: v.optional(v.number({ integer: true, min: 1000, max: 366 * 86_400_000 })),
+  label: v.optional(proxyKeyLabel),
+});
+const proxyKeyRevokeParams = v.object({ id: v.string({ pattern: /^pk-[0-9a-f]{12}$/, patternName: 'a proxy key id such as pk-0123456789ab' }) });
+const proxyEnvParams = v.paramsObject({
+  agent: v.optional(agentId),
+  providers: v.optional(v.array(providerId, { max: 50 })),
+  ttlMs: v.optional(v.number({ integer: true, min: 1000, max: 30 * 86_400_000 })),
+});
 const doctorRunParams = v.paramsObject({ fix: v.optional(v.boolean()), clientEnvNames: v.optional(v.array(envKey, { max: 200 })) });
 const eventsSubscribeParams = v.paramsObject({ events: v.optional(v.array(eventName, { max: 10 })) });
 
@@ -748,6 +815,20 @@ export const methods = {
     execCredentialsParams,
     'The environment variables `opensoul exec` gives its child: the resolved credential of each provider.',
     ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'NO_CREDENTIALS'],
+  ),
+  proxyKeyCreate: method<ProxyKeyCreateResult>()(
+    'proxy.key.create',
+    proxyKeyCreateParams,
+    'Create a local proxy key (scoped to an agent, optionally to providers and an expiry); the key is returned this once.',
+    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS],
+  ),
+  proxyKeyList: method<ProxyKeyListResult>()('proxy.key.list', v.none(), 'The proxy keys: id, scope, expiry; never the keys.'),
+  proxyKeyRevoke: method<{ id: string; revoked: true }>()('proxy.key.revoke', proxyKeyRevokeParams, 'Revoke a proxy key: the next request with it is refused.', ['INVALID_INPUT', ...WRITE_ERRORS]),
+  proxyEnv: method<ProxyEnvResult>()(
+    'proxy.env',
+    proxyEnvParams,
+    'The environment of `opensoul exec --proxy`: the proxy URLs and a short-lived proxy key instead of provider secrets.',
+    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'INVALID_INPUT', ...WRITE_ERRORS],
   ),
   doctorRun: method<DoctorRunResult>()('doctor.run', doctorRunParams, 'The daemon-side checks of §11, optionally fixing the safe ones.'),
   eventsSubscribe: method<{ subscribed: EventName[] }>()(

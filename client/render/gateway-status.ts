@@ -4,6 +4,13 @@ import { formatDuration, formatTime, tildePath } from './format.js';
 import type { Style } from './style.js';
 import { alignRows } from './table.js';
 
+function proxyLine(p: GatewayStatusResult['proxy'], s: Style): string {
+  // An older daemon's status has no `proxy` field at all.
+  if (!p) return s.dim('not enabled');
+  if (!p.url) return s.red('not listening');
+  return `${s.green('listening')} on ${p.url}, ${p.requests} requests, ${p.active} in progress`;
+}
+
 export function renderGatewayStatus(r: GatewayStatusResult, s: Style): string {
   const lines = alignRows([
     [s.bold('Gateway'), `${s.green('running')}  pid ${r.pid}, v${r.version}, up ${formatDuration(r.uptimeMs)}`],
@@ -12,7 +19,9 @@ export function renderGatewayStatus(r: GatewayStatusResult, s: Style): string {
     [s.bold('Log'), tildePath(r.logFile)],
     [s.bold('Agents'), r.agents.map((a) => (a === r.defaultAgent ? `${a} (default)` : a)).join(', ')],
     [s.bold('Reloads'), `${r.reloads.count}${r.reloads.lastAt ? `, last ${formatTime(r.reloads.lastAt)} (${r.reloads.lastTrigger ?? '?'})` : ''}`],
+    [s.bold('Proxy'), proxyLine(r.proxy, s)],
   ]);
+  if (r.proxy?.error) lines.push(`    ${s.yellow('warning')} ${r.proxy.error}`);
   lines.push('', s.bold('Files'));
   const rows: string[][] = [];
   const warnings = new Map<number, string[]>();

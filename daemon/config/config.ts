@@ -70,6 +70,34 @@ export interface SecretsConfig {
 /** OpenClaw's defaults (src/secrets/resolve.ts): 5 s, 1 MiB. */
 export const SECRET_PROVIDER_DEFAULTS = { timeoutMs: 5_000, maxBytes: 1024 * 1024 } as const;
 
+/**
+ * `proxy.*` (§12): the local credential proxy. `host` is kept as written and checked by the proxy
+ * itself (daemon/proxy/proxy-service.ts), which refuses anything but a loopback address with an
+ * error naming `proxy.host`: a warning here would let a typo quietly open the port to the network.
+ */
+export interface ProxyConfig {
+  enabled: boolean;
+  /** 0 = an ephemeral port, reported by `gateway status` (tests). */
+  port: number;
+  host: string;
+  /** A request body past this is refused (413); replays keep the body in memory, so it bounds memory too. */
+  maxBodyBytes: number;
+  /** Upstream requests at once; past it the proxy answers 503 with Retry-After. */
+  maxConcurrent: number;
+  /** No response headers, or no byte of the body, for this long ends the upstream request. */
+  upstreamTimeoutMs: number;
+}
+
+/** The proxy's defaults: off, loopback, 32 MiB bodies (Anthropic's own request limit), 10 min of silence. */
+export const PROXY_DEFAULTS: Readonly<ProxyConfig> = Object.freeze({
+  enabled: false,
+  port: 18791,
+  host: '127.0.0.1',
+  maxBodyBytes: 32 * 1024 * 1024,
+  maxConcurrent: 128,
+  upstreamTimeoutMs: 600_000,
+});
+
 export interface GatewayConfig {
   envVars: Record<string, string>;
   shellEnv: { enabled: boolean; timeoutMs: number };
@@ -82,6 +110,7 @@ export interface GatewayConfig {
   providers: Record<string, ProviderOverride>;
   aliases: Record<string, string>;
   secrets: SecretsConfig;
+  proxy: ProxyConfig;
 }
 
 /** A fresh default config; its maps have no prototype (ipc/dict.ts). */
@@ -98,6 +127,7 @@ export function defaultConfig(): GatewayConfig {
     providers: dict(),
     aliases: dict(),
     secrets: { providers: dict(), defaults: dict(), raw: dict() },
+    proxy: { ...PROXY_DEFAULTS },
   };
 }
 
@@ -252,7 +282,31 @@ export function readConfig(value: unknown): { config: GatewayConfig; warnings: s
   }
   const secrets = r.record(root.secrets, 'secrets');
   if (secrets) config.secrets = readSecrets(r, secrets);
+  const proxy = r.record(root.proxy, 'proxy');
+  if (proxy) config.proxy = readProxy(r, proxy);
   return { config, warnings: r.warnings };
+}
+
+/** `proxy.*`: a bad field is warned about by its path and its default kept (`host` is checked by the proxy). */
+function readProxy(r: Reader, rec: Record<string, unknown>): ProxyConfig {
+  const out: ProxyConfig = { ...PROXY_DEFAULTS };
+  out.enabled = r.bool(rec.enabled, 'proxy.enabled') ?? out.enabled;
+  if (rec.port !== undefined) {
+    if (typeof rec.port === 'number' && Number.isInteger(rec.port) && rec.port >= 0 && rec.port <= 65535) out.port = rec.port;
+    else r.warn('proxy.port', 'expected a port number from 0 to 65535 (0: any free port)');
+  }
+  if (rec.host !== undefined) {
+    if (typeof rec.host === 'string') out.host = rec.host.trim();
+    else r.warn('proxy.host', 'expected "127.0.0.1" or "::1"');
+  }
+  const whole = (key: 'maxBodyBytes' | 'maxConcurrent' | 'upstreamTimeoutMs') => {
+    const n = r.positive(rec[key], `proxy.${key}`);
+    if (n !== undefined) out[key] = Math.max(1, Math.round(n));
+  };
+  whole('maxBodyBytes');
+  whole('maxConcurrent');
+  whole('upstreamTimeoutMs');
+  return out;
 }
 
 const SECRET_PROVIDER_NAME = /^[a-z][a-z0-9_-]{0,63}$/;

@@ -19,6 +19,8 @@ export interface Logger {
   info(msg: string, meta?: Record<string, unknown>): void;
   warn(msg: string, meta?: Record<string, unknown>): void;
   error(msg: string, meta?: Record<string, unknown>): void;
+  /** Whether lines of this level are written (so a caller can skip building a debug line's meta). */
+  isEnabled(level: LogLevel): boolean;
   /** Flushes every line logged so far and closes the file. Lines logged afterwards are dropped. */
   close(): Promise<void>;
 }
@@ -122,6 +124,8 @@ export function createLogger(opts: LoggerOptions): Logger {
     // After close winston's stream has ended: a write would emit "write after end", and with
     // no transport piped, winston prints the raw, unredacted record to stderr.
     if (closing !== null) return;
+    // A filtered level costs nothing: winston would run every format before its transports drop the line.
+    if (LEVELS[lvl] > LEVELS[level]) return;
     try {
       if (meta === undefined) logger.log(lvl, msg);
       else logger.log(lvl, msg, renameReservedKeys(meta));
@@ -144,6 +148,7 @@ export function createLogger(opts: LoggerOptions): Logger {
 
   return {
     debug: (msg, meta) => write('debug', msg, meta),
+    isEnabled: (lvl) => LEVELS[lvl] <= LEVELS[level],
     info: (msg, meta) => write('info', msg, meta),
     warn: (msg, meta) => write('warn', msg, meta),
     error: (msg, meta) => write('error', msg, meta),

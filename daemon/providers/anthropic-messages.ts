@@ -13,7 +13,7 @@ import { classifyErrorEvent } from './classify.js';
 import { MAX_REPLY_TEXT } from './limits.js';
 import type { SseEvent } from './sse.js';
 import { ProviderCallError } from './types.js';
-import type { HttpRequestSpec, ProviderClient, ProviderReply, ProviderRequest, StreamAccumulator } from './types.js';
+import type { HttpRequestSpec, ProviderClient, ProviderCredential, ProviderReply, ProviderRequest, StreamAccumulator } from './types.js';
 import { asArray, asNumber, asRecord, asString, at, parseJson } from './untrusted-json.js';
 
 /** The API version every request names. */
@@ -28,19 +28,24 @@ export function messagesUrl(baseUrl: string): string {
   return /\/v1$/.test(base) ? `${base}/messages` : `${base}/v1/messages`;
 }
 
+/**
+ * How a credential travels to the Messages API: an API key in `x-api-key`; a setup-token or an
+ * OAuth access token as a bearer with the OAuth beta flag. The one place this rule is written
+ * (the client here and the local proxy both use it).
+ */
+export function anthropicAuthHeaders(credential: ProviderCredential): Record<string, string> {
+  if (credential.type === 'api_key') return { 'x-api-key': credential.secret };
+  return { authorization: `Bearer ${credential.secret}`, 'anthropic-beta': ANTHROPIC_OAUTH_BETA };
+}
+
 function buildRequest(req: ProviderRequest): HttpRequestSpec {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: req.stream ? 'text/event-stream' : 'application/json',
     'anthropic-version': ANTHROPIC_VERSION,
     'user-agent': `opensoul/${VERSION}`,
+    ...anthropicAuthHeaders(req.credential),
   };
-  if (req.credential.type === 'api_key') {
-    headers['x-api-key'] = req.credential.secret;
-  } else {
-    headers.authorization = `Bearer ${req.credential.secret}`;
-    headers['anthropic-beta'] = ANTHROPIC_OAUTH_BETA;
-  }
   const body = {
     model: req.model,
     max_tokens: req.maxTokens,

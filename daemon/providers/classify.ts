@@ -12,6 +12,12 @@ import { parseJson } from './untrusted-json.js';
 /** Response headers: a fetch `Headers` or a plain record (any key case). */
 export type HeaderSource = Headers | Readonly<Record<string, string | undefined>>;
 
+/**
+ * Outcomes another credential of the same provider may not share, so the call is worth retrying
+ * with the next one (§8.2): chat turns and the proxy fail over on exactly these.
+ */
+export const FAILOVER_OUTCOMES: ReadonlySet<CallOutcome> = new Set(['rate_limit', 'overloaded', 'auth', 'auth_permanent', 'billing', 'credential_scope']);
+
 /** What `classifyHttpFailure` decided. */
 export interface Classification {
   outcome: CallOutcome;

@@ -9,7 +9,7 @@ import { classifyErrorEvent } from './classify.js';
 import { MAX_REPLY_TEXT } from './limits.js';
 import type { SseEvent } from './sse.js';
 import { ProviderCallError } from './types.js';
-import type { HttpRequestSpec, ProviderClient, ProviderReply, ProviderRequest, StreamAccumulator } from './types.js';
+import type { HttpRequestSpec, ProviderClient, ProviderCredential, ProviderReply, ProviderRequest, StreamAccumulator } from './types.js';
 import { asArray, asNumber, asRecord, asString, at, parseJson } from './untrusted-json.js';
 
 // Mistral's API refuses unknown fields (422 "Extra inputs are not permitted" on
@@ -19,6 +19,11 @@ const NO_STREAM_OPTIONS: ReadonlySet<string> = new Set(['mistral']);
 /** `<base>/chat/completions`. */
 export function chatCompletionsUrl(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/chat/completions`;
+}
+
+/** How a credential travels to an OpenAI-compatible API: always a bearer (the client and the local proxy both use this). */
+export function bearerAuthHeaders(credential: ProviderCredential): Record<string, string> {
+  return { authorization: `Bearer ${credential.secret}` };
 }
 
 function buildRequest(req: ProviderRequest): HttpRequestSpec {
@@ -41,7 +46,7 @@ function buildRequest(req: ProviderRequest): HttpRequestSpec {
     headers: {
       'content-type': 'application/json',
       accept: req.stream ? 'text/event-stream' : 'application/json',
-      authorization: `Bearer ${req.credential.secret}`,
+      ...bearerAuthHeaders(req.credential),
       'user-agent': `opensoul/${VERSION}`,
     },
     body: JSON.stringify(body),

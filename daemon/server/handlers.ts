@@ -24,6 +24,7 @@ import { secretsOfInput } from '../stores/credentials.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import { computeModelsStatus } from '../status/models-status.js';
 import type { StoreService } from '../stores/store-service.js';
+import type { ProxyService } from '../proxy/proxy-service.js';
 import type { Handlers } from './socket-server.js';
 
 export interface HandlerDeps {
@@ -50,6 +51,8 @@ export interface HandlerDeps {
   /** What the daemon narrowed at start (`<path> 0755 → 0700`), shown by doctor as a warning. */
   tightenedAtStart?: () => string[];
   now?: () => number;
+  /** The local credential proxy (§12): its status, keys and `exec --proxy` environment. */
+  proxy?: ProxyService;
 }
 
 
@@ -129,6 +132,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     now,
     warn: (message) => deps.log?.warn(message),
   });
+  // The proxy's x-opensoul-session header selects a session's pin, as auth.resolve's `session` does.
+  deps.proxy?.useSessionPins((agent, session) => sessions.view(agent, session).pin ?? null);
+  const proxy = (): ProxyService => {
+    if (!deps.proxy) throw new OpenSoulError('INVALID_INPUT', { reason: 'this gateway runs without the proxy' });
+    return deps.proxy;
+  };
   const turns = new RunningTurns();
   deps.onShutdown?.(() => turns.cancelAll());
   const logins = new LoginService({ state, stores, registerSecrets: deps.registerSecrets, now });
@@ -151,6 +160,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       connections: deps.connectionCount(),
       logFile: deps.logFile,
       memory: (({ rss, heapUsed, heapTotal, external }) => ({ rss, heapUsed, heapTotal, external }))(process.memoryUsage()),
+      proxy: deps.proxy?.status() ?? null,
     }),
     gatewayReload: async () => {
       const outcome = await state.reload('rpc');
@@ -261,6 +271,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       for (const v of result.variables) if (v.profileId) await usage.markUsed(view.id, v.profileId, at);
       return result;
     },
+    proxyKeyCreate: (params) => proxy().createKey(params, resolveAgent(state, params.agent)),
+    proxyKeyList: () => proxy().listKeys(),
+    proxyKeyRevoke: async (params) => {
+      await proxy().keys.revoke(params.id);
+      return { id: params.id, revoked: true as const };
+    },
+    proxyEnv: (params) => proxy().env(params, resolveAgent(state, params.agent)),
     doctorRun: (params) => {
       const at = now();
       const statuses = state

@@ -8,17 +8,15 @@
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import { splitModelRef } from '../../ipc/providers.js';
-import type { CallOutcome, ChatAttempt, ChatEvent, ChatSendParams, ChatSendResult, SessionView } from '../../ipc/protocol.js';
+import type { ChatAttempt, ChatEvent, ChatSendParams, ChatSendResult, SessionView } from '../../ipc/protocol.js';
 import { callProvider } from '../providers/call.js';
+import { FAILOVER_OUTCOMES } from '../providers/classify.js';
 import { remedyFor } from '../providers/remedies.js';
 import { ProviderCallError } from '../providers/types.js';
 import type { ChatMessage } from '../providers/types.js';
 import { ENV_CANDIDATE, resolveCredential } from '../resolver/resolve.js';
 import type { UsageLedger } from '../resolver/usage.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
-
-/** Outcomes another credential of the same provider may not share: worth trying the next one. */
-const FAILOVER: ReadonlySet<CallOutcome> = new Set(['rate_limit', 'overloaded', 'auth', 'auth_permanent', 'billing', 'credential_scope']);
 
 /** At most this many credentials per turn: a provider refusing everything must not cost a request per profile of a long list. */
 const MAX_ATTEMPTS = 5;
@@ -148,7 +146,7 @@ export async function runChatTurn(
       // The remedy of a credential only its provider's client may use is part of the attempt, so a reply that failed over past it still says what to do.
       const remedy = err.outcome === 'credential_scope' ? remedyFor(err.outcome, ref.provider) : null;
       attempts.push(remedy ? { ...attempt, message: `${err.message} — ${remedy}` } : attempt);
-      if (!FAILOVER.has(err.outcome) || streamed || err.streamed || resolved.pinned) throw failed(ref.provider, ref.model, attempt, resolved.pinned, attempts.length);
+      if (!FAILOVER_OUTCOMES.has(err.outcome) || streamed || err.streamed || resolved.pinned) throw failed(ref.provider, ref.model, attempt, resolved.pinned, attempts.length);
       tried.add(resolved.profileId ?? ENV_CANDIDATE);
       io.push({ turnId, type: 'failover', profileId: resolved.profileId, outcome: err.outcome, message: err.message });
     }

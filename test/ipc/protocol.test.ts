@@ -9,8 +9,8 @@ const SPEC_METHODS = [
   'auth.remove', 'auth.order.get', 'auth.order.set', 'auth.order.clear', 'env.set', 'env.unset', 'import.openclaw',
   'auth.resolve', 'auth.report', 'session.command', 'chat.send', 'doctor.run', 'events.subscribe',
 ];
-/** Beyond the table: cancelling a running turn, what `opensoul exec` hands its child, the OAuth login (`models auth login`) and adopting another CLI's sign-in (`--method cli`). */
-const EXTRA_METHODS = ['chat.cancel', 'exec.credentials', 'auth.login.start', 'auth.login.complete', 'auth.login.cancel', 'auth.adopt'];
+/** Beyond the table: cancelling a running turn, what `opensoul exec` hands its child, the OAuth login (`models auth login`), adopting another CLI's sign-in (`--method cli`), and the local proxy's keys and environment. */
+const EXTRA_METHODS = ['chat.cancel', 'exec.credentials', 'auth.login.start', 'auth.login.complete', 'auth.login.cancel', 'auth.adopt', 'proxy.key.create', 'proxy.key.list', 'proxy.key.revoke', 'proxy.env'];
 
 describe('ipc/protocol', () => {
   it('declares every method of SPEC §6 exactly once', () => {

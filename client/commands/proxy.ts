@@ -1,0 +1,80 @@
+/**
+ * What `opensoul proxy …` does (loaded only when one of them runs). `proxy key create` is the one
+ * command besides `exec` whose output carries a secret: the new key, on stdout, once. It is our
+ * local key, not a provider's, and only its hash is kept, so this is the only time it can be
+ * shown.
+ */
+import { methods } from '../../ipc/protocol.js';
+import type { ProxyKeyInfo } from '../../ipc/protocol.js';
+import type { ActionEnv } from '../cli-context.js';
+import { callDaemon } from '../connection.js';
+import { printJson } from '../output.js';
+import { formatDuration, tildePath } from '../render/format.js';
+import { alignRows } from '../render/table.js';
+
+function scope(k: ProxyKeyInfo, now: number): string {
+  const providers = k.providers === null ? 'all providers' : k.providers.join(', ');
+  const expiry = k.expiresAt === null ? 'no expiry' : k.expired ? 'expired' : `expires in ${formatDuration(k.expiresAt - now)}`;
+  return `agent ${k.agent}, ${providers}, ${expiry}`;
+}
+
+/** `proxy key create`: the key alone on stdout (or inside the JSON document), what it is on stderr. */
+export async function keyCreate(env: ActionEnv, opts: { agent?: string; provider?: string[]; expires?: number; label?: string }): Promise<void> {
+  const r = await callDaemon(methods.proxyKeyCreate, {
+    ...(opts.agent ? { agent: opts.agent } : {}),
+    ...(opts.provider && opts.provider.length > 0 ? { providers: opts.provider } : {}),
+    ...(opts.expires !== undefined ? { expiresInMs: opts.expires } : {}),
+    ...(opts.label ? { label: opts.label } : {}),
+  });
+  if (env.json) {
+    printJson(r);
+    return;
+  }
+  // The key alone on stdout (`KEY=$(opensoul proxy key create)`); what it is, on stderr.
+  process.stdout.write(`${r.key}\n`);
+  process.stderr.write(`Proxy key ${r.id} (${scope(r, Date.now())}). Shown once: only its hash is kept. Revoke it with \`opensoul proxy key revoke ${r.id}\`.\n`);
+}
+
+/** `proxy key list`. */
+export async function keyList(env: ActionEnv): Promise<void> {
+  const r = await callDaemon(methods.proxyKeyList, {});
+  if (env.json) {
+    printJson(r);
+    return;
+  }
+  if (r.keys.length === 0) {
+    process.stdout.write(`No proxy keys (${tildePath(r.file)}). Create one with \`opensoul proxy key create\`.\n`);
+    return;
+  }
+  const now = Date.now();
+  const rows = r.keys.map((k) => [k.id, scope(k, now), k.label ?? '']);
+  process.stdout.write(`${alignRows(rows, '  ').join('\n')}\n`);
+}
+
+/** `proxy key revoke <id>`. */
+export async function keyRevoke(env: ActionEnv, id: string): Promise<void> {
+  const r = await callDaemon(methods.proxyKeyRevoke, { id });
+  if (env.json) printJson(r);
+  else process.stdout.write(`Revoked ${r.id}: requests with it are refused from now on.\n`);
+}
+
+/** `proxy status`: from `gateway.status`, with the environment lines when it listens. */
+export async function proxyStatus(env: ActionEnv): Promise<void> {
+  const status = await callDaemon(methods.gatewayStatus, {});
+  const p = status.proxy;
+  if (env.json) {
+    printJson({ proxy: p });
+    return;
+  }
+  if (!p) {
+    process.stdout.write('The proxy is not enabled: add "proxy": { "enabled": true } to opensoul.json (the gateway applies it at once).\n');
+    return;
+  }
+  const s = env.style;
+  process.stdout.write(p.url ? `${s.green('listening')} on ${p.url}  (${p.requests} requests, ${p.active} in progress)\n` : `${s.red('not listening')}\n`);
+  if (p.error) process.stdout.write(`${s.yellow('problem')} ${p.error}\n`);
+  if (p.url) {
+    process.stdout.write(`\nFor the SDKs, Claude Code and curl (with a key from \`opensoul proxy key create\`):\n`);
+    process.stdout.write(`  ANTHROPIC_BASE_URL=${p.url}/anthropic\n  OPENAI_BASE_URL=${p.url}/openai/v1\n`);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * One listening socket of the proxy: an `http.Server` on a loopback address, and its graceful
+ * drain (stop accepting, let requests in progress finish, close idle keep-alive connections,
+ * and cut what is left when the time is up). A port change runs two of these for a while: the
+ * new one serving, the old one draining.
+ */
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type * as NodeHttp from 'node:http';
+import { proxyUrl } from './proxy-routes.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One `http.Server` of the proxy on a loopback address, counting its requests in progress for the drain. */
+export class ProxyListener {
+  private readonly server: Server;
+  private inFlight = 0;
+  /** The port actually bound (the configured one, or the ephemeral one for port 0). */
+  port = 0;
+
+  constructor(
+    readonly host: string,
+    /** The port as configured (0 = ephemeral), to tell whether a reload changed it. */
+    readonly configuredPort: number,
+    handle: (port: number, req: IncomingMessage, res: ServerResponse) => Promise<void>,
+    http: typeof NodeHttp,
+  ) {
+    // noDelay: each event of a stream leaves at once. Keep-alive: SDKs reuse their connections.
+    this.server = http.createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, (req, res) => {
+      this.inFlight++;
+      res.once('close', () => this.inFlight--);
+      void handle(this.port, req, res);
+    });
+    // A client that sends garbage gets a 400 from Node and is closed; nothing else to do.
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  /** Binds; rejects with the errno error (EADDRINUSE, EACCES) when it cannot. */
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ port: this.configuredPort, host: this.host, ipv6Only: this.host === '::1' }, () => {
+        this.server.removeListener('error', onError);
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  /** The URL clients use. */
+  get url(): string {
+    return proxyUrl(this.host, this.port);
+  }
+
+  /** Requests in progress on this listener. */
+  get active(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Stops accepting, waits up to `graceMs` for requests in progress (closing keep-alive
+   * connections as they fall idle), then closes every connection left.
+   */
+  async drain(graceMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) {
+      this.server.closeIdleConnections();
+      await sleep(50);
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+}
