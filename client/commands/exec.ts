@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { action } from '../cli-context.js';
 import { splitList } from '../fast-path.js';
 import { usageError } from '../output.js';
+import { parseDurationMs } from '../expiry.js';
 import type { ExecOptions } from '../exec/run-exec.js';
 
 /** The form, as usage errors name it. */
@@ -17,6 +18,7 @@ Examples:
   opensoul exec --provider openai -- python app.py
   opensoul exec --provider anthropic,openai -- npm test
   opensoul exec --print-names                   # which variables it would set, no values
+  opensoul exec --proxy -- claude               # through the local proxy: the tool never holds a real key
 
 Each credential goes into the variable its provider's tools read: an API key into the
 provider's own (ANTHROPIC_API_KEY, OPENAI_API_KEY, …), an Anthropic setup-token into
@@ -41,6 +43,12 @@ export function registerExec(program: Command): void {
     .option('--provider <ids>', 'only these providers (comma list; repeatable; default: every provider with a credential)', (v: string, prev?: string[]) => splitList(v, prev))
     .option('--agent <id>', 'the agent whose credentials to use (default: the configured default agent)')
     .option('--session <id>', "honour this chat session's pinned profile (`/model …@id`)")
+    .option('--proxy', "give the command the gateway's local proxy (ANTHROPIC_BASE_URL, OPENAI_BASE_URL and a proxy key for this run) instead of any real key; needs proxy.enabled in opensoul.json")
+    .option('--proxy-ttl <duration>', 'with --proxy: how long its key lives if the command outlives it (default 1h; e.g. 30m, 8h)', (v: string) => {
+      const ms = parseDurationMs(v);
+      if (ms === null || ms < 1000) throw usageError(`--proxy-ttl expects a duration such as 30m or 8h, got "${v}"`);
+      return ms;
+    })
     .option('--print-names', 'print the variables it would set and where each comes from (never a value), then exit')
     .option('--json', 'with --print-names: one JSON document {agent, variables: [{name, provider, profileId, source}], missing}')
     .addHelpText('after', EXAMPLES)

@@ -20,6 +20,10 @@ export interface ExecOptions {
   session?: string;
   /** Print the variable names and their sources, run nothing. */
   printNames?: boolean;
+  /** Give the child the gateway's local proxy (base URLs and a short-lived proxy key) instead of real keys. */
+  proxy?: boolean;
+  /** With `--proxy`: how long its key lives (ms; default 1 h). */
+  proxyTtl?: number;
 }
 
 /** The signals passed on to the child while it runs (on a terminal, SIGINT and SIGQUIT reach it directly and are not sent twice). */
@@ -63,8 +67,11 @@ export function spawnFailureCode(code: string | undefined): { exit: number; why:
   return { exit: 126, why: `cannot run it (${code ?? 'unknown error'})` };
 }
 
-/** Runs the child and settles with our exit code once it ends (after re-raising a fatal signal on ourselves). */
-function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Runs the child and settles with our exit code once it ends (after re-raising a fatal signal on
+ * ourselves). `after` runs once the child has ended, before that: the proxy key is revoked then.
+ */
+function runChild(command: string, args: string[], env: NodeJS.ProcessEnv, after: () => Promise<void> = () => Promise.resolve()): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'inherit', env, shell: false });
     // On a terminal, Ctrl-C and Ctrl-\ already reach the child (it is in our foreground process
@@ -87,9 +94,10 @@ function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Prom
       unhook();
       const f = spawnFailureCode(err.code);
       process.stderr.write(`opensoul: ${command}: ${f.why}\n`);
-      resolve(f.exit);
+      void after().finally(() => resolve(f.exit));
     });
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code, signal) => void after().finally(() => exited(code, signal)));
+    const exited = (code: number | null, signal: NodeJS.Signals | null) => {
       unhook();
       if (signal) {
         // Die of the same signal, as a shell reports it; with our handlers gone its default action
@@ -104,12 +112,13 @@ function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Prom
         return;
       }
       resolve(code ?? 0);
-    });
+    };
   });
 }
 
 /** Runs `opensoul exec`; returns the exit code (the child's, or 127/126 when it could not start). */
 export async function runExec(env: ActionEnv, o: ExecOptions, command: string[]): Promise<number> {
+  if (o.proxy) return runThroughProxy(env, o, command);
   const providers = o.provider ?? [];
   const r = await callDaemon(methods.execCredentials, {
     ...(o.agent ? { agent: o.agent } : {}),
@@ -124,4 +133,32 @@ export async function runExec(env: ActionEnv, o: ExecOptions, command: string[])
   const [cmd, ...args] = command;
   if (cmd === undefined) return 0;
   return runChild(cmd, args, childEnv(process.env, r.variables));
+}
+
+/**
+ * `exec --proxy`: the child gets the gateway's local proxy — `ANTHROPIC_BASE_URL`,
+ * `OPENAI_BASE_URL` and a proxy key valid for this run — and no provider secret at all. The key
+ * expires by itself (1 h, or `--proxy-ttl`), and is revoked as soon as the child ends.
+ */
+async function runThroughProxy(env: ActionEnv, o: ExecOptions, command: string[]): Promise<number> {
+  const providers = o.provider ?? [];
+  const r = await callDaemon(methods.proxyEnv, {
+    ...(o.agent ? { agent: o.agent } : {}),
+    ...(providers.length > 0 ? { providers } : {}),
+    ...(o.proxyTtl ? { ttlMs: o.proxyTtl } : {}),
+  });
+  const revoke = () => callDaemon(methods.proxyKeyRevoke, { id: r.keyId }).then(() => undefined, () => undefined);
+  if (o.printNames) {
+    await revoke();
+    if (env.json) printJson({ proxy: r.url, variables: r.variables.map((v) => v.name), expiresAt: r.expiresAt });
+    else for (const v of r.variables) process.stdout.write(`${env.style.bold(v.name)}  ${env.style.dim(/_API_KEY$/.test(v.name) ? `a proxy key for this run (${r.keyId})` : v.value)}\n`);
+    return 0;
+  }
+  const [cmd, ...args] = command;
+  if (cmd === undefined) return 0;
+  // Provider secrets our own shell holds are not the child's business through the proxy.
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_OAUTH_TOKEN']) delete base[name];
+  const vars = r.variables.map((v) => ({ name: v.name, value: v.value, provider: '', profileId: null, source: 'env' as const }));
+  return runChild(cmd, args, childEnv(base, vars), revoke);
 }
