@@ -7,8 +7,7 @@
 //                      imported modules (prompts, plist, the service code) stay in their own chunks.
 //   dist/gateway.mjs   the daemon, loaded only by `opensoul gateway` (run). Bundled too (measured:
 //                      ~5.7 MiB less RSS than loading each package through Node's loaders), except
-//                      winston's family, whose logform loads its formats with computed require()
-//                      paths no bundler can follow, and sql.js, which finds its .wasm beside itself.
+//                      sql.js, which finds its .wasm beside itself.
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 
@@ -62,7 +61,7 @@ await Promise.all([
   build({
     ...common,
     entryPoints: { gateway: 'daemon/main.ts' },
-    external: ['winston', 'winston-transport', 'logform', 'triple-beam', 'sql.js'],
+    external: ['sql.js'],
     banner: { js: `#!/usr/bin/env node\n${banner}` },
   }),
 ]);

@@ -27,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect } from '../ipc/client.js';
 import { methods } from '../ipc/protocol.js';
+import { DAEMON_NODE_FLAGS } from '../units/daemon-flags.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(REPO, 'dist', 'opensoul.cjs');
@@ -373,7 +374,8 @@ async function main(): Promise<void> {
   writeFileSync(path.join(stateDir, 'opensoul.json'), '{ "agents": { "defaults": { "model": { "primary": "anthropic/claude-sonnet-4-5", "fallbacks": ["openai/gpt-5"] } } } }\n');
   writeStore(12);
 
-  const daemon = spawn(process.execPath, [CLI, 'gateway'], { env, stdio: 'ignore' });
+  // With the flags the service files and `gateway start` use (units/daemon-flags.ts): what a user runs.
+  const daemon = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'gateway'], { env, stdio: 'ignore' });
   const socketPath = path.join(stateDir, 'run', 'gateway.sock');
   const tokenPath = path.join(stateDir, 'run', 'gateway.token');
   for (let i = 0; ; i++) {

@@ -2,6 +2,7 @@
  * Service-file generators (SPEC §2, §10): systemd units and the launchd plist, as pure functions
  * of absolute paths. Imports nothing of ours, so the CLI can load it without the daemon.
  */
+export { DAEMON_NODE_FLAGS } from './daemon-flags.js';
 export { UnitValueError } from './value-checks.js';
 export { escapeExecArgument, escapeExecutable, escapeSpecifiers, formatCommandLine, formatEnvironmentAssignment } from './systemd-escape.js';
 export {

@@ -3,6 +3,7 @@
  * `&`, `<` and `>` in every string, so no path can close a `<string>` early and add keys of its
  * own; string concatenation would leave that to each call site. Pure: reads no environment.
  */
+import { DAEMON_NODE_FLAGS } from './daemon-flags.js';
 import path from 'node:path';
 import { build } from 'plist';
 import type { PlistValue } from 'plist';
@@ -58,7 +59,7 @@ export function gatewayPlist(opts: GatewayPlistOptions): string {
   }
   const job: Record<string, PlistValue> = {
     Label: label,
-    ProgramArguments: [opts.nodePath, opts.entryPath, 'gateway'],
+    ProgramArguments: [opts.nodePath, ...DAEMON_NODE_FLAGS, opts.entryPath, 'gateway'],
     RunAtLoad: true,
     // launchd has no RestartPreventExitStatus: no KeepAlive form can skip exit 78 alone.
     // {SuccessfulExit: false} restarts after a crash or any non-zero exit (78 included, every

@@ -3,6 +3,7 @@
  * timer. Pure functions of their options — they read no environment and touch no file — so what
  * `gateway install --dry-run` prints, what install writes and what doctor compares are one string.
  */
+import { DAEMON_NODE_FLAGS } from './daemon-flags.js';
 import path from 'node:path';
 import { formatCommandLine, formatEnvironmentAssignment } from './systemd-escape.js';
 import { UnitValueError, assertAbsolutePath } from './value-checks.js';
@@ -127,7 +128,7 @@ function render(sections: ReadonlyArray<readonly [string, readonly string[]]>, h
  */
 export function gatewayUnit(opts: GatewayUnitOptions): string {
   checkPaths(opts);
-  const execStart = formatCommandLine(opts.nodePath, [opts.entryPath, 'gateway'], ['nodePath', 'entryPath']);
+  const execStart = formatCommandLine(opts.nodePath, [...DAEMON_NODE_FLAGS, opts.entryPath, 'gateway'], ['nodePath', 'entryPath']);
   return render(
     [
       [

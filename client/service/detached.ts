@@ -3,6 +3,7 @@
  * user bus): `start` detaches it like a classic daemon — its own session, no terminal, output to
  * a file — and waits until it answers; `stop` (in lifecycle.ts) asks it over the socket.
  */
+import { DAEMON_NODE_FLAGS } from '../../units/daemon-flags.js';
 import { spawn } from 'node:child_process';
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -83,7 +84,7 @@ export async function startDetached(ctx: ServiceContext): Promise<DetachedStart>
   const nodeArgs = ctx.entryPath.endsWith('.ts') ? process.execArgv : [];
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   let spawnError: NodeJS.ErrnoException | null = null;
-  const child = spawn(ctx.nodePath, [...nodeArgs, ctx.entryPath, 'gateway'], {
+  const child = spawn(ctx.nodePath, [...nodeArgs, ...DAEMON_NODE_FLAGS, ctx.entryPath, 'gateway'], {
     detached: true,
     stdio: ['ignore', fd, fd],
     // The state dir and socket as absolute paths, so the daemon can leave our working directory

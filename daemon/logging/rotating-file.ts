@@ -1,13 +1,11 @@
 /**
- * A winston transport that appends formatted lines to `logs/gateway.log` (SPEC §3) and rotates
- * it by size. winston's own File transport loses lines when `maxsize` rotation meets a burst
- * (winstonjs/winston#1655, reproduced in the dependency audit, Q5), so this one writes
- * synchronously and rotates itself: once `log()` returns, the line is in the kernel's hands.
+ * Appends finished log lines to `logs/gateway.log` (SPEC §3) and rotates it by size. winston's
+ * File transport lost lines when `maxsize` rotation met a burst (winstonjs/winston#1655,
+ * reproduced in the dependency audit, Q5), so this writes synchronously and rotates itself:
+ * once `write()` returns, the line is in the kernel's hands.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MESSAGE } from 'triple-beam';
-import TransportStream from 'winston-transport';
 
 /** Rotate once the file would grow past this many bytes (5 MiB). */
 export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
@@ -22,13 +20,6 @@ export interface RotatingFileOptions {
   maxBytes?: number;
   /** Rotated files to keep (`<file>.1` newest … `<file>.<keep>` oldest); default {@link DEFAULT_KEEP}. */
   keep?: number;
-  /** Lowest level this transport writes; default: the logger's. */
-  level?: string;
-}
-
-/** The part of a winston info object this transport reads: the line the formats produced. */
-export interface FormattedInfo {
-  [MESSAGE]?: unknown;
 }
 
 /** Identity of the file we hold open, to notice when someone removes or renames it. */
@@ -39,11 +30,11 @@ interface OpenFile {
 }
 
 /**
- * Appends each already-formatted line (`info[MESSAGE]`) plus `\n` with synchronous writes to a
- * 0600 file and rotates it by size. Never throws into the logger: a line that cannot be written
+ * Appends each finished (already redacted) line plus `\n` with synchronous writes to a 0600
+ * file and rotates it by size. Never throws into the logger: a line that cannot be written
  * after one reopen is dropped and counted in {@link errors}.
  */
-export class RotatingFileTransport extends TransportStream {
+export class RotatingFile {
   readonly #file: string;
   readonly #maxBytes: number;
   readonly #keep: number;
@@ -52,7 +43,6 @@ export class RotatingFileTransport extends TransportStream {
   #errors = 0;
 
   constructor(options: RotatingFileOptions) {
-    super(options.level === undefined ? {} : { level: options.level });
     this.#file = path.resolve(options.file);
     this.#maxBytes = positiveInteger(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes', 1);
     this.#keep = positiveInteger(options.keep, DEFAULT_KEEP, 'keep', 0);
@@ -76,20 +66,13 @@ export class RotatingFileTransport extends TransportStream {
     return this.#file;
   }
 
-  /** Writes one formatted line; called by winston for every record at or above our level. */
-  override log(info: FormattedInfo, next: () => void): void {
-    const message = info[MESSAGE];
-    if (!this.#closed) {
-      // Only the formatted line is written: it is the one that went through redaction.
-      // Anything else would be unredacted, so it is dropped rather than stringified here.
-      if (typeof message === 'string') this.#writeLine(message);
-      else this.#errors++;
-    }
-    next();
+  /** Writes one finished line (the logger's, after redaction); ignored once closed. */
+  write(line: string): void {
+    if (!this.#closed) this.#writeLine(line);
   }
 
   /** Closes the file. Idempotent; later lines are ignored. */
-  override close(): void {
+  close(): void {
     this.#closed = true;
     this.#closeFd();
   }
@@ -201,7 +184,7 @@ function renameIfPresent(from: string, to: string): void {
 function positiveInteger(value: number | undefined, fallback: number, name: string, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`RotatingFileTransport: ${name} must be an integer >= ${min}, got ${String(value)}`);
+    throw new RangeError(`RotatingFile: ${name} must be an integer >= ${min}, got ${String(value)}`);
   }
   return value;
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { parse } from 'plist';
-import { AUTH_MONITOR_PLIST_FILE, GATEWAY_LABEL, PLIST_FILE, UnitValueError, authMonitorPlist, gatewayLogPaths, gatewayPlist, launchAgentsDir } from '../../units/index.js';
+import { AUTH_MONITOR_PLIST_FILE, DAEMON_NODE_FLAGS, GATEWAY_LABEL, PLIST_FILE, UnitValueError, authMonitorPlist, gatewayLogPaths, gatewayPlist, launchAgentsDir } from '../../units/index.js';
 
 /** The job SPEC §10 asks for, as launchd will read it. */
 function expectedJob(nodePath: string, entryPath: string, stateDir: string, label = GATEWAY_LABEL): Record<string, unknown> {
   return {
     Label: label,
-    ProgramArguments: [nodePath, entryPath, 'gateway'],
+    ProgramArguments: [nodePath, ...DAEMON_NODE_FLAGS, entryPath, 'gateway'],
     RunAtLoad: true,
     KeepAlive: { SuccessfulExit: false },
     ThrottleInterval: 5,
