@@ -4,6 +4,7 @@
  * Children get a clean environment: no provider keys from this machine, and no
  * NODE_EXTRA_CA_CERTS (it costs ~75 ms per Node start here).
  */
+import { DAEMON_NODE_FLAGS } from '../../units/daemon-flags.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
@@ -198,7 +199,8 @@ export function socketPathFor(stateDir: string, env: NodeJS.ProcessEnv): string 
 export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
   const stateDir = opts.stateDir ?? path.join(tempDir(), 'state');
   const env = cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, ...opts.env });
-  const proc = track(spawn(process.execPath, [opts.entry ?? CLI, ...(opts.args ?? ['gateway'])], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  // With the node flags the service files and `gateway start` use (units/daemon-flags.ts): the daemon as users run it.
+  const proc = track(spawn(process.execPath, [...DAEMON_NODE_FLAGS, opts.entry ?? CLI, ...(opts.args ?? ['gateway'])], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stderr = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   proc.stdout?.resume();
