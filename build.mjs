@@ -1,10 +1,9 @@
 // Bundles the entries with esbuild (SPEC §2: the CLI never loads daemon/ for client commands).
-//   dist/opensoul.cjs  the `opensoul` launcher: ONE CommonJS file with the fast path (`--version`,
-//                      `models status`). Measured: an ESM entry costs Node ~7 ms of its own loader,
-//                      and each extra chunk file a few ms more; `models status --json` went from
-//                      1.78x to 1.29x `node -e 0` this way.
-//   dist/cli/main.mjs  the full CLI (commander, every command), ESM with code splitting, so lazily
-//                      imported modules (prompts, plist, the service code) stay in their own chunks.
+//   dist/opensoul.cjs  the `opensoul` launcher: ONE CommonJS file with the command table, the
+//                      parser, help and completion. Measured: an ESM entry costs Node ~7 ms of its
+//                      own loader, and each extra chunk file a few ms more.
+//   dist/cli/<m>.cjs   each command module the table names (client/commands/<m>.ts), a CommonJS
+//                      bundle of its own, required by the launcher only when its command runs.
 //   dist/gateway.mjs   the daemon, loaded only by `opensoul gateway` (run). Bundled too (measured:
 //                      ~5.7 MiB less RSS than loading each package through Node's loaders), except
 //                      winston's family, whose logform loads its formats with computed require()
@@ -13,7 +12,7 @@ import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-// CommonJS dependencies (commander) need `require` inside an ESM bundle.
+// CommonJS dependencies need `require` inside an ESM bundle.
 const banner = [
   "import{createRequire as __cr}from'node:module';",
   "import{fileURLToPath as __fu}from'node:url';",
@@ -41,6 +40,8 @@ const common = {
   define: { __OPENSOUL_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 };
+// The command modules, as the command table names them (test/client/cli checks each exists).
+const handlerModules = [...new Set([...readFileSync(new URL('./client/cli/table.ts', import.meta.url), 'utf8').matchAll(/module: '([a-z-]+)'/g)].map((m) => m[1]))];
 rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
   build({
@@ -53,11 +54,10 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { main: 'client/main.ts' },
+    entryPoints: Object.fromEntries(handlerModules.map((m) => [m, `client/commands/${m}.ts`])),
     outdir: `${outdir}/cli`,
-    chunkNames: '[name]-[hash]',
-    splitting: true,
-    banner: { js: banner },
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
   }),
   build({
     ...common,

@@ -3,7 +3,6 @@
  * on stderr — or, with `--json`, as `{"error": {"code", "message"}}` on stdout — and the exit
  * code of §7. Error messages come from `describe()`, never from raw exception text.
  */
-import type { Command } from 'commander';
 import { OpenSoulError, describe } from '../ipc/errors.js';
 
 export interface OutputOptions {
@@ -39,26 +38,4 @@ export function scrubArgvEcho(text: string): string {
 export function usageError(reason: string): OpenSoulError {
   const scrubbed = scrubArgvEcho(reason);
   return new OpenSoulError('USAGE', { reason: scrubbed }, describe('USAGE', { reason: scrubbed }));
-}
-
-
-/** `opensoul models auth paste-token`: the command's words from the program down. */
-export function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
-  return names.join(' ');
-}
-
-/**
- * What follows a usage error (exit 64, §7): the command's usage line and where the rest is —
- * short, so the error above it stays the first thing a person reads.
- */
-export function usageHint(cmd: Command): string {
-  const words = commandPath(cmd);
-  return `Usage: ${words} ${cmd.usage()}\n(run \`${words} --help\` for details)`;
-}
-
-/** commander's `error: …` lines, with the same `opensoul:` prefix as every other error. */
-export function usageLine(text: string): string {
-  return scrubArgvEcho(`opensoul: ${text.replace(/^error: /, '')}`);
 }
