@@ -5,6 +5,7 @@
  * module that runs the command is its own CommonJS bundle (dist/cli/<module>.cjs), required
  * only when that command runs.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandRun } from './cli-context.js';
@@ -14,8 +15,9 @@ import { COMMAND_TABLE } from './cli/table.js';
 
 /** A command's function from its bundle, next to this file. */
 function load(ref: HandlerRef): CommandRun {
-  // A computed path, so the bundler leaves the module to its own build.
-  const mod = require(path.join(__dirname, 'cli', `${ref.module}.cjs`)) as Record<string, CommandRun>;
+  // A computed path, so the bundler leaves the module to its own build; require(), not import():
+  // a CommonJS file read synchronously, without starting Node's ESM loader.
+  const mod = createRequire(__filename)(path.join(__dirname, 'cli', `${ref.module}.cjs`)) as Record<string, CommandRun>;
   return mod[ref.fn] as CommandRun;
 }
 
