@@ -4,9 +4,9 @@
 //                      own loader, and each extra chunk file a few ms more.
 //   dist/cli/<m>.cjs   each command module the table names (client/commands/<m>.ts), a CommonJS
 //                      bundle of its own, required by the launcher only when its command runs.
-//   dist/cli/lib-*.cjs the heavy packages (prompts, systeminformation, plist), each its own file,
+//   dist/cli/lib-*.cjs the heavy packages (prompts, plist), each its own file,
 //                      loaded by the code path that uses them: inlined, a command module would
-//                      compile them at every start (paste-token's bundle was 135 KB, doctor's 745 KB).
+//                      compile them at every start (paste-token's bundle was 135 KB).
 //   dist/gateway.mjs   the daemon, loaded only by `opensoul gateway` (run). Bundled too (measured:
 //                      ~5.7 MiB less RSS than loading each package through Node's loaders), except
 //                      winston's family, whose logform loads its formats with computed require()
@@ -47,11 +47,11 @@ const common = {
 // The command modules, as the command table names them (test/client/cli checks each exists).
 const handlerModules = [...new Set([...readFileSync(new URL('./client/cli/table.ts', import.meta.url), 'utf8').matchAll(/module: '([a-z-]+)'/g)].map((m) => m[1]))];
 // The heavy packages, by the file name their bundle gets beside the command modules.
-const LIBS = { '@clack/prompts': 'lib-prompts', systeminformation: 'lib-systeminformation', plist: 'lib-plist' };
+const LIBS = { '@clack/prompts': 'lib-prompts', plist: 'lib-plist' };
 const libsApart = {
   name: 'libs-apart',
   setup(b) {
-    b.onResolve({ filter: /^(@clack\/prompts|systeminformation|plist)$/ }, (args) => ({ path: `./${LIBS[args.path]}.cjs`, external: true }));
+    b.onResolve({ filter: /^(@clack\/prompts|plist)$/ }, (args) => ({ path: `./${LIBS[args.path]}.cjs`, external: true }));
   },
 };
 rmSync(outdir, { recursive: true, force: true });
