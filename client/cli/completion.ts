@@ -99,11 +99,17 @@ export function fishScript(table: CommandSpec, providers: readonly string[]): st
     '  end',
     '  echo $path',
     'end',
+    'function __opensoul_at',
+    '  set -l p (__opensoul_path)',
+    '  test "$p" = "$argv[1]"',
+    'end',
     'complete -c opensoul -f',
   ];
   for (const l of ls) {
-    const when = `-n ${fishQuote(`test (__opensoul_path | string collect) = ${fishQuote(l.path)}`)}`;
+    // Paths are command words (letters, digits, dashes) and spaces: safe inside double quotes.
+    const when = `-n ${fishQuote(`__opensoul_at "${l.path}"`)}`;
     for (const sub of l.cmd.subcommands ?? []) lines.push(`complete -c opensoul ${when} -a ${fishQuote(sub.name)} -d ${fishQuote(sub.description)}`);
+    if (!l.cmd.subcommands) for (const word of wordsOf(l.cmd, table)) lines.push(`complete -c opensoul ${when} -a ${word}`);
     for (const f of l.cmd.flags ?? []) {
       const values = f.complete === 'provider' ? ` -a ${fishQuote(providers.join(' '))}` : '';
       lines.push(`complete -c opensoul ${when} -l ${f.negatable ? `no-${f.long}` : f.long}${f.short ? ` -s ${f.short}` : ''}${f.kind !== 'bool' ? ' -r' : ''}${values} -d ${fishQuote(f.description)}`);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { bashScript, fishScript, zshScript } from '../../../client/cli/completion.js';
 import { COMMAND_TABLE } from '../../../client/cli/table.js';
 import { PROVIDERS } from '../../../ipc/providers.js';
+import { cli, tempDir } from '../../support/harness.js';
 
 const providers = PROVIDERS.map((p) => p.id);
 
@@ -52,6 +53,16 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     assert.deepEqual(complete(['models', 'auth', 'paste-token', '--provider', '']).sort(), [...providers].sort());
     assert.deepEqual(complete(['models', 'auth', 'paste-token', '--provider', 'ant']), ['anthropic']);
     assert.deepEqual(complete(['exec', '--', 'mo']), []);
+  });
+
+  it('`opensoul completion bash` prints that script (the real CLI); an unknown shell is a usage error', async () => {
+    const stateDir = path.join(tempDir(), 'state');
+    const r = await cli(['completion', 'bash'], { stateDir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, bashScript(COMMAND_TABLE, providers));
+    const bad = await cli(['completion', 'tcsh'], { stateDir });
+    assert.equal(bad.code, 64);
+    assert.match(bad.stderr, /^opensoul: completion expects bash, zsh or fish, got "tcsh"\nUsage: opensoul completion \[options\] <shell>$/m);
   });
 
   it('zsh and fish scripts name every command and flag', () => {
