@@ -3,15 +3,17 @@
  * help, the version or a usage error (exit 64, with the command's usage), else load the one
  * module that runs the command and run it.
  */
-import { EXIT } from '../../ipc/errors.js';
 import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
 import type { CliContext, CommandRun } from '../cli-context.js';
-import { printJson, scrubArgvEcho } from '../output.js';
+import { printJson, scrubArgvEcho } from '../argv-echo.js';
 import { colorEnabled, makeStyle } from '../render/style.js';
-import { secretArgvOption } from '../secret-input.js';
+import { secretArgvRefusal } from './argv-secrets.js';
 import { renderHelp, usageHint } from './help.js';
 import { findSub, parseArgv } from './parse.js';
 import type { CommandSpec, HandlerRef } from './spec.js';
+
+/** Exit codes of this file (ipc/errors.ts's EXIT, not imported: the launcher stays small). */
+const EXIT = { OK: 0, USAGE: 64 } as const;
 
 /** Loads a command's module (each is its own file, so only the one that runs is read). */
 export type LoadHandler = (ref: HandlerRef) => CommandRun;
@@ -42,8 +44,8 @@ export async function dispatch(argv: readonly string[], table: CommandSpec, ctx:
   const sep = argv.indexOf('--');
   const json = (sep >= 0 ? argv.slice(0, sep) : argv).includes('--json');
   // Before parsing: an error about the option would quote it, and the value could follow.
-  const secret = secretArgvOption(argv);
-  if (secret) return usageError(secret.message, pathOf(argv, table), json);
+  const secret = secretArgvRefusal(argv);
+  if (secret) return usageError(secret, pathOf(argv, table), json);
   const p = parseArgv(argv, table);
   switch (p.kind) {
     case 'version':

@@ -5,7 +5,7 @@
  * subcommand: `models --agent work status`), and it cannot word the errors this CLI promises
  * (the flag's own form, "did you mean", the usage of the command that was meant).
  */
-import { parseDurationMs } from '../expiry.js';
+import { parseDurationMs } from '../parse-duration.js';
 import { didYouMean } from './suggest.js';
 import type { ArgSpec, CommandSpec, FlagSpec } from './spec.js';
 
