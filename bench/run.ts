@@ -89,7 +89,9 @@ function timeRun(args: string[], input?: string): number {
 /** One command of the start-up section: what it runs, what it gets on stdin, and its goal as a ratio to `node -e 0`. */
 interface StartupCase {
   label: string;
+  /** The CLI's arguments; or, with `script`, the arguments of node itself. */
   args: () => string[];
+  script?: boolean;
   input?: () => string;
   goal?: number;
 }
@@ -109,14 +111,41 @@ const STARTUP_CASES: StartupCase[] = [
   { label: '-h', args: () => ['-h'], goal: 1.3 },
   { label: 'doctor (daemon up)', args: () => ['doctor'], goal: 2 },
   { label: '--version', args: () => ['--version'] },
+  { label: 'floor: a bare client script, same call', args: () => [path.join(root, 'bare-client.cjs')], script: true },
 ];
+
+/**
+ * The physical floor of a command that talks to the daemon: plain JavaScript, no bundle, no
+ * checks — connect, hello and one call pipelined, print the answer. What the CLI costs beyond it
+ * is ours.
+ */
+const BARE_CLIENT = `
+const net = require('node:net');
+const fs = require('node:fs');
+const dir = process.env.OPENSOUL_STATE_DIR;
+const token = fs.readFileSync(dir + '/run/gateway.token', 'utf8').trim();
+const s = net.connect(dir + '/run/gateway.sock');
+let buf = '', n = 0;
+s.on('data', (d) => {
+  buf += d;
+  let i;
+  while ((i = buf.indexOf('\\n')) >= 0) {
+    const line = buf.slice(0, i);
+    buf = buf.slice(i + 1);
+    if (++n === 2) { process.stdout.write(JSON.stringify(JSON.parse(line).result, null, 2) + '\\n'); s.end(); }
+  }
+});
+s.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'gateway.hello', params: { token, clientVersion: 'bench' } }) + '\\n');
+s.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'models.status', params: {} }) + '\\n');
+`;
 
 /** Section 2: each command's median wall time and its ratio to `node -e 0`, all interleaved in rounds. */
 function startupBench(): Record<string, unknown> {
   const runs = Number(process.env.OPENSOUL_BENCH_RUNS ?? 25);
   const node: number[] = [];
   const times = STARTUP_CASES.map(() => [] as number[]);
-  const once = (c: StartupCase) => timeRun([CLI, ...c.args()], c.input?.());
+  writeFileSync(path.join(root, 'bare-client.cjs'), BARE_CLIENT);
+  const once = (c: StartupCase) => timeRun(c.script ? c.args() : [CLI, ...c.args()], c.input?.());
   for (let i = 0; i < 2; i++) for (const c of STARTUP_CASES) once(c);
   for (let i = 0; i < runs; i++) {
     node.push(timeRun(['-e', '0']));
