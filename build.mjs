@@ -1,18 +1,21 @@
 // Bundles the entries with esbuild (SPEC §2: the CLI never loads daemon/ for client commands).
-//   dist/opensoul.cjs  the `opensoul` launcher: ONE CommonJS file with the fast path (`--version`,
-//                      `models status`). Measured: an ESM entry costs Node ~7 ms of its own loader,
-//                      and each extra chunk file a few ms more; `models status --json` went from
-//                      1.78x to 1.29x `node -e 0` this way.
-//   dist/cli/main.mjs  the full CLI (commander, every command), ESM with code splitting, so lazily
-//                      imported modules (prompts, plist, the service code) stay in their own chunks.
+//   dist/opensoul.cjs  the `opensoul` launcher: ONE CommonJS file with the command table, the
+//                      parser, help and completion. Measured: an ESM entry costs Node ~7 ms of its
+//                      own loader, and each extra chunk file a few ms more.
+//   dist/cli/<m>.cjs   each command module the table names (client/commands/<m>.ts), a CommonJS
+//                      bundle of its own, required by the launcher only when its command runs.
+//   dist/cli/lib-*.cjs the heavy packages (prompts, plist), each its own file,
+//                      loaded by the code path that uses them: inlined, a command module would
+//                      compile them at every start (paste-token's bundle was 135 KB).
 //   dist/gateway.mjs   the daemon, loaded only by `opensoul gateway` (run). Bundled too (measured:
 //                      ~5.7 MiB less RSS than loading each package through Node's loaders), except
 //                      sql.js, which finds its .wasm beside itself.
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-// CommonJS dependencies (commander) need `require` inside an ESM bundle.
+// CommonJS dependencies need `require` inside an ESM bundle.
 const banner = [
   "import{createRequire as __cr}from'node:module';",
   "import{fileURLToPath as __fu}from'node:url';",
@@ -40,6 +43,16 @@ const common = {
   define: { __OPENSOUL_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 };
+// The command modules, as the command table names them (test/client/cli checks each exists).
+const handlerModules = [...new Set([...readFileSync(new URL('./client/cli/table.ts', import.meta.url), 'utf8').matchAll(/module: '([a-z-]+)'/g)].map((m) => m[1]))];
+// The heavy packages, by the file name their bundle gets beside the command modules.
+const LIBS = { '@clack/prompts': 'lib-prompts', plist: 'lib-plist' };
+const libsApart = {
+  name: 'libs-apart',
+  setup(b) {
+    b.onResolve({ filter: /^(@clack\/prompts|plist)$/ }, (args) => ({ path: `./${LIBS[args.path]}.cjs`, external: true }));
+  },
+};
 rmSync(outdir, { recursive: true, force: true });
 await Promise.all([
   build({
@@ -52,11 +65,18 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { main: 'client/main.ts' },
+    entryPoints: Object.fromEntries(handlerModules.map((m) => [m, `client/commands/${m}.ts`])),
     outdir: `${outdir}/cli`,
-    chunkNames: '[name]-[hash]',
-    splitting: true,
-    banner: { js: banner },
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    plugins: [libsApart],
+  }),
+  build({
+    ...common,
+    entryPoints: Object.fromEntries(Object.entries(LIBS).map(([pkg, name]) => [name, fileURLToPath(import.meta.resolve(pkg))])),
+    outdir: `${outdir}/cli`,
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
   }),
   build({
     ...common,

@@ -4,8 +4,11 @@
  *
  *   1. daemon RSS idle, after 100k and 200k requests, beside a bare      goal < 60 MiB, no growth
  *      Node NDJSON server under the same load (Node's own floor); then after a pipelined flood
- *   2. `opensoul models status --json` wall time vs `node -e 0`          goal ≤ 1.3×
- *      `opensoul --version` vs `node -e 0`
+ *   2. start-up of each kind of command vs `node -e 0`, interleaved: `models status --json`,
+ *      `models auth list`, `order get`, `paste-token` and `paste-api-key --target env` (real
+ *      writes, secret on stdin), `chat` with one `/model status` line, `-h` (goal ≤ 1.3× each),
+ *      `doctor` with the daemon up (goal ≤ 2×), `--version` (OPENSOUL_BENCH_ONLY=startup runs
+ *      this section alone; OPENSOUL_BENCH_RUNS sets the rounds, default 25)
  *   3. models.status RPC throughput vs a bare NDJSON echo server, same socket type,
  *      sequential (goal ≥ 0.5×) and pipelined (reported), for a store of 12 profiles (~3 KB
  *      answers) and for the default state (~0.4 KB answers: the RPC machinery alone)
@@ -76,11 +79,91 @@ const fmt = (n: number, d = 1) => n.toFixed(d);
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const results: Record<string, unknown> = {};
 
-function timeRun(args: string[]): number {
+/** Wall time of one run, in ms; `input` is piped to its stdin (else stdin is closed). */
+function timeRun(args: string[], input?: string): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'ignore'] });
-  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
+  const r = spawnSync(process.execPath, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'], ...(input === undefined ? {} : { input }) });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(0, 300)}`);
   return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** One command of the start-up section: what it runs, what it gets on stdin, and its goal as a ratio to `node -e 0`. */
+interface StartupCase {
+  label: string;
+  /** The CLI's arguments; or, with `script`, the arguments of node itself. */
+  args: () => string[];
+  script?: boolean;
+  input?: () => string;
+  goal?: number;
+}
+
+let writes = 0;
+/** A fresh secret per run, so each paste is a real write (a replacement, with --force), never "unchanged". */
+const freshSecret = (prefix: string) => `${prefix}${'q'.repeat(80)}${String(++writes).padStart(6, '0')}`;
+
+/** What section 2 times: every command that talks to the daemon, help, doctor and the version. */
+const STARTUP_CASES: StartupCase[] = [
+  { label: 'models status --json', args: () => ['models', 'status', '--json'], goal: 1.3 },
+  { label: 'models auth list', args: () => ['models', 'auth', 'list'], goal: 1.3 },
+  { label: 'models auth order get --provider anthropic', args: () => ['models', 'auth', 'order', 'get', '--provider', 'anthropic'], goal: 1.3 },
+  { label: 'paste-token (stdin, a real write)', args: () => ['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:bench', '--force'], input: () => freshSecret('sk-ant-oat01-'), goal: 1.3 },
+  { label: 'paste-api-key --target env (stdin)', args: () => ['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env', '--force'], input: () => freshSecret('sk-proj-'), goal: 1.3 },
+  { label: 'chat, one `/model status` line', args: () => ['chat', '--session', 'bench'], input: () => '/model status\n', goal: 1.3 },
+  { label: '-h', args: () => ['-h'], goal: 1.3 },
+  { label: 'doctor (daemon up)', args: () => ['doctor'], goal: 2 },
+  { label: '--version', args: () => ['--version'] },
+  { label: 'floor: a bare client script, same call', args: () => [path.join(root, 'bare-client.cjs')], script: true },
+];
+
+/**
+ * The physical floor of a command that talks to the daemon: plain JavaScript, no bundle, no
+ * checks — connect, hello and one call pipelined, print the answer. What the CLI costs beyond it
+ * is ours.
+ */
+const BARE_CLIENT = `
+const net = require('node:net');
+const fs = require('node:fs');
+const dir = process.env.OPENSOUL_STATE_DIR;
+const token = fs.readFileSync(dir + '/run/gateway.token', 'utf8').trim();
+const s = net.connect(dir + '/run/gateway.sock');
+let buf = '', n = 0;
+s.on('data', (d) => {
+  buf += d;
+  let i;
+  while ((i = buf.indexOf('\\n')) >= 0) {
+    const line = buf.slice(0, i);
+    buf = buf.slice(i + 1);
+    if (++n === 2) { process.stdout.write(JSON.stringify(JSON.parse(line).result, null, 2) + '\\n'); s.end(); }
+  }
+});
+s.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'gateway.hello', params: { token, clientVersion: 'bench' } }) + '\\n');
+s.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'models.status', params: {} }) + '\\n');
+`;
+
+/** Section 2: each command's median wall time and its ratio to `node -e 0`, all interleaved in rounds. */
+function startupBench(): Record<string, unknown> {
+  const runs = Number(process.env.OPENSOUL_BENCH_RUNS ?? 25);
+  const node: number[] = [];
+  const times = STARTUP_CASES.map(() => [] as number[]);
+  writeFileSync(path.join(root, 'bare-client.cjs'), BARE_CLIENT);
+  const once = (c: StartupCase) => timeRun(c.script ? c.args() : [CLI, ...c.args()], c.input?.());
+  for (let i = 0; i < 2; i++) for (const c of STARTUP_CASES) once(c);
+  for (let i = 0; i < runs; i++) {
+    node.push(timeRun(['-e', '0']));
+    STARTUP_CASES.forEach((c, k) => (times[k] as number[]).push(once(c)));
+  }
+  const base = median(node);
+  out(`start-up (median of ${runs}, interleaved with node -e 0)`);
+  out(`  ${'node -e 0'.padEnd(46)} ${fmt(base).padStart(6)} ms`);
+  const doc: Record<string, unknown> = { nodeMs: base };
+  STARTUP_CASES.forEach((c, k) => {
+    const ms = median(times[k] as number[]);
+    const ratio = ms / base;
+    const verdict = c.goal === undefined ? '' : `   (goal ≤ ${c.goal}×) ${ratio <= c.goal ? 'ok' : 'MISSED'}`;
+    out(`  ${c.label.padEnd(46)} ${fmt(ms).padStart(6)} ms   ${fmt(ratio, 2)}× node${verdict}`);
+    doc[c.label] = { ms, ratio };
+  });
+  return doc;
 }
 
 function rssMiB(pid: number): number {
@@ -398,6 +481,13 @@ async function main(): Promise<void> {
       out(JSON.stringify(results));
       return;
     }
+    // OPENSOUL_BENCH_ONLY=startup: section 2 alone (a quicker run while working on the CLI).
+    if (process.env.OPENSOUL_BENCH_ONLY === 'startup') {
+      results.startup = startupBench();
+      out();
+      out(JSON.stringify(results));
+      return;
+    }
     // 1. Memory, first, on the fresh daemon.
     await sleep(1000);
     const idle = rssMiB(pid);
@@ -425,24 +515,9 @@ async function main(): Promise<void> {
     out();
     results.rss = { idleMiB: idle, after100kMiB: after100k, after200kMiB: after200k, afterPipelinedFloodMiB: afterFlood, bareIdleMiB: bareIdle, bareAfter100kMiB: bare100k };
 
-    // 2. Start-up: interleaved, so drift hits every variant alike.
-    const runs = 25;
-    const t = { node: [] as number[], status: [] as number[], version: [] as number[] };
-    for (let i = 0; i < 3; i++) timeRun([CLI, 'models', 'status', '--json']);
-    for (let i = 0; i < runs; i++) {
-      t.node.push(timeRun(['-e', '0']));
-      t.status.push(timeRun([CLI, 'models', 'status', '--json']));
-      t.version.push(timeRun([CLI, '--version']));
-    }
-    const base = median(t.node);
-    const statusRatio = median(t.status) / base;
-    const versionRatio = median(t.version) / base;
-    out(`start-up (median of ${runs}, interleaved)`);
-    out(`  node -e 0                        ${fmt(base)} ms`);
-    out(`  opensoul models status --json    ${fmt(median(t.status))} ms   ${fmt(statusRatio, 2)}× node   (goal ≤ 1.3×) ${statusRatio <= 1.3 ? 'ok' : 'MISSED'}`);
-    out(`  opensoul --version               ${fmt(median(t.version))} ms   ${fmt(versionRatio, 2)}× node`);
+    // 2. Start-up of every kind of command, interleaved with `node -e 0`.
+    results.startup = startupBench();
     out();
-    results.startup = { nodeMs: base, statusMs: median(t.status), versionMs: median(t.version), statusRatio, versionRatio };
 
     // 3. Throughput, with the 12-profile store and then the default state.
     out('RPC throughput, models.status vs a bare NDJSON echo server (median of 3)');

@@ -1,9 +1,7 @@
-/** What every command's action gets: the global flags and the way to finish. */
-import { CommanderError } from 'commander';
-import type { Command } from 'commander';
+/** What every command's handler gets: the parsed command line, the global flags, and the way to finish. */
 import { EXIT } from '../ipc/errors.js';
-import { reportError, usageHint } from './output.js';
-import { colorEnabled, makeStyle } from './render/style.js';
+import type { Opts } from './cli/parse.js';
+import { reportError } from './output.js';
 import type { Style } from './render/style.js';
 
 export interface CliContext {
@@ -18,28 +16,47 @@ export interface ActionEnv {
   style: Style;
 }
 
-/** Global flags (`--json` may come before or after the command words). */
-export function actionEnv(cmd: Command): ActionEnv {
-  const opts = cmd.optsWithGlobals<{ json?: boolean }>();
-  const json = opts.json === true;
-  return { json, style: makeStyle(!json && colorEnabled()) };
+/** One run of a command, as the launcher hands it to the command's module. */
+export interface CommandInput {
+  env: ActionEnv;
+  /** The flags by key (`probeTimeout`), checked against the table. */
+  opts: Opts;
+  /** Positional words, including those after `--`. */
+  args: string[];
+  /** The command line had a `--` (`exec -- cmd`). */
+  dashDash: boolean;
+  ctx: CliContext;
+  /** The command's usage lines, printed after a usage error it finds itself. */
+  usage: string;
 }
 
-/** Wraps an action: any error becomes §7's error output and exit code. */
-export function action<A extends unknown[]>(fn: (env: ActionEnv, ...args: A) => Promise<number | void>) {
-  return async (...args: A): Promise<void> => {
-    const cmd = args[args.length - 1] as Command;
-    const env = actionEnv(cmd);
+/** A command's entry point: the exit code. */
+export type CommandRun = (input: CommandInput) => Promise<number>;
+
+/**
+ * Wraps a handler: any error becomes §7's error output and exit code. Each handler module is
+ * its own bundle, so errors are reported here, where their classes are this bundle's own.
+ */
+export function command(fn: (input: CommandInput) => Promise<number | void>): CommandRun {
+  return async (input) => {
     try {
-      const code = await fn(env, ...args);
-      process.exitCode = typeof code === 'number' ? code : 0;
+      const code = await fn(input);
+      return typeof code === 'number' ? code : 0;
     } catch (err) {
-      // Commander's own errors (already printed) go on to main(), which words them as usage errors.
-      if (err instanceof CommanderError) throw err;
-      process.exitCode = reportError(err, { json: env.json });
-      // A usage error found by the action (a flag that needs another, no terminal) gets the
-      // command's usage too, like commander's own (§7); stderr, so --json's stdout stays one document.
-      if (process.exitCode === EXIT.USAGE) process.stderr.write(`${usageHint(cmd)}\n`);
+      const code = reportError(err, { json: input.env.json });
+      // A usage error found by the handler (a flag that needs another, no terminal) gets the
+      // command's usage too (§7); stderr, so --json's stdout stays one document.
+      if (code === EXIT.USAGE) process.stderr.write(`${input.usage}\n`);
+      return code;
     }
   };
 }
+
+/** A string option, or undefined. */
+export const str = (o: Opts, key: string): string | undefined => (typeof o[key] === 'string' ? o[key] : undefined);
+/** A boolean option (absent is false). */
+export const flag = (o: Opts, key: string): boolean => o[key] === true;
+/** A number option, or undefined. */
+export const num = (o: Opts, key: string): number | undefined => (typeof o[key] === 'number' ? o[key] : undefined);
+/** A list option (absent is empty). */
+export const list = (o: Opts, key: string): string[] => (Array.isArray(o[key]) ? o[key] : []);

@@ -3,15 +3,13 @@
  * on stderr — or, with `--json`, as `{"error": {"code", "message"}}` on stdout — and the exit
  * code of §7. Error messages come from `describe()`, never from raw exception text.
  */
-import type { Command } from 'commander';
 import { OpenSoulError, describe } from '../ipc/errors.js';
+import { printJson, scrubArgvEcho } from './argv-echo.js';
+
+export { printJson, scrubArgvEcho };
 
 export interface OutputOptions {
   json: boolean;
-}
-
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function reportError(err: unknown, out: OutputOptions): number {
@@ -24,41 +22,7 @@ export function reportError(err: unknown, out: OutputOptions): number {
   return e.exitCode;
 }
 
-/**
- * Usage messages quote the command line back, and a person may have pasted a key into it (a
- * `--key=…` flag that does not exist, a token where a word belongs). Argv is already exposed,
- * but stderr and `--json` documents are captured by scripts: option values after `=` and
- * anything shaped like a key are elided before they are printed.
- */
-export function scrubArgvEcho(text: string): string {
-  return text
-    .replace(/(--[A-Za-z][\w-]*)=[^\s'"]+/g, '$1=…')
-    .replace(/(?:sk-[A-Za-z0-9_-]{8,}|gsk_[A-Za-z0-9]{8,}|xai-[A-Za-z0-9]{8,}|AIza[0-9A-Za-z_-]{20,}|gh[pousr]_[A-Za-z0-9]{16,}|github_pat_\w{16,}|[A-Za-z0-9_-]{32,})/g, '…');
-}
-
 export function usageError(reason: string): OpenSoulError {
   const scrubbed = scrubArgvEcho(reason);
   return new OpenSoulError('USAGE', { reason: scrubbed }, describe('USAGE', { reason: scrubbed }));
-}
-
-
-/** `opensoul models auth paste-token`: the command's words from the program down. */
-export function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
-  return names.join(' ');
-}
-
-/**
- * What follows a usage error (exit 64, §7): the command's usage line and where the rest is —
- * short, so the error above it stays the first thing a person reads.
- */
-export function usageHint(cmd: Command): string {
-  const words = commandPath(cmd);
-  return `Usage: ${words} ${cmd.usage()}\n(run \`${words} --help\` for details)`;
-}
-
-/** commander's `error: …` lines, with the same `opensoul:` prefix as every other error. */
-export function usageLine(text: string): string {
-  return scrubArgvEcho(`opensoul: ${text.replace(/^error: /, '')}`);
 }

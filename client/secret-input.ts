@@ -7,6 +7,7 @@
 import { OpenSoulError, describe } from '../ipc/errors.js';
 import { secretShapeProblem } from '../ipc/providers.js';
 import type { SecretShapeProblem } from '../ipc/providers.js';
+import { secretArgvRefusal } from './cli/argv-secrets.js';
 
 /** A check of a pasted secret: the error to refuse it with, or undefined. */
 export type SecretCheck = (value: string) => OpenSoulError | undefined;
@@ -89,31 +90,10 @@ export function shapeCheck(provider: string, kind: 'api_key' | 'token'): SecretC
   };
 }
 
-/**
- * Secret-bearing options that scripts written for other tools pass (`--token sk-…`,
- * `--anthropic-api-key …`): argv is readable by every user of the host (§7), so they are
- * refused before anything parses them — and the value is never repeated.
- */
-const SECRET_OPTION = /^--(token|key|api-key|secret|password|[a-z0-9][a-z0-9-]*-api-key|[a-z0-9][a-z0-9-]*-token)(?:=|$)/;
-
+/** The refusal of a secret-bearing option (`--token`, `--api-key`, …) as a usage error (exit 64), or null. */
 export function secretArgvOption(argv: readonly string[]): OpenSoulError | null {
-  for (const arg of argv) {
-    if (arg === '--') break; // `exec -- cmd …`: the child's own arguments
-    const m = SECRET_OPTION.exec(arg);
-    if (!m) continue;
-    const name = `--${m[1] as string}`;
-    const onboard = argv.includes('onboard');
-    const tokenLike = /token$/.test(name);
-    const stdinForm = onboard
-      ? '`printf %s "$KEY" | opensoul onboard --non-interactive --provider <p> --key-stdin`'
-      : tokenLike
-        ? '`printf %s "$TOKEN" | opensoul models auth paste-token --provider <p>`'
-        : '`printf %s "$KEY" | opensoul models auth paste-api-key --provider <p>`';
-    return new OpenSoulError(
-      'USAGE',
-      { reason: `${name} is refused: a secret on the command line is visible to every user of this host` },
-      `${name} is refused: a secret on the command line is visible to every user of this host. Give it on stdin instead: ${stdinForm} (or run the command in a terminal for a masked prompt)`,
-    );
-  }
-  return null;
+  const message = secretArgvRefusal(argv);
+  if (message === null) return null;
+  const name = message.slice(0, message.indexOf(' '));
+  return new OpenSoulError('USAGE', { reason: `${name} is refused: a secret on the command line is visible to every user of this host` }, message);
 }

@@ -11,14 +11,17 @@ import type { Connection } from '../../ipc/client.js';
 import { methods } from '../../ipc/protocol.js';
 import type { AuthLoginCompleteResult, AuthLoginStartResult } from '../../ipc/protocol.js';
 import { PROFILE_ID_PATTERN } from '../../ipc/providers.js';
+import { command, flag, str } from '../cli-context.js';
 import type { ActionEnv } from '../cli-context.js';
 import { connectToDaemon } from '../connection.js';
 import { canOpenBrowser, openBrowser } from '../open-browser.js';
 import { printJson, usageError } from '../output.js';
 import { formatDuration, formatTime, tildePath } from '../render/format.js';
+import { profileIdFor } from '../auth-common.js';
 import { replacedLine, writeConfirmingReplace } from '../write-conflict.js';
+import { runAdoptCli } from './login-cli-method.js';
 
-/** The command's options, as commander gives them (`--no-browser` sets `browser: false`). */
+/** The command's options (`--no-browser` sets `browser: false`). */
 export interface LoginOptions {
   provider: string;
   deviceCode?: boolean;
@@ -185,3 +188,23 @@ export async function runLogin(env: ActionEnv, o: LoginOptions): Promise<void> {
     process.stdin.destroy();
   }
 }
+
+/** `models auth login`: an OAuth flow in the daemon, or (`--method cli`) another CLI's sign-in read through. */
+export const login = command(async ({ env, opts }) => {
+  const o: LoginOptions = { provider: str(opts, 'provider') as string };
+  const profileId = str(opts, 'profileId');
+  if (profileId !== undefined) o.profileId = profileId;
+  const agent = str(opts, 'agent');
+  if (agent !== undefined) o.agent = agent;
+  const method = str(opts, 'method');
+  if (method !== undefined) o.method = method;
+  if (flag(opts, 'deviceCode')) o.deviceCode = true;
+  if (flag(opts, 'setDefault')) o.setDefault = true;
+  if (flag(opts, 'force')) o.force = true;
+  if (opts.browser === false) o.browser = false;
+  if (o.method === 'cli') {
+    if (o.profileId !== undefined) profileIdFor(o.provider, o.profileId, 'cli');
+    return runAdoptCli(env, { provider: o.provider, profileId: o.profileId, agent: o.agent, force: o.force });
+  }
+  await runLogin(env, o);
+});

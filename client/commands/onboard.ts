@@ -5,12 +5,11 @@
  * install the service. `--non-interactive` does the same for automation.
  */
 import path from 'node:path';
-import type { Command } from 'commander';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
 import type { ModelsStatusResult } from '../../ipc/protocol.js';
 import { PROVIDERS, providerSpec } from '../../ipc/providers.js';
-import { action } from '../cli-context.js';
+import { command, flag, str } from '../cli-context.js';
 import type { ActionEnv, CliContext } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
 import { printJson, usageError } from '../output.js';
@@ -117,97 +116,90 @@ function report(env: ActionEnv, stored: Stored[], skipped: string[], refused: Re
   return refused.length > 0 ? 1 : 0;
 }
 
-export function registerOnboard(program: Command, ctx: CliContext): void {
-  program
-    .command('onboard')
-    .description('set up credentials for the gateway: keys from your environment, missing ones (masked), the service')
-    .option('--non-interactive', 'no prompts (for automation)')
-    .option('--from-env', "store the provider keys of this command's environment")
-    .option('--provider <provider>', 'with --key-stdin: the provider of the key')
-    .option('--key-stdin', 'read one key for --provider from stdin')
-    .option('--target <where>', 'env (~/.opensoul/.env, the default) or profile (auth-profiles.json)', 'env')
-    .option('--install-service', 'also run `opensoul gateway install`')
-    .option('--force', 'replace a different value already stored for a key (a terminal asks instead)')
-    .option('--install-daemon', 'the same as --install-service (OpenClaw)')
-    .on('option:install-daemon', function (this: Command) {
-      this.setOptionValue('installService', true);
-    })
-    .option('--agent <id>', 'the agent for --target profile (default: the configured default agent)')
-    .option('--json', 'print one JSON document')
-    .action(
-      action(async (env, o: { nonInteractive?: boolean; fromEnv?: boolean; provider?: string; keyStdin?: boolean; target: string; installService?: boolean; agent?: string; force?: boolean }) => {
-        if (o.target !== 'env' && o.target !== 'profile') throw usageError(`--target expects env or profile, got "${o.target}"`);
-        const target = o.target;
-        if (o.keyStdin && !o.provider) throw usageError('--key-stdin needs --provider');
-        if (o.provider && !providerSpec(o.provider)) throw usageError(`unknown provider "${o.provider}" (known: ${PROVIDERS.map((p) => p.id).join(', ')})`);
-        const interactive = !o.nonInteractive;
-        if (interactive && !isInteractive()) throw new OpenSoulError('TTY_REQUIRED', { command: 'onboard', alternative: '`opensoul onboard --non-interactive --from-env` or `--provider p --key-stdin`' });
+/** `onboard` (`--install-daemon` is `--install-service`: the table maps it). */
+export const onboard = command(async ({ env, opts, ctx }) => {
+  const provider = str(opts, 'provider');
+  const agent = str(opts, 'agent');
+  const o = {
+    nonInteractive: flag(opts, 'nonInteractive'),
+    fromEnv: flag(opts, 'fromEnv'),
+    keyStdin: flag(opts, 'keyStdin'),
+    target: str(opts, 'target') as string,
+    installService: flag(opts, 'installService'),
+    force: flag(opts, 'force'),
+    ...(provider !== undefined ? { provider } : {}),
+    ...(agent !== undefined ? { agent } : {}),
+  };
+  if (o.target !== 'env' && o.target !== 'profile') throw usageError(`--target expects env or profile, got "${o.target}"`);
+  const target = o.target;
+  if (o.keyStdin && !o.provider) throw usageError('--key-stdin needs --provider');
+  if (o.provider && !providerSpec(o.provider)) throw usageError(`unknown provider "${o.provider}" (known: ${PROVIDERS.map((p) => p.id).join(', ')})`);
+  const interactive = !o.nonInteractive;
+  if (interactive && !isInteractive()) throw new OpenSoulError('TTY_REQUIRED', { command: 'onboard', alternative: '`opensoul onboard --non-interactive --from-env` or `--provider p --key-stdin`' });
 
-        // The daemon is the only writer: it must run first (installing the service starts it).
-        if (o.installService) {
-          const code = await runSelf(ctx, ['gateway', 'install']);
-          if (code !== 0) process.stderr.write('warning: `opensoul gateway install` did not succeed; continuing with a running gateway if there is one\n');
-        }
-        let status = await daemonStatus();
-        if (!status && interactive) {
-          const p = await import('@clack/prompts');
-          const start = await p.confirm({ message: 'The gateway is not running. Start it now (`opensoul gateway start`)?' });
-          if (!p.isCancel(start) && start) {
-            await runSelf(ctx, ['gateway', 'start']);
-            status = await daemonStatus();
-          }
-        }
-        if (!status) await callDaemon(methods.gatewayStatus, {}); // raises the standard "not running" error, exit 3
+  // The daemon is the only writer: it must run first (installing the service starts it).
+  if (o.installService) {
+    const code = await runSelf(ctx, ['gateway', 'install']);
+    if (code !== 0) process.stderr.write('warning: `opensoul gateway install` did not succeed; continuing with a running gateway if there is one\n');
+  }
+  let status = await daemonStatus();
+  if (!status && interactive) {
+    const p = await import('@clack/prompts');
+    const start = await p.confirm({ message: 'The gateway is not running. Start it now (`opensoul gateway start`)?' });
+    if (!p.isCancel(start) && start) {
+      await runSelf(ctx, ['gateway', 'start']);
+      status = await daemonStatus();
+    }
+  }
+  if (!status) await callDaemon(methods.gatewayStatus, {}); // raises the standard "not running" error, exit 3
 
-        const stored: Stored[] = [];
-        const skipped: string[] = [];
-        const refused: Refused[] = [];
-        const agentWords = o.agent ? ` --agent ${o.agent}` : '';
-        const replace = (rerun: string): ReplaceOptions => ({ force: o.force === true, json: env.json, noPrompt: !interactive, rerun: `${rerun} --target ${target}${agentWords}` });
-        if (!interactive) {
-          if (!o.fromEnv && !o.keyStdin) throw usageError('--non-interactive needs --from-env and/or --provider p --key-stdin');
-          if (o.fromEnv) {
-            for (const k of providerKeysInEnv()) await storeOrCollect(stored, refused, k.name, () => store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard --non-interactive --from-env')));
-          }
-          if (o.keyStdin && o.provider) {
-            const provider = o.provider;
-            const key = await readSecret('API key', shapeCheck(provider, 'api_key'));
-            const name = providerSpec(provider)?.envVars[0] as string;
-            await storeOrCollect(stored, refused, name, () => store(provider, name, key, target, o.agent, replace(`opensoul onboard --non-interactive --provider ${provider} --key-stdin`)));
-          }
-          return report(env, stored, skipped, refused);
-        }
+  const stored: Stored[] = [];
+  const skipped: string[] = [];
+  const refused: Refused[] = [];
+  const agentWords = o.agent ? ` --agent ${o.agent}` : '';
+  const replace = (rerun: string): ReplaceOptions => ({ force: o.force === true, json: env.json, noPrompt: !interactive, rerun: `${rerun} --target ${target}${agentWords}` });
+  if (!interactive) {
+    if (!o.fromEnv && !o.keyStdin) throw usageError('--non-interactive needs --from-env and/or --provider p --key-stdin');
+    if (o.fromEnv) {
+      for (const k of providerKeysInEnv()) await storeOrCollect(stored, refused, k.name, () => store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard --non-interactive --from-env')));
+    }
+    if (o.keyStdin && o.provider) {
+      const provider = o.provider;
+      const key = await readSecret('API key', shapeCheck(provider, 'api_key'));
+      const name = providerSpec(provider)?.envVars[0] as string;
+      await storeOrCollect(stored, refused, name, () => store(provider, name, key, target, o.agent, replace(`opensoul onboard --non-interactive --provider ${provider} --key-stdin`)));
+    }
+    return report(env, stored, skipped, refused);
+  }
 
-        const p = await import('@clack/prompts');
-        p.intro('OpenSoul onboarding');
-        const seen = new Set((status?.providers ?? []).filter((x) => x.effective.kind !== 'missing').map((x) => x.provider));
-        const found = providerKeysInEnv().filter((k) => !seen.has(k.provider));
-        if (found.length > 0) {
-          p.note(found.map((k) => `${k.name} (${k.provider})`).join('\n'), "In your shell's environment but not seen by the gateway");
-          const ok = await p.confirm({ message: `Store ${found.length === 1 ? 'it' : 'them'} for the gateway (${target === 'env' ? '~/.opensoul/.env' : 'auth profiles'})?` });
-          if (!p.isCancel(ok) && ok) for (const k of found) await storeOrCollect(stored, refused, k.name, () => store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard')));
-          else skipped.push(...found.map((k) => k.name));
-        }
-        const have = new Set([...seen, ...stored.map((s) => s.provider)]);
-        const missing = PROVIDERS.filter((x) => !have.has(x.id));
-        const pick = await p.multiselect({
-          message: 'Add keys for more providers? (space to select, enter to continue)',
-          options: missing.map((x) => ({ value: x.id, label: x.name, hint: x.id === 'anthropic' ? 'recommended: an API key' : x.envVars[0] })),
-          required: false,
-        });
-        if (!p.isCancel(pick)) {
-          for (const provider of pick) {
-            const name = providerSpec(provider)?.envVars[0] as string;
-            const key = await promptSecret(`${name}`, shapeCheck(provider, kindOf(name)));
-            await storeOrCollect(stored, refused, name, () => store(provider, name, key, target, o.agent, replace('opensoul onboard')));
-          }
-        }
-        if (!o.installService) {
-          const install = await p.confirm({ message: 'Install the gateway as a service (`opensoul gateway install`), so it runs at login?' });
-          if (!p.isCancel(install) && install) await runSelf(ctx, ['gateway', 'install']);
-        }
-        p.outro('Done. Check with `opensoul models status`.');
-        return report(env, stored, skipped, refused);
-      }),
-    );
-}
+  const p = await import('@clack/prompts');
+  p.intro('OpenSoul onboarding');
+  const seen = new Set((status?.providers ?? []).filter((x) => x.effective.kind !== 'missing').map((x) => x.provider));
+  const found = providerKeysInEnv().filter((k) => !seen.has(k.provider));
+  if (found.length > 0) {
+    p.note(found.map((k) => `${k.name} (${k.provider})`).join('\n'), "In your shell's environment but not seen by the gateway");
+    const ok = await p.confirm({ message: `Store ${found.length === 1 ? 'it' : 'them'} for the gateway (${target === 'env' ? '~/.opensoul/.env' : 'auth profiles'})?` });
+    if (!p.isCancel(ok) && ok) for (const k of found) await storeOrCollect(stored, refused, k.name, () => store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard')));
+    else skipped.push(...found.map((k) => k.name));
+  }
+  const have = new Set([...seen, ...stored.map((s) => s.provider)]);
+  const missing = PROVIDERS.filter((x) => !have.has(x.id));
+  const pick = await p.multiselect({
+    message: 'Add keys for more providers? (space to select, enter to continue)',
+    options: missing.map((x) => ({ value: x.id, label: x.name, hint: x.id === 'anthropic' ? 'recommended: an API key' : x.envVars[0] })),
+    required: false,
+  });
+  if (!p.isCancel(pick)) {
+    for (const provider of pick) {
+      const name = providerSpec(provider)?.envVars[0] as string;
+      const key = await promptSecret(`${name}`, shapeCheck(provider, kindOf(name)));
+      await storeOrCollect(stored, refused, name, () => store(provider, name, key, target, o.agent, replace('opensoul onboard')));
+    }
+  }
+  if (!o.installService) {
+    const install = await p.confirm({ message: 'Install the gateway as a service (`opensoul gateway install`), so it runs at login?' });
+    if (!p.isCancel(install) && install) await runSelf(ctx, ['gateway', 'install']);
+  }
+  p.outro('Done. Check with `opensoul models status`.');
+  return report(env, stored, skipped, refused);
+});

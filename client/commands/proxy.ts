@@ -6,7 +6,7 @@
  */
 import { methods } from '../../ipc/protocol.js';
 import type { ProxyKeyInfo } from '../../ipc/protocol.js';
-import type { ActionEnv } from '../cli-context.js';
+import { command, list, num, str } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
 import { printJson } from '../output.js';
 import { formatDuration, tildePath } from '../render/format.js';
@@ -19,12 +19,16 @@ function scope(k: ProxyKeyInfo, now: number): string {
 }
 
 /** `proxy key create`: the key alone on stdout (or inside the JSON document), what it is on stderr. */
-export async function keyCreate(env: ActionEnv, opts: { agent?: string; provider?: string[]; expires?: number; label?: string }): Promise<void> {
+export const keyCreate = command(async ({ env, opts }) => {
+  const agent = str(opts, 'agent');
+  const providers = list(opts, 'provider');
+  const expires = num(opts, 'expires');
+  const label = str(opts, 'label');
   const r = await callDaemon(methods.proxyKeyCreate, {
-    ...(opts.agent ? { agent: opts.agent } : {}),
-    ...(opts.provider && opts.provider.length > 0 ? { providers: opts.provider } : {}),
-    ...(opts.expires !== undefined ? { expiresInMs: opts.expires } : {}),
-    ...(opts.label ? { label: opts.label } : {}),
+    ...(agent ? { agent } : {}),
+    ...(providers.length > 0 ? { providers } : {}),
+    ...(expires !== undefined ? { expiresInMs: expires } : {}),
+    ...(label ? { label } : {}),
   });
   if (env.json) {
     printJson(r);
@@ -33,10 +37,10 @@ export async function keyCreate(env: ActionEnv, opts: { agent?: string; provider
   // The key alone on stdout (`KEY=$(opensoul proxy key create)`); what it is, on stderr.
   process.stdout.write(`${r.key}\n`);
   process.stderr.write(`Proxy key ${r.id} (${scope(r, Date.now())}). Shown once: only its hash is kept. Revoke it with \`opensoul proxy key revoke ${r.id}\`.\n`);
-}
+});
 
 /** `proxy key list`. */
-export async function keyList(env: ActionEnv): Promise<void> {
+export const keyList = command(async ({ env }) => {
   const r = await callDaemon(methods.proxyKeyList, {});
   if (env.json) {
     printJson(r);
@@ -49,17 +53,17 @@ export async function keyList(env: ActionEnv): Promise<void> {
   const now = Date.now();
   const rows = r.keys.map((k) => [k.id, scope(k, now), k.label ?? '']);
   process.stdout.write(`${alignRows(rows, '  ').join('\n')}\n`);
-}
+});
 
 /** `proxy key revoke <id>`. */
-export async function keyRevoke(env: ActionEnv, id: string): Promise<void> {
-  const r = await callDaemon(methods.proxyKeyRevoke, { id });
+export const keyRevoke = command(async ({ env, args }) => {
+  const r = await callDaemon(methods.proxyKeyRevoke, { id: args[0] as string });
   if (env.json) printJson(r);
   else process.stdout.write(`Revoked ${r.id}: requests with it are refused from now on.\n`);
-}
+});
 
 /** `proxy status`: from `gateway.status`, with the environment lines when it listens. */
-export async function proxyStatus(env: ActionEnv): Promise<void> {
+export const proxyStatus = command(async ({ env }) => {
   const status = await callDaemon(methods.gatewayStatus, {});
   const p = status.proxy;
   if (env.json) {
@@ -77,4 +81,4 @@ export async function proxyStatus(env: ActionEnv): Promise<void> {
     process.stdout.write(`\nFor the SDKs, Claude Code and curl (with a key from \`opensoul proxy key create\`):\n`);
     process.stdout.write(`  ANTHROPIC_BASE_URL=${p.url}/anthropic\n  OPENAI_BASE_URL=${p.url}/openai/v1\n`);
   }
-}
+});

@@ -1,0 +1,8 @@
+/** `opensoul gateway [run]`: the daemon, from its own bundle (client commands never load it, SPEC §2). */
+import { command } from '../cli-context.js';
+
+/** `gateway run` (the group's default). */
+export const run = command(async ({ ctx }) => {
+  const entry = (await import(ctx.gatewayEntry)) as { runGateway: (o: { foreground: boolean }) => Promise<void> };
+  await entry.runGateway({ foreground: true });
+});
