@@ -1,6 +1,6 @@
 /**
- * The `models status` action, shared by the commander command and the launcher's fast path (so
- * the hottest command does not pay for commander at start-up, and both run the same code).
+ * The `models status` action (and `models` alone, and OpenClaw's `models --status-json`): the
+ * RPC params from the parsed flags, the call, and the rendering.
  */
 import { methods } from '../../ipc/protocol.js';
 import type { ModelsStatusParams, ProbeOptions } from '../../ipc/protocol.js';
