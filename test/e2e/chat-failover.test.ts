@@ -8,7 +8,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
-import { assertNoSecrets, fakeSecret, startDaemon, tempDir } from '../support/harness.js';
+import { assertNoSecrets, fakeSecret, startDaemon, tempDir, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 import { startFakeProvider } from '../support/fake-provider.js';
 import type { FakeProvider } from '../support/fake-provider.js';
@@ -50,6 +50,17 @@ async function profileState(d: Daemon, id: string) {
   return p;
 }
 
+/**
+ * The profile once its status is `want`: a failed turn waits for its usage write at most 250 ms
+ * (daemon/resolver/usage.ts) before it answers, so on a busy machine the write may land just after.
+ */
+async function profileStateWhen(d: Daemon, id: string, want: string) {
+  return waitFor(async () => {
+    const p = await profileState(d, id);
+    return p.status === want ? p : false;
+  }, `${id} to be ${want}`);
+}
+
 function leakCheck(s: Setup, texts: Record<string, string>): void {
   assertNoSecrets([s.a, s.b], { ...texts, log: s.daemon.log(), stderr: s.daemon.stderr() });
 }
@@ -80,8 +91,7 @@ describe('chat turns: credentials, failover and what each outcome does', functio
     const r = await send(s.daemon, 'hi');
     assert.equal(r.profileId, 'anthropic:b', 'answered by B');
     assert.deepEqual(r.attempts.map((x) => [x.profileId, x.outcome]), [['anthropic:a', 'rate_limit'], ['anthropic:b', 'ok']]);
-    const cooling = await profileState(s.daemon, 'anthropic:a');
-    assert.equal(cooling.status, 'cooldown');
+    await profileStateWhen(s.daemon, 'anthropic:a', 'cooldown');
     // The rate limit was scoped to the session's model, and /model status reads it the same way.
     const view = await s.daemon.call(methods.sessionCommand, { session: 's1', line: '/model status' });
     assert.match(view.reply, /Next call: anthropic:b/);
@@ -113,8 +123,7 @@ describe('chat turns: credentials, failover and what each outcome does', functio
     const before = Date.now();
     const r = await send(s.daemon, 'hi');
     assert.equal(r.profileId, 'anthropic:b');
-    const p = await profileState(s.daemon, 'anthropic:a');
-    assert.equal(p.status, 'disabled');
+    const p = await profileStateWhen(s.daemon, 'anthropic:a', 'disabled');
     assert.ok(p.disabledUntil !== null && p.disabledUntil - before >= 4.9 * 3_600_000, 'disabled for about 5 hours');
   });
 
@@ -134,8 +143,7 @@ describe('chat turns: credentials, failover and what each outcome does', functio
     const req = s.fake.received.find((x) => x.key === tok);
     assert.ok(req, 'the token was sent');
     assert.equal(req.authHeader, 'bearer', 'a setup-token goes as a bearer token');
-    const p = await profileState(s.daemon, 'anthropic:sub');
-    assert.equal(p.status, 'disabled');
+    const p = await profileStateWhen(s.daemon, 'anthropic:sub', 'disabled');
     assert.match(p.reason ?? '', /use an Anthropic API key instead/);
     const doctor = await s.daemon.cli(['doctor', '--json']);
     assert.match(doctor.stdout, /use an Anthropic API key instead/);

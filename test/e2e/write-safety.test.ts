@@ -12,6 +12,7 @@ import path from 'node:path';
 import { acquireLock } from '../../daemon/fs/lock-file.js';
 import { methods } from '../../ipc/protocol.js';
 import { CLI, assertNoSecrets, fakeSecret, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
+import { count } from '../support/hardening.js';
 import { readLeftByKill } from '../support/left-by-kill.js';
 
 type Store = { profiles: Record<string, { key?: string; token?: string }> };
@@ -109,9 +110,12 @@ describe('write safety (real daemons, real CLI processes)', function () {
     assert.ok(!readdirSync(dir).some((n) => n.includes('.opensoul-tmp-')), 'no temp file left');
   });
 
-  it('SIGKILL at random moments during a stream of writes, 200 times: the file always parses and holds the last acknowledged or the in-flight write; the next start cleans up', async () => {
+  // 4 lanes × 12 kills in `npm test` (each kill lands at a random instant of a write stream, and
+  // about one round in two leaves a temp or lock file behind, so the cleanup path is hit many
+  // times too); 4 × 50 in `npm run soak`.
+  const perLane = count('WRITE_KILLS_PER_LANE', 12, 50);
+  it(`SIGKILL at random moments during a stream of writes, ${4 * perLane} times: the file always parses and holds the last acknowledged or the in-flight write; the next start cleans up`, async () => {
     const lanes = 4;
-    const perLane = 50;
     const leftovers: string[] = [];
     const lane = async (laneNo: number) => {
       const stateDir = path.join(tempDir(), 'state');

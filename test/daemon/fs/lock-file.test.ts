@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EMPTY_LOCK_STALE_MS, acquireLock, lockPathOf, parseLockInfo, staleReason } from '../../daemon/fs/lock-file.js';
-import { OpenSoulError } from '../../ipc/errors.js';
-import { tempDir, track } from '../support/harness.js';
+import { EMPTY_LOCK_STALE_MS, acquireLock, lockPathOf, parseLockInfo, staleReason } from '../../../daemon/fs/lock-file.js';
+import { OpenSoulError } from '../../../ipc/errors.js';
+import { tempDir, track } from '../../support/harness.js';
 
 describe('sidecar lock file (§3)', () => {
   it('is a file holding {pid, createdAt}, exclusive while held, removed on release', async () => {

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { OpenSoulError } from '../../ipc/errors.js';
-import { knownProviderEnvVars } from '../../ipc/providers.js';
-import { readOpenClawState } from '../../daemon/import/openclaw-source.js';
-import type { OpenClawSnapshot } from '../../daemon/import/openclaw-source.js';
-import { REPO, assertNoSecrets, repoTempDir, run } from '../support/harness.js';
+import { OpenSoulError } from '../../../ipc/errors.js';
+import { knownProviderEnvVars } from '../../../ipc/providers.js';
+import { readOpenClawState } from '../../../daemon/import/openclaw-source.js';
+import type { OpenClawSnapshot } from '../../../daemon/import/openclaw-source.js';
+import { REPO, assertNoSecrets, repoTempDir, run } from '../../support/harness.js';
 import {
   agentDir,
   backdateTree,
@@ -27,9 +27,9 @@ import {
   writeSingleFile,
   writeSplit,
   writeSqlite,
-} from '../support/openclaw-fixtures.js';
-import type { FakeSecrets } from '../support/openclaw-fixtures.js';
-import { plain } from '../support/plain.js';
+} from '../../support/openclaw-fixtures.js';
+import type { FakeSecrets } from '../../support/openclaw-fixtures.js';
+import { plain } from '../../support/plain.js';
 
 const providerEnvVars: ReadonlySet<string> = new Set(knownProviderEnvVars());
 const read = (from: string): Promise<OpenClawSnapshot> => readOpenClawState(from, { providerEnvVars });

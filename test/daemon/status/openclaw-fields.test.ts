@@ -4,9 +4,9 @@
  * resolveProviderAuthOverview), so its users' jq lines keep working.
  */
 import assert from 'node:assert/strict';
-import { UNTIL_REPLACED } from '../../daemon/resolver/cooldowns.js';
-import { computeModelsStatus } from '../../daemon/status/models-status.js';
-import { H, NOW, input } from '../support/status-input.js';
+import { UNTIL_REPLACED } from '../../../daemon/resolver/cooldowns.js';
+import { computeModelsStatus } from '../../../daemon/status/models-status.js';
+import { H, NOW, input } from '../../support/status-input.js';
 
 const D = 24 * H;
 

@@ -1,7 +1,7 @@
 /** daemon/status/masking: §7.1's masking rules, and that a mask never gives away more than it should. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { maskRef, maskSecret } from '../../daemon/status/masking.js';
+import { maskRef, maskSecret } from '../../../daemon/status/masking.js';
 
 describe('masking', () => {
   it('follows §7.1: up to 6 chars a...z, up to 16 ab...yz, longer first 8 ... last 4', () => {

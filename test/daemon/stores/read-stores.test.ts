@@ -1,8 +1,8 @@
 /** Lenient reading of the stores (§3): OpenSoul's layout and OpenClaw's, aliases, legacy auth.json. */
 import assert from 'node:assert/strict';
-import { parseJsonc } from '../../ipc/jsonc.js';
-import { readAuthProfilesFile, readAuthStateFile, readLegacyAuthFile, readTime } from '../../daemon/stores/read-stores.js';
-import { plain } from '../support/plain.js';
+import { parseJsonc } from '../../../ipc/jsonc.js';
+import { readAuthProfilesFile, readAuthStateFile, readLegacyAuthFile, readTime } from '../../../daemon/stores/read-stores.js';
+import { plain } from '../../support/plain.js';
 
 describe('store reading (lenient)', () => {
   it("reads OpenSoul's auth-profiles.json: profiles and the agent's order override", () => {

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { LOG_LEVEL_ENV, createLogger } from '../../daemon/logging/logger.js';
-import type { Logger, LoggerOptions } from '../../daemon/logging/logger.js';
-import { RotatingFile } from '../../daemon/logging/rotating-file.js';
-import { MIN_SECRET_LENGTH, REDACTED, SecretRegistry, worthRegistering } from '../../daemon/logging/secret-registry.js';
+import { LOG_LEVEL_ENV, createLogger } from '../../../daemon/logging/logger.js';
+import type { Logger, LoggerOptions } from '../../../daemon/logging/logger.js';
+import { RotatingFile } from '../../../daemon/logging/rotating-file.js';
+import { MIN_SECRET_LENGTH, REDACTED, SecretRegistry, worthRegistering } from '../../../daemon/logging/secret-registry.js';
 
 // Fake secrets. SECRET and REFRESH match none of the built-in patterns, so only the registry
 // can catch them: a test that passes proves the registry did its job.
@@ -25,7 +25,7 @@ const UNREGISTERED_ANTHROPIC = 'sk-ant-api03-FAKEfake0123456789abcdefABCDEF-xyz'
 const UNREGISTERED_BEARER = 'eyJhbGciOiJIUzI1NiJ9.FAKEpayload.FAKEsignature';
 const UNREGISTERED_GOOGLE = 'AIzaSyFAKE0123456789abcdefghijklmnopq';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 const jsonEscaped = (value: string): string => JSON.stringify(value).slice(1, -1);
 

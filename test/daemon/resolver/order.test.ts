@@ -1,8 +1,8 @@
 /** daemon/resolver/order: §8.1's order as a pure function of stores, config and a clock. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { modelScope, orderCandidates } from '../../daemon/resolver/order.js';
-import type { Credential, UsageState } from '../../daemon/stores/credentials.js';
+import { modelScope, orderCandidates } from '../../../daemon/resolver/order.js';
+import type { Credential, UsageState } from '../../../daemon/stores/credentials.js';
 
 const NOW = 1_800_000_000_000;
 const key = (provider = 'anthropic'): Credential => ({ type: 'api_key', provider, key: 'k' });

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { GatewayState } from '../../daemon/state/gateway-state.js';
-import { statePaths } from '../../ipc/paths.js';
-import { tempDir } from '../support/harness.js';
-import { plain } from '../support/plain.js';
+import { GatewayState } from '../../../daemon/state/gateway-state.js';
+import { statePaths } from '../../../ipc/paths.js';
+import { tempDir } from '../../support/harness.js';
+import { plain } from '../../support/plain.js';
 
 describe('GatewayState secret registration', () => {
   it('registers every credential-like or long .env value, profile secrets, and credentials in base URLs', async () => {

@@ -1,7 +1,7 @@
 /** client/render/table: columns as wide as their widest cell, escape codes not counted. */
 import assert from 'node:assert/strict';
-import { alignRows, visibleWidth } from '../../client/render/table.js';
-import { makeStyle } from '../../client/render/style.js';
+import { alignRows, visibleWidth } from '../../../client/render/table.js';
+import { makeStyle } from '../../../client/render/style.js';
 
 describe('alignRows', () => {
   it('pads every column to its widest cell and trims the end of each line', () => {

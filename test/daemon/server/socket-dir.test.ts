@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { UnsafeSocketDirError, ensurePrivateSocketDir } from '../../daemon/server/socket-dir.js';
-import { tempDir } from '../support/harness.js';
+import { UnsafeSocketDirError, ensurePrivateSocketDir } from '../../../daemon/server/socket-dir.js';
+import { tempDir } from '../../support/harness.js';
 
 const mode = (p: string) => lstatSync(p).mode & 0o7777;
 

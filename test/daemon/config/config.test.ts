@@ -1,7 +1,7 @@
 /** opensoul.json read leniently: a wrong field is ignored with a warning naming it; the rest applies. */
 import assert from 'node:assert/strict';
-import { readConfig } from '../../daemon/config/config.js';
-import { plain } from '../support/plain.js';
+import { readConfig } from '../../../daemon/config/config.js';
+import { plain } from '../../support/plain.js';
 
 describe('config reading (lenient)', () => {
   it('reads env, auth, agents and models', () => {

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeTemp } from '../../daemon/fs/atomic-write.js';
-import { ASIDE_MARKER, asidePathFor, replaceUnlessChanged } from '../../daemon/fs/replace-unless-changed.js';
-import { cleanStrays } from '../../daemon/fs/strays.js';
-import { newLoadedFile, refreshFile } from '../../daemon/state/loaded-file.js';
-import { statePaths } from '../../ipc/paths.js';
-import { tempDir } from '../support/harness.js';
+import { writeTemp } from '../../../daemon/fs/atomic-write.js';
+import { ASIDE_MARKER, asidePathFor, replaceUnlessChanged } from '../../../daemon/fs/replace-unless-changed.js';
+import { cleanStrays } from '../../../daemon/fs/strays.js';
+import { newLoadedFile, refreshFile } from '../../../daemon/state/loaded-file.js';
+import { statePaths } from '../../../ipc/paths.js';
+import { tempDir } from '../../support/harness.js';
 
 const quiet = { info: () => undefined };
 

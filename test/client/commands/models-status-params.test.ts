@@ -1,8 +1,8 @@
 /** models.status params: the CLI's environment crosses the socket as names only. */
 import assert from 'node:assert/strict';
-import { modelsStatusParams } from '../../client/commands/models-status-run.js';
-import { methods } from '../../ipc/protocol.js';
-import { ValidationError } from '../../ipc/validate.js';
+import { modelsStatusParams } from '../../../client/commands/models-status-run.js';
+import { methods } from '../../../ipc/protocol.js';
+import { ValidationError } from '../../../ipc/validate.js';
 
 describe('models.status clientEnvNames', () => {
   it('the CLI sends the names of the provider keys it has, never their values, and nothing else of its environment', () => {

@@ -1,8 +1,8 @@
 /** daemon/env: §4's precedence, sources, and .env parsing. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseDotenv } from '../../daemon/env/dotenv-file.js';
-import { firstEnvKey, resolveEnvironment } from '../../daemon/env/environment.js';
+import { parseDotenv } from '../../../daemon/env/dotenv-file.js';
+import { firstEnvKey, resolveEnvironment } from '../../../daemon/env/environment.js';
 
 describe('effective environment (§4)', () => {
   const sources = (process: Record<string, string>, dotenv: Record<string, string>, config: Record<string, string>, shell?: Record<string, string>) => ({

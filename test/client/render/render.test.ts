@@ -1,13 +1,13 @@
 /** The human views: aligned columns, one duration format, "until replaced", the env-gap line. */
 import assert from 'node:assert/strict';
-import { renderAuthList } from '../../client/render/auth-list.js';
-import { renderGatewayStatus } from '../../client/render/gateway-status.js';
-import { renderModelsStatus } from '../../client/render/models-status.js';
-import { makeStyle } from '../../client/render/style.js';
-import { UNTIL_REPLACED } from '../../daemon/resolver/cooldowns.js';
-import { computeModelsStatus } from '../../daemon/status/models-status.js';
-import type { GatewayStatusResult } from '../../ipc/protocol.js';
-import { H, NOW, input } from '../support/status-input.js';
+import { renderAuthList } from '../../../client/render/auth-list.js';
+import { renderGatewayStatus } from '../../../client/render/gateway-status.js';
+import { renderModelsStatus } from '../../../client/render/models-status.js';
+import { makeStyle } from '../../../client/render/style.js';
+import { UNTIL_REPLACED } from '../../../daemon/resolver/cooldowns.js';
+import { computeModelsStatus } from '../../../daemon/status/models-status.js';
+import type { GatewayStatusResult } from '../../../ipc/protocol.js';
+import { H, NOW, input } from '../../support/status-input.js';
 
 const plain = makeStyle(false);
 

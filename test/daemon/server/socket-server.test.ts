@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { OpenSoulError } from '../../ipc/errors.js';
-import type { EventName } from '../../ipc/protocol.js';
-import { SocketServer } from '../../daemon/server/socket-server.js';
-import type { ConnectionLimits, Handlers, ServerLogger } from '../../daemon/server/socket-server.js';
-import { onCleanup, tempDir, waitFor } from '../support/harness.js';
-import { rawClient } from '../support/raw-client.js';
-import type { RawClient } from '../support/raw-client.js';
+import { OpenSoulError } from '../../../ipc/errors.js';
+import type { EventName } from '../../../ipc/protocol.js';
+import { SocketServer } from '../../../daemon/server/socket-server.js';
+import type { ConnectionLimits, Handlers, ServerLogger } from '../../../daemon/server/socket-server.js';
+import { onCleanup, tempDir, waitFor } from '../../support/harness.js';
+import { rawClient } from '../../support/raw-client.js';
+import type { RawClient } from '../../support/raw-client.js';
 
 const TOKEN = 'a'.repeat(64);
 type Msg = { id?: unknown; result?: unknown; error?: { code: number; data?: { code?: string } } };

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SecretRef } from '../../ipc/protocol.js';
-import { readConfig } from '../../daemon/config/config.js';
-import { resolveEnvironment } from '../../daemon/env/environment.js';
-import { SecretRefError, probeSecretRef, readJsonPointer, resolveSecretRef } from '../../daemon/resolver/secret-refs.js';
-import { fakeSecret, tempDir } from '../support/harness.js';
+import type { SecretRef } from '../../../ipc/protocol.js';
+import { readConfig } from '../../../daemon/config/config.js';
+import { resolveEnvironment } from '../../../daemon/env/environment.js';
+import { SecretRefError, probeSecretRef, readJsonPointer, resolveSecretRef } from '../../../daemon/resolver/secret-refs.js';
+import { fakeSecret, tempDir } from '../../support/harness.js';
 
 function ctx(secrets: unknown, env: Record<string, string> = {}) {
   const r = readConfig({ secrets });

@@ -1,10 +1,10 @@
 /** daemon/status/models-status: §7.1 as a pure function — per-profile status, effective source, check level. */
 import assert from 'node:assert/strict';
-import { displayUrl } from '../../daemon/providers/registry.js';
-import { computeModelsStatus } from '../../daemon/status/models-status.js';
-import type { Credential } from '../../daemon/stores/credentials.js';
-import { H, NOW, input } from '../support/status-input.js';
-import { plain } from '../support/plain.js';
+import { displayUrl } from '../../../daemon/providers/registry.js';
+import { computeModelsStatus } from '../../../daemon/status/models-status.js';
+import type { Credential } from '../../../daemon/stores/credentials.js';
+import { H, NOW, input } from '../../support/status-input.js';
+import { plain } from '../../support/plain.js';
 
 describe('models status (§7.1)', () => {
   it('quick start: an exported ANTHROPIC_API_KEY and no config at all reports OK', () => {

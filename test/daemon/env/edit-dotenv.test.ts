@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import dotenv from 'dotenv';
 import fc from 'fast-check';
-import { strayLines, tokenizeDotenv, valuesOf } from '../../daemon/env/dotenv-grammar.js';
-import { parseDotenv } from '../../daemon/env/dotenv-file.js';
-import { setDotenvKey, unsetDotenvKey } from '../../daemon/env/edit-dotenv.js';
-import { OpenSoulError } from '../../ipc/errors.js';
+import { strayLines, tokenizeDotenv, valuesOf } from '../../../daemon/env/dotenv-grammar.js';
+import { parseDotenv } from '../../../daemon/env/dotenv-file.js';
+import { setDotenvKey, unsetDotenvKey } from '../../../daemon/env/edit-dotenv.js';
+import { OpenSoulError } from '../../../ipc/errors.js';
 
 const KEYS = ['A', 'B', 'OPENAI_API_KEY', 'a.b-c'];
 const eol = fc.constantFrom('\n', '\r\n', '\r');

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { chownSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeTarget } from '../../daemon/fs/write-target.js';
-import { OpenSoulError } from '../../ipc/errors.js';
-import { tempDir } from '../support/harness.js';
+import { writeTarget } from '../../../daemon/fs/write-target.js';
+import { OpenSoulError } from '../../../ipc/errors.js';
+import { tempDir } from '../../support/harness.js';
 
 const refused = (reason: RegExp) => (err: unknown) => err instanceof OpenSoulError && err.kind === 'UNSAFE_LINK' && reason.test(err.message);
 
