@@ -3,16 +3,52 @@
  * formatting and trailing commas survive (§3). Only `auth.profiles.<id>` (metadata, no secrets)
  * and `auth.order` are ever touched by the daemon.
  */
-import { applyEdits, modify, parseTree, findNodeAtLocation } from 'jsonc-parser';
-import type { FormattingOptions, JSONPath } from 'jsonc-parser';
+import { applyEdits, createScanner, findNodeAtLocation, modify, parse, parseTree } from 'jsonc-parser';
+import type { FormattingOptions, JSONPath, ParseError, SyntaxKind } from 'jsonc-parser';
+
+/** jsonc-parser's SyntaxKind values (a const enum: not importable as a value under isolated modules). */
+const KIND = { OpenBrace: 1, OpenBracket: 3, Comma: 5, LineComment: 12, BlockComment: 13, LineBreak: 14, Trivia: 15, EOF: 17 } as const;
 
 function formatting(text: string): FormattingOptions {
   const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? '  ';
   return { insertSpaces: !indent.includes('\t'), tabSize: indent.includes('\t') ? 1 : indent.length, eol: text.includes('\r\n') ? '\r\n' : '\n' };
 }
 
+/** How many syntax errors a JSONC text has (trailing commas allowed, as the config reader allows them). */
+function syntaxErrors(text: string): number {
+  const errors: ParseError[] = [];
+  parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+  return errors.length;
+}
+
+/**
+ * Removes a comma that directly follows `{` or `[` (comments and whitespace between them
+ * allowed), found with jsonc-parser's own scanner, so a comma inside a string is never touched.
+ * jsonc-parser leaves exactly that behind when it removes the only entry of an object or array
+ * that had a trailing comma: `{ "a": 1, }` minus `a` became `{ , }`, a file that no longer parses.
+ */
+function dropLeadingCommas(text: string): string {
+  const scanner = createScanner(text, false);
+  const cut: number[] = [];
+  let previous: SyntaxKind | number | null = null;
+  for (let kind: number = scanner.scan(); kind !== KIND.EOF; kind = scanner.scan()) {
+    if (kind === KIND.Trivia || kind === KIND.LineBreak || kind === KIND.LineComment || kind === KIND.BlockComment) continue;
+    if (kind === KIND.Comma && (previous === KIND.OpenBrace || previous === KIND.OpenBracket)) {
+      cut.push(scanner.getTokenOffset());
+      continue;
+    }
+    previous = kind;
+  }
+  let out = text;
+  for (const at of cut.reverse()) out = out.slice(0, at) + out.slice(at + 1);
+  return out;
+}
+
 function edit(text: string, path: JSONPath, value: unknown): string {
-  return applyEdits(text, modify(text, path, value, { formattingOptions: formatting(text) }));
+  const next = applyEdits(text, modify(text, path, value, { formattingOptions: formatting(text) }));
+  // An edit must never leave a file that parses one that does not (see dropLeadingCommas).
+  if (syntaxErrors(next) <= syntaxErrors(text)) return next;
+  return dropLeadingCommas(next);
 }
 
 /** Records `auth.profiles.<id> = {provider, mode}`; creates the file's skeleton when there is none. */

@@ -82,6 +82,25 @@ describe('daemon/config/edit-config', () => {
       assert.deepEqual(parse(r.next).auth?.order?.openai, ['openai:a']);
     });
 
+    it('removing the only entry of an object or list that had a trailing comma leaves a file that parses (was `{ , }`)', () => {
+      const text = `{
+  "auth": {
+    "profiles": {
+      "anthropic:a": { "provider": "anthropic", "mode": "token" }, // mine
+    },
+    "order": { "anthropic": ["anthropic:a",], "openai": ["openai:x", "openai:y",] },
+  },
+  "note": "a string with { , and [ , inside stays as it is",
+}
+`;
+      const r = forgetProfile(text, 'anthropic:a');
+      const doc = parse(r.next) as Doc & { note?: string };
+      assert.deepEqual(doc.auth?.profiles, {});
+      assert.deepEqual(doc.auth?.order, { anthropic: [], openai: ['openai:x', 'openai:y'] });
+      assert.equal(doc.note, 'a string with { , and [ , inside stays as it is');
+      assert.ok(r.next?.includes('// mine'), 'the comment stays');
+    });
+
     it('is a no-op for an unknown id or no file', () => {
       assert.deepEqual(forgetProfile(COMMENTED, 'openai:zz'), { next: null, changed: false });
       assert.deepEqual(forgetProfile(null, 'openai:a'), { next: null, changed: false });
