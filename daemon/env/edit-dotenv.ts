@@ -49,9 +49,11 @@ function removals(source: string, list: readonly DotenvAssignment[]): Edit[] {
     if (last && last.end === a.lineStart) last.end = a.lineEnd;
     else blocks.push({ start: a.lineStart, end: a.lineEnd, text: '' });
   }
-  // A lone CR before a block and an LF after it would join into one CRLF, eating the line break
-  // of the line that follows: remove the CR instead and keep the block's own last break.
-  return blocks.map((b) => (source[b.start - 1] === '\r' && source[b.end] === '\n' && b.end > b.start ? { start: b.start - 1, end: b.end - 1, text: '' } : b));
+  // A lone CR before a block and an LF after it (an empty line) would join into one CRLF, eating
+  // a line break. Leave a CR in the block's place: with that LF it becomes the empty line's own
+  // break (CRLF), and the CR before stays its line's. (Removing the CR before instead failed when
+  // another lone CR preceded it: `\r\r` + block + `\n` still joined.)
+  return blocks.map((b) => (source[b.start - 1] === '\r' && source[b.end] === '\n' && b.end > b.start ? { ...b, text: '\r' } : b));
 }
 
 /** Whether `next` reads like `before` except for `name`, which reads `expected` (undefined: absent). */

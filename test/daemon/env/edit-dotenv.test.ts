@@ -81,6 +81,13 @@ describe('.env grammar and in-place edits', () => {
     );
   });
 
+  it('removing a line between two lone CRs and an empty line keeps every other line (was: the CR and LF joined, a blank line lost)', () => {
+    // fast-check's counterexample (seed -1488642737): lines '', '', 'a.b-c="', '', 'A='.
+    const next = unsetDotenvKey('\r\ra.b-c="\n\nA=', 'a.b-c').next ?? '';
+    assert.deepEqual(lines(next), ['', '', '', 'A=']);
+    assert.deepEqual(lines(unsetDotenvKey('X=1\rT=2\n\nY=3', 'T').next ?? ''), ['X=1', '', 'Y=3']);
+  });
+
   it('after a line with an unclosed quote, the following lines are kept (dotenv reads them)', () => {
     const text = 'A="unclosed\nB=keep-me\n# comment\nOPENAI_API_KEY=old\nC=also\n';
     const { next } = setDotenvKey(text, 'OPENAI_API_KEY', 'sk-proj-new');
