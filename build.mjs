@@ -44,7 +44,9 @@ const common = {
   logLevel: 'warning',
 };
 // The command modules, as the command table names them (test/client/cli checks each exists).
-const handlerModules = [...new Set([...readFileSync(new URL('./client/cli/table.ts', import.meta.url), 'utf8').matchAll(/module: '([a-z-]+)'/g)].map((m) => m[1]))];
+const handlerModules = [
+  ...new Set([...readFileSync(new URL('./client/cli/table.ts', import.meta.url), 'utf8').matchAll(/module: '([a-z-]+)'/g)].map((m) => m[1])),
+];
 // The heavy packages, by the file name their bundle gets beside the command modules.
 const LIBS = { '@clack/prompts': 'lib-prompts', plist: 'lib-plist' };
 const libsApart = {

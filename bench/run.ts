@@ -82,7 +82,11 @@ const results: Record<string, unknown> = {};
 /** Wall time of one run, in ms; `input` is piped to its stdin (else stdin is closed). */
 function timeRun(args: string[], input?: string): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'], ...(input === undefined ? {} : { input }) });
+  const r = spawnSync(process.execPath, args, {
+    env,
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+    ...(input === undefined ? {} : { input }),
+  });
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(0, 300)}`);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
@@ -106,8 +110,18 @@ const STARTUP_CASES: StartupCase[] = [
   { label: 'models status --json', args: () => ['models', 'status', '--json'], goal: 1.3 },
   { label: 'models auth list', args: () => ['models', 'auth', 'list'], goal: 1.3 },
   { label: 'models auth order get --provider anthropic', args: () => ['models', 'auth', 'order', 'get', '--provider', 'anthropic'], goal: 1.3 },
-  { label: 'paste-token (stdin, a real write)', args: () => ['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:bench', '--force'], input: () => freshSecret('sk-ant-oat01-'), goal: 1.3 },
-  { label: 'paste-api-key --target env (stdin)', args: () => ['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env', '--force'], input: () => freshSecret('sk-proj-'), goal: 1.3 },
+  {
+    label: 'paste-token (stdin, a real write)',
+    args: () => ['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:bench', '--force'],
+    input: () => freshSecret('sk-ant-oat01-'),
+    goal: 1.3,
+  },
+  {
+    label: 'paste-api-key --target env (stdin)',
+    args: () => ['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env', '--force'],
+    input: () => freshSecret('sk-proj-'),
+    goal: 1.3,
+  },
   { label: 'chat, one `/model status` line', args: () => ['chat', '--session', 'bench'], input: () => '/model status\n', goal: 1.3 },
   { label: '-h', args: () => ['-h'], goal: 1.3 },
   { label: 'doctor (daemon up)', args: () => ['doctor'], goal: 2 },
@@ -297,10 +311,20 @@ async function startFakeUpstream(): Promise<{ child: ChildProcess; port: number 
 function timedRequest(agent: http.Agent, port: number, path: string, body: string, key: string): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -314,9 +338,11 @@ async function streamingThroughput(port: number, path: string, key: string, tota
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: 64 }, async () => {
-    while (next++ < total) await timedRequest(agent, port, path, ASK_STREAM, key);
-  }));
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next++ < total) await timedRequest(agent, port, path, ASK_STREAM, key);
+    }),
+  );
   const rate = total / ((performance.now() - t0) / 1000);
   agent.destroy();
   return rate;
@@ -328,7 +354,11 @@ async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
   try {
     writeFileSync(
       path.join(stateDir, 'opensoul.json'),
-      JSON.stringify({ agents: { defaults: { model: 'anthropic/claude-sonnet-4-5' } }, models: { providers: { anthropic: { baseUrl: `http://127.0.0.1:${upstream.port}` } } }, proxy: { enabled: true, port: 0 } }),
+      JSON.stringify({
+        agents: { defaults: { model: 'anthropic/claude-sonnet-4-5' } },
+        models: { providers: { anthropic: { baseUrl: `http://127.0.0.1:${upstream.port}` } } },
+        proxy: { enabled: true, port: 0 },
+      }),
     );
     const c = await connect({ socketPath: path.join(stateDir, 'run', 'gateway.sock'), tokenPath: path.join(stateDir, 'run', 'gateway.token') });
     let url: string | null = null;
@@ -388,8 +418,12 @@ async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
       proxied += perRun;
     }
     const ratio = median(tP) / median(tD);
-    out(`  64 streaming clients   direct ${fmt(median(tD), 0)} req/s   proxy ${fmt(median(tP), 0)} req/s   ${fmt(ratio, 2)}×   (goal ≥ 0.8×) ${ratio >= 0.8 ? 'ok' : 'MISSED'}`);
-    out(`  a bare Node pass-through proxy, same load: ${fmt(median(tB), 0)} req/s   ${fmt(median(tB) / median(tD), 2)}× direct; ours is ${fmt(median(tP) / median(tB), 2)}× of it`);
+    out(
+      `  64 streaming clients   direct ${fmt(median(tD), 0)} req/s   proxy ${fmt(median(tP), 0)} req/s   ${fmt(ratio, 2)}×   (goal ≥ 0.8×) ${ratio >= 0.8 ? 'ok' : 'MISSED'}`,
+    );
+    out(
+      `  a bare Node pass-through proxy, same load: ${fmt(median(tB), 0)} req/s   ${fmt(median(tB) / median(tD), 2)}× direct; ours is ${fmt(median(tP) / median(tB), 2)}× of it`,
+    );
 
     // Memory: the rest of 10,000 proxied requests, then RSS.
     const rest = Math.max(0, 10_000 - proxied);
@@ -402,9 +436,20 @@ async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
     await sleep(1000);
     const rssAfter20k = rssMiB(daemonPid);
     const flat = rssAfter20k - rssAfter < 5;
-    out(`  daemon RSS   after warm-up ${fmt(rssWarm)} MiB   after ${proxied} proxied requests ${fmt(rssAfter)} MiB   after ${proxied + 10_000} ${fmt(rssAfter20k)} MiB   (flat) ${flat ? 'ok' : 'MISSED'}`);
+    out(
+      `  daemon RSS   after warm-up ${fmt(rssWarm)} MiB   after ${proxied} proxied requests ${fmt(rssAfter)} MiB   after ${proxied + 10_000} ${fmt(rssAfter20k)} MiB   (flat) ${flat ? 'ok' : 'MISSED'}`,
+    );
     return {
-      latency: { directP50: pct(latD, 50), directP99: pct(latD, 99), proxyP50: pct(latP, 50), proxyP99: pct(latP, 99), addedP50: added50, addedP99: added99, bareP50: pct(latB, 50), bareP99: pct(latB, 99) },
+      latency: {
+        directP50: pct(latD, 50),
+        directP99: pct(latD, 99),
+        proxyP50: pct(latP, 50),
+        proxyP99: pct(latP, 99),
+        addedP50: added50,
+        addedP99: added99,
+        bareP50: pct(latB, 50),
+        bareP99: pct(latB, 99),
+      },
       streaming64: { direct: median(tD), proxy: median(tP), ratio, bare: median(tB) },
       rss: { warmMiB: rssWarm, afterMiB: rssAfter, requests: proxied, after20kMiB: rssAfter20k },
     };
@@ -416,7 +461,8 @@ async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
 
 function writeStore(profiles: number): void {
   const p: Record<string, unknown> = {};
-  for (let i = 0; i < profiles / 2; i++) p[`anthropic:p${i}`] = { type: 'token', provider: 'anthropic', token: `sk-ant-oat01-${'b'.repeat(80)}${i}`, expires: Date.now() + 86_400_000 * (i + 1) };
+  for (let i = 0; i < profiles / 2; i++)
+    p[`anthropic:p${i}`] = { type: 'token', provider: 'anthropic', token: `sk-ant-oat01-${'b'.repeat(80)}${i}`, expires: Date.now() + 86_400_000 * (i + 1) };
   for (let i = 0; i < profiles / 2; i++) p[`openai:p${i}`] = { type: 'api_key', provider: 'openai', key: `sk-proj-${'c'.repeat(40)}${i}` };
   writeFileSync(storeFile, JSON.stringify({ version: 1, profiles: p }), { mode: 0o600 });
 }
@@ -447,14 +493,22 @@ async function throughput(label: string, socketPath: string, echoPath: string): 
 }
 
 async function main(): Promise<void> {
-  out(`OpenSoul bench — node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  out(
+    `OpenSoul bench — node ${process.version}, ${os.cpus().length} CPUs, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   out('(NODE_EXTRA_CA_CERTS unset for every child process, on both sides of each ratio)');
   out();
 
   // A realistic state: a config, a .env, and a store of 12 profiles.
   mkdirSync(path.dirname(storeFile), { recursive: true, mode: 0o700 });
   writeFileSync(path.join(stateDir, '.env'), 'ANTHROPIC_API_KEY=sk-ant-api03-benchbenchbenchbench0000\n', { mode: 0o600 });
-  writeFileSync(path.join(stateDir, 'opensoul.json'), '{ "agents": { "defaults": { "model": { "primary": "anthropic/claude-sonnet-4-5", "fallbacks": ["openai/gpt-5"] } } } }\n');
+  writeFileSync(
+    path.join(stateDir, 'opensoul.json'),
+    '{ "agents": { "defaults": { "model": { "primary": "anthropic/claude-sonnet-4-5", "fallbacks": ["openai/gpt-5"] } } } }\n',
+  );
   writeStore(12);
 
   // With the flags the service files and `gateway start` use (units/daemon-flags.ts): what a user runs.
@@ -509,11 +563,20 @@ async function main(): Promise<void> {
     bareLoad.close();
     const ok = Math.max(idle, after100k, after200k) < 60 && after200k - after100k < 5;
     out('daemon RSS (models.status on one connection; 12 profiles)');
-    out(`  idle ${fmt(idle)} MiB   after 100k sequential ${fmt(after100k)} MiB   after 200k ${fmt(after200k)} MiB   (goal < 60 MiB, no growth) ${ok ? 'ok' : 'MISSED'}`);
+    out(
+      `  idle ${fmt(idle)} MiB   after 100k sequential ${fmt(after100k)} MiB   after 200k ${fmt(after200k)} MiB   (goal < 60 MiB, no growth) ${ok ? 'ok' : 'MISSED'}`,
+    );
     out(`  bare Node NDJSON server, same socket and load: idle ${fmt(bareIdle)} MiB, after 100k ${fmt(bare100k)} MiB (Node's own floor)`);
     out(`  after a further 100k pipelined in one burst: ${fmt(afterFlood)} MiB`);
     out();
-    results.rss = { idleMiB: idle, after100kMiB: after100k, after200kMiB: after200k, afterPipelinedFloodMiB: afterFlood, bareIdleMiB: bareIdle, bareAfter100kMiB: bare100k };
+    results.rss = {
+      idleMiB: idle,
+      after100kMiB: after100k,
+      after200kMiB: after200k,
+      afterPipelinedFloodMiB: afterFlood,
+      bareIdleMiB: bareIdle,
+      bareAfter100kMiB: bare100k,
+    };
 
     // 2. Start-up of every kind of command, interleaved with `node -e 0`.
     results.startup = startupBench();

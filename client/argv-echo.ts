@@ -17,5 +17,8 @@ export function printJson(value: unknown): void {
 export function scrubArgvEcho(text: string): string {
   return text
     .replace(/(--[A-Za-z][\w-]*)=[^\s'"]+/g, '$1=…')
-    .replace(/(?:sk-[A-Za-z0-9_-]{8,}|gsk_[A-Za-z0-9]{8,}|xai-[A-Za-z0-9]{8,}|AIza[0-9A-Za-z_-]{20,}|gh[pousr]_[A-Za-z0-9]{16,}|github_pat_\w{16,}|[A-Za-z0-9_-]{32,})/g, '…');
+    .replace(
+      /(?:sk-[A-Za-z0-9_-]{8,}|gsk_[A-Za-z0-9]{8,}|xai-[A-Za-z0-9]{8,}|AIza[0-9A-Za-z_-]{20,}|gh[pousr]_[A-Za-z0-9]{16,}|github_pat_\w{16,}|[A-Za-z0-9_-]{32,})/g,
+      '…',
+    );
 }

@@ -56,7 +56,12 @@ export function rerunOf(words: string, o: AgentOpt & { provider?: string; profil
 export async function storeToken(env: ActionEnv, o: AgentOpt, profileId: string, token: string, expires: number | undefined, rerun: string): Promise<void> {
   const r = await writeConfirmingReplace(
     (replace) => {
-      const params: AuthUpsertParams = { ...agentParam(o), profileId, credential: { type: 'token', token, ...(expires !== undefined ? { expires } : {}) }, replace };
+      const params: AuthUpsertParams = {
+        ...agentParam(o),
+        profileId,
+        credential: { type: 'token', token, ...(expires !== undefined ? { expires } : {}) },
+        replace,
+      };
       return callDaemon(methods.authUpsert, params);
     },
     { force: o.force === true, json: env.json, rerun },
@@ -67,11 +72,14 @@ export async function storeToken(env: ActionEnv, o: AgentOpt, profileId: string,
 
 /** Stores an API-key profile and prints the result. */
 export async function storeApiKey(env: ActionEnv, o: AgentOpt, profileId: string, key: string, rerun: string): Promise<void> {
-  const r = await writeConfirmingReplace((replace) => callDaemon(methods.authUpsert, { ...agentParam(o), profileId, credential: { type: 'api_key', key }, replace }), {
-    force: o.force === true,
-    json: env.json,
-    rerun,
-  });
+  const r = await writeConfirmingReplace(
+    (replace) => callDaemon(methods.authUpsert, { ...agentParam(o), profileId, credential: { type: 'api_key', key }, replace }),
+    {
+      force: o.force === true,
+      json: env.json,
+      rerun,
+    },
+  );
   printWrite(env, r, profileId, 'api_key');
 }
 
@@ -92,7 +100,6 @@ export async function freeProfileId(provider: string, agent: string | undefined)
 export function requireTerminal(command: string, alternative: string): void {
   if (!isInteractive()) throw new OpenSoulError('TTY_REQUIRED', { command, alternative });
 }
-
 
 /** An order result, as text or JSON. */
 export function printOrder(env: ActionEnv, r: AuthOrderResult): void {

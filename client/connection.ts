@@ -25,7 +25,9 @@ export function skewLine(daemonVersion: string, cliVersion: string): string | nu
 }
 
 /** Connects; prints the version-skew line unless `quiet` (doctor reports skew as a check of its own). */
-export async function connectToDaemon(opts: { requestTimeoutMs?: number; quiet?: boolean; onPush?: (method: string, params: unknown) => void } = {}): Promise<Connection> {
+export async function connectToDaemon(
+  opts: { requestTimeoutMs?: number; quiet?: boolean; onPush?: (method: string, params: unknown) => void } = {},
+): Promise<Connection> {
   const { paths, socket } = locate();
   // Loaded on demand: `--help` and `--version` never pay for net and the JSON-RPC client.
   const { connect } = await import('../ipc/client.js');
@@ -44,11 +46,7 @@ export async function connectToDaemon(opts: { requestTimeoutMs?: number; quiet?:
 }
 
 /** One call on a fresh connection: the thin-CLI pattern (connect → call → close). */
-export async function callDaemon<P, R>(
-  m: Method<string, P, R>,
-  params: P,
-  opts: { timeoutMs?: number } = {},
-): Promise<R> {
+export async function callDaemon<P, R>(m: Method<string, P, R>, params: P, opts: { timeoutMs?: number } = {}): Promise<R> {
   const c = await connectToDaemon();
   try {
     return await c.call(m, params, opts);

@@ -13,10 +13,14 @@ export interface OutputOptions {
 }
 
 export function reportError(err: unknown, out: OutputOptions): number {
-  const e = err instanceof OpenSoulError ? err : new OpenSoulError('INTERNAL', {}, `unexpected error: ${err instanceof Error ? err.name : 'unknown'} (OPENSOUL_DEBUG=1 shows where)`);
+  const e =
+    err instanceof OpenSoulError
+      ? err
+      : new OpenSoulError('INTERNAL', {}, `unexpected error: ${err instanceof Error ? err.name : 'unknown'} (OPENSOUL_DEBUG=1 shows where)`);
   // An unexpected error's text is not shown by default: it was not written for people and could
   // quote input. OPENSOUL_DEBUG=1 opts in, on stderr.
-  if (!(err instanceof OpenSoulError) && process.env.OPENSOUL_DEBUG === '1') process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (!(err instanceof OpenSoulError) && process.env.OPENSOUL_DEBUG === '1')
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   if (out.json) printJson({ error: { code: e.kind, message: e.message } });
   else process.stderr.write(`opensoul: ${e.message}\n`);
   return e.exitCode;

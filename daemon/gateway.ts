@@ -121,7 +121,10 @@ export class Gateway {
       [paths.logsDir, 'logs dir', true],
     ] as const) {
       const r = await ensurePrivateDir(dir, what, { fixWritable });
-      if (r.outcome === 'left-open' && r.tightened) leftOpen.push(`${what} ${dir} is a symbolic link to ${r.tightened.path} (${octal(r.tightened.from)}), which other users can read; not changed through the link: \`chmod 700 ${r.tightened.path}\``);
+      if (r.outcome === 'left-open' && r.tightened)
+        leftOpen.push(
+          `${what} ${dir} is a symbolic link to ${r.tightened.path} (${octal(r.tightened.from)}), which other users can read; not changed through the link: \`chmod 700 ${r.tightened.path}\``,
+        );
       else if (r.tightened) this.tightened.push(r.tightened);
     }
     await this.ensureSocketDir();
@@ -129,7 +132,9 @@ export class Gateway {
 
     this.log = createLogger({ file: paths.log, stderr: this.opts.foreground && !stderrIsRegularFile(), secrets: this.secrets });
     if (this.tightened.length > 0) {
-      this.log.warn('narrowed the modes of files and dirs other users could read (state dir 0700, secret files 0600)', { tightened: this.tightened.map(describeTightened) });
+      this.log.warn('narrowed the modes of files and dirs other users could read (state dir 0700, secret files 0600)', {
+        tightened: this.tightened.map(describeTightened),
+      });
     }
     for (const w of leftOpen) this.log.warn(w);
     const claim = await claimInstance(paths, this.socket.path);
@@ -292,7 +297,11 @@ export class Gateway {
           this.socketAbandoned = true;
           await this.server.close({ keepPath: true }).catch(() => undefined);
         }
-        this.reportOnce(`dir:${verdict.problem}`, `no longer listening: ${describeSocketDirProblem(dir, verdict)}; remove it (as root if another user owns it) and the gateway listens again`, { socket: this.socket.path });
+        this.reportOnce(
+          `dir:${verdict.problem}`,
+          `no longer listening: ${describeSocketDirProblem(dir, verdict)}; remove it (as root if another user owns it) and the gateway listens again`,
+          { socket: this.socket.path },
+        );
         return;
       }
     }
@@ -306,7 +315,9 @@ export class Gateway {
     if (!this.socketAbandoned && (await socketAccepts(this.socket.path))) {
       // In a dir only our uid can write to, a process of ours serves our path: do not fight it
       // for the path (two daemons would take it from each other every period).
-      this.reportOnce('socket-taken', 'another process of this user is listening on the socket path; not taking it back while it does', { socket: this.socket.path });
+      this.reportOnce('socket-taken', 'another process of this user is listening on the socket path; not taking it back while it does', {
+        socket: this.socket.path,
+      });
       return;
     }
     this.log.warn('the socket file disappeared or was replaced; listening again', { socket: this.socket.path });
@@ -329,7 +340,9 @@ export class Gateway {
   private async checkToken(): Promise<void> {
     const onDisk = await readFile(this.paths.token, 'utf8').catch(() => null);
     if (onDisk !== null && onDisk.trim() === this.token) return;
-    this.log.warn(onDisk === null ? 'the token file disappeared; writing it again' : 'the token file was changed; writing ours again', { path: this.paths.token });
+    this.log.warn(onDisk === null ? 'the token file disappeared; writing it again' : 'the token file was changed; writing ours again', {
+      path: this.paths.token,
+    });
     await this.ensureRunDir();
     await this.writeToken();
   }

@@ -57,7 +57,11 @@ async function clearReusedStartLock(lockPath: string): Promise<number | null> {
 /** What holds the start lock, in words, after we gave up waiting for it. */
 export function startLockHolder(lockPath: string, pid: number | null, socketPath: string): AlreadyRunningError {
   if (pid === null) {
-    return new AlreadyRunningError(0, socketPath, `another process holds the start lock ${lockPath} and has not written its pid into it; if no gateway is starting, remove the file and start again`);
+    return new AlreadyRunningError(
+      0,
+      socketPath,
+      `another process holds the start lock ${lockPath} and has not written its pid into it; if no gateway is starting, remove the file and start again`,
+    );
   }
   const gateway = looksLikeGateway(pid);
   return new AlreadyRunningError(

@@ -33,7 +33,9 @@ export async function runGateway(opts: { foreground?: boolean } = {}): Promise<v
       process.exit(EXIT.FAILED);
     }
     gateway?.logError('gateway failed to start', err);
-    process.stderr.write(`opensoul gateway: failed to start: ${err instanceof Error ? (gateway ? gateway.secrets.redact(err.message) : err.name) : 'unknown error'}\n`);
+    process.stderr.write(
+      `opensoul gateway: failed to start: ${err instanceof Error ? (gateway ? gateway.secrets.redact(err.message) : err.name) : 'unknown error'}\n`,
+    );
     process.exit(EXIT.FAILED);
   }
 }

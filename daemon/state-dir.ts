@@ -68,7 +68,8 @@ export async function ensurePrivateDir(
   try {
     real = await realpath(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new CannotStartError(`cannot use ${what} ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new CannotStartError(`cannot use ${what} ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (mkErr) {
@@ -89,7 +90,9 @@ export async function ensurePrivateDir(
     if (!st.isDirectory()) throw new CannotStartError(`${what} ${dir} exists but is not a directory`);
     const me = uid();
     if (me !== null && st.uid !== me) {
-      throw new CannotStartError(`${what} ${dir} is owned by uid ${st.uid}, not by this user (uid ${me}): run the gateway as its owner, or point OPENSOUL_STATE_DIR elsewhere`);
+      throw new CannotStartError(
+        `${what} ${dir} is owned by uid ${st.uid}, not by this user (uid ${me}): run the gateway as its owner, or point OPENSOUL_STATE_DIR elsewhere`,
+      );
     }
     const allowed = opts.traversable ? 0o755 : 0o700;
     const mode = st.mode & 0o777;

@@ -81,7 +81,11 @@ export class Connection {
     private readonly defaultTimeoutMs: number,
     listeners: Listeners = {},
   ) {
-    const reader = createLineReader(MAX_RESPONSE_BYTES, (line) => this.onLine(line, listeners), () => socket.destroy());
+    const reader = createLineReader(
+      MAX_RESPONSE_BYTES,
+      (line) => this.onLine(line, listeners),
+      () => socket.destroy(),
+    );
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => this.failAll(unreachable(this.closeReason, socketPath)));
@@ -165,10 +169,13 @@ function openSocket(socketPath: string, timeoutMs: number): Promise<net.Socket> 
     socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const reason =
-        err.code === 'ENOENT' ? 'not-running'
-        : err.code === 'ECONNREFUSED' ? 'stale-socket'
-        : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission'
-        : 'connection-lost';
+        err.code === 'ENOENT'
+          ? 'not-running'
+          : err.code === 'ECONNREFUSED'
+            ? 'stale-socket'
+            : err.code === 'EACCES' || err.code === 'EPERM'
+              ? 'permission'
+              : 'connection-lost';
       reject(unreachable(reason, socketPath));
     });
   });

@@ -11,7 +11,7 @@ export function dict<T>(...sources: (Iterable<readonly [string, T]> | Readonly<R
   const out = Object.create(null) as Dict<T>;
   for (const source of sources) {
     if (!source) continue;
-    const entries = Symbol.iterator in source ? (source) : Object.entries(source as Record<string, T>);
+    const entries = Symbol.iterator in source ? source : Object.entries(source as Record<string, T>);
     for (const [k, v] of entries) out[k] = v;
   }
   return out;

@@ -100,8 +100,7 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
   INTERNAL: {
     rpcCode: -32603,
     exitCode: EXIT.FAILED,
-    describe: (d) =>
-      `Internal error in the gateway${d.logFile ? `; details are in ${str(d.logFile)}` : '; see `opensoul gateway logs`'}`,
+    describe: (d) => `Internal error in the gateway${d.logFile ? `; details are in ${str(d.logFile)}` : '; see `opensoul gateway logs`'}`,
   },
   UNAUTHORIZED: {
     rpcCode: -32001,
@@ -114,9 +113,7 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
   PROFILE_NOT_FOUND: {
     rpcCode: -32002,
     exitCode: EXIT.FAILED,
-    describe: (d) =>
-      `Profile "${str(d.profileId)}" not found${d.agent ? ` for agent ${str(d.agent)}` : ''}; ` +
-      'see `opensoul models auth list`',
+    describe: (d) => `Profile "${str(d.profileId)}" not found${d.agent ? ` for agent ${str(d.agent)}` : ''}; ` + 'see `opensoul models auth list`',
   },
   STORE_INVALID: {
     rpcCode: -32003,
@@ -131,8 +128,7 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     describe: (d) =>
       d.reason === 'changing'
         ? `${str(d.path)} kept changing while the gateway tried to write it (someone is saving it right now); nothing was written: try again in a moment`
-        : `${str(d.path)} is locked by process ${str(d.pid)}; try again in a moment ` +
-          `(a lock older than 30 s or of a dead process is taken over)`,
+        : `${str(d.path)} is locked by process ${str(d.pid)}; try again in a moment ` + `(a lock older than 30 s or of a dead process is taken over)`,
   },
   AGENT_NOT_FOUND: {
     rpcCode: -32005,
@@ -161,9 +157,9 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
         ? `The profile ${str(d.pinned)} is pinned for this session and cannot be used: ${str(d.pinReason)}. ` +
           'A pin is never swapped for another credential; `/model <model>` without @ unpins it.'
         : `No ${d.tried ? 'other ' : ''}credentials found for provider "${str(d.provider)}" (agent ${str(d.agent)}, store ${str(d.store)}).` +
-      (d.unresolved ? ` A SecretRef could not be resolved: ${str(d.unresolved)}.` : '') +
-      (d.notes ? ` ${str(d.notes)}.` : '') +
-      (d.hint ? ` ${str(d.hint)}` : ''),
+          (d.unresolved ? ` A SecretRef could not be resolved: ${str(d.unresolved)}.` : '') +
+          (d.notes ? ` ${str(d.notes)}.` : '') +
+          (d.hint ? ` ${str(d.hint)}` : ''),
   },
   NOT_IMPLEMENTED: {
     rpcCode: -32009,
@@ -292,8 +288,8 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
       const why: Record<string, string> = {
         'not-running': 'is not running (no socket at',
         'stale-socket': 'is not running (a stale socket was left at',
-        'permission': 'cannot be reached (permission denied on',
-        'unresponsive': 'does not answer (timed out on',
+        permission: 'cannot be reached (permission denied on',
+        unresponsive: 'does not answer (timed out on',
         'connection-lost': 'closed the connection (on',
         'no-token': 'cannot be reached (cannot read its token file next to',
       };

@@ -71,11 +71,21 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
         st = statSync(dir);
       }
     } catch {
-      if (dir === paths.stateDir) out.push(check('state-dir', 'warn', `the state dir ${dir} does not exist yet`, 'start the gateway once (`opensoul gateway start`), it creates it 0700'));
+      if (dir === paths.stateDir)
+        out.push(
+          check('state-dir', 'warn', `the state dir ${dir} does not exist yet`, 'start the gateway once (`opensoul gateway start`), it creates it 0700'),
+        );
       continue;
     }
     if (me !== null && st.uid !== me) {
-      out.push(check('permissions', 'error', `${dir} belongs to uid ${st.uid}, not to you (uid ${me}); the gateway refuses to start (exit 78)`, `run the gateway as its owner, or \`sudo chown -R $USER ${dir}\``));
+      out.push(
+        check(
+          'permissions',
+          'error',
+          `${dir} belongs to uid ${st.uid}, not to you (uid ${me}); the gateway refuses to start (exit 78)`,
+          `run the gateway as its owner, or \`sudo chown -R $USER ${dir}\``,
+        ),
+      );
       continue;
     }
     if ((st.mode & 0o077) !== 0) {
@@ -103,7 +113,8 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
     try {
       fd = openSync(t.path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP') out.push(check('permissions', 'warn', `${t.path} is a symbolic link: its mode is not checked or changed`, `replace it with the file itself`));
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+        out.push(check('permissions', 'warn', `${t.path} is a symbolic link: its mode is not checked or changed`, `replace it with the file itself`));
       continue;
     }
     try {
@@ -150,10 +161,19 @@ type ReadOutcome = { ok: true; text: string } | { ok: false; message: string; fi
 function readStateFile(file: string): ReadOutcome {
   try {
     const size = statSync(file).size;
-    if (size > MAX_STATE_FILE_BYTES) return { ok: false, message: `${file} ${oversizeMessage(size)}; the gateway keeps its last good state`, fix: `trim ${file} by hand to the keys and profiles it should hold` };
+    if (size > MAX_STATE_FILE_BYTES)
+      return {
+        ok: false,
+        message: `${file} ${oversizeMessage(size)}; the gateway keeps its last good state`,
+        fix: `trim ${file} by hand to the keys and profiles it should hold`,
+      };
     return { ok: true, text: readFileSync(file, 'utf8') };
   } catch (err) {
-    return { ok: false, message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, fix: `check the file's owner and mode: \`ls -l ${file}\`` };
+    return {
+      ok: false,
+      message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      fix: `check the file's owner and mode: \`ls -l ${file}\``,
+    };
   }
 }
 

@@ -5,11 +5,7 @@
  * (`connection.call(methods.modelsStatus, {...})`) and the daemon's handler table, a mapped type
  * over this table, cannot forget a handler. Nobody writes a method string twice.
  */
-import {
-  AGENT_ID_PATTERN,
-  PROFILE_ID_PATTERN,
-  PROVIDER_ID_PATTERN,
-} from './providers.js';
+import { AGENT_ID_PATTERN, PROFILE_ID_PATTERN, PROVIDER_ID_PATTERN } from './providers.js';
 import type { ErrorKind } from './errors.js';
 import * as v from './validate.js';
 import type { Infer, Validator } from './validate.js';
@@ -30,7 +26,12 @@ export interface Method<Name extends string, Params, Result> {
 }
 
 function method<Result>() {
-  return <Name extends string, Params>(name: Name, params: Validator<Params>, doc: string, errors: readonly ErrorKind[] = []): Method<Name, Params, Result> => ({
+  return <Name extends string, Params>(
+    name: Name,
+    params: Validator<Params>,
+    doc: string,
+    errors: readonly ErrorKind[] = [],
+  ): Method<Name, Params, Result> => ({
     name,
     params,
     doc,
@@ -246,7 +247,14 @@ export interface OpenClawAuthStatus {
   oauth: {
     warnAfterMs: number;
     profiles: OpenClawProfileHealth[];
-    providers: { provider: string; status: OpenClawHealthStatus; profiles: OpenClawProfileHealth[]; effectiveProfiles: OpenClawProfileHealth[]; expiresAt?: number; remainingMs?: number }[];
+    providers: {
+      provider: string;
+      status: OpenClawHealthStatus;
+      profiles: OpenClawProfileHealth[];
+      effectiveProfiles: OpenClawProfileHealth[];
+      expiresAt?: number;
+      remainingMs?: number;
+    }[];
   };
 }
 
@@ -370,7 +378,13 @@ export interface ImportOpenClawResult {
    * `config-order`: OpenClaw's `auth.order` (openclaw.json) into opensoul.json; `secret-provider`: its
    * `secrets.providers.<name>` (where SecretRefs are resolved); `usage`: lastGood/usageStats into auth-state.json.
    */
-  items: { agent: string; kind: 'profile' | 'order' | 'config-order' | 'secret-provider' | 'usage' | 'env'; id: string; action: 'added' | 'unchanged' | 'replaced' | 'conflict' | 'skipped'; note?: string }[];
+  items: {
+    agent: string;
+    kind: 'profile' | 'order' | 'config-order' | 'secret-provider' | 'usage' | 'env';
+    id: string;
+    action: 'added' | 'unchanged' | 'replaced' | 'conflict' | 'skipped';
+    note?: string;
+  }[];
   warnings: string[];
   /** False when anything was (or, in a dry run, would be) left behind: a conflict, a skipped item, a source part that could not be read. */
   complete: boolean;
@@ -639,7 +653,13 @@ const turnId = v.string({ minLength: 1, maxLength: 100, pattern: /^[A-Za-z0-9._-
 const credential = v.oneOf(
   'an api_key, token or oauth credential',
   v.object({ type: v.literal('api_key'), key: v.optional(secretText), keyRef: v.optional(secretRef), email }),
-  v.object({ type: v.literal('token'), token: v.optional(secretText), tokenRef: v.optional(secretRef), expires: v.optional(v.number({ integer: true, min: 0 })), email }),
+  v.object({
+    type: v.literal('token'),
+    token: v.optional(secretText),
+    tokenRef: v.optional(secretRef),
+    expires: v.optional(v.number({ integer: true, min: 0 })),
+    email,
+  }),
   v.object({
     type: v.literal('oauth'),
     access: secretText,
@@ -669,12 +689,22 @@ const modelsStatusParams = v.paramsObject({
 const authListParams = v.paramsObject({ agent: v.optional(agentId), provider: v.optional(providerId) });
 const authUpsertParams = v.object({ agent: v.optional(agentId), profileId, credential, replace: v.optional(v.boolean()) });
 const authRemoveParams = v.object({ agent: v.optional(agentId), profileId });
-const authAdoptParams = v.object({ agent: v.optional(agentId), provider: providerId, method: v.literal('cli'), profileId: v.optional(profileId), replace: v.optional(v.boolean()) });
+const authAdoptParams = v.object({
+  agent: v.optional(agentId),
+  provider: providerId,
+  method: v.literal('cli'),
+  profileId: v.optional(profileId),
+  replace: v.optional(v.boolean()),
+});
 const authOrderParams = v.object({ agent: v.optional(agentId), provider: providerId });
 const authOrderSetParams = v.object({ agent: v.optional(agentId), provider: providerId, order: v.array(profileId, { max: 100 }) });
 const envSetParams = v.object({ key: envKey, value: secretText, replace: v.optional(v.boolean()) });
 const envUnsetParams = v.object({ key: envKey });
-const importOpenClawParams = v.paramsObject({ from: v.optional(v.string({ minLength: 1, maxLength: 4096 })), dryRun: v.optional(v.boolean()), force: v.optional(v.boolean()) });
+const importOpenClawParams = v.paramsObject({
+  from: v.optional(v.string({ minLength: 1, maxLength: 4096 })),
+  dryRun: v.optional(v.boolean()),
+  force: v.optional(v.boolean()),
+});
 const authResolveParams = v.object({ agent: v.optional(agentId), provider: providerId, session: v.optional(sessionId), model: v.optional(modelRef) });
 const authReportParams = v.object({
   agent: v.optional(agentId),
@@ -692,7 +722,11 @@ const chatSendParams = v.object({
   maxTokens: v.optional(v.number({ integer: true, min: 1, max: 65536 })),
 });
 const chatCancelParams = v.object({ agent: v.optional(agentId), session: sessionId, turnId: v.optional(turnId) });
-const execCredentialsParams = v.paramsObject({ agent: v.optional(agentId), providers: v.optional(v.array(providerId, { max: 50 })), session: v.optional(sessionId) });
+const execCredentialsParams = v.paramsObject({
+  agent: v.optional(agentId),
+  providers: v.optional(v.array(providerId, { max: 50 })),
+  session: v.optional(sessionId),
+});
 // eslint-disable-next-line no-control-regex -- labels are shown in lists: no control characters
 const proxyKeyLabel = v.string({ minLength: 1, maxLength: 100, pattern: /^[^\u0000-\u001f\u007f]+$/, patternName: 'a label without control characters' });
 const proxyKeyCreateParams = v.paramsObject({
@@ -733,15 +767,18 @@ const WRITE_ERRORS = ['STORE_INVALID', 'LOCKED', 'UNSAFE_LINK'] as const satisfi
 /** Every RPC method of SPEC §6. */
 export const methods = {
   hello: method<HelloResult>()('gateway.hello', helloParams, 'Authenticate the connection; returns the daemon version, pid and state dir.', ['UNAUTHORIZED']),
-  gatewayStatus: method<GatewayStatusResult>()('gateway.status', v.none(), 'pid, uptime, version, state dir, socket, files loaded, reload counts, last reload time.'),
+  gatewayStatus: method<GatewayStatusResult>()(
+    'gateway.status',
+    v.none(),
+    'pid, uptime, version, state dir, socket, files loaded, reload counts, last reload time.',
+  ),
   gatewayReload: method<ReloadResult>()('gateway.reload', v.none(), 'Reload every file now.'),
   gatewayShutdown: method<{ stopping: true }>()('gateway.shutdown', shutdownParams, 'Stop cleanly.'),
-  modelsStatus: method<ModelsStatusResult>()(
-    'models.status',
-    modelsStatusParams,
-    'The credential status of an agent (§7.1); `probe` runs live probes (§9).',
-    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'PROFILE_NOT_FOUND'],
-  ),
+  modelsStatus: method<ModelsStatusResult>()('models.status', modelsStatusParams, 'The credential status of an agent (§7.1); `probe` runs live probes (§9).', [
+    'AGENT_NOT_FOUND',
+    'PROVIDER_UNKNOWN',
+    'PROFILE_NOT_FOUND',
+  ]),
   authList: method<AuthListResult>()('auth.list', authListParams, 'Profiles of an agent, without secrets.', ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN']),
   authUpsert: method<WriteResult>()(
     'auth.upsert',
@@ -755,15 +792,28 @@ export const methods = {
     "Store a profile that reads another CLI's OAuth credentials through (Claude Code, Codex CLI): nothing secret is copied; the gateway watches that file and never refreshes it.",
     ['CONFLICT', 'INVALID_INPUT', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS],
   ),
-  authRemove: method<WriteResult>()('auth.remove', authRemoveParams, 'Delete a profile and its order and state entries.', ['AGENT_NOT_FOUND', 'PROFILE_NOT_FOUND', 'PROFILE_INHERITED', ...WRITE_ERRORS]),
-  authOrderGet: method<AuthOrderResult>()('auth.order.get', authOrderParams, "The agent's order override for a provider.", ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN']),
-  authOrderSet: method<AuthOrderResult>()(
-    'auth.order.set',
-    authOrderSetParams,
-    "Set the agent's order override for a provider.",
-    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'PROFILE_NOT_FOUND', 'INVALID_INPUT', ...WRITE_ERRORS],
-  ),
-  authOrderClear: method<AuthOrderResult>()('auth.order.clear', authOrderParams, "Remove the agent's order override for a provider.", ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS]),
+  authRemove: method<WriteResult>()('auth.remove', authRemoveParams, 'Delete a profile and its order and state entries.', [
+    'AGENT_NOT_FOUND',
+    'PROFILE_NOT_FOUND',
+    'PROFILE_INHERITED',
+    ...WRITE_ERRORS,
+  ]),
+  authOrderGet: method<AuthOrderResult>()('auth.order.get', authOrderParams, "The agent's order override for a provider.", [
+    'AGENT_NOT_FOUND',
+    'PROVIDER_UNKNOWN',
+  ]),
+  authOrderSet: method<AuthOrderResult>()('auth.order.set', authOrderSetParams, "Set the agent's order override for a provider.", [
+    'AGENT_NOT_FOUND',
+    'PROVIDER_UNKNOWN',
+    'PROFILE_NOT_FOUND',
+    'INVALID_INPUT',
+    ...WRITE_ERRORS,
+  ]),
+  authOrderClear: method<AuthOrderResult>()('auth.order.clear', authOrderParams, "Remove the agent's order override for a provider.", [
+    'AGENT_NOT_FOUND',
+    'PROVIDER_UNKNOWN',
+    ...WRITE_ERRORS,
+  ]),
   authLoginStart: method<AuthLoginStartResult>()(
     'auth.login.start',
     authLoginStartParams,
@@ -776,7 +826,11 @@ export const methods = {
     'Wait for a login (bounded; call again while pending) or finish it with a pasted redirect URL or code#state; stores the profile (a different credential at that id is CONFLICT unless `replace`).',
     ['INVALID_INPUT', 'LOGIN_FAILED', 'CONFLICT', 'PROVIDER_UNKNOWN', 'PROFILE_NOT_FOUND', ...WRITE_ERRORS],
   ),
-  authLoginCancel: method<{ cancelled: boolean }>()('auth.login.cancel', authLoginCancelParams, 'Cancel a login in progress: its callback listener closes and nothing is stored.'),
+  authLoginCancel: method<{ cancelled: boolean }>()(
+    'auth.login.cancel',
+    authLoginCancelParams,
+    'Cancel a login in progress: its callback listener closes and nothing is stored.',
+  ),
   envSet: method<WriteResult>()(
     'env.set',
     envSetParams,
@@ -784,19 +838,19 @@ export const methods = {
     ['CONFLICT', 'SECRET_SHAPE', 'ENV_UNSAFE_EDIT', ...WRITE_ERRORS],
   ),
   envUnset: method<WriteResult>()('env.unset', envUnsetParams, "Remove a key from the state dir's .env.", ['ENV_UNSAFE_EDIT', ...WRITE_ERRORS]),
-  importOpenClaw: method<ImportOpenClawResult>()('import.openclaw', importOpenClawParams, "Copy OpenClaw's profiles, order and .env keys into OpenSoul.", ['INVALID_INPUT', ...WRITE_ERRORS]),
-  authResolve: method<AuthResolveResult>()(
-    'auth.resolve',
-    authResolveParams,
-    'The credential a call must use now (§8), refreshing OAuth first when due.',
-    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'NO_CREDENTIALS'],
-  ),
-  authReport: method<{ ok: true }>()(
-    'auth.report',
-    authReportParams,
-    'The outcome of a call made with a profile: cooldowns, lastGood, lastUsed.',
-    ['AGENT_NOT_FOUND', 'PROFILE_NOT_FOUND'],
-  ),
+  importOpenClaw: method<ImportOpenClawResult>()('import.openclaw', importOpenClawParams, "Copy OpenClaw's profiles, order and .env keys into OpenSoul.", [
+    'INVALID_INPUT',
+    ...WRITE_ERRORS,
+  ]),
+  authResolve: method<AuthResolveResult>()('auth.resolve', authResolveParams, 'The credential a call must use now (§8), refreshing OAuth first when due.', [
+    'AGENT_NOT_FOUND',
+    'PROVIDER_UNKNOWN',
+    'NO_CREDENTIALS',
+  ]),
+  authReport: method<{ ok: true }>()('auth.report', authReportParams, 'The outcome of a call made with a profile: cooldowns, lastGood, lastUsed.', [
+    'AGENT_NOT_FOUND',
+    'PROFILE_NOT_FOUND',
+  ]),
   sessionCommand: method<SessionCommandResult>()(
     'session.command',
     sessionCommandParams,
@@ -809,7 +863,9 @@ export const methods = {
     "Send a user message through the provider with the session's model and credential; the reply streams as chat.event notifications.",
     ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'NO_CREDENTIALS', 'PROVIDER_FAILED', 'CONFLICT'],
   ),
-  chatCancel: method<{ cancelled: boolean }>()('chat.cancel', chatCancelParams, "Cancel a session's running turn (the upstream request is aborted).", ['AGENT_NOT_FOUND']),
+  chatCancel: method<{ cancelled: boolean }>()('chat.cancel', chatCancelParams, "Cancel a session's running turn (the upstream request is aborted).", [
+    'AGENT_NOT_FOUND',
+  ]),
   execCredentials: method<ExecCredentialsResult>()(
     'exec.credentials',
     execCredentialsParams,
@@ -823,7 +879,12 @@ export const methods = {
     ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS],
   ),
   proxyKeyList: method<ProxyKeyListResult>()('proxy.key.list', v.none(), 'The proxy keys: id, scope, expiry; never the keys.'),
-  proxyKeyRevoke: method<{ id: string; revoked: true }>()('proxy.key.revoke', proxyKeyRevokeParams, 'Revoke a proxy key: the next request with it is refused.', ['INVALID_INPUT', ...WRITE_ERRORS]),
+  proxyKeyRevoke: method<{ id: string; revoked: true }>()(
+    'proxy.key.revoke',
+    proxyKeyRevokeParams,
+    'Revoke a proxy key: the next request with it is refused.',
+    ['INVALID_INPUT', ...WRITE_ERRORS],
+  ),
   proxyEnv: method<ProxyEnvResult>()(
     'proxy.env',
     proxyEnvParams,

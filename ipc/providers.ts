@@ -23,8 +23,7 @@ export interface ProviderSpec {
 }
 
 const apiKeyHint = (envVar: string, provider: string): string =>
-  `Put an API key in ~/.opensoul/.env as ${envVar}=… (the gateway reloads it live), ` +
-  `or run \`opensoul models auth paste-api-key --provider ${provider}\`.`;
+  `Put an API key in ~/.opensoul/.env as ${envVar}=… (the gateway reloads it live), ` + `or run \`opensoul models auth paste-api-key --provider ${provider}\`.`;
 
 export const PROVIDERS: readonly ProviderSpec[] = [
   {
@@ -39,13 +38,74 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     apiKeyPrefixes: ['sk-ant-api'],
     probeModel: 'claude-haiku-4-5',
   },
-  { id: 'openai', name: 'OpenAI', envVars: ['OPENAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.openai.com/v1', hint: apiKeyHint('OPENAI_API_KEY', 'openai'), apiKeyPrefixes: ['sk-'], probeModel: 'gpt-4o-mini' },
-  { id: 'openrouter', name: 'OpenRouter', envVars: ['OPENROUTER_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://openrouter.ai/api/v1', hint: apiKeyHint('OPENROUTER_API_KEY', 'openrouter'), apiKeyPrefixes: ['sk-or-'], probeModel: 'openai/gpt-4o-mini' },
-  { id: 'google', name: 'Google Gemini', envVars: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', hint: apiKeyHint('GEMINI_API_KEY', 'google'), probeModel: 'gemini-2.0-flash' },
-  { id: 'xai', name: 'xAI', envVars: ['XAI_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.x.ai/v1', hint: apiKeyHint('XAI_API_KEY', 'xai'), apiKeyPrefixes: ['xai-'], probeModel: 'grok-3-mini' },
-  { id: 'mistral', name: 'Mistral', envVars: ['MISTRAL_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.mistral.ai/v1', hint: apiKeyHint('MISTRAL_API_KEY', 'mistral'), probeModel: 'mistral-small-latest' },
-  { id: 'groq', name: 'Groq', envVars: ['GROQ_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.groq.com/openai/v1', hint: apiKeyHint('GROQ_API_KEY', 'groq'), apiKeyPrefixes: ['gsk_'], probeModel: 'llama-3.1-8b-instant' },
-  { id: 'deepseek', name: 'DeepSeek', envVars: ['DEEPSEEK_API_KEY'], api: 'openai-chat', defaultBaseUrl: 'https://api.deepseek.com/v1', hint: apiKeyHint('DEEPSEEK_API_KEY', 'deepseek'), apiKeyPrefixes: ['sk-'], probeModel: 'deepseek-chat' },
+  {
+    id: 'openai',
+    name: 'OpenAI',
+    envVars: ['OPENAI_API_KEY'],
+    api: 'openai-chat',
+    defaultBaseUrl: 'https://api.openai.com/v1',
+    hint: apiKeyHint('OPENAI_API_KEY', 'openai'),
+    apiKeyPrefixes: ['sk-'],
+    probeModel: 'gpt-4o-mini',
+  },
+  {
+    id: 'openrouter',
+    name: 'OpenRouter',
+    envVars: ['OPENROUTER_API_KEY'],
+    api: 'openai-chat',
+    defaultBaseUrl: 'https://openrouter.ai/api/v1',
+    hint: apiKeyHint('OPENROUTER_API_KEY', 'openrouter'),
+    apiKeyPrefixes: ['sk-or-'],
+    probeModel: 'openai/gpt-4o-mini',
+  },
+  {
+    id: 'google',
+    name: 'Google Gemini',
+    envVars: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+    api: 'openai-chat',
+    defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+    hint: apiKeyHint('GEMINI_API_KEY', 'google'),
+    probeModel: 'gemini-2.0-flash',
+  },
+  {
+    id: 'xai',
+    name: 'xAI',
+    envVars: ['XAI_API_KEY'],
+    api: 'openai-chat',
+    defaultBaseUrl: 'https://api.x.ai/v1',
+    hint: apiKeyHint('XAI_API_KEY', 'xai'),
+    apiKeyPrefixes: ['xai-'],
+    probeModel: 'grok-3-mini',
+  },
+  {
+    id: 'mistral',
+    name: 'Mistral',
+    envVars: ['MISTRAL_API_KEY'],
+    api: 'openai-chat',
+    defaultBaseUrl: 'https://api.mistral.ai/v1',
+    hint: apiKeyHint('MISTRAL_API_KEY', 'mistral'),
+    probeModel: 'mistral-small-latest',
+  },
+  {
+    id: 'groq',
+    name: 'Groq',
+    envVars: ['GROQ_API_KEY'],
+    api: 'openai-chat',
+    defaultBaseUrl: 'https://api.groq.com/openai/v1',
+    hint: apiKeyHint('GROQ_API_KEY', 'groq'),
+    apiKeyPrefixes: ['gsk_'],
+    probeModel: 'llama-3.1-8b-instant',
+  },
+  {
+    id: 'deepseek',
+    name: 'DeepSeek',
+    envVars: ['DEEPSEEK_API_KEY'],
+    api: 'openai-chat',
+    defaultBaseUrl: 'https://api.deepseek.com/v1',
+    hint: apiKeyHint('DEEPSEEK_API_KEY', 'deepseek'),
+    apiKeyPrefixes: ['sk-'],
+    probeModel: 'deepseek-chat',
+  },
   {
     id: 'github-copilot',
     name: 'GitHub Copilot',

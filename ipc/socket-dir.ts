@@ -35,7 +35,11 @@ export function socketDirPolicy(location: SocketLocation): SocketDirPolicy | nul
 }
 
 /** Judges an lstat result: pure, so the rules are tested without making dirs as other users. */
-export function judgeSocketDir(st: Pick<Stats, 'isSymbolicLink' | 'isDirectory' | 'uid' | 'mode' | 'dev' | 'ino'>, uid: number, policy: SocketDirPolicy): SocketDirVerdict {
+export function judgeSocketDir(
+  st: Pick<Stats, 'isSymbolicLink' | 'isDirectory' | 'uid' | 'mode' | 'dev' | 'ino'>,
+  uid: number,
+  policy: SocketDirPolicy,
+): SocketDirVerdict {
   if (st.isSymbolicLink()) return { ok: false, problem: 'symlink' };
   if (!st.isDirectory()) return { ok: false, problem: 'not-a-directory' };
   if (st.uid !== uid) return { ok: false, problem: 'foreign-owner', owner: st.uid };

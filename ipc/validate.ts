@@ -59,8 +59,7 @@ export function boolean(): Validator<boolean> {
 
 export function literal<const T extends readonly (string | number | boolean)[]>(...allowed: T): Validator<T[number]> {
   return (value, path) => {
-    if (!allowed.includes(value as T[number]))
-      throw new ValidationError(path, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+    if (!allowed.includes(value as T[number])) throw new ValidationError(path, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
     return value as T[number];
   };
 }
@@ -90,8 +89,7 @@ type RequiredKeys<S extends Shape> = { [K in keyof S]: S[K] extends OptionalVali
 type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends OptionalValidator<unknown> ? K : never }[keyof S];
 export type ObjectOf<S extends Shape> = { [K in RequiredKeys<S>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An object with exactly these properties: unknown properties are refused, so a typo is an error, not a no-op. */
 export function object<S extends Shape>(shape: S): Validator<ObjectOf<S>> {

@@ -83,11 +83,7 @@ export function escapeExecArgument(field: string, argument: string): string {
  * arguments, separated by single spaces. `fields` names each word for error messages
  * (`[executableField, ...argumentFields]`); words without a name are called `argument N`.
  */
-export function formatCommandLine(
-  executable: string,
-  args: readonly string[],
-  fields: readonly string[] = [],
-): string {
+export function formatCommandLine(executable: string, args: readonly string[], fields: readonly string[] = []): string {
   const words = [escapeExecutable(fields[0] ?? 'executable', executable)];
   args.forEach((arg, i) => words.push(escapeExecArgument(fields[i + 1] ?? `argument ${i + 1}`, arg)));
   return words.join(' ');

@@ -45,8 +45,7 @@ export function assertNoControlCharacters(field: string, value: string): void {
   const what = CONTROL_NAMES[char] ?? `the control character U+${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
   throw new UnitValueError(
     field,
-    `${field} contains ${what} (${JSON.stringify(value)}), which cannot be written safely into a service file; ` +
-      'use a path without control characters',
+    `${field} contains ${what} (${JSON.stringify(value)}), which cannot be written safely into a service file; ` + 'use a path without control characters',
   );
 }
 

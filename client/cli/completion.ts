@@ -82,7 +82,13 @@ const fishQuote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'
 /** The fish script: one `complete` line per word and flag, each under the command path it belongs to. */
 export function fishScript(table: CommandSpec, providers: readonly string[]): string {
   const ls = levels(table);
-  const valueFlags = [...new Set(allFlags(table).filter((f) => f.kind !== 'bool').flatMap((f) => [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]))];
+  const valueFlags = [
+    ...new Set(
+      allFlags(table)
+        .filter((f) => f.kind !== 'bool')
+        .flatMap((f) => [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]),
+    ),
+  ];
   const lines = [
     '# opensoul completion for fish, generated from its command table',
     'function __opensoul_path',
@@ -95,7 +101,10 @@ export function fishScript(table: CommandSpec, providers: readonly string[]): st
     `    if contains -- $w ${valueFlags.join(' ')}; set skip 1; continue; end`,
     "    if string match -q -- '-*' $w; continue; end",
     '    set -l cand (string trim -- "$path $w")',
-    `    if contains -- $cand ${ls.filter((l) => l.path !== '').map((l) => fishQuote(l.path)).join(' ')}; set path $cand; end`,
+    `    if contains -- $cand ${ls
+      .filter((l) => l.path !== '')
+      .map((l) => fishQuote(l.path))
+      .join(' ')}; set path $cand; end`,
     '  end',
     '  echo $path',
     'end',
@@ -112,7 +121,9 @@ export function fishScript(table: CommandSpec, providers: readonly string[]): st
     if (!l.cmd.subcommands) for (const word of wordsOf(l.cmd, table)) lines.push(`complete -c opensoul ${when} -a ${word}`);
     for (const f of l.cmd.flags ?? []) {
       const values = f.complete === 'provider' ? ` -a ${fishQuote(providers.join(' '))}` : '';
-      lines.push(`complete -c opensoul ${when} -l ${f.negatable ? `no-${f.long}` : f.long}${f.short ? ` -s ${f.short}` : ''}${f.kind !== 'bool' ? ' -r' : ''}${values} -d ${fishQuote(f.description)}`);
+      lines.push(
+        `complete -c opensoul ${when} -l ${f.negatable ? `no-${f.long}` : f.long}${f.short ? ` -s ${f.short}` : ''}${f.kind !== 'bool' ? ' -r' : ''}${values} -d ${fishQuote(f.description)}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -66,7 +66,14 @@ export async function dispatch(argv: readonly string[], table: CommandSpec, ctx:
     case 'run': {
       const cmd = p.path[p.path.length - 1] as CommandSpec;
       const run = load(cmd.run as HandlerRef);
-      return run({ env: { json: p.json, style: makeStyle(!p.json && colorEnabled()) }, opts: p.opts, args: p.args, dashDash: p.dashDash, ctx, usage: usageHint(p.path) });
+      return run({
+        env: { json: p.json, style: makeStyle(!p.json && colorEnabled()) },
+        opts: p.opts,
+        args: p.args,
+        dashDash: p.dashDash,
+        ctx,
+        usage: usageHint(p.path),
+      });
     }
   }
 }

@@ -48,13 +48,29 @@ export function renderHelp(path: readonly CommandSpec[], width = process.stdout.
   const cmd = path[path.length - 1] as CommandSpec;
   const out = [`Usage: ${commandWords(path)} ${usageOf(cmd)}`, '', wrap(cmd.description, 0, width)];
   const args = (cmd.args ?? []).filter((a) => a.description !== undefined);
-  if (args.length > 0) out.push('', 'Arguments:', ...columns(args.map((a) => [a.name, a.description as string]), width));
-  const flags: [string, string][] = (cmd.flags ?? []).map((f) => [flagLabel(f), f.default !== undefined ? `${f.description} (default: "${f.default}")` : f.description]);
+  if (args.length > 0)
+    out.push(
+      '',
+      'Arguments:',
+      ...columns(
+        args.map((a) => [a.name, a.description as string]),
+        width,
+      ),
+    );
+  const flags: [string, string][] = (cmd.flags ?? []).map((f) => [
+    flagLabel(f),
+    f.default !== undefined ? `${f.description} (default: "${f.default}")` : f.description,
+  ]);
   flags.push(['-h, --help', 'show help']);
   out.push('', 'Options:', ...columns(flags, width));
   if (cmd.subcommands) {
     const subs: [string, string][] = cmd.subcommands.map((c) => [
-      [[c.name, ...(c.aliases ?? [])].join('|'), ...((c.flags ?? []).length > 0 ? ['[options]'] : []), ...(c.subcommands ? ['[command]'] : []), ...(c.args ?? []).map(argLabel)].join(' '),
+      [
+        [c.name, ...(c.aliases ?? [])].join('|'),
+        ...((c.flags ?? []).length > 0 ? ['[options]'] : []),
+        ...(c.subcommands ? ['[command]'] : []),
+        ...(c.args ?? []).map(argLabel),
+      ].join(' '),
       c.description,
     ]);
     subs.push(['help [command]', 'show help for a command']);

@@ -68,7 +68,15 @@ function readValue(f: FlagSpec, raw: string, previous: OptValue | undefined): { 
       return { value: ms };
     }
     case 'list':
-      return { value: [...(Array.isArray(previous) ? previous : []), ...raw.split(',').map((v) => v.trim()).filter((v) => v !== '')] };
+      return {
+        value: [
+          ...(Array.isArray(previous) ? previous : []),
+          ...raw
+            .split(',')
+            .map((v) => v.trim())
+            .filter((v) => v !== ''),
+        ],
+      };
     default:
       return { value: raw };
   }
@@ -103,7 +111,13 @@ export function parseArgv(argv: readonly string[], table: CommandSpec): ParseRes
   const values = new Map<CommandSpec, Opts>();
   const words: string[] = [];
   let help = false;
-  const usage = (message: string, extra: Partial<Extract<ParseResult, { kind: 'usage' }>> = {}): ParseResult => ({ kind: 'usage', path: [...path], message, json, ...extra });
+  const usage = (message: string, extra: Partial<Extract<ParseResult, { kind: 'usage' }>> = {}): ParseResult => ({
+    kind: 'usage',
+    path: [...path],
+    message,
+    json,
+    ...extra,
+  });
   const deepest = () => path[path.length - 1] as CommandSpec;
 
   for (let i = 0; i < own.length; i++) {
@@ -176,7 +190,9 @@ export function parseArgv(argv: readonly string[], table: CommandSpec): ParseRes
   const variadic = specs.some((s) => s.variadic);
   for (const [k, s] of specs.entries()) if (s.required && args.length <= k) return usage(`missing required argument '${s.name}'`);
   if (!variadic && args.length > specs.length) {
-    return usage(`too many arguments${path.length > 1 ? ` for '${cmd.name}'` : ''}. Expected ${specs.length} argument${specs.length === 1 ? '' : 's'} but got ${args.length}.`);
+    return usage(
+      `too many arguments${path.length > 1 ? ` for '${cmd.name}'` : ''}. Expected ${specs.length} argument${specs.length === 1 ? '' : 's'} but got ${args.length}.`,
+    );
   }
 
   // The leaf's options: its defaults, then what was given, then a group's --agent it has none of.

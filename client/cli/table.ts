@@ -8,8 +8,19 @@ import type { CommandSpec, FlagSpec } from './spec.js';
 
 const json = (description = 'print one JSON document'): FlagSpec => ({ long: 'json', kind: 'bool', description });
 const agent = (description = 'the agent (default: the configured default agent)'): FlagSpec => ({ long: 'agent', kind: 'value', value: 'id', description });
-const force = (description = 'replace a different secret already stored there (a terminal asks instead)'): FlagSpec => ({ long: 'force', kind: 'bool', description });
-const provider = (description: string, required = true): FlagSpec => ({ long: 'provider', kind: 'value', value: 'provider', description, complete: 'provider', ...(required ? { required } : {}) });
+const force = (description = 'replace a different secret already stored there (a terminal asks instead)'): FlagSpec => ({
+  long: 'force',
+  kind: 'bool',
+  description,
+});
+const provider = (description: string, required = true): FlagSpec => ({
+  long: 'provider',
+  kind: 'value',
+  value: 'provider',
+  description,
+  complete: 'provider',
+  ...(required ? { required } : {}),
+});
 
 const CHAT_HELP = `
 In the chat:
@@ -62,7 +73,8 @@ const MODELS_STATUS_FLAGS: readonly FlagSpec[] = [
   {
     long: 'check',
     kind: 'bool',
-    description: 'exit 1 when expired/missing, a file does not parse or (with --probe) a probe answered auth, auth_permanent, billing or credential_scope; 2 when expiring within 24 h; else 0',
+    description:
+      'exit 1 when expired/missing, a file does not parse or (with --probe) a probe answered auth, auth_permanent, billing or credential_scope; 2 when expiring within 24 h; else 0',
   },
   { long: 'probe', kind: 'bool', description: 'send a minimal live request per profile and env key (a "Probes" table; --plain: one tab-separated line each)' },
   { long: 'probe-provider', kind: 'value', value: 'provider', description: 'probe only this provider', complete: 'provider' },
@@ -96,7 +108,13 @@ const AUTH: CommandSpec = {
       flags: [
         provider('anthropic'),
         { long: 'yes', kind: 'bool', description: 'run `claude setup-token` without asking, when it is on PATH' },
-        { long: 'expires-in', kind: 'value', value: 'duration', description: 'when it expires (default 365d, the lifetime Claude gives setup-tokens)', default: '365d' },
+        {
+          long: 'expires-in',
+          kind: 'value',
+          value: 'duration',
+          description: 'when it expires (default 365d, the lifetime Claude gives setup-tokens)',
+          default: '365d',
+        },
         agent(),
         force(),
         json(),
@@ -109,12 +127,23 @@ const AUTH: CommandSpec = {
       flags: [
         provider('the provider: anthropic, openai-codex, github-copilot, or one configured in opensoul.json'),
         { long: 'device-code', kind: 'bool', description: 'use the device-code flow: enter a code on the provider’s page from any device' },
-        { long: 'profile-id', kind: 'value', value: 'id', description: 'the profile id (default <provider>:<email> when the account names one, else <provider>:default)' },
+        {
+          long: 'profile-id',
+          kind: 'value',
+          value: 'id',
+          description: 'the profile id (default <provider>:<email> when the account names one, else <provider>:default)',
+        },
         agent(),
         { long: 'set-default', kind: 'bool', description: "put the profile first in the agent's order for the provider" },
         force('replace a different credential already stored there (a terminal asks instead)'),
         { long: 'browser', kind: 'bool', negatable: true, description: 'do not open a browser; print the URL and wait for the redirect or a paste' },
-        { long: 'method', kind: 'value', value: 'method', description: 'cli: use the sign-in Claude Code (anthropic) or the Codex CLI (openai-codex) keeps — read through, never copied, never refreshed by the gateway' },
+        {
+          long: 'method',
+          kind: 'value',
+          value: 'method',
+          description:
+            'cli: use the sign-in Claude Code (anthropic) or the Codex CLI (openai-codex) keeps — read through, never copied, never refreshed by the gateway',
+        },
         json(),
       ],
       run: { module: 'login', fn: 'login' },
@@ -175,7 +204,11 @@ const GATEWAY: CommandSpec = {
   description: 'run the gateway daemon, or manage the running one and its service',
   defaultSub: 'run',
   subcommands: [
-    { name: 'run', description: 'run the daemon in the foreground (logs to stderr and the log file; SIGTERM/SIGINT stop it, SIGHUP reloads)', run: { module: 'gateway-run', fn: 'run' } },
+    {
+      name: 'run',
+      description: 'run the daemon in the foreground (logs to stderr and the log file; SIGTERM/SIGINT stop it, SIGHUP reloads)',
+      run: { module: 'gateway-run', fn: 'run' },
+    },
     {
       name: 'install',
       description: 'install the daemon as a service (systemd user unit on Linux, LaunchAgent on macOS) and start it',
@@ -201,7 +234,12 @@ const GATEWAY: CommandSpec = {
       flags: [json()],
       run: { module: 'gateway-service', fn: 'start' },
     },
-    { name: 'stop', description: 'stop the daemon (through the service when installed, else over the socket)', flags: [json()], run: { module: 'gateway-service', fn: 'stop' } },
+    {
+      name: 'stop',
+      description: 'stop the daemon (through the service when installed, else over the socket)',
+      flags: [json()],
+      run: { module: 'gateway-service', fn: 'stop' },
+    },
     { name: 'restart', description: 'stop, then start the daemon', flags: [json()], run: { module: 'gateway-service', fn: 'restart' } },
     {
       name: 'status',
@@ -241,7 +279,12 @@ export const COMMAND_TABLE: CommandSpec = {
       takesNoWords: true,
       run: { module: 'models-status', fn: 'modelsGroup' },
       subcommands: [
-        { name: 'status', description: 'credential status of an agent: providers, profiles, expiry, cooldowns, file errors', flags: MODELS_STATUS_FLAGS, run: { module: 'models-status', fn: 'status' } },
+        {
+          name: 'status',
+          description: 'credential status of an agent: providers, profiles, expiry, cooldowns, file errors',
+          flags: MODELS_STATUS_FLAGS,
+          run: { module: 'models-status', fn: 'status' },
+        },
         AUTH,
       ],
     },
@@ -298,7 +341,12 @@ export const COMMAND_TABLE: CommandSpec = {
       flags: [
         { long: 'session', kind: 'value', value: 'id', description: 'the session: its model and pin persist across runs (default: main)' },
         agent(),
-        { long: 'model', kind: 'value', value: 'ref', description: 'switch the session first, as `/model <ref>` (`sonnet`, `openai/gpt-4o`, `sonnet@anthropic:work`)' },
+        {
+          long: 'model',
+          kind: 'value',
+          value: 'ref',
+          description: 'switch the session first, as `/model <ref>` (`sonnet`, `openai/gpt-4o`, `sonnet@anthropic:work`)',
+        },
         json('JSON lines: one result per turn, no streamed text (see below)'),
       ],
       helpAfter: CHAT_HELP,
@@ -310,15 +358,27 @@ export const COMMAND_TABLE: CommandSpec = {
       usage: '[options] -- <command> [args...]',
       args: [{ name: 'command', variadic: true, description: 'the command and its arguments, after `--`' }],
       flags: [
-        { long: 'provider', kind: 'list', value: 'ids', description: 'only these providers (comma list; repeatable; default: every provider with a credential)', complete: 'provider' },
+        {
+          long: 'provider',
+          kind: 'list',
+          value: 'ids',
+          description: 'only these providers (comma list; repeatable; default: every provider with a credential)',
+          complete: 'provider',
+        },
         agent('the agent whose credentials to use (default: the configured default agent)'),
         { long: 'session', kind: 'value', value: 'id', description: "honour this chat session's pinned profile (`/model …@id`)" },
         {
           long: 'proxy',
           kind: 'bool',
-          description: "give the command the gateway's local proxy (ANTHROPIC_BASE_URL, OPENAI_BASE_URL and a proxy key for this run) instead of any real key; needs proxy.enabled in opensoul.json",
+          description:
+            "give the command the gateway's local proxy (ANTHROPIC_BASE_URL, OPENAI_BASE_URL and a proxy key for this run) instead of any real key; needs proxy.enabled in opensoul.json",
         },
-        { long: 'proxy-ttl', kind: 'duration', value: 'duration', description: 'with --proxy: how long its key lives if the command outlives it (default 1h; e.g. 30m, 8h)' },
+        {
+          long: 'proxy-ttl',
+          kind: 'duration',
+          value: 'duration',
+          description: 'with --proxy: how long its key lives if the command outlives it (default 1h; e.g. 30m, 8h)',
+        },
         { long: 'print-names', kind: 'bool', description: 'print the variables it would set and where each comes from (never a value), then exit' },
         json('with --print-names: one JSON document {agent, variables: [{name, provider, profileId, source}], missing}'),
       ],
@@ -329,7 +389,12 @@ export const COMMAND_TABLE: CommandSpec = {
       name: 'proxy',
       description: 'the local credential proxy: tools reach providers through the gateway with a local key, never a real one',
       subcommands: [
-        { name: 'status', description: 'whether the proxy listens, where, and the environment lines for the SDKs', flags: [json()], run: { module: 'proxy', fn: 'proxyStatus' } },
+        {
+          name: 'status',
+          description: 'whether the proxy listens, where, and the environment lines for the SDKs',
+          flags: [json()],
+          run: { module: 'proxy', fn: 'proxyStatus' },
+        },
         {
           name: 'key',
           description: 'local proxy keys: scoped to an agent and providers, revocable, stored hashed',
@@ -339,14 +404,31 @@ export const COMMAND_TABLE: CommandSpec = {
               description: 'create a proxy key and print it (once: only its hash is kept)',
               flags: [
                 agent('the agent whose credentials it uses (default: the default agent)'),
-                { long: 'provider', kind: 'list', value: 'ids', description: 'only these providers (comma list; repeatable; default: all)', complete: 'provider' },
-                { long: 'expires', kind: 'duration', value: 'duration', max: 366 * 86_400_000, description: 'valid this long: 30m, 12h, 30d (default: until revoked)' },
+                {
+                  long: 'provider',
+                  kind: 'list',
+                  value: 'ids',
+                  description: 'only these providers (comma list; repeatable; default: all)',
+                  complete: 'provider',
+                },
+                {
+                  long: 'expires',
+                  kind: 'duration',
+                  value: 'duration',
+                  max: 366 * 86_400_000,
+                  description: 'valid this long: 30m, 12h, 30d (default: until revoked)',
+                },
                 { long: 'label', kind: 'value', value: 'text', description: 'a note shown by `proxy key list`' },
                 json('print one JSON document (with the key)'),
               ],
               run: { module: 'proxy', fn: 'keyCreate' },
             },
-            { name: 'list', description: 'the proxy keys: id, agent, providers, expiry (never the keys)', flags: [json()], run: { module: 'proxy', fn: 'keyList' } },
+            {
+              name: 'list',
+              description: 'the proxy keys: id, agent, providers, expiry (never the keys)',
+              flags: [json()],
+              run: { module: 'proxy', fn: 'keyList' },
+            },
             {
               name: 'revoke',
               description: 'revoke a proxy key: its next request is refused',

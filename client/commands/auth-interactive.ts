@@ -11,8 +11,15 @@ import { findOnPath } from '../which.js';
 /** `models auth setup-token`: runs `claude setup-token` when it can, then a masked prompt. */
 export const setupToken = command(async ({ env, opts }) => {
   const agent = str(opts, 'agent');
-  const o = { provider: str(opts, 'provider') as string, yes: flag(opts, 'yes'), expiresIn: str(opts, 'expiresIn') as string, force: flag(opts, 'force'), ...(agent !== undefined ? { agent } : {}) };
-  if (o.provider !== 'anthropic') throw usageError(`setup-token is for --provider anthropic; for ${o.provider} use \`opensoul models auth paste-token --provider ${o.provider}\``);
+  const o = {
+    provider: str(opts, 'provider') as string,
+    yes: flag(opts, 'yes'),
+    expiresIn: str(opts, 'expiresIn') as string,
+    force: flag(opts, 'force'),
+    ...(agent !== undefined ? { agent } : {}),
+  };
+  if (o.provider !== 'anthropic')
+    throw usageError(`setup-token is for --provider anthropic; for ${o.provider} use \`opensoul models auth paste-token --provider ${o.provider}\``);
   requireTerminal('setup-token', '`opensoul models auth paste-token --provider anthropic` with the token on stdin');
   const expires = parseExpiresIn(o.expiresIn);
   const out = process.stdout;
@@ -35,7 +42,9 @@ export const setupToken = command(async ({ env, opts }) => {
       if (code !== 0) out.write('`claude setup-token` did not finish cleanly; if it printed a token, you can still paste it.\n');
     }
   } else {
-    out.write('The `claude` CLI is not on PATH here. Run `claude setup-token` on any machine with Claude Code\n(it needs a Claude Pro/Max subscription), then paste the token it prints.\n');
+    out.write(
+      'The `claude` CLI is not on PATH here. Run `claude setup-token` on any machine with Claude Code\n(it needs a Claude Pro/Max subscription), then paste the token it prints.\n',
+    );
   }
   const token = await promptSecret('Paste the setup-token (sk-ant-oat01-…)', shapeCheck('anthropic', 'token'));
   await storeToken(env, o, 'anthropic:default', token, expires, rerunOf('setup-token', o));
@@ -50,7 +59,13 @@ export const add = command(async ({ env, opts }) => {
   const cancelled = () => new OpenSoulError('INVALID_INPUT', { reason: 'cancelled; nothing was stored' });
   const provider = await p.select({ message: 'Provider', options: PROVIDERS.map((x) => ({ value: x.id, label: x.name, hint: x.id })) });
   if (p.isCancel(provider)) throw cancelled();
-  const kind = await p.select({ message: 'Kind', options: [{ value: 'api_key', label: 'API key' }, { value: 'token', label: 'Token (e.g. an Anthropic setup-token)' }] });
+  const kind = await p.select({
+    message: 'Kind',
+    options: [
+      { value: 'api_key', label: 'API key' },
+      { value: 'token', label: 'Token (e.g. an Anthropic setup-token)' },
+    ],
+  });
   if (p.isCancel(kind)) throw cancelled();
   // Never an id the agent already holds: Enter on the default must not aim at an existing credential.
   const id = await p.text({

@@ -15,7 +15,12 @@ import { writeConfirmingReplace } from '../write-conflict.js';
 function common(o: Opts): { provider: string; profileId?: string; agent?: string; force: boolean } {
   const profileId = str(o, 'profileId');
   const agent = str(o, 'agent');
-  return { provider: str(o, 'provider') as string, force: flag(o, 'force'), ...(profileId !== undefined ? { profileId } : {}), ...(agent !== undefined ? { agent } : {}) };
+  return {
+    provider: str(o, 'provider') as string,
+    force: flag(o, 'force'),
+    ...(profileId !== undefined ? { profileId } : {}),
+    ...(agent !== undefined ? { agent } : {}),
+  };
 }
 
 /** `models auth paste-token`. */
@@ -65,7 +70,10 @@ export const remove = command(async ({ env, opts, args }) => {
 
 /** `models auth order set <ids...>`. */
 export const orderSet = command(async ({ env, opts, args }) => {
-  printOrder(env, await callDaemon(methods.authOrderSet, { ...agentParam({ agent: str(opts, 'agent') }), provider: str(opts, 'provider') as string, order: args }));
+  printOrder(
+    env,
+    await callDaemon(methods.authOrderSet, { ...agentParam({ agent: str(opts, 'agent') }), provider: str(opts, 'provider') as string, order: args }),
+  );
 });
 
 /** `models auth order clear`. */

@@ -11,6 +11,11 @@ const SCRIPTS = { bash: bashScript, zsh: zshScript, fish: fishScript } as const;
 export const completion = command(async ({ args }) => {
   const shell = args[0] as string;
   if (!Object.hasOwn(SCRIPTS, shell)) throw usageError(`completion expects bash, zsh or fish, got "${shell}"`);
-  process.stdout.write(SCRIPTS[shell as keyof typeof SCRIPTS](COMMAND_TABLE, PROVIDERS.map((p) => p.id)));
+  process.stdout.write(
+    SCRIPTS[shell as keyof typeof SCRIPTS](
+      COMMAND_TABLE,
+      PROVIDERS.map((p) => p.id),
+    ),
+  );
   return Promise.resolve(0);
 });

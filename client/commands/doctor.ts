@@ -26,7 +26,14 @@ function render(env: ActionEnv, checks: DoctorCheck[]): string {
   });
   const errors = checks.filter((c) => c.status === 'error').length;
   const warns = checks.filter((c) => c.status === 'warn').length;
-  lines.push('', errors > 0 ? s.red(`${errors} error${errors === 1 ? '' : 's'}, ${warns} warning${warns === 1 ? '' : 's'}`) : warns > 0 ? s.yellow(`no errors, ${warns} warning${warns === 1 ? '' : 's'}`) : s.green('all good'));
+  lines.push(
+    '',
+    errors > 0
+      ? s.red(`${errors} error${errors === 1 ? '' : 's'}, ${warns} warning${warns === 1 ? '' : 's'}`)
+      : warns > 0
+        ? s.yellow(`no errors, ${warns} warning${warns === 1 ? '' : 's'}`)
+        : s.green('all good'),
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -13,5 +13,6 @@ export const reload = command(async ({ env }) => {
     return;
   }
   process.stdout.write(r.changed.length ? `Reloaded: ${r.changed.map((p) => tildePath(p)).join(', ')}\n` : 'Reloaded: nothing had changed.\n');
-  for (const f of r.files.filter((f) => !f.ok)) process.stdout.write(`${env.style.red('error')} ${tildePath(f.path)}: ${f.error ?? ''} (last good state kept)\n`);
+  for (const f of r.files.filter((f) => !f.ok))
+    process.stdout.write(`${env.style.red('error')} ${tildePath(f.path)}: ${f.error ?? ''} (last good state kept)\n`);
 });

@@ -53,7 +53,11 @@ export async function runAdoptCli(env: ActionEnv, o: AdoptCliOptions): Promise<n
   out.write(`  reads ${tildePath(r.source)} through: no token was copied; the gateway picks up ${cli.label}'s refreshes live\n`);
   if (r.expiresAt !== null) {
     const left = r.expiresAt - Date.now();
-    out.write(left > 0 ? `  the access token expires ${formatTime(r.expiresAt)}, in ${formatDuration(left)}\n` : `  the access token has expired: refresh it with \`${cli.command}\` and retry\n`);
+    out.write(
+      left > 0
+        ? `  the access token expires ${formatTime(r.expiresAt)}, in ${formatDuration(left)}\n`
+        : `  the access token has expired: refresh it with \`${cli.command}\` and retry\n`,
+    );
   }
   out.write(`  the gateway never refreshes it itself (two refreshers of one refresh token revoke each other): ${cli.command} does\n`);
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -109,7 +109,10 @@ function showStart(env: ActionEnv, s: AuthLoginStartResult, o: LoginOptions): { 
     say(env, `Waiting for the browser to come back to ${s.redirectUri ?? 'this machine'} (Ctrl-C cancels).`);
     if (!opened) say(env, 'If the browser runs on another machine, its last page fails to load: copy that page’s address and paste it here.');
   } else {
-    say(env, 'After signing in, the provider shows a code (code#state) or the browser lands on a page that fails to load: paste that code or the page’s address here.');
+    say(
+      env,
+      'After signing in, the provider shows a code (code#state) or the browser lands on a page that fails to load: paste that code or the page’s address here.',
+    );
   }
   return { opened };
 }
@@ -152,7 +155,11 @@ export async function runLogin(env: ActionEnv, o: LoginOptions): Promise<void> {
     const { opened } = showStart(env, start, o);
     const wait = async (replace: boolean): Promise<Done> => {
       for (;;) {
-        const r = await main.call(methods.authLoginComplete, { loginId: id, waitMs: WAIT_MS, ...(replace ? { replace: true } : {}) }, { timeoutMs: WAIT_MS + 15_000 });
+        const r = await main.call(
+          methods.authLoginComplete,
+          { loginId: id, waitMs: WAIT_MS, ...(replace ? { replace: true } : {}) },
+          { timeoutMs: WAIT_MS + 15_000 },
+        );
         if (r.status === 'done') return r;
       }
     };

@@ -33,5 +33,8 @@ export const status = command(({ env, opts }) => runModelsStatus(env, statusOpti
 export const modelsGroup = command(({ env, opts }) => {
   const json = env.json || flag(opts, 'statusJson');
   const agent = str(opts, 'agent');
-  return runModelsStatus(json ? { json, style: makeStyle(false) } : env, { ...(agent ? { agent } : {}), ...(flag(opts, 'statusPlain') ? { plain: true } : {}) });
+  return runModelsStatus(json ? { json, style: makeStyle(false) } : env, {
+    ...(agent ? { agent } : {}),
+    ...(flag(opts, 'statusPlain') ? { plain: true } : {}),
+  });
 });

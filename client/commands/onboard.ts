@@ -64,7 +64,15 @@ async function store(provider: string, name: string, value: string, target: Targ
   const profileId = `${provider}:default`;
   const credential = kind === 'token' ? { type: 'token' as const, token: value } : { type: 'api_key' as const, key: value };
   const r = await writeConfirmingReplace((replace) => callDaemon(methods.authUpsert, { ...(agent ? { agent } : {}), profileId, credential, replace }), replace);
-  return { provider, name: profileId, target, path: r.path, changed: r.changed, ...(r.replaced ? { replaced: r.replaced } : {}), ...(r.createdAgent ? { createdAgent: r.agent } : {}) };
+  return {
+    provider,
+    name: profileId,
+    target,
+    path: r.path,
+    changed: r.changed,
+    ...(r.replaced ? { replaced: r.replaced } : {}),
+    ...(r.createdAgent ? { createdAgent: r.agent } : {}),
+  };
 }
 
 /** Stores one key; a conflict or a refused shape is collected (the other keys still go in), anything else stops. */
@@ -99,9 +107,28 @@ async function daemonStatus(): Promise<ModelsStatusResult | null> {
 /** Prints what was stored, replaced, skipped and refused; exit 1 when anything was refused. */
 function report(env: ActionEnv, stored: Stored[], skipped: string[], refused: Refused[]): number {
   if (env.json) {
-    const doc = { stored: stored.map(({ provider, name, target, path, changed, replaced, createdAgent }) => ({ provider, name, target, path, changed, ...(replaced ? { replaced } : {}), ...(createdAgent ? { createdAgent: true } : {}) })), skipped };
+    const doc = {
+      stored: stored.map(({ provider, name, target, path, changed, replaced, createdAgent }) => ({
+        provider,
+        name,
+        target,
+        path,
+        changed,
+        ...(replaced ? { replaced } : {}),
+        ...(createdAgent ? { createdAgent: true } : {}),
+      })),
+      skipped,
+    };
     const first = refused[0];
-    printJson(first ? { error: { code: first.error.kind, message: refused.map((r) => r.error.message).join('\n') }, ...doc, refused: refused.map((r) => ({ name: r.name, code: r.error.kind, message: r.error.message })) } : doc);
+    printJson(
+      first
+        ? {
+            error: { code: first.error.kind, message: refused.map((r) => r.error.message).join('\n') },
+            ...doc,
+            refused: refused.map((r) => ({ name: r.name, code: r.error.kind, message: r.error.message })),
+          }
+        : doc,
+    );
     return refused.length > 0 ? 1 : 0;
   }
   if (stored.length === 0 && refused.length === 0) process.stdout.write('Nothing stored.\n');
@@ -135,7 +162,11 @@ export const onboard = command(async ({ env, opts, ctx }) => {
   if (o.keyStdin && !o.provider) throw usageError('--key-stdin needs --provider');
   if (o.provider && !providerSpec(o.provider)) throw usageError(`unknown provider "${o.provider}" (known: ${PROVIDERS.map((p) => p.id).join(', ')})`);
   const interactive = !o.nonInteractive;
-  if (interactive && !isInteractive()) throw new OpenSoulError('TTY_REQUIRED', { command: 'onboard', alternative: '`opensoul onboard --non-interactive --from-env` or `--provider p --key-stdin`' });
+  if (interactive && !isInteractive())
+    throw new OpenSoulError('TTY_REQUIRED', {
+      command: 'onboard',
+      alternative: '`opensoul onboard --non-interactive --from-env` or `--provider p --key-stdin`',
+    });
 
   // The daemon is the only writer: it must run first (installing the service starts it).
   if (o.installService) {
@@ -157,17 +188,27 @@ export const onboard = command(async ({ env, opts, ctx }) => {
   const skipped: string[] = [];
   const refused: Refused[] = [];
   const agentWords = o.agent ? ` --agent ${o.agent}` : '';
-  const replace = (rerun: string): ReplaceOptions => ({ force: o.force === true, json: env.json, noPrompt: !interactive, rerun: `${rerun} --target ${target}${agentWords}` });
+  const replace = (rerun: string): ReplaceOptions => ({
+    force: o.force === true,
+    json: env.json,
+    noPrompt: !interactive,
+    rerun: `${rerun} --target ${target}${agentWords}`,
+  });
   if (!interactive) {
     if (!o.fromEnv && !o.keyStdin) throw usageError('--non-interactive needs --from-env and/or --provider p --key-stdin');
     if (o.fromEnv) {
-      for (const k of providerKeysInEnv()) await storeOrCollect(stored, refused, k.name, () => store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard --non-interactive --from-env')));
+      for (const k of providerKeysInEnv())
+        await storeOrCollect(stored, refused, k.name, () =>
+          store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard --non-interactive --from-env')),
+        );
     }
     if (o.keyStdin && o.provider) {
       const provider = o.provider;
       const key = await readSecret('API key', shapeCheck(provider, 'api_key'));
       const name = providerSpec(provider)?.envVars[0] as string;
-      await storeOrCollect(stored, refused, name, () => store(provider, name, key, target, o.agent, replace(`opensoul onboard --non-interactive --provider ${provider} --key-stdin`)));
+      await storeOrCollect(stored, refused, name, () =>
+        store(provider, name, key, target, o.agent, replace(`opensoul onboard --non-interactive --provider ${provider} --key-stdin`)),
+      );
     }
     return report(env, stored, skipped, refused);
   }
@@ -178,8 +219,12 @@ export const onboard = command(async ({ env, opts, ctx }) => {
   const found = providerKeysInEnv().filter((k) => !seen.has(k.provider));
   if (found.length > 0) {
     p.note(found.map((k) => `${k.name} (${k.provider})`).join('\n'), "In your shell's environment but not seen by the gateway");
-    const ok = await p.confirm({ message: `Store ${found.length === 1 ? 'it' : 'them'} for the gateway (${target === 'env' ? '~/.opensoul/.env' : 'auth profiles'})?` });
-    if (!p.isCancel(ok) && ok) for (const k of found) await storeOrCollect(stored, refused, k.name, () => store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard')));
+    const ok = await p.confirm({
+      message: `Store ${found.length === 1 ? 'it' : 'them'} for the gateway (${target === 'env' ? '~/.opensoul/.env' : 'auth profiles'})?`,
+    });
+    if (!p.isCancel(ok) && ok)
+      for (const k of found)
+        await storeOrCollect(stored, refused, k.name, () => store(k.provider, k.name, k.value, target, o.agent, replace('opensoul onboard')));
     else skipped.push(...found.map((k) => k.name));
   }
   const have = new Set([...seen, ...stored.map((s) => s.provider)]);

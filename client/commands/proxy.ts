@@ -36,7 +36,9 @@ export const keyCreate = command(async ({ env, opts }) => {
   }
   // The key alone on stdout (`KEY=$(opensoul proxy key create)`); what it is, on stderr.
   process.stdout.write(`${r.key}\n`);
-  process.stderr.write(`Proxy key ${r.id} (${scope(r, Date.now())}). Shown once: only its hash is kept. Revoke it with \`opensoul proxy key revoke ${r.id}\`.\n`);
+  process.stderr.write(
+    `Proxy key ${r.id} (${scope(r, Date.now())}). Shown once: only its hash is kept. Revoke it with \`opensoul proxy key revoke ${r.id}\`.\n`,
+  );
 });
 
 /** `proxy key list`. */

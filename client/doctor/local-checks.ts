@@ -17,7 +17,13 @@ import { connectToDaemon, locate } from '../connection.js';
 import { providerNamesInEnv } from '../env-names.js';
 import { findOnPath } from '../which.js';
 
-const check = (id: string, status: DoctorCheck['status'], message: string, fix: string | null = null, fixed = false): DoctorCheck => ({ id, status, message, fix, fixed });
+const check = (id: string, status: DoctorCheck['status'], message: string, fix: string | null = null, fixed = false): DoctorCheck => ({
+  id,
+  status,
+  message,
+  fix,
+  fixed,
+});
 
 /** Node 20.19+ (the engines field), checked at run time: a service may run another node than your shell. */
 export function checkNode(version = process.versions.node): DoctorCheck {
@@ -25,9 +31,13 @@ export function checkNode(version = process.versions.node): DoctorCheck {
   const ok = major > 20 || (major === 20 && minor >= 19);
   return ok
     ? check('node', 'ok', `node ${version} at ${process.execPath}`)
-    : check('node', 'error', `node ${version} is too old: OpenSoul needs 20.19 or newer`, 'install Node.js 20.19+ (or 22, 24) and reinstall the service with it: `opensoul gateway install --force`');
+    : check(
+        'node',
+        'error',
+        `node ${version} is too old: OpenSoul needs 20.19 or newer`,
+        'install Node.js 20.19+ (or 22, 24) and reinstall the service with it: `opensoul gateway install --force`',
+      );
 }
-
 
 /** `claude` is needed for `claude setup-token` when Anthropic uses a token, or has no credential at all. */
 export function checkClaude(status: ModelsStatusResult | null): DoctorCheck | null {
@@ -37,7 +47,12 @@ export function checkClaude(status: ModelsStatusResult | null): DoctorCheck | nu
   const found = findOnPath('claude');
   return found
     ? check('claude', 'ok', `the claude CLI is on PATH (${found}), for \`claude setup-token\``)
-    : check('claude', 'warn', 'the claude CLI is not on PATH: `claude setup-token` (a Claude subscription token) needs it', 'install Claude Code here, or run `claude setup-token` on another machine and paste the token: `opensoul models auth paste-token --provider anthropic`');
+    : check(
+        'claude',
+        'warn',
+        'the claude CLI is not on PATH: `claude setup-token` (a Claude subscription token) needs it',
+        'install Claude Code here, or run `claude setup-token` on another machine and paste the token: `opensoul models auth paste-token --provider anthropic`',
+      );
 }
 
 /** OpenClaw's state dir, to suggest an import when OpenSoul has no profiles yet. */
@@ -48,7 +63,12 @@ export function checkOpenClaw(status: ModelsStatusResult | null): DoctorCheck | 
   const hasProfiles = status ? status.providers.some((p) => p.profiles.length > 0) : profilesOnDisk(locate().paths).length > 0;
   return hasProfiles
     ? check('openclaw', 'ok', `OpenClaw state found at ${dir}; OpenSoul already has profiles (import more with \`opensoul import openclaw --dry-run\`)`)
-    : check('openclaw', 'warn', `OpenClaw state found at ${dir}, and OpenSoul has no profiles yet`, '`opensoul import openclaw --dry-run` to see what it would copy, then without --dry-run');
+    : check(
+        'openclaw',
+        'warn',
+        `OpenClaw state found at ${dir}, and OpenSoul has no profiles yet`,
+        '`opensoul import openclaw --dry-run` to see what it would copy, then without --dry-run',
+      );
 }
 
 /** The service file against what this install would write, and lingering (reuses the service commands' code). */
@@ -66,7 +86,14 @@ export async function checkService(cli: CliContext): Promise<DoctorCheck[]> {
     return [check('service', 'warn', err instanceof Error ? err.message : 'the service manager could not be asked')];
   }
   if (choice.kind === 'none') {
-    return [check('service', 'warn', `no service manager: ${choice.summary}; the gateway runs only while something starts it`, '`opensoul gateway start` runs it detached; at boot, a cron line `@reboot … gateway start`')];
+    return [
+      check(
+        'service',
+        'warn',
+        `no service manager: ${choice.summary}; the gateway runs only while something starts it`,
+        '`opensoul gateway start` runs it detached; at boot, a cron line `@reboot … gateway start`',
+      ),
+    ];
   }
   const manager = await loadManager(ctx, choice.kind, choice.kind === 'systemd' ? choice.scope : 'user');
   if (!existsSync(manager.gatewayFile)) {
@@ -76,7 +103,14 @@ export async function checkService(cli: CliContext): Promise<DoctorCheck[]> {
   try {
     const gateway = inspectFiles(await manager.desiredFiles({ authMonitor: false })).find((f) => f.path === manager.gatewayFile);
     if (gateway?.state === 'differs') {
-      out.push(check('service', 'warn', `${manager.gatewayFile} differs from what this install writes (another node or opensoul path, or edited by hand)`, '`opensoul gateway install --dry-run` shows it; `--force` replaces it after a backup'));
+      out.push(
+        check(
+          'service',
+          'warn',
+          `${manager.gatewayFile} differs from what this install writes (another node or opensoul path, or edited by hand)`,
+          '`opensoul gateway install --dry-run` shows it; `--force` replaces it after a backup',
+        ),
+      );
     } else {
       out.push(check('service', 'ok', `${manager.title} installed, starting ${ctx.nodePath} ${ctx.entryPath}`));
     }
@@ -127,11 +161,21 @@ export async function daemonSide(fix: boolean): Promise<DaemonSide> {
           /* gone already */
         }
       }
-      checks.push(check('socket', fixed ? 'ok' : 'warn', `a stale socket was left at ${socket.path} by a daemon that was killed`, 'starting the gateway removes it; `opensoul doctor --fix` removes it now', fixed));
+      checks.push(
+        check(
+          'socket',
+          fixed ? 'ok' : 'warn',
+          `a stale socket was left at ${socket.path} by a daemon that was killed`,
+          'starting the gateway removes it; `opensoul doctor --fix` removes it now',
+          fixed,
+        ),
+      );
     }
     checks.push(...checkPermissions(paths, { fix }));
     checks.push(...checkFilesParse(paths));
-    checks.push(check('env-gap', 'warn', "cannot compare your shell's provider keys with the gateway's while it is down", 'start the gateway and run doctor again'));
+    checks.push(
+      check('env-gap', 'warn', "cannot compare your shell's provider keys with the gateway's while it is down", 'start the gateway and run doctor again'),
+    );
     return { checks, status: null };
   }
 }

@@ -44,7 +44,11 @@ export function variableSource(v: ExecVariable): string {
 /** `--print-names`: one line per variable, `NAME  provider  source`, and the providers without one. */
 function printNames(env: ActionEnv, r: ExecCredentialsResult): void {
   if (env.json) {
-    printJson({ agent: r.agent, variables: r.variables.map(({ name, provider, profileId, source }) => ({ name, provider, profileId, source })), missing: r.missing });
+    printJson({
+      agent: r.agent,
+      variables: r.variables.map(({ name, provider, profileId, source }) => ({ name, provider, profileId, source })),
+      missing: r.missing,
+    });
     return;
   }
   const s = env.style;
@@ -125,7 +129,8 @@ export async function runExec(env: ActionEnv, o: ExecOptions, command: string[])
     ...(providers.length > 0 ? { providers } : {}),
     ...(o.session ? { session: o.session } : {}),
   });
-  if (!(o.printNames && env.json)) for (const m of r.missing) process.stderr.write(`opensoul: warning: no credential for ${m.provider}: ${oneLine(m.reason)}\n`);
+  if (!(o.printNames && env.json))
+    for (const m of r.missing) process.stderr.write(`opensoul: warning: no credential for ${m.provider}: ${oneLine(m.reason)}\n`);
   if (o.printNames) {
     printNames(env, r);
     return 0;
@@ -147,11 +152,17 @@ async function runThroughProxy(env: ActionEnv, o: ExecOptions, command: string[]
     ...(providers.length > 0 ? { providers } : {}),
     ...(o.proxyTtl ? { ttlMs: o.proxyTtl } : {}),
   });
-  const revoke = () => callDaemon(methods.proxyKeyRevoke, { id: r.keyId }).then(() => undefined, () => undefined);
+  const revoke = () =>
+    callDaemon(methods.proxyKeyRevoke, { id: r.keyId }).then(
+      () => undefined,
+      () => undefined,
+    );
   if (o.printNames) {
     await revoke();
     if (env.json) printJson({ proxy: r.url, variables: r.variables.map((v) => v.name), expiresAt: r.expiresAt });
-    else for (const v of r.variables) process.stdout.write(`${env.style.bold(v.name)}  ${env.style.dim(/_API_KEY$/.test(v.name) ? `a proxy key for this run (${r.keyId})` : v.value)}\n`);
+    else
+      for (const v of r.variables)
+        process.stdout.write(`${env.style.bold(v.name)}  ${env.style.dim(/_API_KEY$/.test(v.name) ? `a proxy key for this run (${r.keyId})` : v.value)}\n`);
     return 0;
   }
   const [cmd, ...args] = command;

@@ -48,21 +48,46 @@ function effectiveText(p: ProviderStatusEntry, s: Style): string {
 function envFrom(p: ProviderStatusEntry): string {
   const env = p.env;
   if (!env) return '';
-  return env.source === 'dotenv' && env.path ? tildePath(env.path) : env.source === 'process' ? 'process environment' : env.source === 'config' ? 'opensoul.json env.vars' : 'login shell';
+  return env.source === 'dotenv' && env.path
+    ? tildePath(env.path)
+    : env.source === 'process'
+      ? 'process environment'
+      : env.source === 'config'
+        ? 'opensoul.json env.vars'
+        : 'login shell';
 }
 
 function profileCells(p: ProfileStatusEntry, now: number, s: Style): string[] {
   const flags = [p.next ? 'next' : null, p.lastGood ? 'lastGood' : null].filter(Boolean);
   // The reason goes last: it is long and free-form, and would push every column after it away.
-  return [p.id, s.dim(p.type), p.masked, statusWord(p.status, s), expiryText(p), waitText(p, now), flags.length ? s.cyan(`[${flags.join(', ')}]`) : '', p.inheritedFrom ? s.dim(`(from agent ${p.inheritedFrom})`) : '', p.reason ? s.dim(`(${p.reason})`) : ''];
+  return [
+    p.id,
+    s.dim(p.type),
+    p.masked,
+    statusWord(p.status, s),
+    expiryText(p),
+    waitText(p, now),
+    flags.length ? s.cyan(`[${flags.join(', ')}]`) : '',
+    p.inheritedFrom ? s.dim(`(from agent ${p.inheritedFrom})`) : '',
+    p.reason ? s.dim(`(${p.reason})`) : '',
+  ];
 }
 
 /** The provider list: heads, endpoint/order/env notes and profile rows, each kind aligned across every provider. */
 function providerLines(r: ModelsStatusResult, s: Style): string[] {
   if (r.providers.length === 0) return [`  ${s.dim('(no provider has a credential, and no model needs one)')}`];
-  const heads = alignRows(r.providers.map((p) => [s.bold(p.provider), p.inUse ? s.cyan('in use') : '', effectiveText(p, s), s.dim(countsByType(p.profiles))]), '  ');
-  const envRows = alignRows(r.providers.filter((p) => p.env).map((p) => ['env', p.env?.var ?? '', p.env?.masked ?? '', s.dim(`from ${envFrom(p)}`)]), '      ');
-  const profileRows = alignRows(r.providers.flatMap((p) => p.profiles.map((x) => profileCells(x, r.now, s))), '      ');
+  const heads = alignRows(
+    r.providers.map((p) => [s.bold(p.provider), p.inUse ? s.cyan('in use') : '', effectiveText(p, s), s.dim(countsByType(p.profiles))]),
+    '  ',
+  );
+  const envRows = alignRows(
+    r.providers.filter((p) => p.env).map((p) => ['env', p.env?.var ?? '', p.env?.masked ?? '', s.dim(`from ${envFrom(p)}`)]),
+    '      ',
+  );
+  const profileRows = alignRows(
+    r.providers.flatMap((p) => p.profiles.map((x) => profileCells(x, r.now, s))),
+    '      ',
+  );
   const lines: string[] = [];
   let envAt = 0;
   let profileAt = 0;
@@ -77,14 +102,12 @@ function providerLines(r: ModelsStatusResult, s: Style): string[] {
 }
 
 export function renderModelsStatus(r: ModelsStatusResult, s: Style): string {
-  const lines: string[] = alignRows(
-    [
-      [s.bold('Agent'), r.agent],
-      [s.bold('Auth store'), tildePath(r.authStore)],
-      [s.bold('Default model'), r.defaultModel || s.dim('(none)')],
-      [s.bold('Fallbacks'), r.fallbacks.length ? r.fallbacks.join(', ') : s.dim('(none)')],
-    ],
-  );
+  const lines: string[] = alignRows([
+    [s.bold('Agent'), r.agent],
+    [s.bold('Auth store'), tildePath(r.authStore)],
+    [s.bold('Default model'), r.defaultModel || s.dim('(none)')],
+    [s.bold('Fallbacks'), r.fallbacks.length ? r.fallbacks.join(', ') : s.dim('(none)')],
+  ]);
 
   lines.push('', s.bold('Providers'), ...providerLines(r, s));
 
@@ -96,7 +119,9 @@ export function renderModelsStatus(r: ModelsStatusResult, s: Style): string {
   if (gap.length > 0) {
     lines.push('', s.bold(s.yellow('Keys this shell has and the gateway does not see')));
     for (const name of gap) {
-      lines.push(`  ${name} is set in this shell but the gateway does not see it: run \`opensoul onboard --non-interactive --from-env\` (stores it in ${tildePath(r.envFile)})`);
+      lines.push(
+        `  ${name} is set in this shell but the gateway does not see it: run \`opensoul onboard --non-interactive --from-env\` (stores it in ${tildePath(r.envFile)})`,
+      );
     }
   }
 
@@ -138,7 +163,9 @@ export function renderModelsStatus(r: ModelsStatusResult, s: Style): string {
   if (r.fileErrors.length > 0) {
     lines.push('', s.bold(s.red('File errors')));
     for (const f of r.fileErrors) lines.push(`  ${tildePath(f.path)}: ${f.message}`);
-    lines.push(`  ${s.dim('The gateway keeps the last good state of these files and refuses writes to them until they parse; fix them (`--check` fails until then).')}`);
+    lines.push(
+      `  ${s.dim('The gateway keeps the last good state of these files and refuses writes to them until they parse; fix them (`--check` fails until then).')}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -126,13 +126,23 @@ export async function chooseManager(ctx: ServiceContext, log: CommandLog, scope:
     if (forced === 'systemd') return { kind: 'systemd', scope };
     if (forced === 'launchd') return { kind: 'launchd' };
     if (forced === 'none') {
-      return { kind: 'none', reason: 'forced', summary: `${SERVICE_MANAGER_ENV}=none`, why: `${SERVICE_MANAGER_ENV}=none: no service manager is used; \`opensoul gateway start\` runs the daemon detached` };
+      return {
+        kind: 'none',
+        reason: 'forced',
+        summary: `${SERVICE_MANAGER_ENV}=none`,
+        why: `${SERVICE_MANAGER_ENV}=none: no service manager is used; \`opensoul gateway start\` runs the daemon detached`,
+      };
     }
     throw new ServiceError('USAGE', `${SERVICE_MANAGER_ENV} must be systemd, launchd or none, not ${JSON.stringify(forced)}`);
   }
   if (ctx.platform === 'darwin') return { kind: 'launchd' };
   if (ctx.platform !== 'linux') {
-    return { kind: 'none', reason: 'platform', summary: `no supported service manager on ${ctx.platform}`, why: `no supported service manager on ${ctx.platform}; \`opensoul gateway start\` runs the daemon detached` };
+    return {
+      kind: 'none',
+      reason: 'platform',
+      summary: `no supported service manager on ${ctx.platform}`,
+      why: `no supported service manager on ${ctx.platform}; \`opensoul gateway start\` runs the daemon detached`,
+    };
   }
   if (scope === 'system') {
     const r = await log.query(['systemctl', 'is-system-running']);
@@ -150,7 +160,12 @@ export async function chooseManager(ctx: ServiceContext, log: CommandLog, scope:
   const r = await log.query(['systemctl', '--user', 'show-environment']);
   if (r.code === 0) return { kind: 'systemd', scope };
   if (r.missing) {
-    return { kind: 'none', reason: 'no-systemd', summary: 'systemctl is not installed', why: 'systemctl is not installed, so there is no systemd to install into; `opensoul gateway start` runs the daemon detached' };
+    return {
+      kind: 'none',
+      reason: 'no-systemd',
+      summary: 'systemctl is not installed',
+      why: 'systemctl is not installed, so there is no systemd to install into; `opensoul gateway start` runs the daemon detached',
+    };
   }
   const said = firstLines(r.stderr, 1) || firstLines(r.stdout, 1);
   return { kind: 'none', reason: 'no-bus', summary: `no user systemd bus (\`systemctl --user\`: ${said || 'no answer'})`, why: noBusExplanation(ctx, said) };

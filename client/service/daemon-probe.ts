@@ -10,16 +10,20 @@ import { methods } from '../../ipc/protocol.js';
 import { VERSION } from '../../ipc/version.js';
 import type { ServiceContext } from './context.js';
 
-export type Probe =
-  | { readonly answers: true; readonly pid: number; readonly version: string }
-  | { readonly answers: false; readonly reason: string };
+export type Probe = { readonly answers: true; readonly pid: number; readonly version: string } | { readonly answers: false; readonly reason: string };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One hello on the socket (a short time limit: a polling loop calls this). */
 export async function probeDaemon(ctx: ServiceContext, timeoutMs = 2000): Promise<Probe> {
   try {
-    const c = await connect({ socketPath: ctx.socket.path, location: ctx.socket, tokenPath: ctx.paths.token, clientVersion: VERSION, connectTimeoutMs: timeoutMs });
+    const c = await connect({
+      socketPath: ctx.socket.path,
+      location: ctx.socket,
+      tokenPath: ctx.paths.token,
+      clientVersion: VERSION,
+      connectTimeoutMs: timeoutMs,
+    });
     c.close();
     return { answers: true, pid: c.hello.pid, version: c.hello.daemonVersion };
   } catch (err) {

@@ -43,7 +43,11 @@ function linesSince(file: string, from: number, max = 20): string[] {
       const start = Math.max(from, size - 64 * 1024);
       const buf = Buffer.alloc(Math.max(0, size - start));
       readSync(fd, buf, 0, buf.length, start);
-      return buf.toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(-max);
+      return buf
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .slice(-max);
     } finally {
       closeSync(fd);
     }
@@ -55,7 +59,10 @@ function linesSince(file: string, from: number, max = 20): string[] {
 /** The whole stderr log's tail, when the offset approach found nothing (rotated under us). */
 function tailOf(file: string, max = 20): string[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-max);
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-max);
   } catch {
     return [];
   }

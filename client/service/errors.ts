@@ -10,7 +10,15 @@ import type { ErrorKind } from '../../ipc/errors.js';
 /** Every way a service command can fail on its own (daemon errors keep their own kinds). */
 export type ServiceErrorCode = Extract<
   ErrorKind,
-  'SERVICE_FILE_CONFLICT' | 'NO_SERVICE_MANAGER' | 'SERVICE_COMMAND_FAILED' | 'SERVICE_VALUE' | 'SERVICE_FILE_WRITE' | 'DAEMON_TIMEOUT' | 'DAEMON_EXITED' | 'NO_LOG' | 'USAGE'
+  | 'SERVICE_FILE_CONFLICT'
+  | 'NO_SERVICE_MANAGER'
+  | 'SERVICE_COMMAND_FAILED'
+  | 'SERVICE_VALUE'
+  | 'SERVICE_FILE_WRITE'
+  | 'DAEMON_TIMEOUT'
+  | 'DAEMON_EXITED'
+  | 'NO_LOG'
+  | 'USAGE'
 >;
 
 /** A refusal or failure of a service command, reported by `action()` like any OpenSoulError. */

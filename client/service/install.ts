@@ -34,7 +34,11 @@ const START_TIMEOUT_MS = 10_000;
 function dryRunManager(ctx: ServiceContext): 'systemd' | 'launchd' {
   const forced = ctx.env[SERVICE_MANAGER_ENV]?.trim();
   if (forced === 'systemd' || forced === 'launchd') return forced;
-  if (forced === 'none') throw new ServiceError('NO_SERVICE_MANAGER', `${SERVICE_MANAGER_ENV}=none: there is no service manager to install into; run the daemon with \`opensoul gateway start\``);
+  if (forced === 'none')
+    throw new ServiceError(
+      'NO_SERVICE_MANAGER',
+      `${SERVICE_MANAGER_ENV}=none: there is no service manager to install into; run the daemon with \`opensoul gateway start\``,
+    );
   if (forced) throw new ServiceError('USAGE', `${SERVICE_MANAGER_ENV} must be systemd, launchd or none, not ${JSON.stringify(forced)}`);
   return ctx.platform === 'darwin' ? 'launchd' : 'systemd';
 }
@@ -60,7 +64,10 @@ export async function installCommand(env: ActionEnv, flags: InstallFlags, cli: C
     name = choice.kind;
   }
   if (name === 'launchd' && flags.system === true) {
-    throw new ServiceError('USAGE', '--system installs a systemd system unit; on macOS the gateway is a LaunchAgent of your user (run install without --system)');
+    throw new ServiceError(
+      'USAGE',
+      '--system installs a systemd system unit; on macOS the gateway is a LaunchAgent of your user (run install without --system)',
+    );
   }
   const mgr = await loadManager(ctx, name, scope);
   const files = inspectFiles(await mgr.desiredFiles(opts));

@@ -53,11 +53,15 @@ async function doStart(out: Reporter, r: Resolved): Promise<StartResult> {
     await mgr.start(log);
     const pid = await waitUntilAnswers(ctx, START_TIMEOUT_MS);
     if (pid === null) {
-      throw new ServiceError('DAEMON_TIMEOUT', `${mgr.name} was asked to start the ${mgr.title}, but no gateway answers on ${ctx.socket.path} after ${START_TIMEOUT_MS / 1000} s; ${mgr.troubleshooting()}`);
+      throw new ServiceError(
+        'DAEMON_TIMEOUT',
+        `${mgr.name} was asked to start the ${mgr.title}, but no gateway answers on ${ctx.socket.path} after ${START_TIMEOUT_MS / 1000} s; ${mgr.troubleshooting()}`,
+      );
     }
     return { pid, alreadyRunning: false, via: mgr.name };
   }
-  if (choice.kind === 'none' && choice.reason === 'no-bus') out.note(`${choice.summary}: starting the daemon detached instead (not restarted on a crash or at boot)`);
+  if (choice.kind === 'none' && choice.reason === 'no-bus')
+    out.note(`${choice.summary}: starting the daemon detached instead (not restarted on a crash or at boot)`);
   if (r.notInstalled) out.note(`the ${r.notInstalled.title} is not installed: starting the daemon detached (\`opensoul gateway install\` makes it a service)`);
   const started = await startDetached(ctx);
   return { pid: started.pid, alreadyRunning: !started.ours, via: 'detached' };
@@ -98,7 +102,10 @@ async function doStop(r: Resolved): Promise<StopResult> {
     const pid = readPidFile(ctx.paths.pid);
     // Unknown counts as not a gateway here: the error below would blame the wrong process.
     if (pid !== null && isProcessAlive(pid) && (looksLikeGateway(pid) ?? false) && !mgr) {
-      throw new ServiceError('DAEMON_TIMEOUT', `the gateway (pid ${pid}, from ${ctx.paths.pid}) does not answer on ${ctx.socket.path} (${before.reason}); stop it with \`kill ${pid}\``);
+      throw new ServiceError(
+        'DAEMON_TIMEOUT',
+        `the gateway (pid ${pid}, from ${ctx.paths.pid}) does not answer on ${ctx.socket.path} (${before.reason}); stop it with \`kill ${pid}\``,
+      );
     }
     return { pid: null };
   }

@@ -68,12 +68,16 @@ export function conflictError(differing: readonly InspectedFile[], display: (p: 
 
 /** A compact UTC timestamp for backup names: `20261124T120301Z`. */
 export function backupStamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 function writeError(verb: string, file: string, err: unknown): ServiceError {
   const code = (err as NodeJS.ErrnoException).code ?? 'error';
-  const hint = code === 'EACCES' || code === 'EPERM' ? ' (permission denied: a system unit needs root, e.g. sudo)' : code === 'EROFS' ? ' (read-only file system)' : '';
+  const hint =
+    code === 'EACCES' || code === 'EPERM' ? ' (permission denied: a system unit needs root, e.g. sudo)' : code === 'EROFS' ? ' (read-only file system)' : '';
   return new ServiceError('SERVICE_FILE_WRITE', `cannot ${verb} ${file}: ${code}${hint}`);
 }
 

@@ -28,7 +28,10 @@ export interface ServiceView {
 }
 
 export type DaemonView =
-  | ({ reachable: true } & Pick<GatewayStatusResult, 'pid' | 'version' | 'socket' | 'uptimeMs' | 'stateDir' | 'files' | 'reloads' | 'agents' | 'defaultAgent' | 'logFile'>)
+  | ({ reachable: true } & Pick<
+      GatewayStatusResult,
+      'pid' | 'version' | 'socket' | 'uptimeMs' | 'stateDir' | 'files' | 'reloads' | 'agents' | 'defaultAgent' | 'logFile'
+    >)
   | { reachable: false; pid: null; version: null; socket: string; uptimeMs: null; stateDir: string; reason: string };
 
 async function serviceView(ctx: ServiceContext, log: CommandLog, choice: ManagerChoice): Promise<ServiceView | null> {
@@ -95,7 +98,11 @@ export async function statusCommand(env: ActionEnv, cli: CliContext): Promise<nu
     if (status) process.stdout.write(`${lines.join('\n')}\n${renderGatewayStatus(status, out.style)}`);
     else {
       const label = (k: string) => out.style.bold(k.padEnd(11));
-      lines.push(`${label('Gateway')}${out.style.red('not running')}`, `${label('Socket')}${ctx.socket.path}`, `${label('State dir')}${out.path(ctx.paths.stateDir)}`);
+      lines.push(
+        `${label('Gateway')}${out.style.red('not running')}`,
+        `${label('Socket')}${ctx.socket.path}`,
+        `${label('State dir')}${out.path(ctx.paths.stateDir)}`,
+      );
       process.stdout.write(`${lines.join('\n')}\n`);
     }
   }

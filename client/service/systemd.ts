@@ -80,9 +80,13 @@ export class SystemdManager implements ServiceManager {
     if (r.code === 0 && linger === 'yes') return [];
     const remedy = `enable it with \`loginctl enable-linger ${user}\` (as root: \`sudo loginctl enable-linger ${user}\`)`;
     if (r.code === 0 && linger === 'no') {
-      return [`lingering is off for ${user}: the user manager, and the gateway with it, stops when your last session ends and does not start at boot; ${remedy}`];
+      return [
+        `lingering is off for ${user}: the user manager, and the gateway with it, stops when your last session ends and does not start at boot; ${remedy}`,
+      ];
     }
-    return [`could not tell whether lingering is on for ${user} (\`loginctl show-user\` failed); without it the gateway stops at logout and does not start at boot: ${remedy}`];
+    return [
+      `could not tell whether lingering is on for ${user} (\`loginctl show-user\` failed); without it the gateway stops at logout and does not start at boot: ${remedy}`,
+    ];
   }
 
   async disableAndStop(present: readonly string[], log: CommandLog): Promise<void> {

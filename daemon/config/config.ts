@@ -211,7 +211,7 @@ export function readConfig(value: unknown): { config: GatewayConfig; warnings: s
     for (const [id, meta] of Object.entries(r.record(auth.profiles, 'auth.profiles') ?? {})) {
       const m = r.record(meta, `auth.profiles.${id}`);
       if (!m) continue;
-      const provider = typeof m.provider === 'string' ? m.provider : id.split(':')[0] ?? id;
+      const provider = typeof m.provider === 'string' ? m.provider : (id.split(':')[0] ?? id);
       const mode = typeof m.mode === 'string' ? m.mode : typeof m.type === 'string' ? m.type : 'unknown';
       config.authProfiles[id] = { provider, mode };
     }

@@ -78,7 +78,11 @@ export function forgetProfile(text: string | null, id: string): { next: string |
     if (provider === undefined || list?.type !== 'array') continue;
     const ids = (list.children ?? []).map((c) => c.value as unknown);
     if (!ids.includes(id)) continue;
-    next = edit(next, ['auth', 'order', provider], ids.filter((x) => x !== id));
+    next = edit(
+      next,
+      ['auth', 'order', provider],
+      ids.filter((x) => x !== id),
+    );
   }
   return { next: next === text ? null : next, changed: next !== text };
 }

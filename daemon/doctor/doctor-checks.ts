@@ -39,7 +39,8 @@ const REASON_REMEDY: Record<string, string> = {
 
 export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResult[], params: DoctorRunParams): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
-  const add = (id: string, status: DoctorCheck['status'], message: string, fix: string | null = null) => checks.push({ id, status, message, fix, fixed: false });
+  const add = (id: string, status: DoctorCheck['status'], message: string, fix: string | null = null) =>
+    checks.push({ id, status, message, fix, fixed: false });
 
   checks.push(...checkPermissions(state.paths, { fix: params.fix === true }));
   checks.push(...checkFilesParse(state.paths));
@@ -47,7 +48,12 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
     for (const w of f.warnings) add('config', 'warn', `${f.path}: ${w}`, `edit ${f.path}`);
     // Another CLI's credentials file (read through): never ours to edit, so the fix is that CLI.
     if (f.kind === 'managed-oauth' && f.exists && !f.ok) {
-      add('tokens', 'warn', `${f.path} (another CLI's sign-in, read through) does not parse: ${f.error ?? 'unreadable'}; its last good read is used`, 'sign in again with the CLI that owns it (`claude` or `codex`); the gateway never edits that file');
+      add(
+        'tokens',
+        'warn',
+        `${f.path} (another CLI's sign-in, read through) does not parse: ${f.error ?? 'unreadable'}; its last good read is used`,
+        'sign in again with the CLI that owns it (`claude` or `codex`); the gateway never edits that file',
+      );
     }
   }
 
@@ -58,9 +64,19 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
         if (prof.type !== 'api_key') tokens++;
         const where = statuses.length > 1 ? ` (agent ${s.agent})` : '';
         if (prof.status === 'expired' && prof.type !== 'api_key') {
-          add('tokens', 'error', `${prof.id}${where} (${prof.type}) expired${prof.remainingMs !== null && prof.remainingMs <= 0 ? ` ${inWords(-prof.remainingMs)} ago` : ''}${prof.reason ? `: ${prof.reason}` : ''}`, renewHint(prof.id, p.provider, prof));
+          add(
+            'tokens',
+            'error',
+            `${prof.id}${where} (${prof.type}) expired${prof.remainingMs !== null && prof.remainingMs <= 0 ? ` ${inWords(-prof.remainingMs)} ago` : ''}${prof.reason ? `: ${prof.reason}` : ''}`,
+            renewHint(prof.id, p.provider, prof),
+          );
         } else if (prof.status === 'missing') {
-          add('tokens', prof.type === 'api_key' ? 'warn' : 'error', `${prof.id}${where} has no usable secret: ${prof.reason ?? 'missing'}`, `fix its reference or replace it: \`opensoul models auth remove ${prof.id}\``);
+          add(
+            'tokens',
+            prof.type === 'api_key' ? 'warn' : 'error',
+            `${prof.id}${where} has no usable secret: ${prof.reason ?? 'missing'}`,
+            `fix its reference or replace it: \`opensoul models auth remove ${prof.id}\``,
+          );
         } else if (prof.remainingMs !== null && prof.remainingMs > 0 && prof.remainingMs <= s.expiringWindowMs) {
           add('tokens', 'warn', `${prof.id}${where} (${prof.type}) expires in ${inWords(prof.remainingMs)}`, renewHint(prof.id, p.provider, prof));
         }
@@ -80,10 +96,16 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
     for (const provider of s.missingProvidersInUse) {
       const spec = state.providers.getOrUnknown(provider);
       const models = [s.defaultModel, ...s.fallbacks].filter((m) => m.startsWith(`${provider}/`));
-      add('providers', 'error', `${provider} has no credential${statuses.length > 1 ? ` for agent ${s.agent}` : ''}, but ${models.join(', ') || 'a configured model'} needs it`, spec.hint);
+      add(
+        'providers',
+        'error',
+        `${provider} has no credential${statuses.length > 1 ? ` for agent ${s.agent}` : ''}, but ${models.join(', ') || 'a configured model'} needs it`,
+        spec.hint,
+      );
     }
   }
-  if (!checks.some((c) => c.id === 'tokens')) add('tokens', 'ok', tokens > 0 ? `no token or OAuth profile is expired or expiring (${tokens} checked)` : 'no token or OAuth profiles');
+  if (!checks.some((c) => c.id === 'tokens'))
+    add('tokens', 'ok', tokens > 0 ? `no token or OAuth profile is expired or expiring (${tokens} checked)` : 'no token or OAuth profiles');
   if (!checks.some((c) => c.id === 'providers')) add('providers', 'ok', 'every provider the configured models need has a credential');
 
   if (params.clientEnvNames) {

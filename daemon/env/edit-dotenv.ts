@@ -17,7 +17,8 @@ function valueForms(name: string, value: string): string[] {
   if (/[\r\n\0]/.test(value)) throw new OpenSoulError('INVALID_INPUT', { reason: `the value of ${name} contains a line break or NUL` });
   const candidates = [/^[A-Za-z0-9_\-.:/+=@%~^,]*$/.test(value) ? value : null, `"${value}"`, `'${value}'`, `\`${value}\``];
   const forms = candidates.filter((c): c is string => c !== null && dotenv.parse(`${name}=${c}`)[name] === value);
-  if (forms.length === 0) throw new OpenSoulError('INVALID_INPUT', { reason: `the value of ${name} cannot be written to .env so that it reads back unchanged` });
+  if (forms.length === 0)
+    throw new OpenSoulError('INVALID_INPUT', { reason: `the value of ${name} cannot be written to .env so that it reads back unchanged` });
   return forms;
 }
 
@@ -93,7 +94,12 @@ export function setDotenvKey(text: string | null, name: string, value: string): 
     if (onlyKeyChanged(source, next, name, value)) return { next, changed: next !== source };
   }
   const line = mine[0]?.line ?? source.split(/\r\n|\r|\n/).length;
-  throw unsafe(line, mine.length > 0 ? `${name} cannot be replaced there without changing how other lines read (a quote nearby spans lines)` : `${name} cannot be appended without changing how the lines above it read (a quote above is never closed)`);
+  throw unsafe(
+    line,
+    mine.length > 0
+      ? `${name} cannot be replaced there without changing how other lines read (a quote nearby spans lines)`
+      : `${name} cannot be appended without changing how the lines above it read (a quote above is never closed)`,
+  );
 }
 
 /** Removes every assignment of `name`, keeping every other byte. */

@@ -31,11 +31,20 @@ export async function cleanStrays(paths: StatePaths, log: { info(msg: string, me
   // for our temp and aside files only — that dir is not ours (a dotfiles repo), and a `yarn.lock`
   // there is no sidecar lock.
   const linkedDirs = new Set<string>();
-  const files = [paths.dotenv, paths.config, ...dirs.slice(2).flatMap((dir) => ['auth-profiles.json', 'auth-state.json', 'auth.json'].map((n) => path.join(dir, n)))];
+  const files = [
+    paths.dotenv,
+    paths.config,
+    ...dirs.slice(2).flatMap((dir) => ['auth-profiles.json', 'auth-state.json', 'auth.json'].map((n) => path.join(dir, n))),
+  ];
   for (const file of files) {
     if (!(await lstat(file).catch(() => null))?.isSymbolicLink()) continue;
     // Dangling is just what a write killed mid-swap leaves: then the link's own text says where.
-    const target = await realpath(file).catch(() => readlink(file).then((to) => path.resolve(path.dirname(file), to), () => null));
+    const target = await realpath(file).catch(() =>
+      readlink(file).then(
+        (to) => path.resolve(path.dirname(file), to),
+        () => null,
+      ),
+    );
     if (target !== null && !dirs.includes(path.dirname(target))) linkedDirs.add(path.dirname(target));
   }
   const removed: string[] = [];
@@ -57,21 +66,33 @@ export async function cleanStrays(paths: StatePaths, log: { info(msg: string, me
         // A write killed between taking the file aside and linking the new one in: the file is
         // missing and the aside is its last state. Put it back (link: never over a newer file).
         await link(file, path.join(dir, original)).catch(() => undefined);
-        await unlink(file).then(() => removed.push(file), () => undefined);
+        await unlink(file).then(
+          () => removed.push(file),
+          () => undefined,
+        );
       } else if (name.includes(TEMP_MARKER)) {
-        await unlink(file).then(() => removed.push(file), () => undefined);
+        await unlink(file).then(
+          () => removed.push(file),
+          () => undefined,
+        );
       } else if (!ours) {
         continue;
       } else if (name.endsWith('.lock') && !name.includes('.stale-')) {
         // Judged like any writer judges it (dead pid, or older than 30 s by its own mtime, or
         // empty for 2 s): a lock dated in the future must not survive a restart.
         if (await isLockStale(file)) {
-          await unlink(file).then(() => removed.push(file), () => undefined);
+          await unlink(file).then(
+            () => removed.push(file),
+            () => undefined,
+          );
         } else if ((await observeLock(file, Date.now()).catch(() => null))?.text === '') {
           emptyLocks.push(file);
         }
       } else if (name.includes('.lock.stale-')) {
-        await unlink(file).then(() => removed.push(file), () => undefined);
+        await unlink(file).then(
+          () => removed.push(file),
+          () => undefined,
+        );
       }
     }
   }
@@ -81,7 +102,11 @@ export async function cleanStrays(paths: StatePaths, log: { info(msg: string, me
   if (emptyLocks.length > 0) {
     await new Promise((r) => setTimeout(r, 100));
     for (const file of emptyLocks) {
-      if ((await observeLock(file, Date.now()).catch(() => null))?.text === '') await unlink(file).then(() => removed.push(file), () => undefined);
+      if ((await observeLock(file, Date.now()).catch(() => null))?.text === '')
+        await unlink(file).then(
+          () => removed.push(file),
+          () => undefined,
+        );
     }
   }
   if (removed.length > 0) log.info('removed leftovers of an interrupted write', { files: removed });

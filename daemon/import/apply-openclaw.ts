@@ -24,11 +24,29 @@ type Item = ImportOpenClawResult['items'][number];
 function upsertInput(c: Credential): AuthUpsertParams['credential'] {
   switch (c.type) {
     case 'api_key':
-      return { type: 'api_key', ...(c.key !== undefined ? { key: c.key } : {}), ...(c.keyRef ? { keyRef: c.keyRef } : {}), ...(c.email ? { email: c.email } : {}) };
+      return {
+        type: 'api_key',
+        ...(c.key !== undefined ? { key: c.key } : {}),
+        ...(c.keyRef ? { keyRef: c.keyRef } : {}),
+        ...(c.email ? { email: c.email } : {}),
+      };
     case 'token':
-      return { type: 'token', ...(c.token !== undefined ? { token: c.token } : {}), ...(c.tokenRef ? { tokenRef: c.tokenRef } : {}), ...(c.expires !== undefined ? { expires: c.expires } : {}), ...(c.email ? { email: c.email } : {}) };
+      return {
+        type: 'token',
+        ...(c.token !== undefined ? { token: c.token } : {}),
+        ...(c.tokenRef ? { tokenRef: c.tokenRef } : {}),
+        ...(c.expires !== undefined ? { expires: c.expires } : {}),
+        ...(c.email ? { email: c.email } : {}),
+      };
     case 'oauth':
-      return { type: 'oauth', access: c.access, refresh: c.refresh, expires: c.expires, ...(c.email ? { email: c.email } : {}), ...(c.accountId ? { accountId: c.accountId } : {}) };
+      return {
+        type: 'oauth',
+        access: c.access,
+        refresh: c.refresh,
+        expires: c.expires,
+        ...(c.email ? { email: c.email } : {}),
+        ...(c.accountId ? { accountId: c.accountId } : {}),
+      };
   }
 }
 
@@ -72,7 +90,10 @@ interface Run {
   kept: string;
   items: Item[];
   /** The default agent's profiles as this run leaves them (a dry run writes nothing, so they are tracked here). */
-  parentProfiles: Map<string, Credential>;  /** Secret provider names a SecretRef can use after this run: opensoul.json's and those imported from openclaw.json. */
+  parentProfiles: Map<
+    string,
+    Credential
+  >; /** Secret provider names a SecretRef can use after this run: opensoul.json's and those imported from openclaw.json. */
   secretProviders: ReadonlySet<string>;
 }
 
@@ -87,7 +108,8 @@ async function importProfiles(run: Run, agent: ImportedAgent): Promise<Set<strin
   const view = state.agentView(agent.id);
   const isParent = agent.id === state.defaultAgent();
   const mine = (id: string): Credential | undefined => (view && !view.inherited[id] ? view.store.profiles[id] : undefined);
-  const readThrough = (id: string): Credential | undefined => (isParent ? undefined : (run.parentProfiles.get(id) ?? (view?.inherited[id] ? view.store.profiles[id] : undefined)));
+  const readThrough = (id: string): Credential | undefined =>
+    isParent ? undefined : (run.parentProfiles.get(id) ?? (view?.inherited[id] ? view.store.profiles[id] : undefined));
   const have = ownIds(state, agent.id);
   for (const [id, credential] of Object.entries(agent.profiles).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const item: Item = { agent: agent.id, kind: 'profile', id, action: 'added' };
@@ -122,7 +144,10 @@ async function importProfiles(run: Run, agent: ImportedAgent): Promise<Set<strin
     }
     if (!dryRun) {
       try {
-        await stores.upsertProfile(agent.id, id, upsertInput(credential), force, { anyProvider: true, ...(agent.extras[id] ? { extra: agent.extras[id] } : {}) });
+        await stores.upsertProfile(agent.id, id, upsertInput(credential), force, {
+          anyProvider: true,
+          ...(agent.extras[id] ? { extra: agent.extras[id] } : {}),
+        });
       } catch (err) {
         item.action = err instanceof OpenSoulError && err.kind === 'CONFLICT' ? 'conflict' : 'skipped';
         item.note = err instanceof OpenSoulError ? err.message : 'could not be written';
@@ -218,13 +243,15 @@ async function importConfig(run: Run, order: Record<string, string[]>, secretPro
     const item: Item = { agent: '-', kind: 'config-order', id: provider, action: 'added' };
     run.items.push(item);
     const mine = run.state.config.value.authOrder[provider];
-    if (decide(item, mine, ids, run.force, `opensoul.json auth.order.${provider} is ${(mine ?? []).join(', ')}; it ${run.kept}`)) await write(item, { order: [provider, ids] });
+    if (decide(item, mine, ids, run.force, `opensoul.json auth.order.${provider} is ${(mine ?? []).join(', ')}; it ${run.kept}`))
+      await write(item, { order: [provider, ids] });
   }
   for (const [name, value] of Object.entries(secretProviders).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const item: Item = { agent: '-', kind: 'secret-provider', id: name, action: 'added' };
     run.items.push(item);
     const mine = run.state.config.value.secrets.raw[name];
-    if (decide(item, mine, value, run.force, `opensoul.json secrets.providers.${name} differs; it ${run.kept}`)) await write(item, { secretProvider: [name, value] });
+    if (decide(item, mine, value, run.force, `opensoul.json secrets.providers.${name} differs; it ${run.kept}`))
+      await write(item, { secretProvider: [name, value] });
   }
 }
 
@@ -273,7 +300,8 @@ export async function importOpenClaw(
   for (const [name, value] of Object.entries(snapshot.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const item: Item = { agent: '-', kind: 'env', id: name, action: 'added' };
     run.items.push(item);
-    if (decide(item, state.dotenv.value[name], value, run.force, `the .env of OpenSoul already has a different value; it ${run.kept}`) && !dryRun) await stores.setEnv(name, value, { replace: run.force });
+    if (decide(item, state.dotenv.value[name], value, run.force, `the .env of OpenSoul already has a different value; it ${run.kept}`) && !dryRun)
+      await stores.setEnv(name, value, { replace: run.force });
   }
   const complete = !run.items.some((i) => i.action === 'conflict' || i.action === 'skipped') && !snapshot.warnings.some(isLoss);
   return { from: snapshot.from, dryRun, items: run.items, warnings: snapshot.warnings, complete };

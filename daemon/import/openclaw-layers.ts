@@ -42,7 +42,10 @@ export const AGENT_FILES = {
 } as const;
 
 export const SHARED_DB = path.join('state', 'openclaw.sqlite');
-const SHARED_ROWS = { store: { table: 'config_machine_state', key: 'authProfiles.store' }, state: { table: 'config_machine_state', key: 'authProfiles.state' } };
+const SHARED_ROWS = {
+  store: { table: 'config_machine_state', key: 'authProfiles.store' },
+  state: { table: 'config_machine_state', key: 'authProfiles.state' },
+};
 const AGENT_ROWS = { store: { table: 'auth_profile_store', key: 'primary' }, state: { table: 'auth_profile_state', key: 'primary' } };
 
 const isEmpty = (o: object): boolean => Object.keys(o).length === 0;
@@ -57,7 +60,10 @@ function readStorePair(store: LabeledText | null, state: LabeledText | null, ski
   const parsedStore = store ? parseLabeled(store, warnings) : null;
   const parsedState = state ? parseLabeled(state, warnings) : null;
   let broken = false;
-  for (const [source, parsed] of [[store, parsedStore], [state, parsedState]] as const) {
+  for (const [source, parsed] of [
+    [store, parsedStore],
+    [state, parsedState],
+  ] as const) {
     if (source && parsed && !parsed.ok) {
       warnings.push(`${source.label} does not parse (${parsed.position}); ${skipped}`);
       broken = true;

@@ -52,12 +52,7 @@ export interface OpenClawSnapshot {
   warnings: string[];
 }
 
-const LOOKED_FOR = [
-  ...Object.values(AGENT_FILES).map((f) => `agents/*/agent/${f}`),
-  SHARED_DB.split(path.sep).join('/'),
-  '.env',
-  'openclaw.json',
-].join(', ');
+const LOOKED_FOR = [...Object.values(AGENT_FILES).map((f) => `agents/*/agent/${f}`), SHARED_DB.split(path.sep).join('/'), '.env', 'openclaw.json'].join(', ');
 
 interface ConfigParts {
   order: Record<string, string[]> | null;

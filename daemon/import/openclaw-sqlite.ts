@@ -95,11 +95,7 @@ function keyAndValueColumns(columns: ColumnInfo[]): { key: string; value: string
   const key = named('key') ?? named('id') ?? named('name') ?? columns.find((c) => hasTextAffinity(c.type));
   if (!key) return null;
   const second = columns[1];
-  const value =
-    named('value') ??
-    named('json') ??
-    named('data') ??
-    (second && second !== key ? second : columns.find((c) => c !== key && c !== columns[0]));
+  const value = named('value') ?? named('json') ?? named('data') ?? (second && second !== key ? second : columns.find((c) => c !== key && c !== columns[0]));
   if (!value || value === key) return null;
   return { key: key.name, value: value.name };
 }
@@ -122,10 +118,7 @@ function readRow(db: Database, dbPath: string, request: RowRequest): RowResult {
   if (!table) return { request, kind: 'no-table' };
   const columns = keyAndValueColumns(columnsOf(db, table));
   if (!columns) return { request, kind: 'unusable', label, problem: 'no key and value columns were found' };
-  const [result] = db.exec(
-    `SELECT ${quoteIdent(columns.value)} FROM ${quoteIdent(table)} WHERE CAST(${quoteIdent(columns.key)} AS TEXT) = ?`,
-    [request.key],
-  );
+  const [result] = db.exec(`SELECT ${quoteIdent(columns.value)} FROM ${quoteIdent(table)} WHERE CAST(${quoteIdent(columns.key)} AS TEXT) = ?`, [request.key]);
   const rows = result?.values ?? [];
   if (rows.length === 0) return { request, kind: 'no-row' };
   if (rows.length > 1) return { request, kind: 'unusable', label, problem: `${rows.length} rows have this key; which one is current cannot be told` };

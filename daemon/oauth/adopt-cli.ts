@@ -23,26 +23,43 @@ async function readSmall(file: string): Promise<string | null> {
 }
 
 /** Adopts the managing CLI's credentials for `params.provider` into the agent's store. */
-export async function adoptCliCredentials(state: GatewayState, stores: StoreService, params: AuthAdoptParams, registerSecrets: (values: string[]) => void): Promise<AuthAdoptResult> {
+export async function adoptCliCredentials(
+  state: GatewayState,
+  stores: StoreService,
+  params: AuthAdoptParams,
+  registerSecrets: (values: string[]) => void,
+): Promise<AuthAdoptResult> {
   const by = managedByFor(params.provider);
   if (!by) {
-    const known = Object.values(MANAGED_CLIS).map((c) => `${c.label} for --provider ${c.provider}`).join(', ');
+    const known = Object.values(MANAGED_CLIS)
+      .map((c) => `${c.label} for --provider ${c.provider}`)
+      .join(', ');
     throw new OpenSoulError('INVALID_INPUT', { reason: `--method cli adopts another CLI's sign-in (${known}); there is none for ${params.provider}` });
   }
   const spec = MANAGED_CLIS[by];
   const cmd = managingCommand(by);
   const profileId = params.profileId ?? spec.defaultProfileId;
-  if (!profileId.startsWith(`${spec.provider}:`)) throw new OpenSoulError('INVALID_INPUT', { reason: `profile id ${profileId} does not belong to provider ${spec.provider}` });
+  if (!profileId.startsWith(`${spec.provider}:`))
+    throw new OpenSoulError('INVALID_INPUT', { reason: `profile id ${profileId} does not belong to provider ${spec.provider}` });
   const ctx = state.secretRefContext();
   const source = managedFilePath(by, ctx.processEnv ?? {}, ctx.home);
   const text = await readSmall(source);
-  if (text === null) throw new OpenSoulError('INVALID_INPUT', { reason: `no ${spec.label} credentials at ${source}: sign in with \`${cmd}\` first, then run this again` });
+  if (text === null)
+    throw new OpenSoulError('INVALID_INPUT', { reason: `no ${spec.label} credentials at ${source}: sign in with \`${cmd}\` first, then run this again` });
   const read = parseManagedFile(by, text);
   if (!read.ok) throw new OpenSoulError('INVALID_INPUT', { reason: `${source} does not parse (${read.message}); nothing was stored` });
-  if (!read.tokens) throw new OpenSoulError('INVALID_INPUT', { reason: `${source} holds no OAuth sign-in (an API-key login?): sign in with \`${cmd}\` and your subscription, then run this again` });
+  if (!read.tokens)
+    throw new OpenSoulError('INVALID_INPUT', {
+      reason: `${source} holds no OAuth sign-in (an API-key login?): sign in with \`${cmd}\` and your subscription, then run this again`,
+    });
   const t = read.tokens;
   registerSecrets([t.access, t.refresh, ...(t.idToken ? [t.idToken] : [])]);
   const agent = params.agent ?? state.defaultAgent();
-  const written = await stores.adoptManagedProfile(agent, profileId, { provider: spec.provider, managedBy: by, source, email: t.email }, params.replace === true);
+  const written = await stores.adoptManagedProfile(
+    agent,
+    profileId,
+    { provider: spec.provider, managedBy: by, source, email: t.email },
+    params.replace === true,
+  );
   return { ...written, profileId, managedBy: by, source, expiresAt: t.expires > 0 ? t.expires : null };
 }

@@ -9,9 +9,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /** Where the listener listens, from the provider's redirect URI. */
-export type ListenPlan =
-  | { mode: 'loopback'; port: number; path: string; host: 'localhost' | '127.0.0.1' | null }
-  | { mode: 'paste' };
+export type ListenPlan = { mode: 'loopback'; port: number; path: string; host: 'localhost' | '127.0.0.1' | null } | { mode: 'paste' };
 
 /**
  * null: an ephemeral port on 127.0.0.1 and `/callback`. `http://localhost:<port>/…` or
@@ -96,7 +94,12 @@ export async function startCallbackListener(plan: Extract<ListenPlan, { mode: 'l
       return;
     }
     if (url.searchParams.get('state') !== expectedState) {
-      send(res, 400, 'Sign-in not accepted', 'This sign-in link does not belong to the login in progress (its state does not match). Start the login again from your terminal.');
+      send(
+        res,
+        400,
+        'Sign-in not accepted',
+        'This sign-in link does not belong to the login in progress (its state does not match). Start the login again from your terminal.',
+      );
       return;
     }
     const error = url.searchParams.get('error');

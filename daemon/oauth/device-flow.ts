@@ -30,9 +30,7 @@ export const SLOW_DOWN_STEP_MS = 5000;
 export const MIN_INTERVAL_MS = 1000;
 
 /** What one poll answered, in the RFC's terms. */
-export type PollOutcome =
-  | { kind: 'tokens' }
-  | { kind: 'error'; error: string | null; interval: number | null };
+export type PollOutcome = { kind: 'tokens' } | { kind: 'error'; error: string | null; interval: number | null };
 
 /** What to do after a poll: wait this long and poll again, or stop with a reason. */
 export type PollStep = { next: 'poll'; intervalMs: number } | { next: 'done' } | { next: 'fail'; reason: string };
@@ -81,14 +79,21 @@ export async function requestDeviceCode(endpoints: OAuthEndpoints, now: () => nu
   if (!url) throw new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason: 'it offers no device-code login' });
   const params: Record<string, string> = { client_id: endpoints.clientId, ...(endpoints.scopes.length ? { scope: endpoints.scopes.join(' ') } : {}) };
   const r = await postToken(url, params, { provider: endpoints.provider, encoding: endpoints.tokenRequest, ...(signal ? { signal } : {}) });
-  if (!r.ok) throw new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason: refusalReason(r).replace('token endpoint', 'device authorization endpoint') });
+  if (!r.ok)
+    throw new OpenSoulError('LOGIN_FAILED', {
+      provider: endpoints.provider,
+      reason: refusalReason(r).replace('token endpoint', 'device authorization endpoint'),
+    });
   const b = r.body;
   const deviceCode = text(b.device_code, 16384);
   const userCode = text(b.user_code, 64);
   const verificationUri = httpsOrLoopback(text(b.verification_uri) ?? text(b.verification_url));
   const expiresIn = typeof b.expires_in === 'number' ? b.expires_in : Number(b.expires_in);
   if (!deviceCode || !userCode || !verificationUri || !(expiresIn > 0)) {
-    throw new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason: 'the device authorization endpoint answered without device_code, user_code, verification_uri and expires_in' });
+    throw new OpenSoulError('LOGIN_FAILED', {
+      provider: endpoints.provider,
+      reason: 'the device authorization endpoint answered without device_code, user_code, verification_uri and expires_in',
+    });
   }
   const interval = typeof b.interval === 'number' ? b.interval : Number(b.interval);
   return {
@@ -124,7 +129,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Polls the token endpoint until the person approves (tokens), refuses, or the code expires.
  * `signal` ends it (the login was cancelled or expired).
  */
-export async function pollDeviceTokens(endpoints: OAuthEndpoints, device: DeviceAuthorization, opts: { now: () => number; signal: AbortSignal }): Promise<TokenSet> {
+export async function pollDeviceTokens(
+  endpoints: OAuthEndpoints,
+  device: DeviceAuthorization,
+  opts: { now: () => number; signal: AbortSignal },
+): Promise<TokenSet> {
   const fail = (reason: string) => new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason });
   let intervalMs = device.intervalMs;
   for (;;) {

@@ -107,7 +107,12 @@ export class LoginService {
       const auth = await requestDeviceCode(endpoints, this.deps.now, abort.signal);
       this.deps.registerSecrets([auth.deviceCode]);
       const expiresAt = Math.min(auth.expiresAt, now + ttl);
-      const login: PendingLogin = { ...base, kind: 'device', expiresAt, tokens: pollDeviceTokens(endpoints, { ...auth, expiresAt }, { now: this.deps.now, signal: abort.signal }) };
+      const login: PendingLogin = {
+        ...base,
+        kind: 'device',
+        expiresAt,
+        tokens: pollDeviceTokens(endpoints, { ...auth, expiresAt }, { now: this.deps.now, signal: abort.signal }),
+      };
       this.watchTokens(login);
       this.sessions.add(login, expiresAt - now);
       return {
@@ -179,10 +184,22 @@ export class LoginService {
 
   private async browserTokens(
     endpoints: OAuthEndpoints,
-    x: { listener: CallbackListener | null; fromPaste: Promise<PastedAuthorization>; verifier: string; state: string; redirectUri: string; signal: AbortSignal },
+    x: {
+      listener: CallbackListener | null;
+      fromPaste: Promise<PastedAuthorization>;
+      verifier: string;
+      state: string;
+      redirectUri: string;
+      signal: AbortSignal;
+    },
   ): Promise<TokenSet> {
     const aborted = new Promise<never>((_, reject) => {
-      const fail = () => reject(x.signal.reason instanceof OpenSoulError ? x.signal.reason : new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason: 'the login was cancelled' }));
+      const fail = () =>
+        reject(
+          x.signal.reason instanceof OpenSoulError
+            ? x.signal.reason
+            : new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason: 'the login was cancelled' }),
+        );
       if (x.signal.aborted) fail();
       else x.signal.addEventListener('abort', fail, { once: true });
     });
@@ -192,7 +209,11 @@ export class LoginService {
     x.listener?.close();
     if ('error' in got) throw new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason: `the provider did not grant access (${got.error})` });
     this.deps.registerSecrets([got.code]);
-    const tokens = await exchangeCode(endpoints, { code: got.code, verifier: x.verifier, redirectUri: x.redirectUri, state: x.state }, { now: this.deps.now, signal: x.signal });
+    const tokens = await exchangeCode(
+      endpoints,
+      { code: got.code, verifier: x.verifier, redirectUri: x.redirectUri, state: x.state },
+      { now: this.deps.now, signal: x.signal },
+    );
     this.deps.registerSecrets([tokens.access, ...(tokens.refresh ? [tokens.refresh] : []), ...(tokens.idToken ? [tokens.idToken] : [])]);
     return tokens;
   }
@@ -201,9 +222,13 @@ export class LoginService {
   async complete(params: AuthLoginCompleteParams): Promise<AuthLoginCompleteResult> {
     const login = this.sessions.get(params.loginId);
     if (params.pasted !== undefined) {
-      if (!login.paste) throw new OpenSoulError('INVALID_INPUT', { reason: 'this is a device-code login: enter the code on the provider’s page; there is nothing to paste' });
+      if (!login.paste)
+        throw new OpenSoulError('INVALID_INPUT', { reason: 'this is a device-code login: enter the code on the provider’s page; there is nothing to paste' });
       const p = parsePastedAuthorization(params.pasted);
-      if (!p) throw new OpenSoulError('INVALID_INPUT', { reason: 'that is not a redirect URL, code#state or ?code=…&state=…; copy the whole address of the page the sign-in ended on' });
+      if (!p)
+        throw new OpenSoulError('INVALID_INPUT', {
+          reason: 'that is not a redirect URL, code#state or ?code=…&state=…; copy the whole address of the page the sign-in ended on',
+        });
       login.paste(p);
     }
     const waitMs = Math.min(params.waitMs ?? MAX_WAIT_MS, MAX_WAIT_MS);
@@ -234,7 +259,14 @@ export class LoginService {
     const profileId = login.profileId ?? loginProfileId(login.provider, account.email);
     const who = { ...(account.email ? { email: account.email } : {}) };
     const credential: AuthUpsertParams['credential'] = tokens.refresh
-      ? { type: 'oauth', access: tokens.access, refresh: tokens.refresh, expires: expiryOf(tokens, now), ...who, ...(account.accountId ? { accountId: account.accountId } : {}) }
+      ? {
+          type: 'oauth',
+          access: tokens.access,
+          refresh: tokens.refresh,
+          expires: expiryOf(tokens, now),
+          ...who,
+          ...(account.accountId ? { accountId: account.accountId } : {}),
+        }
       : // No refresh token (GitHub's device flow): a token profile, with the expiry when there is one.
         { type: 'token', token: tokens.access, ...(tokens.expires !== null ? { expires: tokens.expires } : {}), ...who };
     const write = await stores.upsertProfile(login.agent, profileId, credential, replace, { anyProvider: true });

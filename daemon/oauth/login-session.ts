@@ -61,7 +61,10 @@ export class LoginSessions {
   /** The login, or INVALID_INPUT saying it is gone. */
   get(id: string): PendingLogin {
     const login = this.logins.get(id);
-    if (!login) throw new OpenSoulError('INVALID_INPUT', { reason: `no login in progress with id ${id}: it finished, expired (after 10 minutes) or was cancelled; start again` });
+    if (!login)
+      throw new OpenSoulError('INVALID_INPUT', {
+        reason: `no login in progress with id ${id}: it finished, expired (after 10 minutes) or was cancelled; start again`,
+      });
     return login;
   }
 
@@ -82,7 +85,12 @@ export class LoginSessions {
     this.logins.delete(id);
     if (login.timer) clearTimeout(login.timer);
     login.listener?.close();
-    login.abort.abort(new OpenSoulError('LOGIN_FAILED', { provider: login.provider, reason: why === 'expired' ? 'it was not completed within 10 minutes; start again' : 'the login was cancelled' }));
+    login.abort.abort(
+      new OpenSoulError('LOGIN_FAILED', {
+        provider: login.provider,
+        reason: why === 'expired' ? 'it was not completed within 10 minutes; start again' : 'the login was cancelled',
+      }),
+    );
     return !login.finished;
   }
 

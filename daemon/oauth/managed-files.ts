@@ -87,5 +87,8 @@ export function parseManagedFile(by: ManagedBy, text: string): ManagedRead {
   const idClaims = typeof t?.id_token === 'string' ? jwtClaims(t.id_token) : undefined;
   const email = str(idClaims?.email);
   const idToken = str(t?.id_token);
-  return { ok: true, tokens: { access, refresh, expires: exp, ...(accountId ? { accountId } : {}), ...(email ? { email } : {}), ...(idToken ? { idToken } : {}) } };
+  return {
+    ok: true,
+    tokens: { access, refresh, expires: exp, ...(accountId ? { accountId } : {}), ...(email ? { email } : {}), ...(idToken ? { idToken } : {}) },
+  };
 }

@@ -202,12 +202,15 @@ export class OAuthRefresher implements DueRefresher {
       // Said once, not at every check while the store stays unwritable (a file that does not parse, a full disk).
       if (again) return;
       // The one window of §13: the provider has rotated the refresh token and the disk still has the old one.
-      this.deps.log.error('OAuth refresh succeeded but the rotated refresh token could not be written; it is kept in memory and written again at the next check — if the gateway stops first, the stored refresh token may no longer work and a new login is needed', {
-        agent: owner,
-        profileId,
-        err,
-        fix: loginCommand(target.credential.provider),
-      });
+      this.deps.log.error(
+        'OAuth refresh succeeded but the rotated refresh token could not be written; it is kept in memory and written again at the next check — if the gateway stops first, the stored refresh token may no longer work and a new login is needed',
+        {
+          agent: owner,
+          profileId,
+          err,
+          fix: loginCommand(target.credential.provider),
+        },
+      );
       return;
     }
     this.unsaved.delete(key);
@@ -236,13 +239,20 @@ export class OAuthRefresher implements DueRefresher {
     const permanent = isPermanentFailure(reason);
     const meta = { agent: owner, profileId, provider: credential.provider, reason, status };
     if (permanent) {
-      this.deps.log.warn(`OAuth refresh refused: ${describeRefreshFailure(reason)}; the profile is expired until a new login`, { ...meta, fix: loginCommand(credential.provider) });
+      this.deps.log.warn(`OAuth refresh refused: ${describeRefreshFailure(reason)}; the profile is expired until a new login`, {
+        ...meta,
+        fix: loginCommand(credential.provider),
+      });
     } else {
       const key = singleFlightKey(credential);
       const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
       const wait = backoffMs(failures);
       this.backoff.set(key, { failures, retryAt: at + wait });
-      this.deps.log.warn('OAuth refresh could not reach the token endpoint; retrying with backoff (the access token is used while it is valid)', { ...meta, failures, retryInMs: wait });
+      this.deps.log.warn('OAuth refresh could not reach the token endpoint; retrying with backoff (the access token is used while it is valid)', {
+        ...meta,
+        failures,
+        retryInMs: wait,
+      });
     }
     await this.deps.stores.recordUsage(owner, (doc) => {
       const s = { ...doc.usageStats[profileId] };
@@ -269,6 +279,13 @@ export class OAuthRefresher implements DueRefresher {
     this.announced.add(key);
     // Bounded: one entry per token per state; old tokens' entries go once there are many.
     if (this.announced.size > 1000) this.announced.delete(this.announced.values().next().value as string);
-    this.deps.emit('token.expiring', { agent, profileId, provider: c.provider, expiresAt: c.expires, ...(reason ? { reason } : {}), ...(c.managedBy ? { managedBy: c.managedBy } : {}) });
+    this.deps.emit('token.expiring', {
+      agent,
+      profileId,
+      provider: c.provider,
+      expiresAt: c.expires,
+      ...(reason ? { reason } : {}),
+      ...(c.managedBy ? { managedBy: c.managedBy } : {}),
+    });
   }
 }

@@ -23,9 +23,7 @@ export interface TokenSet {
 }
 
 /** The outcome of one POST to a token-like endpoint: a JSON object, or the RFC 6749 §5.2 error. */
-export type TokenResponse =
-  | { ok: true; body: Record<string, unknown> }
-  | { ok: false; status: number; error: string | null; interval: number | null };
+export type TokenResponse = { ok: true; body: Record<string, unknown> } | { ok: false; status: number; error: string | null; interval: number | null };
 
 /** 30 s: a token endpoint that has not answered by then will not. */
 export const TOKEN_TIMEOUT_MS = 30_000;
@@ -54,7 +52,11 @@ function parseBody(text: string, contentType: string): Record<string, unknown> |
  * LOGIN_FAILED naming the host only. A 200 that carries `error` (GitHub's device flow does so)
  * counts as an error response.
  */
-export async function postToken(url: string, params: Record<string, string>, opts: { provider: string; encoding: 'form' | 'json'; timeoutMs?: number; signal?: AbortSignal }): Promise<TokenResponse> {
+export async function postToken(
+  url: string,
+  params: Record<string, string>,
+  opts: { provider: string; encoding: 'form' | 'json'; timeoutMs?: number; signal?: AbortSignal },
+): Promise<TokenResponse> {
   const host = safeHost(url);
   const signals = [AbortSignal.timeout(opts.timeoutMs ?? TOKEN_TIMEOUT_MS), ...(opts.signal ? [opts.signal] : [])];
   let res: Response;
@@ -73,7 +75,10 @@ export async function postToken(url: string, params: Record<string, string>, opt
   }
   if (res.status >= 300 && res.status < 400) {
     await res.body?.cancel().catch(() => undefined);
-    throw new OpenSoulError('LOGIN_FAILED', { provider: opts.provider, reason: `${host} answered with a redirect (HTTP ${res.status}), which is not followed: check the token URL` });
+    throw new OpenSoulError('LOGIN_FAILED', {
+      provider: opts.provider,
+      reason: `${host} answered with a redirect (HTTP ${res.status}), which is not followed: check the token URL`,
+    });
   }
   const text = await res.text().catch(() => '');
   const body = parseBody(text.slice(0, 1024 * 1024), res.headers.get('content-type') ?? '');
@@ -128,7 +133,11 @@ export interface CodeExchange {
 }
 
 /** Exchanges an authorization code for tokens (RFC 6749 §4.1.3 with RFC 7636's code_verifier). */
-export async function exchangeCode(endpoints: OAuthEndpoints, x: CodeExchange, opts: { now: () => number; signal?: AbortSignal; timeoutMs?: number }): Promise<TokenSet> {
+export async function exchangeCode(
+  endpoints: OAuthEndpoints,
+  x: CodeExchange,
+  opts: { now: () => number; signal?: AbortSignal; timeoutMs?: number },
+): Promise<TokenSet> {
   const params: Record<string, string> = {
     grant_type: 'authorization_code',
     code: x.code,
@@ -137,7 +146,12 @@ export async function exchangeCode(endpoints: OAuthEndpoints, x: CodeExchange, o
     code_verifier: x.verifier,
     ...(endpoints.stateInTokenRequest ? { state: x.state } : {}),
   };
-  const r = await postToken(endpoints.tokenUrl, params, { provider: endpoints.provider, encoding: endpoints.tokenRequest, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  const r = await postToken(endpoints.tokenUrl, params, {
+    provider: endpoints.provider,
+    encoding: endpoints.tokenRequest,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+  });
   if (!r.ok) throw new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason: refusalReason(r) });
   return tokenSetOf(endpoints.provider, r.body, opts.now());
 }

@@ -37,7 +37,12 @@ function description(v: unknown): string | undefined {
 }
 
 /** Sends the refresh request; never throws for the endpoint's behaviour (a failure is data). */
-export async function requestTokenRefresh(endpoints: Pick<OAuthEndpoints, 'tokenUrl' | 'clientId' | 'tokenRequest'>, refreshToken: string, now: () => number, timeoutMs = TOKEN_REQUEST_TIMEOUT_MS): Promise<TokenResult> {
+export async function requestTokenRefresh(
+  endpoints: Pick<OAuthEndpoints, 'tokenUrl' | 'clientId' | 'tokenRequest'>,
+  refreshToken: string,
+  now: () => number,
+  timeoutMs = TOKEN_REQUEST_TIMEOUT_MS,
+): Promise<TokenResult> {
   const fields = { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: endpoints.clientId };
   const json = endpoints.tokenRequest === 'json';
   let res: Response;
@@ -57,7 +62,10 @@ export async function requestTokenRefresh(endpoints: Pick<OAuthEndpoints, 'token
   }
   const body = asRecord(parseJson(text));
   if (!res.ok) {
-    return { ok: false, failure: { kind: 'http', status: res.status, error: errorCode(body?.error), description: description(body?.error_description ?? body?.message) } };
+    return {
+      ok: false,
+      failure: { kind: 'http', status: res.status, error: errorCode(body?.error), description: description(body?.error_description ?? body?.message) },
+    };
   }
   const access = asString(body?.access_token);
   const expiresIn = asNumber(body?.expires_in);

@@ -69,7 +69,10 @@ function parseReply(body: unknown, status: number, req: ProviderRequest): Provid
   if (asString(at(body, 'type')) === 'error') throw errorOf(at(body, 'error'), req.model, false);
   const content = asArray(at(body, 'content'));
   if (!content) throw notAReply('reply');
-  const text = content.filter((b) => asString(at(b, 'type')) === 'text').map((b) => asString(at(b, 'text')) ?? '').join('');
+  const text = content
+    .filter((b) => asString(at(b, 'type')) === 'text')
+    .map((b) => asString(at(b, 'text')) ?? '')
+    .join('');
   return {
     text,
     model: asString(at(body, 'model')) ?? req.model,
@@ -100,7 +103,8 @@ function startStream(req: ProviderRequest, onText: (delta: string) => void): Str
         case 'content_block_delta': {
           const delta = asString(at(data, 'delta', 'text'));
           if (asString(at(data, 'delta', 'type')) !== 'text_delta' || !delta) break;
-          if (text.length + delta.length > MAX_REPLY_TEXT) throw new ProviderCallError({ outcome: 'unknown', message: 'the streamed reply exceeded its size bound', streamed: text.length > 0 });
+          if (text.length + delta.length > MAX_REPLY_TEXT)
+            throw new ProviderCallError({ outcome: 'unknown', message: 'the streamed reply exceeded its size bound', streamed: text.length > 0 });
           text += delta;
           onText(delta);
           break;

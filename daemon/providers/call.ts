@@ -83,7 +83,8 @@ export async function callProvider(req: ProviderRequest): Promise<ProviderReply>
   const now = req.now ?? Date.now;
   const client = Object.hasOwn(CLIENTS, req.api) ? CLIENTS[req.api] : undefined;
   if (!client) throw new ProviderCallError({ outcome: 'unknown', message: 'this provider has no client for its API family' });
-  if (!HEADER_SAFE.test(secret)) throw new ProviderCallError({ outcome: 'auth', message: 'the credential holds characters an HTTP header cannot carry (a line break or space?)' });
+  if (!HEADER_SAFE.test(secret))
+    throw new ProviderCallError({ outcome: 'auth', message: 'the credential holds characters an HTTP header cannot carry (a line break or space?)' });
   if (req.signal?.aborted) throw new ProviderCancelledError(false);
 
   const spec = client.buildRequest(req);
@@ -124,10 +125,21 @@ export async function callProvider(req: ProviderRequest): Promise<ProviderReply>
     if (timedOut) return new ProviderCallError({ outcome: 'timeout', message: `no complete answer from ${hostOf(spec.url)} within ${timeoutMs} ms`, streamed });
     if (err instanceof ProviderCallError) {
       const clean = scrubSecrets(err.message, [secret]);
-      const e = clean === err.message ? err : new ProviderCallError({ outcome: err.outcome, message: clean, status: err.status, retryAfterMs: err.retryAfterMs, modelScoped: err.modelScoped, streamed: err.streamed });
+      const e =
+        clean === err.message
+          ? err
+          : new ProviderCallError({
+              outcome: err.outcome,
+              message: clean,
+              status: err.status,
+              retryAfterMs: err.retryAfterMs,
+              modelScoped: err.modelScoped,
+              streamed: err.streamed,
+            });
       return e.withStreamed(streamed || e.streamed);
     }
-    if (err instanceof BodyTooLarge) return new ProviderCallError({ outcome: 'unknown', message: `the reply from ${hostOf(spec.url)} exceeded ${MAX_REPLY_BODY_BYTES} bytes`, streamed });
+    if (err instanceof BodyTooLarge)
+      return new ProviderCallError({ outcome: 'unknown', message: `the reply from ${hostOf(spec.url)} exceeded ${MAX_REPLY_BODY_BYTES} bytes`, streamed });
     if (err instanceof SseLimitError) return new ProviderCallError({ outcome: 'unknown', message: err.message, streamed });
     const outcome = classifyNetworkError(err);
     const code = transportCode(err);
@@ -142,12 +154,19 @@ export async function callProvider(req: ProviderRequest): Promise<ProviderReply>
     if (res.status < 200 || res.status >= 300) {
       const body = removeWholeSecrets(await readBody(res, MAX_ERROR_BODY_BYTES, 'truncate'), [secret]);
       const c = classifyHttpFailure({ status: res.status, bodyText: body, headers: res.headers, model: req.model });
-      throw new ProviderCallError({ outcome: c.outcome, message: c.message, status: res.status, retryAfterMs: retryAfterMs(res.headers, now()), modelScoped: c.modelScoped });
+      throw new ProviderCallError({
+        outcome: c.outcome,
+        message: c.message,
+        status: res.status,
+        retryAfterMs: retryAfterMs(res.headers, now()),
+        modelScoped: c.modelScoped,
+      });
     }
     if (req.stream && /^text\/event-stream\b/i.test(res.headers.get('content-type') ?? '')) return await readStream(client, req, res, onText, secret);
     const text = await readBody(res, MAX_REPLY_BODY_BYTES, 'fail');
     const parsed = parseJson(text);
-    if (parsed === undefined) throw new ProviderCallError({ outcome: 'unknown', message: `the answer from ${hostOf(spec.url)} was not JSON (HTTP ${res.status})`, status: res.status });
+    if (parsed === undefined)
+      throw new ProviderCallError({ outcome: 'unknown', message: `the answer from ${hostOf(spec.url)} was not JSON (HTTP ${res.status})`, status: res.status });
     const reply = client.parseReply(parsed, res.status, req);
     // A proxy that ignored `stream: true` answered in one piece: the caller still gets its text.
     if (req.stream && reply.text !== '') onText(reply.text);
@@ -162,7 +181,13 @@ export async function callProvider(req: ProviderRequest): Promise<ProviderReply>
 }
 
 /** Reads an event stream into the family's accumulator until its reply is complete or the body ends. */
-async function readStream(client: ProviderClient, req: ProviderRequest, res: Response, onText: (delta: string) => void, secret: string): Promise<ProviderReply> {
+async function readStream(
+  client: ProviderClient,
+  req: ProviderRequest,
+  res: Response,
+  onText: (delta: string) => void,
+  secret: string,
+): Promise<ProviderReply> {
   const acc = client.startStream(req, onText);
   const parser = new SseParser();
   const reader = res.body ? bytesOf(res).getReader() : undefined;

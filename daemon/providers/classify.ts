@@ -53,7 +53,8 @@ export function headerOf(headers: HeaderSource, name: string): string | null {
 const SCOPE = /only authorized for use with/;
 // Only words that mean the credential is gone for good: a plain "invalid x-api-key" is a typo or a
 // rotated key as far as we can tell, and stays `auth` (shorter wait).
-const REVOKED = /\brevoked\b|has been (?:disabled|deactivated|deleted|suspended|blocked)|\bdeactivated\b|account (?:is |has been )?(?:disabled|suspended)|\bkey (?:is )?disabled\b/;
+const REVOKED =
+  /\brevoked\b|has been (?:disabled|deactivated|deleted|suspended|blocked)|\bdeactivated\b|account (?:is |has been )?(?:disabled|suspended)|\bkey (?:is )?disabled\b/;
 const BILLING = /credit balance|billing|insufficient_quota|quota exceeded|exceeded your current quota|payment|insufficient (?:credits?|funds|balance)/;
 // On a 429 or 400 "billing" and "exceeded your current quota" are not enough: Gemini's per-minute
 // RESOURCE_EXHAUSTED says "exceeded your current quota, please check your plan and billing" and
@@ -101,9 +102,11 @@ export function classifyHttpFailure(f: HttpFailure): Classification {
   const { outcome, modelScoped } = decide(f.status, text, f.model !== undefined && f.model !== '');
   const own = readableProviderMessage(body, headerOf(f.headers, 'content-type'));
   const reason =
-    f.status >= 300 && f.status < 400 ? 'the base URL redirects; configure the final address'
-    : outcome === 'model_not_found' && f.model ? `${REASON[outcome]} "${f.model}"`
-    : REASON[outcome];
+    f.status >= 300 && f.status < 400
+      ? 'the base URL redirects; configure the final address'
+      : outcome === 'model_not_found' && f.model
+        ? `${REASON[outcome]} "${f.model}"`
+        : REASON[outcome];
   return { outcome, modelScoped, message: `${reason} (HTTP ${f.status})${own ? `: ${own}` : ''}` };
 }
 
@@ -132,7 +135,12 @@ const TYPE_STATUS: Readonly<Record<string, number>> = {
  * An error that came inside a 200 answer (an Anthropic `error` event, an OpenAI-compatible
  * `error` chunk): by its numeric code when it is an HTTP status, else by its type word.
  */
-export function classifyErrorEvent(e: { type?: string | undefined; code?: string | number | undefined; message?: string | undefined; model?: string | undefined }): Classification {
+export function classifyErrorEvent(e: {
+  type?: string | undefined;
+  code?: string | number | undefined;
+  message?: string | undefined;
+  model?: string | undefined;
+}): Classification {
   const numeric = typeof e.code === 'number' ? e.code : typeof e.code === 'string' && /^[1-5]\d\d$/.test(e.code) ? Number(e.code) : undefined;
   const word = [e.type, typeof e.code === 'string' ? e.code : undefined].find((w) => w !== undefined && Object.hasOwn(TYPE_STATUS, w));
   const status = numeric !== undefined && numeric >= 400 ? numeric : word !== undefined ? (TYPE_STATUS[word] ?? 0) : 0;
@@ -146,9 +154,30 @@ export function classifyErrorEvent(e: { type?: string | undefined; code?: string
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN',
-  'EPIPE', 'ECONNABORTED', 'EPROTO', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_RESPONSE_STATUS_CODE', 'ERR_INVALID_URL', 'ERR_SSL_WRONG_VERSION_NUMBER',
-  'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EAI_NONAME',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'EPIPE',
+  'ECONNABORTED',
+  'EPROTO',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_RESPONSE_STATUS_CODE',
+  'ERR_INVALID_URL',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -244,7 +273,9 @@ function pickReset(headers: HeaderSource, pairs: readonly (readonly [reset: stri
   return all.length > 0 ? Math.min(...all) : null;
 }
 
-const ANTHROPIC_WINDOWS = ['requests', 'tokens', 'input-tokens', 'output-tokens'].map((w) => [`anthropic-ratelimit-${w}-reset`, `anthropic-ratelimit-${w}-remaining`] as const);
+const ANTHROPIC_WINDOWS = ['requests', 'tokens', 'input-tokens', 'output-tokens'].map(
+  (w) => [`anthropic-ratelimit-${w}-reset`, `anthropic-ratelimit-${w}-remaining`] as const,
+);
 const OPENAI_WINDOWS = ['requests', 'tokens'].map((w) => [`x-ratelimit-reset-${w}`, `x-ratelimit-remaining-${w}`] as const);
 
 /**

@@ -112,7 +112,8 @@ function startStream(req: ProviderRequest, onText: (delta: string) => void): Str
       const choice = asArray(at(chunk, 'choices'))?.[0];
       const delta = contentText(at(choice, 'delta', 'content'));
       if (delta !== '') {
-        if (text.length + delta.length > MAX_REPLY_TEXT) throw new ProviderCallError({ outcome: 'unknown', message: 'the streamed reply exceeded its size bound', streamed: text.length > 0 });
+        if (text.length + delta.length > MAX_REPLY_TEXT)
+          throw new ProviderCallError({ outcome: 'unknown', message: 'the streamed reply exceeded its size bound', streamed: text.length > 0 });
         text += delta;
         onText(delta);
       }

@@ -80,7 +80,14 @@ async function probeOne(t: ProbeTarget, opts: ProbeRunOptions): Promise<ProbeRes
   const cutOff = new Promise<ProbeResult>((resolve) => {
     timer = setTimeout(() => {
       cancel.abort();
-      resolve({ ...base, status: 'timeout', latencyMs: now() - started, error: `no answer within ${opts.timeoutMs} ms`, retryAfterMs: null, modelScoped: false });
+      resolve({
+        ...base,
+        status: 'timeout',
+        latencyMs: now() - started,
+        error: `no answer within ${opts.timeoutMs} ms`,
+        retryAfterMs: null,
+        modelScoped: false,
+      });
     }, opts.timeoutMs + GRACE_MS);
   });
   try {
@@ -91,14 +98,28 @@ async function probeOne(t: ProbeTarget, opts: ProbeRunOptions): Promise<ProbeRes
   }
 }
 
-async function attempt(t: ProbeTarget, opts: ProbeRunOptions, base: Pick<ProbeResult, 'profileId' | 'envVar' | 'provider' | 'model'>, started: number, now: () => number, signal: AbortSignal): Promise<ProbeResult> {
+async function attempt(
+  t: ProbeTarget,
+  opts: ProbeRunOptions,
+  base: Pick<ProbeResult, 'profileId' | 'envVar' | 'provider' | 'model'>,
+  started: number,
+  now: () => number,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
   let credential: { type: ProfileType; secret: string };
   try {
     credential = await t.credential();
   } catch (err) {
     // The resolver's errors are OpenSoulErrors, built without secrets; still cleaned and cut.
     const message = err instanceof Error ? cleanText(err.message) : 'the credential could not be resolved';
-    return { ...base, status: 'unknown', latencyMs: now() - started, error: message || 'the credential could not be resolved', retryAfterMs: null, modelScoped: false };
+    return {
+      ...base,
+      status: 'unknown',
+      latencyMs: now() - started,
+      error: message || 'the credential could not be resolved',
+      retryAfterMs: null,
+      modelScoped: false,
+    };
   }
   const remaining = Math.max(1, opts.timeoutMs - (now() - started));
   try {
@@ -119,7 +140,14 @@ async function attempt(t: ProbeTarget, opts: ProbeRunOptions, base: Pick<ProbeRe
     return { ...base, status: 'ok', latencyMs: now() - started, error: null, retryAfterMs: null, modelScoped: false };
   } catch (err) {
     if (err instanceof ProviderCallError) {
-      return { ...base, status: err.outcome, latencyMs: now() - started, error: scrubSecrets(err.message, [credential.secret]), retryAfterMs: err.retryAfterMs, modelScoped: err.modelScoped };
+      return {
+        ...base,
+        status: err.outcome,
+        latencyMs: now() - started,
+        error: scrubSecrets(err.message, [credential.secret]),
+        retryAfterMs: err.retryAfterMs,
+        modelScoped: err.modelScoped,
+      };
     }
     // Only the cut-off aborts `signal`, and its result has already won the race.
     return { ...base, status: 'unknown', latencyMs: now() - started, error: 'the probe failed unexpectedly', retryAfterMs: null, modelScoped: false };

@@ -38,7 +38,14 @@ export function displayUrl(url: string): { display: string; secrets: string[] } 
   } catch {
     return { display: '(not a valid URL)', secrets: [url] };
   }
-  const raw = [u.username, u.password, ...u.search.slice(1).split('&').map((kv) => kv.slice(kv.indexOf('=') + 1))].filter((s) => s !== '');
+  const raw = [
+    u.username,
+    u.password,
+    ...u.search
+      .slice(1)
+      .split('&')
+      .map((kv) => kv.slice(kv.indexOf('=') + 1)),
+  ].filter((s) => s !== '');
   const secrets = [...new Set(raw.flatMap((s) => [s, safeDecode(s)]))];
   if (secrets.length === 0) return { display: url, secrets };
   u.username = '';
@@ -112,8 +119,7 @@ export class ProviderRegistry {
       baseUrlSecrets: shown.secrets,
       hint:
         spec?.hint ??
-        `Add a profile with \`opensoul models auth paste-api-key --provider ${id}\`` +
-          (envVars[0] ? `, or put ${envVars[0]}=… in ~/.opensoul/.env.` : '.'),
+        `Add a profile with \`opensoul models auth paste-api-key --provider ${id}\`` + (envVars[0] ? `, or put ${envVars[0]}=… in ~/.opensoul/.env.` : '.'),
       builtIn: spec !== undefined,
     };
   }

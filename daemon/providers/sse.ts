@@ -85,7 +85,8 @@ export class SseParser {
   private line(line: string, events: SseEvent[]): void {
     if (line.length > this.maxLine) throw new SseLimitError(this.maxLine);
     if (line === '') {
-      if (this.data.length > 0) events.push({ event: this.eventType || 'message', data: this.data.join('\n'), ...(this.lastId !== undefined ? { id: this.lastId } : {}) });
+      if (this.data.length > 0)
+        events.push({ event: this.eventType || 'message', data: this.data.join('\n'), ...(this.lastId !== undefined ? { id: this.lastId } : {}) });
       this.data = [];
       this.dataLength = 0;
       this.eventType = '';

@@ -95,7 +95,14 @@ export class ProviderCallError extends Error {
   /** The same error, with `streamed` set: the stream reader knows that, the thrower may not. */
   withStreamed(streamed: boolean): ProviderCallError {
     if (streamed === this.streamed) return this;
-    return new ProviderCallError({ outcome: this.outcome, message: this.message, status: this.status, retryAfterMs: this.retryAfterMs, modelScoped: this.modelScoped, streamed });
+    return new ProviderCallError({
+      outcome: this.outcome,
+      message: this.message,
+      status: this.status,
+      retryAfterMs: this.retryAfterMs,
+      modelScoped: this.modelScoped,
+      streamed,
+    });
   }
 }
 

@@ -83,8 +83,16 @@ export function parseKeyFile(text: string): ProxyKeyRecord[] {
   if (!isRecord(root) || !Array.isArray(root.keys)) throw new Error('expected {"version": 1, "keys": [...]}');
   const out: ProxyKeyRecord[] = [];
   for (const k of root.keys) {
-    if (!isRecord(k) || typeof k.id !== 'string' || !ID_SHAPE.test(k.id) || typeof k.hash !== 'string' || !/^[0-9a-f]{64}$/.test(k.hash) || typeof k.agent !== 'string') continue;
-    const providers = Array.isArray(k.providers) && k.providers.every((p) => typeof p === 'string') ? (k.providers) : null;
+    if (
+      !isRecord(k) ||
+      typeof k.id !== 'string' ||
+      !ID_SHAPE.test(k.id) ||
+      typeof k.hash !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(k.hash) ||
+      typeof k.agent !== 'string'
+    )
+      continue;
+    const providers = Array.isArray(k.providers) && k.providers.every((p) => typeof p === 'string') ? k.providers : null;
     out.push({
       id: k.id,
       hash: k.hash,
@@ -104,7 +112,15 @@ function serialize(records: readonly ProxyKeyRecord[]): string {
 
 /** A record as `proxy.key.list` shows it: no hash. */
 export function keyInfo(r: ProxyKeyRecord, now: number): ProxyKeyInfo {
-  return { id: r.id, agent: r.agent, providers: r.providers, label: r.label, createdAt: r.createdAt, expiresAt: r.expiresAt, expired: r.expiresAt !== null && r.expiresAt <= now };
+  return {
+    id: r.id,
+    agent: r.agent,
+    providers: r.providers,
+    label: r.label,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    expired: r.expiresAt !== null && r.expiresAt <= now,
+  };
 }
 
 /** The key store: an in-memory copy of the file (hashes as buffers), refreshed when the file changes. */

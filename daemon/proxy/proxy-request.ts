@@ -24,7 +24,17 @@ import { ENV_CANDIDATE, resolveCredential } from '../resolver/resolve.js';
 import type { UsageLedger } from '../resolver/usage.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import type { ProxyKeys } from './proxy-keys.js';
-import { clientResponseHeaders, errorBody, hostAllowed, modelOf, presentedKey, redactedHeaders, routeOf, upstreamRequestHeaders, upstreamUrl } from './proxy-routes.js';
+import {
+  clientResponseHeaders,
+  errorBody,
+  hostAllowed,
+  modelOf,
+  presentedKey,
+  redactedHeaders,
+  routeOf,
+  upstreamRequestHeaders,
+  upstreamUrl,
+} from './proxy-routes.js';
 import type { ProxyErrorKind } from './proxy-routes.js';
 import { readHead, sendUpstream } from './upstream.js';
 import type { UpstreamAgents } from './upstream.js';
@@ -128,7 +138,8 @@ function authHeadersFor(api: ProviderApi, credential: ProviderCredential): Recor
  */
 function shouldReportOk(d: ProxyRequestDeps, view: AgentView, provider: string, profileId: string): boolean {
   const s = view.usage.usageStats[profileId];
-  const dirty = s !== undefined && (s.errorCount !== undefined || s.cooldownUntil !== undefined || s.disabledUntil !== undefined || s.failureCounts !== undefined);
+  const dirty =
+    s !== undefined && (s.errorCount !== undefined || s.cooldownUntil !== undefined || s.disabledUntil !== undefined || s.failureCounts !== undefined);
   if (dirty) return true;
   return view.usage.lastGood[provider] !== profileId && due(d, `good\u0000${view.id}\u0000${profileId}`);
 }
@@ -165,22 +176,27 @@ export async function handleProxyRequest(d: ProxyRequestDeps, port: number, req:
   // A web page can make the browser send requests here; a page's requests carry an Origin, and a
   // DNS-rebinding page's carry its own Host. Neither reaches a provider.
   if (req.headers.origin !== undefined) return refuse(res, api, 'permission', 'requests from web pages (with an Origin header) are refused');
-  if (!hostAllowed(req.headers.host, port)) return refuse(res, api, 'permission', `the Host header must be 127.0.0.1:${port}, localhost:${port} or [::1]:${port}`);
-  if (!route || !provider) return refuse(res, api, 'not_found', 'unknown route: use /<provider>/… such as /anthropic/v1/messages or /openai/v1/chat/completions');
+  if (!hostAllowed(req.headers.host, port))
+    return refuse(res, api, 'permission', `the Host header must be 127.0.0.1:${port}, localhost:${port} or [::1]:${port}`);
+  if (!route || !provider)
+    return refuse(res, api, 'not_found', 'unknown route: use /<provider>/… such as /anthropic/v1/messages or /openai/v1/chat/completions');
   const verdict = d.keys.verify(presentedKey(req.headers), provider.id, d.now());
   if (!verdict.ok) return refuse(res, api, 'authentication', KEY_REFUSALS[verdict.reason]);
   const view = d.state.agentView(verdict.record.agent);
   if (!view) return refuse(res, api, 'permission', `this proxy key's agent "${verdict.record.agent}" no longer exists`);
-  if (provider.baseUrl === '') return refuse(res, api, 'not_found', `${provider.id} has no base URL: set models.providers.${provider.id}.baseUrl in opensoul.json`);
+  if (provider.baseUrl === '')
+    return refuse(res, api, 'not_found', `${provider.id} has no base URL: set models.providers.${provider.id}.baseUrl in opensoul.json`);
   const target = upstreamUrl(provider.baseUrl, route.rest);
   if (!target) return refuse(res, api, 'invalid_request', 'the path does not stay under the provider base URL');
   const session = req.headers[SESSION_HEADER];
-  if (session !== undefined && (typeof session !== 'string' || !SESSION_ID.test(session))) return refuse(res, api, 'invalid_request', `${SESSION_HEADER} must be a session id without control characters`);
+  if (session !== undefined && (typeof session !== 'string' || !SESSION_ID.test(session)))
+    return refuse(res, api, 'invalid_request', `${SESSION_HEADER} must be a session id without control characters`);
 
   const cfg = d.config();
   // Past the cap the tool is told to come back: its SDK retries a 503 with Retry-After by itself,
   // and nothing (a socket, a body) is held here meanwhile, which a queue would do.
-  if (d.counters.active >= cfg.maxConcurrent) return refuse(res, api, 'overloaded', `more than ${cfg.maxConcurrent} requests at once (proxy.maxConcurrent)`, { 'retry-after': '1' });
+  if (d.counters.active >= cfg.maxConcurrent)
+    return refuse(res, api, 'overloaded', `more than ${cfg.maxConcurrent} requests at once (proxy.maxConcurrent)`, { 'retry-after': '1' });
   d.counters.active++;
   try {
     const pin = session === undefined ? null : d.sessionPin(view.id, session);
@@ -243,7 +259,8 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
       resolved = await resolveCredential(d.state, view, provider, d.now(), { pin: x.pin ?? undefined, model, exclude: tried });
     } catch (err) {
       if (held) return sendHeld(res, held);
-      if (err instanceof OpenSoulError && err.kind === 'NO_CREDENTIALS') return refuse(res, api, 'authentication', `the gateway has no usable credential for ${provider}: ${err.message}`);
+      if (err instanceof OpenSoulError && err.kind === 'NO_CREDENTIALS')
+        return refuse(res, api, 'authentication', `the gateway has no usable credential for ${provider}: ${err.message}`);
       throw err;
     }
     d.registerSecrets([resolved.secret]);
@@ -261,7 +278,12 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
       if (profileId) void d.usage.report(view, profileId, outcome, { at: d.now(), model });
       d.log.warn('proxy: the provider could not be reached', { provider, outcome });
       if (held) return sendHeld(res, held);
-      return refuse(res, api, outcome === 'timeout' ? 'timeout' : 'bad_gateway', outcome === 'timeout' ? `no answer from ${provider} within ${cfg.upstreamTimeoutMs} ms` : `could not reach ${provider}`);
+      return refuse(
+        res,
+        api,
+        outcome === 'timeout' ? 'timeout' : 'bad_gateway',
+        outcome === 'timeout' ? `no answer from ${provider} within ${cfg.upstreamTimeoutMs} ms` : `could not reach ${provider}`,
+      );
     }
     const up = { res: upRes, abort: exchange.abort };
     const status = up.res.statusCode ?? 502;
@@ -280,7 +302,11 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
     const text = removeWholeSecrets(head.head.toString('utf8'), [resolved.secret]);
     const c = classifyHttpFailure({ status, bodyText: text, headers: up.res.headers as Record<string, string>, ...(model ? { model } : {}) });
     if (profileId) {
-      await d.usage.report(view, profileId, c.outcome, { at: d.now(), model: c.modelScoped ? model : undefined, retryAfterMs: retryAfterMs(up.res.headers as Record<string, string>, d.now()) ?? undefined });
+      await d.usage.report(view, profileId, c.outcome, {
+        at: d.now(),
+        model: c.modelScoped ? model : undefined,
+        retryAfterMs: retryAfterMs(up.res.headers as Record<string, string>, d.now()) ?? undefined,
+      });
     }
     const failover = FAILOVER_OUTCOMES.has(c.outcome) && !resolved.pinned && n + 1 < MAX_ATTEMPTS;
     if (failover || head.ended) {

@@ -100,7 +100,17 @@ function parsedBase(baseUrl: string): ParsedBase | null {
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1), never forwarded in either direction. */
-const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /**
  * Request headers that never reach the provider: the tool's key (ours, not the provider's), our
@@ -108,12 +118,27 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'pr
  * re-sent whole, already read) and the encodings the tool accepts: the proxy asks for an identity body so that it can
  * read an error's text and remove a secret from it (the hop back to the tool is local).
  */
-const NOT_FORWARDED: ReadonlySet<string> = new Set(['host', 'authorization', 'x-api-key', 'x-opensoul-session', 'content-length', 'accept-encoding', 'origin', 'cookie', 'expect']);
+const NOT_FORWARDED: ReadonlySet<string> = new Set([
+  'host',
+  'authorization',
+  'x-api-key',
+  'x-opensoul-session',
+  'content-length',
+  'accept-encoding',
+  'origin',
+  'cookie',
+  'expect',
+]);
 
 /** The headers named in `Connection` are hop-by-hop too. */
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
   const c = headers.connection;
-  return new Set((typeof c === 'string' ? c : '').split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== ''));
+  return new Set(
+    (typeof c === 'string' ? c : '')
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== ''),
+  );
 }
 
 /**
@@ -174,7 +199,8 @@ export function redactedHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeade
 
 /** The proxy's own error kinds, each with the type name the provider's SDKs know. */
 /** The proxy's own refusals and failures. */
-export type ProxyErrorKind = 'authentication' | 'permission' | 'not_found' | 'too_large' | 'overloaded' | 'bad_gateway' | 'timeout' | 'invalid_request' | 'internal';
+export type ProxyErrorKind =
+  'authentication' | 'permission' | 'not_found' | 'too_large' | 'overloaded' | 'bad_gateway' | 'timeout' | 'invalid_request' | 'internal';
 
 const ANTHROPIC_TYPE: Readonly<Record<ProxyErrorKind, string>> = {
   authentication: 'authentication_error',

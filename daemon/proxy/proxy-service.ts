@@ -157,14 +157,23 @@ export class ProxyService {
   /** For `gateway status`: null when the proxy is not enabled. */
   status(): ProxyStatus | null {
     if (!this.config.enabled && !this.listener) return null;
-    return { enabled: this.config.enabled, url: this.listener?.url ?? null, requests: this.counters.requests, active: this.counters.active, error: this.problem ?? this.keys.error };
+    return {
+      enabled: this.config.enabled,
+      url: this.listener?.url ?? null,
+      requests: this.counters.requests,
+      active: this.counters.active,
+      error: this.problem ?? this.keys.error,
+    };
   }
 
   /** `proxy.key.create`: the agent must exist and the providers be known; the key is registered with the log redactor before it leaves. */
   async createKey(params: ProxyKeyCreateParams, agent: string): Promise<ProxyKeyCreateResult> {
     const providers = params.providers ? [...new Set(params.providers.map((p) => this.deps.state.providers.require(p).id))] : null;
     const now = this.now();
-    const { record, key } = await this.keys.create({ agent, providers, label: params.label ?? null, expiresAt: params.expiresInMs !== undefined ? now + params.expiresInMs : null }, now);
+    const { record, key } = await this.keys.create(
+      { agent, providers, label: params.label ?? null, expiresAt: params.expiresInMs !== undefined ? now + params.expiresInMs : null },
+      now,
+    );
     this.deps.registerSecrets([key]);
     return { ...keyInfo(record, now), key };
   }
@@ -183,7 +192,8 @@ export class ProxyService {
    */
   async env(params: ProxyEnvParams, agent: string): Promise<ProxyEnvResult> {
     const url = this.listener?.url;
-    if (!url) throw new OpenSoulError('INVALID_INPUT', { reason: this.problem ?? 'the proxy is not enabled: set "proxy": { "enabled": true } in opensoul.json' });
+    if (!url)
+      throw new OpenSoulError('INVALID_INPUT', { reason: this.problem ?? 'the proxy is not enabled: set "proxy": { "enabled": true } in opensoul.json' });
     const ttl = params.ttlMs ?? ENV_KEY_TTL_MS;
     const created = await this.createKey({ ...(params.providers ? { providers: params.providers } : {}), expiresInMs: ttl, label: 'exec --proxy' }, agent);
     const allowed = (p: string) => created.providers === null || created.providers.includes(p);

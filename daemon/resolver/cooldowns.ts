@@ -35,10 +35,27 @@ export interface OutcomeEffect {
 /** The longest cooldown a provider's Retry-After may ask for: past it, the header is not believed. */
 const MAX_RETRY_AFTER_MS = 24 * H;
 
-export function applyOutcome(previous: UsageStats | undefined, outcome: CallOutcome, now: number, cfg: CooldownConfig, model?: string, retryAfterMs?: number): OutcomeEffect {
+export function applyOutcome(
+  previous: UsageStats | undefined,
+  outcome: CallOutcome,
+  now: number,
+  cfg: CooldownConfig,
+  model?: string,
+  retryAfterMs?: number,
+): OutcomeEffect {
   const stats: UsageStats = { ...previous, ...(previous?.failureCounts ? { failureCounts: dict(previous.failureCounts) } : {}) };
   if (outcome === 'ok') {
-    for (const k of ['errorCount', 'failureCounts', 'cooldownUntil', 'cooldownReason', 'cooldownModel', 'disabledUntil', 'disabledReason', 'lastFailureAt'] as const) delete stats[k];
+    for (const k of [
+      'errorCount',
+      'failureCounts',
+      'cooldownUntil',
+      'cooldownReason',
+      'cooldownModel',
+      'disabledUntil',
+      'disabledReason',
+      'lastFailureAt',
+    ] as const)
+      delete stats[k];
     stats.lastUsed = now;
     return { stats, lastGood: true, cooling: null };
   }
@@ -64,9 +81,11 @@ export function applyOutcome(previous: UsageStats | undefined, outcome: CallOutc
     return { stats, lastGood: false, cooling: { until: stats.cooldownUntil, reason: outcome, disabled: false } };
   }
   const until =
-    outcome === 'billing' ? now + doubling(5 * H, 24 * H, counts.billing ?? 1)
-    : outcome === 'auth_permanent' ? now + doubling(10 * MIN, 60 * MIN, counts.auth_permanent ?? 1)
-    : UNTIL_REPLACED; // credential_scope
+    outcome === 'billing'
+      ? now + doubling(5 * H, 24 * H, counts.billing ?? 1)
+      : outcome === 'auth_permanent'
+        ? now + doubling(10 * MIN, 60 * MIN, counts.auth_permanent ?? 1)
+        : UNTIL_REPLACED; // credential_scope
   stats.disabledUntil = until;
   stats.disabledReason = outcome;
   return { stats, lastGood: false, cooling: { until, reason: outcome, disabled: true } };

@@ -30,7 +30,13 @@ export function providersWithCredentials(state: GatewayState, view: AgentView): 
   return [...ids].sort();
 }
 
-export async function execCredentials(state: GatewayState, view: AgentView, providers: readonly string[] | undefined, now: number, pin?: string): Promise<ExecCredentialsResult> {
+export async function execCredentials(
+  state: GatewayState,
+  view: AgentView,
+  providers: readonly string[] | undefined,
+  now: number,
+  pin?: string,
+): Promise<ExecCredentialsResult> {
   const asked = providers && providers.length > 0 ? [...new Set(providers)] : providersWithCredentials(state, view);
   const variables: ExecVariable[] = [];
   const missing: ExecCredentialsResult['missing'] = [];
@@ -40,7 +46,10 @@ export async function execCredentials(state: GatewayState, view: AgentView, prov
       const r = await resolveCredential(state, view, provider, now, { pin });
       const name = variableFor(provider, spec.envVars, r.type, r.envVar);
       if (!name) {
-        missing.push({ provider, reason: `no environment variable is known for ${provider}: declare one in opensoul.json models.providers.${provider}.envVars` });
+        missing.push({
+          provider,
+          reason: `no environment variable is known for ${provider}: declare one in opensoul.json models.providers.${provider}.envVars`,
+        });
         continue;
       }
       if (variables.some((v) => v.name === name)) continue;

@@ -54,7 +54,12 @@ export function modelScope(model: string, provider: string): string {
   return model.startsWith(`${provider}/`) ? model.slice(provider.length + 1) : model;
 }
 
-function coolingFor(stats: UsageStats | undefined, now: number, model: string | undefined, provider: string): { state: CandidateState; until: number | null; reason: string | null } {
+function coolingFor(
+  stats: UsageStats | undefined,
+  now: number,
+  model: string | undefined,
+  provider: string,
+): { state: CandidateState; until: number | null; reason: string | null } {
   if (stats?.disabledUntil !== undefined && stats.disabledUntil > now) {
     return { state: 'disabled', until: stats.disabledUntil, reason: stats.disabledReason ?? null };
   }

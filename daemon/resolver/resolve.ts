@@ -60,7 +60,13 @@ export async function secretOf(state: GatewayState, credential: Credential): Pro
   return ref ? resolveSecretRef(ref, state.secretRefContext()) : null;
 }
 
-export async function resolveCredential(state: GatewayState, given: AgentView, provider: string, now: number, opts: ResolveOptions = {}): Promise<AuthResolveResult> {
+export async function resolveCredential(
+  state: GatewayState,
+  given: AgentView,
+  provider: string,
+  now: number,
+  opts: ResolveOptions = {},
+): Promise<AuthResolveResult> {
   const spec = state.providers.require(provider);
   let view = given;
   if (state.refresher) {

@@ -86,7 +86,11 @@ export function readJsonPointer(doc: unknown, pointer: string): unknown {
 }
 
 /** Refuses a path that others could have written, or (for secrets) read; a symlink unless allowed. */
-function checkPath(file: string, what: string, opts: { allowSymlink: boolean; allowInsecure: boolean; readableByOthers: boolean; trustedDirs: string[]; home: string }): string {
+function checkPath(
+  file: string,
+  what: string,
+  opts: { allowSymlink: boolean; allowInsecure: boolean; readableByOthers: boolean; trustedDirs: string[]; home: string },
+): string {
   if (!path.isAbsolute(file)) throw new SecretRefError(`${what} must be an absolute path: ${file}`);
   let st;
   try {
@@ -106,8 +110,10 @@ function checkPath(file: string, what: string, opts: { allowSymlink: boolean; al
   }
   if (opts.allowInsecure || process.platform === 'win32') return real;
   const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid && st.uid !== 0) throw new SecretRefError(`${what} must be owned by the gateway's user (uid ${uid}) or root: ${real}`);
-  if ((st.mode & 0o022) !== 0 || (!opts.readableByOthers && (st.mode & 0o044) !== 0)) throw new SecretRefError(`${what} permissions are too open (${(st.mode & 0o777).toString(8)}): ${real}`);
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0)
+    throw new SecretRefError(`${what} must be owned by the gateway's user (uid ${uid}) or root: ${real}`);
+  if ((st.mode & 0o022) !== 0 || (!opts.readableByOthers && (st.mode & 0o044) !== 0))
+    throw new SecretRefError(`${what} permissions are too open (${(st.mode & 0o777).toString(8)}): ${real}`);
   return real;
 }
 
@@ -120,7 +126,13 @@ function resolveEnv(ref: SecretRef, name: string, config: Extract<SecretProvider
 
 /** The file provider's payload: bounded, read without following a symlink swapped in after the check. */
 function readFileProvider(name: string, config: Extract<SecretProviderConfig, { source: 'file' }>, home: string): string {
-  const file = checkPath(expandHome(config.path, home), `secrets.providers.${name}.path`, { allowSymlink: false, allowInsecure: config.allowInsecurePath, readableByOthers: false, trustedDirs: [], home });
+  const file = checkPath(expandHome(config.path, home), `secrets.providers.${name}.path`, {
+    allowSymlink: false,
+    allowInsecure: config.allowInsecurePath,
+    readableByOthers: false,
+    trustedDirs: [],
+    home,
+  });
   let fd: number;
   try {
     fd = openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
@@ -137,7 +149,10 @@ function readFileProvider(name: string, config: Extract<SecretProviderConfig, { 
       if (n === 0) break;
       off += n;
     }
-    return buf.subarray(0, off).toString('utf8').replace(/^\uFEFF/, '');
+    return buf
+      .subarray(0, off)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   } finally {
     closeSync(fd);
   }

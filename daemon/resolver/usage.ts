@@ -50,7 +50,12 @@ export class UsageLedger {
    * Applies a call's outcome to a profile the agent can use (its own or inherited). The change is
    * applied to the usage state as it is on disk at write time, so concurrent reports all count.
    */
-  async report(view: AgentView, profileId: string, outcome: CallOutcome, opts: { at: number; model?: string | undefined; retryAfterMs?: number | undefined }): Promise<ReportedEffect> {
+  async report(
+    view: AgentView,
+    profileId: string,
+    outcome: CallOutcome,
+    opts: { at: number; model?: string | undefined; retryAfterMs?: number | undefined },
+  ): Promise<ReportedEffect> {
     const credential = view.store.profiles[profileId];
     const cfg = this.deps.state.config.value.cooldowns;
     let cooling: OutcomeEffect['cooling'] = null;

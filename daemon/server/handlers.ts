@@ -55,7 +55,6 @@ export interface HandlerDeps {
   proxy?: ProxyService;
 }
 
-
 /** The agent a call names, or the configured default; AGENT_NOT_FOUND for an unknown one (§3). */
 export function resolveAgent(state: GatewayState, agent: string | undefined): string {
   const id = agent ?? state.defaultAgent();
@@ -184,7 +183,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const status = statusOf(state, view, now());
       if (params.provider) state.providers.require(params.provider);
       const profiles = status.providers.filter((p) => !params.provider || p.provider === params.provider).flatMap((p) => p.profiles);
-      return { agent: view.id, authStore: view.authStorePath, profiles, order: view.store.order, agentId: view.id, agentDir: dirname(view.authStorePath), storePath: view.authStorePath };
+      return {
+        agent: view.id,
+        authStore: view.authStorePath,
+        profiles,
+        order: view.store.order,
+        agentId: view.id,
+        agentDir: dirname(view.authStorePath),
+        storePath: view.authStorePath,
+      };
     },
     authUpsert: async (params) => {
       deps.registerSecrets(secretsOfInput(params.credential));
@@ -255,7 +262,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
           { ...params, turnId },
           { push: (event) => ctx.connection.notify(CHAT_EVENT_METHOD, event), signal },
         );
-        if (!result.cancelled) sessions.appendTurn(view.id, params.session, { role: 'user', content: params.message }, { role: 'assistant', content: result.reply });
+        if (!result.cancelled)
+          sessions.appendTurn(view.id, params.session, { role: 'user', content: params.message }, { role: 'assistant', content: result.reply });
         return { ...result, session: publicSession(session) };
       } finally {
         turns.finish(view.id, params.session, turnId);

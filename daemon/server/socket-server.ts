@@ -277,7 +277,11 @@ export class SocketServer {
   private push(c: ConnectionState, line: string): void {
     if (c.socket.destroyed) return;
     if (c.socket.writableLength + line.length > this.limits.maxOutgoingBytes) {
-      this.opts.log.warn('peer dropped: it stopped reading what the gateway pushes to it', { connection: c.id, unreadBytes: c.socket.writableLength, limit: this.limits.maxOutgoingBytes });
+      this.opts.log.warn('peer dropped: it stopped reading what the gateway pushes to it', {
+        connection: c.id,
+        unreadBytes: c.socket.writableLength,
+        limit: this.limits.maxOutgoingBytes,
+      });
       c.socket.destroy();
       return;
     }
@@ -337,7 +341,10 @@ export class SocketServer {
     const now = this.now();
     // One line per 10 s at most: a peer that keeps connecting must not flood the log.
     if (now - this.lastEvictionLog > 10_000) {
-      this.opts.log.warn('too many connections: closed the longest-idle ones to admit new clients', { closed: this.evictionsSinceLog, limit: this.limits.maxConnections });
+      this.opts.log.warn('too many connections: closed the longest-idle ones to admit new clients', {
+        closed: this.evictionsSinceLog,
+        limit: this.limits.maxConnections,
+      });
       this.lastEvictionLog = now;
       this.evictionsSinceLog = 0;
     }
@@ -365,7 +372,10 @@ export class SocketServer {
         if (!victim || c.partialSince < victim.partialSince!) victim = c;
       }
       victim ??= current;
-      this.opts.log.warn('too many request bytes buffered across connections; closed the stalest', { connection: victim.id, limit: this.limits.maxBufferedBytes });
+      this.opts.log.warn('too many request bytes buffered across connections; closed the stalest', {
+        connection: victim.id,
+        limit: this.limits.maxBufferedBytes,
+      });
       this.refuse(victim, 'REQUEST_TOO_LARGE', { limit: this.limits.maxBufferedBytes });
       if (victim === current) return;
     }
@@ -467,7 +477,8 @@ export class SocketServer {
           return;
         }
         if (s.writableLength > MAX_PENDING_WRITE_BYTES) await drainedOrClosed(s);
-        if (s.isPaused() && conn.queue.length <= MAX_QUEUED_LINES && conn.queuedBytes <= MAX_QUEUED_BYTES && s.writableLength <= MAX_PENDING_WRITE_BYTES) s.resume();
+        if (s.isPaused() && conn.queue.length <= MAX_QUEUED_LINES && conn.queuedBytes <= MAX_QUEUED_BYTES && s.writableLength <= MAX_PENDING_WRITE_BYTES)
+          s.resume();
       }
     } finally {
       conn.busy = false;

@@ -53,7 +53,8 @@ export class RunningTurns {
   /** Registers a turn; CONFLICT when the session already has one running. */
   start(agent: string, session: string, turnId: string): AbortController {
     const key = this.key(agent, session);
-    if (this.byKey.has(key)) throw new OpenSoulError('CONFLICT', { reason: `a turn is already running in session "${session}"; wait for it or cancel it (Ctrl-C)` });
+    if (this.byKey.has(key))
+      throw new OpenSoulError('CONFLICT', { reason: `a turn is already running in session "${session}"; wait for it or cancel it (Ctrl-C)` });
     const controller = new AbortController();
     this.byKey.set(key, { turnId, controller });
     return controller;
@@ -133,20 +134,43 @@ export async function runChatTurn(
       });
       if (resolved.profileId) await deps.usage.report(view, resolved.profileId, 'ok', { at: deps.now(), model: ref.model });
       attempts.push({ profileId: resolved.profileId, envVar: resolved.envVar, outcome: 'ok', status: answer.status, message: null });
-      return { ...base, reply: answer.text || reply, profileId: resolved.profileId, envVar: resolved.envVar, attempts, usage: answer.usage, stopReason: answer.stopReason, cancelled: false };
+      return {
+        ...base,
+        reply: answer.text || reply,
+        profileId: resolved.profileId,
+        envVar: resolved.envVar,
+        attempts,
+        usage: answer.usage,
+        stopReason: answer.stopReason,
+        cancelled: false,
+      };
     } catch (err) {
       if (io.signal.aborted) {
-        return { ...base, reply, profileId: resolved.profileId, envVar: resolved.envVar, attempts, usage: { inputTokens: null, outputTokens: null }, stopReason: null, cancelled: true };
+        return {
+          ...base,
+          reply,
+          profileId: resolved.profileId,
+          envVar: resolved.envVar,
+          attempts,
+          usage: { inputTokens: null, outputTokens: null },
+          stopReason: null,
+          cancelled: true,
+        };
       }
       if (!(err instanceof ProviderCallError)) throw err;
       if (resolved.profileId) {
-        await deps.usage.report(view, resolved.profileId, err.outcome, { at: deps.now(), model: err.modelScoped ? ref.model : undefined, retryAfterMs: err.retryAfterMs ?? undefined });
+        await deps.usage.report(view, resolved.profileId, err.outcome, {
+          at: deps.now(),
+          model: err.modelScoped ? ref.model : undefined,
+          retryAfterMs: err.retryAfterMs ?? undefined,
+        });
       }
       const attempt: ChatAttempt = { profileId: resolved.profileId, envVar: resolved.envVar, outcome: err.outcome, status: err.status, message: err.message };
       // The remedy of a credential only its provider's client may use is part of the attempt, so a reply that failed over past it still says what to do.
       const remedy = err.outcome === 'credential_scope' ? remedyFor(err.outcome, ref.provider) : null;
       attempts.push(remedy ? { ...attempt, message: `${err.message} — ${remedy}` } : attempt);
-      if (!FAILOVER_OUTCOMES.has(err.outcome) || streamed || err.streamed || resolved.pinned) throw failed(ref.provider, ref.model, attempt, resolved.pinned, attempts.length);
+      if (!FAILOVER_OUTCOMES.has(err.outcome) || streamed || err.streamed || resolved.pinned)
+        throw failed(ref.provider, ref.model, attempt, resolved.pinned, attempts.length);
       tried.add(resolved.profileId ?? ENV_CANDIDATE);
       io.push({ turnId, type: 'failover', profileId: resolved.profileId, outcome: err.outcome, message: err.message });
     }

@@ -65,7 +65,10 @@ export class SessionHistory {
       c.messages.push({ role: m.role, content: m.content });
       c.bytes += sizeOf(m);
     }
-    while (c.messages.length > 0 && (c.messages.length > this.limits.messagesPerSession || c.bytes > this.limits.bytesPerSession || c.messages[0]?.role === 'assistant')) {
+    while (
+      c.messages.length > 0 &&
+      (c.messages.length > this.limits.messagesPerSession || c.bytes > this.limits.bytesPerSession || c.messages[0]?.role === 'assistant')
+    ) {
       c.bytes -= sizeOf(c.messages.shift() as ChatMessage);
     }
     if (c.messages.length > 0) {

@@ -108,13 +108,17 @@ export function nextCallLabel(entry: ProviderStatusEntry | undefined, pin: strin
   const pinned = pin !== null ? profiles.find((p) => p.id === pin) : undefined;
   if (pinned) {
     if (usable(pinned)) return `${pinned.id} (pinned)`;
-    const why = profileFlags(pinned, null, now).filter((f) => f !== 'next' && f !== 'lastGood').join(', ');
+    const why = profileFlags(pinned, null, now)
+      .filter((f) => f !== 'next' && f !== 'lastGood')
+      .join(', ');
     return `${pinned.id} (pinned, ${why || pinned.status}): calls fail until it is usable again; /model <ref> without @ unpins it`;
   }
   const next = profiles.find((p) => p.next);
   if (next) return next.id;
   if (entry?.env) return `the env key ${entry.env.var} (${entry.env.masked})`;
-  const waiting = profiles.filter((p) => p.status === 'cooldown' || p.status === 'disabled').sort((a, b) => (a.cooldownUntil ?? a.disabledUntil ?? 0) - (b.cooldownUntil ?? b.disabledUntil ?? 0))[0];
+  const waiting = profiles
+    .filter((p) => p.status === 'cooldown' || p.status === 'disabled')
+    .sort((a, b) => (a.cooldownUntil ?? a.disabledUntil ?? 0) - (b.cooldownUntil ?? b.disabledUntil ?? 0))[0];
   if (waiting) {
     const until = waiting.cooldownUntil ?? waiting.disabledUntil ?? now;
     return `none available now (${waiting.id} is back ${until >= UNTIL_REPLACED_MS ? 'once it is replaced' : `in ${short(until - now)}`})`;
@@ -144,7 +148,11 @@ export function renderModelStatus(input: StatusReplyInput): string {
   // The session's provider first: it is what the person is asking about.
   const providers = [...status.providers].sort((a, b) => Number(b.provider === view.provider) - Number(a.provider === view.provider));
   if (!providers.some((p) => p.provider === view.provider)) {
-    lines.push('', `[${view.provider}] no credential`, `  ${providerSpec(view.provider)?.hint ?? `Add one: opensoul models auth paste-api-key --provider ${view.provider}`}`);
+    lines.push(
+      '',
+      `[${view.provider}] no credential`,
+      `  ${providerSpec(view.provider)?.hint ?? `Add one: opensoul models auth paste-api-key --provider ${view.provider}`}`,
+    );
   }
   for (const entry of providers) {
     const pin = view.pin !== null && entry.profiles.some((p) => p.id === view.pin) ? view.pin : null;

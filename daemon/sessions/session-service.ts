@@ -151,7 +151,8 @@ export class SessionService {
       case 'model-pick': {
         const list = this.store.get(this.deps.sessionsPath(agent), sessionId)?.modelList ?? [];
         const ref = list[cmd.index - 1];
-        const switched = ref === undefined ? { text: pickOutOfRange(cmd.index, list.length), ok: false } : await this.switchTo(agent, sessionId, before, ref, cmd.profile);
+        const switched =
+          ref === undefined ? { text: pickOutOfRange(cmd.index, list.length), ok: false } : await this.switchTo(agent, sessionId, before, ref, cmd.profile);
         reply = switched.ok ? switched.text : refused(switched.text);
         break;
       }
@@ -208,14 +209,15 @@ export class SessionService {
     const key = keyOf(agent, sessionId, pin);
     if (this.dropping.has(key)) return false;
     const file = this.deps.sessionsPath(agent);
-    const write = this.store
-      .update(file, sessionId, { pin: null }, this.deps.now())
-      .then(
-        // Landed: the file no longer has the pin, so the key can go (a later pin of the same id is noticed again).
-        () => void this.dropping.delete(key),
-        // Kept: the note is not repeated on every message while the file cannot be written.
-        (err: unknown) => this.deps.warn?.(`the removed profile ${pin} could not be unpinned from session ${sessionId} in ${file}: ${err instanceof OpenSoulError ? err.message : 'write failed'}`),
-      );
+    const write = this.store.update(file, sessionId, { pin: null }, this.deps.now()).then(
+      // Landed: the file no longer has the pin, so the key can go (a later pin of the same id is noticed again).
+      () => void this.dropping.delete(key),
+      // Kept: the note is not repeated on every message while the file cannot be written.
+      (err: unknown) =>
+        this.deps.warn?.(
+          `the removed profile ${pin} could not be unpinned from session ${sessionId} in ${file}: ${err instanceof OpenSoulError ? err.message : 'write failed'}`,
+        ),
+    );
     this.dropping.set(key, write);
     return true;
   }
@@ -258,12 +260,23 @@ export class SessionService {
     const status = this.deps.status(agent, pin, view.model);
     const deps = this.deps;
     const order = deps.callOrder
-      ? Object.fromEntries(status.providers.map((p) => [p.provider, deps.callOrder?.(agent, p.provider, p.provider === view.provider ? pin : undefined, p.provider === view.provider ? view.model : undefined) ?? []]))
+      ? Object.fromEntries(
+          status.providers.map((p) => [
+            p.provider,
+            deps.callOrder?.(agent, p.provider, p.provider === view.provider ? pin : undefined, p.provider === view.provider ? view.model : undefined) ?? [],
+          ]),
+        )
       : undefined;
     return renderModelStatus({ view, status, ...(order ? { order } : {}) });
   }
 
-  private async switchTo(agent: string, sessionId: string, before: SessionView, input: string, profileId: string | null): Promise<{ text: string; ok: boolean }> {
+  private async switchTo(
+    agent: string,
+    sessionId: string,
+    before: SessionView,
+    input: string,
+    profileId: string | null,
+  ): Promise<{ text: string; ok: boolean }> {
     const no = (text: string) => ({ text, ok: false });
     const resolved = resolveModelRef(input, this.aliases(), this.deps.knownProviders());
     if (!resolved.ok) return no(resolved.reply);

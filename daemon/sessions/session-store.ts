@@ -176,7 +176,8 @@ export class SessionStore {
       size = st.size;
       stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return this.failed(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'unreadable');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        return this.failed(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'unreadable');
       stamp = 'absent';
     }
     const cached = this.cache.get(file);

@@ -284,7 +284,14 @@ export class GatewayState {
     if (c.type !== 'oauth' || !c.managedBy || !c.source) return c;
     const tokens = this.managed.get(c.source)?.file.value;
     if (!tokens) return c;
-    return { ...c, access: tokens.access, refresh: tokens.refresh, expires: tokens.expires, ...(tokens.accountId && !c.accountId ? { accountId: tokens.accountId } : {}), ...(tokens.email && !c.email ? { email: tokens.email } : {}) };
+    return {
+      ...c,
+      access: tokens.access,
+      refresh: tokens.refresh,
+      expires: tokens.expires,
+      ...(tokens.accountId && !c.accountId ? { accountId: tokens.accountId } : {}),
+      ...(tokens.email && !c.email ? { email: tokens.email } : {}),
+    };
   }
 
   /** Recomputes what derives from the files: providers, the effective environment, the secret registry. */

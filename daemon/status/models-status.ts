@@ -4,13 +4,7 @@
  * providers the default/fallback models need but cannot reach, file errors, and the `--check`
  * level. The CLI only renders this.
  */
-import type {
-  EnvKeyStatus,
-  ModelsStatusResult,
-  ProfileStatus,
-  ProfileStatusEntry,
-  ProviderStatusEntry,
-} from '../../ipc/protocol.js';
+import type { EnvKeyStatus, ModelsStatusResult, ProfileStatus, ProfileStatusEntry, ProviderStatusEntry } from '../../ipc/protocol.js';
 import { splitModelRef } from '../../ipc/providers.js';
 import type { GatewayConfig, ModelSelection } from '../config/config.js';
 import { firstEnvKey } from '../env/environment.js';
@@ -135,7 +129,10 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
     const envEntry = firstEnvKey(env, provider.envVars);
     const first = order.candidates[0];
     const next = first && first.state === 'available' ? first.id : null;
-    usableOrder.set(providerId, order.candidates.filter((c) => c.state === 'available').map((c) => c.id));
+    usableOrder.set(
+      providerId,
+      order.candidates.filter((c) => c.state === 'available').map((c) => c.id),
+    );
 
     const profiles: ProfileStatusEntry[] = Object.entries(input.store.profiles)
       .filter(([, c]) => c.provider === providerId)

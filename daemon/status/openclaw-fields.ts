@@ -65,7 +65,8 @@ function providerHealth(profiles: OpenClawProfileHealth[]): { status: OpenClawHe
   const soonest = expiries.length > 0 ? Math.min(...expiries) : undefined;
   const remaining = soonest !== undefined ? expirable.find((p) => p.expiresAt === soonest)?.remainingMs : undefined;
   const statuses = expirable.map((p) => p.status);
-  const status: OpenClawHealthStatus = statuses.includes('expired') || statuses.includes('missing') ? 'expired' : statuses.includes('expiring') ? 'expiring' : 'ok';
+  const status: OpenClawHealthStatus =
+    statuses.includes('expired') || statuses.includes('missing') ? 'expired' : statuses.includes('expiring') ? 'expiring' : 'ok';
   return { status, ...(soonest !== undefined ? { expiresAt: soonest } : {}), ...(remaining !== undefined ? { remainingMs: remaining } : {}) };
 }
 
@@ -81,7 +82,12 @@ function unusableSuffix(p: ProfileStatusEntry, usage: UsageState, now: number): 
 }
 
 function profileLabel(p: ProfileStatusEntry, usage: UsageState, now: number): string {
-  const base = p.type === 'api_key' ? `${p.id}=${p.masked}` : p.type === 'token' ? `${p.id}=token:${p.masked}` : `${p.id}=OAuth${p.label !== p.id ? ` ${p.label.slice(p.id.length).trim()}` : ''}`;
+  const base =
+    p.type === 'api_key'
+      ? `${p.id}=${p.masked}`
+      : p.type === 'token'
+        ? `${p.id}=token:${p.masked}`
+        : `${p.id}=OAuth${p.label !== p.id ? ` ${p.label.slice(p.id.length).trim()}` : ''}`;
   return base + unusableSuffix(p, usage, now);
 }
 
@@ -92,7 +98,11 @@ function providerAuth(entry: ProviderStatusEntry, input: OpenClawInput): OpenCla
   if (profiles.length === 0 && !entry.env) return null;
   const envValue = entry.env ? (isOAuthEnv(entry.env.var) ? 'OAuth (env)' : entry.env.masked) : '';
   const effective: OpenClawProviderAuth['effective'] =
-    profiles.length > 0 ? { kind: 'profiles', detail: input.authStorePath } : entry.env ? { kind: 'env', detail: envValue } : { kind: 'missing', detail: 'missing' };
+    profiles.length > 0
+      ? { kind: 'profiles', detail: input.authStorePath }
+      : entry.env
+        ? { kind: 'env', detail: envValue }
+        : { kind: 'missing', detail: 'missing' };
   const count = (t: ProfileStatusEntry['type']) => profiles.filter((p) => p.type === t).length;
   return {
     provider: entry.provider,
@@ -121,7 +131,14 @@ export function openClawFields(base: Base, input: OpenClawInput): Pick<ModelsSta
       const disabled = p.disabledUntil !== null;
       const until = Math.max(p.disabledUntil ?? 0, p.cooldownUntil ?? 0);
       const reason = disabled ? stats?.disabledReason : stats?.cooldownReason;
-      return { profileId: p.id, provider: p.provider, kind: disabled ? ('disabled' as const) : ('cooldown' as const), ...(reason ? { reason } : {}), until, remainingMs: until - now };
+      return {
+        profileId: p.id,
+        provider: p.provider,
+        kind: disabled ? ('disabled' as const) : ('cooldown' as const),
+        ...(reason ? { reason } : {}),
+        until,
+        remainingMs: until - now,
+      };
     })
     .sort((a, b) => a.remainingMs - b.remainingMs);
 
@@ -129,7 +146,10 @@ export function openClawFields(base: Base, input: OpenClawInput): Pick<ModelsSta
     .filter((e) => e.profiles.oauth > 0 || e.profiles.token > 0 || e.env?.value === 'OAuth (env)')
     .map((e) => `${e.provider} (${e.profiles.oauth + e.profiles.token + (e.env?.value === 'OAuth (env)' ? 1 : 0)})`);
 
-  const appliedKeys = [...input.env.values()].filter((e) => e.source === 'shell').map((e) => e.name).sort();
+  const appliedKeys = [...input.env.values()]
+    .filter((e) => e.source === 'shell')
+    .map((e) => e.name)
+    .sort();
   const resolvedDefault = input.defaultModel.includes('/') ? input.defaultModel : (input.aliases[input.defaultModel] ?? input.defaultModel);
 
   return {

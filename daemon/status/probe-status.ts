@@ -52,7 +52,18 @@ export async function probeStatus(deps: ProbeDeps, view: AgentView, status: Mode
     const model = probeModel(p.provider, status);
     const add = (profileId: string | null, envVar: string | null, credential: ProbeTarget['credential']) => {
       if (!spec.baseUrl || !model) {
-        skipped.push({ profileId, envVar, provider: p.provider, model: model ?? '', status: 'unknown', latencyMs: 0, error: !spec.baseUrl ? 'not probed: no base URL is known for this provider (models.providers.<id>.baseUrl)' : 'not probed: no model is known to probe with', remedy: null });
+        skipped.push({
+          profileId,
+          envVar,
+          provider: p.provider,
+          model: model ?? '',
+          status: 'unknown',
+          latencyMs: 0,
+          error: !spec.baseUrl
+            ? 'not probed: no base URL is known for this provider (models.providers.<id>.baseUrl)'
+            : 'not probed: no model is known to probe with',
+          remedy: null,
+        });
         return;
       }
       targets.push({ profileId, envVar, provider: p.provider, api: spec.api, baseUrl: spec.baseUrl, model, credential });
@@ -63,7 +74,16 @@ export async function probeStatus(deps: ProbeDeps, view: AgentView, status: Mode
       if (!credential) continue;
       const unusable = unusableReason(entry.id, credential, view.usage, now, state.refProbe);
       if (unusable) {
-        skipped.push({ profileId: entry.id, envVar: null, provider: p.provider, model: model ?? '', status: 'unknown', latencyMs: 0, error: `not probed: ${unusable}`, remedy: null });
+        skipped.push({
+          profileId: entry.id,
+          envVar: null,
+          provider: p.provider,
+          model: model ?? '',
+          status: 'unknown',
+          latencyMs: 0,
+          error: `not probed: ${unusable}`,
+          remedy: null,
+        });
         continue;
       }
       add(entry.id, null, async () => {

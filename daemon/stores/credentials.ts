@@ -150,7 +150,9 @@ export function unusableReason(id: string, credential: Credential, usage: UsageS
 }
 
 /** The literal secrets of a credential as a client hands it in, for the log redactor before anything is written. */
-export function secretsOfInput(input: { type: 'api_key'; key?: string | undefined } | { type: 'token'; token?: string | undefined } | { type: 'oauth'; access: string; refresh: string }): string[] {
+export function secretsOfInput(
+  input: { type: 'api_key'; key?: string | undefined } | { type: 'token'; token?: string | undefined } | { type: 'oauth'; access: string; refresh: string },
+): string[] {
   const all = input.type === 'api_key' ? [input.key] : input.type === 'token' ? [input.token] : [input.access, input.refresh];
   return all.filter((s): s is string => typeof s === 'string' && s !== '');
 }

@@ -71,7 +71,14 @@ export function readCredential(id: string, raw: unknown): { credential?: Credent
       const tokenRef = readRef(raw.tokenRef);
       const expires = readTime(raw.expires ?? raw.expiresAt);
       return {
-        credential: { type, provider, ...(token ? { token } : {}), ...(tokenRef ? { tokenRef } : {}), ...(expires ? { expires } : {}), ...(email ? { email } : {}) },
+        credential: {
+          type,
+          provider,
+          ...(token ? { token } : {}),
+          ...(tokenRef ? { tokenRef } : {}),
+          ...(expires ? { expires } : {}),
+          ...(email ? { email } : {}),
+        },
       };
     }
     case 'oauth': {
@@ -84,7 +91,19 @@ export function readCredential(id: string, raw: unknown): { credential?: Credent
         // Read-through (§13): the tokens live in the other CLI's file; any copy here is ignored.
         const source = str(raw.source);
         if (!source) return { problem: 'a managed oauth profile needs "source" (the other CLI\'s credentials file)' };
-        return { credential: { type, provider, access: '', refresh: '', expires: 0, managedBy, source, ...(email ? { email } : {}), ...(accountId ? { accountId } : {}) } };
+        return {
+          credential: {
+            type,
+            provider,
+            access: '',
+            refresh: '',
+            expires: 0,
+            managedBy,
+            source,
+            ...(email ? { email } : {}),
+            ...(accountId ? { accountId } : {}),
+          },
+        };
       }
       if (!access || !refresh) return { problem: 'an oauth profile needs "access" and "refresh"' };
       return {
@@ -158,7 +177,26 @@ export interface AuthProfilesFile extends ProfileStore {
 }
 
 /** Every field name `readCredential` reads, aliases included; the rest of a profile is "extra". */
-const CREDENTIAL_FIELDS = new Set(['type', 'mode', 'provider', 'key', 'apiKey', 'keyRef', 'token', 'tokenRef', 'expires', 'expiresAt', 'access', 'accessToken', 'refresh', 'refreshToken', 'email', 'accountId', 'managedBy', 'source']);
+const CREDENTIAL_FIELDS = new Set([
+  'type',
+  'mode',
+  'provider',
+  'key',
+  'apiKey',
+  'keyRef',
+  'token',
+  'tokenRef',
+  'expires',
+  'expiresAt',
+  'access',
+  'accessToken',
+  'refresh',
+  'refreshToken',
+  'email',
+  'accountId',
+  'managedBy',
+  'source',
+]);
 
 /** String values among a profile's kept fields (nested too) long enough to be a credential (an `idToken`): for the redactor. */
 export function extraSecrets(value: unknown): string[] {
@@ -177,7 +215,8 @@ export function extraFieldsOf(raw: unknown): Record<string, unknown> | undefined
 
 export function readAuthProfilesFile(value: unknown): Read<AuthProfilesFile> {
   const warnings: string[] = [];
-  if (!isRecord(value)) return { value: { profiles: dict(), order: dict(), embeddedUsage: null }, warnings: ['expected a JSON object with "profiles"; nothing read'] };
+  if (!isRecord(value))
+    return { value: { profiles: dict(), order: dict(), embeddedUsage: null }, warnings: ['expected a JSON object with "profiles"; nothing read'] };
   // The type, never the value (a misplaced secret must not be echoed into status or doctor).
   if (value.version !== undefined && value.version !== 1) warnings.push(`version is not 1 (found a ${typeof value.version}); read as version 1`);
   const profiles = dict<Credential>();

@@ -87,7 +87,8 @@ function storedJson(c: Credential): Doc {
 
 /** A credential's type and masked secret: what CONFLICT and "Replaced … (was …)" may show. */
 function shown(c: Credential): { type: string; masked: string } {
-  const masked = (literal: string | undefined, ref: Parameters<typeof maskRef>[0] | undefined) => (literal !== undefined ? maskSecret(literal) : ref ? maskRef(ref) : '(none)');
+  const masked = (literal: string | undefined, ref: Parameters<typeof maskRef>[0] | undefined) =>
+    literal !== undefined ? maskSecret(literal) : ref ? maskRef(ref) : '(none)';
   switch (c.type) {
     case 'api_key':
       return { type: 'api_key', masked: masked(c.key, c.keyRef) };
@@ -174,7 +175,13 @@ export class StoreService {
    * `displayName`, `projectId`, …); `anyProvider`: a provider with no built-in client is accepted
    * (import only; hand commands must name a known one).
    */
-  async upsertProfile(agent: string, profileId: string, input: AuthUpsertParams['credential'], replace: boolean, opts: { checkShape?: boolean; extra?: Record<string, unknown>; anyProvider?: boolean } = {}): Promise<WriteResult> {
+  async upsertProfile(
+    agent: string,
+    profileId: string,
+    input: AuthUpsertParams['credential'],
+    replace: boolean,
+    opts: { checkShape?: boolean; extra?: Record<string, unknown>; anyProvider?: boolean } = {},
+  ): Promise<WriteResult> {
     // Broken pastes (line breaks, control characters) and unknown providers first: the clearer error.
     const credential = toStoredCredential(profileId, input, this.state.providers, { anyProvider: opts.anyProvider === true });
     if (opts.checkShape) checkSecretShape(profileId, input);
@@ -194,7 +201,16 @@ export class StoreService {
         const differs = was !== undefined && !(existing && sameSecret(existing, credential));
         if (differs && !replace) {
           const now = shown(credential);
-          throw new OpenSoulError('CONFLICT', { target: 'profile', id: profileId, agent, path: file, existingType: was.type, existingMasked: was.masked, newType: now.type, newMasked: now.masked });
+          throw new OpenSoulError('CONFLICT', {
+            target: 'profile',
+            id: profileId,
+            agent,
+            path: file,
+            existingType: was.type,
+            existingMasked: was.masked,
+            newType: now.type,
+            newMasked: now.masked,
+          });
         }
         profiles[profileId] = { ...opts.extra, ...storedJson(credential) };
         return { changed: true, replaced: differs ? was : undefined };
@@ -204,7 +220,8 @@ export class StoreService {
     const files = outcome.changed ? [file] : [];
     // A replaced secret starts afresh: a credential_scope "until replaced" and old counters go.
     if (outcome.replaced && (await this.updateUsage(agent, (doc) => void delete doc.usageStats[profileId]))) files.push(this.state.paths.authState(agent));
-    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, profileId, { provider: credential.provider, mode: credential.type }))) files.push(this.state.paths.config);
+    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, profileId, { provider: credential.provider, mode: credential.type })))
+      files.push(this.state.paths.config);
     return {
       agent,
       path: file,
@@ -246,11 +263,14 @@ export class StoreService {
       // Only in OpenClaw's flat legacy auth.json (`<provider>:default`).
       const provider = providerOfProfileId(profileId);
       const removed = await this.updater(legacyFile, validateJsonObject).update(
-        jsonChange((doc) => {
-          const had = profileId === `${provider}:default` && doc[provider] !== undefined;
-          if (had) delete doc[provider];
-          return had;
-        }, (doc) => doc),
+        jsonChange(
+          (doc) => {
+            const had = profileId === `${provider}:default` && doc[provider] !== undefined;
+            if (had) delete doc[provider];
+            return had;
+          },
+          (doc) => doc,
+        ),
       );
       if (!removed) throw new OpenSoulError('PROFILE_NOT_FOUND', { profileId, agent });
       path = legacyFile;
@@ -278,7 +298,12 @@ export class StoreService {
    * replaced it meanwhile (a new login, a hand edit), theirs wins and nothing is written —
    * `false`. Other fields of the profile (`idToken`, `displayName`, …) are kept.
    */
-  async writeRefreshedTokens(agent: string, profileId: string, usedRefresh: string, tokens: { access: string; refresh: string; expires: number }): Promise<boolean> {
+  async writeRefreshedTokens(
+    agent: string,
+    profileId: string,
+    usedRefresh: string,
+    tokens: { access: string; refresh: string; expires: number },
+  ): Promise<boolean> {
     await this.migrateEmbeddedUsage(agent);
     const file = this.state.paths.authProfiles(agent);
     const inStore = this.state.agentFiles(agent)?.profiles.value.profiles[profileId] !== undefined;
@@ -291,7 +316,8 @@ export class StoreService {
       this.profilesChange(agent, (doc) => {
         const profiles = isRecord(doc.profiles) ? doc.profiles : (doc.profiles = {});
         const raw = profiles[profileId];
-        const current = raw === undefined ? (inStore ? undefined : this.state.agentFiles(agent)?.legacy.value[profileId]) : readCredential(profileId, raw).credential;
+        const current =
+          raw === undefined ? (inStore ? undefined : this.state.agentFiles(agent)?.legacy.value[profileId]) : readCredential(profileId, raw).credential;
         if (current?.type !== 'oauth' || current.managedBy || current.refresh !== usedRefresh) return false;
         const kept = isRecord(raw) ? raw : {};
         // Aliases are rewritten under our names (strict writing): a stale accessToken must not shadow the new access.
@@ -307,20 +333,41 @@ export class StoreService {
    * `{type, provider, managedBy, source}` — no secret is copied. The same adoption again is
    * unchanged; a different credential at that id is CONFLICT unless `replace`.
    */
-  async adoptManagedProfile(agent: string, profileId: string, managed: { provider: string; managedBy: 'claude-cli' | 'codex-cli'; source: string; email?: string | undefined }, replace: boolean): Promise<WriteResult> {
+  async adoptManagedProfile(
+    agent: string,
+    profileId: string,
+    managed: { provider: string; managedBy: 'claude-cli' | 'codex-cli'; source: string; email?: string | undefined },
+    replace: boolean,
+  ): Promise<WriteResult> {
     const createdAgent = !this.state.hasAgent(agent);
     await this.migrateEmbeddedUsage(agent);
     const file = this.state.paths.authProfiles(agent);
-    const entry: Doc = { type: 'oauth', provider: managed.provider, managedBy: managed.managedBy, source: managed.source, ...(managed.email ? { email: managed.email } : {}) };
+    const entry: Doc = {
+      type: 'oauth',
+      provider: managed.provider,
+      managedBy: managed.managedBy,
+      source: managed.source,
+      ...(managed.email ? { email: managed.email } : {}),
+    };
     const outcome = await this.updater(file, validateJsonObject).update(
       this.profilesChange(agent, (doc) => {
         const profiles = isRecord(doc.profiles) ? doc.profiles : (doc.profiles = {});
         const raw = profiles[profileId];
         const existing = raw === undefined ? this.state.agentFiles(agent)?.legacy.value[profileId] : readCredential(profileId, raw).credential;
-        if (existing?.type === 'oauth' && existing.managedBy === managed.managedBy && existing.source === managed.source) return { changed: false, replaced: undefined };
+        if (existing?.type === 'oauth' && existing.managedBy === managed.managedBy && existing.source === managed.source)
+          return { changed: false, replaced: undefined };
         const was = existing ? shown(existing) : raw !== undefined ? { type: 'entry', masked: '(not readable as a credential)' } : undefined;
         if (was && !replace) {
-          throw new OpenSoulError('CONFLICT', { target: 'profile', id: profileId, agent, path: file, existingType: was.type, existingMasked: was.masked, newType: `oauth managed by ${managed.managedBy}`, newMasked: '(read through, not copied)' });
+          throw new OpenSoulError('CONFLICT', {
+            target: 'profile',
+            id: profileId,
+            agent,
+            path: file,
+            existingType: was.type,
+            existingMasked: was.masked,
+            newType: `oauth managed by ${managed.managedBy}`,
+            newMasked: '(read through, not copied)',
+          });
         }
         profiles[profileId] = entry;
         return { changed: true, replaced: was };
@@ -329,7 +376,8 @@ export class StoreService {
     const warnings: string[] = [];
     const files = outcome.changed ? [file] : [];
     if (outcome.changed && (await this.updateUsage(agent, (doc) => void delete doc.usageStats[profileId]))) files.push(this.state.paths.authState(agent));
-    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, profileId, { provider: managed.provider, mode: 'oauth' }))) files.push(this.state.paths.config);
+    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, profileId, { provider: managed.provider, mode: 'oauth' })))
+      files.push(this.state.paths.config);
     return {
       agent,
       path: file,
@@ -395,10 +443,21 @@ export class StoreService {
       if (existing === value) return { next: null, result: { changed: false, replaced: undefined } };
       const differs = existing !== undefined && existing !== '';
       if (differs && !opts.replace) {
-        throw new OpenSoulError('CONFLICT', { target: 'env', id: key, path: file, existingType: 'value', existingMasked: maskSecret(existing), newType: 'value', newMasked: maskSecret(value) });
+        throw new OpenSoulError('CONFLICT', {
+          target: 'env',
+          id: key,
+          path: file,
+          existingType: 'value',
+          existingMasked: maskSecret(existing),
+          newType: 'value',
+          newMasked: maskSecret(value),
+        });
       }
       const r = setDotenvKey(current, key, value);
-      return { next: r.changed ? r.next : null, result: { changed: r.changed, replaced: differs ? { type: 'value', masked: maskSecret(existing) } : undefined } };
+      return {
+        next: r.changed ? r.next : null,
+        result: { changed: r.changed, replaced: differs ? { type: 'value', masked: maskSecret(existing) } : undefined },
+      };
     });
     return {
       agent: this.state.defaultAgent(),
@@ -424,7 +483,10 @@ export class StoreService {
    * Best-effort write of an agent's usage state (auth-state.json): it never fails a call. The
    * mutation gets `{lastGood, usageStats, order}` of the file as it is on disk now.
    */
-  async recordUsage(agent: string, mutate: (doc: { lastGood: Record<string, string>; usageStats: Record<string, UsageStats>; order: unknown }) => void): Promise<boolean> {
+  async recordUsage(
+    agent: string,
+    mutate: (doc: { lastGood: Record<string, string>; usageStats: Record<string, UsageStats>; order: unknown }) => void,
+  ): Promise<boolean> {
     try {
       await this.writeUsage(agent, mutate);
       return true;
@@ -438,7 +500,9 @@ export class StoreService {
    * Config `auth.order.<provider>` or `secrets.providers.<name>` in opensoul.json, edited in place
    * (comments kept); a config that does not parse is refused (STORE_INVALID).
    */
-  async setConfigEntry(entry: { order: [provider: string, ids: string[]] } | { secretProvider: [name: string, value: Record<string, unknown>] }): Promise<string> {
+  async setConfigEntry(
+    entry: { order: [provider: string, ids: string[]] } | { secretProvider: [name: string, value: Record<string, unknown>] },
+  ): Promise<string> {
     const file = this.state.paths.config;
     await this.updater(file, validateJsonObject).update((current) => {
       const r = 'order' in entry ? setConfigAuthOrder(current, ...entry.order) : setSecretProvider(current, ...entry.secretProvider);
@@ -446,7 +510,6 @@ export class StoreService {
     });
     return file;
   }
-
 
   /** recordUsage, telling whether auth-state.json changed (false when it did not, or could not be written). */
   private async updateUsage(agent: string, mutate: Parameters<StoreService['recordUsage']>[1]): Promise<boolean> {
@@ -460,7 +523,11 @@ export class StoreService {
 
   private async writeUsage(agent: string, mutate: Parameters<StoreService['recordUsage']>[1]): Promise<boolean> {
     const change = jsonChange((doc) => {
-      const view = { lastGood: (isRecord(doc.lastGood) ? doc.lastGood : {}) as Record<string, string>, usageStats: (isRecord(doc.usageStats) ? doc.usageStats : {}) as Record<string, UsageStats>, order: doc.order };
+      const view = {
+        lastGood: (isRecord(doc.lastGood) ? doc.lastGood : {}) as Record<string, string>,
+        usageStats: (isRecord(doc.usageStats) ? doc.usageStats : {}) as Record<string, UsageStats>,
+        order: doc.order,
+      };
       mutate(view);
       doc.lastGood = view.lastGood;
       doc.usageStats = view.usageStats;

@@ -28,17 +28,30 @@ function checkSecret(what: string, value: string): void {
  * Checks the upsert and returns the credential in the strict stored shape (provider from the id).
  * `anyProvider`: an import keeps profiles of providers we have no client for (§4).
  */
-export function toStoredCredential(profileId: string, input: AuthUpsertParams['credential'], providers: ProviderRegistry, opts: { anyProvider?: boolean } = {}): Credential {
+export function toStoredCredential(
+  profileId: string,
+  input: AuthUpsertParams['credential'],
+  providers: ProviderRegistry,
+  opts: { anyProvider?: boolean } = {},
+): Credential {
   const provider = providerOfProfileId(profileId);
   if (!opts.anyProvider) providers.require(provider);
   switch (input.type) {
     case 'api_key': {
-      if ((input.key === undefined) === (input.keyRef === undefined)) throw new OpenSoulError('INVALID_INPUT', { reason: 'an api_key profile needs exactly one of "key" and "keyRef"' });
+      if ((input.key === undefined) === (input.keyRef === undefined))
+        throw new OpenSoulError('INVALID_INPUT', { reason: 'an api_key profile needs exactly one of "key" and "keyRef"' });
       if (input.key !== undefined) checkSecret('API key', input.key);
-      return { type: 'api_key', provider, ...(input.key !== undefined ? { key: input.key } : {}), ...(input.keyRef ? { keyRef: input.keyRef } : {}), ...(input.email ? { email: input.email } : {}) };
+      return {
+        type: 'api_key',
+        provider,
+        ...(input.key !== undefined ? { key: input.key } : {}),
+        ...(input.keyRef ? { keyRef: input.keyRef } : {}),
+        ...(input.email ? { email: input.email } : {}),
+      };
     }
     case 'token': {
-      if ((input.token === undefined) === (input.tokenRef === undefined)) throw new OpenSoulError('INVALID_INPUT', { reason: 'a token profile needs exactly one of "token" and "tokenRef"' });
+      if ((input.token === undefined) === (input.tokenRef === undefined))
+        throw new OpenSoulError('INVALID_INPUT', { reason: 'a token profile needs exactly one of "token" and "tokenRef"' });
       if (input.token !== undefined) {
         checkSecret('token', input.token);
         if (provider === 'anthropic') checkAnthropicToken(input.token);
@@ -55,7 +68,15 @@ export function toStoredCredential(profileId: string, input: AuthUpsertParams['c
     case 'oauth':
       checkSecret('access token', input.access);
       checkSecret('refresh token', input.refresh);
-      return { type: 'oauth', provider, access: input.access, refresh: input.refresh, expires: input.expires, ...(input.email ? { email: input.email } : {}), ...(input.accountId ? { accountId: input.accountId } : {}) };
+      return {
+        type: 'oauth',
+        provider,
+        access: input.access,
+        refresh: input.refresh,
+        expires: input.expires,
+        ...(input.email ? { email: input.email } : {}),
+        ...(input.accountId ? { accountId: input.accountId } : {}),
+      };
   }
 }
 

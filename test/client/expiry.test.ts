@@ -5,7 +5,17 @@ import { secretArgvOption } from '../../client/secret-input.js';
 
 describe('--expires-in durations', function () {
   it('reads single and compound durations, largest unit first', function () {
-    const cases: [string, number][] = [['30s', 30_000], ['90m', 5_400_000], ['1h30m', 5_400_000], ['1d12h', 129_600_000], ['365d', 365 * 86_400_000], ['2w', 14 * 86_400_000], ['1h0m30s', 3_630_000], ['1500ms', 1500], [' 12H ', 43_200_000]];
+    const cases: [string, number][] = [
+      ['30s', 30_000],
+      ['90m', 5_400_000],
+      ['1h30m', 5_400_000],
+      ['1d12h', 129_600_000],
+      ['365d', 365 * 86_400_000],
+      ['2w', 14 * 86_400_000],
+      ['1h0m30s', 3_630_000],
+      ['1500ms', 1500],
+      [' 12H ', 43_200_000],
+    ];
     for (const [given, ms] of cases) assert.equal(parseDurationMs(given), ms, given);
   });
 
@@ -16,14 +26,24 @@ describe('--expires-in durations', function () {
   it('never → no expiry; a duration → now + it; garbage → a usage error (exit 64)', function () {
     assert.equal(parseExpiresIn('never', 1000), undefined);
     assert.equal(parseExpiresIn('1h30m', 1000), 1000 + 5_400_000);
-    assert.throws(() => parseExpiresIn('soon'), (err: Error & { kind?: string; exitCode?: number }) => err.kind === 'USAGE' && err.exitCode === 64);
+    assert.throws(
+      () => parseExpiresIn('soon'),
+      (err: Error & { kind?: string; exitCode?: number }) => err.kind === 'USAGE' && err.exitCode === 64,
+    );
   });
 });
 
 describe('secret-bearing options on the command line', function () {
   it('refuses --token, --key, --api-key and --<provider>-api-key (with or without =), never quoting the value', function () {
     const secret = 'sk-ant-oat01-SECRETSECRETSECRET';
-    for (const argv of [['models', 'auth', 'paste-token', '--token', secret], ['models', 'auth', 'paste-api-key', `--key=${secret}`], ['x', '--api-key', secret], ['onboard', `--anthropic-api-key=${secret}`], ['onboard', '--openrouter-api-key', secret], ['y', '--setup-token', secret]]) {
+    for (const argv of [
+      ['models', 'auth', 'paste-token', '--token', secret],
+      ['models', 'auth', 'paste-api-key', `--key=${secret}`],
+      ['x', '--api-key', secret],
+      ['onboard', `--anthropic-api-key=${secret}`],
+      ['onboard', '--openrouter-api-key', secret],
+      ['y', '--setup-token', secret],
+    ]) {
       const err = secretArgvOption(argv);
       assert.ok(err, argv.join(' '));
       assert.equal(err.exitCode, 64);
@@ -33,7 +53,12 @@ describe('secret-bearing options on the command line', function () {
   });
 
   it('leaves alone options that only look alike, and the arguments of `exec -- cmd`', function () {
-    for (const argv of [['onboard', '--key-stdin'], ['models', 'status', '--probe-max-tokens', '8'], ['exec', '--provider', 'openai', '--', 'curl', '--token', 'x'], ['models', 'auth', 'paste-token', '--provider', 'anthropic']]) {
+    for (const argv of [
+      ['onboard', '--key-stdin'],
+      ['models', 'status', '--probe-max-tokens', '8'],
+      ['exec', '--provider', 'openai', '--', 'curl', '--token', 'x'],
+      ['models', 'auth', 'paste-token', '--provider', 'anthropic'],
+    ]) {
       assert.equal(secretArgvOption(argv), null, argv.join(' '));
     }
   });

@@ -38,7 +38,10 @@ describe('writes stay in their agent (real daemon, real CLI)', function () {
 
     const r = await d.cli(['models', 'auth', 'remove', 'anthropic:manual', '--agent', 'work', '--yes']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `Removed anthropic:manual from agent work\n  changed ${tilde(d, d.paths.authProfiles('work'))}\n  changed ${tilde(d, d.paths.authState('work'))}\n`);
+    assert.equal(
+      r.stdout,
+      `Removed anthropic:manual from agent work\n  changed ${tilde(d, d.paths.authProfiles('work'))}\n  changed ${tilde(d, d.paths.authState('work'))}\n`,
+    );
     assert.equal(readFileSync(d.paths.config, 'utf8'), configBefore, "opensoul.json untouched: main's rotation still uses anthropic:manual");
     assert.equal(read(d.paths.authProfiles('main')), mainStore, "main's store untouched");
     const order = await d.cli(['models', 'auth', 'order', 'get', '--provider', 'anthropic', '--json']);
@@ -55,11 +58,18 @@ describe('writes stay in their agent (real daemon, real CLI)', function () {
     assertNoSecrets([mainToken, workToken], { r: r.stdout + r.stderr, last: last.stdout, log: d.log() });
   });
 
-  it("removing from agent work a profile only main holds is refused, naming main; nothing changes", async () => {
+  it('removing from agent work a profile only main holds is refused, naming main; nothing changes', async () => {
     const d = await startDaemon();
     const key = fakeSecret('sk-proj-', 50);
     assert.equal((await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai'], { input: key })).code, 0);
-    assert.equal((await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--profile-id', 'openai:own', '--agent', 'work'], { input: fakeSecret('sk-proj-', 50) })).code, 0);
+    assert.equal(
+      (
+        await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--profile-id', 'openai:own', '--agent', 'work'], {
+          input: fakeSecret('sk-proj-', 50),
+        })
+      ).code,
+      0,
+    );
     const files = [d.paths.config, d.paths.authProfiles('main'), d.paths.authProfiles('work'), d.paths.authState('work')];
     const before = files.map(read);
     const r = await d.cli(['models', 'auth', 'remove', 'openai:manual', '--agent', 'work']);
@@ -79,11 +89,15 @@ describe('writes stay in their agent (real daemon, real CLI)', function () {
     const r = await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--agent', 'newbie'], { input: token });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Created agent newbie \(it did not exist; its files are in ~\/state\/agents\/newbie\/agent\)\nStored anthropic:manual/);
-    const again = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--agent', 'newbie', '--json'], { input: fakeSecret('sk-proj-', 50) });
+    const again = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--agent', 'newbie', '--json'], {
+      input: fakeSecret('sk-proj-', 50),
+    });
     assert.equal((JSON.parse(again.stdout) as { createdAgent?: boolean }).createdAgent, undefined, 'the agent exists now');
     const json = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--agent', 'other', '--json'], { input: fakeSecret('sk-proj-', 50) });
     assert.equal((JSON.parse(json.stdout) as { createdAgent?: boolean }).createdAgent, true);
-    const onboard = await d.cli(['onboard', '--non-interactive', '--provider', 'groq', '--key-stdin', '--target', 'profile', '--agent', 'third'], { input: fakeSecret('gsk_', 50) });
+    const onboard = await d.cli(['onboard', '--non-interactive', '--provider', 'groq', '--key-stdin', '--target', 'profile', '--agent', 'third'], {
+      input: fakeSecret('gsk_', 50),
+    });
     assert.equal(onboard.code, 0, onboard.stderr);
     assert.match(onboard.stdout, /^Created agent third \(it did not exist; .*\)\nStored groq:default/);
     assertNoSecrets([token], { r: r.stdout, log: d.log() });

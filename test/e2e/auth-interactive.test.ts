@@ -21,7 +21,11 @@ describe('interactive credential commands in a pseudo-terminal (tmux)', function
     // Stand-in for Claude Code's `claude setup-token`: it prints a token, as the real one does after sign-in.
     writeFileSync(path.join(bin, 'claude'), `#!/bin/sh\n[ "$1" = setup-token ] || exit 2\necho "Your OAuth token (valid for 1 year):"\necho "${token}"\n`);
     chmodSync(path.join(bin, 'claude'), 0o755);
-    const tty = runInTty([process.execPath, CLI, 'models', 'auth', 'setup-token', '--provider', 'anthropic'], { ...d.env, PATH: `${bin}:${d.env.PATH ?? ''}`, TERM: 'xterm-256color' });
+    const tty = runInTty([process.execPath, CLI, 'models', 'auth', 'setup-token', '--provider', 'anthropic'], {
+      ...d.env,
+      PATH: `${bin}:${d.env.PATH ?? ''}`,
+      TERM: 'xterm-256color',
+    });
     await tty.waitFor(/Run `claude setup-token` now\?/, 'the offer to run claude');
     tty.key('Enter'); // the default answer: yes
     const screen = await tty.waitFor(/Paste the setup-token/, 'the masked prompt after claude ran');
@@ -42,7 +46,11 @@ describe('interactive credential commands in a pseudo-terminal (tmux)', function
   it('setup-token without claude on PATH explains where to run it, and checks what is pasted', async () => {
     const d = await startDaemon();
     const token = fakeSecret('sk-ant-oat01-', 90);
-    const tty = runInTty([process.execPath, CLI, 'models', 'auth', 'setup-token', '--provider', 'anthropic', '--expires-in', '30d'], { ...d.env, PATH: '/usr/bin:/bin', TERM: 'xterm-256color' });
+    const tty = runInTty([process.execPath, CLI, 'models', 'auth', 'setup-token', '--provider', 'anthropic', '--expires-in', '30d'], {
+      ...d.env,
+      PATH: '/usr/bin:/bin',
+      TERM: 'xterm-256color',
+    });
     await tty.waitFor(/not on PATH here.*\n.*Claude Pro\/Max/, 'the explanation');
     await tty.waitFor(/Paste the setup-token/, 'the prompt');
     tty.type('sk-ant-oat01-short', { enter: true });
@@ -80,7 +88,11 @@ describe('interactive credential commands in a pseudo-terminal (tmux)', function
     const old = fakeSecret('sk-ant-oat01-', 90);
     const token = fakeSecret('sk-ant-oat01-', 90);
     assert.equal((await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:default'], { input: old })).code, 0);
-    const tty = runInTty([process.execPath, CLI, 'models', 'auth', 'setup-token', '--provider', 'anthropic'], { ...d.env, PATH: '/usr/bin:/bin', TERM: 'xterm-256color' });
+    const tty = runInTty([process.execPath, CLI, 'models', 'auth', 'setup-token', '--provider', 'anthropic'], {
+      ...d.env,
+      PATH: '/usr/bin:/bin',
+      TERM: 'xterm-256color',
+    });
     await tty.waitFor(/Paste the setup-token/, 'the prompt');
     tty.type(token, { enter: true });
     const screen = await tty.waitFor(/already holds token .*Replace it/, 'the confirmation');

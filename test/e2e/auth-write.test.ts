@@ -20,7 +20,12 @@ describe('writing credentials (real daemon, real CLI)', function () {
     const d = await startDaemon();
     const token = setupToken();
     // Keep stdin open while we look at the CLI's argv in /proc: the token must not be there.
-    const child = track(spawn(process.execPath, [CLI, 'models', 'auth', 'paste-token', '--provider', 'anthropic', '--expires-in', '1h'], { env: d.env, stdio: ['pipe', 'pipe', 'pipe'] }));
+    const child = track(
+      spawn(process.execPath, [CLI, 'models', 'auth', 'paste-token', '--provider', 'anthropic', '--expires-in', '1h'], {
+        env: d.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+    );
     let out = '';
     child.stdout?.setEncoding('utf8').on('data', (x: string) => (out += x));
     child.stderr?.setEncoding('utf8').on('data', (x: string) => (out += x));
@@ -37,7 +42,14 @@ describe('writing credentials (real daemon, real CLI)', function () {
     const check = await d.cli(['models', 'status', '--check']);
     assert.equal(check.code, 2, 'a token expiring within 1 h makes --check exit 2');
     const json = await d.cli(['models', 'status', '--json']);
-    assertNoSecrets([token, token.slice(0, 45), token.slice(45)], { argv: cmdline, out, check: check.stdout + check.stderr, json: json.stdout, log: d.log(), daemonStderr: d.stderr() });
+    assertNoSecrets([token, token.slice(0, 45), token.slice(45)], {
+      argv: cmdline,
+      out,
+      check: check.stdout + check.stderr,
+      json: json.stdout,
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
   });
 
   it('refuses a truncated or non-setup Anthropic token, and an unknown provider, with a clear error, writing nothing', async () => {
@@ -149,8 +161,14 @@ describe('writing credentials (real daemon, real CLI)', function () {
 
   it('order set refuses an unknown id and an id of another provider, changing nothing; set/get/clear work', async () => {
     const d = await startDaemon();
-    for (const [provider, id] of [['anthropic', 'anthropic:a'], ['anthropic', 'anthropic:b'], ['openai', 'openai:x']]) {
-      const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', provider as string, '--profile-id', id as string], { input: fakeSecret(provider === 'anthropic' ? 'sk-ant-api03-' : 'sk-', 40) });
+    for (const [provider, id] of [
+      ['anthropic', 'anthropic:a'],
+      ['anthropic', 'anthropic:b'],
+      ['openai', 'openai:x'],
+    ]) {
+      const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', provider as string, '--profile-id', id as string], {
+        input: fakeSecret(provider === 'anthropic' ? 'sk-ant-api03-' : 'sk-', 40),
+      });
       assert.equal(r.code, 0, r.stderr);
     }
     const store = d.paths.authProfiles('main');
@@ -214,7 +232,10 @@ describe('writing credentials (real daemon, real CLI)', function () {
     const secrets = { providers: { vault: { source: 'exec', command: resolver, passEnv: ['ANTHROPIC_API_KEY'], jsonOnly: false } } };
     writeFileSync(d.paths.config, JSON.stringify({ secrets }), { mode: 0o600 });
     await d.call(methods.gatewayReload, {});
-    await d.call(methods.authUpsert, { profileId: 'openai:vault', credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'vault', id: 'value' } } });
+    await d.call(methods.authUpsert, {
+      profileId: 'openai:vault',
+      credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'vault', id: 'value' } },
+    });
     const r = await d.call(methods.authResolve, { provider: 'openai' });
     assert.equal(r.profileId, 'openai:vault');
     assert.equal(r.secret, 'not-visible-from-vault');
@@ -224,7 +245,8 @@ describe('writing credentials (real daemon, real CLI)', function () {
 
   it('auth.report cools a profile down (30 s, then 60 s) and the next resolve uses another; ok clears it', async () => {
     const d = await startDaemon();
-    for (const id of ['openai:a', 'openai:b']) await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--profile-id', id], { input: fakeSecret('sk-', 40) });
+    for (const id of ['openai:a', 'openai:b'])
+      await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--profile-id', id], { input: fakeSecret('sk-', 40) });
     const first = await d.call(methods.authResolve, { provider: 'openai' });
     assert.ok(first.profileId);
     const other = first.profileId === 'openai:a' ? 'openai:b' : 'openai:a';

@@ -29,7 +29,10 @@ describe('chat and exec on the command line (real CLI)', function () {
   });
 
   it('a typo gets "Did you mean"; a bad flag or exec without `--` is exit 64 with the command\'s usage', async () => {
-    for (const [typo, meant] of [['chta', 'chat'], ['exce', 'exec']]) {
+    for (const [typo, meant] of [
+      ['chta', 'chat'],
+      ['exce', 'exec'],
+    ]) {
       const r = await cli([typo as string], noDaemon());
       assert.equal(r.code, 64);
       assert.match(r.stderr, new RegExp(`^opensoul: unknown command '${typo}'\\n\\(Did you mean ${meant}\\?\\)`));

@@ -87,10 +87,25 @@ describe('chat turns: credentials, failover and what each outcome does', functio
   it('a 429 on A moves the call to B at once; after the cooldown A is used again', async () => {
     const s = await setup();
     let limited = true;
-    s.fake.answer('*', (req) => (req.key === s.a && limited ? { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } } } : { kind: 'ok', text: 'fine' }));
+    s.fake.answer('*', (req) =>
+      req.key === s.a && limited
+        ? {
+            kind: 'status',
+            status: 429,
+            headers: { 'retry-after': '1' },
+            body: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } },
+          }
+        : { kind: 'ok', text: 'fine' },
+    );
     const r = await send(s.daemon, 'hi');
     assert.equal(r.profileId, 'anthropic:b', 'answered by B');
-    assert.deepEqual(r.attempts.map((x) => [x.profileId, x.outcome]), [['anthropic:a', 'rate_limit'], ['anthropic:b', 'ok']]);
+    assert.deepEqual(
+      r.attempts.map((x) => [x.profileId, x.outcome]),
+      [
+        ['anthropic:a', 'rate_limit'],
+        ['anthropic:b', 'ok'],
+      ],
+    );
     await profileStateWhen(s.daemon, 'anthropic:a', 'cooldown');
     // The rate limit was scoped to the session's model, and /model status reads it the same way.
     const view = await s.daemon.call(methods.sessionCommand, { session: 's1', line: '/model status' });
@@ -132,7 +147,17 @@ describe('chat turns: credentials, failover and what each outcome does', functio
     const tok = fakeSecret('sk-ant-oat01-', 90);
     await s.daemon.call(methods.authUpsert, { profileId: 'anthropic:sub', credential: { type: 'token', token: tok } });
     await s.daemon.call(methods.authOrderSet, { provider: 'anthropic', order: ['anthropic:sub'] });
-    s.fake.answer(tok, { kind: 'status', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'This credential is only authorized for use with Claude Code and cannot be used for other API requests.' } } });
+    s.fake.answer(tok, {
+      kind: 'status',
+      status: 400,
+      body: {
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: 'This credential is only authorized for use with Claude Code and cannot be used for other API requests.',
+        },
+      },
+    });
     let message = '';
     await assert.rejects(send(s.daemon, 'hi'), (err: unknown) => {
       message = err instanceof Error ? err.message : '';

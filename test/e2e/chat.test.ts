@@ -53,16 +53,40 @@ async function fakeAnthropic(keys: { a: string; b: string }): Promise<FakeAnthro
       if (who !== 'b') {
         const status = who === 'a' ? 429 : 401;
         res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '30' } : {}) });
-        res.end(JSON.stringify({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'authentication_error', message: status === 429 ? 'Number of requests has exceeded your rate limit' : 'invalid x-api-key' } }));
+        res.end(
+          JSON.stringify({
+            type: 'error',
+            error: {
+              type: status === 429 ? 'rate_limit_error' : 'authentication_error',
+              message: status === 429 ? 'Number of requests has exceeded your rate limit' : 'invalid x-api-key',
+            },
+          }),
+        );
         return;
       }
       const parsed = JSON.parse(body) as { model?: string; stream?: boolean; messages?: Array<{ content: unknown }> };
       const last = JSON.stringify(parsed.messages?.[parsed.messages.length - 1]?.content ?? '');
       const pieces = ['Hello', ' from', ' B.'];
-      const message = { id: 'msg_1', type: 'message', role: 'assistant', model: parsed.model ?? 'claude-sonnet-4-5', content: [] as unknown[], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } };
+      const message = {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: parsed.model ?? 'claude-sonnet-4-5',
+        content: [] as unknown[],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 5, output_tokens: 1 },
+      };
       if (!parsed.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ...message, content: [{ type: 'text', text: pieces.join('') }], stop_reason: 'end_turn', usage: { input_tokens: 5, output_tokens: 4 } }));
+        res.end(
+          JSON.stringify({
+            ...message,
+            content: [{ type: 'text', text: pieces.join('') }],
+            stop_reason: 'end_turn',
+            usage: { input_tokens: 5, output_tokens: 4 },
+          }),
+        );
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -167,7 +191,10 @@ describe('opensoul chat (real daemon, real CLI, fake Anthropic API)', function (
     const { d } = await chatDaemon();
     const r = await d.cli(['chat', '--json', '--session', 'j'], { input: `/model ${MODEL}@anthropic:b\nHi\n`, timeoutMs: 40_000 });
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 2, r.stdout);
     assert.deepEqual(Object.keys(lines[0] ?? {}).sort(), ['reply', 'session']);
     assert.equal(lines[1]?.reply, 'Hello from B.');
@@ -186,7 +213,9 @@ describe('opensoul chat (real daemon, real CLI, fake Anthropic API)', function (
     let stderr = '';
     cli.stdout?.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     cli.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      cli.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     cli.stdin?.write('Be slow please\n');
     await waitFor(() => stdout.includes('Thinking'), `the first piece of the reply (stderr: ${stderr})`, 20_000);
     cli.kill('SIGINT');

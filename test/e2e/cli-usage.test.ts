@@ -23,7 +23,12 @@ describe('CLI usage errors and --json documents (real CLI)', function () {
       const r = await cli([...words], noDaemon());
       assert.equal(r.code, 64, r.stderr);
       const group = ['opensoul', ...words.slice(0, -1)].join(' ');
-      assert.match(r.stderr, new RegExp(`^opensoul: unknown command '${words[words.length - 1]}'\\n\\(Did you mean ${suggestion}\\?\\)\\nUsage: ${group} \\[options\\] \\[command\\]\\n`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^opensoul: unknown command '${words[words.length - 1]}'\\n\\(Did you mean ${suggestion}\\?\\)\\nUsage: ${group} \\[options\\] \\[command\\]\\n`,
+        ),
+      );
       assert.doesNotMatch(r.stderr, /too many arguments|^error:/m);
       assert.equal(r.stdout, '');
     });
@@ -34,11 +39,15 @@ describe('CLI usage errors and --json documents (real CLI)', function () {
     assert.equal((await d.cli(['gateway', 'status'])).code, 0);
   });
 
-  it('an unknown flag, a missing option and a missing argument print `opensoul:` and the command\'s own usage, exit 64', async () => {
+  it("an unknown flag, a missing option and a missing argument print `opensoul:` and the command's own usage, exit 64", async () => {
     const cases: Array<[string[], RegExp, string]> = [
       [['models', 'status', '--bogus'], /^opensoul: unknown option '--bogus'$/m, 'opensoul models status [options]'],
       [['models', 'auth', 'paste-token'], /^opensoul: required option '--provider <provider>' not specified$/m, 'opensoul models auth paste-token [options]'],
-      [['models', 'auth', 'order', 'set', '--provider', 'anthropic'], /^opensoul: missing required argument 'ids'$/m, 'opensoul models auth order set [options] <ids...>'],
+      [
+        ['models', 'auth', 'order', 'set', '--provider', 'anthropic'],
+        /^opensoul: missing required argument 'ids'$/m,
+        'opensoul models auth order set [options] <ids...>',
+      ],
       [['gateway', 'logs', '-n', 'many'], /^opensoul: option '-n, --lines <n>' argument 'many' is invalid/m, 'opensoul gateway logs [options]'],
     ];
     for (const [args, error, usage] of cases) {
@@ -70,7 +79,10 @@ describe('CLI usage errors and --json documents (real CLI)', function () {
   });
 
   it('`--version --json` (either order) is one JSON document; `--version` alone stays plain', async () => {
-    for (const args of [['--version', '--json'], ['--json', '-V']]) {
+    for (const args of [
+      ['--version', '--json'],
+      ['--json', '-V'],
+    ]) {
       const r = await cli(args, noDaemon());
       assert.equal(r.code, 0);
       assert.deepEqual(JSON.parse(r.stdout), { version: PKG_VERSION, protocolVersion: 1 });
@@ -85,7 +97,10 @@ describe('CLI usage errors and --json documents (real CLI)', function () {
     const doc = JSON.parse(r.stdout) as { file: string; lines: { level: string; message: string }[] };
     assert.equal(doc.file, d.paths.log);
     assert.ok(doc.lines.length > 0 && doc.lines.length <= 5);
-    assert.ok(doc.lines.some((l) => l.level === 'info' && l.message.includes('listening')), r.stdout);
+    assert.ok(
+      doc.lines.some((l) => l.level === 'info' && l.message.includes('listening')),
+      r.stdout,
+    );
   });
 
   it("the daemon's refusal of bad params is worded without validator paths (params.profileId, params.order[0])", async () => {

@@ -12,7 +12,15 @@ describe('the opensoul CLI', function () {
     const v = await cli(['--version'], { stateDir: s });
     assert.equal(v.code, 0);
     assert.equal(v.stdout.trim(), PKG_VERSION);
-    for (const args of [['--help'], ['-h'], ['gateway', '-h'], ['gateway', 'status', '--help'], ['models', '--help'], ['models', 'status', '-h'], ['help', 'models']]) {
+    for (const args of [
+      ['--help'],
+      ['-h'],
+      ['gateway', '-h'],
+      ['gateway', 'status', '--help'],
+      ['models', '--help'],
+      ['models', 'status', '-h'],
+      ['help', 'models'],
+    ]) {
       const r = await cli(args, { stateDir: s });
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stdout, /Usage: opensoul/, args.join(' '));

@@ -64,7 +64,10 @@ describe('opensoul doctor', function () {
     const human = await d.cli(['doctor'], { env: { OPENAI_API_KEY: shellKey } });
     assert.match(human.stdout, /not seen by the gateway: OPENAI_API_KEY/);
     writeFileSync(d.paths.dotenv, `OPENAI_API_KEY=${shellKey}\n`);
-    await waitFor(async () => (await doctor(d, [], { OPENAI_API_KEY: shellKey })).report.checks.find((c) => c.id === 'env-gap')?.status === 'ok', 'the gap to close');
+    await waitFor(
+      async () => (await doctor(d, [], { OPENAI_API_KEY: shellKey })).report.checks.find((c) => c.id === 'env-gap')?.status === 'ok',
+      'the gap to close',
+    );
     assertNoSecrets([shellKey], { json: r.raw, human: human.stdout + human.stderr, log: d.log() });
   });
 

@@ -34,7 +34,9 @@ async function daemonWithKeys(): Promise<{ d: Daemon; anthropic: string; openai:
   const anthropic = fakeSecret('sk-ant-api03-', 80);
   const store = d.paths.authProfiles('main');
   mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
-  writeFileSync(store, JSON.stringify({ version: 1, profiles: { 'anthropic:work': { type: 'api_key', provider: 'anthropic', key: anthropic } } }), { mode: 0o600 });
+  writeFileSync(store, JSON.stringify({ version: 1, profiles: { 'anthropic:work': { type: 'api_key', provider: 'anthropic', key: anthropic } } }), {
+    mode: 0o600,
+  });
   await waitFor(async () => (await d.cli(['exec', '--print-names'])).stdout.includes('ANTHROPIC_API_KEY'), 'the profile to load');
   return { d, anthropic, openai };
 }
@@ -42,7 +44,7 @@ async function daemonWithKeys(): Promise<{ d: Daemon; anthropic: string; openai:
 describe('opensoul exec (real daemon, real CLI)', function () {
   this.timeout(60_000);
 
-  it('gives the child a profile key and an .env key under their providers\' variables; nothing reaches the output or the log', async () => {
+  it("gives the child a profile key and an .env key under their providers' variables; nothing reaches the output or the log", async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const out = path.join(tempDir(), 'seen.json');
     const r = await d.cli(['exec', '--', ...reporter(out, ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'])]);
@@ -58,12 +60,22 @@ describe('opensoul exec (real daemon, real CLI)', function () {
   it('--provider narrows (repeatable, comma lists); the resolved key overrides one the caller had', async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const out = path.join(tempDir(), 'seen.json');
-    const r = await d.cli(['exec', '--provider', 'openai', '--', ...reporter(out, ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'])], { env: { OPENAI_API_KEY: 'the-callers-own' } });
+    const r = await d.cli(['exec', '--provider', 'openai', '--', ...reporter(out, ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'])], {
+      env: { OPENAI_API_KEY: 'the-callers-own' },
+    });
     assert.equal(r.code, 0, r.stderr);
     const seen = JSON.parse(readFileSync(out, 'utf8')) as Seen;
     assert.equal(seen.ANTHROPIC_API_KEY, null, 'only the provider asked for');
     assert.deepEqual(seen.OPENAI_API_KEY, { len: openai.length, sha: sha(openai) });
-    const both = await d.cli(['exec', '--provider', 'anthropic', '--provider', 'openai,anthropic', '--', ...reporter(out, ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'])]);
+    const both = await d.cli([
+      'exec',
+      '--provider',
+      'anthropic',
+      '--provider',
+      'openai,anthropic',
+      '--',
+      ...reporter(out, ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY']),
+    ]);
     assert.equal(both.code, 0, both.stderr);
     const seenBoth = JSON.parse(readFileSync(out, 'utf8')) as Seen;
     assert.equal(seenBoth.ANTHROPIC_API_KEY?.sha, sha(anthropic));
@@ -98,15 +110,22 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     for (const x of [seven, term, missing, denied]) assertNoSecrets([anthropic, openai], { stdout: x.stdout, stderr: x.stderr });
   });
 
-  it('no key in the CLI\'s argv while the child runs; SIGTERM to the CLI reaches the child and the CLI dies of it', async () => {
+  it("no key in the CLI's argv while the child runs; SIGTERM to the CLI reaches the child and the CLI dies of it", async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const ready = path.join(tempDir(), 'ready');
     const child = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(ready)}, String(process.pid)); setTimeout(() => {}, 60000)`];
-    const cli = track(spawn(process.execPath, [CLI, 'exec', '--', ...child], { env: cleanEnv({ HOME: path.dirname(d.stateDir), OPENSOUL_STATE_DIR: d.stateDir }), stdio: ['ignore', 'pipe', 'pipe'] }));
+    const cli = track(
+      spawn(process.execPath, [CLI, 'exec', '--', ...child], {
+        env: cleanEnv({ HOME: path.dirname(d.stateDir), OPENSOUL_STATE_DIR: d.stateDir }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let output = '';
     cli.stdout?.setEncoding('utf8').on('data', (s: string) => (output += s));
     cli.stderr?.setEncoding('utf8').on('data', (s: string) => (output += s));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      cli.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     const childPid = Number(await waitFor(() => (existsSync(ready) ? readFileSync(ready, 'utf8') : null), 'the child to start'));
     const cmdline = readFileSync(`/proc/${cli.pid}/cmdline`, 'utf8');
     assert.ok(cmdline.includes('exec'), cmdline);
@@ -121,9 +140,20 @@ describe('opensoul exec (real daemon, real CLI)', function () {
   it('SIGINT to the CLI reaches a child that handles it; the CLI outlives it and passes its exit code', async () => {
     const { d } = await daemonWithKeys();
     const ready = path.join(tempDir(), 'ready');
-    const child = [process.execPath, '-e', `process.on('SIGINT', () => process.exit(3)); require('fs').writeFileSync(${JSON.stringify(ready)}, 'x'); setTimeout(() => {}, 60000)`];
-    const cli = track(spawn(process.execPath, [CLI, 'exec', '--', ...child], { env: cleanEnv({ HOME: path.dirname(d.stateDir), OPENSOUL_STATE_DIR: d.stateDir }), stdio: ['pipe', 'pipe', 'pipe'] }));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.once('exit', (code, signal) => resolve({ code, signal })));
+    const child = [
+      process.execPath,
+      '-e',
+      `process.on('SIGINT', () => process.exit(3)); require('fs').writeFileSync(${JSON.stringify(ready)}, 'x'); setTimeout(() => {}, 60000)`,
+    ];
+    const cli = track(
+      spawn(process.execPath, [CLI, 'exec', '--', ...child], {
+        env: cleanEnv({ HOME: path.dirname(d.stateDir), OPENSOUL_STATE_DIR: d.stateDir }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+    );
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      cli.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     await waitFor(() => existsSync(ready), 'the child to start');
     cli.kill('SIGINT');
     assert.deepEqual(await exited, { code: 3, signal: null });
@@ -137,7 +167,13 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     assert.match(r.stdout, /^OPENAI_API_KEY +openai +from the gateway's environment \(OPENAI_API_KEY\)$/m);
     const j = await d.cli(['exec', '--print-names', '--json']);
     const doc = JSON.parse(j.stdout) as { variables: Array<Record<string, unknown>> };
-    assert.deepEqual(doc.variables.map((v) => Object.keys(v).sort()), [['name', 'profileId', 'provider', 'source'], ['name', 'profileId', 'provider', 'source']]);
+    assert.deepEqual(
+      doc.variables.map((v) => Object.keys(v).sort()),
+      [
+        ['name', 'profileId', 'provider', 'source'],
+        ['name', 'profileId', 'provider', 'source'],
+      ],
+    );
     assertNoSecrets([anthropic, openai], { stdout: r.stdout + j.stdout, stderr: r.stderr + j.stderr, log: d.log() });
     const usage = await d.cli(['exec', 'env']);
     assert.equal(usage.code, 64);

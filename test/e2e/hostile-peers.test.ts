@@ -13,7 +13,8 @@ import type { Daemon } from '../support/harness.js';
 
 type Msg = { jsonrpc?: string; id?: unknown; result?: unknown; error?: { code: number; message: string; data?: { code?: string } } };
 
-const req = (id: unknown, method: string, params?: unknown) => `${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) })}\n`;
+const req = (id: unknown, method: string, params?: unknown) =>
+  `${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) })}\n`;
 
 describe('hostile peers on the socket (real daemon)', function () {
   let d: Daemon;

@@ -27,7 +27,8 @@ import {
   writeSplit,
 } from '../support/openclaw-fixtures.js';
 
-const profilesOf = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { profiles: Record<string, Record<string, unknown>>; order?: Record<string, string[]> });
+const profilesOf = (file: string) =>
+  JSON.parse(readFileSync(file, 'utf8')) as { profiles: Record<string, Record<string, unknown>>; order?: Record<string, string[]> };
 
 async function fixtureOfEveryLayout() {
   const root = openclawDir();
@@ -38,11 +39,25 @@ async function fixtureOfEveryLayout() {
     store: { version: 1, profiles: { 'anthropic:max': { type: 'token', provider: 'anthropic', token: s.setupToken, expires: exp } } },
     state: { order: { anthropic: ['anthropic:max'] }, lastGood: {}, usageStats: {} },
   });
-  await writeAgentSqlite(root, 'coder', { store: { version: 1, profiles: { 'openai:coder': { type: 'api_key', provider: 'openai', key: s.openaiKey } } }, state: { order: {} } });
+  await writeAgentSqlite(root, 'coder', {
+    store: { version: 1, profiles: { 'openai:coder': { type: 'api_key', provider: 'openai', key: s.openaiKey } } },
+    state: { order: {} },
+  });
   // (a) the early single file, with usage state inside.
-  writeSingleFile(root, 'early', { version: 1, profiles: { 'groq:default': { mode: 'api_key', apiKey: s.groqKey } }, order: { groq: ['groq:default'] }, lastGood: { groq: 'groq:default' }, usageStats: {} });
+  writeSingleFile(root, 'early', {
+    version: 1,
+    profiles: { 'groq:default': { mode: 'api_key', apiKey: s.groqKey } },
+    order: { groq: ['groq:default'] },
+    lastGood: { groq: 'groq:default' },
+    usageStats: {},
+  });
   // (b) the split files, with order in auth-state.json.
-  writeSplit(root, 'split', { version: 1, profiles: { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key: s.anthropicKey } } }, { order: { anthropic: ['anthropic:key'] }, lastGood: {}, usageStats: {} });
+  writeSplit(
+    root,
+    'split',
+    { version: 1, profiles: { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key: s.anthropicKey } } },
+    { order: { anthropic: ['anthropic:key'] }, lastGood: {}, usageStats: {} },
+  );
   // (d) the flat legacy auth.json.
   writeLegacyAuthJson(root, 'old', { openai: { type: 'api_key', key: s.openaiKey } });
   writeEnvFile(root, `ANTHROPIC_API_KEY=${s.anthropicKey}\nUNRELATED=x\n`);
@@ -58,7 +73,10 @@ describe('import openclaw (real daemon, real CLI, fixtures of every OpenClaw lay
     const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const result = JSON.parse(r.stdout) as ImportOpenClawResult;
-    const added = result.items.filter((i) => i.action === 'added').map((i) => `${i.agent} ${i.kind} ${i.id}`).sort();
+    const added = result.items
+      .filter((i) => i.action === 'added')
+      .map((i) => `${i.agent} ${i.kind} ${i.id}`)
+      .sort();
     assert.deepEqual(added, [
       '- env ANTHROPIC_API_KEY',
       'coder profile openai:coder',
@@ -73,7 +91,11 @@ describe('import openclaw (real daemon, real CLI, fixtures of every OpenClaw lay
     ]);
     assert.equal(profilesOf(d.paths.authProfiles('main')).profiles['anthropic:max']?.token, s.setupToken);
     assert.deepEqual(profilesOf(d.paths.authProfiles('main')).order, { anthropic: ['anthropic:max'] });
-    assert.deepEqual(profilesOf(d.paths.authProfiles('early')).profiles['groq:default'], { type: 'api_key', provider: 'groq', key: s.groqKey }, 'written in the strict shape');
+    assert.deepEqual(
+      profilesOf(d.paths.authProfiles('early')).profiles['groq:default'],
+      { type: 'api_key', provider: 'groq', key: s.groqKey },
+      'written in the strict shape',
+    );
     assert.deepEqual(profilesOf(d.paths.authProfiles('old')).profiles['openai:default'], { type: 'api_key', provider: 'openai', key: s.openaiKey });
     assert.match(readFileSync(d.paths.dotenv, 'utf8'), new RegExp(`^ANTHROPIC_API_KEY=${s.anthropicKey}$`, 'm'));
     assert.ok(!readFileSync(d.paths.dotenv, 'utf8').includes('UNRELATED'), 'only provider keys are imported');
@@ -81,9 +103,18 @@ describe('import openclaw (real daemon, real CLI, fixtures of every OpenClaw lay
 
     const again = await d.cli(['import', 'openclaw', '--from', root, '--json']);
     assert.equal(again.code, 0);
-    assert.ok((JSON.parse(again.stdout) as ImportOpenClawResult).items.every((i) => i.action === 'unchanged'), 'a second import changes nothing');
+    assert.ok(
+      (JSON.parse(again.stdout) as ImportOpenClawResult).items.every((i) => i.action === 'unchanged'),
+      'a second import changes nothing',
+    );
     const human = await d.cli(['import', 'openclaw', '--from', root]);
-    assertNoSecrets(Object.values(s), { json: r.stdout + r.stderr, again: again.stdout, human: human.stdout + human.stderr, log: d.log(), daemonStderr: d.stderr() });
+    assertNoSecrets(Object.values(s), {
+      json: r.stdout + r.stderr,
+      again: again.stdout,
+      human: human.stdout + human.stderr,
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
   });
 
   it('--dry-run reports what would happen and writes nothing', async () => {
@@ -98,7 +129,7 @@ describe('import openclaw (real daemon, real CLI, fixtures of every OpenClaw lay
     assert.ok(!existsSync(d.paths.agentDir('coder')));
   });
 
-  it('reports a profile that differs as a conflict (exit 1) and keeps OpenSoul\'s; --force replaces it', async () => {
+  it("reports a profile that differs as a conflict (exit 1) and keeps OpenSoul's; --force replaces it", async () => {
     const root = openclawDir();
     const s = fakeSecrets();
     writeSplit(root, 'main', { version: 1, profiles: { 'openai:work': { type: 'api_key', provider: 'openai', key: s.openaiKey } } }, { order: {} });
@@ -122,7 +153,12 @@ describe('import openclaw (real daemon, real CLI, fixtures of every OpenClaw lay
   it('refuses a SQLite source with unsaved changes in its -wal (OpenClaw still running), writing nothing', async () => {
     const root = openclawDir();
     const s = fakeSecrets();
-    const db = await writeAgentSqlite(root, 'main', { store: { version: 1, profiles: { 'openai:x': { type: 'api_key', key: s.openaiKey } } } }, { walMode: true });
+    const db = await writeAgentSqlite(
+      root,
+      'main',
+      { store: { version: 1, profiles: { 'openai:x': { type: 'api_key', key: s.openaiKey } } } },
+      { walMode: true },
+    );
     writeFileSync(`${db}-wal`, Buffer.alloc(4096, 1));
     const d = await startDaemon();
     const r = await d.cli(['import', 'openclaw', '--from', root]);
@@ -152,14 +188,20 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const items = json<ImportOpenClawResult>(r).items;
-    assert.deepEqual(items.find((i) => i.agent === 'work' && i.kind === 'order'), { agent: 'work', kind: 'order', id: 'anthropic', action: 'added' });
+    assert.deepEqual(
+      items.find((i) => i.agent === 'work' && i.kind === 'order'),
+      { agent: 'work', kind: 'order', id: 'anthropic', action: 'added' },
+    );
     assert.deepEqual(profilesOf(d.paths.authProfiles('work')).order, { anthropic: ['anthropic:agentwork', 'anthropic:work'] });
-    assert.deepEqual(Object.keys(profilesOf(d.paths.authProfiles('work')).profiles), ['anthropic:agentwork'], 'main\'s profile is not copied into work');
+    assert.deepEqual(Object.keys(profilesOf(d.paths.authProfiles('work')).profiles), ['anthropic:agentwork'], "main's profile is not copied into work");
     assert.deepEqual(profilesOf(d.paths.authProfiles('ops')), { version: 1, profiles: {}, order: { anthropic: ['anthropic:work'] } });
     const list = await d.cli(['models', 'auth', 'list', '--agent', 'work', '--json']);
     assert.equal(list.code, 0, list.stderr);
     const profiles = json<{ profiles: { id: string; inheritedFrom?: string }[] }>(list).profiles;
-    assert.deepEqual(profiles.map((p) => [p.id, p.inheritedFrom ?? null]).sort(), [['anthropic:agentwork', null], ['anthropic:work', 'main']]);
+    assert.deepEqual(profiles.map((p) => [p.id, p.inheritedFrom ?? null]).sort(), [
+      ['anthropic:agentwork', null],
+      ['anthropic:work', 'main'],
+    ]);
     const order = await d.cli(['models', 'auth', 'order', 'get', '--provider', 'anthropic', '--agent', 'work', '--json']);
     assert.deepEqual(json<{ effective: string[] }>(order).effective, ['anthropic:agentwork', 'anthropic:work']);
     // order set on work may name the inherited id.
@@ -180,30 +222,52 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     const root = openclawDir();
     const s = fakeSecrets();
     const shared = { type: 'api_key', provider: 'openai', key: s.openaiKey };
-    writeSplit(root, 'work', { version: 1, profiles: { 'openai:shared': shared, 'groq:own': { type: 'api_key', key: s.groqKey } } }, { order: { openai: ['openai:shared'] } });
+    writeSplit(
+      root,
+      'work',
+      { version: 1, profiles: { 'openai:shared': shared, 'groq:own': { type: 'api_key', key: s.groqKey } } },
+      { order: { openai: ['openai:shared'] } },
+    );
     writeSplit(root, 'main', { version: 1, profiles: { 'openai:shared': shared } }, { order: {} });
     const d = await startDaemon();
     const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const items = json<ImportOpenClawResult>(r).items;
-    assert.deepEqual(items.find((i) => i.agent === 'work' && i.id === 'openai:shared'), { agent: 'work', kind: 'profile', id: 'openai:shared', action: 'unchanged', note: 'read through from agent main' });
+    assert.deepEqual(
+      items.find((i) => i.agent === 'work' && i.id === 'openai:shared'),
+      { agent: 'work', kind: 'profile', id: 'openai:shared', action: 'unchanged', note: 'read through from agent main' },
+    );
     assert.deepEqual(Object.keys(profilesOf(d.paths.authProfiles('work')).profiles), ['groq:own']);
     assert.deepEqual(profilesOf(d.paths.authProfiles('work')).order, { openai: ['openai:shared'] });
     assertNoSecrets(Object.values(s), { r: r.stdout, log: d.log() });
   });
 
-  it("auth.order of openclaw.json goes into opensoul.json, comments kept; a different one there is a conflict", async () => {
+  it('auth.order of openclaw.json goes into opensoul.json, comments kept; a different one there is a conflict', async () => {
     const root = openclawDir();
     const s = fakeSecrets();
-    writeSplit(root, 'main', { version: 1, profiles: { 'anthropic:a': { type: 'api_key', key: s.anthropicKey }, 'openai:b': { type: 'api_key', key: s.openaiKey } } }, { order: {} });
-    writeOpenClawConfig(root, '// OpenClaw config (JSON5: comments, trailing commas)\n{\n  "auth": { "order": { "anthropic": ["anthropic:a"], "openai": ["openai:b"] } },\n}\n');
+    writeSplit(
+      root,
+      'main',
+      { version: 1, profiles: { 'anthropic:a': { type: 'api_key', key: s.anthropicKey }, 'openai:b': { type: 'api_key', key: s.openaiKey } } },
+      { order: {} },
+    );
+    writeOpenClawConfig(
+      root,
+      '// OpenClaw config (JSON5: comments, trailing commas)\n{\n  "auth": { "order": { "anthropic": ["anthropic:a"], "openai": ["openai:b"] } },\n}\n',
+    );
     const d = await startDaemon();
     writeFileSync(d.paths.config, '{\n  // mine\n  "auth": { "order": { "openai": ["openai:mine"] } },\n}\n', { mode: 0o600 });
     await d.call(methods.gatewayReload, {});
     const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
     assert.equal(r.code, 1, 'the different openai order is left behind');
     const items = json<ImportOpenClawResult>(r).items.filter((i) => i.kind === 'config-order');
-    assert.deepEqual(items.map((i) => [i.id, i.action]), [['anthropic', 'added'], ['openai', 'conflict']]);
+    assert.deepEqual(
+      items.map((i) => [i.id, i.action]),
+      [
+        ['anthropic', 'added'],
+        ['openai', 'conflict'],
+      ],
+    );
     const text = readFileSync(d.paths.config, 'utf8');
     assert.match(text, /\/\/ mine/, 'comments kept');
     const cfg = parseJsonc(text);
@@ -225,7 +289,14 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
       {
         version: 1,
         profiles: {
-          'openai-codex:default': { type: 'oauth', provider: 'openai-codex', access: s.oauthAccess, refresh: s.oauthRefresh, expires: exp, accountId: 'acct-1' },
+          'openai-codex:default': {
+            type: 'oauth',
+            provider: 'openai-codex',
+            access: s.oauthAccess,
+            refresh: s.oauthRefresh,
+            expires: exp,
+            accountId: 'acct-1',
+          },
           'minimax:default': { type: 'api_key', provider: 'minimax', key: s.groqKey },
         },
       },
@@ -234,15 +305,31 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     const d = await startDaemon();
     const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.deepEqual(json<ImportOpenClawResult>(r).items.filter((i) => i.kind === 'profile').map((i) => [i.id, i.action]), [['minimax:default', 'added'], ['openai-codex:default', 'added']]);
+    assert.deepEqual(
+      json<ImportOpenClawResult>(r)
+        .items.filter((i) => i.kind === 'profile')
+        .map((i) => [i.id, i.action]),
+      [
+        ['minimax:default', 'added'],
+        ['openai-codex:default', 'added'],
+      ],
+    );
     const list = await d.cli(['models', 'auth', 'list', '--json']);
-    assert.deepEqual(json<{ profiles: { id: string }[] }>(list).profiles.map((p) => p.id).sort(), ['minimax:default', 'openai-codex:default']);
+    assert.deepEqual(
+      json<{ profiles: { id: string }[] }>(list)
+        .profiles.map((p) => p.id)
+        .sort(),
+      ['minimax:default', 'openai-codex:default'],
+    );
     const typo = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'minimx'], { input: fakeSecret('sk-', 40) });
     assert.equal(typo.code, 1);
     assert.match(typo.stderr, /Unknown provider "minimx"; did you mean "minimax"\?/);
     const typo2 = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'anthropc'], { input: fakeSecret('sk-ant-api03-', 40) });
     assert.match(typo2.stderr, /did you mean "anthropic"\?/);
-    for (const args of [['models', 'auth', 'list', '--provider', 'minimx'], ['models', 'auth', 'order', 'set', '--provider', 'minimx', 'minimax:default']]) {
+    for (const args of [
+      ['models', 'auth', 'list', '--provider', 'minimx'],
+      ['models', 'auth', 'order', 'set', '--provider', 'minimx', 'minimax:default'],
+    ]) {
       const r2 = await d.cli(args);
       assert.equal(r2.code, 1, args.join(' '));
       assert.match(r2.stderr, /did you mean "minimax"\?/, args.join(' '));
@@ -272,17 +359,24 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const items = json<ImportOpenClawResult>(r).items;
-    assert.deepEqual(items.map((i) => [i.kind, i.id, i.action]), [
-      ['profile', 'groq:elsewhere', 'added'],
-      ['profile', 'openrouter:default', 'added'],
-      ['secret-provider', 'filemain', 'added'],
-    ]);
+    assert.deepEqual(
+      items.map((i) => [i.kind, i.id, i.action]),
+      [
+        ['profile', 'groq:elsewhere', 'added'],
+        ['profile', 'openrouter:default', 'added'],
+        ['secret-provider', 'filemain', 'added'],
+      ],
+    );
     assert.match(items[0]?.note ?? '', /secret provider "nowhere", configured neither in opensoul\.json nor in openclaw\.json/);
     const status = await d.cli(['models', 'status', '--json']);
-    const p = json<{ providers: { provider: string; profiles: { id: string; status: string; masked: string }[] }[] }>(status).providers.find((x) => x.provider === 'openrouter');
+    const p = json<{ providers: { provider: string; profiles: { id: string; status: string; masked: string }[] }[] }>(status).providers.find(
+      (x) => x.provider === 'openrouter',
+    );
     assert.equal(p?.profiles[0]?.status, 'static', JSON.stringify(p));
     assert.equal(p?.profiles[0]?.masked, 'ref(file:filemain:/openrouter/key)');
-    const groq = json<{ providers: { provider: string; profiles: { status: string; reason: string | null }[] }[] }>(status).providers.find((x) => x.provider === 'groq');
+    const groq = json<{ providers: { provider: string; profiles: { status: string; reason: string | null }[] }[] }>(status).providers.find(
+      (x) => x.provider === 'groq',
+    );
     assert.equal(groq?.profiles[0]?.status, 'missing');
     assert.match(groq?.profiles[0]?.reason ?? '', /secret provider "nowhere" is not configured/);
     assert.equal((await d.call(methods.authResolve, { provider: 'openrouter' })).secret, secret);
@@ -297,7 +391,18 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     writeSingleFile(root, 'main', {
       version: 1,
       profiles: {
-        'google-gemini-cli:me': { type: 'oauth', provider: 'google-gemini-cli', access: s.oauthAccess, refresh: s.oauthRefresh, expires: Date.now() + 86_400_000, email: 'me@example.com', idToken, displayName: 'Me', projectId: 'proj-42', futureField: { nested: true } },
+        'google-gemini-cli:me': {
+          type: 'oauth',
+          provider: 'google-gemini-cli',
+          access: s.oauthAccess,
+          refresh: s.oauthRefresh,
+          expires: Date.now() + 86_400_000,
+          email: 'me@example.com',
+          idToken,
+          displayName: 'Me',
+          projectId: 'proj-42',
+          futureField: { nested: true },
+        },
         'openai:billing': { type: 'api_key', provider: 'openai', key: s.openaiKey },
       },
       lastGood: { 'google-gemini-cli': 'google-gemini-cli:me' },
@@ -312,11 +417,16 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     assert.equal(stored?.projectId, 'proj-42');
     assert.deepEqual(stored?.futureField, { nested: true });
     assert.equal(stored?.email, 'me@example.com');
-    const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as { lastGood: Record<string, string>; usageStats: Record<string, { disabledUntil?: number; disabledReason?: string }> };
+    const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as {
+      lastGood: Record<string, string>;
+      usageStats: Record<string, { disabledUntil?: number; disabledReason?: string }>;
+    };
     assert.equal(state.lastGood['google-gemini-cli'], 'google-gemini-cli:me');
     assert.equal(state.usageStats['openai:billing']?.disabledReason, 'billing');
     const status = await d.cli(['models', 'status', '--json']);
-    const billing = json<{ providers: { profiles: { id: string; status: string; disabledUntil: number | null }[] }[] }>(status).providers.flatMap((p) => p.profiles).find((p) => p.id === 'openai:billing');
+    const billing = json<{ providers: { profiles: { id: string; status: string; disabledUntil: number | null }[] }[] }>(status)
+      .providers.flatMap((p) => p.profiles)
+      .find((p) => p.id === 'openai:billing');
     assert.equal(billing?.status, 'disabled');
     assert.equal(billing?.disabledUntil, until);
     const human = await d.cli(['models', 'status']);

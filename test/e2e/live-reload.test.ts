@@ -60,7 +60,13 @@ describe('live reload (real daemon, real CLI)', function () {
     const after = await d.cli(['models', 'status', '--check']);
     assert.equal(after.code, 1);
     assert.equal(d.proc.exitCode, null, 'the same daemon served all three');
-    assertNoSecrets([key], { before: before.stdout + before.stderr, withKey: withKey.stdout + withKey.stderr, after: after.stdout + after.stderr, log: d.log(), daemonStderr: d.stderr() });
+    assertNoSecrets([key], {
+      before: before.stdout + before.stderr,
+      withKey: withKey.stdout + withKey.stderr,
+      after: after.stdout + after.stderr,
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
   });
 
   it('converges on an edit in place, a tmp+rename, and a delete-and-recreate', async () => {
@@ -164,7 +170,10 @@ describe('live reload (real daemon, real CLI)', function () {
     }, 'the parse error to be reported');
     assert.equal(s.fileErrors[0]?.path, store);
     assert.match(s.fileErrors[0]?.message ?? '', /^line 1, column \d+: /);
-    assert.ok(s.providers.some((p) => p.profiles.some((pr) => pr.id === 'anthropic:good')), 'the last good profiles are still served');
+    assert.ok(
+      s.providers.some((p) => p.profiles.some((pr) => pr.id === 'anthropic:good')),
+      'the last good profiles are still served',
+    );
     assert.ok(!s.providers.some((p) => p.profiles.some((pr) => pr.id === 'anthropic:new')));
 
     const human = await d.cli(['models', 'status']);

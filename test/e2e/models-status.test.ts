@@ -57,7 +57,10 @@ describe('models status (real daemon, real CLI)', function () {
     assert.equal(j.code, 0, 'without --check the exit code stays 0');
     const doc = JSON.parse(j.stdout) as ModelsStatusResult;
     assert.equal(doc.check, 1);
-    assert.deepEqual(doc.fileErrors.map((f) => f.path), [store]);
+    assert.deepEqual(
+      doc.fileErrors.map((f) => f.path),
+      [store],
+    );
     assert.equal(readFileSync(store, 'utf8'), broken, 'never overwritten');
 
     // The same for the config: fixed store, broken opensoul.json.
@@ -80,14 +83,22 @@ describe('models status (real daemon, real CLI)', function () {
     const r = await d.cli(['models', 'status'], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(
-      r.stdout.includes('ANTHROPIC_API_KEY is set in this shell but the gateway does not see it: run `opensoul onboard --non-interactive --from-env` (stores it in ~/state/.env)'),
+      r.stdout.includes(
+        'ANTHROPIC_API_KEY is set in this shell but the gateway does not see it: run `opensoul onboard --non-interactive --from-env` (stores it in ~/state/.env)',
+      ),
       r.stdout,
     );
     const check = await d.cli(['models', 'status', '--check', '--json'], { env });
     assert.equal(check.code, 1, 'still missing for the gateway');
     assert.deepEqual((JSON.parse(check.stdout) as ModelsStatusResult).envGap, ['ANTHROPIC_API_KEY']);
     assert.match(proxy.sent(), /"clientEnvNames":\["ANTHROPIC_API_KEY"\]/, 'the name was sent');
-    assertNoSecrets([key, key.slice(0, 20), key.slice(-20)], { socket: proxy.sent(), human: r.stdout + r.stderr, json: check.stdout + check.stderr, log: d.log(), daemonStderr: d.stderr() });
+    assertNoSecrets([key, key.slice(0, 20), key.slice(-20)], {
+      socket: proxy.sent(),
+      human: r.stdout + r.stderr,
+      json: check.stdout + check.stderr,
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
 
     // Once the gateway has it (here: its .env), the line goes.
     writeFileSync(d.paths.dotenv, `ANTHROPIC_API_KEY=${key}\n`, { mode: 0o600 });
@@ -124,7 +135,10 @@ describe('models status (real daemon, real CLI)', function () {
     assert.equal(jq.stdout.trim(), '"anthropic:sub"');
     const provider = doc.auth.providers.find((p) => p.provider === 'anthropic');
     assert.equal(provider?.effective.kind, 'profiles');
-    assert.deepEqual({ count: provider?.profiles.count, token: provider?.profiles.token, apiKey: provider?.profiles.apiKey, oauth: provider?.profiles.oauth }, { count: 2, token: 1, apiKey: 1, oauth: 0 });
+    assert.deepEqual(
+      { count: provider?.profiles.count, token: provider?.profiles.token, apiKey: provider?.profiles.apiKey, oauth: provider?.profiles.oauth },
+      { count: 2, token: 1, apiKey: 1, oauth: 0 },
+    );
     assert.equal(doc.auth.oauth.providers.find((p) => p.provider === 'anthropic')?.status, 'expired');
     assertNoSecrets([token, key], { json: r.stdout, log: d.log() });
 
@@ -132,13 +146,10 @@ describe('models status (real daemon, real CLI)', function () {
     const l = JSON.parse(list.stdout) as AuthListResult;
     assert.equal(l.agentId, 'main');
     assert.equal(l.agentDir, d.paths.agentDir('main'));
-    assert.deepEqual(
-      l.profiles.map((p) => [p.id, p.provider, p.label]).sort(),
-      [
-        ['anthropic:key', 'anthropic', 'anthropic:key (me@example.com)'],
-        ['anthropic:sub', 'anthropic', 'anthropic:sub'],
-      ],
-    );
+    assert.deepEqual(l.profiles.map((p) => [p.id, p.provider, p.label]).sort(), [
+      ['anthropic:key', 'anthropic', 'anthropic:key (me@example.com)'],
+      ['anthropic:sub', 'anthropic', 'anthropic:sub'],
+    ]);
     const order = JSON.parse((await d.cli(['models', 'auth', 'order', 'get', '--provider', 'anthropic', '--json'])).stdout) as AuthOrderResult;
     assert.equal(order.agentId, 'main');
     assert.equal(order.agentDir, d.paths.agentDir('main'));
@@ -150,14 +161,21 @@ describe('models status (real daemon, real CLI)', function () {
     const key = fakeSecret('sk-proj-', 40);
     writeStore(d, 'work', { 'openai:work': { type: 'api_key', provider: 'openai', key } });
     await d.call(methods.gatewayReload, {});
-    for (const args of [['models', '--agent', 'work', 'status', '--json'], ['models', 'status', '--agent', 'work', '--json'], ['--json', 'models', '--agent=work', 'status']]) {
+    for (const args of [
+      ['models', '--agent', 'work', 'status', '--json'],
+      ['models', 'status', '--agent', 'work', '--json'],
+      ['--json', 'models', '--agent=work', 'status'],
+    ]) {
       const r = await d.cli(args);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
       assert.equal((JSON.parse(r.stdout) as ModelsStatusResult).agent, 'work', args.join(' '));
     }
     const list = await d.cli(['models', 'auth', '--agent', 'work', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
-    assert.deepEqual((JSON.parse(list.stdout) as AuthListResult).profiles.map((p) => p.id), ['openai:work']);
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as AuthListResult).profiles.map((p) => p.id),
+      ['openai:work'],
+    );
     const viaGroup = await d.cli(['models', '--agent', 'work', 'auth', 'list', '--json']);
     assert.equal((JSON.parse(viaGroup.stdout) as AuthListResult).agentId, 'work');
 
@@ -169,7 +187,18 @@ describe('models status (real daemon, real CLI)', function () {
 
     // The flags parse and reach the daemon: the comma list and the repeat are one list, whose
     // unknown ids it refuses (the probes themselves: test/e2e/probes.test.ts).
-    const probe = await d.cli(['models', 'status', '--agent', 'work', '--probe-profile', 'openai:work,openai:other', '--probe-profile', 'anthropic:x', '--probe-max-tokens', '8']);
+    const probe = await d.cli([
+      'models',
+      'status',
+      '--agent',
+      'work',
+      '--probe-profile',
+      'openai:work,openai:other',
+      '--probe-profile',
+      'anthropic:x',
+      '--probe-max-tokens',
+      '8',
+    ]);
     assert.equal(probe.code, 1, probe.stderr);
     assert.match(probe.stderr, /Profile "openai:other" not found for agent work/);
     const bad = await d.cli(['models', 'status', '--probe-max-tokens', 'lots']);
@@ -184,7 +213,10 @@ describe('models status (real daemon, real CLI)', function () {
     const r = await d.cli(['doctor', '--repair', '--non-interactive', '--yes', '--json']);
     assert.notEqual(r.code, 64, r.stderr);
     const checks = (JSON.parse(r.stdout) as { checks: { id: string; fixed: boolean }[] }).checks;
-    assert.ok(checks.some((c) => c.fixed), 'the chmod was applied, as with --fix');
+    assert.ok(
+      checks.some((c) => c.fixed),
+      'the chmod was applied, as with --fix',
+    );
   });
 
   it('aligns the profile columns and shows a credential_scope disable as "until replaced" in status, auth list and doctor', async () => {

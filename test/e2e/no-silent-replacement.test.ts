@@ -16,7 +16,8 @@ import type { Daemon, RunResult } from '../support/harness.js';
 
 const setupToken = () => fakeSecret('sk-ant-oat01-', 90);
 const anthropicKey = () => fakeSecret('sk-ant-api03-', 60);
-const profiles = (d: Daemon, agent = 'main') => (JSON.parse(readFileSync(d.paths.authProfiles(agent), 'utf8')) as { profiles: Record<string, Record<string, unknown>> }).profiles;
+const profiles = (d: Daemon, agent = 'main') =>
+  (JSON.parse(readFileSync(d.paths.authProfiles(agent), 'utf8')) as { profiles: Record<string, Record<string, unknown>> }).profiles;
 const out = (r: RunResult) => r.stdout + r.stderr;
 const errorOf = (r: RunResult) => (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
 
@@ -51,7 +52,14 @@ describe('no silent replacement (real daemon, real CLI)', function () {
     assert.equal(forced.code, 0, forced.stderr);
     assert.ok(forced.stdout.startsWith(`Replaced anthropic:manual (was token ${maskSecret(first)})`), forced.stdout);
     assert.equal(profiles(d)['anthropic:manual']?.token, second);
-    assertNoSecrets([first, second], { stored: out(stored), same: out(same), refused: out(refused), forced: out(forced), log: d.log(), daemonStderr: d.stderr() });
+    assertNoSecrets([first, second], {
+      stored: out(stored),
+      same: out(same),
+      refused: out(refused),
+      forced: out(forced),
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
   });
 
   it('paste-api-key (profile): an API key over a stored setup-token is CONFLICT (the case that replaced anthropic:manual), --json carries the details', async () => {
@@ -64,7 +72,10 @@ describe('no silent replacement (real daemon, real CLI)', function () {
     assert.equal(r.code, 1);
     const err = errorOf(r);
     assert.equal(err.code, 'CONFLICT');
-    assert.match(err.message, new RegExp(`anthropic:manual \\(agent main\\) already holds a different token \\(${maskSecret(token).replace(/\./g, '\\.')}\\); the new api_key is`));
+    assert.match(
+      err.message,
+      new RegExp(`anthropic:manual \\(agent main\\) already holds a different token \\(${maskSecret(token).replace(/\./g, '\\.')}\\); the new api_key is`),
+    );
     assert.match(err.message, /paste-api-key --provider anthropic --force/);
     unchanged();
     const forced = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'anthropic', '--force', '--json'], { input: key });
@@ -117,10 +128,26 @@ describe('no silent replacement (real daemon, real CLI)', function () {
       [c.call(methods.envSet, { key: 'GROQ_API_KEY', value: fakeSecret('gsk_', 50) }), 'CONFLICT', /GROQ_API_KEY in .* already holds a different value/],
       [c.call(methods.envSet, { key: 'GROQ_API_KEY', value: 'x', replace: true }), 'SECRET_SHAPE', /must start with gsk_/],
       [c.call(methods.envSet, { key: 'ANTHROPIC_API_KEY', value: setupToken(), replace: true }), 'SECRET_SHAPE', /setup-token.*not an API key/],
-      [c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: anthropicKey() } }), 'CONFLICT', /anthropic:work \(agent main\) already holds a different api_key/],
-      [c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: 'x' }, replace: true }), 'SECRET_SHAPE', /must start with sk-ant-api/],
-      [c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: 'sk-ant-api03-x' }, replace: true }), 'SECRET_SHAPE', /only 14 characters/],
-      [c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'token', token: anthropicKey() }, replace: true }), 'SECRET_SHAPE', /API key.*not a setup-token/],
+      [
+        c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: anthropicKey() } }),
+        'CONFLICT',
+        /anthropic:work \(agent main\) already holds a different api_key/,
+      ],
+      [
+        c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: 'x' }, replace: true }),
+        'SECRET_SHAPE',
+        /must start with sk-ant-api/,
+      ],
+      [
+        c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: 'sk-ant-api03-x' }, replace: true }),
+        'SECRET_SHAPE',
+        /only 14 characters/,
+      ],
+      [
+        c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'token', token: anthropicKey() }, replace: true }),
+        'SECRET_SHAPE',
+        /API key.*not a setup-token/,
+      ],
       [c.call(methods.authUpsert, { profileId: 'openai:short', credential: { type: 'token', token: 'abc' } }), 'SECRET_SHAPE', /only 3 characters/],
     ];
     try {
@@ -244,9 +271,16 @@ describe('no silent replacement (real daemon, real CLI)', function () {
 
   it('--expires-in takes compound durations (30s, 90m, 1h30m, 1d12h) and refuses a garbled one with exit 64', async () => {
     const d = await startDaemon();
-    for (const [given, ms] of [['30s', 30_000], ['90m', 90 * 60_000], ['1h30m', 90 * 60_000], ['1d12h', 36 * 3_600_000]] as const) {
+    for (const [given, ms] of [
+      ['30s', 30_000],
+      ['90m', 90 * 60_000],
+      ['1h30m', 90 * 60_000],
+      ['1d12h', 36 * 3_600_000],
+    ] as const) {
       const t0 = Date.now();
-      const r = await d.cli(['models', 'auth', 'paste-token', '--provider', 'openai', '--profile-id', `openai:t${given}`, '--expires-in', given], { input: fakeSecret('tok-', 40) });
+      const r = await d.cli(['models', 'auth', 'paste-token', '--provider', 'openai', '--profile-id', `openai:t${given}`, '--expires-in', given], {
+        input: fakeSecret('tok-', 40),
+      });
       assert.equal(r.code, 0, out(r));
       const expires = profiles(d)[`openai:t${given}`]?.expires as number;
       assert.ok(expires >= t0 + ms && expires <= Date.now() + ms, `${given}: ${expires - t0}`);

@@ -33,21 +33,32 @@ function spawnCli(d: Daemon, args: string[]): Running {
   child.stdout?.setEncoding('utf8').on('data', (x: string) => (stdout += x));
   child.stderr?.setEncoding('utf8').on('data', (x: string) => (stderr += x));
   child.stdin?.on('error', () => undefined);
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return { out: () => stdout, err: () => stderr, write: (t) => child.stdin?.write(t), end: () => child.stdin?.end(), signal: (sig) => child.kill(sig), done };
 }
 
 /** A daemon whose opensoul.json points the provider's OAuth endpoints at the fake server. */
-async function setup(provider: string, fakeOpts: FakeAuthOptions, oauth: (url: string) => Record<string, unknown>): Promise<{ d: Daemon; fake: FakeAuthServer }> {
+async function setup(
+  provider: string,
+  fakeOpts: FakeAuthOptions,
+  oauth: (url: string) => Record<string, unknown>,
+): Promise<{ d: Daemon; fake: FakeAuthServer }> {
   const fake = await startFakeAuthServer(fakeOpts);
   const stateDir = path.join(tempDir(), 'state');
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(stateDir, 'opensoul.json'), JSON.stringify({ models: { providers: { [provider]: { oauth: { clientId: 'test-client', ...oauth(fake.url) } } } } }), { mode: 0o600 });
+  writeFileSync(
+    path.join(stateDir, 'opensoul.json'),
+    JSON.stringify({ models: { providers: { [provider]: { oauth: { clientId: 'test-client', ...oauth(fake.url) } } } } }),
+    { mode: 0o600 },
+  );
   return { d: await startDaemon({ stateDir }), fake };
 }
 
 const codexOAuth = (url: string) => ({ authorizeUrl: `${url}/authorize`, tokenUrl: `${url}/token` });
-const store = (d: Daemon) => JSON.parse(readFileSync(d.paths.authProfiles('main'), 'utf8')) as { profiles: Record<string, Record<string, unknown>>; order?: Record<string, string[]> };
+const store = (d: Daemon) =>
+  JSON.parse(readFileSync(d.paths.authProfiles('main'), 'utf8')) as { profiles: Record<string, Record<string, unknown>>; order?: Record<string, string[]> };
 
 /** The authorize URL the CLI printed. */
 async function printedUrl(run: Running, fake: FakeAuthServer): Promise<string> {
@@ -96,7 +107,12 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     // The token request carried the verifier of the challenge in the URL (the server checked it too).
     const tokenReq = fake.tokenRequests[0];
     assert.ok(tokenReq);
-    assert.equal(createHash('sha256').update(tokenReq.code_verifier ?? '').digest('base64url'), url.searchParams.get('code_challenge'));
+    assert.equal(
+      createHash('sha256')
+        .update(tokenReq.code_verifier ?? '')
+        .digest('base64url'),
+      url.searchParams.get('code_challenge'),
+    );
     assert.match(tokenReq.code_verifier ?? '', /^[A-Za-z0-9\-._~]{43,128}$/);
     assert.equal(tokenReq.redirect_uri, url.searchParams.get('redirect_uri'));
 
@@ -156,10 +172,14 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
   });
 
   it('device code (--json): prints the user code, polls at the interval, 5 s slower after slow_down; no refresh token → a token profile', async () => {
-    const { d, fake } = await setup('github-copilot', { deviceScript: ['authorization_pending', 'slow_down'], refresh: false, emailIn: 'none', deviceInterval: 1 }, (u) => ({
-      deviceAuthorizationUrl: `${u}/device/code`,
-      tokenUrl: `${u}/token`,
-    }));
+    const { d, fake } = await setup(
+      'github-copilot',
+      { deviceScript: ['authorization_pending', 'slow_down'], refresh: false, emailIn: 'none', deviceInterval: 1 },
+      (u) => ({
+        deviceAuthorizationUrl: `${u}/device/code`,
+        tokenUrl: `${u}/token`,
+      }),
+    );
     const run = spawnCli(d, ['models', 'auth', 'login', '--provider', 'github-copilot', '--device-code', '--no-browser', '--json']);
     run.end();
     const r = await run.done;
@@ -202,7 +222,12 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stdout, /Replaced openai-codex:alice@example\.com \(was oauth /);
     assert.equal(store(d).profiles['openai-codex:alice@example.com']?.access, fake.issued[1]?.access);
-    assertNoSecrets([...fake.secrets, old.access, old.refresh], { refused: refused.stdout + refused.stderr, forced: forced.stdout + forced.stderr, log: d.log(), daemonStderr: d.stderr() });
+    assertNoSecrets([...fake.secrets, old.access, old.refresh], {
+      refused: refused.stdout + refused.stderr,
+      forced: forced.stdout + forced.stderr,
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
   });
 
   it('Ctrl-C cancels the login in the daemon: its callback listener closes and a late redirect stores nothing', async () => {
@@ -216,7 +241,14 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     assert.equal(r.code, 130);
     assert.match(r.stderr, /Cancelled; nothing was stored/);
     const callback = await authorize(url);
-    await waitFor(async () => fetch(callback).then(() => false, () => true), 'the listener to close');
+    await waitFor(
+      async () =>
+        fetch(callback).then(
+          () => false,
+          () => true,
+        ),
+      'the listener to close',
+    );
     assert.equal(fake.tokenRequests.length, 0);
     assert.equal(existsSync(d.paths.authProfiles('main')), false);
   });
@@ -225,7 +257,11 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     const { d, fake } = await setup('openai-codex', {}, codexOAuth);
     const old = { type: 'oauth' as const, access: 'old-access-FAKE-tty-0123456789', refresh: 'old-refresh-FAKE-tty-0123456789', expires: Date.now() + 60_000 };
     await d.call(methods.authUpsert, { profileId: 'openai-codex:alice@example.com', credential: old });
-    const tty = runInTty([process.execPath, CLI, 'models', 'auth', 'login', '--provider', 'openai-codex'], { ...d.env, TERM: 'xterm-256color', SSH_CONNECTION: '10.0.0.1 50000 10.0.0.2 22' });
+    const tty = runInTty([process.execPath, CLI, 'models', 'auth', 'login', '--provider', 'openai-codex'], {
+      ...d.env,
+      TERM: 'xterm-256color',
+      SSH_CONNECTION: '10.0.0.1 50000 10.0.0.2 22',
+    });
     const screen = await tty.waitFor(/or paste the redirect URL/, 'the paste prompt');
     const url = new RegExp(`${fake.url.replace(/[.]/g, '\\.')}/authorize\\?\\S+`).exec(screen)?.[0];
     assert.ok(url, screen);

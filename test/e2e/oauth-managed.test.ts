@@ -14,7 +14,9 @@ import { assertNoSecrets, fakeSecret, startDaemon, tempDir, waitFor } from '../s
 import { startFakeTokenServer } from '../support/fake-token-server.js';
 
 function claudeFile(access: string, refresh: string, expiresAt: number): string {
-  return JSON.stringify({ claudeAiOauth: { accessToken: access, refreshToken: refresh, expiresAt, scopes: ['user:inference', 'user:profile'], subscriptionType: 'max' } });
+  return JSON.stringify({
+    claudeAiOauth: { accessToken: access, refreshToken: refresh, expiresAt, scopes: ['user:inference', 'user:profile'], subscriptionType: 'max' },
+  });
 }
 
 /** A JWT-shaped token (unsigned: nobody verifies it here) with an `exp` claim, as Codex's access tokens are. */
@@ -28,7 +30,14 @@ async function setupHome() {
   const home = tempDir();
   const stateDir = path.join(home, 'state');
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(stateDir, 'opensoul.json'), JSON.stringify({ models: { providers: { anthropic: { oauth: { tokenUrl: server.url, clientId: 'c' } }, 'openai-codex': { oauth: { tokenUrl: server.url, clientId: 'c' } } } } }));
+  writeFileSync(
+    path.join(stateDir, 'opensoul.json'),
+    JSON.stringify({
+      models: {
+        providers: { anthropic: { oauth: { tokenUrl: server.url, clientId: 'c' } }, 'openai-codex': { oauth: { tokenUrl: server.url, clientId: 'c' } } },
+      },
+    }),
+  );
   return { server, home, stateDir };
 }
 
@@ -72,7 +81,11 @@ describe('credentials another CLI manages (real daemon, real CLI)', function () 
     const bytes = readFileSync(credFile);
     const mtime = statSync(credFile).mtimeMs;
     await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === 1, 'the expiry to be seen');
-    await assert.rejects(d.call(methods.authResolve, { provider: 'anthropic' }), (err: Error & { kind?: string }) => err.kind === 'NO_CREDENTIALS' && /anthropic:claude-cli is expired \(managed by claude: refresh it with `claude` and retry\)/.test(err.message));
+    await assert.rejects(
+      d.call(methods.authResolve, { provider: 'anthropic' }),
+      (err: Error & { kind?: string }) =>
+        err.kind === 'NO_CREDENTIALS' && /anthropic:claude-cli is expired \(managed by claude: refresh it with `claude` and retry\)/.test(err.message),
+    );
     const expired = await d.cli(['models', 'status']);
     assert.match(expired.stdout, /refresh it with `claude` and retry/);
     const doctor = await d.cli(['doctor']);
@@ -80,7 +93,15 @@ describe('credentials another CLI manages (real daemon, real CLI)', function () 
     assert.equal(server.requests(), 0, 'the token endpoint never heard from us');
     assert.ok(readFileSync(credFile).equals(bytes), 'its file is never written');
     assert.equal(statSync(credFile).mtimeMs, mtime);
-    assertNoSecrets([a1, r1, a2, r2], { login: login.stdout + login.stderr, again: again.stdout, status: status.stdout, expired: expired.stdout + expired.stderr, doctor: doctor.stdout, log: d.log(), daemonStderr: d.stderr() });
+    assertNoSecrets([a1, r1, a2, r2], {
+      login: login.stdout + login.stderr,
+      again: again.stdout,
+      status: status.stdout,
+      expired: expired.stdout + expired.stderr,
+      doctor: doctor.stdout,
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
   });
 
   it('adopts the Codex CLI sign-in (expiry from the access token), refuses a missing file with the next step, and `--method` other than cli is a usage error', async () => {
@@ -96,7 +117,14 @@ describe('credentials another CLI manages (real daemon, real CLI)', function () 
     const idToken = jwt({ email: 'me@example.com' });
     const file = path.join(home, '.codex', 'auth.json');
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ OPENAI_API_KEY: null, tokens: { id_token: idToken, access_token: access, refresh_token: refresh, account_id: 'acct-1' }, last_refresh: new Date().toISOString() }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        OPENAI_API_KEY: null,
+        tokens: { id_token: idToken, access_token: access, refresh_token: refresh, account_id: 'acct-1' },
+        last_refresh: new Date().toISOString(),
+      }),
+    );
     const bytes = readFileSync(file);
 
     const r = await d.cli(['models', 'auth', 'login', '--provider', 'openai-codex', '--method', 'cli', '--json']);
@@ -124,6 +152,12 @@ describe('credentials another CLI manages (real daemon, real CLI)', function () 
     assert.match(doctor.stdout, /the gateway never edits that file/);
     assert.equal((await d.call(methods.authResolve, { provider: 'openai-codex' })).secret, access);
     assert.ok(readFileSync(file).equals(bytes.subarray(0, 40)));
-    assertNoSecrets([access, refresh, idToken], { r: r.stdout + r.stderr, status: status.stdout, doctor: doctor.stdout, log: d.log(), daemonStderr: d.stderr() });
+    assertNoSecrets([access, refresh, idToken], {
+      r: r.stdout + r.stderr,
+      status: status.stdout,
+      doctor: doctor.stdout,
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
   });
 });

@@ -36,19 +36,37 @@ async function setup(expiresInMs: number, opts: { env?: Record<string, string>; 
   const access = fakeSecret('sk-ant-oat01-', 80);
   const refresh = fakeSecret('sk-ant-ort01-', 80);
   server.accept(refresh);
-  writeFileSync(store, JSON.stringify({ version: 1, profiles: { [PROFILE]: { type: 'oauth', provider: 'anthropic', access, refresh, expires: Date.now() + expiresInMs, email: 'me@example.com' } } }), { mode: 0o600 });
-  const config = { auth: { expiringWindowHours: opts.windowHours ?? 1 }, models: { providers: { anthropic: { oauth: { tokenUrl: server.url, clientId: 'test-client' } } } } };
+  writeFileSync(
+    store,
+    JSON.stringify({
+      version: 1,
+      profiles: { [PROFILE]: { type: 'oauth', provider: 'anthropic', access, refresh, expires: Date.now() + expiresInMs, email: 'me@example.com' } },
+    }),
+    { mode: 0o600 },
+  );
+  const config = {
+    auth: { expiringWindowHours: opts.windowHours ?? 1 },
+    models: { providers: { anthropic: { oauth: { tokenUrl: server.url, clientId: 'test-client' } } } },
+  };
   writeFileSync(path.join(stateDir, 'opensoul.json'), JSON.stringify(config), { mode: 0o600 });
   const d = await startDaemon({ stateDir, ...(opts.env ? { env: opts.env } : {}) });
   return { d, server, access, refresh, store };
 }
 
 function storedProfile(store: string): { access: string; refresh: string; expires: number; email?: string } {
-  return (JSON.parse(readFileSync(store, 'utf8')) as { profiles: Record<string, { access: string; refresh: string; expires: number }> }).profiles[PROFILE] as { access: string; refresh: string; expires: number };
+  return (JSON.parse(readFileSync(store, 'utf8')) as { profiles: Record<string, { access: string; refresh: string; expires: number }> }).profiles[PROFILE] as {
+    access: string;
+    refresh: string;
+    expires: number;
+  };
 }
 
 async function postRefresh(url: string, refreshToken: string): Promise<number> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'test-client' }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'test-client' }),
+  });
   await res.text();
   return res.status;
 }
@@ -98,9 +116,14 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     const sub = await connect({ socketPath: d.socketPath, tokenPath: d.paths.token, onNotification: (event) => events.push(event) });
     try {
       await sub.call(methods.eventsSubscribe, { events: ['token.expiring'] });
-      await assert.rejects(d.call(methods.authResolve, { provider: 'anthropic' }), (err: Error & { kind?: string }) => err.kind === 'NO_CREDENTIALS' && err.message.includes('run `opensoul models auth login --provider anthropic`'));
+      await assert.rejects(
+        d.call(methods.authResolve, { provider: 'anthropic' }),
+        (err: Error & { kind?: string }) => err.kind === 'NO_CREDENTIALS' && err.message.includes('run `opensoul models auth login --provider anthropic`'),
+      );
       assert.equal(server.requests(), 1);
-      const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as { usageStats: Record<string, { refreshFailedAt?: number; refreshFailure?: { reason: string } }> };
+      const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as {
+        usageStats: Record<string, { refreshFailedAt?: number; refreshFailure?: { reason: string } }>;
+      };
       assert.equal(state.usageStats[PROFILE]?.refreshFailure?.reason, 'invalid_grant');
       assert.ok(state.usageStats[PROFILE]?.refreshFailedAt, 'OpenClaw-compatible refreshFailedAt is set');
 
@@ -116,12 +139,21 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
 
       await waitFor(() => events.some((e) => e.event === 'token.expiring' && e.data.reason === 'invalid_grant'), 'the token.expiring event');
       const ev = events.find((e) => e.data.reason === 'invalid_grant');
-      assert.deepEqual({ ...ev?.data, expiresAt: typeof ev?.data.expiresAt }, { agent: 'main', profileId: PROFILE, provider: 'anthropic', expiresAt: 'number', reason: 'invalid_grant' });
+      assert.deepEqual(
+        { ...ev?.data, expiresAt: typeof ev?.data.expiresAt },
+        { agent: 'main', profileId: PROFILE, provider: 'anthropic', expiresAt: 'number', reason: 'invalid_grant' },
+      );
 
       // Not asked again: only a new login helps.
       await assert.rejects(d.call(methods.authResolve, { provider: 'anthropic' }));
       assert.equal(server.requests(), 1);
-      assertNoSecrets([access, refresh], { check: check.stdout + check.stderr, doctor: doctor.stdout + doctor.stderr, log: d.log(), daemonStderr: d.stderr(), events: JSON.stringify(events) });
+      assertNoSecrets([access, refresh], {
+        check: check.stdout + check.stderr,
+        doctor: doctor.stdout + doctor.stderr,
+        log: d.log(),
+        daemonStderr: d.stderr(),
+        events: JSON.stringify(events),
+      });
     } finally {
       sub.close();
     }
@@ -132,7 +164,9 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     await server.close();
     const r = await d.call(methods.authResolve, { provider: 'anthropic' });
     assert.equal(r.secret, access, 'the still-valid access token is used');
-    const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as { usageStats: Record<string, { refreshFailedAt?: number; refreshFailure?: { reason: string } }> };
+    const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as {
+      usageStats: Record<string, { refreshFailedAt?: number; refreshFailure?: { reason: string } }>;
+    };
     assert.equal(state.usageStats[PROFILE]?.refreshFailure?.reason, 'network');
     assert.equal(state.usageStats[PROFILE]?.refreshFailedAt, undefined);
     const json = JSON.parse((await d.cli(['models', 'status', '--json'])).stdout) as ModelsStatusResult;
@@ -150,13 +184,23 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     const doc = JSON.parse(readFileSync(store, 'utf8')) as { profiles: Record<string, Record<string, unknown>> };
     const second = fakeSecret('sk-ant-ort01-', 80);
     server.accept(second);
-    doc.profiles['anthropic:second'] = { type: 'oauth', provider: 'anthropic', access: fakeSecret('sk-ant-oat01-', 80), refresh: second, expires: Date.now() + 60_000, email: 'me@example.com' };
+    doc.profiles['anthropic:second'] = {
+      type: 'oauth',
+      provider: 'anthropic',
+      access: fakeSecret('sk-ant-oat01-', 80),
+      refresh: second,
+      expires: Date.now() + 60_000,
+      email: 'me@example.com',
+    };
     writeFileSync(store, JSON.stringify(doc));
     await waitFor(async () => (await d.call(methods.authList, {})).profiles.length === 2, 'the second profile to load');
     await Promise.all(Array.from({ length: 6 }, () => d.call(methods.authResolve, { provider: 'anthropic' })));
     assert.equal(server.requests(), 2, 'one request per profile');
     const after = JSON.parse(readFileSync(store, 'utf8')) as { profiles: Record<string, { refresh: string }> };
-    assert.ok(server.issued.includes(after.profiles[PROFILE]?.refresh ?? '') && server.issued.includes(after.profiles['anthropic:second']?.refresh ?? ''), 'both rotated');
+    assert.ok(
+      server.issued.includes(after.profiles[PROFILE]?.refresh ?? '') && server.issued.includes(after.profiles['anthropic:second']?.refresh ?? ''),
+      'both rotated',
+    );
     assert.doesNotMatch(readFileSync(d.paths.authState('main'), 'utf8'), /refreshFail/, 'no failure recorded');
   });
 
@@ -189,7 +233,11 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
 
   it('the ahead-of-time check refreshes an idle profile that nobody resolves', async () => {
     const { d, server, refresh } = await setup(2 * 60_000, { env: { OPENSOUL_OAUTH_CHECK_MS: '200' } });
-    await waitFor(() => storedProfile(path.join(d.stateDir, 'agents', 'main', 'agent', 'auth-profiles.json')).refresh !== refresh, 'the timer to refresh the profile', 10_000);
+    await waitFor(
+      () => storedProfile(path.join(d.stateDir, 'agents', 'main', 'agent', 'auth-profiles.json')).refresh !== refresh,
+      'the timer to refresh the profile',
+      10_000,
+    );
     assert.equal(server.requests(), 1);
     assert.equal(storedProfile(path.join(d.stateDir, 'agents', 'main', 'agent', 'auth-profiles.json')).refresh, server.issued[1]);
     assertNoSecrets([refresh, ...server.issued], { log: d.log() });
@@ -202,7 +250,10 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     const stateDir = path.join(tempDir(), 'state');
     const store = path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');
     mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
-    writeFileSync(path.join(stateDir, 'opensoul.json'), JSON.stringify({ auth: { expiringWindowHours: 1 }, models: { providers: { anthropic: { oauth: { tokenUrl: server.url, clientId: 'c' } } } } }));
+    writeFileSync(
+      path.join(stateDir, 'opensoul.json'),
+      JSON.stringify({ auth: { expiringWindowHours: 1 }, models: { providers: { anthropic: { oauth: { tokenUrl: server.url, clientId: 'c' } } } } }),
+    );
     const d = await startDaemon({ stateDir, env: { OPENSOUL_OAUTH_CHECK_MS: '200' } });
     const events: EventNotification[] = [];
     const sub = await connect({ socketPath: d.socketPath, tokenPath: d.paths.token, onNotification: (event) => events.push(event) });

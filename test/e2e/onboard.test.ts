@@ -16,7 +16,9 @@ describe('onboard (real daemon, real CLI)', function () {
     const d = await startDaemon();
     const anthropic = fakeSecret('sk-ant-api03-', 60);
     const groq = fakeSecret('gsk_', 50);
-    const r = await d.cli(['onboard', '--non-interactive', '--from-env'], { env: { ANTHROPIC_API_KEY: anthropic, GROQ_API_KEY: groq, UNRELATED_SECRET: 'not-a-provider-key-123456' } });
+    const r = await d.cli(['onboard', '--non-interactive', '--from-env'], {
+      env: { ANTHROPIC_API_KEY: anthropic, GROQ_API_KEY: groq, UNRELATED_SECRET: 'not-a-provider-key-123456' },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Stored ANTHROPIC_API_KEY \(anthropic\) in .*\.env/);
     assert.match(r.stdout, /Stored GROQ_API_KEY \(groq\)/);
@@ -26,7 +28,11 @@ describe('onboard (real daemon, real CLI)', function () {
     const s = await d.call(methods.modelsStatus, {});
     assert.equal(s.check, 0, 'the daemon now sees the key the shell had');
     const again = await d.cli(['onboard', '--non-interactive', '--from-env', '--json'], { env: { ANTHROPIC_API_KEY: anthropic } });
-    assert.deepEqual((JSON.parse(again.stdout) as { stored: { changed: boolean }[] }).stored.map((x) => x.changed), [false], 'idempotent');
+    assert.deepEqual(
+      (JSON.parse(again.stdout) as { stored: { changed: boolean }[] }).stored.map((x) => x.changed),
+      [false],
+      'idempotent',
+    );
     assertNoSecrets([anthropic, groq], { out: r.stdout + r.stderr, again: again.stdout, log: d.log() });
   });
 
@@ -53,7 +59,11 @@ describe('onboard (real daemon, real CLI)', function () {
     const d = await startDaemon();
     const expired = fakeSecret('sk-ant-oat01-', 90);
     const key = fakeSecret('sk-ant-api03-', 60);
-    assert.equal((await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:default', '--expires-in', '1s'], { input: expired })).code, 0);
+    assert.equal(
+      (await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:default', '--expires-in', '1s'], { input: expired }))
+        .code,
+      0,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const tty = runInTty([process.execPath, CLI, 'onboard', '--target', 'profile'], { ...d.env, ANTHROPIC_API_KEY: key, TERM: 'xterm-256color' });
     await tty.waitFor(/Store it for the gateway/, 'the offer to store the key');

@@ -62,7 +62,10 @@ describe('models status --probe', function () {
     const r = await s.daemon.cli(['models', 'status', '--probe-profile', 'anthropic:good', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const status = JSON.parse(r.stdout) as ModelsStatusResult;
-    assert.deepEqual(status.probes?.map((p) => p.profileId), ['anthropic:good']);
+    assert.deepEqual(
+      status.probes?.map((p) => p.profileId),
+      ['anthropic:good'],
+    );
     const bad = await s.daemon.cli(['models', 'status', '--probe-profile', 'anthropic:nope', '--json']);
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /PROFILE_NOT_FOUND/);

@@ -39,7 +39,14 @@ describe('prototype property names in files and commands', function () {
     write(path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json'), store);
     write(
       path.join(stateDir, 'agents', 'main', 'agent', 'auth-state.json'),
-      JSON.stringify({ version: 1, lastGood: { constructor: 'constructor:default' }, usageStats: { 'toString:default': { lastUsed: 1 }, 'valueOf:default': { disabledUntil: Date.now() + 3_600_000, disabledReason: 'constructor', cooldownReason: 'toString' } } }),
+      JSON.stringify({
+        version: 1,
+        lastGood: { constructor: 'constructor:default' },
+        usageStats: {
+          'toString:default': { lastUsed: 1 },
+          'valueOf:default': { disabledUntil: Date.now() + 3_600_000, disabledReason: 'constructor', cooldownReason: 'toString' },
+        },
+      }),
     );
     write(path.join(stateDir, 'agents', 'constructor', 'agent', 'auth.json'), JSON.stringify({ toString: { type: 'api_key', key: fakeSecret('sk-', 40) } }));
     write(
@@ -81,7 +88,10 @@ describe('prototype property names in files and commands', function () {
     assert.doesNotMatch(doctor.stdout + human.stdout, /native code|function /, 'no Object.prototype member is shown as a value');
     // .env keys named like them: a first value is stored, a different one is a CONFLICT (not an internal error).
     await d.call(methods.envSet, { key: 'constructor', value: 'first-value-of-constructor' });
-    await assert.rejects(d.call(methods.envSet, { key: 'constructor', value: 'second-value-of-constructor' }), (err: Error) => err instanceof OpenSoulError && err.kind === 'CONFLICT');
+    await assert.rejects(
+      d.call(methods.envSet, { key: 'constructor', value: 'second-value-of-constructor' }),
+      (err: Error) => err instanceof OpenSoulError && err.kind === 'CONFLICT',
+    );
     await d.call(methods.envSet, { key: 'toString', value: 'value-of-tostring-key' });
     assert.doesNotMatch(d.log(), /handler failed/);
     assert.ok(!('polluted' in {}), 'no prototype was changed');

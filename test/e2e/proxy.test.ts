@@ -81,14 +81,27 @@ async function ask(s: Setup, key = s.key) {
 }
 
 /** A raw request to the proxy, for what no SDK sends (a foreign Host, an Origin, no key). */
-function raw(port: number, opts: { path?: string; headers?: Record<string, string>; body?: string; method?: string }): Promise<{ status: number; body: string }> {
+function raw(
+  port: number,
+  opts: { path?: string; headers?: Record<string, string>; body?: string; method?: string },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: opts.path ?? '/anthropic/v1/messages', method: opts.method ?? 'POST', headers: { 'content-type': 'application/json', ...opts.headers }, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: opts.path ?? '/anthropic/v1/messages',
+        method: opts.method ?? 'POST',
+        headers: { 'content-type': 'application/json', ...opts.headers },
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body ?? JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }));
   });
@@ -145,17 +158,28 @@ describe('the local credential proxy', function () {
 
   it('a 429 on profile A: the SDK call still succeeds, answered with B, and A cools down in models.status', async () => {
     const s = await setup();
-    s.anthropic.answer(s.a, { kind: 'status', status: 429, headers: { 'retry-after': '120' }, body: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } } });
+    s.anthropic.answer(s.a, {
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '120' },
+      body: { type: 'error', error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' } },
+    });
     s.anthropic.answer(s.b, { kind: 'ok', text: 'from B' });
     assert.equal(await ask(s), 'from B');
-    assert.deepEqual(s.anthropic.received.map((r) => r.key), [s.a, s.b]);
+    assert.deepEqual(
+      s.anthropic.received.map((r) => r.key),
+      [s.a, s.b],
+    );
     const status = await s.daemon.call(methods.modelsStatus, {});
     const a = status.providers.flatMap((p) => p.profiles).find((p) => p.id === 'anthropic:a');
     assert.ok(a?.cooldownUntil, 'A is cooling down');
     // Retry-After: 120 s sets the cooldown's length.
-    assert.ok((a.cooldownUntil) - Date.now() > 100_000);
+    assert.ok(a.cooldownUntil - Date.now() > 100_000);
     // B answered: it becomes the provider's last good profile (the usage owner heard of it).
-    await waitFor(async () => (await s.daemon.call(methods.modelsStatus, {})).providers.flatMap((p) => p.profiles).find((p) => p.id === 'anthropic:b')?.lastGood, 'B to be lastGood');
+    await waitFor(
+      async () => (await s.daemon.call(methods.modelsStatus, {})).providers.flatMap((p) => p.profiles).find((p) => p.id === 'anthropic:b')?.lastGood,
+      'B to be lastGood',
+    );
     // The next request goes straight to B.
     assert.equal(await ask(s), 'from B');
     assert.equal(s.anthropic.received.at(-1)?.key, s.b);
@@ -166,10 +190,15 @@ describe('the local credential proxy', function () {
     const s = await setup();
     await s.daemon.call(methods.sessionCommand, { session: 'pinned', line: '/model anthropic/claude-sonnet-4-5@anthropic:a' });
     s.anthropic.answer(s.a, { kind: 'status', status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } } });
-    const r = await raw(s.port, { headers: { host: `127.0.0.1:${s.port}`, 'x-api-key': s.key, 'x-opensoul-session': 'pinned', 'anthropic-version': '2023-06-01' } });
+    const r = await raw(s.port, {
+      headers: { host: `127.0.0.1:${s.port}`, 'x-api-key': s.key, 'x-opensoul-session': 'pinned', 'anthropic-version': '2023-06-01' },
+    });
     assert.equal(r.status, 429);
     assert.match(r.body, /slow down/);
-    assert.deepEqual(s.anthropic.received.map((x) => x.key), [s.a]);
+    assert.deepEqual(
+      s.anthropic.received.map((x) => x.key),
+      [s.a],
+    );
   });
 
   it('refuses no key, a wrong key, a revoked key, an expired key, an out-of-scope key, an Origin and a foreign Host; no provider is contacted', async () => {
@@ -247,7 +276,14 @@ describe('the local credential proxy', function () {
     s.anthropic.answer('*', { kind: 'ok', chunks: Array.from({ length: 50 }, (_, i) => `c${i} `), chunkDelayMs: 100 });
     await new Promise<void>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: s.port, path: '/anthropic/v1/messages', method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': s.key }, agent: false },
+        {
+          host: '127.0.0.1',
+          port: s.port,
+          path: '/anthropic/v1/messages',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': s.key },
+          agent: false,
+        },
         (res) => {
           assert.equal(res.statusCode, 200);
           res.once('data', () => {
@@ -273,18 +309,30 @@ describe('the local credential proxy', function () {
     const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] });
     const one = () =>
       new Promise<void>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: s.port, path: '/anthropic/v1/messages', method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': s.key }, agent }, (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-        });
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: s.port,
+            path: '/anthropic/v1/messages',
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': s.key },
+            agent,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
     const batch = async (total: number) => {
       let next = 0;
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        while (next++ < total) await one();
-      }));
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next++ < total) await one();
+        }),
+      );
     };
     await batch(16);
     agent.destroy();
@@ -295,10 +343,15 @@ describe('the local credential proxy', function () {
     await batch(n);
     agent.destroy();
     // The client's sockets close; the upstream pool keeps at most its idle sockets.
-    const after = await waitFor(() => {
-      const fds = procStats(pid).fds;
-      return fds <= before + 8 ? fds : false;
-    }, `the daemon's fds to come back near ${before}`, 10_000, 100);
+    const after = await waitFor(
+      () => {
+        const fds = procStats(pid).fds;
+        return fds <= before + 8 ? fds : false;
+      },
+      `the daemon's fds to come back near ${before}`,
+      10_000,
+      100,
+    );
     assert.ok(after <= before + 8, `fds ${before} → ${after}`);
     const p = await proxyStatus(s.daemon);
     assert.ok((p?.requests ?? 0) >= n + 16);
@@ -309,7 +362,14 @@ describe('the local credential proxy', function () {
     const s = await setup();
     writeConfig(s.stateDir, { ...baseConfig(s), proxy: { enabled: false } });
     await waitFor(async () => (await proxyStatus(s.daemon)) === null, 'the proxy to stop');
-    await waitFor(() => raw(s.port, { headers: { host: `127.0.0.1:${s.port}` } }).then(() => false, () => true), 'the old port to refuse connections');
+    await waitFor(
+      () =>
+        raw(s.port, { headers: { host: `127.0.0.1:${s.port}` } }).then(
+          () => false,
+          () => true,
+        ),
+      'the old port to refuse connections',
+    );
     writeConfig(s.stateDir, baseConfig(s));
     const url = await waitFor(async () => (await proxyStatus(s.daemon))?.url, 'the proxy to listen again');
     const again = { ...s, url, port: Number(new URL(url).port) };
@@ -379,7 +439,10 @@ describe('the local credential proxy', function () {
 
   it('proxy.env refuses when the proxy is not enabled', async () => {
     const d = await startDaemon();
-    await assert.rejects(d.call(methods.proxyEnv, {}), (err: unknown) => err instanceof OpenSoulError && err.kind === 'INVALID_INPUT' && /not enabled/.test(err.message));
+    await assert.rejects(
+      d.call(methods.proxyEnv, {}),
+      (err: unknown) => err instanceof OpenSoulError && err.kind === 'INVALID_INPUT' && /not enabled/.test(err.message),
+    );
     assert.equal((await d.call(methods.gatewayStatus, {})).proxy, null);
   });
 });
@@ -396,13 +459,23 @@ async function freePort(): Promise<number> {
 /** A streamed request read to its end; resolves with the text received. */
 function streamed(port: number, key: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/anthropic/v1/messages', method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/anthropic/v1/messages',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }));
   });
@@ -425,7 +498,14 @@ describe('the local credential proxy: limits and draining', function () {
     assert.match(done.text, /message_stop/);
     s.anthropic.answer('*', { kind: 'ok', text: 'new port' });
     assert.equal(await ask({ ...s, url: `http://127.0.0.1:${port}` }), 'new port');
-    await waitFor(() => raw(s.port, { headers: { host: `127.0.0.1:${s.port}` } }).then(() => false, () => true), 'the old port to close once drained');
+    await waitFor(
+      () =>
+        raw(s.port, { headers: { host: `127.0.0.1:${s.port}` } }).then(
+          () => false,
+          () => true,
+        ),
+      'the old port to close once drained',
+    );
   });
 
   it('on shutdown a stream in progress finishes before the daemon exits', async () => {
@@ -445,10 +525,20 @@ describe('the local credential proxy: limits and draining', function () {
     const inFlight = streamed(s.port, s.key);
     await waitFor(async () => (await proxyStatus(s.daemon))?.active === 1, 'the stream to start');
     const refused = await new Promise<{ status: number; retryAfter: string | undefined }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: s.port, path: '/anthropic/v1/messages', method: 'POST', headers: { 'x-api-key': s.key, 'content-type': 'application/json' }, agent: false }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: s.port,
+          path: '/anthropic/v1/messages',
+          method: 'POST',
+          headers: { 'x-api-key': s.key, 'content-type': 'application/json' },
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });
@@ -468,7 +558,7 @@ describe('the local credential proxy: limits and draining', function () {
     assert.equal(s.anthropic.received.length, 1);
   });
 
-  it('a token (setup-token/OAuth) profile goes as a bearer with the OAuth beta flag joined to the tool\'s own', async () => {
+  it("a token (setup-token/OAuth) profile goes as a bearer with the OAuth beta flag joined to the tool's own", async () => {
     const s = await setup({ profiles: false });
     const token = fakeSecret('sk-ant-oat01-', 90);
     await s.daemon.call(methods.authUpsert, { profileId: 'anthropic:tok', credential: { type: 'token', token } });
@@ -498,7 +588,7 @@ describe('the local credential proxy: limits and draining', function () {
     assert.equal(got.openaiBase, `${s.url}/openai/v1`);
     assert.equal(s.anthropic.received.at(-1)?.key, s.a, 'the provider got the real key');
     const keys = await s.daemon.call(methods.proxyKeyList, {});
-    assert.ok(!keys.keys.some((k) => k.label === 'exec --proxy'), 'the run\'s key is gone once the child ended');
+    assert.ok(!keys.keys.some((k) => k.label === 'exec --proxy'), "the run's key is gone once the child ended");
     const names = await s.daemon.cli(['exec', '--proxy', '--print-names']);
     assert.equal(names.code, 0, names.stderr);
     assert.match(names.stdout, /ANTHROPIC_BASE_URL/);

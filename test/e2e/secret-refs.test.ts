@@ -26,7 +26,18 @@ async function passStore(): Promise<PassStore> {
   onCleanup(async () => {
     await run('gpgconf', ['--kill', 'all'], { env });
   });
-  const params = ['%no-protection', 'Key-Type: EDDSA', 'Key-Curve: ed25519', 'Subkey-Type: ECDH', 'Subkey-Curve: cv25519', 'Name-Real: OpenSoul Test', 'Name-Email: test@opensoul.invalid', 'Expire-Date: 0', '%commit', ''].join('\n');
+  const params = [
+    '%no-protection',
+    'Key-Type: EDDSA',
+    'Key-Curve: ed25519',
+    'Subkey-Type: ECDH',
+    'Subkey-Curve: cv25519',
+    'Name-Real: OpenSoul Test',
+    'Name-Email: test@opensoul.invalid',
+    'Expire-Date: 0',
+    '%commit',
+    '',
+  ].join('\n');
   const gen = await run('gpg', ['--batch', '--gen-key'], { env, input: params });
   assert.equal(gen.code, 0, gen.stderr);
   const init = await run('pass', ['init', 'test@opensoul.invalid'], { env });
@@ -67,11 +78,20 @@ describe('SecretRefs: exec providers against a real password manager (pass + gpg
       secrets: {
         providers: {
           // ANTHROPIC_API_KEY asked for in vain: a provider key never reaches a resolver.
-          passcli: { source: 'exec', command: PASS, args: ['show', 'opensoul/openai'], passEnv: ['PATH', 'HOME', 'GNUPGHOME', 'PASSWORD_STORE_DIR', 'ANTHROPIC_API_KEY'], jsonOnly: false },
+          passcli: {
+            source: 'exec',
+            command: PASS,
+            args: ['show', 'opensoul/openai'],
+            passEnv: ['PATH', 'HOME', 'GNUPGHOME', 'PASSWORD_STORE_DIR', 'ANTHROPIC_API_KEY'],
+            jsonOnly: false,
+          },
         },
       },
     });
-    await d.call(methods.authUpsert, { profileId: 'openai:pass', credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'passcli', id: 'value' } } });
+    await d.call(methods.authUpsert, {
+      profileId: 'openai:pass',
+      credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'passcli', id: 'value' } },
+    });
     const r = await d.call(methods.authResolve, { provider: 'openai' });
     assert.equal(r.profileId, 'openai:pass');
     assert.equal(r.secret, secret);
@@ -112,14 +132,20 @@ describe('SecretRefs: exec providers against a real password manager (pass + gpg
     await configure(d, {
       secrets: { providers: { team: { source: 'exec', command: resolver, passEnv: ['PATH', 'HOME', 'GNUPGHOME', 'PASSWORD_STORE_DIR', 'OPENAI_API_KEY'] } } },
     });
-    await d.call(methods.authUpsert, { profileId: 'anthropic:team', credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'team', id: 'team/anthropic' } } });
+    await d.call(methods.authUpsert, {
+      profileId: 'anthropic:team',
+      credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'team', id: 'team/anthropic' } },
+    });
     const r = await d.call(methods.authResolve, { provider: 'anthropic' });
     assert.equal(r.secret, secret);
     const got = JSON.parse(readFileSync(seen, 'utf8')) as { req: unknown; env: string[] };
     assert.deepEqual(got.req, { protocolVersion: 1, provider: 'team', ids: ['team/anthropic'] });
     assert.deepEqual(got.env, ['GNUPGHOME', 'HOME', 'PASSWORD_STORE_DIR', 'PATH'], 'only passEnv, and never a provider key');
     // An id pass does not have: the resolver answers with errors[id]; no credential, nothing leaks.
-    await d.call(methods.authUpsert, { profileId: 'groq:none', credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'team', id: 'team/missing' } } });
+    await d.call(methods.authUpsert, {
+      profileId: 'groq:none',
+      credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'team', id: 'team/missing' } },
+    });
     await assert.rejects(d.call(methods.authResolve, { provider: 'groq' }), /No credentials found for provider "groq"/);
     assertNoSecrets([secret, ours], { log: d.log(), stderr: d.stderr() });
   });
@@ -130,7 +156,12 @@ describe('SecretRefs: exec providers against a real password manager (pass + gpg
     const d = await startDaemon();
     await configure(d, { secrets: { providers: { v: { source: 'exec', command: resolver } } } });
     await d.call(methods.authUpsert, { profileId: 'openai:v', credential: { type: 'api_key', keyRef: { source: 'exec', provider: 'v', id: 'k' } } });
-    for (const args of [['models', 'status'], ['models', 'status', '--json'], ['models', 'status', '--check'], ['models', 'auth', 'list']]) {
+    for (const args of [
+      ['models', 'status'],
+      ['models', 'status', '--json'],
+      ['models', 'status', '--check'],
+      ['models', 'auth', 'list'],
+    ]) {
       await d.cli(args);
       assert.ok(!existsSync(marker), `${args.join(' ')} ran the exec ref`);
     }
@@ -154,7 +185,11 @@ describe('SecretRefs: exec providers against a real password manager (pass + gpg
       },
     });
     const why = { hang: /timed out after 300 ms/, chatty: /printed more than maxOutputBytes \(4096\)/, open: /permissions are too open \(775\)/ };
-    for (const [provider, ref] of [['openai', 'hang'], ['groq', 'chatty'], ['xai', 'open']] as const) {
+    for (const [provider, ref] of [
+      ['openai', 'hang'],
+      ['groq', 'chatty'],
+      ['xai', 'open'],
+    ] as const) {
       await d.call(methods.authUpsert, { profileId: `${provider}:x`, credential: { type: 'api_key', keyRef: { source: 'exec', provider: ref, id: 'value' } } });
       await assert.rejects(d.call(methods.authResolve, { provider }), (err: Error) => /No credentials found/.test(err.message) && why[ref].test(err.message));
     }

@@ -95,7 +95,9 @@ describe('gateway start/stop with no service manager (the daemon detached by the
   it('start detaches the daemon (own session, not a child of the exited CLI), status answers 0; stop removes socket and pid file; status then exits 3 with reachable: false', async () => {
     const e = setup('none');
     // Spawned by hand (not through the harness's cli()) to know the CLI's own pid.
-    const child = track(spawn(process.execPath, [CLI, 'gateway', 'start'], { env: cleanEnv({ ...e.env, OPENSOUL_STATE_DIR: e.stateDir }), stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = track(
+      spawn(process.execPath, [CLI, 'gateway', 'start'], { env: cleanEnv({ ...e.env, OPENSOUL_STATE_DIR: e.stateDir }), stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     let stdout = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr?.resume();
@@ -120,7 +122,10 @@ describe('gateway start/stop with no service manager (the daemon detached by the
 
     const status = await e.run(['gateway', 'status', '--json']);
     assert.equal(status.code, 0, status.stderr);
-    const up = JSON.parse(status.stdout) as { service: unknown; daemon: { reachable: boolean; pid: number; socket: string; version: string; uptimeMs: number } };
+    const up = JSON.parse(status.stdout) as {
+      service: unknown;
+      daemon: { reachable: boolean; pid: number; socket: string; version: string; uptimeMs: number };
+    };
     assert.equal(up.service, null);
     assert.equal(up.daemon.reachable, true);
     assert.equal(up.daemon.pid, pid);
@@ -182,7 +187,14 @@ describe('gateway start/stop with no service manager (the daemon detached by the
     writeFileSync(path.join(e.stateDir, '.env'), `ANTHROPIC_API_KEY=${inDotenv}\n`, { mode: 0o600 });
     const shell = { OPENAI_API_KEY: inShell };
     const outs: Record<string, string> = {};
-    for (const args of [['gateway', 'start'], ['gateway', 'status'], ['gateway', 'status', '--json'], ['models', 'status', '--json'], ['gateway', 'logs', '-n', '100'], ['gateway', 'stop']]) {
+    for (const args of [
+      ['gateway', 'start'],
+      ['gateway', 'status'],
+      ['gateway', 'status', '--json'],
+      ['models', 'status', '--json'],
+      ['gateway', 'logs', '-n', '100'],
+      ['gateway', 'stop'],
+    ]) {
       const r = await e.run(args, shell);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
       outs[args.join(' ')] = r.stdout + r.stderr;

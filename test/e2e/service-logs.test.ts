@@ -39,12 +39,16 @@ describe('gateway logs', function () {
   it('-f prints new lines as the daemon writes them (driven by `gateway reload`), follows the file across rotation, and stops on SIGINT', async () => {
     const d = await startDaemon();
     const secret = fakeSecret('sk-ant-api03-', 70);
-    const follower = track(spawn(process.execPath, [CLI, 'gateway', 'logs', '-f', '-n', '1'], { env: cleanEnv({ ...d.env }), stdio: ['ignore', 'pipe', 'pipe'] }));
+    const follower = track(
+      spawn(process.execPath, [CLI, 'gateway', 'logs', '-f', '-n', '1'], { env: cleanEnv({ ...d.env }), stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     let out = '';
     let err = '';
     follower.stdout?.setEncoding('utf8').on('data', (t: string) => (out += t));
     follower.stderr?.setEncoding('utf8').on('data', (t: string) => (err += t));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => follower.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      follower.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     await waitFor(() => lines(out).length >= 1, 'the last line');
     assert.equal(lines(out).length, 1, '-n 1: one line of history');
 

@@ -97,7 +97,6 @@ interface Sandbox {
   run(args: string[], extra?: Record<string, string | undefined>): Promise<RunResult>;
 }
 
-
 function sandbox(opts: { manager?: 'systemd' | 'launchd' | null; linger?: 'yes' | 'no' } = {}): Sandbox {
   const root = tempDir('opensoul-svc-');
   const home = path.join(root, 'home');
@@ -140,15 +139,12 @@ function sandbox(opts: { manager?: 'systemd' | 'launchd' | null; linger?: 'yes' 
   };
 }
 
-
-
 const expectedUnit = (s: Sandbox, system = false) =>
   gatewayUnit({ nodePath: process.execPath, entryPath: CLI, stateDir: s.stateDir, ...(system ? { system: { user: USER } } : {}) });
 
 function pidOf(s: Sandbox): number {
   return Number(readFileSync(path.join(s.standin, 'daemon.pid'), 'utf8').trim());
 }
-
 
 describe('gateway install/uninstall/start/stop with a systemd stand-in', function () {
   it('install (stand-in systemctl, found by `systemctl --user show-environment`) writes the user unit, reloads, enables --now, warns that lingering is off, and the daemon answers', async () => {
@@ -171,7 +167,10 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
     const st = await s.run(['gateway', 'status', '--json']);
     assert.equal(st.code, 0, st.stderr);
     const doc = JSON.parse(st.stdout) as { service: { manager: string; installed: boolean; active: boolean }; daemon: { reachable: boolean; pid: number } };
-    assert.deepEqual({ manager: doc.service.manager, installed: doc.service.installed, active: doc.service.active }, { manager: 'systemd', installed: true, active: true });
+    assert.deepEqual(
+      { manager: doc.service.manager, installed: doc.service.installed, active: doc.service.active },
+      { manager: 'systemd', installed: true, active: true },
+    );
     assert.equal(doc.daemon.reachable, true);
     assert.equal(doc.daemon.pid, pidOf(s));
     const human = await s.run(['gateway', 'status']);
@@ -270,7 +269,7 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
     assert.ok(!isProcessAlive(pid), 'disable --now stopped the daemon');
   });
 
-  it('--auth-monitor also writes the monitor service (this install\'s scripts/auth-monitor.sh with absolute node and entry) and timer, and enables the timer; uninstall removes all three', async () => {
+  it("--auth-monitor also writes the monitor service (this install's scripts/auth-monitor.sh with absolute node and entry) and timer, and enables the timer; uninstall removes all three", async () => {
     const s = sandbox();
     const r = await s.run(['gateway', 'install', '--auth-monitor']);
     assert.equal(r.code, 0, r.stderr);
@@ -289,11 +288,10 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
 
     const u = await s.run(['gateway', 'uninstall', '--json']);
     assert.equal(u.code, 0, u.stderr);
-    assert.deepEqual((JSON.parse(u.stdout) as { removed: string[] }).removed.map((f) => path.basename(f)), [
-      'opensoul-gateway.service',
-      'opensoul-auth-monitor.service',
-      'opensoul-auth-monitor.timer',
-    ]);
+    assert.deepEqual(
+      (JSON.parse(u.stdout) as { removed: string[] }).removed.map((f) => path.basename(f)),
+      ['opensoul-gateway.service', 'opensoul-auth-monitor.service', 'opensoul-auth-monitor.timer'],
+    );
     assert.deepEqual(s.calls().slice(4), [
       'systemctl --user disable --now opensoul-auth-monitor.timer',
       'systemctl --user disable --now opensoul-gateway.service',
@@ -330,7 +328,10 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
     const third = pidOf(s);
     assert.match(restart.stdout, new RegExp(`stopped \\(pid ${second}\\)[\\s\\S]*started \\(pid ${third}\\)`));
     assert.deepEqual(
-      s.calls().slice(n).filter((c) => !c.endsWith('is-active opensoul-gateway.service')),
+      s
+        .calls()
+        .slice(n)
+        .filter((c) => !c.endsWith('is-active opensoul-gateway.service')),
       [
         'systemctl --user stop opensoul-gateway.service',
         'systemctl --user start opensoul-gateway.service',
@@ -381,7 +382,12 @@ describe('gateway install/uninstall/start/stop with a launchd stand-in (launchct
     const again = await s.run(['gateway', 'install']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /unchanged/);
-    assert.deepEqual(s.calls().slice(3), [`launchctl print ${target}`, `launchctl bootout ${target}`, `launchctl bootstrap gui/${UID} ${plist}`, `launchctl kickstart -k ${target}`]);
+    assert.deepEqual(s.calls().slice(3), [
+      `launchctl print ${target}`,
+      `launchctl bootout ${target}`,
+      `launchctl bootstrap gui/${UID} ${plist}`,
+      `launchctl kickstart -k ${target}`,
+    ]);
 
     const st = await s.run(['gateway', 'status', '--json']);
     assert.equal(st.code, 0, st.stderr);
@@ -486,7 +492,9 @@ describe('service files and commands never carry a secret', function () {
       const standinLogs = ['calls.log', 'env.log', 'daemon.out'].map((f) => path.join(s.standin, f));
       for (const f of standinLogs) if (existsSync(f)) files[`${manager} ${path.basename(f)}`] = readFileSync(f, 'utf8');
       files[`${manager} gateway.log`] = readFileSync(path.join(s.stateDir, 'logs', 'gateway.log'), 'utf8');
-      const install = JSON.parse((await s.run(['gateway', 'install', '--dry-run', '--json', '--auth-monitor'], shell)).stdout) as { files: { path: string; content: string }[] };
+      const install = JSON.parse((await s.run(['gateway', 'install', '--dry-run', '--json', '--auth-monitor'], shell)).stdout) as {
+        files: { path: string; content: string }[];
+      };
       for (const f of install.files) files[`${manager} ${f.path}`] = f.content;
     }
     assert.ok(Object.keys(files).some((k) => k.endsWith('.plist')) && Object.keys(files).some((k) => k.endsWith('.timer')));

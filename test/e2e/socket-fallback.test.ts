@@ -80,7 +80,9 @@ async function attackerListens(socketPath: string, opts: { makeDir: boolean }): 
     if (${opts.makeDir}) { fs.mkdirSync(path.dirname(sock)); fs.chmodSync(path.dirname(sock), 0o777); }
     const srv = net.createServer((c) => { console.log('CONNECTED'); c.on('data', (d) => console.log('DATA ' + d.toString('base64'))); });
     srv.listen(sock, () => { fs.chmodSync(sock, 0o777); console.log('LISTENING'); });`;
-  const child = track(spawn('setpriv', [...as(65534), process.execPath, '-e', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(
+    spawn('setpriv', [...as(65534), process.execPath, '-e', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));

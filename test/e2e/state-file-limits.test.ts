@@ -29,13 +29,18 @@ describe('state files: size limit, duplicate keys, log keys (real daemon)', func
     }, 'the .env error');
     assert.match(file.error ?? '', /2\.0 MiB, over the 1 MiB limit: not loaded/);
     const status = await d.cli(['models', 'status', '--json']);
-    const anthropic = (JSON.parse(status.stdout) as { providers: { provider: string; env: { masked: string } | null }[] }).providers.find((p) => p.provider === 'anthropic');
+    const anthropic = (JSON.parse(status.stdout) as { providers: { provider: string; env: { masked: string } | null }[] }).providers.find(
+      (p) => p.provider === 'anthropic',
+    );
     assert.equal(anthropic?.env?.masked, `${good.slice(0, 8)}...${good.slice(-4)}`, 'the last good key is still served');
     const gw = await d.cli(['gateway', 'status']);
     assert.match(gw.stdout, /over the 1 MiB limit/);
     const doctor = await d.cli(['doctor', '--json']);
     const checks = (JSON.parse(doctor.stdout) as { checks: DoctorCheck[] }).checks;
-    assert.ok(checks.some((c) => c.status === 'error' && c.message.includes(d.paths.dotenv) && c.message.includes('over the 1 MiB limit')), JSON.stringify(checks));
+    assert.ok(
+      checks.some((c) => c.status === 'error' && c.message.includes(d.paths.dotenv) && c.message.includes('over the 1 MiB limit')),
+      JSON.stringify(checks),
+    );
     assert.match(d.log(), /file not loaded.*over the 1 MiB limit/);
     assertNoSecrets([good, huge], { status: status.stdout, gw: gw.stdout, doctor: doctor.stdout, log: d.log() });
   });
@@ -50,7 +55,9 @@ describe('state files: size limit, duplicate keys, log keys (real daemon)', func
     await waitFor(async () => (await d.call(methods.gatewayStatus, {})).files.find((f) => f.path === store && !f.ok), 'the store error');
     const list = await d.call(methods.authList, {});
     assert.equal(list.profiles.length, 0, 'nothing from the over-size store is loaded');
-    const paste = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--profile-id', 'openai:other'], { input: fakeSecret('sk-proj-', 60) });
+    const paste = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--profile-id', 'openai:other'], {
+      input: fakeSecret('sk-proj-', 60),
+    });
     assert.equal(paste.code, 1, paste.stdout + paste.stderr);
     assert.match(paste.stderr, /1 MiB/);
     assert.equal(readFileSync(store, 'utf8'), bytes);
@@ -77,8 +84,18 @@ describe('state files: size limit, duplicate keys, log keys (real daemon)', func
     writeFileSync(d.paths.dotenv, 'ANTHROPIC_API_KEY=changed\n');
     await waitFor(() => d.log().includes('"changed":['), 'a reload line');
     writeFileSync(d.paths.dotenv, 'ANTHROPIC_API_KEY=changed\nOPENAI_API_KEY=watch\n');
-    await waitFor(() => d.log().split('\n').filter((l) => l.includes('"reloaded"')).length >= 2, 'a second reload line');
-    const lines = d.log().split('\n').filter((l) => l !== '');
+    await waitFor(
+      () =>
+        d
+          .log()
+          .split('\n')
+          .filter((l) => l.includes('"reloaded"')).length >= 2,
+      'a second reload line',
+    );
+    const lines = d
+      .log()
+      .split('\n')
+      .filter((l) => l !== '');
     for (const line of lines) {
       const record = JSON.parse(line) as Record<string, unknown>;
       assert.ok(!Object.keys(record).includes('[REDACTED]'), line);

@@ -10,7 +10,11 @@ import { PKG_VERSION, REPO, repoTempDir, run, startDaemon } from '../support/har
 describe('version skew between the CLI and the daemon', function () {
   it('prints the one-line notice on stderr for every command while the versions differ, and nothing when they match', async () => {
     const out = path.join(repoTempDir(), 'dist');
-    const build = await run(process.execPath, ['build.mjs'], { cwd: REPO, env: { ...process.env, OPENSOUL_BUILD_OUTDIR: out, OPENSOUL_BUILD_VERSION: '9.9.9' }, timeoutMs: 60_000 });
+    const build = await run(process.execPath, ['build.mjs'], {
+      cwd: REPO,
+      env: { ...process.env, OPENSOUL_BUILD_OUTDIR: out, OPENSOUL_BUILD_VERSION: '9.9.9' },
+      timeoutMs: 60_000,
+    });
     assert.equal(build.code, 0, build.stderr);
     const old = await startDaemon({ entry: path.join(out, 'opensoul.cjs') });
     const notice = `daemon v9.9.9 is running, this CLI is v${PKG_VERSION}: restart it with \`opensoul gateway restart\``;

@@ -79,7 +79,10 @@ describe('write safety (real daemons, real CLI processes)', function () {
     direct.forEach((k, i) => assert.equal(final.profiles[`openai:direct-${i}`]?.key, k, `openai:direct-${i}`));
     assert.equal(final.profiles['openai:seed']?.key, seed);
     assert.equal(Object.keys(final.profiles).length, 100 + 20 + 1);
-    const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as { usageStats: Record<string, { lastUsed?: number }>; lastGood: Record<string, string> };
+    const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as {
+      usageStats: Record<string, { lastUsed?: number }>;
+      lastGood: Record<string, string>;
+    };
     assert.ok(state.usageStats['openai:seed']?.lastUsed, 'the usage writes landed');
     assert.equal(state.lastGood.openai, 'openai:seed');
     const config = JSON.parse(readFileSync(d.paths.config, 'utf8')) as { auth: { profiles: Record<string, unknown> } };
@@ -155,7 +158,11 @@ describe('write safety (real daemons, real CLI processes)', function () {
         assert.ok(key === lastAcked || key === inFlight, `round ${round}: holds the last acknowledged or the in-flight write`);
         lastAcked = key ?? null;
         const agentDir = path.dirname(store);
-        leftovers.push(...readdirSync(agentDir).filter((n) => n.includes('.opensoul-') || n.endsWith('.lock')).map((n) => path.join(agentDir, n)));
+        leftovers.push(
+          ...readdirSync(agentDir)
+            .filter((n) => n.includes('.opensoul-') || n.endsWith('.lock'))
+            .map((n) => path.join(agentDir, n)),
+        );
         const config = path.join(stateDir, 'opensoul.json');
         try {
           JSON.parse(readFileSync(config, 'utf8'));
@@ -166,7 +173,10 @@ describe('write safety (real daemons, real CLI processes)', function () {
       // The next start removes what the kills left behind.
       const d = await startDaemon({ stateDir, entry: GATEWAY, args: [] });
       const agentDir = path.dirname(store);
-      assert.deepEqual(readdirSync(agentDir).filter((n) => n.includes('.opensoul-') || n.endsWith('.lock')), []);
+      assert.deepEqual(
+        readdirSync(agentDir).filter((n) => n.includes('.opensoul-') || n.endsWith('.lock')),
+        [],
+      );
       await d.stop();
     };
     await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));

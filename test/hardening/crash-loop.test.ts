@@ -57,7 +57,12 @@ function readStore(file: string): Store {
 
 /** Runs the real CLI's paste-token; resolves with its exit code. */
 function pasteToken(env: NodeJS.ProcessEnv, profileId: string, token: string): Promise<number | null> {
-  const child = track(spawn(process.execPath, [CLI, 'models', 'auth', 'paste-token', '--provider', 'openai', '--profile-id', profileId], { env, stdio: ['pipe', 'ignore', 'ignore'] }));
+  const child = track(
+    spawn(process.execPath, [CLI, 'models', 'auth', 'paste-token', '--provider', 'openai', '--profile-id', profileId], {
+      env,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    }),
+  );
   child.stdin?.on('error', () => undefined);
   child.stdin?.end(token);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -69,7 +74,10 @@ class Slot {
   inFlight: string | null = null;
   /** After a kill: the file holds the acknowledged value or the one in flight, and that is the new truth. */
   settle(found: string | null, what: string): void {
-    assert.ok(found === this.acked || (found !== null && found === this.inFlight), `${what}: holds ${found === null ? 'nothing' : 'an unknown value'}, not the acknowledged or the in-flight write`);
+    assert.ok(
+      found === this.acked || (found !== null && found === this.inFlight),
+      `${what}: holds ${found === null ? 'nothing' : 'an unknown value'}, not the acknowledged or the in-flight write`,
+    );
     this.acked = found;
     this.inFlight = null;
   }
@@ -148,7 +156,9 @@ async function lane(laneNo: number, rounds: number): Promise<LaneResult> {
         const key = `sk-person-${laneNo}-${round}-${n}-${'p'.repeat(24)}`;
         person.inFlight = key;
         const tmp = `${store}.editor-tmp`;
-        writeFileSync(tmp, JSON.stringify({ version: 1, profiles: { 'openai:by-hand': { type: 'api_key', provider: 'openai', key } } }, null, 2), { mode: 0o600 });
+        writeFileSync(tmp, JSON.stringify({ version: 1, profiles: { 'openai:by-hand': { type: 'api_key', provider: 'openai', key } } }, null, 2), {
+          mode: 0o600,
+        });
         renameSync(tmp, store);
         person.acked = key;
         person.inFlight = null;
@@ -186,9 +196,17 @@ async function lane(laneNo: number, rounds: number): Promise<LaneResult> {
   for (const id of cliAcked.keys()) assert.ok(ids.has(id), `${id} is served after the last kill`);
   if (upsert.acked) assert.ok(ids.has('openai:crash'));
   const person2 = await d.call(methods.authList, { agent: 'person' });
-  if (person.acked) assert.ok(person2.profiles.some((p) => p.id === 'openai:by-hand'), 'the hand-saved store is served');
+  if (person.acked)
+    assert.ok(
+      person2.profiles.some((p) => p.id === 'openai:by-hand'),
+      'the hand-saved store is served',
+    );
   const agentDir = path.dirname(d.paths.authProfiles('main'));
-  assert.deepEqual(readdirSync(agentDir).filter((n) => n.includes('.opensoul-tmp-') || originalOfAside(n) !== null || n.endsWith('.lock')), [], 'no temp, aside or lock file left after a start');
+  assert.deepEqual(
+    readdirSync(agentDir).filter((n) => n.includes('.opensoul-tmp-') || originalOfAside(n) !== null || n.endsWith('.lock')),
+    [],
+    'no temp, aside or lock file left after a start',
+  );
   await d.stop();
   return { kills: rounds, acknowledged, first, last };
 }
@@ -207,7 +225,14 @@ describe('crash loops (real daemon, SIGKILL at random instants)', function () {
     const first = results[0]?.first;
     const last = results[0]?.last;
     if (first && last) {
-      report({ what: `SIGKILL crash loop (${results.reduce((n, r) => n + r.acknowledged, 0)} acknowledged writes)`, times: total, before: first, after: last, lost: 0, seconds: (Date.now() - started) / 1000 });
+      report({
+        what: `SIGKILL crash loop (${results.reduce((n, r) => n + r.acknowledged, 0)} acknowledged writes)`,
+        times: total,
+        before: first,
+        after: last,
+        lost: 0,
+        seconds: (Date.now() - started) / 1000,
+      });
     }
   });
 });

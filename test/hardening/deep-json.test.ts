@@ -30,7 +30,10 @@ describe('deeply nested JSON files (real daemon, real CLI)', function () {
     }
     const r = await d.cli(['models', 'status', '--json']);
     const doc = JSON.parse(r.stdout) as { fileErrors: { path: string; message: string }[] };
-    assert.ok(doc.fileErrors.some((e) => e.path === store && /nested deeper/.test(e.message)), r.stdout);
+    assert.ok(
+      doc.fileErrors.some((e) => e.path === store && /nested deeper/.test(e.message)),
+      r.stdout,
+    );
     assert.equal(d.proc.exitCode, null, 'the daemon is still running');
   });
 
@@ -41,10 +44,19 @@ describe('deeply nested JSON files (real daemon, real CLI)', function () {
     const store = d.paths.authProfiles('main');
     const text = deep(5_000);
     writeFileSync(store, text);
-    await waitFor(async () => (await d.call(methods.gatewayStatus, {})).files.find((f) => f.path === store && /nested deeper/.test(f.error ?? '')), 'the file error in status');
+    await waitFor(
+      async () => (await d.call(methods.gatewayStatus, {})).files.find((f) => f.path === store && /nested deeper/.test(f.error ?? '')),
+      'the file error in status',
+    );
     const listed = await d.call(methods.authList, { provider: 'openai' });
-    assert.deepEqual(listed.profiles.map((p) => p.id), ['openai:kept'], 'the last good state is served');
-    const w = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--profile-id', 'openai:new', '--json'], { input: fakeSecret('sk-proj-', 40) });
+    assert.deepEqual(
+      listed.profiles.map((p) => p.id),
+      ['openai:kept'],
+      'the last good state is served',
+    );
+    const w = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--profile-id', 'openai:new', '--json'], {
+      input: fakeSecret('sk-proj-', 40),
+    });
     assert.equal(w.code, 1);
     const err = (JSON.parse(w.stdout) as { error: { code: string; message: string } }).error;
     assert.equal(err.code, 'STORE_INVALID');

@@ -107,12 +107,18 @@ async function race(d: Daemon, agent: string): Promise<void> {
   const final = JSON.parse(readFileSync(store, 'utf8')) as Store;
   const lostEditor = Array.from({ length: EDITOR_SAVES }, (_, i) => `openai:editor-${i}`).filter((id) => !final.profiles[id]);
   const lostDaemon = acked.filter((id) => !final.profiles[id]);
-  process.stdout.write(`      (${agent}: ${acked.length} daemon writes acknowledged, ${refused.length} refused with LOCKED; the editor redid ${redone} saves after a daemon write)\n`);
+  process.stdout.write(
+    `      (${agent}: ${acked.length} daemon writes acknowledged, ${refused.length} refused with LOCKED; the editor redid ${redone} saves after a daemon write)\n`,
+  );
   assert.deepEqual(lostEditor, [], 'every editor save is in the final file');
   assert.deepEqual(lostDaemon, [], 'every acknowledged daemon write is in the final file');
   assert.ok(final.profiles['openai:seed']);
   const leftovers = readdirSync(path.dirname(store)).filter((n) => n.includes('.opensoul-'));
   assert.deepEqual(leftovers, [], 'no temp or aside file left');
   // Its own profiles only: an agent also reads main's through (a main raced in an earlier round).
-  await waitFor(async () => (await d.call(methods.authList, { agent, provider: 'openai' })).profiles.filter((p) => !p.inheritedFrom).length === Object.keys(final.profiles).length, 'the daemon to serve the final file');
+  await waitFor(
+    async () =>
+      (await d.call(methods.authList, { agent, provider: 'openai' })).profiles.filter((p) => !p.inheritedFrom).length === Object.keys(final.profiles).length,
+    'the daemon to serve the final file',
+  );
 }

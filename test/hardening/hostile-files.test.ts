@@ -21,9 +21,15 @@ describe('hostile files (real daemon)', function () {
     await d.call(methods.authUpsert, { profileId: 'openai:before', credential: { type: 'api_key', key: `sk-${'b'.repeat(48)}` } });
     const store = d.paths.authProfiles('main');
     writeFileSync(store, deepJson(20_000), { mode: 0o600 });
-    await waitFor(async () => (await d.call(methods.gatewayStatus, {})).files.some((f) => f.path === store && !f.ok && f.error), 'the deep store to be reported as a file error');
+    await waitFor(
+      async () => (await d.call(methods.gatewayStatus, {})).files.some((f) => f.path === store && !f.ok && f.error),
+      'the deep store to be reported as a file error',
+    );
     const listed = await d.call(methods.authList, {});
-    assert.ok(listed.profiles.some((p) => p.id === 'openai:before'), 'the last good state is still served');
+    assert.ok(
+      listed.profiles.some((p) => p.id === 'openai:before'),
+      'the last good state is still served',
+    );
     await assert.rejects(
       d.call(methods.authUpsert, { profileId: 'openai:after', credential: { type: 'api_key', key: `sk-${'a'.repeat(48)}` } }),
       (err: unknown) => err instanceof OpenSoulError && err.kind === 'STORE_INVALID',

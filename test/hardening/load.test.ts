@@ -51,8 +51,16 @@ async function pipeline(d: Daemon, token: string, connNo: number, total: number)
   // Read-only calls: auth.resolve records lastUsed (a file write per call), so it paces the
   // reload loop instead, where each save is checked once.
   const kinds = [
-    { method: methods.authOrderGet.name, params: { provider: 'anthropic' }, ok: (r: Record<string, unknown>) => Array.isArray(r.effective) && r.effective[0] === 'anthropic:seed' },
-    { method: methods.authList.name, params: { provider: 'anthropic' }, ok: (r: Record<string, unknown>) => Array.isArray(r.profiles) && r.profiles.length === 1 },
+    {
+      method: methods.authOrderGet.name,
+      params: { provider: 'anthropic' },
+      ok: (r: Record<string, unknown>) => Array.isArray(r.effective) && r.effective[0] === 'anthropic:seed',
+    },
+    {
+      method: methods.authList.name,
+      params: { provider: 'anthropic' },
+      ok: (r: Record<string, unknown>) => Array.isArray(r.profiles) && r.profiles.length === 1,
+    },
     { method: methods.modelsStatus.name, params: {}, ok: (r: Record<string, unknown>) => r.agent === 'main' && Array.isArray(r.providers) },
     { method: methods.gatewayStatus.name, params: {}, ok: (r: Record<string, unknown>) => r.pid === d.proc.pid },
   ];
@@ -68,22 +76,26 @@ async function pipeline(d: Daemon, token: string, connNo: number, total: number)
     if (out) socket.write(out);
   };
   return new Promise<number>((resolve, reject) => {
-    const reader = createLineReader(64 * 1024 * 1024, (line) => {
-      const msg = JSON.parse(line) as Reply;
-      if (!helloDone) {
-        helloDone = true;
-        if (!msg.result) reject(new Error('hello refused'));
-        send();
-        return;
-      }
-      const k = typeof msg.id === 'number' ? pick(msg.id) : undefined;
-      if (!k || !msg.result || !k.ok(msg.result)) wrong++;
-      answered++;
-      if (answered === total) {
-        socket.end();
-        resolve(wrong);
-      } else send();
-    }, () => reject(new Error('reply over size')));
+    const reader = createLineReader(
+      64 * 1024 * 1024,
+      (line) => {
+        const msg = JSON.parse(line) as Reply;
+        if (!helloDone) {
+          helloDone = true;
+          if (!msg.result) reject(new Error('hello refused'));
+          send();
+          return;
+        }
+        const k = typeof msg.id === 'number' ? pick(msg.id) : undefined;
+        if (!k || !msg.result || !k.ok(msg.result)) wrong++;
+        answered++;
+        if (answered === total) {
+          socket.end();
+          resolve(wrong);
+        } else send();
+      },
+      () => reject(new Error('reply over size')),
+    );
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
     socket.on('error', reject);
     socket.on('close', () => {
@@ -164,7 +176,8 @@ describe('load and hot reload (real daemon)', function () {
         if (!ok) unseen++;
         if ((n + 1) % 500 === 0) progress(`reload lane ${lane}: ${n + 1} of ${saves} saves served`);
         // Now and then, also that a call gets the new key itself.
-        if (n % 50 === 0 && (await conn.call(methods.authResolve, { provider: 'openai', ...(lane === 0 ? {} : { agent: `reload-${lane}` }) })).secret !== key) unseen++;
+        if (n % 50 === 0 && (await conn.call(methods.authResolve, { provider: 'openai', ...(lane === 0 ? {} : { agent: `reload-${lane}` }) })).secret !== key)
+          unseen++;
       }
     };
     const reloads = Promise.all([0, 1, 2, 3].map((lane) => reloadLane(lane, Math.floor(saves / 4) + (lane < saves % 4 ? 1 : 0)))).then(() => {
@@ -184,8 +197,22 @@ describe('load and hot reload (real daemon)', function () {
       return s.fds <= before.fds ? s : false;
     }, 'the fds of closed connections to be released').catch(() => procStats(d.proc.pid!));
     // One daemon ran both at once: the two rows share its before/after figures.
-    report({ what: 'RPCs pipelined over 4 connections, each answer checked', times: perConnection * 4, before, after, lost: wrong.reduce((a, b) => a + b, 0), seconds: rpcSeconds });
-    report({ what: 'hot reloads: .env and 3 agent stores saved (in place or temp + rename), each save served', times: saves, before, after, lost: unseen, seconds: reloadSeconds });
+    report({
+      what: 'RPCs pipelined over 4 connections, each answer checked',
+      times: perConnection * 4,
+      before,
+      after,
+      lost: wrong.reduce((a, b) => a + b, 0),
+      seconds: rpcSeconds,
+    });
+    report({
+      what: 'hot reloads: .env and 3 agent stores saved (in place or temp + rename), each save served',
+      times: saves,
+      before,
+      after,
+      lost: unseen,
+      seconds: reloadSeconds,
+    });
     assert.deepEqual(wrong, [0, 0, 0, 0], 'every answer correct');
     assert.equal(unseen, 0, 'every save was served');
     assert.ok(after.fds <= before.fds, `open fds ${before.fds} → ${after.fds}`);
@@ -200,7 +227,10 @@ describe('load and hot reload (real daemon)', function () {
     }
     progress(`heap in use once quiet ${Math.round(heap.heapUsed / 1048576)} MiB of ${Math.round(heap.heapTotal / 1048576)} MiB`);
     assert.ok(heap.heapUsed < HEAP_USED_BOUND_BYTES, `the JS heap in use is ${Math.round(heap.heapUsed / 1048576)} MiB`);
-    assert.ok(after.rssKiB - before.rssKiB < RSS_GROWTH_BOUND_KIB, `RSS ${before.rssKiB} → ${after.rssKiB} KiB (heap used now ${Math.round(heap.heapUsed / 1024)} KiB of ${Math.round(heap.heapTotal / 1024)} KiB, external ${Math.round(heap.external / 1024)} KiB)`);
+    assert.ok(
+      after.rssKiB - before.rssKiB < RSS_GROWTH_BOUND_KIB,
+      `RSS ${before.rssKiB} → ${after.rssKiB} KiB (heap used now ${Math.round(heap.heapUsed / 1024)} KiB of ${Math.round(heap.heapTotal / 1024)} KiB, external ${Math.round(heap.external / 1024)} KiB)`,
+    );
     assert.equal(d.proc.exitCode, null);
   });
 });

@@ -33,27 +33,84 @@ const METHOD_NAMES = Object.values(methods)
 
 /** The names of every param the protocol knows, so random params reach past "unknown key" into the validators and handlers. */
 const PARAM_KEYS = [
-  'agent', 'provider', 'profileId', 'credential', 'replace', 'order', 'key', 'value', 'from', 'dryRun', 'force', 'session',
-  'line', 'message', 'fix', 'clientEnvNames', 'events', 'outcome', 'model', 'probe', 'reason', 'token', 'clientVersion',
-  'type', 'access', 'refresh', 'expires', 'email', 'accountId', 'keyRef', 'tokenRef', 'source', 'id',
+  'agent',
+  'provider',
+  'profileId',
+  'credential',
+  'replace',
+  'order',
+  'key',
+  'value',
+  'from',
+  'dryRun',
+  'force',
+  'session',
+  'line',
+  'message',
+  'fix',
+  'clientEnvNames',
+  'events',
+  'outcome',
+  'model',
+  'probe',
+  'reason',
+  'token',
+  'clientVersion',
+  'type',
+  'access',
+  'refresh',
+  'expires',
+  'email',
+  'accountId',
+  'keyRef',
+  'tokenRef',
+  'source',
+  'id',
 ];
 /** Strings a handler might treat specially: prototype names, path tricks, ids of the right shape. */
 const SPECIAL_STRINGS = [
-  'constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype', 'main', 'anthropic', 'openai', 'anthropic:default',
-  'openai:fuzz', 'constructor:__proto__', '__proto__:x', '../../etc/passwd', '/dev/zero', '', ' ', '\u0000', '\n',
-  'ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'rate_limit', 'billing', 'credential_scope', 'ok', 'api_key', 'token', 'oauth',
-  'env', 'file', 'exec', '/model', '/model list', '/model status', '/model openai/gpt-4o@openai:fuzz', '/model 1',
-  'state.reloaded', 'profile.cooldown', 'sk-ant-api03-' + 'x'.repeat(90), 'sk-' + 'y'.repeat(48),
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'prototype',
+  'main',
+  'anthropic',
+  'openai',
+  'anthropic:default',
+  'openai:fuzz',
+  'constructor:__proto__',
+  '__proto__:x',
+  '../../etc/passwd',
+  '/dev/zero',
+  '',
+  ' ',
+  '\u0000',
+  '\n',
+  'ANTHROPIC_API_KEY',
+  'OPENAI_API_KEY',
+  'rate_limit',
+  'billing',
+  'credential_scope',
+  'ok',
+  'api_key',
+  'token',
+  'oauth',
+  'env',
+  'file',
+  'exec',
+  '/model',
+  '/model list',
+  '/model status',
+  '/model openai/gpt-4o@openai:fuzz',
+  '/model 1',
+  'state.reloaded',
+  'profile.cooldown',
+  'sk-ant-api03-' + 'x'.repeat(90),
+  'sk-' + 'y'.repeat(48),
 ];
 
-const scalar = fc.oneof(
-  fc.constantFrom(...SPECIAL_STRINGS),
-  fc.string({ maxLength: 40 }),
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-);
+const scalar = fc.oneof(fc.constantFrom(...SPECIAL_STRINGS), fc.string({ maxLength: 40 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
   v: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -62,22 +119,20 @@ const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
     fc.dictionary(fc.oneof(fc.constantFrom(...PARAM_KEYS, '__proto__', 'constructor'), fc.string({ maxLength: 8 })), tie('v'), { maxKeys: 4 }),
   ),
 })).v;
-const params = fc.oneof(
-  fc.constant(undefined),
-  fc.dictionary(fc.constantFrom(...PARAM_KEYS, '__proto__', 'constructor'), value, { maxKeys: 5 }),
-  value,
-);
+const params = fc.oneof(fc.constant(undefined), fc.dictionary(fc.constantFrom(...PARAM_KEYS, '__proto__', 'constructor'), value, { maxKeys: 5 }), value);
 
 type Call = { kind: 'request' | 'notification'; method: string; params: unknown };
-const call: fc.Arbitrary<Call> = fc.record({
-  kind: fc.constantFrom('request', 'request', 'request', 'notification'),
-  method: fc.oneof(fc.constantFrom(...METHOD_NAMES), fc.constantFrom('no.such', 'constructor', '__proto__', 'gateway.hello', 'rpc.discover')),
-  params,
-}).filter((c) => {
-  // A hello with a well-shaped wrong token closes the connection by design (covered by the hostile-peer tests).
-  const p = c.params as { token?: unknown } | undefined;
-  return !(c.method === methods.hello.name && typeof p === 'object' && p !== null && typeof p.token === 'string');
-});
+const call: fc.Arbitrary<Call> = fc
+  .record({
+    kind: fc.constantFrom('request', 'request', 'request', 'notification'),
+    method: fc.oneof(fc.constantFrom(...METHOD_NAMES), fc.constantFrom('no.such', 'constructor', '__proto__', 'gateway.hello', 'rpc.discover')),
+    params,
+  })
+  .filter((c) => {
+    // A hello with a well-shaped wrong token closes the connection by design (covered by the hostile-peer tests).
+    const p = c.params as { token?: unknown } | undefined;
+    return !(c.method === methods.hello.name && typeof p === 'object' && p !== null && typeof p.token === 'string');
+  });
 
 describe('protocol fuzzing (real daemon over its socket)', function () {
   this.timeout(budgetMs(60_000, 900_000));
@@ -195,7 +250,9 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
           });
           const payload = asBatch ? `${JSON.stringify(frames)}\n` : frames.map((f) => `${JSON.stringify(f)}\n`).join('');
           const replies = await probe(peer, payload, `calls ${calls.map((c) => c.method).join(',')}`);
-          const responses = replies.flatMap((r) => (Array.isArray(r) ? (r as unknown[]) : [r])).filter((r) => typeof (r as { method?: unknown }).method !== 'string');
+          const responses = replies
+            .flatMap((r) => (Array.isArray(r) ? (r as unknown[]) : [r]))
+            .filter((r) => typeof (r as { method?: unknown }).method !== 'string');
           const got = responses.map((r) => (r as { id: unknown }).id).sort();
           assert.deepEqual(got, [...ids].sort(), 'one reply per request id, none for notifications');
           if (asBatch) {
@@ -249,7 +306,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
       peers.push(p);
       // A frame cut anywhere: inside a string, after a key, mid-UTF-8 sequence.
       const whole = Buffer.from(requestLine(`partial-${i}`, 'auth.list', { agent: 'main', provider: 'anthropic' }).replace('}', ',"x":"é😀"}'));
-      await p.write(whole.subarray(0, 1 + (i * 7) % (whole.length - 2)));
+      await p.write(whole.subarray(0, 1 + ((i * 7) % (whole.length - 2))));
     }
     const worker = await authedPeer(d.socketPath, token);
     await probe(worker, Array.from({ length: 50 }, (_, i) => requestLine(`w${i}`, 'models.status')).join(''), 'work beside partial frames');
@@ -257,7 +314,7 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
     // Completing each frame later still gets its answer (before hello: -32001, after: the list).
     for (const [i, p] of peers.entries()) {
       const whole = Buffer.from(requestLine(`partial-${i}`, 'auth.list', { agent: 'main', provider: 'anthropic' }).replace('}', ',"x":"é😀"}'));
-      await p.write(whole.subarray(1 + (i * 7) % (whole.length - 2)));
+      await p.write(whole.subarray(1 + ((i * 7) % (whole.length - 2))));
       const reply = await p.waitForId(`partial-${i}`);
       assertWellFormed(reply, `completed partial frame ${i}`);
     }
@@ -324,7 +381,12 @@ describe('protocol fuzzing (real daemon over its socket)', function () {
     const producer = await authedPeer(d.socketPath, token);
     const batch = 500;
     for (let sent = 0; sent < events && !sub.socket.destroyed; sent += batch) {
-      const reports = Array.from({ length: batch }, (_, i) => ({ jsonrpc: '2.0', id: `c${sent + i}`, method: 'auth.report', params: { agent, profileId, outcome: 'rate_limit', model: `m${(sent + i) % 7}` } }));
+      const reports = Array.from({ length: batch }, (_, i) => ({
+        jsonrpc: '2.0',
+        id: `c${sent + i}`,
+        method: 'auth.report',
+        params: { agent, profileId, outcome: 'rate_limit', model: `m${(sent + i) % 7}` },
+      }));
       await producer.write(`${JSON.stringify(reports)}\n`);
       await producer.waitForId(`c${sent + batch - 1}`, 60_000);
       producer.received.length = 0;

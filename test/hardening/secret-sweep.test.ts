@@ -89,7 +89,11 @@ describe('the secret sweep (real daemon, real CLI)', function () {
       agents: { list: [{ id: 'main', default: true }, { id: 'work' }] },
       models: { providers: Object.fromEntries(['anthropic', 'openai', 'openrouter', 'groq', 'xai'].map((p) => [p, { baseUrl: CLOSED }])) },
     });
-    writeFileSync(path.join(stateDir, '.env'), `# keys\nANTHROPIC_API_KEY=${dotenvKey.value}\nOPENAI_API_KEY="${dotenvOpenai.value}"\nREF_TARGET=${dotenvRefTarget.value}\n`, { mode: 0o600 });
+    writeFileSync(
+      path.join(stateDir, '.env'),
+      `# keys\nANTHROPIC_API_KEY=${dotenvKey.value}\nOPENAI_API_KEY="${dotenvOpenai.value}"\nREF_TARGET=${dotenvRefTarget.value}\n`,
+      { mode: 0o600 },
+    );
     const now = Date.now();
     writeJson(path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json'), {
       version: 1,
@@ -97,22 +101,39 @@ describe('the secret sweep (real daemon, real CLI)', function () {
         'anthropic:key': { type: 'api_key', provider: 'anthropic', key: apiKey.value },
         'anthropic:tok': { type: 'token', provider: 'anthropic', token: token.value, expires: now + 3 * 3600_000 },
         'anthropic:old': { type: 'token', provider: 'anthropic', token: expiredToken.value, expires: now - 3600_000 },
-        'anthropic:oauth': { type: 'oauth', provider: 'anthropic', access: oauthAccess.value, refresh: oauthRefresh.value, expires: now + 30 * 86400_000, email: 'a@example.com' },
+        'anthropic:oauth': {
+          type: 'oauth',
+          provider: 'anthropic',
+          access: oauthAccess.value,
+          refresh: oauthRefresh.value,
+          expires: now + 30 * 86400_000,
+          email: 'a@example.com',
+        },
         'openai:envref': { type: 'api_key', provider: 'openai', keyRef: { source: 'env', id: 'REF_TARGET' } },
         'openai:fileref': { type: 'api_key', provider: 'openai', keyRef: { source: 'file', id: path.join(refDir, 'file-secret') } },
         'openai:execref': { type: 'token', provider: 'openai', tokenRef: { source: 'exec', id: `cat ${path.join(refDir, 'exec-secret')}` } },
         'openai:missingref': { type: 'api_key', provider: 'openai', keyRef: { source: 'file', id: path.join(refDir, 'absent') } },
       },
     });
-    writeJson(path.join(stateDir, 'agents', 'work', 'agent', 'auth-profiles.json'), { version: 1, profiles: { 'openai:work': { type: 'api_key', provider: 'openai', key: workKey.value } } });
+    writeJson(path.join(stateDir, 'agents', 'work', 'agent', 'auth-profiles.json'), {
+      version: 1,
+      profiles: { 'openai:work': { type: 'api_key', provider: 'openai', key: workKey.value } },
+    });
     // A hand-edit gone wrong: JSON.parse's own message would quote the text around the error.
     const brokenFile = path.join(stateDir, 'agents', 'broken', 'agent', 'auth-profiles.json');
     mkdirSync(path.dirname(brokenFile), { recursive: true, mode: 0o700 });
-    writeFileSync(brokenFile, `{"version":1,"profiles":{"openai:b":{"type":"api_key","provider":"openai","key":"${brokenStore.value}" "oops"}}}`, { mode: 0o600 });
+    writeFileSync(brokenFile, `{"version":1,"profiles":{"openai:b":{"type":"api_key","provider":"openai","key":"${brokenStore.value}" "oops"}}}`, {
+      mode: 0o600,
+    });
 
     // An OpenClaw state dir to import from.
     const openclaw = path.join(home, '.openclaw');
-    writeSplit(openclaw, 'main', { version: 1, profiles: { 'anthropic:claw': { type: 'api_key', provider: 'anthropic', key: openclawKey.value } } }, { version: 1 });
+    writeSplit(
+      openclaw,
+      'main',
+      { version: 1, profiles: { 'anthropic:claw': { type: 'api_key', provider: 'anthropic', key: openclawKey.value } } },
+      { version: 1 },
+    );
     writeEnvFile(openclaw, `OPENAI_API_KEY=${openclawEnv.value}\n`);
 
     // The grep itself is checked: a 12-character piece of a canary, anywhere in a text, is caught.
@@ -156,12 +177,18 @@ describe('the secret sweep (real daemon, real CLI)', function () {
     assert.equal((await run(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env'], pastedKeyEnv.value)).code, 1);
     assert.equal((await run(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env', '--force'], pastedKeyEnv.value)).code, 0);
     await run(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env'], conflictToken.value);
-    assert.equal((await run(['models', 'auth', 'paste-api-key', '--provider', 'openrouter', '--profile-id', 'openrouter:pasted', '--json'], pastedKeyProfile.value)).code, 0);
+    assert.equal(
+      (await run(['models', 'auth', 'paste-api-key', '--provider', 'openrouter', '--profile-id', 'openrouter:pasted', '--json'], pastedKeyProfile.value)).code,
+      0,
+    );
     await run(['onboard', '--non-interactive', '--provider', 'groq', '--key-stdin', '--target', 'profile'], onboardKey.value);
     await run(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:short'], shortToken.value);
     await run(['models', 'auth', 'paste-token', '--provider', 'nosuchprovider'], badProviderKey.value);
     await run(['--json', 'models', 'auth', 'paste-api-key', '--provider', 'nosuchprovider'], badProviderKey.value);
-    await run(['models', 'auth', 'paste-token', '--provider', 'openai', '--profile-id', 'openai:linebreak'], `${lineBreakToken.value.slice(0, 20)}\n${lineBreakToken.value.slice(20)}\n`);
+    await run(
+      ['models', 'auth', 'paste-token', '--provider', 'openai', '--profile-id', 'openai:linebreak'],
+      `${lineBreakToken.value.slice(0, 20)}\n${lineBreakToken.value.slice(20)}\n`,
+    );
     await run(['models', 'auth', 'paste-token', '--provider', 'openai', '--profile-id', 'openai:x', '--expires-in', 'bogus'], token.value);
     await run(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'bogus'], apiKey.value);
     await run(['models', 'auth', 'paste-token', '--provider', 'anthropic', `--token=${argvSecret.value}`]);
@@ -228,17 +255,42 @@ describe('the secret sweep (real daemon, real CLI)', function () {
     // A config edited into something that does not parse: the daemon keeps its last good state and says where, not what.
     writeFileSync(path.join(stateDir, 'opensoul.json'), `{ "env": { "vars": { "OPENROUTER_API_KEY": "${brokenConfig.value}" ] } }`, { mode: 0o600 });
     await waitFor(async () => (await d.call(methods.gatewayStatus, {})).files.some((f) => f.kind === 'config' && !f.ok), 'the broken config to be noticed');
-    await runAll([['models', 'status'], ['models', 'status', '--json'], ['doctor'], ['doctor', '--json'], ['gateway', 'status', '--json'], ['gateway', 'logs']]);
+    await runAll([
+      ['models', 'status'],
+      ['models', 'status', '--json'],
+      ['doctor'],
+      ['doctor', '--json'],
+      ['gateway', 'status', '--json'],
+      ['gateway', 'logs'],
+    ]);
     const daemonTexts = { 'the daemon log files': allLogs(path.dirname(d.paths.log)), 'the daemon stderr': d.stderr(), 'the daemon /proc cmdline': cmdline };
     assertNoCanaryWindows(all, { ...outputs, ...daemonTexts });
 
     // With the daemon down: the local-only paths (doctor reads the files itself) and "not running".
     await d.stop();
-    const down = async (args: string[], input?: string) => record(`(daemon down) opensoul ${args.join(' ')}`, await cli(args, { stateDir, ...(input === undefined ? {} : { input }) }));
-    for (const args of [['models', 'status'], ['models', 'status', '--json'], ['doctor'], ['doctor', '--json'], ['gateway', 'status'], ['gateway', 'logs', '-n', '500'], ['models', 'auth', 'list']]) await down(args);
-    assert.equal((await down(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:down'], pastedToken.value)).code, 3, 'not running: exit 3');
+    const down = async (args: string[], input?: string) =>
+      record(`(daemon down) opensoul ${args.join(' ')}`, await cli(args, { stateDir, ...(input === undefined ? {} : { input }) }));
+    for (const args of [
+      ['models', 'status'],
+      ['models', 'status', '--json'],
+      ['doctor'],
+      ['doctor', '--json'],
+      ['gateway', 'status'],
+      ['gateway', 'logs', '-n', '500'],
+      ['models', 'auth', 'list'],
+    ])
+      await down(args);
+    assert.equal(
+      (await down(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:down'], pastedToken.value)).code,
+      3,
+      'not running: exit 3',
+    );
 
-    assertNoCanaryWindows(all, { ...outputs, 'the daemon log files (after stop)': allLogs(path.dirname(d.paths.log)), 'the daemon stderr (after stop)': d.stderr() });
+    assertNoCanaryWindows(all, {
+      ...outputs,
+      'the daemon log files (after stop)': allLogs(path.dirname(d.paths.log)),
+      'the daemon stderr (after stop)': d.stderr(),
+    });
     // The sweep must have looked at real output: the commands ran and the files were read.
     assert.equal(runs, 86, 'every command line ran');
     assert.match(stdoutOf('opensoul gateway install --dry-run'), /ExecStart=/);

@@ -6,7 +6,11 @@ import { createLineReader } from '../../ipc/framing.js';
 function collect(max: number) {
   const lines: string[] = [];
   let overflows = 0;
-  const r = createLineReader(max, (l) => lines.push(l), () => overflows++);
+  const r = createLineReader(
+    max,
+    (l) => lines.push(l),
+    () => overflows++,
+  );
   return { r, lines, overflows: () => overflows };
 }
 
@@ -38,18 +42,28 @@ describe('ipc/framing', () => {
   });
   it('delivers the same lines however the stream is chunked (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 30 }).map((s) => s.replace(/[\n\r]/g, '')), { maxLength: 20 }), fc.array(fc.nat(50), { maxLength: 20 }), (lines, cuts) => {
-        const text = Buffer.from(lines.map((l) => `${l}\n`).join(''));
-        const c = collect(1000);
-        let at = 0;
-        for (const cut of cuts) {
-          const end = Math.min(text.length, at + cut);
-          c.r.push(text.subarray(at, end));
-          at = end;
-        }
-        c.r.push(text.subarray(at));
-        assert.deepEqual(c.lines, lines.filter((l) => l.trim() !== ''));
-      }),
+      fc.property(
+        fc.array(
+          fc.string({ maxLength: 30 }).map((s) => s.replace(/[\n\r]/g, '')),
+          { maxLength: 20 },
+        ),
+        fc.array(fc.nat(50), { maxLength: 20 }),
+        (lines, cuts) => {
+          const text = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+          const c = collect(1000);
+          let at = 0;
+          for (const cut of cuts) {
+            const end = Math.min(text.length, at + cut);
+            c.r.push(text.subarray(at, end));
+            at = end;
+          }
+          c.r.push(text.subarray(at));
+          assert.deepEqual(
+            c.lines,
+            lines.filter((l) => l.trim() !== ''),
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });

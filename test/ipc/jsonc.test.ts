@@ -29,7 +29,12 @@ describe('parseJsonc depth bound', () => {
     type Tree = string | Tree[] | { [k: string]: Tree };
     const depthOf = (t: Tree): number => (typeof t === 'string' ? 0 : 1 + Math.max(0, ...(Array.isArray(t) ? t : Object.values(t)).map(depthOf)));
     const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
-      tree: fc.oneof({ depthSize: 'small' }, fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a') }), fc.array(tie('tree'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 3 }), tie('tree'), { maxKeys: 2 })),
+      tree: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a') }),
+        fc.array(tie('tree'), { maxLength: 3 }),
+        fc.dictionary(fc.string({ maxLength: 3 }), tie('tree'), { maxKeys: 2 }),
+      ),
     }));
     fc.assert(
       fc.property(tree, fc.integer({ min: 0, max: 6 }), (t, limit) => {

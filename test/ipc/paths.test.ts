@@ -50,14 +50,25 @@ describe('ipc/paths', () => {
 
   describe('socket', () => {
     it('is <stateDir>/run/gateway.sock when it fits', () => {
-      assert.deepEqual(resolveSocket('/home/a/.opensoul', ctx()), { path: '/home/a/.opensoul/run/gateway.sock', kind: 'state-dir', dir: '/home/a/.opensoul/run' });
+      assert.deepEqual(resolveSocket('/home/a/.opensoul', ctx()), {
+        path: '/home/a/.opensoul/run/gateway.sock',
+        kind: 'state-dir',
+        dir: '/home/a/.opensoul/run',
+      });
     });
     it('honours $OPENSOUL_SOCKET (made absolute)', () => {
-      assert.deepEqual(resolveSocket('/s', ctx({ env: { OPENSOUL_SOCKET: '/run/user/1000/os.sock' } })), { path: '/run/user/1000/os.sock', kind: 'env', dir: '/run/user/1000' });
+      assert.deepEqual(resolveSocket('/s', ctx({ env: { OPENSOUL_SOCKET: '/run/user/1000/os.sock' } })), {
+        path: '/run/user/1000/os.sock',
+        kind: 'env',
+        dir: '/run/user/1000',
+      });
       assert.equal(resolveSocket('/s', ctx({ env: { OPENSOUL_SOCKET: 'x.sock' } })).path, '/work/x.sock');
     });
     it('falls back to /tmp/opensoul-<uid>/<hash of the real state dir>.sock exactly past the limit (107 bytes on Linux, 103 on macOS)', () => {
-      for (const [platform, limit] of [['linux', 107], ['darwin', 103]] as const) {
+      for (const [platform, limit] of [
+        ['linux', 107],
+        ['darwin', 103],
+      ] as const) {
         assert.equal(unixSocketPathLimit(platform), limit);
         const suffix = '/run/gateway.sock';
         const fits = `/${'d'.repeat(limit - suffix.length - 1)}`;
@@ -90,18 +101,43 @@ describe('ipc/paths', () => {
     });
     it('never ignores $TMPDIR differences: the fallback is /tmp on every POSIX platform (property)', () => {
       fc.assert(
-        fc.property(fc.string({ minLength: 100, maxLength: 300 }).map((s) => `/${s.replace(/\0/g, '')}`), fc.string(), (dir, tmpdir) => {
-          const a = resolveSocket(dir, ctx({ env: { TMPDIR: tmpdir } }));
-          const b = resolveSocket(dir, ctx({ env: {} }));
-          return a.path === b.path && (a.kind !== 'fallback' || a.path.startsWith('/tmp/opensoul-1000/'));
-        }),
+        fc.property(
+          fc.string({ minLength: 100, maxLength: 300 }).map((s) => `/${s.replace(/\0/g, '')}`),
+          fc.string(),
+          (dir, tmpdir) => {
+            const a = resolveSocket(dir, ctx({ env: { TMPDIR: tmpdir } }));
+            const b = resolveSocket(dir, ctx({ env: {} }));
+            return a.path === b.path && (a.kind !== 'fallback' || a.path.startsWith('/tmp/opensoul-1000/'));
+          },
+        ),
         { numRuns: 200 },
       );
     });
   });
 
   it('realpathLenient resolves the existing part and appends the rest', () => {
-    assert.equal(realpathLenient('/exists/a/b', ctx({ realpath: (p) => { if (p === '/exists') return '/real'; throw new Error('no'); } })), '/real/a/b');
-    assert.equal(realpathLenient('/nowhere/x', ctx({ realpath: () => { throw new Error('no'); } })), '/nowhere/x');
+    assert.equal(
+      realpathLenient(
+        '/exists/a/b',
+        ctx({
+          realpath: (p) => {
+            if (p === '/exists') return '/real';
+            throw new Error('no');
+          },
+        }),
+      ),
+      '/real/a/b',
+    );
+    assert.equal(
+      realpathLenient(
+        '/nowhere/x',
+        ctx({
+          realpath: () => {
+            throw new Error('no');
+          },
+        }),
+      ),
+      '/nowhere/x',
+    );
   });
 });

@@ -5,12 +5,40 @@ import { methods } from '../../ipc/protocol.js';
 import { ValidationError } from '../../ipc/validate.js';
 
 const SPEC_METHODS = [
-  'gateway.hello', 'gateway.status', 'gateway.reload', 'gateway.shutdown', 'models.status', 'auth.list', 'auth.upsert',
-  'auth.remove', 'auth.order.get', 'auth.order.set', 'auth.order.clear', 'env.set', 'env.unset', 'import.openclaw',
-  'auth.resolve', 'auth.report', 'session.command', 'chat.send', 'doctor.run', 'events.subscribe',
+  'gateway.hello',
+  'gateway.status',
+  'gateway.reload',
+  'gateway.shutdown',
+  'models.status',
+  'auth.list',
+  'auth.upsert',
+  'auth.remove',
+  'auth.order.get',
+  'auth.order.set',
+  'auth.order.clear',
+  'env.set',
+  'env.unset',
+  'import.openclaw',
+  'auth.resolve',
+  'auth.report',
+  'session.command',
+  'chat.send',
+  'doctor.run',
+  'events.subscribe',
 ];
 /** Beyond the table: cancelling a running turn, what `opensoul exec` hands its child, the OAuth login (`models auth login`), adopting another CLI's sign-in (`--method cli`), and the local proxy's keys and environment. */
-const EXTRA_METHODS = ['chat.cancel', 'exec.credentials', 'auth.login.start', 'auth.login.complete', 'auth.login.cancel', 'auth.adopt', 'proxy.key.create', 'proxy.key.list', 'proxy.key.revoke', 'proxy.env'];
+const EXTRA_METHODS = [
+  'chat.cancel',
+  'exec.credentials',
+  'auth.login.start',
+  'auth.login.complete',
+  'auth.login.cancel',
+  'auth.adopt',
+  'proxy.key.create',
+  'proxy.key.list',
+  'proxy.key.revoke',
+  'proxy.env',
+];
 
 describe('ipc/protocol', () => {
   it('declares every method of SPEC §6 exactly once', () => {
@@ -61,14 +89,19 @@ describe('ipc/protocol', () => {
 
 describe('ipc/errors', () => {
   it('gives every wire error kind a distinct JSON-RPC code and a message with a next step', () => {
-    const codes = Object.values(errorKinds).map((k) => k.rpcCode).filter((c) => c !== null);
+    const codes = Object.values(errorKinds)
+      .map((k) => k.rpcCode)
+      .filter((c) => c !== null);
     assert.equal(new Set(codes).size, codes.length);
     for (const [kind, spec] of Object.entries(errorKinds)) {
       if (spec.rpcCode !== null) assert.equal(kindOfRpcCode(spec.rpcCode), kind);
     }
     assert.match(describeError('STORE_INVALID', { path: '/s/a.json', position: 'line 2, column 3' }), /line 2, column 3.*fix it by hand/);
     assert.match(describeError('DAEMON_UNREACHABLE', { reason: 'stale-socket', socket: '/s.sock' }), /stale socket.*\/s\.sock.*opensoul gateway/);
-    assert.match(describeError('NO_CREDENTIALS', { provider: 'anthropic', agent: 'main', store: '/x' }), /^No credentials found for provider "anthropic" \(agent main, store \/x\)\./);
+    assert.match(
+      describeError('NO_CREDENTIALS', { provider: 'anthropic', agent: 'main', store: '/x' }),
+      /^No credentials found for provider "anthropic" \(agent main, store \/x\)\./,
+    );
   });
   it('maps kinds to the exit codes of §7', () => {
     assert.equal(new OpenSoulError('DAEMON_UNREACHABLE').exitCode, 3);

@@ -6,7 +6,15 @@ const problem = (provider: string, kind: 'api_key' | 'token', secret: string) =>
 
 describe('secretShapeProblem', function () {
   it('accepts well-formed keys of every provider with a known prefix', function () {
-    const cases: [string, string][] = [['anthropic', 'sk-ant-api03-'], ['openai', 'sk-proj-'], ['openai', 'sk-'], ['openrouter', 'sk-or-v1-'], ['groq', 'gsk_'], ['xai', 'xai-'], ['deepseek', 'sk-']];
+    const cases: [string, string][] = [
+      ['anthropic', 'sk-ant-api03-'],
+      ['openai', 'sk-proj-'],
+      ['openai', 'sk-'],
+      ['openrouter', 'sk-or-v1-'],
+      ['groq', 'gsk_'],
+      ['xai', 'xai-'],
+      ['deepseek', 'sk-'],
+    ];
     for (const [provider, prefix] of cases) assert.equal(problem(provider, 'api_key', prefix + 'a'.repeat(40)), null, `${provider} ${prefix}`);
   });
 

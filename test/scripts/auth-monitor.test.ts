@@ -17,13 +17,27 @@ const SCRIPT = path.join(REPO, 'scripts', 'auth-monitor.sh');
 function recorder(dir: string): { cmd: string; calls(): string[] } {
   const file = path.join(dir, 'notifications.log');
   const cmd = path.join(dir, 'notify.sh');
-  writeFileSync(cmd, `#!/bin/sh\nfirst=1\nfor a; do if [ $first = 1 ]; then printf '%s' "$a"; first=0; else printf ' | %s' "$a"; fi; done >> '${file}'\necho >> '${file}'\n`);
+  writeFileSync(
+    cmd,
+    `#!/bin/sh\nfirst=1\nfor a; do if [ $first = 1 ]; then printf '%s' "$a"; first=0; else printf ' | %s' "$a"; fi; done >> '${file}'\necho >> '${file}'\n`,
+  );
   chmodSync(cmd, 0o755);
-  return { cmd, calls: () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []) };
+  return {
+    cmd,
+    calls: () =>
+      existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((l) => l !== '')
+        : [],
+  };
 }
 
 function monitor(stateDir: string, env: Record<string, string | undefined>, args = ['--node', process.execPath, '--entry', CLI]): Promise<RunResult> {
-  return run(SCRIPT, args, { env: cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, OPENSOUL_MONITOR_RETRY_SECONDS: '0', ...env }), timeoutMs: 20_000 });
+  return run(SCRIPT, args, {
+    env: cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, OPENSOUL_MONITOR_RETRY_SECONDS: '0', ...env }),
+    timeoutMs: 20_000,
+  });
 }
 
 function writeStore(d: Daemon, profiles: Record<string, unknown>): void {
@@ -51,7 +65,13 @@ describe('scripts/auth-monitor.sh', function () {
       return r;
     };
     const stateFile = path.join(d.stateDir, 'auth-monitor.state');
-    const state = () => Object.fromEntries(readFileSync(stateFile, 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
+    const state = () =>
+      Object.fromEntries(
+        readFileSync(stateFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split('=') as [string, string]),
+      );
 
     // ok on the first run: nothing to say.
     writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } });
@@ -62,7 +82,10 @@ describe('scripts/auth-monitor.sh', function () {
     assert.equal(state().level, 'ok');
 
     // expiring (a token expiring in 1 h): alert once, not again within the hour.
-    writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key }, 'anthropic:sub': { type: 'token', provider: 'anthropic', token, expires: Date.now() + 3_600_000 } });
+    writeStore(d, {
+      'anthropic:key': { type: 'api_key', provider: 'anthropic', key },
+      'anthropic:sub': { type: 'token', provider: 'anthropic', token, expires: Date.now() + 3_600_000 },
+    });
     await settle(d, 2);
     await once(2);
     assert.equal(rec.calls().length, 1);
@@ -76,7 +99,10 @@ describe('scripts/auth-monitor.sh', function () {
     assert.equal(rec.calls().length, 2);
 
     // expired: a change, alerted at once.
-    writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key }, 'anthropic:sub': { type: 'token', provider: 'anthropic', token, expires: Date.now() - 60_000 } });
+    writeStore(d, {
+      'anthropic:key': { type: 'api_key', provider: 'anthropic', key },
+      'anthropic:sub': { type: 'token', provider: 'anthropic', token, expires: Date.now() - 60_000 },
+    });
     await settle(d, 1);
     await once(1);
     assert.equal(rec.calls().length, 3);
@@ -104,7 +130,12 @@ describe('scripts/auth-monitor.sh', function () {
     assert.equal(state().level, 'unreachable');
     assert.equal(statSync(stateFile).mode & 0o777, 0o600);
 
-    assertNoSecrets([key, token], { notifications: rec.calls().join('\n'), outputs: outputs.join('\n'), state: readFileSync(stateFile, 'utf8'), log: log + d.log() });
+    assertNoSecrets([key, token], {
+      notifications: rec.calls().join('\n'),
+      outputs: outputs.join('\n'),
+      state: readFileSync(stateFile, 'utf8'),
+      log: log + d.log(),
+    });
   });
 
   it('looks again once before alerting "unreachable": a gateway starting at boot, as the timer catches up a missed run, raises no alert', async () => {

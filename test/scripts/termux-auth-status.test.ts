@@ -18,19 +18,23 @@ function phone(stateDir: string) {
     chmodSync(path.join(bin, name), 0o755);
   };
   // ssh stand-in: records its argv; "down" is a host it cannot reach; else runs the remote command here.
-  write('ssh', `#!/bin/sh\nprintf '%s\\n' "$*" >> '${dir}/ssh.log'\nfor a; do case "$a" in down) exit 255;; esac; done\nfor last; do :; done\nexec sh -c "$last"\n`);
+  write(
+    'ssh',
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${dir}/ssh.log'\nfor a; do case "$a" in down) exit 255;; esac; done\nfor last; do :; done\nexec sh -c "$last"\n`,
+  );
   write('opensoul', `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
   write('termux-notification', `#!/bin/sh\nprintf '%s\\n' "$*" >> '${dir}/notifications.log'\n`);
   const read = (f: string) => (existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), 'utf8').trim().split('\n') : []);
   return {
-    run: (host: string) => run(SCRIPT, [host], { env: cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, PATH: `${bin}:${process.env.PATH ?? ''}` }) }),
+    run: (host: string) =>
+      run(SCRIPT, [host], { env: cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, PATH: `${bin}:${process.env.PATH ?? ''}` }) }),
     ssh: () => read('ssh.log'),
     notifications: () => read('notifications.log'),
   };
 }
 
 describe('scripts/termux-auth-status.sh', function () {
-  it('shows ok / EXPIRED / not reachable / ssh failed as a notification and exits with the remote check\'s code', async () => {
+  it("shows ok / EXPIRED / not reachable / ssh failed as a notification and exits with the remote check's code", async () => {
     const d = await startDaemon();
     const p = phone(d.stateDir);
     const key = fakeSecret('sk-ant-api03-', 70);
@@ -46,7 +50,13 @@ describe('scripts/termux-auth-status.sh', function () {
 
     writeFileSync(
       d.paths.authProfiles('main'),
-      JSON.stringify({ version: 1, profiles: { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key }, 'anthropic:sub': { type: 'token', provider: 'anthropic', token, expires: Date.now() - 1000 } } }),
+      JSON.stringify({
+        version: 1,
+        profiles: {
+          'anthropic:key': { type: 'api_key', provider: 'anthropic', key },
+          'anthropic:sub': { type: 'token', provider: 'anthropic', token, expires: Date.now() - 1000 },
+        },
+      }),
     );
     await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === 1, 'the expired token');
     const expired = await p.run('me@box');

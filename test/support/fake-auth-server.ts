@@ -79,7 +79,10 @@ export async function startFakeAuthServer(opts: FakeAuthOptions = {}): Promise<F
   const tokens = () => {
     const access = fakeSecret('at-', 40);
     const refresh = opts.refresh === false ? null : fakeSecret('rt-', 40);
-    const idToken = opts.emailIn === 'idToken' || opts.emailIn === undefined ? fakeJwt({ email, sub: 'user-1', 'https://api.openai.com/auth': { chatgpt_account_id: 'acct-42' } }) : null;
+    const idToken =
+      opts.emailIn === 'idToken' || opts.emailIn === undefined
+        ? fakeJwt({ email, sub: 'user-1', 'https://api.openai.com/auth': { chatgpt_account_id: 'acct-42' } })
+        : null;
     s.secrets.push(access, ...(refresh ? [refresh] : []), ...(idToken ? [idToken] : []));
     s.issued.push({ access, refresh, idToken });
     return {
@@ -122,7 +125,13 @@ export async function startFakeAuthServer(opts: FakeAuthOptions = {}): Promise<F
         const deviceCode = `dc-${b64url(randomBytes(18))}`;
         deviceCodes.add(deviceCode);
         s.secrets.push(deviceCode);
-        return json(res, 200, { device_code: deviceCode, user_code: 'WDJB-MJHT', verification_uri: `${s.url}/device`, interval: opts.deviceInterval ?? 1, expires_in: 120 });
+        return json(res, 200, {
+          device_code: deviceCode,
+          user_code: 'WDJB-MJHT',
+          verification_uri: `${s.url}/device`,
+          interval: opts.deviceInterval ?? 1,
+          expires_in: 120,
+        });
       }
       if (url.pathname !== '/token') return json(res, 404, { error: 'not_found' });
       s.tokenRequests.push(body);
@@ -148,10 +157,13 @@ export async function startFakeAuthServer(opts: FakeAuthOptions = {}): Promise<F
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  onCleanup(() => new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  }));
+  onCleanup(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return s;
 }

@@ -95,16 +95,34 @@ export async function startFakeProvider(api: 'anthropic' | 'openai'): Promise<Fa
           res.end(
             JSON.stringify(
               api === 'anthropic'
-                ? { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [{ type: 'text', text }], stop_reason: 'end_turn', usage: { input_tokens: 5, output_tokens: 7 } }
-                : { id: 'chatcmpl-fake', object: 'chat.completion', model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7 } },
+                ? {
+                    id: 'msg_fake',
+                    type: 'message',
+                    role: 'assistant',
+                    model,
+                    content: [{ type: 'text', text }],
+                    stop_reason: 'end_turn',
+                    usage: { input_tokens: 5, output_tokens: 7 },
+                  }
+                : {
+                    id: 'chatcmpl-fake',
+                    object: 'chat.completion',
+                    model,
+                    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+                    usage: { prompt_tokens: 5, completion_tokens: 7 },
+                  },
             ),
           );
           return;
         }
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        const send = (event: string | null, data: unknown) => res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+        const send = (event: string | null, data: unknown) =>
+          res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
         if (api === 'anthropic') {
-          send('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], usage: { input_tokens: 5, output_tokens: 0 } } });
+          send('message_start', {
+            type: 'message_start',
+            message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], usage: { input_tokens: 5, output_tokens: 0 } },
+          });
           send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
           for (const c of chunks) {
             if (res.destroyed) return;
@@ -120,7 +138,13 @@ export async function startFakeProvider(api: 'anthropic' | 'openai'): Promise<Fa
             send(null, { id: 'chatcmpl-fake', object: 'chat.completion.chunk', model, choices: [{ index: 0, delta: { content: c }, finish_reason: null }] });
             if (a.chunkDelayMs) await sleep(a.chunkDelayMs);
           }
-          send(null, { id: 'chatcmpl-fake', object: 'chat.completion.chunk', model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7 } });
+          send(null, {
+            id: 'chatcmpl-fake',
+            object: 'chat.completion.chunk',
+            model,
+            choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 5, completion_tokens: 7 },
+          });
           send(null, '[DONE]');
         }
         finished = true;

@@ -34,7 +34,9 @@ export async function startFakeTokenServer(): Promise<FakeTokenServer> {
     req.on('data', (d: string) => (body += d));
     req.on('end', () => {
       requests++;
-      const fields: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json') ? (JSON.parse(body) as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(body));
+      const fields: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json')
+        ? (JSON.parse(body) as Record<string, unknown>)
+        : Object.fromEntries(new URLSearchParams(body));
       const reply = (status: number, doc: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(doc));
@@ -42,7 +44,8 @@ export async function startFakeTokenServer(): Promise<FakeTokenServer> {
       setTimeout(() => {
         if (mode.refuseWith) return reply(mode.status, { error: mode.refuseWith, error_description: 'refused by the test server' });
         const used = typeof fields.refresh_token === 'string' ? fields.refresh_token : '';
-        if (fields.grant_type !== 'refresh_token' || !fields.client_id || !valid.delete(used)) return reply(400, { error: 'invalid_grant', error_description: 'refresh token is not valid' });
+        if (fields.grant_type !== 'refresh_token' || !fields.client_id || !valid.delete(used))
+          return reply(400, { error: 'invalid_grant', error_description: 'refresh token is not valid' });
         serial++;
         const access = `sk-ant-oat01-FAKEACCESS${process.pid}x${serial}x${Math.random().toString(36).slice(2)}`;
         const refresh = `sk-ant-ort01-FAKEREFRESH${process.pid}x${serial}x${Math.random().toString(36).slice(2)}`;

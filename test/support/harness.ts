@@ -33,7 +33,11 @@ interface Registry {
   cleanups: (() => Promise<void> | void)[];
 }
 const REGISTRY = Symbol.for('opensoul.test.registry');
-const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] as Registry | undefined) ?? { children: new Set(), dirs: new Set(), cleanups: [] };
+const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] as Registry | undefined) ?? {
+  children: new Set(),
+  dirs: new Set(),
+  cleanups: [],
+};
 (globalThis as Record<symbol, unknown>)[REGISTRY] = registry;
 const { children, dirs, cleanups } = registry;
 
@@ -152,7 +156,12 @@ export function cli(args: string[], opts: CliOptions): Promise<RunResult> {
   });
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -200,7 +209,9 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
   const stateDir = opts.stateDir ?? path.join(tempDir(), 'state');
   const env = cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, ...opts.env });
   // With the node flags the service files and `gateway start` use (units/daemon-flags.ts): the daemon as users run it.
-  const proc = track(spawn(process.execPath, [...DAEMON_NODE_FLAGS, opts.entry ?? CLI, ...(opts.args ?? ['gateway'])], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const proc = track(
+    spawn(process.execPath, [...DAEMON_NODE_FLAGS, opts.entry ?? CLI, ...(opts.args ?? ['gateway'])], { env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   let stderr = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   proc.stdout?.resume();

@@ -14,7 +14,10 @@ export const mochaHooks = {
       '',
       '| what was tried | times | time | daemon RSS before → after | open fds before → after | lost |',
       '|---|---:|---:|---|---|---:|',
-      ...rows.map((r) => `| ${r.what} | ${r.times.toLocaleString('en-US')} | ${r.seconds.toFixed(0)} s | ${mib(r.before.rssKiB)} → ${mib(r.after.rssKiB)} MiB | ${r.before.fds} → ${r.after.fds} | ${r.lost} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.what} | ${r.times.toLocaleString('en-US')} | ${r.seconds.toFixed(0)} s | ${mib(r.before.rssKiB)} → ${mib(r.after.rssKiB)} MiB | ${r.before.fds} → ${r.after.fds} | ${r.lost} |`,
+      ),
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -9,9 +9,24 @@ import type { Credential, UsageState } from '../../daemon/stores/credentials.js'
 export const NOW = 1_800_000_000_000;
 export const H = 3_600_000;
 
-export function input(over: { profiles?: Record<string, Credential>; usage?: UsageState; env?: Record<string, string>; dotenv?: Record<string, string>; config?: Partial<GatewayConfig>; model?: { primary: string; fallbacks: string[] }; fileErrors?: StatusInput['fileErrors']; clientEnvNames?: string[] } = {}): StatusInput {
+export function input(
+  over: {
+    profiles?: Record<string, Credential>;
+    usage?: UsageState;
+    env?: Record<string, string>;
+    dotenv?: Record<string, string>;
+    config?: Partial<GatewayConfig>;
+    model?: { primary: string; fallbacks: string[] };
+    fileErrors?: StatusInput['fileErrors'];
+    clientEnvNames?: string[];
+  } = {},
+): StatusInput {
   const config = { ...defaultConfig(), ...over.config };
-  const env = resolveEnvironment({ process: over.env ?? {}, dotenv: { values: over.dotenv ?? {}, path: '/s/.env' }, config: { values: {}, path: '/s/opensoul.json' } });
+  const env = resolveEnvironment({
+    process: over.env ?? {},
+    dotenv: { values: over.dotenv ?? {}, path: '/s/.env' },
+    config: { values: {}, path: '/s/opensoul.json' },
+  });
   return {
     agent: 'main',
     authStorePath: '/s/agents/main/agent/auth-profiles.json',
@@ -30,4 +45,3 @@ export function input(over: { profiles?: Record<string, Credential>; usage?: Usa
     envFile: '/s/.env',
   };
 }
-

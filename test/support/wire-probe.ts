@@ -121,7 +121,11 @@ export async function authedPeer(socketPath: string, token: string): Promise<Wir
 
 /** A JSON-RPC error code the daemon may answer with: the standard ones and OpenSoul's -320xx, never INTERNAL (-32603, a bug). */
 function isExpectedErrorCode(code: unknown): boolean {
-  return typeof code === 'number' && Number.isInteger(code) && (code === -32700 || code === -32600 || code === -32601 || code === -32602 || (code <= -32000 && code >= -32099));
+  return (
+    typeof code === 'number' &&
+    Number.isInteger(code) &&
+    (code === -32700 || code === -32600 || code === -32601 || code === -32602 || (code <= -32000 && code >= -32099))
+  );
 }
 
 /**
@@ -144,7 +148,7 @@ export function assertWellFormed(msg: unknown, context: string): void {
     return;
   }
   assert.ok('id' in m, `${context}: a response carries an id`);
-  assert.ok(('result' in m) !== ('error' in m), `${context}: exactly one of result and error`);
+  assert.ok('result' in m !== 'error' in m, `${context}: exactly one of result and error`);
   if ('error' in m) {
     const e = m.error as { code?: unknown; message?: unknown };
     assert.ok(isExpectedErrorCode(e.code), `${context}: error code ${String(e.code)} (${String(e.message)})`);

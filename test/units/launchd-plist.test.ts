@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { parse } from 'plist';
-import { AUTH_MONITOR_PLIST_FILE, DAEMON_NODE_FLAGS, GATEWAY_LABEL, PLIST_FILE, UnitValueError, authMonitorPlist, gatewayLogPaths, gatewayPlist, launchAgentsDir } from '../../units/index.js';
+import {
+  AUTH_MONITOR_PLIST_FILE,
+  DAEMON_NODE_FLAGS,
+  GATEWAY_LABEL,
+  PLIST_FILE,
+  UnitValueError,
+  authMonitorPlist,
+  gatewayLogPaths,
+  gatewayPlist,
+  launchAgentsDir,
+} from '../../units/index.js';
 
 /** The job SPEC §10 asks for, as launchd will read it. */
 function expectedJob(nodePath: string, entryPath: string, stateDir: string, label = GATEWAY_LABEL): Record<string, unknown> {
@@ -100,7 +110,12 @@ describe('units/launchd-plist', () => {
 
 describe('units/launchd-plist: the auth monitor LaunchAgent', () => {
   it('runs the monitor script with absolute node and entry every 1800 s, not at load, with the state dir as its only environment', () => {
-    const xml = authMonitorPlist({ nodePath: '/usr/local/bin/node', entryPath: '/opt/os/dist/opensoul.cjs', scriptPath: '/opt/os/scripts/auth-monitor.sh', stateDir: '/Users/a/.opensoul' });
+    const xml = authMonitorPlist({
+      nodePath: '/usr/local/bin/node',
+      entryPath: '/opt/os/dist/opensoul.cjs',
+      scriptPath: '/opt/os/scripts/auth-monitor.sh',
+      stateDir: '/Users/a/.opensoul',
+    });
     assert.deepEqual(parse(xml), {
       Label: 'ai.opensoul.auth-monitor',
       ProgramArguments: ['/opt/os/scripts/auth-monitor.sh', '--node', '/usr/local/bin/node', '--entry', '/opt/os/dist/opensoul.cjs'],

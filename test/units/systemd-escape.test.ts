@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  UnitValueError,
-  escapeExecArgument,
-  escapeExecutable,
-  escapeSpecifiers,
-  formatCommandLine,
-  formatEnvironmentAssignment,
-} from '../../units/index.js';
+import { UnitValueError, escapeExecArgument, escapeExecutable, escapeSpecifiers, formatCommandLine, formatEnvironmentAssignment } from '../../units/index.js';
 import { decodeEnvironment, decodeExecStart, resolveDollars, resolveSpecifiers, splitWords } from './systemd-words.js';
 
 // Any string without control characters: the input space the escapers promise to represent.
@@ -35,12 +28,15 @@ describe('units/systemd-escape', () => {
 
   it('an executable round-trips through unquoting and specifiers, with $ left single', () => {
     fc.assert(
-      fc.property(anyValue.filter((s) => !/["'\\]/.test(s)), (name) => {
-        const executable = `/opt/${name}`;
-        const words = splitWords(escapeExecutable('nodePath', executable));
-        assert.equal(words.length, 1);
-        assert.equal(resolveSpecifiers(words[0]!), executable);
-      }),
+      fc.property(
+        anyValue.filter((s) => !/["'\\]/.test(s)),
+        (name) => {
+          const executable = `/opt/${name}`;
+          const words = splitWords(escapeExecutable('nodePath', executable));
+          assert.equal(words.length, 1);
+          assert.equal(resolveSpecifiers(words[0]!), executable);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -56,10 +52,14 @@ describe('units/systemd-escape', () => {
 
   it('a command line decodes to exactly its argv', () => {
     fc.assert(
-      fc.property(anyValue.filter((s) => !/["'\\]/.test(s)), fc.array(anyValue, { maxLength: 4 }), (name, args) => {
-        const executable = `/usr/lib/${name}/node`;
-        assert.deepEqual(decodeExecStart(formatCommandLine(executable, args)), [executable, ...args]);
-      }),
+      fc.property(
+        anyValue.filter((s) => !/["'\\]/.test(s)),
+        fc.array(anyValue, { maxLength: 4 }),
+        (name, args) => {
+          const executable = `/usr/lib/${name}/node`;
+          assert.deepEqual(decodeExecStart(formatCommandLine(executable, args)), [executable, ...args]);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -70,9 +70,7 @@ function verify(root: string, files: string[]): { status: number | null; ourLine
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
   });
   const output = `${result.stdout}\n${result.stderr}`;
-  const ourLines = output
-    .split('\n')
-    .filter((line) => line.includes(root) || line.includes('opensoul-'));
+  const ourLines = output.split('\n').filter((line) => line.includes(root) || line.includes('opensoul-'));
   return { status: result.status, ourLines, stderr: result.stderr };
 }
 
@@ -99,7 +97,10 @@ describe('units/systemd-units', () => {
   describe('gateway unit text', () => {
     it('has every directive of SPEC §10 for a user unit, in its sections', () => {
       const text = gatewayUnit({ nodePath: '/usr/bin/node', entryPath: '/opt/os/opensoul.mjs', stateDir: '/home/a/.opensoul' });
-      const sections = text.split(/^\[/m).slice(1).map((s) => `[${s}`);
+      const sections = text
+        .split(/^\[/m)
+        .slice(1)
+        .map((s) => `[${s}`);
       const service = sections.find((s) => s.startsWith('[Service]')) ?? '';
       const unit = sections.find((s) => s.startsWith('[Unit]')) ?? '';
       const install = sections.find((s) => s.startsWith('[Install]')) ?? '';
@@ -160,9 +161,7 @@ describe('units/systemd-units', () => {
         stateDir: '/home/a/.opensoul',
       });
       assert.deepEqual(directiveValues(text, 'Type'), ['oneshot']);
-      assert.deepEqual(directiveValues(text, 'ExecStart'), [
-        '/opt/os/scripts/auth-monitor.sh --node /usr/bin/node --entry /opt/os/opensoul.mjs',
-      ]);
+      assert.deepEqual(directiveValues(text, 'ExecStart'), ['/opt/os/scripts/auth-monitor.sh --node /usr/bin/node --entry /opt/os/opensoul.mjs']);
       assert.deepEqual(directiveValues(text, 'SuccessExitStatus'), ['1 2']);
       assert.deepEqual(directiveValues(text, 'Environment'), ['OPENSOUL_STATE_DIR=/home/a/.opensoul']);
       assert.deepEqual(directiveValues(text, 'UMask'), ['0077']);
@@ -203,8 +202,7 @@ describe('units/systemd-units', () => {
       execDir: 'my  apps',
       dataDir: 'my  apps',
       gatewayExecStart: (r) => `"${r}/my  apps/bin/node" --max-semi-space-size=1 "${r}/my  apps/lib/opensoul.mjs" gateway`,
-      monitorExecStart: (r) =>
-        `"${r}/my  apps/scripts/auth-monitor.sh" --node "${r}/my  apps/bin/node" --entry "${r}/my  apps/lib/opensoul.mjs"`,
+      monitorExecStart: (r) => `"${r}/my  apps/scripts/auth-monitor.sh" --node "${r}/my  apps/bin/node" --entry "${r}/my  apps/lib/opensoul.mjs"`,
       environment: (r) => `"OPENSOUL_STATE_DIR=${r}/my  apps/state"`,
     },
     {
@@ -213,8 +211,7 @@ describe('units/systemd-units', () => {
       execDir: '100%n%h',
       dataDir: '100%n%h',
       gatewayExecStart: (r) => `${r}/100%%n%%h/bin/node --max-semi-space-size=1 ${r}/100%%n%%h/lib/opensoul.mjs gateway`,
-      monitorExecStart: (r) =>
-        `${r}/100%%n%%h/scripts/auth-monitor.sh --node ${r}/100%%n%%h/bin/node --entry ${r}/100%%n%%h/lib/opensoul.mjs`,
+      monitorExecStart: (r) => `${r}/100%%n%%h/scripts/auth-monitor.sh --node ${r}/100%%n%%h/bin/node --entry ${r}/100%%n%%h/lib/opensoul.mjs`,
       environment: (r) => `OPENSOUL_STATE_DIR=${r}/100%%n%%h/state`,
     },
     {
@@ -251,13 +248,7 @@ describe('units/systemd-units', () => {
         assert.equal(only(directiveValues(monitor, 'Environment')), c.environment(root));
 
         assert.deepEqual(decodeExecStart(only(directiveValues(gateway, 'ExecStart'))), [inst.nodePath, '--max-semi-space-size=1', inst.entryPath, 'gateway']);
-        assert.deepEqual(decodeExecStart(only(directiveValues(monitor, 'ExecStart'))), [
-          inst.scriptPath,
-          '--node',
-          inst.nodePath,
-          '--entry',
-          inst.entryPath,
-        ]);
+        assert.deepEqual(decodeExecStart(only(directiveValues(monitor, 'ExecStart'))), [inst.scriptPath, '--node', inst.nodePath, '--entry', inst.entryPath]);
         assert.deepEqual(decodeEnvironment(only(directiveValues(gateway, 'Environment'))), [['OPENSOUL_STATE_DIR', inst.stateDir]]);
       });
 

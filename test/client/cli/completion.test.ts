@@ -42,11 +42,16 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     assert.deepEqual(complete(['completion', '']).sort(), ['bash', 'fish', 'zsh']);
   });
 
-  it("completes the flags of the command typed so far, past other flags and their values", () => {
+  it('completes the flags of the command typed so far, past other flags and their values', () => {
     assert.deepEqual(complete(['models', 'status', '--probe-t']), ['--probe-timeout']);
     assert.ok(complete(['models', 'auth', 'paste-token', '--agent', 'work', '--']).includes('--expires-in'));
     assert.ok(!complete(['models', 'auth', 'list', '--']).includes('--expires-in'));
-    assert.deepEqual(complete(['gateway', 'logs', '-']).filter((f) => f === '-n' || f === '-f').sort(), ['-f', '-n']);
+    assert.deepEqual(
+      complete(['gateway', 'logs', '-'])
+        .filter((f) => f === '-n' || f === '-f')
+        .sort(),
+      ['-f', '-n'],
+    );
   });
 
   it('completes provider ids after --provider, and nothing after --', () => {

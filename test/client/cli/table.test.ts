@@ -27,7 +27,7 @@ const run = (argv: string[]): Extract<ParseResult, { kind: 'run' }> => {
 const usage = (argv: string[]): string => {
   const r = parseArgv(argv, COMMAND_TABLE);
   assert.equal(r.kind, 'usage', argv.join(' '));
-  return (r).message;
+  return r.message;
 };
 const leaf = (r: Extract<ParseResult, { kind: 'run' }>) => r.path.map((c) => c.name).join(' ');
 
@@ -49,7 +49,8 @@ describe('the command table', () => {
       const flags = (cmd.flags ?? []).flatMap((f) => [f.long, ...(f.short ? [f.short] : [])]);
       assert.equal(new Set(flags).size, flags.length, words.join(' '));
       assert.ok(cmd.description.length > 0);
-      for (const f of cmd.flags ?? []) assert.equal(f.kind === 'bool', f.value === undefined, `${words.join(' ')} --${f.long}: a value name exactly when it takes one`);
+      for (const f of cmd.flags ?? [])
+        assert.equal(f.kind === 'bool', f.value === undefined, `${words.join(' ')} --${f.long}: a value name exactly when it takes one`);
     }
   });
 });
@@ -67,7 +68,10 @@ describe('the parser', () => {
     assert.equal(leaf(bare), 'opensoul models');
     assert.equal(bare.opts.statusJson, true);
     assert.equal(run(['--json', 'models', 'status']).json, true);
-    assert.equal(usage(['models', 'status', '--probe-max-tokens', '0']), "option '--probe-max-tokens <n>' argument '0' is invalid. expected a positive whole number");
+    assert.equal(
+      usage(['models', 'status', '--probe-max-tokens', '0']),
+      "option '--probe-max-tokens <n>' argument '0' is invalid. expected a positive whole number",
+    );
     assert.equal(usage(['models', 'status', '--agent']), "option '--agent <id>' argument missing");
     assert.match(usage(['models', 'status', '--probe-provder', 'x']), /^unknown option '--probe-provder'\n\(Did you mean --probe-provider\?\)$/);
   });
@@ -95,12 +99,34 @@ describe('the parser', () => {
   });
 
   it('answers help at every level, and the version', () => {
-    for (const argv of [['-h'], ['models', '--help'], ['help', 'models', 'auth'], ['models', 'auth', 'order', 'set', '-h']]) assert.equal(parseArgv(argv, COMMAND_TABLE).kind, 'help', argv.join(' '));
+    for (const argv of [['-h'], ['models', '--help'], ['help', 'models', 'auth'], ['models', 'auth', 'order', 'set', '-h']])
+      assert.equal(parseArgv(argv, COMMAND_TABLE).kind, 'help', argv.join(' '));
     assert.deepEqual(parseArgv(['--json', '-V'], COMMAND_TABLE), { kind: 'version', json: true });
   });
 
   it('never throws, whatever the words (a result of one of its four kinds)', () => {
-    const words = fc.constantFrom('models', 'status', 'auth', '--agent', 'x', '--json', '--', '-h', 'gateway', 'logs', '-n', '5', '--probe-timeout', 'exec', '--provider', 'a,b', 'help', '=', '--x=y', '-');
+    const words = fc.constantFrom(
+      'models',
+      'status',
+      'auth',
+      '--agent',
+      'x',
+      '--json',
+      '--',
+      '-h',
+      'gateway',
+      'logs',
+      '-n',
+      '5',
+      '--probe-timeout',
+      'exec',
+      '--provider',
+      'a,b',
+      'help',
+      '=',
+      '--x=y',
+      '-',
+    );
     fc.assert(
       fc.property(fc.array(words, { maxLength: 8 }), (argv) => {
         const r = parseArgv(argv, COMMAND_TABLE);

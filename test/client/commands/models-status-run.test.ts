@@ -4,8 +4,22 @@ import { modelsStatusParams, statusRequestTimeoutMs } from '../../../client/comm
 
 describe('models status params', () => {
   it('every probe flag reaches probe.{provider, profiles, timeoutMs, concurrency, maxTokens}', () => {
-    const p = modelsStatusParams({ agent: 'work', probe: true, probeProvider: 'anthropic', probeProfile: ['anthropic:a', 'anthropic:b'], probeTimeout: 5000, probeConcurrency: 2, probeMaxTokens: 16 }, {});
-    assert.deepEqual(p, { agent: 'work', probe: { provider: 'anthropic', profiles: ['anthropic:a', 'anthropic:b'], timeoutMs: 5000, concurrency: 2, maxTokens: 16 } });
+    const p = modelsStatusParams(
+      {
+        agent: 'work',
+        probe: true,
+        probeProvider: 'anthropic',
+        probeProfile: ['anthropic:a', 'anthropic:b'],
+        probeTimeout: 5000,
+        probeConcurrency: 2,
+        probeMaxTokens: 16,
+      },
+      {},
+    );
+    assert.deepEqual(p, {
+      agent: 'work',
+      probe: { provider: 'anthropic', profiles: ['anthropic:a', 'anthropic:b'], timeoutMs: 5000, concurrency: 2, maxTokens: 16 },
+    });
     assert.deepEqual(modelsStatusParams({ probe: true }, {}), { probe: {} });
     assert.deepEqual(modelsStatusParams({}, {}), {});
   });

@@ -45,7 +45,10 @@ describe('chat turn (footer and notes)', () => {
     assert.equal(n.onEvent({ turnId: 't', type: 'attempt', profileId: 'anthropic:a', envVar: null, model: 'm' }), null);
     assert.equal(n.onEvent({ turnId: 't', type: 'delta', text: 'x' }), null);
     assert.equal(n.onEvent({ turnId: 't', type: 'failover', profileId: 'anthropic:a', outcome: 'rate_limit', message: null }), null);
-    assert.equal(n.onEvent({ turnId: 't', type: 'attempt', profileId: null, envVar: 'ANTHROPIC_API_KEY', model: 'm' }), 'anthropic:a answered rate_limit; trying env ANTHROPIC_API_KEY');
+    assert.equal(
+      n.onEvent({ turnId: 't', type: 'attempt', profileId: null, envVar: 'ANTHROPIC_API_KEY', model: 'm' }),
+      'anthropic:a answered rate_limit; trying env ANTHROPIC_API_KEY',
+    );
     assert.equal(n.flush(), null);
   });
 

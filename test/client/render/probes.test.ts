@@ -22,7 +22,13 @@ const probe = (over: Partial<ProbeResult>): ProbeResult => ({
 
 const probes: ProbeResult[] = [
   probe({}),
-  probe({ profileId: 'anthropic:a-much-longer-id', status: 'credential_scope', latencyMs: 1250, error: 'This credential is only authorized for use with Claude Code', remedy: 'use an Anthropic API key instead' }),
+  probe({
+    profileId: 'anthropic:a-much-longer-id',
+    status: 'credential_scope',
+    latencyMs: 1250,
+    error: 'This credential is only authorized for use with Claude Code',
+    remedy: 'use an Anthropic API key instead',
+  }),
   probe({ profileId: null, envVar: 'OPENAI_API_KEY', provider: 'openai', model: 'gpt-4o-mini', status: 'rate_limit', latencyMs: 88, error: 'HTTP 429' }),
 ];
 
@@ -48,7 +54,9 @@ describe('probes (human view)', () => {
   });
 
   it('sits under its own heading in models status only when probes were asked for', () => {
-    const status = computeModelsStatus(input({ profiles: { 'anthropic:work': { type: 'api_key', provider: 'anthropic', key: 'sk-ant-api03-' + 'B'.repeat(60) } } }));
+    const status = computeModelsStatus(
+      input({ profiles: { 'anthropic:work': { type: 'api_key', provider: 'anthropic', key: 'sk-ant-api03-' + 'B'.repeat(60) } } }),
+    );
     assert.doesNotMatch(renderModelsStatus(status, plain), /Probes/);
     const text = renderModelsStatus({ ...status, probes }, plain);
     assert.match(text, /\nProbes\n {2}anthropic:work +anthropic/);
@@ -65,7 +73,8 @@ describe('probes (human view)', () => {
 
   it('--check fails on a bad credential (auth, auth_permanent, billing, credential_scope), not on a rate limit, timeout or network', () => {
     for (const status of ['auth', 'auth_permanent', 'billing', 'credential_scope'] as const) assert.equal(probesFailCheck([probe({ status })]), true, status);
-    for (const status of ['ok', 'rate_limit', 'overloaded', 'timeout', 'network', 'format'] as const) assert.equal(probesFailCheck([probe({ status })]), false, status);
+    for (const status of ['ok', 'rate_limit', 'overloaded', 'timeout', 'network', 'format'] as const)
+      assert.equal(probesFailCheck([probe({ status })]), false, status);
     assert.equal(probesFailCheck(undefined), false);
   });
 

@@ -22,7 +22,13 @@ const status = computeModelsStatus(
       'anthropic:scoped': { type: 'token', provider: 'anthropic', token: 'sk-ant-oat01-' + 'C'.repeat(90) },
       'openai:x': { type: 'api_key', provider: 'openai', key: 'sk-proj-' + 'D'.repeat(40) },
     },
-    usage: { lastGood: {}, usageStats: { 'anthropic:scoped': { disabledUntil: UNTIL_REPLACED, disabledReason: 'credential_scope' }, 'openai:x': { cooldownUntil: NOW + 5 * 60_000 + 3000 } } },
+    usage: {
+      lastGood: {},
+      usageStats: {
+        'anthropic:scoped': { disabledUntil: UNTIL_REPLACED, disabledReason: 'credential_scope' },
+        'openai:x': { cooldownUntil: NOW + 5 * 60_000 + 3000 },
+      },
+    },
     clientEnvNames: ['GROQ_API_KEY'],
     fileErrors: [{ path: '/s/agents/main/agent/auth-profiles.json', message: 'line 2, column 1: unexpected end' }],
   }),
@@ -49,7 +55,12 @@ describe('models status (human view)', () => {
   });
 
   it('names the key this shell has and the gateway does not, and how to fix it, with the real .env path', () => {
-    assert.ok(text.includes('GROQ_API_KEY is set in this shell but the gateway does not see it: run `opensoul onboard --non-interactive --from-env` (stores it in /s/.env)'), text);
+    assert.ok(
+      text.includes(
+        'GROQ_API_KEY is set in this shell but the gateway does not see it: run `opensoul onboard --non-interactive --from-env` (stores it in /s/.env)',
+      ),
+      text,
+    );
   });
 
   it('names the file that does not parse', () => {
@@ -60,7 +71,11 @@ describe('models status (human view)', () => {
 describe('auth list (human view)', () => {
   it('aligns every column and words waits like status does', () => {
     const profiles = status.providers.flatMap((p) => p.profiles);
-    const text = renderAuthList({ agent: 'main', authStore: '/s/a.json', profiles, order: {}, agentId: 'main', agentDir: '/s', storePath: '/s/a.json' }, plain, NOW);
+    const text = renderAuthList(
+      { agent: 'main', authStore: '/s/a.json', profiles, order: {}, agentId: 'main', agentDir: '/s', storePath: '/s/a.json' },
+      plain,
+      NOW,
+    );
     const lines = text.split('\n');
     assert.equal(new Set(columnsOf(lines, /sk-(ant|proj)-[a-z0-9]*\.\.\./)).size, 1, text);
     assert.equal(new Set(columnsOf(lines, / (token|api_key) /).map((c) => c + 1)).size, 1, text);
@@ -70,8 +85,29 @@ describe('auth list (human view)', () => {
 
 describe('gateway status (human view)', () => {
   it('aligns the labels and the file states', () => {
-    const files = ['/s/opensoul.json', '/s/.env', '/s/agents/main/agent/auth-profiles.json'].map((path, i) => ({ path, kind: 'config' as const, agent: null, exists: i !== 1, ok: true, error: null, warnings: [], mtimeMs: null, loadedAt: null }));
-    const r = { pid: 1, version: '0.1.0', stateDir: '/s', socket: '/s/run/gateway.sock', uptimeMs: 3 * H + 120_000, logFile: '/s/logs/gateway.log', agents: ['main'], defaultAgent: 'main', files, reloads: { count: 1, checks: 1, lastAt: null, lastTrigger: null } } as unknown as GatewayStatusResult;
+    const files = ['/s/opensoul.json', '/s/.env', '/s/agents/main/agent/auth-profiles.json'].map((path, i) => ({
+      path,
+      kind: 'config' as const,
+      agent: null,
+      exists: i !== 1,
+      ok: true,
+      error: null,
+      warnings: [],
+      mtimeMs: null,
+      loadedAt: null,
+    }));
+    const r = {
+      pid: 1,
+      version: '0.1.0',
+      stateDir: '/s',
+      socket: '/s/run/gateway.sock',
+      uptimeMs: 3 * H + 120_000,
+      logFile: '/s/logs/gateway.log',
+      agents: ['main'],
+      defaultAgent: 'main',
+      files,
+      reloads: { count: 1, checks: 1, lastAt: null, lastTrigger: null },
+    } as unknown as GatewayStatusResult;
     const text = renderGatewayStatus(r, plain);
     const lines = text.split('\n');
     assert.equal(new Set(columnsOf(lines, /\b(ok|absent)$/)).size, 1, text);

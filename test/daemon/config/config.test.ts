@@ -8,15 +8,27 @@ describe('config reading (lenient)', () => {
     const { config, warnings } = readConfig({
       env: { vars: { ANTHROPIC_API_KEY: 'x' }, OPENAI_API_KEY: 'y', shellEnv: { enabled: true, timeoutMs: 500 } },
       auth: { order: { anthropic: ['anthropic:a'] }, profiles: { 'anthropic:a': { provider: 'anthropic', mode: 'token' } }, expiringWindowHours: 48 },
-      agents: { defaults: { model: { primary: 'openai/gpt-5', fallbacks: ['anthropic/claude-sonnet-4-5'] }, models: { 'anthropic/claude-opus-4-5': { alias: 'opus' } } }, list: [{ id: 'main' }, { id: 'work', default: true, model: 'openai/gpt-5-mini' }] },
-      models: { providers: { anthropic: { baseUrl: 'http://127.0.0.1:9999/' }, local: { baseUrl: 'http://127.0.0.1:1234/v1', envVars: ['LOCAL_KEY'] } }, aliases: { fast: 'groq/llama' } },
+      agents: {
+        defaults: {
+          model: { primary: 'openai/gpt-5', fallbacks: ['anthropic/claude-sonnet-4-5'] },
+          models: { 'anthropic/claude-opus-4-5': { alias: 'opus' } },
+        },
+        list: [{ id: 'main' }, { id: 'work', default: true, model: 'openai/gpt-5-mini' }],
+      },
+      models: {
+        providers: { anthropic: { baseUrl: 'http://127.0.0.1:9999/' }, local: { baseUrl: 'http://127.0.0.1:1234/v1', envVars: ['LOCAL_KEY'] } },
+        aliases: { fast: 'groq/llama' },
+      },
     });
     assert.deepEqual(plain(warnings), []);
     assert.deepEqual(plain(config.envVars), { ANTHROPIC_API_KEY: 'x', OPENAI_API_KEY: 'y' });
     assert.deepEqual(plain(config.shellEnv), { enabled: true, timeoutMs: 500 });
     assert.equal(config.expiringWindowHours, 48);
     assert.deepEqual(plain(config.defaultModel), { primary: 'openai/gpt-5', fallbacks: ['anthropic/claude-sonnet-4-5'] });
-    assert.deepEqual(plain(config.agents.map((a) => [a.id, a.isDefault, a.model?.primary ?? null])), [['main', false, null], ['work', true, 'openai/gpt-5-mini']]);
+    assert.deepEqual(plain(config.agents.map((a) => [a.id, a.isDefault, a.model?.primary ?? null])), [
+      ['main', false, null],
+      ['work', true, 'openai/gpt-5-mini'],
+    ]);
     assert.equal(config.providers.anthropic?.baseUrl, 'http://127.0.0.1:9999');
     assert.deepEqual(plain(config.providers.local?.envVars), ['LOCAL_KEY']);
     assert.deepEqual(plain(config.aliases), { opus: 'anthropic/claude-opus-4-5', fast: 'groq/llama' });
@@ -37,8 +49,20 @@ describe('config reading (lenient)', () => {
     assert.deepEqual(plain(config.agents.map((a) => a.id)), ['ok']);
     assert.equal(config.expiringWindowHours, 24);
     assert.equal(config.providers.openai?.baseUrl, null);
-    for (const field of ['env.vars', 'auth.order.anthropic', 'auth.expiringWindowHours', 'agents.list[0].id', 'agents.list[2]', 'agents.defaults.model.primary', 'models.providers.Bad Id', 'models.providers.openai.baseUrl']) {
-      assert.ok(warnings.some((w) => w.startsWith(field)), `a warning names ${field}: ${warnings.join(' | ')}`);
+    for (const field of [
+      'env.vars',
+      'auth.order.anthropic',
+      'auth.expiringWindowHours',
+      'agents.list[0].id',
+      'agents.list[2]',
+      'agents.defaults.model.primary',
+      'models.providers.Bad Id',
+      'models.providers.openai.baseUrl',
+    ]) {
+      assert.ok(
+        warnings.some((w) => w.startsWith(field)),
+        `a warning names ${field}: ${warnings.join(' | ')}`,
+      );
     }
   });
 
@@ -50,7 +74,14 @@ describe('config reading (lenient)', () => {
           strict: { source: 'env', allowlist: ['A_KEY'] },
           filemain: { source: 'file', path: '~/.secrets/llm.json' },
           one: { source: 'file', path: '/run/k', mode: 'singleValue', maxBytes: 100 },
-          vault: { source: 'exec', command: '/usr/bin/vault', args: ['kv', 'get', '-field=K', 'secret/x'], passEnv: ['VAULT_ADDR'], jsonOnly: false, timeoutMs: 2000 },
+          vault: {
+            source: 'exec',
+            command: '/usr/bin/vault',
+            args: ['kv', 'get', '-field=K', 'secret/x'],
+            passEnv: ['VAULT_ADDR'],
+            jsonOnly: false,
+            timeoutMs: 2000,
+          },
           'Bad Name': { source: 'env' },
           nocmd: { source: 'exec' },
           weird: { source: 'keychain' },
@@ -59,7 +90,14 @@ describe('config reading (lenient)', () => {
       },
     });
     assert.deepEqual(config.secrets.providers.strict, { source: 'env', allowlist: ['A_KEY'] });
-    assert.deepEqual(config.secrets.providers.filemain, { source: 'file', path: '~/.secrets/llm.json', mode: 'json', timeoutMs: 5000, maxBytes: 1048576, allowInsecurePath: false });
+    assert.deepEqual(config.secrets.providers.filemain, {
+      source: 'file',
+      path: '~/.secrets/llm.json',
+      mode: 'json',
+      timeoutMs: 5000,
+      maxBytes: 1048576,
+      allowInsecurePath: false,
+    });
     assert.equal(config.secrets.providers.one?.source === 'file' && config.secrets.providers.one.maxBytes, 100);
     assert.deepEqual(plain(config.secrets.providers.vault), {
       source: 'exec',
@@ -78,7 +116,10 @@ describe('config reading (lenient)', () => {
     assert.deepEqual(config.secrets.defaults, { file: 'filemain' });
     assert.deepEqual(Object.keys(config.secrets.providers).sort(), ['default', 'filemain', 'one', 'strict', 'vault']);
     for (const field of ['secrets.providers.Bad Name', 'secrets.providers.nocmd.command', 'secrets.providers.weird.source']) {
-      assert.ok(warnings.some((w) => w.startsWith(field)), `a warning names ${field}: ${warnings.join(' | ')}`);
+      assert.ok(
+        warnings.some((w) => w.startsWith(field)),
+        `a warning names ${field}: ${warnings.join(' | ')}`,
+      );
     }
   });
 });

@@ -9,7 +9,11 @@ import { forgetProfile, recordProfileMetadata, setConfigAuthOrder, setSecretProv
 import { parseJsonc } from '../../../ipc/jsonc.js';
 import { plain } from '../../support/plain.js';
 
-type Doc = { auth?: { profiles?: Record<string, unknown>; order?: Record<string, string[]> }; secrets?: { providers?: Record<string, unknown> }; gateway?: unknown };
+type Doc = {
+  auth?: { profiles?: Record<string, unknown>; order?: Record<string, string[]> };
+  secrets?: { providers?: Record<string, unknown> };
+  gateway?: unknown;
+};
 /** The edited text parsed (it must parse: an edit never breaks the file). */
 function parse(text: string | null): Doc {
   const r = parseJsonc(text ?? '');

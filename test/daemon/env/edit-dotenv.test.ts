@@ -14,18 +14,27 @@ import { OpenSoulError } from '../../../ipc/errors.js';
 const KEYS = ['A', 'B', 'OPENAI_API_KEY', 'a.b-c'];
 const eol = fc.constantFrom('\n', '\r\n', '\r');
 const word = fc.string({ unit: fc.constantFrom('x', 'y', ' ', '#', '=', ':', '\\', 'n', '"', "'", '`', 'A', 'B'), maxLength: 8 });
-const quoted = fc.tuple(fc.constantFrom('"', "'", '`'), word, fc.boolean(), eol, word).map(([q, a, multi, e, b]) => (multi ? `${q}${a}${e}${b}${q}` : `${q}${a}${q}`));
+const quoted = fc
+  .tuple(fc.constantFrom('"', "'", '`'), word, fc.boolean(), eol, word)
+  .map(([q, a, multi, e, b]) => (multi ? `${q}${a}${e}${b}${q}` : `${q}${a}${q}`));
 const unclosed = fc.tuple(fc.constantFrom('"', "'", '`'), word).map(([q, a]) => `${q}${a}`);
 const value = fc.oneof(word, quoted, unclosed);
 const assignment = fc
   .tuple(fc.constantFrom('', 'export ', '  '), fc.constantFrom(...KEYS), fc.constantFrom('=', ' = ', ': ', '=\n'), value, fc.constantFrom('', ' # note', '   '))
   .map(([pre, k, sep, v, post]) => `${pre}${k}${sep}${v}${post}`);
-const line = fc.oneof({ weight: 4, arbitrary: assignment }, fc.constantFrom('', '# comment', 'not an assignment', '-----BEGIN KEY-----', 'A=inside', '"', "'"), word);
+const line = fc.oneof(
+  { weight: 4, arbitrary: assignment },
+  fc.constantFrom('', '# comment', 'not an assignment', '-----BEGIN KEY-----', 'A=inside', '"', "'"),
+  word,
+);
 const envText = fc.tuple(fc.array(fc.tuple(line, eol), { maxLength: 10 }), fc.boolean()).map(([ls, endsWithBreak]) => {
   const text = ls.map(([l, e]) => l + e).join('');
   return endsWithBreak ? text : text.replace(/(\r\n|\r|\n)$/, '');
 });
-const newValue = fc.oneof(fc.string({ unit: fc.constantFrom('s', 'k', '-', '_', '9', ' ', '#', '"', "'", '`', '\\', '$'), maxLength: 12 }), fc.constant('sk-proj-abc123'));
+const newValue = fc.oneof(
+  fc.string({ unit: fc.constantFrom('s', 'k', '-', '_', '9', ' ', '#', '"', "'", '`', '\\', '$'), maxLength: 12 }),
+  fc.constant('sk-proj-abc123'),
+);
 
 /** The lines of `text` (by their break) outside the target key's own assignments, in order. */
 function untouchedLines(text: string, key: string): string[] {
@@ -103,7 +112,7 @@ describe('.env grammar and in-place edits', () => {
     assert.equal(dotenv.parse(next).CERT, '-----BEGIN-----\nOPENAI_API_KEY=inside-the-pem\n-----END-----');
   });
 
-  it('keeps export, inline comments and CRLF; appends with the file\'s line break', () => {
+  it("keeps export, inline comments and CRLF; appends with the file's line break", () => {
     assert.equal(setDotenvKey('export A=1 # one\r\nB=2', 'A', 'x').next, 'export A=x # one\r\nB=2');
     assert.equal(setDotenvKey('export A=1 # one\r\nB=2', 'C', 'x').next, 'export A=1 # one\r\nB=2\r\nC=x\r\n');
     assert.equal(setDotenvKey('A: 1\n', 'A', 'y').next, 'A=y\n');

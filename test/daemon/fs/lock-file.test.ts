@@ -13,7 +13,10 @@ describe('sidecar lock file (§3)', () => {
     const held = await acquireLock(file);
     const info = parseLockInfo(readFileSync(lockPathOf(file), 'utf8'));
     assert.equal(info?.pid, process.pid);
-    await assert.rejects(acquireLock(file, { timeoutMs: 100 }), (err: unknown) => err instanceof OpenSoulError && err.kind === 'LOCKED' && err.details.pid === process.pid);
+    await assert.rejects(
+      acquireLock(file, { timeoutMs: 100 }),
+      (err: unknown) => err instanceof OpenSoulError && err.kind === 'LOCKED' && err.details.pid === process.pid,
+    );
     await held.release();
     assert.ok(!existsSync(lockPathOf(file)));
   });
@@ -70,16 +73,19 @@ describe('stale locks, judged by what we observe (issue: empty and future-dated 
     assert.equal(staleReason({ text: '{"pid":', mtimeMs: NOW - 31_000 }, NOW, alive), 'unreadable');
   });
 
-  it('a createdAt in the future is not trusted: a live pid\'s lock is stale once its mtime is 30 s old', () => {
+  it("a createdAt in the future is not trusted: a live pid's lock is stale once its mtime is 30 s old", () => {
     const yearAhead = NOW + 365 * 86_400_000;
     assert.equal(staleReason({ text: lock(yearAhead), mtimeMs: NOW - 5_000 }, NOW, alive), null);
     assert.equal(staleReason({ text: lock(yearAhead), mtimeMs: NOW - 31_000 }, NOW, alive), 'old');
     assert.equal(staleReason({ text: lock('2099-01-01T00:00:00.000Z'), mtimeMs: NOW - 31_000 }, NOW, alive), 'old');
   });
 
-  it('a claimed createdAt older than 30 s still makes it stale (OpenClaw\'s rule), and a dead pid at once', () => {
+  it("a claimed createdAt older than 30 s still makes it stale (OpenClaw's rule), and a dead pid at once", () => {
     assert.equal(staleReason({ text: lock(NOW - 31_000), mtimeMs: NOW }, NOW, alive), 'old');
-    assert.equal(staleReason({ text: lock(NOW), mtimeMs: NOW }, NOW, () => false), 'dead-pid');
+    assert.equal(
+      staleReason({ text: lock(NOW), mtimeMs: NOW }, NOW, () => false),
+      'dead-pid',
+    );
     assert.equal(staleReason({ text: lock(NOW - 1_000), mtimeMs: NOW - 1_000 }, NOW, alive), null);
   });
 

@@ -61,7 +61,7 @@ describe('replace unless changed', () => {
     assert.deepEqual(readdirSync(path.dirname(store)), ['auth-profiles.json']);
   });
 
-  it('repairs a killed write in a symlinked store\'s target dir too, leaving that dir\'s other files alone', async () => {
+  it("repairs a killed write in a symlinked store's target dir too, leaving that dir's other files alone", async () => {
     const root = tempDir();
     const paths = statePaths(path.join(root, 'state'));
     const store = paths.authProfiles('main');

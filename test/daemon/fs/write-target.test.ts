@@ -23,7 +23,7 @@ describe('write target of a possibly symlinked file', () => {
     assert.equal(await writeTarget(path.join(dir, 'b.json')), realpathSync(real));
   });
 
-  it('refuses a dangling link, a link to a directory and a link to another user\'s file', async () => {
+  it("refuses a dangling link, a link to a directory and a link to another user's file", async () => {
     const dir = tempDir();
     symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling'));
     await assert.rejects(writeTarget(path.join(dir, 'dangling')), refused(/does not exist/));

@@ -68,7 +68,14 @@ describe('import openclaw: reading the source', () => {
         profiles: {
           'anthropic:default': { mode: 'api_key', provider: 'anthropic', apiKey: s.anthropicKey },
           'anthropic:sub': { type: 'token', provider: 'anthropic', token: s.setupToken, expires: 1_900_000_000_000 },
-          'anthropic:max': { type: 'oauth', provider: 'anthropic', access: s.oauthAccess, refresh: s.oauthRefresh, expires: 1_900_000_000_000, email: 'a@example.com' },
+          'anthropic:max': {
+            type: 'oauth',
+            provider: 'anthropic',
+            access: s.oauthAccess,
+            refresh: s.oauthRefresh,
+            expires: 1_900_000_000_000,
+            email: 'a@example.com',
+          },
         },
         order: { anthropic: ['anthropic:max', 'anthropic:default'] },
         lastGood: { anthropic: 'anthropic:max' },
@@ -101,7 +108,10 @@ describe('import openclaw: reading the source', () => {
       const files = writeSplit(
         root,
         'work',
-        { version: 1, profiles: { 'openai:default': { type: 'api_key', provider: 'openai', key: s.openaiKey }, 'anthropic:a': { type: 'token', token: s.setupToken } } },
+        {
+          version: 1,
+          profiles: { 'openai:default': { type: 'api_key', provider: 'openai', key: s.openaiKey }, 'anthropic:a': { type: 'token', token: s.setupToken } },
+        },
         { version: 1, order: { openai: ['openai:default'], anthropic: ['anthropic:a'] }, lastGood: { openai: 'openai:default' }, usageStats: {} },
       );
       const snapshot = await read(root);
@@ -291,15 +301,33 @@ describe('import openclaw: reading the source', () => {
       const root = openclawDir();
       const idToken = `eyJ.${s.oauthRefresh}`;
       await writeSharedSqlite(root, {
-        store: { version: 1, profiles: { 'openai-codex:me': { type: 'oauth', access: s.oauthAccess, refresh: s.oauthRefresh, expires: 1_900_000_000_000, idToken, projectId: 'p-1' } } },
-        state: { lastGood: { 'openai-codex': 'openai-codex:me' }, usageStats: { 'openai-codex:me': { disabledUntil: 1_900_000_000_000, disabledReason: 'billing' } } },
+        store: {
+          version: 1,
+          profiles: {
+            'openai-codex:me': { type: 'oauth', access: s.oauthAccess, refresh: s.oauthRefresh, expires: 1_900_000_000_000, idToken, projectId: 'p-1' },
+          },
+        },
+        state: {
+          lastGood: { 'openai-codex': 'openai-codex:me' },
+          usageStats: { 'openai-codex:me': { disabledUntil: 1_900_000_000_000, disabledReason: 'billing' } },
+        },
       });
-      writeSingleFile(root, 'early', { version: 1, profiles: { 'groq:default': { type: 'api_key', key: s.groqKey, displayName: 'G' } }, usageStats: { 'groq:default': { errorCount: 2 } } });
-      writeOpenClawConfig(root, '// JSON5-ish\n{ "auth": { "order": { "anthropic": ["anthropic:a", "anthropic:b"] } }, "secrets": { "providers": { "filemain": { "source": "file", "path": "~/.openclaw/s.json" } } }, }\n');
+      writeSingleFile(root, 'early', {
+        version: 1,
+        profiles: { 'groq:default': { type: 'api_key', key: s.groqKey, displayName: 'G' } },
+        usageStats: { 'groq:default': { errorCount: 2 } },
+      });
+      writeOpenClawConfig(
+        root,
+        '// JSON5-ish\n{ "auth": { "order": { "anthropic": ["anthropic:a", "anthropic:b"] } }, "secrets": { "providers": { "filemain": { "source": "file", "path": "~/.openclaw/s.json" } } }, }\n',
+      );
       const snapshot = await read(root);
       const main = agentOf(snapshot, 'main');
       assert.deepEqual(plain(main.extras), { 'openai-codex:me': { idToken, projectId: 'p-1' } });
-      assert.deepEqual(plain(main.usage), { lastGood: { 'openai-codex': 'openai-codex:me' }, usageStats: { 'openai-codex:me': { disabledUntil: 1_900_000_000_000, disabledReason: 'billing' } } });
+      assert.deepEqual(plain(main.usage), {
+        lastGood: { 'openai-codex': 'openai-codex:me' },
+        usageStats: { 'openai-codex:me': { disabledUntil: 1_900_000_000_000, disabledReason: 'billing' } },
+      });
       assert.deepEqual(plain(agentOf(snapshot, 'early').extras), { 'groq:default': { displayName: 'G' } });
       assert.deepEqual(plain(agentOf(snapshot, 'early').usage.usageStats), { 'groq:default': { errorCount: 2 } });
       assert.deepEqual(plain(snapshot.configOrder), { anthropic: ['anthropic:a', 'anthropic:b'] });
@@ -315,7 +343,8 @@ describe('import openclaw: reading the source', () => {
         const s = fakeSecrets();
         const root = openclawDir();
         const values = { store: { version: 1, profiles: { 'anthropic:default': { type: 'token', token: s.setupToken } } } };
-        const db = where === 'shared' ? await writeSharedSqlite(root, values, { walMode: true }) : await writeAgentSqlite(root, 'main', values, { walMode: true });
+        const db =
+          where === 'shared' ? await writeSharedSqlite(root, values, { walMode: true }) : await writeAgentSqlite(root, 'main', values, { walMode: true });
         // A WAL holding a (fake) frame that carries a secret: it must be neither read nor quoted.
         writeFileSync(`${db}-wal`, `WAL-FRAME ${s.setupToken}`);
         const err = await expectError(s, 'CONFLICT', () => read(root));
@@ -328,7 +357,12 @@ describe('import openclaw: reading the source', () => {
     it('an empty -wal (OpenClaw stopped cleanly) is fine', async () => {
       const s = fakeSecrets();
       const root = openclawDir();
-      const db = await writeAgentSqlite(root, 'main', { store: { version: 1, profiles: { 'anthropic:default': { type: 'token', token: s.setupToken } } } }, { walMode: true });
+      const db = await writeAgentSqlite(
+        root,
+        'main',
+        { store: { version: 1, profiles: { 'anthropic:default': { type: 'token', token: s.setupToken } } } },
+        { walMode: true },
+      );
       writeFileSync(`${db}-wal`, '');
       writeFileSync(`${db}-shm`, Buffer.alloc(32768));
       const snapshot = await read(root);
@@ -342,7 +376,11 @@ describe('import openclaw: reading the source', () => {
       const s = fakeSecrets();
       const root = openclawDir();
       // A missing comma after the key: JSON.parse would quote the text around it, with the secret.
-      const broken = writeSingleFile(root, 'main', `{\n  "profiles": {\n    "anthropic:default": { "type": "api_key", "key": "${s.anthropicKey}" "x": 1 }\n  }\n}\n`);
+      const broken = writeSingleFile(
+        root,
+        'main',
+        `{\n  "profiles": {\n    "anthropic:default": { "type": "api_key", "key": "${s.anthropicKey}" "x": 1 }\n  }\n}\n`,
+      );
       writeLegacyAuthJson(root, 'main', { openai: s.openaiKey });
       writeSingleFile(root, 'work', { version: 1, profiles: { 'groq:default': { type: 'api_key', key: s.groqKey } } });
       const snapshot = await read(root);
@@ -360,10 +398,18 @@ describe('import openclaw: reading the source', () => {
     it('a broken auth-state.json skips the whole split layout of that agent', async () => {
       const s = fakeSecrets();
       const root = openclawDir();
-      const files = writeSplit(root, 'main', { version: 1, profiles: { 'anthropic:default': { type: 'token', token: s.setupToken } } }, '{ "order": { "anthropic": [ } }');
+      const files = writeSplit(
+        root,
+        'main',
+        { version: 1, profiles: { 'anthropic:default': { type: 'token', token: s.setupToken } } },
+        '{ "order": { "anthropic": [ } }',
+      );
       const snapshot = await read(root);
       assert.deepEqual(plain(snapshot.agents), []);
-      assert.ok(snapshot.warnings.some((w) => w.includes(files.state) && /line 1, column \d+/.test(w)), JSON.stringify(snapshot.warnings));
+      assert.ok(
+        snapshot.warnings.some((w) => w.includes(files.state) && /line 1, column \d+/.test(w)),
+        JSON.stringify(snapshot.warnings),
+      );
       assert.ok(snapshot.warnings.some((w) => /agent "main": no profiles or order could be read/.test(w)));
       assertWarningsClean(s, snapshot);
     });
@@ -397,7 +443,10 @@ describe('import openclaw: reading the source', () => {
       writeLegacyAuthJson(root, 'main', { anthropic: s.anthropicKey });
       const snapshot = await read(root);
       assert.equal(agentOf(snapshot, 'main').layout, 'legacy-auth-json');
-      assert.ok(snapshot.warnings.some((w) => w.includes(db) && /not a readable SQLite database/.test(w)), JSON.stringify(snapshot.warnings));
+      assert.ok(
+        snapshot.warnings.some((w) => w.includes(db) && /not a readable SQLite database/.test(w)),
+        JSON.stringify(snapshot.warnings),
+      );
       assertWarningsClean(s, snapshot);
     });
 
@@ -409,7 +458,10 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       assert.deepEqual(plain(snapshot.agents), []);
       assert.equal(snapshot.env.ANTHROPIC_API_KEY, s.anthropicKey);
-      assert.ok(snapshot.warnings.some((w) => w.includes(db) && /authProfiles\.store/.test(w)), JSON.stringify(snapshot.warnings));
+      assert.ok(
+        snapshot.warnings.some((w) => w.includes(db) && /authProfiles\.store/.test(w)),
+        JSON.stringify(snapshot.warnings),
+      );
       assertWarningsClean(s, snapshot);
     });
 
@@ -445,7 +497,10 @@ describe('import openclaw: reading the source', () => {
       const snapshot = await read(root);
       assert.deepEqual(plain(snapshot.env), { ANTHROPIC_API_KEY: s.anthropicKey, OPENAI_API_KEY: s.openaiKey });
       assert.deepEqual(plain(snapshot.agents), []);
-      assert.ok(snapshot.warnings.some((w) => /not provider keys were not imported \(SLACK_BOT_TOKEN\)/.test(w)), JSON.stringify(snapshot.warnings));
+      assert.ok(
+        snapshot.warnings.some((w) => /not provider keys were not imported \(SLACK_BOT_TOKEN\)/.test(w)),
+        JSON.stringify(snapshot.warnings),
+      );
       assert.ok(snapshot.warnings.some((w) => /GROQ_API_KEY is empty/.test(w)));
       assert.ok(snapshot.warnings.some((w) => /line 6: not a KEY=value line/.test(w)));
       assertNoSecrets([...Object.values(s), slackToken], { warnings: JSON.stringify(snapshot.warnings) });
@@ -504,7 +559,12 @@ describe('import openclaw: reading the source', () => {
       const jsonOnly = openclawDir();
       writeSingleFile(jsonOnly, 'main', { version: 1, profiles: { 'openai:default': { type: 'api_key', key: s.openaiKey } } });
       const withDb = openclawDir();
-      await writeAgentSqlite(withDb, 'main', { store: { version: 1, profiles: { 'anthropic:default': { type: 'token', token: s.setupToken } } } }, { walMode: true });
+      await writeAgentSqlite(
+        withDb,
+        'main',
+        { store: { version: 1, profiles: { 'anthropic:default': { type: 'token', token: s.setupToken } } } },
+        { walMode: true },
+      );
       // Beside dist/ in the repo, so the bundle resolves node_modules as dist/gateway.mjs does.
       const out = repoTempDir();
       await build({

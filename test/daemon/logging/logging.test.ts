@@ -152,7 +152,10 @@ describe('daemon/logging', () => {
       registry.registerAll([inner, outer, WEIRD, slashy]);
       assert.equal(registry.redact(`a ${outer} b ${inner} c`), `a ${REDACTED} b ${REDACTED} c`);
       assert.equal(registry.redact(JSON.stringify({ v: `<${WEIRD}>` })), `{"v":"<${REDACTED}>"}`);
-      assert.equal(registry.redact(`grant_type=refresh_token&refresh_token=${encodeURIComponent(slashy)}`), `grant_type=refresh_token&refresh_token=${REDACTED}`);
+      assert.equal(
+        registry.redact(`grant_type=refresh_token&refresh_token=${encodeURIComponent(slashy)}`),
+        `grant_type=refresh_token&refresh_token=${REDACTED}`,
+      );
     });
 
     it('picks up secrets registered after it has already redacted', () => {
@@ -210,7 +213,33 @@ describe('daemon/logging', () => {
     });
 
     it('property: a registered secret never survives redaction, raw or JSON-escaped', () => {
-      const special = ['"', '\\', '\n', '\r', '\t', "'", '`', '[', ']', '%', '$', '(', '|', '/', '+', '=', '\u0000', '\u2028', 'é', '中', '€', '😀', '\ud800', 'E', 'D'];
+      const special = [
+        '"',
+        '\\',
+        '\n',
+        '\r',
+        '\t',
+        "'",
+        '`',
+        '[',
+        ']',
+        '%',
+        '$',
+        '(',
+        '|',
+        '/',
+        '+',
+        '=',
+        '\u0000',
+        '\u2028',
+        'é',
+        '中',
+        '€',
+        '😀',
+        '\ud800',
+        'E',
+        'D',
+      ];
       const unit = fc.oneof(fc.constantFrom(...special), fc.constantFrom(...'abcXYZ0189-_ '.split('')));
       const secretArbitrary = fc.string({ unit, minLength: MIN_SECRET_LENGTH, maxLength: 80 });
       const textArbitrary = fc.string({ unit, maxLength: 60 });
@@ -400,8 +429,14 @@ describe('daemon/logging', () => {
       });
       assert.equal(child.status, 0, `child failed: ${child.stderr}`);
       const mirrored = child.stderr.split('\n').filter((line) => line.startsWith('{'));
-      assert.deepEqual(mirrored.map((line) => (JSON.parse(line) as LogRecord).message), ['before']);
-      assert.deepEqual(readRecords(file).records.map((r) => r.message), ['before', 'after']);
+      assert.deepEqual(
+        mirrored.map((line) => (JSON.parse(line) as LogRecord).message),
+        ['before'],
+      );
+      assert.deepEqual(
+        readRecords(file).records.map((r) => r.message),
+        ['before', 'after'],
+      );
       const counts = JSON.parse(child.stdout) as { listenersBefore: number; listenersAfter: number };
       assert.equal(counts.listenersAfter, counts.listenersBefore - 1, 'close() removes its stderr listener');
     });
@@ -424,10 +459,7 @@ describe('daemon/logging', () => {
       assert.equal(record.level, 'info');
       assert.equal(record.message, 'main text');
       assert.notEqual(record.timestamp, 'fake');
-      assert.deepEqual(
-        [record['meta.message'], record['meta.level'], record['meta.timestamp'], record.agent],
-        ['detail', 'error', 'fake', 'main'],
-      );
+      assert.deepEqual([record['meta.message'], record['meta.level'], record['meta.timestamp'], record.agent], ['detail', 'error', 'fake', 'main']);
     });
 
     it('defaults to info, honours opts.level, and lets OPENSOUL_LOG_LEVEL override it', async () => {
@@ -436,21 +468,30 @@ describe('daemon/logging', () => {
       log.debug('hidden debug');
       log.info('shown info');
       await log.close();
-      assert.deepEqual(readRecords().records.map((r) => r.message), ['shown info']);
+      assert.deepEqual(
+        readRecords().records.map((r) => r.message),
+        ['shown info'],
+      );
 
       fs.rmSync(logFile());
       log = openLogger({ secrets, level: 'warn' });
       log.info('hidden info');
       log.warn('shown warn');
       await log.close();
-      assert.deepEqual(readRecords().records.map((r) => r.message), ['shown warn']);
+      assert.deepEqual(
+        readRecords().records.map((r) => r.message),
+        ['shown warn'],
+      );
 
       fs.rmSync(logFile());
       process.env[LOG_LEVEL_ENV] = ' DEBUG ';
       log = openLogger({ secrets, level: 'error' });
       log.debug('shown debug');
       await log.close();
-      assert.deepEqual(readRecords().records.map((r) => r.message), ['shown debug']);
+      assert.deepEqual(
+        readRecords().records.map((r) => r.message),
+        ['shown debug'],
+      );
     });
 
     it('ignores an unknown OPENSOUL_LOG_LEVEL with a warning', async () => {
@@ -489,7 +530,10 @@ describe('daemon/logging', () => {
       assert.doesNotThrow(() => log.info('too late'));
       await first;
       await log.close();
-      assert.deepEqual(readRecords().records.map((r) => r.message), ['kept']);
+      assert.deepEqual(
+        readRecords().records.map((r) => r.message),
+        ['kept'],
+      );
     });
   });
 
@@ -513,7 +557,10 @@ describe('daemon/logging', () => {
         indices.push(...records.map((r) => r.i as number));
       }
       assert.equal(indices.at(-1), 9999, 'the newest line is the last one written');
-      assert.ok(readRecords().records.some((r) => r.i === 9999), 'the newest line is in gateway.log');
+      assert.ok(
+        readRecords().records.some((r) => r.i === 9999),
+        'the newest line is in gateway.log',
+      );
       for (let k = 1; k < indices.length; k++) {
         assert.equal(indices[k], indices[k - 1]! + 1, `gap or reorder at position ${k}`);
       }
@@ -555,7 +602,10 @@ describe('daemon/logging', () => {
       await log.close();
       assert.equal(modeOf(dir), 0o700);
       assert.equal(modeOf(logFile()), 0o600);
-      assert.deepEqual(readRecords().records.map((r) => r.message), ['after deletion']);
+      assert.deepEqual(
+        readRecords().records.map((r) => r.message),
+        ['after deletion'],
+      );
     });
 
     it('never throws on a write error: drops the line, counts it, and recovers later', () => {

@@ -32,7 +32,8 @@ describe('device flow', () => {
     );
     assert.deepEqual(nextPoll(5000, { kind: 'error', error: 'slow_down', interval: 30 }), { next: 'poll', intervalMs: 30_000 });
     assert.deepEqual(nextPoll(5000, { kind: 'tokens' }), { next: 'done' });
-    for (const error of ['access_denied', 'expired_token', 'invalid_client', null]) assert.equal(nextPoll(5000, { kind: 'error', error, interval: null }).next, 'fail');
+    for (const error of ['access_denied', 'expired_token', 'invalid_client', null])
+      assert.equal(nextPoll(5000, { kind: 'error', error, interval: null }).next, 'fail');
   });
 
   it('polls a real token endpoint until it answers tokens, and stops on access_denied', async () => {
@@ -44,7 +45,9 @@ describe('device flow', () => {
       req.on('end', () => {
         res.setHeader('content-type', 'application/json');
         if (req.url === '/device') {
-          res.end(JSON.stringify({ device_code: 'dev-1', user_code: 'ABCD-1234', verification_uri: 'https://example.test/device', interval: 1, expires_in: 60 }));
+          res.end(
+            JSON.stringify({ device_code: 'dev-1', user_code: 'ABCD-1234', verification_uri: 'https://example.test/device', interval: 1, expires_in: 60 }),
+          );
           return;
         }
         polls.push(Object.fromEntries(new URLSearchParams(body)));

@@ -8,7 +8,10 @@ const set = (over: Partial<TokenSet>): TokenSet => ({ access: 'a', refresh: 'r',
 
 describe('login account', () => {
   it('reads the email from an id_token, or from Anthropic’s account object, else none', () => {
-    assert.deepEqual(accountOf(set({ idToken: fakeJwt({ email: 'A@x.io', 'https://api.openai.com/auth': { chatgpt_account_id: 'acct' } }) })), { email: 'A@x.io', accountId: 'acct' });
+    assert.deepEqual(accountOf(set({ idToken: fakeJwt({ email: 'A@x.io', 'https://api.openai.com/auth': { chatgpt_account_id: 'acct' } }) })), {
+      email: 'A@x.io',
+      accountId: 'acct',
+    });
     assert.deepEqual(accountOf(set({ raw: { account: { uuid: 'u-1', email_address: 'b@y.io' } } })), { email: 'b@y.io', accountId: 'u-1' });
     assert.deepEqual(accountOf(set({ idToken: 'not.a-jwt' })), { email: null, accountId: null });
     assert.equal(accountOf(set({ idToken: fakeJwt({ email: 'no at sign' }) })).email, null);

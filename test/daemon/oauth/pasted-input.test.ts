@@ -21,7 +21,14 @@ describe('parsePastedAuthorization', () => {
   });
 
   it('gives nothing for an empty paste, a URL without a code, or an error redirect', () => {
-    for (const input of ['', '   \n', 'http://localhost:1455/auth/callback?error=access_denied&state=s', 'https://example.com/', 'http://[broken', '?state=only']) {
+    for (const input of [
+      '',
+      '   \n',
+      'http://localhost:1455/auth/callback?error=access_denied&state=s',
+      'https://example.com/',
+      'http://[broken',
+      '?state=only',
+    ]) {
       assert.equal(parsePastedAuthorization(input), null, input);
     }
   });

@@ -1,7 +1,16 @@
 /** The pure rules of OAuth refresh: when it is due, the single-flight key, failure classes, backoff. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, REFRESH_AHEAD_MS, backoffMs, classifyRefreshFailure, isPermanentFailure, refreshDue, singleFlightKey } from '../../../daemon/oauth/refresh-policy.js';
+import {
+  BACKOFF_BASE_MS,
+  BACKOFF_CAP_MS,
+  REFRESH_AHEAD_MS,
+  backoffMs,
+  classifyRefreshFailure,
+  isPermanentFailure,
+  refreshDue,
+  singleFlightKey,
+} from '../../../daemon/oauth/refresh-policy.js';
 
 describe('refresh policy', function () {
   it('is due within 5 minutes of expiry, or after it', () => {
@@ -31,7 +40,15 @@ describe('refresh policy', function () {
   it('classifies refusals: invalid_grant, refresh_token_reused (and "already used" text), revoked, network, rejected', () => {
     assert.equal(classifyRefreshFailure({ kind: 'http', status: 400, error: 'invalid_grant' }), 'invalid_grant');
     assert.equal(classifyRefreshFailure({ kind: 'http', status: 401, error: 'refresh_token_reused' }), 'refresh_token_reused');
-    assert.equal(classifyRefreshFailure({ kind: 'http', status: 400, error: 'invalid_grant', description: 'Your refresh token has already been used to generate a new access token' }), 'refresh_token_reused');
+    assert.equal(
+      classifyRefreshFailure({
+        kind: 'http',
+        status: 400,
+        error: 'invalid_grant',
+        description: 'Your refresh token has already been used to generate a new access token',
+      }),
+      'refresh_token_reused',
+    );
     assert.equal(classifyRefreshFailure({ kind: 'http', status: 400, error: 'invalid_grant', description: 'token was reused' }), 'refresh_token_reused');
     assert.equal(classifyRefreshFailure({ kind: 'http', status: 401, error: 'invalid_client' }), 'revoked');
     assert.equal(classifyRefreshFailure({ kind: 'http', status: 400, error: 'unauthorized_client' }), 'revoked');
@@ -46,10 +63,20 @@ describe('refresh policy', function () {
 
   it('every 5xx is transient whatever its body says; every other 4xx is permanent', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 500, max: 599 }), fc.option(fc.string()), fc.option(fc.string()), (status, error, description) => classifyRefreshFailure({ kind: 'http', status, error: error ?? undefined, description: description ?? undefined }) === 'network'),
+      fc.property(
+        fc.integer({ min: 500, max: 599 }),
+        fc.option(fc.string()),
+        fc.option(fc.string()),
+        (status, error, description) =>
+          classifyRefreshFailure({ kind: 'http', status, error: error ?? undefined, description: description ?? undefined }) === 'network',
+      ),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 400, max: 499 }).filter((s) => s !== 429 && s !== 408), fc.option(fc.string()), (status, error) => isPermanentFailure(classifyRefreshFailure({ kind: 'http', status, error: error ?? undefined }))),
+      fc.property(
+        fc.integer({ min: 400, max: 499 }).filter((s) => s !== 429 && s !== 408),
+        fc.option(fc.string()),
+        (status, error) => isPermanentFailure(classifyRefreshFailure({ kind: 'http', status, error: error ?? undefined })),
+      ),
     );
   });
 

@@ -40,7 +40,10 @@ describe('token exchange', () => {
       res.writeHead(307, { location: `${elsewhere.url}/token` });
       res.end();
     });
-    await assert.rejects(exchangeCode(endpoints(`${redirecting.url}/token`), exchange, { now: Date.now }), (err: unknown) => err instanceof OpenSoulError && err.kind === 'LOGIN_FAILED' && /redirect/.test(err.message));
+    await assert.rejects(
+      exchangeCode(endpoints(`${redirecting.url}/token`), exchange, { now: Date.now }),
+      (err: unknown) => err instanceof OpenSoulError && err.kind === 'LOGIN_FAILED' && /redirect/.test(err.message),
+    );
     assert.equal(elsewhere.hits(), 0);
   });
 

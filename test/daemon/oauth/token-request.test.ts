@@ -19,10 +19,13 @@ async function serve(handler: Handler): Promise<{ url: string; hits: () => numbe
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  onCleanup(() => new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  }));
+  onCleanup(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`, hits: () => hits };
 }
 
@@ -77,9 +80,15 @@ describe('token request', function () {
   it('a server that does not answer in time, or a refused connection, is a network failure', async () => {
     const slow = await serve(() => undefined);
     const started = Date.now();
-    assert.deepEqual(await requestTokenRefresh({ tokenUrl: slow.url, clientId: 'c', tokenRequest: 'form' }, 'R1', now, 200), { ok: false, failure: { kind: 'network' } });
+    assert.deepEqual(await requestTokenRefresh({ tokenUrl: slow.url, clientId: 'c', tokenRequest: 'form' }, 'R1', now, 200), {
+      ok: false,
+      failure: { kind: 'network' },
+    });
     assert.ok(Date.now() - started < 1200, 'ends within the timeout + 1 s');
-    assert.deepEqual(await requestTokenRefresh({ tokenUrl: 'http://127.0.0.1:1/token', clientId: 'c', tokenRequest: 'form' }, 'R1', now), { ok: false, failure: { kind: 'network' } });
+    assert.deepEqual(await requestTokenRefresh({ tokenUrl: 'http://127.0.0.1:1/token', clientId: 'c', tokenRequest: 'form' }, 'R1', now), {
+      ok: false,
+      failure: { kind: 'network' },
+    });
   });
 
   it('a 200 without an access token is a refusal, not a success', async () => {

@@ -12,33 +12,75 @@ import type { FakeProvider, Scenario } from '../../support/scenario-provider.js'
 const KEY = fakeSecret('sk-ant-api03-');
 const TOKEN = fakeSecret('sk-ant-oat01-', 90);
 
-const okMessage = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-test-1', content: [{ type: 'text', text: 'Hello ' }, { type: 'tool_use', id: 't', name: 'x', input: {} }, { type: 'text', text: 'there' }], stop_reason: 'end_turn', usage: { input_tokens: 12, output_tokens: 3 } };
+const okMessage = {
+  id: 'msg_1',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-test-1',
+  content: [
+    { type: 'text', text: 'Hello ' },
+    { type: 'tool_use', id: 't', name: 'x', input: {} },
+    { type: 'text', text: 'there' },
+  ],
+  stop_reason: 'end_turn',
+  usage: { input_tokens: 12, output_tokens: 3 },
+};
 const anthropicError = (type: string, message: string) => ({ type: 'error', error: { type, message } });
 
 // Sent 3 bytes at a time: the 4-byte "🦀" is always split, and CRLF ends some lines.
 const STREAM_TEXT = ['Grüße ', '€ and 🦀', ' done'];
-const streamBody = ': keep-alive comment\n' + sse([
-  { event: 'message_start', data: { type: 'message_start', message: { model: 'claude-test-1', usage: { input_tokens: 20, output_tokens: 1 } } } },
-  { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
-  { event: 'ping', data: { type: 'ping' } },
-  ...STREAM_TEXT.map((t) => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } } })),
-  { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
-  { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 9 } } },
-  { event: 'message_stop', data: { type: 'message_stop' } },
-]).replace(/\n\n/g, '\r\n\r\n');
+const streamBody =
+  ': keep-alive comment\n' +
+  sse([
+    { event: 'message_start', data: { type: 'message_start', message: { model: 'claude-test-1', usage: { input_tokens: 20, output_tokens: 1 } } } },
+    { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
+    { event: 'ping', data: { type: 'ping' } },
+    ...STREAM_TEXT.map((t) => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } } })),
+    { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
+    { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 9 } } },
+    { event: 'message_stop', data: { type: 'message_stop' } },
+  ]).replace(/\n\n/g, '\r\n\r\n');
 
-const failures: Record<string, { status: number; body: unknown; headers?: Record<string, string>; outcome: CallOutcome; modelScoped?: boolean; retryAfterMs?: number }> = {
+const failures: Record<
+  string,
+  { status: number; body: unknown; headers?: Record<string, string>; outcome: CallOutcome; modelScoped?: boolean; retryAfterMs?: number }
+> = {
   'fail-401-plain': { status: 401, body: anthropicError('authentication_error', `invalid x-api-key ${KEY}`), outcome: 'auth' },
   'fail-401-revoked': { status: 401, body: anthropicError('authentication_error', 'This API key has been revoked.'), outcome: 'auth_permanent' },
-  'fail-403-billing': { status: 403, body: anthropicError('permission_error', 'Your credit balance is too low to access the Anthropic API.'), outcome: 'billing' },
+  'fail-403-billing': {
+    status: 403,
+    body: anthropicError('permission_error', 'Your credit balance is too low to access the Anthropic API.'),
+    outcome: 'billing',
+  },
   'fail-402': { status: 402, body: anthropicError('billing_error', 'Payment required'), outcome: 'billing' },
-  'fail-429-retry': { status: 429, body: anthropicError('rate_limit_error', 'Number of requests has exceeded your rate limit'), headers: { 'retry-after': '17' }, outcome: 'rate_limit', modelScoped: true, retryAfterMs: 17_000 },
-  'fail-429-quota': { status: 429, body: { error: { type: 'insufficient_quota', code: 'insufficient_quota', message: 'You exceeded your current quota, please check your plan and billing details.' } }, outcome: 'billing' },
+  'fail-429-retry': {
+    status: 429,
+    body: anthropicError('rate_limit_error', 'Number of requests has exceeded your rate limit'),
+    headers: { 'retry-after': '17' },
+    outcome: 'rate_limit',
+    modelScoped: true,
+    retryAfterMs: 17_000,
+  },
+  'fail-429-quota': {
+    status: 429,
+    body: {
+      error: {
+        type: 'insufficient_quota',
+        code: 'insufficient_quota',
+        message: 'You exceeded your current quota, please check your plan and billing details.',
+      },
+    },
+    outcome: 'billing',
+  },
   'fail-529': { status: 529, body: anthropicError('overloaded_error', 'Overloaded'), outcome: 'overloaded' },
   'fail-503-overloaded': { status: 503, body: { error: { message: 'The server is overloaded, try later' } }, outcome: 'overloaded' },
   'fail-500': { status: 500, body: anthropicError('api_error', 'Internal server error'), outcome: 'timeout' },
   'fail-404': { status: 404, body: anthropicError('not_found_error', 'model: fail-404'), outcome: 'model_not_found', modelScoped: true },
-  'fail-400-scope': { status: 400, body: anthropicError('invalid_request_error', 'This credential is only authorized for use with Claude Code and cannot be used for other API requests.'), outcome: 'credential_scope' },
+  'fail-400-scope': {
+    status: 400,
+    body: anthropicError('invalid_request_error', 'This credential is only authorized for use with Claude Code and cannot be used for other API requests.'),
+    outcome: 'credential_scope',
+  },
   'fail-400-other': { status: 400, body: anthropicError('invalid_request_error', 'messages: field required'), outcome: 'format' },
   'fail-422': { status: 422, body: { detail: 'Unprocessable' }, outcome: 'format' },
 };
@@ -53,11 +95,16 @@ describe('Anthropic Messages client', () => {
     },
     'stream-error': async (res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      await writeSlowly(res, sse([
-        { event: 'message_start', data: { type: 'message_start', message: { model: 'claude-test-1', usage: { input_tokens: 5 } } } },
-        { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'partial' } } },
-        { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: `Overloaded (key ${KEY})` } } },
-      ]), 64, 2);
+      await writeSlowly(
+        res,
+        sse([
+          { event: 'message_start', data: { type: 'message_start', message: { model: 'claude-test-1', usage: { input_tokens: 5 } } } },
+          { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'partial' } } },
+          { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: `Overloaded (key ${KEY})` } } },
+        ]),
+        64,
+        2,
+      );
     },
     'stream-cut': async (res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -134,7 +181,10 @@ describe('Anthropic Messages client', () => {
 
   it('classifies each HTTP failure, with retry-after, model scope, and no secret in the message', async () => {
     for (const [model, f] of Object.entries(failures)) {
-      const err = await callProvider(request({ model })).then(() => assert.fail(`${model} should fail`), (e: unknown) => e);
+      const err = await callProvider(request({ model })).then(
+        () => assert.fail(`${model} should fail`),
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof ProviderCallError, model);
       assert.equal(err.outcome, f.outcome, model);
       assert.equal(err.status, f.status, model);

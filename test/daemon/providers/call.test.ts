@@ -23,7 +23,10 @@ async function freePort(): Promise<number> {
 
 /** The error a call rejects with; whatever it is, its message holds no key. */
 async function rejection(p: Promise<unknown>): Promise<unknown> {
-  const err = await p.then(() => assert.fail('should fail'), (e: unknown) => e);
+  const err = await p.then(
+    () => assert.fail('should fail'),
+    (e: unknown) => e,
+  );
   assertNoSecrets([KEY], { message: err instanceof Error ? err.message : String(err), json: JSON.stringify(err) ?? '' });
   return err;
 }
@@ -44,7 +47,13 @@ describe('callProvider transport', () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         const frame = sse([{ data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'tick ' } } }]);
         const timer = setInterval(() => res.write(frame), 20);
-        streaming = { rec, endedWhenClosed: rec.closed.then(() => { clearInterval(timer); return res.writableEnded; }) };
+        streaming = {
+          rec,
+          endedWhenClosed: rec.closed.then(() => {
+            clearInterval(timer);
+            return res.writableEnded;
+          }),
+        };
       },
       huge: (res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -111,7 +120,16 @@ describe('callProvider transport', () => {
   it("the caller's abort mid-stream is a cancellation, not an outcome, and the server sees the connection close", async () => {
     const ac = new AbortController();
     let deltas = 0;
-    const call = callProvider(request({ model: 'stream-forever', stream: true, signal: ac.signal, onText: () => { if (++deltas === 3) ac.abort(); } }));
+    const call = callProvider(
+      request({
+        model: 'stream-forever',
+        stream: true,
+        signal: ac.signal,
+        onText: () => {
+          if (++deltas === 3) ac.abort();
+        },
+      }),
+    );
     const err = await rejection(call);
     assert.ok(err instanceof ProviderCancelledError);
     assert.equal(err.cancelled, true);
@@ -161,7 +179,17 @@ describe('callProvider transport', () => {
 
   it('an exception from onText ends the call and is rethrown as it is', async () => {
     const mine = new Error('consumer gone');
-    const err = await rejection(callProvider(request({ model: 'stream-forever', stream: true, onText: () => { throw mine; } })));
+    const err = await rejection(
+      callProvider(
+        request({
+          model: 'stream-forever',
+          stream: true,
+          onText: () => {
+            throw mine;
+          },
+        }),
+      ),
+    );
     assert.equal(err, mine);
   });
 });

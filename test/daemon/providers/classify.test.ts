@@ -1,7 +1,14 @@
 /** daemon/providers/classify: HTTP failures, error events and thrown errors as §8.2 outcomes; retry-after headers. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { classifyErrorEvent, classifyHttpFailure, classifyNetworkError, MAX_RETRY_AFTER_MS, parseGoDuration, retryAfterMs } from '../../../daemon/providers/classify.js';
+import {
+  classifyErrorEvent,
+  classifyHttpFailure,
+  classifyNetworkError,
+  MAX_RETRY_AFTER_MS,
+  parseGoDuration,
+  retryAfterMs,
+} from '../../../daemon/providers/classify.js';
 import type { CallOutcome } from '../../../ipc/protocol.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -22,7 +29,13 @@ describe('classifyHttpFailure', () => {
     [402, '', 'billing'],
     [429, body('Rate limited'), 'rate_limit'],
     [429, JSON.stringify({ error: { type: 'insufficient_quota', code: 'insufficient_quota', message: 'You exceeded your current quota' } }), 'billing'],
-    [429, JSON.stringify([{ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'You exceeded your current quota, please check your plan and billing details.' } }]), 'rate_limit'],
+    [
+      429,
+      JSON.stringify([
+        { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'You exceeded your current quota, please check your plan and billing details.' } },
+      ]),
+      'rate_limit',
+    ],
     [529, body('Overloaded', 'overloaded_error'), 'overloaded'],
     [503, body('The engine is currently overloaded'), 'overloaded'],
     [503, '<html>Service Unavailable</html>', 'timeout'],
@@ -121,7 +134,17 @@ describe('retryAfterMs', () => {
   it("reads Anthropic's reset times: the latest exhausted window, else the soonest reset", () => {
     const at = (s: number) => new Date(NOW + s * 1000).toISOString();
     assert.equal(
-      retryAfterMs({ 'anthropic-ratelimit-requests-reset': at(5), 'anthropic-ratelimit-requests-remaining': '10', 'anthropic-ratelimit-tokens-reset': at(40), 'anthropic-ratelimit-tokens-remaining': '0', 'anthropic-ratelimit-output-tokens-reset': at(60), 'anthropic-ratelimit-output-tokens-remaining': '0' }, NOW),
+      retryAfterMs(
+        {
+          'anthropic-ratelimit-requests-reset': at(5),
+          'anthropic-ratelimit-requests-remaining': '10',
+          'anthropic-ratelimit-tokens-reset': at(40),
+          'anthropic-ratelimit-tokens-remaining': '0',
+          'anthropic-ratelimit-output-tokens-reset': at(60),
+          'anthropic-ratelimit-output-tokens-remaining': '0',
+        },
+        NOW,
+      ),
       60_000,
     );
     assert.equal(retryAfterMs({ 'anthropic-ratelimit-requests-reset': at(5), 'anthropic-ratelimit-input-tokens-reset': at(40) }, NOW), 5000);
@@ -150,9 +173,17 @@ describe('retryAfterMs', () => {
 
   it('never throws, never negative, never over a day, whatever the headers hold (property)', () => {
     const names = fc.constantFrom(
-      'retry-after', 'Retry-After', 'retry-after-ms',
-      'anthropic-ratelimit-requests-reset', 'anthropic-ratelimit-tokens-reset', 'anthropic-ratelimit-input-tokens-reset', 'anthropic-ratelimit-output-tokens-reset',
-      'anthropic-ratelimit-tokens-remaining', 'x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens', 'x-ratelimit-remaining-tokens',
+      'retry-after',
+      'Retry-After',
+      'retry-after-ms',
+      'anthropic-ratelimit-requests-reset',
+      'anthropic-ratelimit-tokens-reset',
+      'anthropic-ratelimit-input-tokens-reset',
+      'anthropic-ratelimit-output-tokens-reset',
+      'anthropic-ratelimit-tokens-remaining',
+      'x-ratelimit-reset-requests',
+      'x-ratelimit-reset-tokens',
+      'x-ratelimit-remaining-tokens',
     );
     const values = fc.oneof(
       fc.string(),

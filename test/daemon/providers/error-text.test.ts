@@ -6,7 +6,10 @@ import { fakeSecret } from '../../support/harness.js';
 
 describe('provider error text', () => {
   it("takes the provider's message from each error body shape", () => {
-    assert.equal(readableProviderMessage(JSON.stringify({ type: 'error', error: { type: 'x', message: 'anthropic says' } }), 'application/json'), 'anthropic says');
+    assert.equal(
+      readableProviderMessage(JSON.stringify({ type: 'error', error: { type: 'x', message: 'anthropic says' } }), 'application/json'),
+      'anthropic says',
+    );
     assert.equal(readableProviderMessage(JSON.stringify({ error: { message: 'openai says', code: 'c' } }), null), 'openai says');
     assert.equal(readableProviderMessage(JSON.stringify([{ error: { code: 429, message: 'google says' } }]), null), 'google says');
     assert.equal(readableProviderMessage(JSON.stringify({ error: 'plain string' }), null), 'plain string');
@@ -27,7 +30,11 @@ describe('provider error text', () => {
     const s = fakeSecret('sk-proj-', 48);
     assert.equal(scrubSecrets(`key ${s} refused`, [s]), 'key [redacted] refused');
     assert.equal(scrubSecrets(`key ${s.slice(0, 20)}… refused`, [s]), 'key [redacted]… refused');
-    assert.equal(scrubSecrets(`key ${s.slice(0, 8)}****${s.slice(-4)}`, [s]), `key ${s.slice(0, 8)}****${s.slice(-4)}`, 'a masked key is left as the provider masked it');
+    assert.equal(
+      scrubSecrets(`key ${s.slice(0, 8)}****${s.slice(-4)}`, [s]),
+      `key ${s.slice(0, 8)}****${s.slice(-4)}`,
+      'a masked key is left as the provider masked it',
+    );
   });
 
   it('no 12-character run of the secret survives, whatever surrounds it (property)', () => {

@@ -9,34 +9,95 @@ import type { FakeProvider } from '../../support/scenario-provider.js';
 
 const KEY = fakeSecret('sk-proj-');
 
-const chunk = (content: string | null, finish: string | null = null) => ({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-test', choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }], usage: null });
+const chunk = (content: string | null, finish: string | null = null) => ({
+  id: 'c1',
+  object: 'chat.completion.chunk',
+  model: 'gpt-test',
+  choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }],
+  usage: null,
+});
 const STREAM_TEXT = ['Bonjour ', 'à ', 'vous 👋'];
 
 describe('OpenAI-compatible Chat Completions client', () => {
   let fake: FakeProvider;
   before(async () => {
     fake = await startFakeProvider({
-      ok: (res) => json(res, 200, { id: 'x', object: 'chat.completion', model: 'gpt-test-2025', choices: [{ index: 0, message: { role: 'assistant', content: 'OK' }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 1 } }),
+      ok: (res) =>
+        json(res, 200, {
+          id: 'x',
+          object: 'chat.completion',
+          model: 'gpt-test-2025',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'OK' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 9, completion_tokens: 1 },
+        }),
       stream: async (res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
         const body =
           ': OPENROUTER PROCESSING\n\n' +
-          sse([...STREAM_TEXT.map((t) => ({ data: chunk(t) })), { data: chunk(null, 'stop') }, { data: { id: 'c1', model: 'gpt-test', choices: [], usage: { prompt_tokens: 11, completion_tokens: 4 } } }, { data: '[DONE]' }]);
+          sse([
+            ...STREAM_TEXT.map((t) => ({ data: chunk(t) })),
+            { data: chunk(null, 'stop') },
+            { data: { id: 'c1', model: 'gpt-test', choices: [], usage: { prompt_tokens: 11, completion_tokens: 4 } } },
+            { data: '[DONE]' },
+          ]);
         await writeSlowly(res, body, 3, 1);
       },
       'stream-error': async (res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        await writeSlowly(res, sse([{ data: chunk('Par') }, { data: { id: 'c1', object: 'chat.completion.chunk', error: { code: 502, message: `Provider returned error for ${KEY}` }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] } }]), 64, 2);
+        await writeSlowly(
+          res,
+          sse([
+            { data: chunk('Par') },
+            {
+              data: {
+                id: 'c1',
+                object: 'chat.completion.chunk',
+                error: { code: 502, message: `Provider returned error for ${KEY}` },
+                choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+              },
+            },
+          ]),
+          64,
+          2,
+        );
       },
       'stream-rate': async (res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         await writeSlowly(res, sse([{ data: { error: { code: 'rate_limit_exceeded', message: 'slow down' } } }]), 64, 2);
       },
       'not-streamed': (res) => json(res, 200, { model: 'gpt-test', choices: [{ message: { content: 'whole' }, finish_reason: 'stop' }] }),
-      'quota': (res) => json(res, 429, { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', code: 'insufficient_quota' } }),
-      'rate': (res) => json(res, 429, { error: { message: 'Rate limit reached for gpt-4o-mini on tokens per min', type: 'tokens', code: 'rate_limit_exceeded' } }, { 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '6m0s', 'x-ratelimit-remaining-requests': '99', 'x-ratelimit-reset-requests': '20ms' }),
-      'bad-key': (res) => json(res, 401, { error: { message: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com/account/api-keys.`, type: 'invalid_request_error', code: 'invalid_api_key' } }),
-      'gemini-rate': (res) => json(res, 429, [{ error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED' } }]),
+      quota: (res) =>
+        json(res, 429, {
+          error: {
+            message: 'You exceeded your current quota, please check your plan and billing details.',
+            type: 'insufficient_quota',
+            code: 'insufficient_quota',
+          },
+        }),
+      rate: (res) =>
+        json(
+          res,
+          429,
+          { error: { message: 'Rate limit reached for gpt-4o-mini on tokens per min', type: 'tokens', code: 'rate_limit_exceeded' } },
+          {
+            'x-ratelimit-remaining-tokens': '0',
+            'x-ratelimit-reset-tokens': '6m0s',
+            'x-ratelimit-remaining-requests': '99',
+            'x-ratelimit-reset-requests': '20ms',
+          },
+        ),
+      'bad-key': (res) =>
+        json(res, 401, {
+          error: {
+            message: `Incorrect API key provided: ${KEY}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+            type: 'invalid_request_error',
+            code: 'invalid_api_key',
+          },
+        }),
+      'gemini-rate': (res) =>
+        json(res, 429, [
+          { error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED' } },
+        ]),
     });
   });
   after(async () => {
@@ -49,7 +110,11 @@ describe('OpenAI-compatible Chat Completions client', () => {
     baseUrl: `${fake.url}/openai/v1`,
     credential: { type: 'api_key', secret: KEY },
     model: 'ok',
-    messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Again' }],
+    messages: [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello' },
+      { role: 'user', content: 'Again' },
+    ],
     maxTokens: 32,
     stream: false,
     timeoutMs: 5000,
@@ -57,7 +122,10 @@ describe('OpenAI-compatible Chat Completions client', () => {
   });
   const last = () => fake.received[fake.received.length - 1]!;
   const failure = async (over: Partial<ProviderRequest>): Promise<ProviderCallError> => {
-    const err = await callProvider(request(over)).then(() => assert.fail('should fail'), (e: unknown) => e);
+    const err = await callProvider(request(over)).then(
+      () => assert.fail('should fail'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ProviderCallError);
     assertNoSecrets([KEY], { message: err.message });
     return err;
@@ -72,7 +140,12 @@ describe('OpenAI-compatible Chat Completions client', () => {
     assert.match(String(r.headers['user-agent']), /^opensoul\//);
     assert.deepEqual(r.body, {
       model: 'ok',
-      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Again' }],
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'user', content: 'Again' },
+      ],
       max_tokens: 32,
       stream: false,
     });

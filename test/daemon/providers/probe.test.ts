@@ -16,7 +16,13 @@ describe('runProbes', () => {
     fake = await startFakeProvider({
       ok: async (res) => {
         await delay(40);
-        json(res, 200, { type: 'message', model: 'ok', content: [{ type: 'text', text: 'OK' }], stop_reason: 'end_turn', usage: { input_tokens: 3, output_tokens: 1 } });
+        json(res, 200, {
+          type: 'message',
+          model: 'ok',
+          content: [{ type: 'text', text: 'OK' }],
+          stop_reason: 'end_turn',
+          usage: { input_tokens: 3, output_tokens: 1 },
+        });
       },
       'ok-openai': async (res) => {
         await delay(40);
@@ -62,16 +68,19 @@ describe('runProbes', () => {
     const results = await runProbes(targets, { timeoutMs: 5000, concurrency: 2, maxTokens: 8 });
     assert.ok(fake.maxInFlight <= 2, `max in flight ${fake.maxInFlight}`);
     assert.equal(fake.maxInFlight, 2, 'and it did run two at once');
-    assert.deepEqual(results.map((r) => [r.profileId ?? r.envVar, r.status]), [
-      ['anthropic:p0', 'ok'],
-      ['anthropic:p1', 'auth_permanent'],
-      ['anthropic:p2', 'ok'],
-      ['anthropic:p3', 'rate_limit'],
-      ['OPENAI_API_KEY', 'ok'],
-      ['anthropic:p5', 'ok'],
-      ['anthropic:p6', 'ok'],
-      ['anthropic:p7', 'unknown'],
-    ]);
+    assert.deepEqual(
+      results.map((r) => [r.profileId ?? r.envVar, r.status]),
+      [
+        ['anthropic:p0', 'ok'],
+        ['anthropic:p1', 'auth_permanent'],
+        ['anthropic:p2', 'ok'],
+        ['anthropic:p3', 'rate_limit'],
+        ['OPENAI_API_KEY', 'ok'],
+        ['anthropic:p5', 'ok'],
+        ['anthropic:p6', 'ok'],
+        ['anthropic:p7', 'unknown'],
+      ],
+    );
     assert.equal(results[3]!.retryAfterMs, 12_000);
     assert.equal(results[3]!.modelScoped, true);
     assert.equal(results[0]!.error, null);
@@ -91,7 +100,10 @@ describe('runProbes', () => {
     const t0 = Date.now();
     const results = await runProbes([target(0, 'silent'), target(1, 'ok'), target(2, 'silent')], { timeoutMs: 700, concurrency: 3, maxTokens: 8 });
     assert.ok(Date.now() - t0 < 1700, `took ${Date.now() - t0} ms`);
-    assert.deepEqual(results.map((r) => r.status), ['timeout', 'ok', 'timeout']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['timeout', 'ok', 'timeout'],
+    );
   });
 
   it('a credential resolver that hangs is cut off by the same bound', async () => {

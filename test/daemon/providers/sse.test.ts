@@ -20,8 +20,14 @@ describe('SseParser', () => {
   });
 
   it('accepts LF, CRLF and CR line endings, also split between CR and LF', () => {
-    assert.deepEqual(parseAll(['data: x\r\n\r\ndata: y\r\rdata: z\n\n']).map((e) => e.data), ['x', 'y', 'z']);
-    assert.deepEqual(parseAll(['data: x\r', '\n', '\r', '\ndata: y\r', '\r']).map((e) => e.data), ['x', 'y']);
+    assert.deepEqual(
+      parseAll(['data: x\r\n\r\ndata: y\r\rdata: z\n\n']).map((e) => e.data),
+      ['x', 'y', 'z'],
+    );
+    assert.deepEqual(
+      parseAll(['data: x\r', '\n', '\r', '\ndata: y\r', '\r']).map((e) => e.data),
+      ['x', 'y'],
+    );
   });
 
   it('drops an event whose blank line never came, and a block with no data', () => {
@@ -37,12 +43,18 @@ describe('SseParser', () => {
     const p = new SseParser(1000);
     assert.throws(() => p.push('data: ' + 'x'.repeat(2000)), SseLimitError);
     const q = new SseParser(1000);
-    assert.throws(() => { for (let i = 0; i < 50; i++) q.push('data: ' + 'y'.repeat(100) + '\n'); }, SseLimitError);
+    assert.throws(() => {
+      for (let i = 0; i < 50; i++) q.push('data: ' + 'y'.repeat(100) + '\n');
+    }, SseLimitError);
   });
 
   it('any split of a valid stream into byte chunks gives the same events (property)', () => {
     const text = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ':', 'é', '€', '🦀', '{', '"', '}'), maxLength: 12 });
-    const event = fc.record({ event: fc.option(fc.stringMatching(/^[a-z_]{1,10}$/), { nil: undefined }), data: fc.array(text, { minLength: 1, maxLength: 3 }), comment: fc.boolean() });
+    const event = fc.record({
+      event: fc.option(fc.stringMatching(/^[a-z_]{1,10}$/), { nil: undefined }),
+      data: fc.array(text, { minLength: 1, maxLength: 3 }),
+      comment: fc.boolean(),
+    });
     const stream = fc.record({ events: fc.array(event, { maxLength: 6 }), eol: fc.constantFrom('\n', '\r\n', '\r') });
     fc.assert(
       fc.property(stream, fc.array(fc.nat(), { maxLength: 8 }), ({ events, eol }, cuts) => {

@@ -34,7 +34,8 @@ describe('proxy config', () => {
     const { config, warnings } = readConfig({ proxy: { host: '0.0.0.0' } });
     assert.deepEqual(warnings, []);
     assert.equal(config.proxy.host, '0.0.0.0');
-    for (const host of ['0.0.0.0', '::', 'localhost', '192.168.1.2', '127.0.0.2', '']) assert.match(listenHostProblem(host) ?? '', /^proxy\.host ".*" is refused/, host);
+    for (const host of ['0.0.0.0', '::', 'localhost', '192.168.1.2', '127.0.0.2', ''])
+      assert.match(listenHostProblem(host) ?? '', /^proxy\.host ".*" is refused/, host);
     assert.equal(listenHostProblem('127.0.0.1'), null);
     assert.equal(listenHostProblem('::1'), null);
   });

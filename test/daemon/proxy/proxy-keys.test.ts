@@ -33,7 +33,10 @@ describe('proxy keys', () => {
     await keys.revoke(all.record.id);
     assert.deepEqual(keys.verify(all.key, 'anthropic', now), { ok: false, reason: 'unknown' });
     await assert.rejects(keys.revoke(all.record.id), (err: unknown) => err instanceof OpenSoulError && err.kind === 'INVALID_INPUT');
-    assert.deepEqual(keys.list().map((r) => r.id), [scoped.record.id]);
+    assert.deepEqual(
+      keys.list().map((r) => r.id),
+      [scoped.record.id],
+    );
   });
 
   it('follows the file: a key removed by hand is refused after refresh; a file that does not parse keeps the last good keys', async () => {

@@ -1,7 +1,17 @@
 /** The proxy's pure rules: Host check, route and upstream URL mapping, header filtering, error shapes. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { clientResponseHeaders, errorBody, hostAllowed, modelOf, presentedKey, redactedHeaders, routeOf, upstreamRequestHeaders, upstreamUrl } from '../../../daemon/proxy/proxy-routes.js';
+import {
+  clientResponseHeaders,
+  errorBody,
+  hostAllowed,
+  modelOf,
+  presentedKey,
+  redactedHeaders,
+  routeOf,
+  upstreamRequestHeaders,
+  upstreamUrl,
+} from '../../../daemon/proxy/proxy-routes.js';
 
 describe('proxy routes', () => {
   it('answers only to the loopback names with its own port', () => {
@@ -9,7 +19,17 @@ describe('proxy routes', () => {
     assert.ok(hostAllowed('localhost:4000', 4000));
     assert.ok(hostAllowed('LOCALHOST:4000', 4000));
     assert.ok(hostAllowed('[::1]:4000', 4000));
-    for (const h of [undefined, '127.0.0.1', '127.0.0.1:4001', 'evil.example:4000', 'localhost.evil.example:4000', '0.0.0.0:4000', '[::]:4000', '127.0.0.1:4000.evil']) assert.ok(!hostAllowed(h, 4000), String(h));
+    for (const h of [
+      undefined,
+      '127.0.0.1',
+      '127.0.0.1:4001',
+      'evil.example:4000',
+      'localhost.evil.example:4000',
+      '0.0.0.0:4000',
+      '[::]:4000',
+      '127.0.0.1:4000.evil',
+    ])
+      assert.ok(!hostAllowed(h, 4000), String(h));
   });
 
   it('splits /<provider>/<rest> and keeps the query', () => {
@@ -27,13 +47,17 @@ describe('proxy routes', () => {
     assert.equal(u('https://api.openai.com/v1', '/chat/completions'), 'https://api.openai.com/v1/chat/completions');
     assert.equal(u('https://api.openai.com/v1', '/v1/models'), 'https://api.openai.com/v1/models');
     assert.equal(u('https://openrouter.ai/api/v1', '/v1/responses'), 'https://openrouter.ai/api/v1/responses');
-    assert.equal(u('https://generativelanguage.googleapis.com/v1beta/openai', '/chat/completions'), 'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions');
+    assert.equal(
+      u('https://generativelanguage.googleapis.com/v1beta/openai', '/chat/completions'),
+      'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions',
+    );
     assert.equal(u('http://127.0.0.1:9/v1', '/v1'), 'http://127.0.0.1:9/v1');
     assert.equal(u('https://api.anthropic.com', '/v10/x'), 'https://api.anthropic.com/v10/x');
   });
 
   it('never leaves the base URL: .., encoded dots and slashes, backslashes are refused', () => {
-    for (const rest of ['/../x', '/v1/../../x', '/a/%2e%2e/b', '/a%2fb', '/a\\b', '/./x', '/a/%2E%2E']) assert.equal(upstreamUrl('https://api.openai.com/v1', rest), null, rest);
+    for (const rest of ['/../x', '/v1/../../x', '/a/%2e%2e/b', '/a%2fb', '/a\\b', '/./x', '/a/%2E%2E'])
+      assert.equal(upstreamUrl('https://api.openai.com/v1', rest), null, rest);
     fc.assert(
       fc.property(fc.string({ maxLength: 40 }), (tail) => {
         const r = routeOf(`/openai/${tail}`);
@@ -49,12 +73,32 @@ describe('proxy routes', () => {
 
   it('removes the tool key, hop-by-hop headers and our session header; adds the credential; joins anthropic-beta flags', () => {
     const out = upstreamRequestHeaders(
-      { host: '127.0.0.1:1', 'x-api-key': 'osk-x', authorization: 'Bearer osk-x', connection: 'keep-alive, x-drop', 'x-drop': '1', 'keep-alive': 'timeout=5', 'x-opensoul-session': 's', 'anthropic-beta': 'tools-2024', 'accept-encoding': 'gzip', 'content-length': '12', 'anthropic-version': '2023-06-01' },
+      {
+        host: '127.0.0.1:1',
+        'x-api-key': 'osk-x',
+        authorization: 'Bearer osk-x',
+        connection: 'keep-alive, x-drop',
+        'x-drop': '1',
+        'keep-alive': 'timeout=5',
+        'x-opensoul-session': 's',
+        'anthropic-beta': 'tools-2024',
+        'accept-encoding': 'gzip',
+        'content-length': '12',
+        'anthropic-version': '2023-06-01',
+      },
       { authorization: 'Bearer real', 'anthropic-beta': 'oauth-2025-04-20' },
       12,
     );
-    assert.deepEqual(out, { 'anthropic-beta': 'tools-2024,oauth-2025-04-20', 'anthropic-version': '2023-06-01', authorization: 'Bearer real', 'content-length': '12' });
-    assert.deepEqual(clientResponseHeaders({ 'content-type': 'text/event-stream', 'transfer-encoding': 'chunked', connection: 'close', 'request-id': 'r' }), { 'content-type': 'text/event-stream', 'request-id': 'r' });
+    assert.deepEqual(out, {
+      'anthropic-beta': 'tools-2024,oauth-2025-04-20',
+      'anthropic-version': '2023-06-01',
+      authorization: 'Bearer real',
+      'content-length': '12',
+    });
+    assert.deepEqual(clientResponseHeaders({ 'content-type': 'text/event-stream', 'transfer-encoding': 'chunked', connection: 'close', 'request-id': 'r' }), {
+      'content-type': 'text/event-stream',
+      'request-id': 'r',
+    });
   });
 
   it('takes the key from x-api-key or a bearer, and redacts credentials for the log', () => {
@@ -62,11 +106,18 @@ describe('proxy routes', () => {
     assert.equal(presentedKey({ authorization: 'Bearer k2' }), 'k2');
     assert.equal(presentedKey({ authorization: 'Basic k3' }), null);
     assert.equal(presentedKey({}), null);
-    assert.deepEqual(redactedHeaders({ 'x-api-key': 'k', authorization: 'Bearer k', 'user-agent': 'sdk' }), { 'x-api-key': '[redacted]', authorization: '[redacted]', 'user-agent': 'sdk' });
+    assert.deepEqual(redactedHeaders({ 'x-api-key': 'k', authorization: 'Bearer k', 'user-agent': 'sdk' }), {
+      'x-api-key': '[redacted]',
+      authorization: '[redacted]',
+      'user-agent': 'sdk',
+    });
   });
 
   it("answers in the provider's error shape, and reads the model of a JSON body", () => {
-    assert.deepEqual(JSON.parse(errorBody('anthropic-messages', 'authentication', 'no')), { type: 'error', error: { type: 'authentication_error', message: 'OpenSoul proxy: no' } });
+    assert.deepEqual(JSON.parse(errorBody('anthropic-messages', 'authentication', 'no')), {
+      type: 'error',
+      error: { type: 'authentication_error', message: 'OpenSoul proxy: no' },
+    });
     const o = JSON.parse(errorBody('openai-chat', 'too_large', 'big')) as { error: { message: string; type: string } };
     assert.equal(o.error.type, 'invalid_request_error');
     assert.equal(modelOf(Buffer.from('{"max_tokens":1,"model":"m1"}'), 'application/json'), 'm1');

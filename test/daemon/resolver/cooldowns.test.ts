@@ -83,17 +83,22 @@ describe('daemon/resolver/cooldowns', () => {
 
   it('never sets a time in the past, and never mutates the stats it was given (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...CALL_OUTCOMES), { maxLength: 20 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.option(fc.integer({ min: -1000, max: 2 ** 31 })), (outcomes, now, retry) => {
-        let stats: UsageStats | undefined;
-        for (const o of outcomes) {
-          const frozen = stats ? JSON.stringify(stats) : undefined;
-          const e = applyOutcome(stats, o, now, cfg, 'm', retry ?? undefined);
-          if (stats) assert.equal(JSON.stringify(stats), frozen);
-          if (e.stats.cooldownUntil !== undefined) assert.ok(e.stats.cooldownUntil >= now);
-          if (e.stats.disabledUntil !== undefined) assert.ok(e.stats.disabledUntil > now);
-          stats = e.stats;
-        }
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(...CALL_OUTCOMES), { maxLength: 20 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.option(fc.integer({ min: -1000, max: 2 ** 31 })),
+        (outcomes, now, retry) => {
+          let stats: UsageStats | undefined;
+          for (const o of outcomes) {
+            const frozen = stats ? JSON.stringify(stats) : undefined;
+            const e = applyOutcome(stats, o, now, cfg, 'm', retry ?? undefined);
+            if (stats) assert.equal(JSON.stringify(stats), frozen);
+            if (e.stats.cooldownUntil !== undefined) assert.ok(e.stats.cooldownUntil >= now);
+            if (e.stats.disabledUntil !== undefined) assert.ok(e.stats.disabledUntil > now);
+            stats = e.stats;
+          }
+        },
+      ),
     );
   });
 });

@@ -15,20 +15,38 @@ describe('credential order (§8.1)', () => {
   const profiles = { 'anthropic:k': key(), 'anthropic:t': token(), 'anthropic:o': oauth(), 'openai:x': key('openai') };
 
   it('round robin: oauth, then token, then api_key; least recently used first within a type', () => {
-    const r = orderCandidates({ provider: 'anthropic', profiles: { ...profiles, 'anthropic:k2': key() }, usage: usage({ 'anthropic:k': { lastUsed: NOW - 10 }, 'anthropic:k2': { lastUsed: NOW - 1000 } }), now: NOW, unusableReason: usable });
+    const r = orderCandidates({
+      provider: 'anthropic',
+      profiles: { ...profiles, 'anthropic:k2': key() },
+      usage: usage({ 'anthropic:k': { lastUsed: NOW - 10 }, 'anthropic:k2': { lastUsed: NOW - 1000 } }),
+      now: NOW,
+      unusableReason: usable,
+    });
     assert.equal(r.source, 'round-robin');
-    assert.deepEqual(r.candidates.map((c) => c.id), ['anthropic:o', 'anthropic:t', 'anthropic:k2', 'anthropic:k']);
+    assert.deepEqual(
+      r.candidates.map((c) => c.id),
+      ['anthropic:o', 'anthropic:t', 'anthropic:k2', 'anthropic:k'],
+    );
   });
 
   it('pin > agent order > config order > round robin; unknown ids in an order are ignored', () => {
     const base = { provider: 'anthropic', profiles, usage: usage(), now: NOW, unusableReason: usable };
-    assert.deepEqual(orderCandidates({ ...base, configOrder: ['anthropic:k', 'anthropic:t'] }).candidates.map((c) => c.id), ['anthropic:k', 'anthropic:t']);
+    assert.deepEqual(
+      orderCandidates({ ...base, configOrder: ['anthropic:k', 'anthropic:t'] }).candidates.map((c) => c.id),
+      ['anthropic:k', 'anthropic:t'],
+    );
     const agent = orderCandidates({ ...base, configOrder: ['anthropic:k'], agentOrder: ['anthropic:t', 'ghost:x', 'anthropic:o'] });
     assert.equal(agent.source, 'agent');
-    assert.deepEqual(agent.candidates.map((c) => c.id), ['anthropic:t', 'anthropic:o']);
+    assert.deepEqual(
+      agent.candidates.map((c) => c.id),
+      ['anthropic:t', 'anthropic:o'],
+    );
     const pinned = orderCandidates({ ...base, agentOrder: ['anthropic:t'], pin: 'anthropic:k' });
     assert.equal(pinned.source, 'pin');
-    assert.deepEqual(pinned.candidates.map((c) => c.id), ['anthropic:k']);
+    assert.deepEqual(
+      pinned.candidates.map((c) => c.id),
+      ['anthropic:k'],
+    );
     assert.equal(orderCandidates({ ...base, agentOrder: ['ghost:x'] }).source, 'round-robin', 'an order naming nothing that exists does not apply');
   });
 
@@ -36,12 +54,24 @@ describe('credential order (§8.1)', () => {
     const r = orderCandidates({
       provider: 'anthropic',
       profiles,
-      usage: usage({ 'anthropic:o': { cooldownUntil: NOW + 60_000, cooldownReason: 'rate_limit' }, 'anthropic:t': { disabledUntil: NOW + 30_000, disabledReason: 'billing' } }),
+      usage: usage({
+        'anthropic:o': { cooldownUntil: NOW + 60_000, cooldownReason: 'rate_limit' },
+        'anthropic:t': { disabledUntil: NOW + 30_000, disabledReason: 'billing' },
+      }),
       now: NOW,
       unusableReason: (id) => (id === 'anthropic:k' ? 'expired' : null),
     });
-    assert.deepEqual(r.candidates.map((c) => [c.id, c.state]), [['anthropic:t', 'disabled'], ['anthropic:o', 'cooldown']]);
-    assert.deepEqual(r.skipped.map((c) => c.id), ['anthropic:k']);
+    assert.deepEqual(
+      r.candidates.map((c) => [c.id, c.state]),
+      [
+        ['anthropic:t', 'disabled'],
+        ['anthropic:o', 'cooldown'],
+      ],
+    );
+    assert.deepEqual(
+      r.skipped.map((c) => c.id),
+      ['anthropic:k'],
+    );
   });
 
   it('a cooldown scoped to one model does not apply to another', () => {

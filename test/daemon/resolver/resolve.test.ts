@@ -29,7 +29,13 @@ async function stateWith(files: Files): Promise<GatewayState> {
   mkdirSync(paths.agentDir('main'), { recursive: true });
   writeFileSync(paths.authProfiles('main'), JSON.stringify({ version: 1, profiles: files.profiles, ...(files.order ? { order: files.order } : {}) }));
   writeFileSync(paths.authState('main'), JSON.stringify({ version: 1, lastGood: {}, usageStats: files.usageStats ?? {} }));
-  if (files.env) writeFileSync(paths.dotenv, Object.entries(files.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  if (files.env)
+    writeFileSync(
+      paths.dotenv,
+      Object.entries(files.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+    );
   const state = new GatewayState({ paths, processEnv: {}, registerSecrets: () => undefined });
   await state.reload('start');
   return state;

@@ -55,7 +55,10 @@ describe('SecretRefs (OpenClaw contract)', () => {
   });
 
   it('env: no provider means "default" (the plain env); an allowlist is enforced; unknown providers and source mismatches are errors', async () => {
-    const c = ctx({ providers: { strict: { source: 'env', allowlist: ['OK_KEY'] }, f: { source: 'file', path: '/x' } } }, { OK_KEY: 'v1-secret', OTHER: 'v2-secret' });
+    const c = ctx(
+      { providers: { strict: { source: 'env', allowlist: ['OK_KEY'] }, f: { source: 'file', path: '/x' } } },
+      { OK_KEY: 'v1-secret', OTHER: 'v2-secret' },
+    );
     assert.equal(await resolveSecretRef({ source: 'env', id: 'OTHER' }, c), 'v2-secret');
     assert.equal(await resolveSecretRef({ source: 'env', provider: 'strict', id: 'OK_KEY' }, c), 'v1-secret');
     await rejectsWith({ source: 'env', provider: 'strict', id: 'OTHER' }, c, /not in secrets\.providers\.strict\.allowlist/);

@@ -16,7 +16,8 @@ import type { RawClient } from '../../support/raw-client.js';
 
 const TOKEN = 'a'.repeat(64);
 type Msg = { id?: unknown; result?: unknown; error?: { code: number; data?: { code?: string } } };
-const req = (id: unknown, method: string, params?: unknown) => `${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) })}\n`;
+const req = (id: unknown, method: string, params?: unknown) =>
+  `${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) })}\n`;
 
 interface Fixture {
   server: SocketServer;
@@ -47,13 +48,16 @@ async function serve(limits: Partial<ConnectionLimits> = {}): Promise<Fixture> {
       return { subscribed: [...ctx.connection.subscriptions] };
     },
   };
-  const handlers = new Proxy({}, {
-    get: (_t, key: string) =>
-      impl[key] ??
-      (() => {
-        throw new OpenSoulError('NOT_IMPLEMENTED', { method: key });
-      }),
-  }) as Handlers;
+  const handlers = new Proxy(
+    {},
+    {
+      get: (_t, key: string) =>
+        impl[key] ??
+        (() => {
+          throw new OpenSoulError('NOT_IMPLEMENTED', { method: key });
+        }),
+    },
+  ) as Handlers;
   const server = new SocketServer({ socketPath, token: () => TOKEN, handlers, log, limits });
   await server.listen();
   onCleanup(() => server.close());
@@ -76,7 +80,11 @@ describe('socket server limits (real socket, in-process server)', function () {
     sub.send(req(1, 'events.subscribe', { events: ['profile.cooldown'] }));
     await sub.next();
     sub.socket.pause(); // stops reading: what the daemon sends now piles up on its side
-    const event = { event: 'profile.cooldown' as const, at: Date.now(), data: { agent: 'main', profileId: 'anthropic:default', until: 1, reason: 'rate_limit' } };
+    const event = {
+      event: 'profile.cooldown' as const,
+      at: Date.now(),
+      data: { agent: 'main', profileId: 'anthropic:default', until: 1, reason: 'rate_limit' },
+    };
     // ~150 bytes each: 100,000 events are ~15 MB, past the 4 MiB default.
     for (let i = 0; i < 100_000; i++) f.server.broadcast(event);
     await waitFor(() => f.server.connectionCount === 0, 'the subscriber to be dropped');
@@ -164,7 +172,10 @@ describe('socket server limits (real socket, in-process server)', function () {
       const c = await f.authed();
       c.send(`{"jsonrpc":"2.0","id":1,"method":"gateway.status","params":{"pad":"${'x'.repeat(400 * 1024)}`);
       peers.push(c);
-      await waitFor(() => f.server.bufferedByteCount >= (i + 1) * 400 * 1024 || f.logs.some((l) => l.includes('too many request bytes')), 'the bytes to arrive');
+      await waitFor(
+        () => f.server.bufferedByteCount >= (i + 1) * 400 * 1024 || f.logs.some((l) => l.includes('too many request bytes')),
+        'the bytes to arrive',
+      );
     }
     const m = (await peers[0]!.next(3000)) as Msg;
     assert.equal(m.error?.data?.code, 'REQUEST_TOO_LARGE');

@@ -37,7 +37,15 @@ describe('chat line parsing', () => {
   });
 
   it('refuses /model lines that mean nothing, with a reply', () => {
-    for (const line of ['/model a b', '/model @anthropic:work', '/model@anthropic:work', '/model opus@', '/model status@anthropic:work', '/model list@x', '/model 0']) {
+    for (const line of [
+      '/model a b',
+      '/model @anthropic:work',
+      '/model@anthropic:work',
+      '/model opus@',
+      '/model status@anthropic:work',
+      '/model list@x',
+      '/model 0',
+    ]) {
       const r = parseChatLine(line);
       assert.equal(r.kind, 'model-invalid', line);
       assert.ok(r.kind === 'model-invalid' && r.reply.length > 0);
@@ -54,7 +62,15 @@ describe('the @ split (first @ after the last /)', () => {
   });
 
   const segment = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes('/') && !s.includes('@'));
-  const refArb = fc.tuple(fc.array(fc.string({ maxLength: 12 }).filter((s) => !s.includes('/')), { maxLength: 3 }), segment).map(([dirs, last]) => [...dirs, last].join('/'));
+  const refArb = fc
+    .tuple(
+      fc.array(
+        fc.string({ maxLength: 12 }).filter((s) => !s.includes('/')),
+        { maxLength: 3 },
+      ),
+      segment,
+    )
+    .map(([dirs, last]) => [...dirs, last].join('/'));
   const profileArb = fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !s.includes('/'));
 
   it('ref@profile splits back into ref and profile whenever the last segment of ref has no @ (property)', () => {

@@ -11,7 +11,12 @@ describe('the numbered model list', () => {
     const items = buildModelList({
       defaultModel: 'sonnet',
       fallbacks: ['openai/gpt-5'],
-      aliases: effectiveAliases(dict([['fast', 'anthropic/claude-haiku-4-5'], ['odd', 'acme/x']])),
+      aliases: effectiveAliases(
+        dict([
+          ['fast', 'anthropic/claude-haiku-4-5'],
+          ['odd', 'acme/x'],
+        ]),
+      ),
       current: 'openrouter/meta/llama-4',
       knownProviders: PROVIDERS,
     });

@@ -99,7 +99,10 @@ describe('session replies', () => {
     const anthropic = status.providers[0]!;
     assert.match(nextCallLabel(anthropic, 'anthropic:default', NOW), /^anthropic:default \(pinned, cooldown 3m\): calls fail until it is usable again/);
     const openai = status.providers[1]!;
-    assert.equal(nextCallLabel({ ...openai, profiles: openai.profiles.map((p) => ({ ...p, next: false })) }, null, NOW), 'none available now (openai:main is back in 4h)');
+    assert.equal(
+      nextCallLabel({ ...openai, profiles: openai.profiles.map((p) => ({ ...p, next: false })) }, null, NOW),
+      'none available now (openai:main is back in 4h)',
+    );
     assert.equal(nextCallLabel(undefined, null, NOW), 'none: no credential');
   });
 
@@ -112,14 +115,26 @@ describe('session replies', () => {
     const status = sampleStatus();
     const scoped = status.providers[0]!.profiles.find((p) => p.id === 'anthropic:scoped')!;
     const pinned = renderSwitched({ view: view({ pin: 'anthropic:scoped' }), aliases: ['opus'], previousPin: null, pinned: scoped, now: NOW });
-    assert.match(pinned, /^Model set to anthropic\/claude-opus-4-5 \(opus\)\.\nPinned to anthropic:scoped \(token sk-ant-o\.\.\.scop\): every call of this session uses it and never rotates to another\./);
+    assert.match(
+      pinned,
+      /^Model set to anthropic\/claude-opus-4-5 \(opus\)\.\nPinned to anthropic:scoped \(token sk-ant-o\.\.\.scop\): every call of this session uses it and never rotates to another\./,
+    );
     assert.match(pinned, /Note: anthropic:scoped cannot be used right now \(disabled credential_scope until replaced\)/);
     assert.match(pinned, /Fix: this credential only works in the provider's own client: use an Anthropic API key instead\./);
     assert.match(pinned, /Unpin: \/model opus \(without @\)\./);
-    const unpinned = renderSwitched({ view: view({ modelFromSession: false, model: 'anthropic/claude-sonnet-4-5' }), aliases: [], previousPin: 'anthropic:work', now: NOW });
+    const unpinned = renderSwitched({
+      view: view({ modelFromSession: false, model: 'anthropic/claude-sonnet-4-5' }),
+      aliases: [],
+      previousPin: 'anthropic:work',
+      now: NOW,
+    });
     assert.equal(
       unpinned,
-      ["Model set to anthropic/claude-sonnet-4-5 (the agent's default).", 'The pin on anthropic:work is removed.', "Credential: auto (the agent's order) for anthropic."].join('\n'),
+      [
+        "Model set to anthropic/claude-sonnet-4-5 (the agent's default).",
+        'The pin on anthropic:work is removed.',
+        "Credential: auto (the agent's order) for anthropic.",
+      ].join('\n'),
     );
     assertNoSecrets(Object.values(SECRETS), { pinned, unpinned });
   });
@@ -135,6 +150,9 @@ describe('session replies', () => {
     assert.match(renderHelp(), /\/model status/);
     assert.match(renderHelp(), /\/new/);
     assert.equal(renderUnknownCommand('foo'), 'Unknown command /foo. Known: /model (switch model or credential), /new (clear the conversation), /help.');
-    assert.match(renderNewConversation(view(), true), /^New conversation: the history of this session is cleared\.\nModel anthropic\/claude-opus-4-5 and credential auto/);
+    assert.match(
+      renderNewConversation(view(), true),
+      /^New conversation: the history of this session is cleared\.\nModel anthropic\/claude-opus-4-5 and credential auto/,
+    );
   });
 });

@@ -46,12 +46,15 @@ describe('session service', () => {
     const r = await say('hello there');
     assert.equal(r.handled, false);
     assert.equal(r.reply, '');
-    assert.deepEqual({ model: r.session.model, provider: r.session.provider, pin: r.session.pin, fromSession: r.session.modelFromSession }, {
-      model: 'anthropic/claude-sonnet-4-5',
-      provider: 'anthropic',
-      pin: null,
-      fromSession: false,
-    });
+    assert.deepEqual(
+      { model: r.session.model, provider: r.session.provider, pin: r.session.pin, fromSession: r.session.modelFromSession },
+      {
+        model: 'anthropic/claude-sonnet-4-5',
+        provider: 'anthropic',
+        pin: null,
+        fromSession: false,
+      },
+    );
   });
 
   it('/model lists numbered models; /model <n> picks from that list', async () => {
@@ -59,7 +62,10 @@ describe('session service', () => {
     const list = await say('/model');
     assert.equal(list.handled, true);
     assert.match(list.reply, /^Current: anthropic\/claude-sonnet-4-5 \(sonnet\)\nCredential: auto/);
-    assert.match(list.reply, /\n {2}1\. anthropic\/claude-sonnet-4-5 \(sonnet\) {2}\[default, current\]\n {2}2\. openai\/gpt-5 \(gpt\) {2}\[fallback\]\n {2}3\. anthropic\/claude-haiku-4-5 \(fast, haiku\)\n/);
+    assert.match(
+      list.reply,
+      /\n {2}1\. anthropic\/claude-sonnet-4-5 \(sonnet\) {2}\[default, current\]\n {2}2\. openai\/gpt-5 \(gpt\) {2}\[fallback\]\n {2}3\. anthropic\/claude-haiku-4-5 \(fast, haiku\)\n/,
+    );
     assert.match(list.reply, /e\.g\. \/model sonnet@anthropic:default/);
     const pick = await say('/model 2');
     assert.match(pick.reply, /^Model set to openai\/gpt-5 \(gpt\)\./);
@@ -71,7 +77,10 @@ describe('session service', () => {
   it('pins with /model <ref>@<id>: locked, on disk, seen by a restarted service; /model <ref> unpins', async () => {
     const { say, service, make, file } = setup();
     const pinned = await say('/model opus@anthropic:work');
-    assert.match(pinned.reply, /^Model set to anthropic\/claude-opus-4-5 \(opus\)\.\nPinned to anthropic:work \(token sk-ant-o\.\.\.work\): every call of this session uses it/);
+    assert.match(
+      pinned.reply,
+      /^Model set to anthropic\/claude-opus-4-5 \(opus\)\.\nPinned to anthropic:work \(token sk-ant-o\.\.\.work\): every call of this session uses it/,
+    );
     assert.deepEqual([pinned.session.model, pinned.session.pin], ['anthropic/claude-opus-4-5', 'anthropic:work']);
     const entry = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>).s1!;
     assert.equal(entry.authProfileOverride, 'anthropic:work');
@@ -172,15 +181,32 @@ describe('session service', () => {
   it('refuses a session id with control characters (INVALID_INPUT)', async () => {
     const { service } = setup();
     await assert.rejects(service.command('main', 'a\u0007b', '/model'), (e: unknown) => e instanceof OpenSoulError && e.kind === 'INVALID_INPUT');
-    assert.throws(() => service.view('main', ''), (e: unknown) => e instanceof OpenSoulError && e.kind === 'INVALID_INPUT');
+    assert.throws(
+      () => service.view('main', ''),
+      (e: unknown) => e instanceof OpenSoulError && e.kind === 'INVALID_INPUT',
+    );
   });
 
   it('never puts a whole secret in any reply', async () => {
     const { say, replies, warnings, service } = setup();
-    for (const line of ['/model', '/model status', '/model opus@anthropic:work', '/model status', '/model opus@anthropic:scoped', '/model 2', '/model gpt@openai:main', '/model status', '/new', '/help']) {
+    for (const line of [
+      '/model',
+      '/model status',
+      '/model opus@anthropic:work',
+      '/model status',
+      '/model opus@anthropic:scoped',
+      '/model 2',
+      '/model gpt@openai:main',
+      '/model status',
+      '/new',
+      '/help',
+    ]) {
       await say(line);
     }
-    assert.ok(replies.some((r) => r.includes('use an Anthropic API key instead')), 'the credential_scope remedy is shown');
+    assert.ok(
+      replies.some((r) => r.includes('use an Anthropic API key instead')),
+      'the credential_scope remedy is shown',
+    );
     assertNoSecrets(Object.values(SECRETS), { replies: replies.join('\n'), warnings: warnings.join('\n') });
     await service.idle();
   });

@@ -50,7 +50,14 @@ describe('session store', () => {
     writeFileSync(file, JSON.stringify(doc));
     await store.update(file, 'x', { model: null, pin: 'anthropic:work' }, T + 1);
     const after = onDisk(file);
-    assert.deepEqual(after.x, { sessionId: 'x', updatedAt: T + 1, thinkingLevel: 'high', totalTokens: 1234, authProfileOverride: 'anthropic:work', authProfileOverrideSource: 'user' });
+    assert.deepEqual(after.x, {
+      sessionId: 'x',
+      updatedAt: T + 1,
+      thinkingLevel: 'high',
+      totalTokens: 1234,
+      authProfileOverride: 'anthropic:work',
+      authProfileOverrideSource: 'user',
+    });
     assert.deepEqual(after['agent:main:telegram:1'], { sessionId: 'uuid-1', updatedAt: 5, channel: 'telegram' });
     assert.equal(after.weird, 'not an object');
   });
@@ -110,7 +117,9 @@ describe('session store', () => {
     const one = new SessionStore();
     const two = new SessionStore();
     await Promise.all(
-      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? one : two).update(file, `s${i}`, { model: `openai/m-${i}`, pin: i % 3 === 0 ? `openai:p${i}` : null }, T + i)),
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 === 0 ? one : two).update(file, `s${i}`, { model: `openai/m-${i}`, pin: i % 3 === 0 ? `openai:p${i}` : null }, T + i),
+      ),
     );
     const snap = new SessionStore().read(file);
     assert.equal(Object.keys(snap.sessions).length, 40);
@@ -128,7 +137,10 @@ describe('session store', () => {
     assert.notEqual(sessionIdProblem('a\nb'), null);
     assert.notEqual(sessionIdProblem('a\u0000b'), null);
     assert.notEqual(sessionIdProblem('__proto__'), null);
-    await assert.rejects(new SessionStore().update(sessionsFile(), 'a\nb', { model: null }, T), (err: unknown) => err instanceof OpenSoulError && err.kind === 'INVALID_INPUT');
+    await assert.rejects(
+      new SessionStore().update(sessionsFile(), 'a\nb', { model: null }, T),
+      (err: unknown) => err instanceof OpenSoulError && err.kind === 'INVALID_INPUT',
+    );
     // Entries under ids we refuse are skipped on read, not fatal.
     const parsed = parseSessionsText('{"ok": {"modelOverride": "a/b"}, "bad\\u0001id": {}, "n": 3}');
     assert.ok(parsed.ok);

@@ -14,14 +14,29 @@ describe('GatewayState secret registration', () => {
     mkdirSync(paths.agentDir('main'), { recursive: true });
     writeFileSync(
       paths.dotenv,
-      ['MY_DB_PASSWORD=hunter2hunter2-not-a-pattern', 'DATABASE_URL=postgres://u:zebra9zebra9-dburl@h/db', 'MY_DB_PWD=pwd-value-1', 'SLACK_WEBHOOK=hooky-value', 'NODE_ENV=production', 'LONG_ONE=0123456789abcdefXYZ'].join('\n'),
+      [
+        'MY_DB_PASSWORD=hunter2hunter2-not-a-pattern',
+        'DATABASE_URL=postgres://u:zebra9zebra9-dburl@h/db',
+        'MY_DB_PWD=pwd-value-1',
+        'SLACK_WEBHOOK=hooky-value',
+        'NODE_ENV=production',
+        'LONG_ONE=0123456789abcdefXYZ',
+      ].join('\n'),
     );
     writeFileSync(paths.config, JSON.stringify({ models: { providers: { openai: { baseUrl: 'https://u:proxy-pass-1@p.example/v1' } } } }));
     writeFileSync(paths.authProfiles('main'), JSON.stringify({ version: 1, profiles: { 'openai:a': { type: 'api_key', key: 'sk-proj-profile-key-123' } } }));
     const registered = new Set<string>();
     const state = new GatewayState({ paths, processEnv: {}, registerSecrets: (values) => values.forEach((v) => registered.add(v)) });
     await state.reload('start');
-    for (const v of ['hunter2hunter2-not-a-pattern', 'postgres://u:zebra9zebra9-dburl@h/db', 'pwd-value-1', 'hooky-value', '0123456789abcdefXYZ', 'proxy-pass-1', 'sk-proj-profile-key-123']) {
+    for (const v of [
+      'hunter2hunter2-not-a-pattern',
+      'postgres://u:zebra9zebra9-dburl@h/db',
+      'pwd-value-1',
+      'hooky-value',
+      '0123456789abcdefXYZ',
+      'proxy-pass-1',
+      'sk-proj-profile-key-123',
+    ]) {
       assert.ok(registered.has(v), `registered: ${v}`);
     }
     assert.ok(!registered.has('production'), 'a short value under a plain name is left alone');
@@ -44,8 +59,14 @@ describe('GatewayState agent views (§3 inheritance)', () => {
         },
       }),
     );
-    writeFileSync(paths.authState('main'), JSON.stringify({ version: 1, lastGood: {}, usageStats: { 'anthropic:shared': { disabledUntil: 9e15, disabledReason: 'billing' } } }));
-    writeFileSync(paths.authProfiles('work'), JSON.stringify({ version: 1, profiles: { 'openai:both': { type: 'api_key', key: 'sk-proj-work-version' } }, order: { openai: ['openai:both'] } }));
+    writeFileSync(
+      paths.authState('main'),
+      JSON.stringify({ version: 1, lastGood: {}, usageStats: { 'anthropic:shared': { disabledUntil: 9e15, disabledReason: 'billing' } } }),
+    );
+    writeFileSync(
+      paths.authProfiles('work'),
+      JSON.stringify({ version: 1, profiles: { 'openai:both': { type: 'api_key', key: 'sk-proj-work-version' } }, order: { openai: ['openai:both'] } }),
+    );
     const registered = new Set<string>();
     const state = new GatewayState({ paths, processEnv: {}, registerSecrets: (values) => values.forEach((v) => registered.add(v)) });
     await state.reload('start');

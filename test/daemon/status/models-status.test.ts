@@ -16,23 +16,36 @@ describe('models status (§7.1)', () => {
   });
 
   it('missing provider in use → 1, with the provider listed', () => {
-    const r = computeModelsStatus(input({ model: { primary: 'anthropic/claude-sonnet-4-5', fallbacks: ['openai/gpt-5'] }, env: { ANTHROPIC_API_KEY: 'k'.repeat(20) } }));
+    const r = computeModelsStatus(
+      input({ model: { primary: 'anthropic/claude-sonnet-4-5', fallbacks: ['openai/gpt-5'] }, env: { ANTHROPIC_API_KEY: 'k'.repeat(20) } }),
+    );
     assert.equal(r.check, 1);
     assert.deepEqual(plain(r.missingProvidersInUse), ['openai']);
   });
 
   it('expiring within the window → 2; expired → 1 even when another credential covers the provider', () => {
     const key: Credential = { type: 'api_key', provider: 'anthropic', key: 'k'.repeat(30) };
-    const soon = computeModelsStatus(input({ profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW + 3 * H }, 'anthropic:k': key } }));
+    const soon = computeModelsStatus(
+      input({ profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW + 3 * H }, 'anthropic:k': key } }),
+    );
     assert.equal(soon.check, 2);
     assert.equal(soon.providers[0]?.profiles.find((p) => p.id === 'anthropic:t')?.status, 'expiring');
     assert.equal(soon.providers[0]?.profiles.find((p) => p.id === 'anthropic:t')?.remainingMs, 3 * H);
-    const gone = computeModelsStatus(input({ profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW - 1 }, 'anthropic:k': key } }));
+    const gone = computeModelsStatus(
+      input({ profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW - 1 }, 'anthropic:k': key } }),
+    );
     assert.equal(gone.check, 1);
     assert.equal(gone.providers[0]?.effective.detail, 'anthropic:k (api_key)', 'the expired token is skipped');
-    const later = computeModelsStatus(input({ profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW + 30 * 24 * H } } }));
+    const later = computeModelsStatus(
+      input({ profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW + 30 * 24 * H } } }),
+    );
     assert.equal(later.check, 0);
-    const window = computeModelsStatus(input({ config: { expiringWindowHours: 24 * 60 }, profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW + 30 * 24 * H } } }));
+    const window = computeModelsStatus(
+      input({
+        config: { expiringWindowHours: 24 * 60 },
+        profiles: { 'anthropic:t': { type: 'token', provider: 'anthropic', token: 't'.repeat(90), expires: NOW + 30 * 24 * H } },
+      }),
+    );
     assert.equal(window.check, 2, 'auth.expiringWindowHours widens the window');
   });
 
@@ -103,7 +116,10 @@ describe('models status (§7.1)', () => {
     );
     assert.equal(r.providers.find((p) => p.provider === 'openai')?.baseUrl, 'https://proxy.example/v1 (credentials hidden)');
     assert.ok(!JSON.stringify(r).includes('SECRET'));
-    assert.deepEqual(plain(displayUrl('https://user:urlpass-SECRET@proxy.example/v1?key=QUERYKEY-SECRET').secrets.sort()), ['QUERYKEY-SECRET', 'urlpass-SECRET', 'user'].sort());
+    assert.deepEqual(
+      plain(displayUrl('https://user:urlpass-SECRET@proxy.example/v1?key=QUERYKEY-SECRET').secrets.sort()),
+      ['QUERYKEY-SECRET', 'urlpass-SECRET', 'user'].sort(),
+    );
     assert.deepEqual(plain(displayUrl('http://127.0.0.1:9/v1')), { display: 'http://127.0.0.1:9/v1', secrets: [] });
   });
 
@@ -132,7 +148,9 @@ describe('models status (§7.1)', () => {
   });
 
   it('names the provider keys the CLI has and the daemon does not (known names only, each once)', () => {
-    const r = computeModelsStatus(input({ env: { OPENAI_API_KEY: 'sk-proj-0123456789abcdef' }, clientEnvNames: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'HOME', 'ANTHROPIC_API_KEY'] }));
+    const r = computeModelsStatus(
+      input({ env: { OPENAI_API_KEY: 'sk-proj-0123456789abcdef' }, clientEnvNames: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'HOME', 'ANTHROPIC_API_KEY'] }),
+    );
     assert.deepEqual(plain(r.envGap), ['ANTHROPIC_API_KEY']);
     assert.deepEqual(plain(computeModelsStatus(input()).envGap), [], 'nothing sent, nothing named');
     assert.equal(r.envFile, '/s/.env');

@@ -87,7 +87,11 @@ describe("OpenClaw's models status fields", () => {
     const or = r.auth.providers.find((p) => p.provider === 'openrouter');
     assert.deepEqual(or?.effective, { kind: 'env', detail: 'sk-or-v1...oooo' });
     assert.deepEqual(or?.env, { value: 'sk-or-v1...oooo', source: 'env: OPENROUTER_API_KEY' });
-    assert.equal(r.auth.providers.find((p) => p.provider === 'groq'), undefined, 'a provider with nothing is only in missingProvidersInUse');
+    assert.equal(
+      r.auth.providers.find((p) => p.provider === 'groq'),
+      undefined,
+      'a provider with nothing is only in missingProvidersInUse',
+    );
     assert.deepEqual(r.auth.providersWithOAuth, ['anthropic (4)', 'openai (1)']);
   });
 

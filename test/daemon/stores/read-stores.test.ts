@@ -48,7 +48,12 @@ describe('store reading (lenient)', () => {
   });
 
   it("reads auth-state.json, including OpenClaw's split layout with order in it", () => {
-    const r = readAuthStateFile({ version: 1, order: { openai: ['openai:a'] }, lastGood: { openai: 'openai:a' }, usageStats: { 'openai:a': { disabledUntil: 5, disabledReason: 'billing' } } });
+    const r = readAuthStateFile({
+      version: 1,
+      order: { openai: ['openai:a'] },
+      lastGood: { openai: 'openai:a' },
+      usageStats: { 'openai:a': { disabledUntil: 5, disabledReason: 'billing' } },
+    });
     assert.deepEqual(plain(r.value.order), { openai: ['openai:a'] });
     assert.equal(r.value.usageStats['openai:a']?.disabledReason, 'billing');
   });
@@ -62,7 +67,13 @@ describe('store reading (lenient)', () => {
   });
 
   it('skips a profile it cannot read, naming its id and never its content', () => {
-    const r = readAuthProfilesFile({ profiles: { 'anthropic:x': { type: 'oauth', access: 'sk-ant-SECRET-ACCESS' }, 'anthropic:y': { type: 'weird' }, 'anthropic:z': { type: 'api_key', key: 'k' } } });
+    const r = readAuthProfilesFile({
+      profiles: {
+        'anthropic:x': { type: 'oauth', access: 'sk-ant-SECRET-ACCESS' },
+        'anthropic:y': { type: 'weird' },
+        'anthropic:z': { type: 'api_key', key: 'k' },
+      },
+    });
     assert.deepEqual(plain(Object.keys(r.value.profiles)), ['anthropic:z']);
     assert.equal(r.warnings.length, 2);
     assert.ok(r.warnings.every((w) => !w.includes('SECRET')));

@@ -36,14 +36,22 @@ describe('daemon/stores/validate-credential', () => {
     it('returns the strict stored shape, the provider from the id, optional fields only when given', () => {
       const key = fakeSecret('sk-', 40);
       assert.deepEqual(toStoredCredential('openai:default', { type: 'api_key', key }, providers), { type: 'api_key', provider: 'openai', key });
-      assert.deepEqual(toStoredCredential('openai:ref', { type: 'api_key', keyRef: { source: 'env', provider: 'default', id: 'MY_KEY' }, email: 'a@b.c' }, providers), {
-        type: 'api_key',
-        provider: 'openai',
-        keyRef: { source: 'env', provider: 'default', id: 'MY_KEY' },
-        email: 'a@b.c',
-      });
+      assert.deepEqual(
+        toStoredCredential('openai:ref', { type: 'api_key', keyRef: { source: 'env', provider: 'default', id: 'MY_KEY' }, email: 'a@b.c' }, providers),
+        {
+          type: 'api_key',
+          provider: 'openai',
+          keyRef: { source: 'env', provider: 'default', id: 'MY_KEY' },
+          email: 'a@b.c',
+        },
+      );
       const token = fakeSecret('tok-', 40);
-      assert.deepEqual(toStoredCredential('openai:t', { type: 'token', token, expires: 123 }, providers), { type: 'token', provider: 'openai', token, expires: 123 });
+      assert.deepEqual(toStoredCredential('openai:t', { type: 'token', token, expires: 123 }, providers), {
+        type: 'token',
+        provider: 'openai',
+        token,
+        expires: 123,
+      });
       assert.deepEqual(toStoredCredential('openai:o', { type: 'oauth', access: 'acc-123', refresh: 'ref-456', expires: 9, accountId: 'acct' }, providers), {
         type: 'oauth',
         provider: 'openai',
@@ -72,17 +80,28 @@ describe('daemon/stores/validate-credential', () => {
     it('refuses any secret holding whitespace or a control character, and never echoes it (property)', () => {
       const bad = fc.constantFrom(' ', '\t', '\n', '\r', '\u0000', '\u001b', '\u007f', '\u00a0', '\u2028');
       fc.assert(
-        fc.property(fc.string({ minLength: 10, maxLength: 30 }).filter((s) => ![...s].some((c) => /\s/.test(c) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)), bad, fc.nat(), fc.constantFrom('key', 'token', 'access', 'refresh'), (body, ch, at, field) => {
-          const i = at % (body.length + 1);
-          const secret = `sk-${body.slice(0, i)}${ch}${body.slice(i)}`;
-          const input =
-            field === 'key'
-              ? { type: 'api_key' as const, key: secret }
-              : field === 'token'
-                ? { type: 'token' as const, token: secret }
-                : { type: 'oauth' as const, access: field === 'access' ? secret : 'ok-access', refresh: field === 'refresh' ? secret : 'ok-refresh', expires: 1 };
-          refuses(() => toStoredCredential('openai:x', input, providers), 'INVALID_INPUT', secret);
-        }),
+        fc.property(
+          fc.string({ minLength: 10, maxLength: 30 }).filter((s) => ![...s].some((c) => /\s/.test(c) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)),
+          bad,
+          fc.nat(),
+          fc.constantFrom('key', 'token', 'access', 'refresh'),
+          (body, ch, at, field) => {
+            const i = at % (body.length + 1);
+            const secret = `sk-${body.slice(0, i)}${ch}${body.slice(i)}`;
+            const input =
+              field === 'key'
+                ? { type: 'api_key' as const, key: secret }
+                : field === 'token'
+                  ? { type: 'token' as const, token: secret }
+                  : {
+                      type: 'oauth' as const,
+                      access: field === 'access' ? secret : 'ok-access',
+                      refresh: field === 'refresh' ? secret : 'ok-refresh',
+                      expires: 1,
+                    };
+            refuses(() => toStoredCredential('openai:x', input, providers), 'INVALID_INPUT', secret);
+          },
+        ),
       );
     });
 
