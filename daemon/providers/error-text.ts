@@ -53,8 +53,8 @@ export function readableProviderMessage(bodyText: string, contentType: string | 
 
 /** Control characters and runs of white space become one space; the result is cut to `max`. */
 export function cleanText(text: string, max = MAX_PROVIDER_MESSAGE): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
   const flat = text
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
