@@ -264,7 +264,9 @@ http.createServer((req, res) => {
       for (const e of events) res.write('event: ' + e + '\\ndata: {"type":"' + e + '","delta":{"type":"text_delta","text":"word "}}\\n\\n');
       res.end();
     } else {
-      const out = '{"id":"msg","type":"message","role":"assistant","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}';
+      const out =
+        '{"id":"msg","type":"message","role":"assistant","content":[{"type":"text","text":"ok"}],' +
+        '"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}';
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
       res.end(out);
     }
@@ -282,7 +284,8 @@ import http from 'node:http';
 const target = Number(process.argv[2]);
 const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
 http.createServer((req, res) => {
-  const up = http.request({ host: '127.0.0.1', port: target, path: req.url.replace(/^\\/anthropic/, ''), method: req.method, headers: req.headers, agent }, (r) => {
+  const path = req.url.replace(/^\\/anthropic/, '');
+  const up = http.request({ host: '127.0.0.1', port: target, path, method: req.method, headers: req.headers, agent }, (r) => {
     res.writeHead(r.statusCode, r.headers);
     r.pipe(res);
   });
@@ -419,10 +422,12 @@ async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
     }
     const ratio = median(tP) / median(tD);
     out(
-      `  64 streaming clients   direct ${fmt(median(tD), 0)} req/s   proxy ${fmt(median(tP), 0)} req/s   ${fmt(ratio, 2)}×   (goal ≥ 0.8×) ${ratio >= 0.8 ? 'ok' : 'MISSED'}`,
+      `  64 streaming clients   direct ${fmt(median(tD), 0)} req/s   proxy ${fmt(median(tP), 0)} req/s   ` +
+        `${fmt(ratio, 2)}×   (goal ≥ 0.8×) ${ratio >= 0.8 ? 'ok' : 'MISSED'}`,
     );
     out(
-      `  a bare Node pass-through proxy, same load: ${fmt(median(tB), 0)} req/s   ${fmt(median(tB) / median(tD), 2)}× direct; ours is ${fmt(median(tP) / median(tB), 2)}× of it`,
+      `  a bare Node pass-through proxy, same load: ${fmt(median(tB), 0)} req/s   ${fmt(median(tB) / median(tD), 2)}× direct; ` +
+        `ours is ${fmt(median(tP) / median(tB), 2)}× of it`,
     );
 
     // Memory: the rest of 10,000 proxied requests, then RSS.
@@ -437,7 +442,8 @@ async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
     const rssAfter20k = rssMiB(daemonPid);
     const flat = rssAfter20k - rssAfter < 5;
     out(
-      `  daemon RSS   after warm-up ${fmt(rssWarm)} MiB   after ${proxied} proxied requests ${fmt(rssAfter)} MiB   after ${proxied + 10_000} ${fmt(rssAfter20k)} MiB   (flat) ${flat ? 'ok' : 'MISSED'}`,
+      `  daemon RSS   after warm-up ${fmt(rssWarm)} MiB   after ${proxied} proxied requests ${fmt(rssAfter)} MiB   ` +
+        `after ${proxied + 10_000} ${fmt(rssAfter20k)} MiB   (flat) ${flat ? 'ok' : 'MISSED'}`,
     );
     return {
       latency: {
@@ -564,7 +570,8 @@ async function main(): Promise<void> {
     const ok = Math.max(idle, after100k, after200k) < 60 && after200k - after100k < 5;
     out('daemon RSS (models.status on one connection; 12 profiles)');
     out(
-      `  idle ${fmt(idle)} MiB   after 100k sequential ${fmt(after100k)} MiB   after 200k ${fmt(after200k)} MiB   (goal < 60 MiB, no growth) ${ok ? 'ok' : 'MISSED'}`,
+      `  idle ${fmt(idle)} MiB   after 100k sequential ${fmt(after100k)} MiB   after 200k ${fmt(after200k)} MiB   ` +
+        `(goal < 60 MiB, no growth) ${ok ? 'ok' : 'MISSED'}`,
     );
     out(`  bare Node NDJSON server, same socket and load: idle ${fmt(bareIdle)} MiB, after 100k ${fmt(bare100k)} MiB (Node's own floor)`);
     out(`  after a further 100k pipelined in one burst: ${fmt(afterFlood)} MiB`);

@@ -49,7 +49,10 @@ export function printWrite(env: ActionEnv, r: WriteResult, id: string, detail: s
 
 /** The command line to repeat with --force (no secret is ever part of it). */
 export function rerunOf(words: string, o: AgentOpt & { provider?: string; profileId?: string }, extra = ''): string {
-  return `opensoul models auth ${words}${o.provider ? ` --provider ${o.provider}` : ''}${o.profileId ? ` --profile-id ${o.profileId}` : ''}${extra}${o.agent ? ` --agent ${o.agent}` : ''}`;
+  const providerFlag = o.provider ? ` --provider ${o.provider}` : '';
+  const profileFlag = o.profileId ? ` --profile-id ${o.profileId}` : '';
+  const agentFlag = o.agent ? ` --agent ${o.agent}` : '';
+  return `opensoul models auth ${words}${providerFlag}${profileFlag}${extra}${agentFlag}`;
 }
 
 /** Stores a token profile (asking before a replacement on a terminal) and prints the result. */

@@ -35,8 +35,9 @@ export async function writeConfirmingReplace(write: (replace: boolean) => Promis
     if (opts.json || opts.noPrompt || !isInteractive()) throw conflictWithRemedy(err, opts.rerun);
     const d = err.details;
     const { confirm, isCancel } = await import('@clack/prompts');
+    const newType = d.newType === 'value' ? 'value' : String(d.newType);
     const answer = await confirm({
-      message: `${String(d.id)} already holds ${was(d)}. Replace it with the new ${d.newType === 'value' ? 'value' : String(d.newType)} ${String(d.newMasked)}?`,
+      message: `${String(d.id)} already holds ${was(d)}. Replace it with the new ${newType} ${String(d.newMasked)}?`,
       initialValue: false,
     });
     if (isCancel(answer) || !answer) throw new OpenSoulError('CONFLICT', d, `Not replaced: ${String(d.id)} keeps ${was(d)}; nothing was changed`);

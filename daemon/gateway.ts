@@ -123,7 +123,8 @@ export class Gateway {
       const r = await ensurePrivateDir(dir, what, { fixWritable });
       if (r.outcome === 'left-open' && r.tightened)
         leftOpen.push(
-          `${what} ${dir} is a symbolic link to ${r.tightened.path} (${octal(r.tightened.from)}), which other users can read; not changed through the link: \`chmod 700 ${r.tightened.path}\``,
+          `${what} ${dir} is a symbolic link to ${r.tightened.path} (${octal(r.tightened.from)}), which other users can read; ` +
+            `not changed through the link: \`chmod 700 ${r.tightened.path}\``,
         );
       else if (r.tightened) this.tightened.push(r.tightened);
     }

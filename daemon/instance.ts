@@ -21,7 +21,8 @@ export class AlreadyRunningError extends Error {
   constructor(
     readonly pid: number,
     readonly socketPath: string,
-    message = `an OpenSoul gateway is already running for this state dir (pid ${pid}, socket ${socketPath}); stop it with \`opensoul gateway stop\` or \`kill ${pid}\``,
+    message = `an OpenSoul gateway is already running for this state dir (pid ${pid}, socket ${socketPath}); ` +
+      `stop it with \`opensoul gateway stop\` or \`kill ${pid}\``,
   ) {
     super(message);
     this.name = 'AlreadyRunningError';
@@ -69,7 +70,8 @@ export function startLockHolder(lockPath: string, pid: number | null, socketPath
     socketPath,
     gateway === false
       ? `the start lock ${lockPath} is held by pid ${pid}, which is not an OpenSoul gateway; if no gateway is starting, remove the file and start again`
-      : `another OpenSoul gateway (pid ${pid}) is starting for this state dir and holds the start lock ${lockPath}; stop it with \`kill ${pid}\` if it is stuck`,
+      : `another OpenSoul gateway (pid ${pid}) is starting for this state dir and holds the start lock ${lockPath}; ` +
+          `stop it with \`kill ${pid}\` if it is stuck`,
   );
 }
 

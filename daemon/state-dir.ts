@@ -102,7 +102,8 @@ export async function ensurePrivateDir(
     const linked = real !== dir && (await lstat(dir)).isSymbolicLink();
     if ((mode & 0o022) !== 0 && (!opts.fixWritable || linked)) {
       throw new CannotStartError(
-        `${what} ${dir} is mode ${octal(mode)}: other users can write to it, so its files cannot be trusted; run \`chmod 700 ${linked ? real : dir}\` once you have checked its contents, then start again`,
+        `${what} ${dir} is mode ${octal(mode)}: other users can write to it, so its files cannot be trusted; ` +
+          `run \`chmod 700 ${linked ? real : dir}\` once you have checked its contents, then start again`,
       );
     }
     if (linked) return { outcome: 'left-open', tightened: { path: real, from: mode, to: mode } };

@@ -203,10 +203,14 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
         case 'api-key-as-token':
           return 'Refused: this is an Anthropic API key (sk-ant-api…), not a setup-token: store it as an API key; nothing was changed';
         case 'prefix':
-          return `Refused: ${provider === 'anthropic' ? 'an Anthropic' : `a ${provider}`} ${what} must start with ${expected}; this one does not (is it the right secret, for the right provider?); nothing was changed`;
+          return (
+            `Refused: ${provider === 'anthropic' ? 'an Anthropic' : `a ${provider}`} ${what} must start with ${expected}; ` +
+            'this one does not (is it the right secret, for the right provider?); nothing was changed'
+          );
         default:
           return (
-            `Refused: this ${provider} ${what} is only ${str(d.length)} characters; ${what === 'token' && provider === 'anthropic' ? 'setup-tokens are' : 'every secret is'} ` +
+            `Refused: this ${provider} ${what} is only ${str(d.length)} characters; ` +
+            `${what === 'token' && provider === 'anthropic' ? 'setup-tokens are' : 'every secret is'} ` +
             `at least ${str(d.minLength)}, so it looks truncated: copy it again; nothing was changed`
           );
       }

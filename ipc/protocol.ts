@@ -47,7 +47,10 @@ const profileId = v.string({ pattern: PROFILE_ID_PATTERN, patternName: 'a profil
 // gateway.*
 // ---------------------------------------------------------------------------------------------
 
-/** The first call of every connection (§5): `token` is the contents of `<stateDir>/run/gateway.token`; `clientVersion` a mismatch the CLI reports, never refused by the daemon. */
+/**
+ * The first call of every connection (§5): `token` is the contents of `<stateDir>/run/gateway.token`;
+ * `clientVersion` a mismatch the CLI reports, never refused by the daemon.
+ */
 export type HelloParams = Infer<typeof helloParams>;
 
 export interface HelloResult {
@@ -138,7 +141,10 @@ export type ProfileType = 'api_key' | 'token' | 'oauth';
 export type ProfileStatus = 'ok' | 'expiring' | 'expired' | 'missing' | 'static' | 'cooldown' | 'disabled';
 export type EnvSource = 'process' | 'dotenv' | 'config' | 'shell';
 
-/** §9's live probes: which (`provider`, `profile`, `profiles` from `--probe-profile a,b`), each bounded by `timeoutMs`, `concurrency` at once, `maxTokens` per request. */
+/**
+ * §9's live probes: which (`provider`, `profile`, `profiles` from `--probe-profile a,b`), each bounded
+ * by `timeoutMs`, `concurrency` at once, `maxTokens` per request.
+ */
 export type ProbeOptions = Infer<typeof probeOptions>;
 
 /**
@@ -431,7 +437,10 @@ export const CALL_OUTCOMES = [
 ] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
-/** The outcome of a call made with a profile; `model` scopes a rate limit to that model; `retryAfterMs` (the provider's Retry-After) sets the cooldown's length. */
+/**
+ * The outcome of a call made with a profile; `model` scopes a rate limit to that model; `retryAfterMs`
+ * (the provider's Retry-After) sets the cooldown's length.
+ */
 export type AuthReportParams = Infer<typeof authReportParams>;
 
 // ---------------------------------------------------------------------------------------------
@@ -469,7 +478,10 @@ export interface AuthLoginStartResult {
   warning?: string;
 }
 
-/** Wait for a login (bounded by `waitMs`, default and at most 5 minutes), or finish it with a pasted redirect URL / `code#state`; `replace` confirms replacing a different credential after a CONFLICT. */
+/**
+ * Wait for a login (bounded by `waitMs`, default and at most 5 minutes), or finish it with a pasted
+ * redirect URL / `code#state`; `replace` confirms replacing a different credential after a CONFLICT.
+ */
 export type AuthLoginCompleteParams = Infer<typeof authLoginCompleteParams>;
 
 /** Still waiting (call again), or done: the write's result with the profile it stored. */
@@ -789,7 +801,8 @@ export const methods = {
   authAdopt: method<AuthAdoptResult>()(
     'auth.adopt',
     authAdoptParams,
-    "Store a profile that reads another CLI's OAuth credentials through (Claude Code, Codex CLI): nothing secret is copied; the gateway watches that file and never refreshes it.",
+    "Store a profile that reads another CLI's OAuth credentials through (Claude Code, Codex CLI): " +
+      'nothing secret is copied; the gateway watches that file and never refreshes it.',
     ['CONFLICT', 'INVALID_INPUT', 'PROVIDER_UNKNOWN', ...WRITE_ERRORS],
   ),
   authRemove: method<WriteResult>()('auth.remove', authRemoveParams, 'Delete a profile and its order and state entries.', [
@@ -823,7 +836,8 @@ export const methods = {
   authLoginComplete: method<AuthLoginCompleteResult>()(
     'auth.login.complete',
     authLoginCompleteParams,
-    'Wait for a login (bounded; call again while pending) or finish it with a pasted redirect URL or code#state; stores the profile (a different credential at that id is CONFLICT unless `replace`).',
+    'Wait for a login (bounded; call again while pending) or finish it with a pasted redirect URL or code#state; ' +
+      'stores the profile (a different credential at that id is CONFLICT unless `replace`).',
     ['INVALID_INPUT', 'LOGIN_FAILED', 'CONFLICT', 'PROVIDER_UNKNOWN', 'PROFILE_NOT_FOUND', ...WRITE_ERRORS],
   ),
   authLoginCancel: method<{ cancelled: boolean }>()(

@@ -23,7 +23,7 @@ export interface ProviderSpec {
 }
 
 const apiKeyHint = (envVar: string, provider: string): string =>
-  `Put an API key in ~/.opensoul/.env as ${envVar}=… (the gateway reloads it live), ` + `or run \`opensoul models auth paste-api-key --provider ${provider}\`.`;
+  `Put an API key in ~/.opensoul/.env as ${envVar}=… (the gateway reloads it live), or run \`opensoul models auth paste-api-key --provider ${provider}\`.`;
 
 export const PROVIDERS: readonly ProviderSpec[] = [
   {

@@ -21,7 +21,10 @@ export function secretArgvRefusal(argv: readonly string[]): string | null {
       : tokenLike
         ? '`printf %s "$TOKEN" | opensoul models auth paste-token --provider <p>`'
         : '`printf %s "$KEY" | opensoul models auth paste-api-key --provider <p>`';
-    return `${name} is refused: a secret on the command line is visible to every user of this host. Give it on stdin instead: ${stdinForm} (or run the command in a terminal for a masked prompt)`;
+    return (
+      `${name} is refused: a secret on the command line is visible to every user of this host. ` +
+      `Give it on stdin instead: ${stdinForm} (or run the command in a terminal for a masked prompt)`
+    );
   }
   return null;
 }

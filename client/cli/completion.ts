@@ -121,9 +121,10 @@ export function fishScript(table: CommandSpec, providers: readonly string[]): st
     if (!l.cmd.subcommands) for (const word of wordsOf(l.cmd, table)) lines.push(`complete -c opensoul ${when} -a ${word}`);
     for (const f of l.cmd.flags ?? []) {
       const values = f.complete === 'provider' ? ` -a ${fishQuote(providers.join(' '))}` : '';
-      lines.push(
-        `complete -c opensoul ${when} -l ${f.negatable ? `no-${f.long}` : f.long}${f.short ? ` -s ${f.short}` : ''}${f.kind !== 'bool' ? ' -r' : ''}${values} -d ${fishQuote(f.description)}`,
-      );
+      const long = f.negatable ? `no-${f.long}` : f.long;
+      const short = f.short ? ` -s ${f.short}` : '';
+      const requiresValue = f.kind !== 'bool' ? ' -r' : '';
+      lines.push(`complete -c opensoul ${when} -l ${long}${short}${requiresValue}${values} -d ${fishQuote(f.description)}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -191,7 +191,8 @@ export function parseArgv(argv: readonly string[], table: CommandSpec): ParseRes
   for (const [k, s] of specs.entries()) if (s.required && args.length <= k) return usage(`missing required argument '${s.name}'`);
   if (!variadic && args.length > specs.length) {
     return usage(
-      `too many arguments${path.length > 1 ? ` for '${cmd.name}'` : ''}. Expected ${specs.length} argument${specs.length === 1 ? '' : 's'} but got ${args.length}.`,
+      `too many arguments${path.length > 1 ? ` for '${cmd.name}'` : ''}. ` +
+        `Expected ${specs.length} argument${specs.length === 1 ? '' : 's'} but got ${args.length}.`,
     );
   }
 

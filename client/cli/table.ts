@@ -74,7 +74,8 @@ const MODELS_STATUS_FLAGS: readonly FlagSpec[] = [
     long: 'check',
     kind: 'bool',
     description:
-      'exit 1 when expired/missing, a file does not parse or (with --probe) a probe answered auth, auth_permanent, billing or credential_scope; 2 when expiring within 24 h; else 0',
+      'exit 1 when expired/missing, a file does not parse or (with --probe) a probe answered auth, auth_permanent, billing or credential_scope; ' +
+      '2 when expiring within 24 h; else 0',
   },
   { long: 'probe', kind: 'bool', description: 'send a minimal live request per profile and env key (a "Probes" table; --plain: one tab-separated line each)' },
   { long: 'probe-provider', kind: 'value', value: 'provider', description: 'probe only this provider', complete: 'provider' },
@@ -371,7 +372,8 @@ export const COMMAND_TABLE: CommandSpec = {
           long: 'proxy',
           kind: 'bool',
           description:
-            "give the command the gateway's local proxy (ANTHROPIC_BASE_URL, OPENAI_BASE_URL and a proxy key for this run) instead of any real key; needs proxy.enabled in opensoul.json",
+            "give the command the gateway's local proxy (ANTHROPIC_BASE_URL, OPENAI_BASE_URL and a proxy key for this run) instead of any real key; " +
+            'needs proxy.enabled in opensoul.json',
         },
         {
           long: 'proxy-ttl',

@@ -43,7 +43,8 @@ export const setupToken = command(async ({ env, opts }) => {
     }
   } else {
     out.write(
-      'The `claude` CLI is not on PATH here. Run `claude setup-token` on any machine with Claude Code\n(it needs a Claude Pro/Max subscription), then paste the token it prints.\n',
+      'The `claude` CLI is not on PATH here. Run `claude setup-token` on any machine with Claude Code\n' +
+        '(it needs a Claude Pro/Max subscription), then paste the token it prints.\n',
     );
   }
   const token = await promptSecret('Paste the setup-token (sk-ant-oat01-…)', shapeCheck('anthropic', 'token'));

@@ -33,7 +33,8 @@ export const importOpenClaw = command(async ({ env, opts }) => {
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     if (conflicts.length > 0) {
       process.stderr.write(
-        `${conflicts.length} item(s) differ from what OpenSoul already has and ${r.dryRun ? 'would not be replaced' : 'were not replaced'}; re-run with --force to replace them.\n`,
+        `${conflicts.length} item(s) differ from what OpenSoul already has and ${r.dryRun ? 'would not be replaced' : 'were not replaced'}; ` +
+          're-run with --force to replace them.\n',
       );
     }
     if (skipped.length > 0)

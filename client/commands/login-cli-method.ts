@@ -28,7 +28,9 @@ const CLI_NAMES: Record<AuthAdoptResult['managedBy'], { label: string; command: 
 
 /** Runs the adoption and prints what was stored; returns the exit code. */
 export async function runAdoptCli(env: ActionEnv, o: AdoptCliOptions): Promise<number> {
-  const rerun = `opensoul models auth login --provider ${o.provider} --method cli${o.profileId ? ` --profile-id ${o.profileId}` : ''}${o.agent ? ` --agent ${o.agent}` : ''}`;
+  const profileFlag = o.profileId ? ` --profile-id ${o.profileId}` : '';
+  const agentFlag = o.agent ? ` --agent ${o.agent}` : '';
+  const rerun = `opensoul models auth login --provider ${o.provider} --method cli${profileFlag}${agentFlag}`;
   const r = (await writeConfirmingReplace(
     (replace) =>
       callDaemon(methods.authAdopt, {

@@ -111,7 +111,8 @@ function showStart(env: ActionEnv, s: AuthLoginStartResult, o: LoginOptions): { 
   } else {
     say(
       env,
-      'After signing in, the provider shows a code (code#state) or the browser lands on a page that fails to load: paste that code or the page’s address here.',
+      'After signing in, the provider shows a code (code#state) or the browser lands on a page that fails to load: ' +
+        'paste that code or the page’s address here.',
     );
   }
   return { opened };

@@ -120,7 +120,8 @@ export function renderModelsStatus(r: ModelsStatusResult, s: Style): string {
     lines.push('', s.bold(s.yellow('Keys this shell has and the gateway does not see')));
     for (const name of gap) {
       lines.push(
-        `  ${name} is set in this shell but the gateway does not see it: run \`opensoul onboard --non-interactive --from-env\` (stores it in ${tildePath(r.envFile)})`,
+        `  ${name} is set in this shell but the gateway does not see it: ` +
+          `run \`opensoul onboard --non-interactive --from-env\` (stores it in ${tildePath(r.envFile)})`,
       );
     }
   }

@@ -154,7 +154,8 @@ export async function chooseManager(ctx: ServiceContext, log: CommandLog, scope:
       summary: r.missing ? 'systemctl is not installed' : `systemd is not running as this host's init (${state || 'no answer'})`,
       why: r.missing
         ? 'systemctl is not installed, so there is no systemd to install into; `opensoul gateway start` runs the daemon detached'
-        : `systemd is not running as this host's init (\`systemctl is-system-running\` says: ${state || firstLines(r.stderr) || 'no answer'}); \`opensoul gateway start\` runs the daemon detached instead`,
+        : `systemd is not running as this host's init (\`systemctl is-system-running\` says: ${state || firstLines(r.stderr) || 'no answer'}); ` +
+          '`opensoul gateway start` runs the daemon detached instead',
     };
   }
   const r = await log.query(['systemctl', '--user', 'show-environment']);

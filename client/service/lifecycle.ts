@@ -55,7 +55,8 @@ async function doStart(out: Reporter, r: Resolved): Promise<StartResult> {
     if (pid === null) {
       throw new ServiceError(
         'DAEMON_TIMEOUT',
-        `${mgr.name} was asked to start the ${mgr.title}, but no gateway answers on ${ctx.socket.path} after ${START_TIMEOUT_MS / 1000} s; ${mgr.troubleshooting()}`,
+        `${mgr.name} was asked to start the ${mgr.title}, but no gateway answers on ${ctx.socket.path} ` +
+          `after ${START_TIMEOUT_MS / 1000} s; ${mgr.troubleshooting()}`,
       );
     }
     return { pid, alreadyRunning: false, via: mgr.name };
@@ -115,7 +116,8 @@ async function doStop(r: Resolved): Promise<StopResult> {
   if (!(await waitUntilGone(before.pid, STOP_TIMEOUT_MS))) {
     throw new ServiceError(
       'DAEMON_TIMEOUT',
-      `the gateway (pid ${before.pid}) is still running ${STOP_TIMEOUT_MS / 1000} s after it was asked to stop; \`kill ${before.pid}\` (or \`kill -9 ${before.pid}\`)`,
+      `the gateway (pid ${before.pid}) is still running ${STOP_TIMEOUT_MS / 1000} s after it was asked to stop; ` +
+        `\`kill ${before.pid}\` (or \`kill -9 ${before.pid}\`)`,
     );
   }
   await waitUntilReaped(before.pid, REAP_WAIT_MS);

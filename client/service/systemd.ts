@@ -85,7 +85,8 @@ export class SystemdManager implements ServiceManager {
       ];
     }
     return [
-      `could not tell whether lingering is on for ${user} (\`loginctl show-user\` failed); without it the gateway stops at logout and does not start at boot: ${remedy}`,
+      `could not tell whether lingering is on for ${user} (\`loginctl show-user\` failed); ` +
+        `without it the gateway stops at logout and does not start at boot: ${remedy}`,
     ];
   }
 

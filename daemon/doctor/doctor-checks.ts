@@ -24,8 +24,10 @@ function renewHint(profileId: string, provider: string, prof?: Pick<ProfileStatu
   }
   if (prof?.type === 'oauth') return `sign in again: \`${loginCommand(provider)}\` (or remove it: \`opensoul models auth remove ${profileId}\`)`;
   return provider === 'anthropic'
-    ? `renew it: \`claude setup-token\`, then \`opensoul models auth paste-token --provider anthropic --profile-id ${profileId}\` (or remove it: \`opensoul models auth remove ${profileId}\`)`
-    : `replace it with \`opensoul models auth paste-token --provider ${provider} --profile-id ${profileId}\`, or remove it: \`opensoul models auth remove ${profileId}\``;
+    ? `renew it: \`claude setup-token\`, then \`opensoul models auth paste-token --provider anthropic --profile-id ${profileId}\` ` +
+        `(or remove it: \`opensoul models auth remove ${profileId}\`)`
+    : `replace it with \`opensoul models auth paste-token --provider ${provider} --profile-id ${profileId}\`, ` +
+        `or remove it: \`opensoul models auth remove ${profileId}\``;
 }
 
 const REASON_REMEDY: Record<string, string> = {
@@ -64,12 +66,9 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
         if (prof.type !== 'api_key') tokens++;
         const where = statuses.length > 1 ? ` (agent ${s.agent})` : '';
         if (prof.status === 'expired' && prof.type !== 'api_key') {
-          add(
-            'tokens',
-            'error',
-            `${prof.id}${where} (${prof.type}) expired${prof.remainingMs !== null && prof.remainingMs <= 0 ? ` ${inWords(-prof.remainingMs)} ago` : ''}${prof.reason ? `: ${prof.reason}` : ''}`,
-            renewHint(prof.id, p.provider, prof),
-          );
+          const ago = prof.remainingMs !== null && prof.remainingMs <= 0 ? ` ${inWords(-prof.remainingMs)} ago` : '';
+          const why = prof.reason ? `: ${prof.reason}` : '';
+          add('tokens', 'error', `${prof.id}${where} (${prof.type}) expired${ago}${why}`, renewHint(prof.id, p.provider, prof));
         } else if (prof.status === 'missing') {
           add(
             'tokens',
@@ -84,12 +83,9 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
           const until = (prof.disabledUntil ?? prof.cooldownUntil) as number;
           const reason = prof.reason?.split(':')[0]?.split(',')[0]?.trim() ?? '';
           const forever = until >= UNTIL_REPLACED_MS;
-          add(
-            'cooldowns',
-            'warn',
-            `${prof.id}${where} is ${prof.disabledUntil !== null ? 'disabled' : 'cooling down'}${forever ? ' until it is replaced' : ` for ${inWords(until - s.now)}`}${reason ? ` (${reason})` : ''}`,
-            own(REASON_REMEDY, reason) ?? null,
-          );
+          const what = prof.disabledUntil !== null ? 'disabled' : 'cooling down';
+          const howLong = forever ? ' until it is replaced' : ` for ${inWords(until - s.now)}`;
+          add('cooldowns', 'warn', `${prof.id}${where} is ${what}${howLong}${reason ? ` (${reason})` : ''}`, own(REASON_REMEDY, reason) ?? null);
         }
       }
     }

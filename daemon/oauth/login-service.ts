@@ -69,7 +69,9 @@ export class LoginService {
     const e = oauthEndpoints(provider, this.deps.state.config.value);
     if (!e) {
       throw new OpenSoulError('INVALID_INPUT', {
-        reason: `${provider} has no OAuth login here (built in: ${builtInOAuthProviders().join(', ')}); another provider needs models.providers.${provider}.oauth.{tokenUrl, clientId, …} in opensoul.json`,
+        reason:
+          `${provider} has no OAuth login here (built in: ${builtInOAuthProviders().join(', ')}); ` +
+          `another provider needs models.providers.${provider}.oauth.{tokenUrl, clientId, …} in opensoul.json`,
       });
     }
     return e;
@@ -138,7 +140,9 @@ export class LoginService {
       } catch {
         // A fixed port taken (the provider's own CLI logging in, say): the browser's redirect then
         // fails to load, and its address bar still holds the code to paste.
-        warning = `port ${plan.port} on 127.0.0.1 is in use by another program, so the browser cannot hand the sign-in back; after signing in, copy the address of the page that fails to load and paste it here`;
+        warning =
+          `port ${plan.port} on 127.0.0.1 is in use by another program, so the browser cannot hand the sign-in back; ` +
+          'after signing in, copy the address of the page that fails to load and paste it here';
       }
     }
     const redirectUri = listener?.redirectUri ?? (endpoints.redirectUri as string);

@@ -22,7 +22,10 @@ export function oauthNote(credential: OAuthCredential, stats: UsageStats | undef
     return `${failure ? describeRefreshFailure(failure.reason) : 'the last OAuth refresh failed'}: run \`${loginCommand(credential.provider)}\``;
   }
   if (!oauthEndpoints(credential.provider, config)) {
-    return `cannot be refreshed: no OAuth token endpoint is known for ${credential.provider} (set models.providers.${credential.provider}.oauth.tokenUrl and clientId)${expired ? `; sign in again: \`${loginCommand(credential.provider)}\`` : ''}`;
+    return (
+      `cannot be refreshed: no OAuth token endpoint is known for ${credential.provider} ` +
+      `(set models.providers.${credential.provider}.oauth.tokenUrl and clientId)${expired ? `; sign in again: \`${loginCommand(credential.provider)}\`` : ''}`
+    );
   }
   if (failure?.reason === 'network') return `${describeRefreshFailure('network')}${expired ? '; the access token has expired meanwhile' : ''}`;
   // Expired but refreshable: the next call (or the gateway's next check) refreshes it.

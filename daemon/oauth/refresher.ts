@@ -203,7 +203,8 @@ export class OAuthRefresher implements DueRefresher {
       if (again) return;
       // The one window of §13: the provider has rotated the refresh token and the disk still has the old one.
       this.deps.log.error(
-        'OAuth refresh succeeded but the rotated refresh token could not be written; it is kept in memory and written again at the next check — if the gateway stops first, the stored refresh token may no longer work and a new login is needed',
+        'OAuth refresh succeeded but the rotated refresh token could not be written; it is kept in memory and written again at the next check — ' +
+          'if the gateway stops first, the stored refresh token may no longer work and a new login is needed',
         {
           agent: owner,
           profileId,

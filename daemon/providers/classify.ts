@@ -52,9 +52,11 @@ export function headerOf(headers: HeaderSource, name: string): string | null {
 // other API requests." The general wording catches the same policy for other clients.
 const SCOPE = /only authorized for use with/;
 // Only words that mean the credential is gone for good: a plain "invalid x-api-key" is a typo or a
-// rotated key as far as we can tell, and stays `auth` (shorter wait).
-const REVOKED =
-  /\brevoked\b|has been (?:disabled|deactivated|deleted|suspended|blocked)|\bdeactivated\b|account (?:is |has been )?(?:disabled|suspended)|\bkey (?:is )?disabled\b/;
+// rotated key as far as we can tell, and stays `auth` (shorter wait). Any of them matching is enough.
+const REVOKED = [
+  /\brevoked\b|has been (?:disabled|deactivated|deleted|suspended|blocked)|\bdeactivated\b/,
+  /account (?:is |has been )?(?:disabled|suspended)|\bkey (?:is )?disabled\b/,
+];
 const BILLING = /credit balance|billing|insufficient_quota|quota exceeded|exceeded your current quota|payment|insufficient (?:credits?|funds|balance)/;
 // On a 429 or 400 "billing" and "exceeded your current quota" are not enough: Gemini's per-minute
 // RESOURCE_EXHAUSTED says "exceeded your current quota, please check your plan and billing" and
@@ -81,7 +83,7 @@ const REASON: Readonly<Record<CallOutcome, string>> = {
 function decide(status: number, text: string, modelKnown: boolean): { outcome: CallOutcome; modelScoped: boolean } {
   const is = (outcome: CallOutcome, modelScoped = false) => ({ outcome, modelScoped });
   if ((status === 400 || status === 401 || status === 403) && SCOPE.test(text)) return is('credential_scope');
-  if (status === 401 || status === 403) return is(REVOKED.test(text) ? 'auth_permanent' : BILLING.test(text) ? 'billing' : 'auth');
+  if (status === 401 || status === 403) return is(REVOKED.some((r) => r.test(text)) ? 'auth_permanent' : BILLING.test(text) ? 'billing' : 'auth');
   if (status === 402) return is('billing');
   // OpenAI answers an exhausted quota with 429 insufficient_quota: waiting 30 s would not help.
   if (status === 429) return BILLING_STRICT.test(text) ? is('billing') : is('rate_limit', modelKnown);

@@ -20,7 +20,10 @@ export const LOOPBACK_LISTEN_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
 /** Why `host` cannot be listened on (naming the setting), or null. */
 export function listenHostProblem(host: string): string | null {
   if (LOOPBACK_LISTEN_HOSTS.includes(host)) return null;
-  return `proxy.host "${host.slice(0, 100)}" is refused: the proxy listens on loopback only ("127.0.0.1" or "::1"), because anyone who can reach the port can spend your credits`;
+  return (
+    `proxy.host "${host.slice(0, 100)}" is refused: the proxy listens on loopback only ("127.0.0.1" or "::1"), ` +
+    'because anyone who can reach the port can spend your credits'
+  );
 }
 
 /** The proxy's URL for clients. */

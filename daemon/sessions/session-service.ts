@@ -215,7 +215,8 @@ export class SessionService {
       // Kept: the note is not repeated on every message while the file cannot be written.
       (err: unknown) =>
         this.deps.warn?.(
-          `the removed profile ${pin} could not be unpinned from session ${sessionId} in ${file}: ${err instanceof OpenSoulError ? err.message : 'write failed'}`,
+          `the removed profile ${pin} could not be unpinned from session ${sessionId} in ${file}: ` +
+            (err instanceof OpenSoulError ? err.message : 'write failed'),
         ),
     );
     this.dropping.set(key, write);

@@ -16,7 +16,10 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** A child that writes, for each variable, its length and hash (never the value) to `out`. */
 function reporter(out: string, names: string[]): string[] {
-  const code = `const c=require('crypto');const r={};for(const n of ${JSON.stringify(names)}){const v=process.env[n];r[n]=v===undefined?null:{len:v.length,sha:c.createHash('sha256').update(v).digest('hex')};}require('fs').writeFileSync(${JSON.stringify(out)},JSON.stringify(r));`;
+  const code =
+    `const c=require('crypto');const r={};for(const n of ${JSON.stringify(names)}){const v=process.env[n];` +
+    `r[n]=v===undefined?null:{len:v.length,sha:c.createHash('sha256').update(v).digest('hex')};}` +
+    `require('fs').writeFileSync(${JSON.stringify(out)},JSON.stringify(r));`;
   return [process.execPath, '-e', code];
 }
 

@@ -337,101 +337,109 @@ describe('import openclaw loses nothing (real daemon, real CLI)', function () {
     assertNoSecrets(Object.values(s), { r: r.stdout, list: list.stdout, log: d.log() });
   });
 
-  it('an imported file SecretRef ({source: file, provider: filemain, id: /openrouter/key}) works: its provider comes along, status is not "missing", resolve reads it', async () => {
-    const root = openclawDir();
-    const secret = fakeSecret('sk-or-v1-', 64);
-    const secretsFile = path.join(path.dirname(root), 'secrets.json');
-    writeFileSync(secretsFile, JSON.stringify({ openrouter: { key: secret } }), { mode: 0o600 });
-    writeOpenClawConfig(root, { secrets: { providers: { filemain: { source: 'file', path: secretsFile, mode: 'json' } } } });
-    writeSplit(
-      root,
-      'main',
-      {
+  it(
+    'an imported file SecretRef ({source: file, provider: filemain, id: /openrouter/key}) works: ' +
+      'its provider comes along, status is not "missing", resolve reads it',
+    async () => {
+      const root = openclawDir();
+      const secret = fakeSecret('sk-or-v1-', 64);
+      const secretsFile = path.join(path.dirname(root), 'secrets.json');
+      writeFileSync(secretsFile, JSON.stringify({ openrouter: { key: secret } }), { mode: 0o600 });
+      writeOpenClawConfig(root, { secrets: { providers: { filemain: { source: 'file', path: secretsFile, mode: 'json' } } } });
+      writeSplit(
+        root,
+        'main',
+        {
+          version: 1,
+          profiles: {
+            'openrouter:default': { type: 'api_key', provider: 'openrouter', keyRef: { source: 'file', provider: 'filemain', id: '/openrouter/key' } },
+            'groq:elsewhere': { type: 'api_key', provider: 'groq', keyRef: { source: 'file', provider: 'nowhere', id: '/k' } },
+          },
+        },
+        { order: {} },
+      );
+      const d = await startDaemon();
+      const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const items = json<ImportOpenClawResult>(r).items;
+      assert.deepEqual(
+        items.map((i) => [i.kind, i.id, i.action]),
+        [
+          ['profile', 'groq:elsewhere', 'added'],
+          ['profile', 'openrouter:default', 'added'],
+          ['secret-provider', 'filemain', 'added'],
+        ],
+      );
+      assert.match(items[0]?.note ?? '', /secret provider "nowhere", configured neither in opensoul\.json nor in openclaw\.json/);
+      const status = await d.cli(['models', 'status', '--json']);
+      const p = json<{ providers: { provider: string; profiles: { id: string; status: string; masked: string }[] }[] }>(status).providers.find(
+        (x) => x.provider === 'openrouter',
+      );
+      assert.equal(p?.profiles[0]?.status, 'static', JSON.stringify(p));
+      assert.equal(p?.profiles[0]?.masked, 'ref(file:filemain:/openrouter/key)');
+      const groq = json<{ providers: { provider: string; profiles: { status: string; reason: string | null }[] }[] }>(status).providers.find(
+        (x) => x.provider === 'groq',
+      );
+      assert.equal(groq?.profiles[0]?.status, 'missing');
+      assert.match(groq?.profiles[0]?.reason ?? '', /secret provider "nowhere" is not configured/);
+      assert.equal((await d.call(methods.authResolve, { provider: 'openrouter' })).secret, secret);
+      assertNoSecrets([secret], { r: r.stdout, status: status.stdout, log: d.log() });
+    },
+  );
+
+  it(
+    'every field of a profile is kept (idToken, displayName, projectId, unknown keys); ' +
+      'usageStats and lastGood move to auth-state.json: a billing-disabled profile stays disabled',
+    async () => {
+      const root = openclawDir();
+      const s = fakeSecrets();
+      const idToken = fakeSecret('eyJhbGciOiJSUzI1NiJ9.', 80);
+      const until = Date.now() + 5 * 3_600_000;
+      writeSingleFile(root, 'main', {
         version: 1,
         profiles: {
-          'openrouter:default': { type: 'api_key', provider: 'openrouter', keyRef: { source: 'file', provider: 'filemain', id: '/openrouter/key' } },
-          'groq:elsewhere': { type: 'api_key', provider: 'groq', keyRef: { source: 'file', provider: 'nowhere', id: '/k' } },
+          'google-gemini-cli:me': {
+            type: 'oauth',
+            provider: 'google-gemini-cli',
+            access: s.oauthAccess,
+            refresh: s.oauthRefresh,
+            expires: Date.now() + 86_400_000,
+            email: 'me@example.com',
+            idToken,
+            displayName: 'Me',
+            projectId: 'proj-42',
+            futureField: { nested: true },
+          },
+          'openai:billing': { type: 'api_key', provider: 'openai', key: s.openaiKey },
         },
-      },
-      { order: {} },
-    );
-    const d = await startDaemon();
-    const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    const items = json<ImportOpenClawResult>(r).items;
-    assert.deepEqual(
-      items.map((i) => [i.kind, i.id, i.action]),
-      [
-        ['profile', 'groq:elsewhere', 'added'],
-        ['profile', 'openrouter:default', 'added'],
-        ['secret-provider', 'filemain', 'added'],
-      ],
-    );
-    assert.match(items[0]?.note ?? '', /secret provider "nowhere", configured neither in opensoul\.json nor in openclaw\.json/);
-    const status = await d.cli(['models', 'status', '--json']);
-    const p = json<{ providers: { provider: string; profiles: { id: string; status: string; masked: string }[] }[] }>(status).providers.find(
-      (x) => x.provider === 'openrouter',
-    );
-    assert.equal(p?.profiles[0]?.status, 'static', JSON.stringify(p));
-    assert.equal(p?.profiles[0]?.masked, 'ref(file:filemain:/openrouter/key)');
-    const groq = json<{ providers: { provider: string; profiles: { status: string; reason: string | null }[] }[] }>(status).providers.find(
-      (x) => x.provider === 'groq',
-    );
-    assert.equal(groq?.profiles[0]?.status, 'missing');
-    assert.match(groq?.profiles[0]?.reason ?? '', /secret provider "nowhere" is not configured/);
-    assert.equal((await d.call(methods.authResolve, { provider: 'openrouter' })).secret, secret);
-    assertNoSecrets([secret], { r: r.stdout, status: status.stdout, log: d.log() });
-  });
-
-  it('every field of a profile is kept (idToken, displayName, projectId, unknown keys); usageStats and lastGood move to auth-state.json: a billing-disabled profile stays disabled', async () => {
-    const root = openclawDir();
-    const s = fakeSecrets();
-    const idToken = fakeSecret('eyJhbGciOiJSUzI1NiJ9.', 80);
-    const until = Date.now() + 5 * 3_600_000;
-    writeSingleFile(root, 'main', {
-      version: 1,
-      profiles: {
-        'google-gemini-cli:me': {
-          type: 'oauth',
-          provider: 'google-gemini-cli',
-          access: s.oauthAccess,
-          refresh: s.oauthRefresh,
-          expires: Date.now() + 86_400_000,
-          email: 'me@example.com',
-          idToken,
-          displayName: 'Me',
-          projectId: 'proj-42',
-          futureField: { nested: true },
-        },
-        'openai:billing': { type: 'api_key', provider: 'openai', key: s.openaiKey },
-      },
-      lastGood: { 'google-gemini-cli': 'google-gemini-cli:me' },
-      usageStats: { 'openai:billing': { disabledUntil: until, disabledReason: 'billing', errorCount: 1, failureCounts: { billing: 1 } } },
-    });
-    const d = await startDaemon();
-    const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    const stored = profilesOf(d.paths.authProfiles('main')).profiles['google-gemini-cli:me'];
-    assert.equal(stored?.idToken, idToken);
-    assert.equal(stored?.displayName, 'Me');
-    assert.equal(stored?.projectId, 'proj-42');
-    assert.deepEqual(stored?.futureField, { nested: true });
-    assert.equal(stored?.email, 'me@example.com');
-    const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as {
-      lastGood: Record<string, string>;
-      usageStats: Record<string, { disabledUntil?: number; disabledReason?: string }>;
-    };
-    assert.equal(state.lastGood['google-gemini-cli'], 'google-gemini-cli:me');
-    assert.equal(state.usageStats['openai:billing']?.disabledReason, 'billing');
-    const status = await d.cli(['models', 'status', '--json']);
-    const billing = json<{ providers: { profiles: { id: string; status: string; disabledUntil: number | null }[] }[] }>(status)
-      .providers.flatMap((p) => p.profiles)
-      .find((p) => p.id === 'openai:billing');
-    assert.equal(billing?.status, 'disabled');
-    assert.equal(billing?.disabledUntil, until);
-    const human = await d.cli(['models', 'status']);
-    assertNoSecrets([...Object.values(s), idToken], { r: r.stdout, status: status.stdout, human: human.stdout + human.stderr, log: d.log() });
-  });
+        lastGood: { 'google-gemini-cli': 'google-gemini-cli:me' },
+        usageStats: { 'openai:billing': { disabledUntil: until, disabledReason: 'billing', errorCount: 1, failureCounts: { billing: 1 } } },
+      });
+      const d = await startDaemon();
+      const r = await d.cli(['import', 'openclaw', '--from', root, '--json']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const stored = profilesOf(d.paths.authProfiles('main')).profiles['google-gemini-cli:me'];
+      assert.equal(stored?.idToken, idToken);
+      assert.equal(stored?.displayName, 'Me');
+      assert.equal(stored?.projectId, 'proj-42');
+      assert.deepEqual(stored?.futureField, { nested: true });
+      assert.equal(stored?.email, 'me@example.com');
+      const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as {
+        lastGood: Record<string, string>;
+        usageStats: Record<string, { disabledUntil?: number; disabledReason?: string }>;
+      };
+      assert.equal(state.lastGood['google-gemini-cli'], 'google-gemini-cli:me');
+      assert.equal(state.usageStats['openai:billing']?.disabledReason, 'billing');
+      const status = await d.cli(['models', 'status', '--json']);
+      const billing = json<{ providers: { profiles: { id: string; status: string; disabledUntil: number | null }[] }[] }>(status)
+        .providers.flatMap((p) => p.profiles)
+        .find((p) => p.id === 'openai:billing');
+      assert.equal(billing?.status, 'disabled');
+      assert.equal(billing?.disabledUntil, until);
+      const human = await d.cli(['models', 'status']);
+      assertNoSecrets([...Object.values(s), idToken], { r: r.stdout, status: status.stdout, human: human.stdout + human.stderr, log: d.log() });
+    },
+  );
 
   it('anything not imported is listed with why and exits 1; --dry-run exits as the real run would and says "would not be replaced"', async () => {
     const root = openclawDir();

@@ -39,75 +39,82 @@ async function recordingProxy(target: string): Promise<{ socket: string; sent: (
 }
 
 describe('models status (real daemon, real CLI)', function () {
-  it('--check exits 1 while an auth-profiles.json or opensoul.json does not parse, names the file, and the JSON check follows; the file is left as written', async () => {
-    const d = await startDaemon();
-    const key = fakeSecret('sk-ant-api03-', 60);
-    const store = writeStore(d, 'main', { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } });
-    await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === 0, 'the store to load');
-    const broken = `{ "version": 1, "profiles": { "anthropic:key": { "type": "api_key", "provider": "anthropic", "key": "${key}" } `;
-    writeFileSync(store, broken);
-    const r = await waitFor(async () => {
-      const x = await d.cli(['models', 'status', '--check']);
-      return x.code === 1 ? x : null;
-    }, '--check to fail');
-    assert.match(r.stdout, /File errors/);
-    assert.ok(r.stdout.includes('~/state/agents/main/agent/auth-profiles.json'), r.stdout);
-    assert.match(r.stdout, /anthropic +in use +profile anthropic:key/, 'the last good state still serves');
-    const j = await d.cli(['models', 'status', '--json']);
-    assert.equal(j.code, 0, 'without --check the exit code stays 0');
-    const doc = JSON.parse(j.stdout) as ModelsStatusResult;
-    assert.equal(doc.check, 1);
-    assert.deepEqual(
-      doc.fileErrors.map((f) => f.path),
-      [store],
-    );
-    assert.equal(readFileSync(store, 'utf8'), broken, 'never overwritten');
+  it(
+    '--check exits 1 while an auth-profiles.json or opensoul.json does not parse, ' + 'names the file, and the JSON check follows; the file is left as written',
+    async () => {
+      const d = await startDaemon();
+      const key = fakeSecret('sk-ant-api03-', 60);
+      const store = writeStore(d, 'main', { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } });
+      await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === 0, 'the store to load');
+      const broken = `{ "version": 1, "profiles": { "anthropic:key": { "type": "api_key", "provider": "anthropic", "key": "${key}" } `;
+      writeFileSync(store, broken);
+      const r = await waitFor(async () => {
+        const x = await d.cli(['models', 'status', '--check']);
+        return x.code === 1 ? x : null;
+      }, '--check to fail');
+      assert.match(r.stdout, /File errors/);
+      assert.ok(r.stdout.includes('~/state/agents/main/agent/auth-profiles.json'), r.stdout);
+      assert.match(r.stdout, /anthropic +in use +profile anthropic:key/, 'the last good state still serves');
+      const j = await d.cli(['models', 'status', '--json']);
+      assert.equal(j.code, 0, 'without --check the exit code stays 0');
+      const doc = JSON.parse(j.stdout) as ModelsStatusResult;
+      assert.equal(doc.check, 1);
+      assert.deepEqual(
+        doc.fileErrors.map((f) => f.path),
+        [store],
+      );
+      assert.equal(readFileSync(store, 'utf8'), broken, 'never overwritten');
 
-    // The same for the config: fixed store, broken opensoul.json.
-    writeFileSync(store, JSON.stringify({ version: 1, profiles: { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } } }));
-    await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === 0, 'the fixed store to load');
-    writeFileSync(d.paths.config, '{ "agents": { "defaults": ');
-    const c = await waitFor(async () => {
-      const x = await d.cli(['models', 'status', '--check']);
-      return x.code === 1 ? x : null;
-    }, '--check to fail on the config');
-    assert.ok(c.stdout.includes('~/state/opensoul.json:'), c.stdout);
-    assertNoSecrets([key], { human: r.stdout + r.stderr + c.stdout + c.stderr, json: j.stdout, log: d.log(), daemonStderr: d.stderr() });
-  });
+      // The same for the config: fixed store, broken opensoul.json.
+      writeFileSync(store, JSON.stringify({ version: 1, profiles: { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } } }));
+      await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === 0, 'the fixed store to load');
+      writeFileSync(d.paths.config, '{ "agents": { "defaults": ');
+      const c = await waitFor(async () => {
+        const x = await d.cli(['models', 'status', '--check']);
+        return x.code === 1 ? x : null;
+      }, '--check to fail on the config');
+      assert.ok(c.stdout.includes('~/state/opensoul.json:'), c.stdout);
+      assertNoSecrets([key], { human: r.stdout + r.stderr + c.stdout + c.stderr, json: j.stdout, log: d.log(), daemonStderr: d.stderr() });
+    },
+  );
 
-  it('the first step of the quick start: a key exported in this shell that the gateway lacks is named, with the fix; only its name crosses the socket', async () => {
-    const d = await startDaemon();
-    const key = fakeSecret('sk-ant-api03-', 60);
-    const proxy = await recordingProxy(d.socketPath);
-    const env = { ANTHROPIC_API_KEY: key, OPENSOUL_SOCKET: proxy.socket };
-    const r = await d.cli(['models', 'status'], { env });
-    assert.equal(r.code, 0, r.stderr);
-    assert.ok(
-      r.stdout.includes(
-        'ANTHROPIC_API_KEY is set in this shell but the gateway does not see it: run `opensoul onboard --non-interactive --from-env` (stores it in ~/state/.env)',
-      ),
-      r.stdout,
-    );
-    const check = await d.cli(['models', 'status', '--check', '--json'], { env });
-    assert.equal(check.code, 1, 'still missing for the gateway');
-    assert.deepEqual((JSON.parse(check.stdout) as ModelsStatusResult).envGap, ['ANTHROPIC_API_KEY']);
-    assert.match(proxy.sent(), /"clientEnvNames":\["ANTHROPIC_API_KEY"\]/, 'the name was sent');
-    assertNoSecrets([key, key.slice(0, 20), key.slice(-20)], {
-      socket: proxy.sent(),
-      human: r.stdout + r.stderr,
-      json: check.stdout + check.stderr,
-      log: d.log(),
-      daemonStderr: d.stderr(),
-    });
+  it(
+    'the first step of the quick start: a key exported in this shell that the gateway lacks is named, with the fix; ' + 'only its name crosses the socket',
+    async () => {
+      const d = await startDaemon();
+      const key = fakeSecret('sk-ant-api03-', 60);
+      const proxy = await recordingProxy(d.socketPath);
+      const env = { ANTHROPIC_API_KEY: key, OPENSOUL_SOCKET: proxy.socket };
+      const r = await d.cli(['models', 'status'], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(
+        r.stdout.includes(
+          'ANTHROPIC_API_KEY is set in this shell but the gateway does not see it: ' +
+            'run `opensoul onboard --non-interactive --from-env` (stores it in ~/state/.env)',
+        ),
+        r.stdout,
+      );
+      const check = await d.cli(['models', 'status', '--check', '--json'], { env });
+      assert.equal(check.code, 1, 'still missing for the gateway');
+      assert.deepEqual((JSON.parse(check.stdout) as ModelsStatusResult).envGap, ['ANTHROPIC_API_KEY']);
+      assert.match(proxy.sent(), /"clientEnvNames":\["ANTHROPIC_API_KEY"\]/, 'the name was sent');
+      assertNoSecrets([key, key.slice(0, 20), key.slice(-20)], {
+        socket: proxy.sent(),
+        human: r.stdout + r.stderr,
+        json: check.stdout + check.stderr,
+        log: d.log(),
+        daemonStderr: d.stderr(),
+      });
 
-    // Once the gateway has it (here: its .env), the line goes.
-    writeFileSync(d.paths.dotenv, `ANTHROPIC_API_KEY=${key}\n`, { mode: 0o600 });
-    const fixed = await waitFor(async () => {
-      const x = await d.cli(['models', 'status', '--check'], { env });
-      return x.code === 0 ? x : null;
-    }, 'the gateway to read .env');
-    assert.doesNotMatch(fixed.stdout, /set in this shell/);
-  });
+      // Once the gateway has it (here: its .env), the line goes.
+      writeFileSync(d.paths.dotenv, `ANTHROPIC_API_KEY=${key}\n`, { mode: 0o600 });
+      const fixed = await waitFor(async () => {
+        const x = await d.cli(['models', 'status', '--check'], { env });
+        return x.code === 0 ? x : null;
+      }, 'the gateway to read .env');
+      assert.doesNotMatch(fixed.stdout, /set in this shell/);
+    },
+  );
 
   it("carries OpenClaw's fields, so a jq line from OpenClaw's docs works unchanged", async () => {
     const d = await startDaemon();

@@ -62,29 +62,32 @@ describe('no silent replacement (real daemon, real CLI)', function () {
     });
   });
 
-  it('paste-api-key (profile): an API key over a stored setup-token is CONFLICT (the case that replaced anthropic:manual), --json carries the details', async () => {
-    const d = await startDaemon();
-    const token = setupToken();
-    const key = anthropicKey();
-    assert.equal((await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic'], { input: token })).code, 0);
-    const unchanged = snapshot(d);
-    const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'anthropic', '--json'], { input: key });
-    assert.equal(r.code, 1);
-    const err = errorOf(r);
-    assert.equal(err.code, 'CONFLICT');
-    assert.match(
-      err.message,
-      new RegExp(`anthropic:manual \\(agent main\\) already holds a different token \\(${maskSecret(token).replace(/\./g, '\\.')}\\); the new api_key is`),
-    );
-    assert.match(err.message, /paste-api-key --provider anthropic --force/);
-    unchanged();
-    const forced = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'anthropic', '--force', '--json'], { input: key });
-    assert.equal(forced.code, 0, forced.stderr);
-    const result = JSON.parse(forced.stdout) as { replaced: { type: string; masked: string }; changed: boolean };
-    assert.deepEqual(result.replaced, { type: 'token', masked: maskSecret(token) });
-    assert.deepEqual(profiles(d)['anthropic:manual'], { type: 'api_key', provider: 'anthropic', key });
-    assertNoSecrets([token, key], { r: out(r), forced: out(forced), log: d.log() });
-  });
+  it(
+    'paste-api-key (profile): an API key over a stored setup-token is CONFLICT (the case that replaced anthropic:manual), ' + '--json carries the details',
+    async () => {
+      const d = await startDaemon();
+      const token = setupToken();
+      const key = anthropicKey();
+      assert.equal((await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic'], { input: token })).code, 0);
+      const unchanged = snapshot(d);
+      const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'anthropic', '--json'], { input: key });
+      assert.equal(r.code, 1);
+      const err = errorOf(r);
+      assert.equal(err.code, 'CONFLICT');
+      assert.match(
+        err.message,
+        new RegExp(`anthropic:manual \\(agent main\\) already holds a different token \\(${maskSecret(token).replace(/\./g, '\\.')}\\); the new api_key is`),
+      );
+      assert.match(err.message, /paste-api-key --provider anthropic --force/);
+      unchanged();
+      const forced = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'anthropic', '--force', '--json'], { input: key });
+      assert.equal(forced.code, 0, forced.stderr);
+      const result = JSON.parse(forced.stdout) as { replaced: { type: string; masked: string }; changed: boolean };
+      assert.deepEqual(result.replaced, { type: 'token', masked: maskSecret(token) });
+      assert.deepEqual(profiles(d)['anthropic:manual'], { type: 'api_key', provider: 'anthropic', key });
+      assertNoSecrets([token, key], { r: out(r), forced: out(forced), log: d.log() });
+    },
+  );
 
   it('paste-api-key --target env: same value unchanged, different → CONFLICT naming the var, a 1-character key never lands, --force replaces', async () => {
     const d = await startDaemon();
@@ -116,56 +119,59 @@ describe('no silent replacement (real daemon, real CLI)', function () {
     assertNoSecrets([real, other], { same: out(same), refused: out(refused), forced: out(forced), log: d.log() });
   });
 
-  it('the daemon holds the rule whatever the client: env.set and auth.upsert over RPC refuse a different secret and a wrong shape, naming no CLI flag', async () => {
-    const d = await startDaemon();
-    const real = fakeSecret('gsk_', 50);
-    const key = anthropicKey();
-    await d.call(methods.envSet, { key: 'GROQ_API_KEY', value: real });
-    await d.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key } });
-    const unchanged = snapshot(d);
-    const c = await d.connect();
-    const refusals: [Promise<unknown>, string, RegExp][] = [
-      [c.call(methods.envSet, { key: 'GROQ_API_KEY', value: fakeSecret('gsk_', 50) }), 'CONFLICT', /GROQ_API_KEY in .* already holds a different value/],
-      [c.call(methods.envSet, { key: 'GROQ_API_KEY', value: 'x', replace: true }), 'SECRET_SHAPE', /must start with gsk_/],
-      [c.call(methods.envSet, { key: 'ANTHROPIC_API_KEY', value: setupToken(), replace: true }), 'SECRET_SHAPE', /setup-token.*not an API key/],
-      [
-        c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: anthropicKey() } }),
-        'CONFLICT',
-        /anthropic:work \(agent main\) already holds a different api_key/,
-      ],
-      [
-        c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: 'x' }, replace: true }),
-        'SECRET_SHAPE',
-        /must start with sk-ant-api/,
-      ],
-      [
-        c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: 'sk-ant-api03-x' }, replace: true }),
-        'SECRET_SHAPE',
-        /only 14 characters/,
-      ],
-      [
-        c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'token', token: anthropicKey() }, replace: true }),
-        'SECRET_SHAPE',
-        /API key.*not a setup-token/,
-      ],
-      [c.call(methods.authUpsert, { profileId: 'openai:short', credential: { type: 'token', token: 'abc' } }), 'SECRET_SHAPE', /only 3 characters/],
-    ];
-    try {
-      for (const [call, code, message] of refusals) {
-        await assert.rejects(call, (err: Error & { kind?: string }) => {
-          assert.equal(err.kind, code, err.message);
-          assert.match(err.message, message);
-          assert.ok(!/--\w/.test(err.message), `the daemon names no CLI flag: ${err.message}`);
-          return true;
-        });
+  it(
+    'the daemon holds the rule whatever the client: env.set and auth.upsert over RPC ' + 'refuse a different secret and a wrong shape, naming no CLI flag',
+    async () => {
+      const d = await startDaemon();
+      const real = fakeSecret('gsk_', 50);
+      const key = anthropicKey();
+      await d.call(methods.envSet, { key: 'GROQ_API_KEY', value: real });
+      await d.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key } });
+      const unchanged = snapshot(d);
+      const c = await d.connect();
+      const refusals: [Promise<unknown>, string, RegExp][] = [
+        [c.call(methods.envSet, { key: 'GROQ_API_KEY', value: fakeSecret('gsk_', 50) }), 'CONFLICT', /GROQ_API_KEY in .* already holds a different value/],
+        [c.call(methods.envSet, { key: 'GROQ_API_KEY', value: 'x', replace: true }), 'SECRET_SHAPE', /must start with gsk_/],
+        [c.call(methods.envSet, { key: 'ANTHROPIC_API_KEY', value: setupToken(), replace: true }), 'SECRET_SHAPE', /setup-token.*not an API key/],
+        [
+          c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: anthropicKey() } }),
+          'CONFLICT',
+          /anthropic:work \(agent main\) already holds a different api_key/,
+        ],
+        [
+          c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: 'x' }, replace: true }),
+          'SECRET_SHAPE',
+          /must start with sk-ant-api/,
+        ],
+        [
+          c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key: 'sk-ant-api03-x' }, replace: true }),
+          'SECRET_SHAPE',
+          /only 14 characters/,
+        ],
+        [
+          c.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'token', token: anthropicKey() }, replace: true }),
+          'SECRET_SHAPE',
+          /API key.*not a setup-token/,
+        ],
+        [c.call(methods.authUpsert, { profileId: 'openai:short', credential: { type: 'token', token: 'abc' } }), 'SECRET_SHAPE', /only 3 characters/],
+      ];
+      try {
+        for (const [call, code, message] of refusals) {
+          await assert.rejects(call, (err: Error & { kind?: string }) => {
+            assert.equal(err.kind, code, err.message);
+            assert.match(err.message, message);
+            assert.ok(!/--\w/.test(err.message), `the daemon names no CLI flag: ${err.message}`);
+            return true;
+          });
+        }
+      } finally {
+        c.close();
       }
-    } finally {
-      c.close();
-    }
-    unchanged();
-    assert.equal(d.proc.exitCode, null);
-    assertNoSecrets([real, key], { log: d.log() });
-  });
+      unchanged();
+      assert.equal(d.proc.exitCode, null);
+      assertNoSecrets([real, key], { log: d.log() });
+    },
+  );
 
   it('shape checks: a setup-token to paste-api-key points to paste-token, an API key to paste-token points to paste-api-key; nothing is written', async () => {
     const d = await startDaemon();

@@ -131,31 +131,35 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     assertNoSecrets(fake.secrets, { stdout: r.stdout, stderr: r.stderr, html, log: d.log(), daemonStderr: d.stderr() });
   });
 
-  it('headless: with the provider’s https callback page, the pasted code#state on stdin completes it (JSON token request with state); --set-default orders it first', async () => {
-    const { d, fake } = await setup('anthropic', { emailIn: 'account', email: 'bob@example.com' }, (u) => ({
-      authorizeUrl: `${u}/authorize`,
-      tokenUrl: `${u}/token`,
-      redirectUri: 'https://console.example.test/oauth/code/callback',
-    }));
-    const run = spawnCli(d, ['models', 'auth', 'login', '--provider', 'anthropic', '--no-browser', '--set-default']);
-    const url = await printedUrl(run, fake);
-    assert.match(run.out(), /paste/);
-    const callback = await authorize(url);
-    assert.equal(callback.origin, 'https://console.example.test');
-    run.write(`${callback.searchParams.get('code') ?? ''}#${callback.searchParams.get('state') ?? ''}\n`);
-    const r = await run.done;
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Stored anthropic:bob@example\.com \(oauth/);
-    assert.match(r.stdout, /anthropic:bob@example\.com is now first in anthropic's order for agent main/);
-    const tokenReq = fake.tokenRequests[0];
-    assert.equal(tokenReq?.state, callback.searchParams.get('state'));
-    assert.equal(tokenReq?.redirect_uri, 'https://console.example.test/oauth/code/callback');
-    const s = store(d);
-    assert.equal(s.profiles['anthropic:bob@example.com']?.type, 'oauth');
-    assert.equal(s.profiles['anthropic:bob@example.com']?.accountId, 'acct-anthropic-1');
-    assert.deepEqual(s.order?.anthropic, ['anthropic:bob@example.com']);
-    assertNoSecrets(fake.secrets, { stdout: r.stdout, stderr: r.stderr, log: d.log(), daemonStderr: d.stderr() });
-  });
+  it(
+    'headless: with the provider’s https callback page, the pasted code#state on stdin completes it (JSON token request with state); ' +
+      '--set-default orders it first',
+    async () => {
+      const { d, fake } = await setup('anthropic', { emailIn: 'account', email: 'bob@example.com' }, (u) => ({
+        authorizeUrl: `${u}/authorize`,
+        tokenUrl: `${u}/token`,
+        redirectUri: 'https://console.example.test/oauth/code/callback',
+      }));
+      const run = spawnCli(d, ['models', 'auth', 'login', '--provider', 'anthropic', '--no-browser', '--set-default']);
+      const url = await printedUrl(run, fake);
+      assert.match(run.out(), /paste/);
+      const callback = await authorize(url);
+      assert.equal(callback.origin, 'https://console.example.test');
+      run.write(`${callback.searchParams.get('code') ?? ''}#${callback.searchParams.get('state') ?? ''}\n`);
+      const r = await run.done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Stored anthropic:bob@example\.com \(oauth/);
+      assert.match(r.stdout, /anthropic:bob@example\.com is now first in anthropic's order for agent main/);
+      const tokenReq = fake.tokenRequests[0];
+      assert.equal(tokenReq?.state, callback.searchParams.get('state'));
+      assert.equal(tokenReq?.redirect_uri, 'https://console.example.test/oauth/code/callback');
+      const s = store(d);
+      assert.equal(s.profiles['anthropic:bob@example.com']?.type, 'oauth');
+      assert.equal(s.profiles['anthropic:bob@example.com']?.accountId, 'acct-anthropic-1');
+      assert.deepEqual(s.order?.anthropic, ['anthropic:bob@example.com']);
+      assertNoSecrets(fake.secrets, { stdout: r.stdout, stderr: r.stderr, log: d.log(), daemonStderr: d.stderr() });
+    },
+  );
 
   it('refuses a pasted redirect whose state is another login’s: exit 1, no token request, nothing stored', async () => {
     const { d, fake } = await setup('openai-codex', {}, codexOAuth);
@@ -279,18 +283,22 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     assertNoSecrets([code], { log: d.log() });
   });
 
-  it('exit codes: --method cli without Claude Code signed in (1, with the next step), a provider without OAuth is refused (1), a foreign --profile-id is a usage error (64), no daemon (3)', async () => {
-    const d = await startDaemon();
-    const m = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--method', 'cli']);
-    assert.equal(m.code, 1);
-    assert.match(m.stderr, /sign in with `claude` first/);
-    const none = await d.cli(['models', 'auth', 'login', '--provider', 'openai', '--no-browser']);
-    assert.equal(none.code, 1);
-    assert.match(none.stderr, /openai has no OAuth login here/);
-    const foreign = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--profile-id', 'openai:x']);
-    assert.equal(foreign.code, 64);
-    await d.stop();
-    const down = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--no-browser']);
-    assert.equal(down.code, 3, down.stderr);
-  });
+  it(
+    'exit codes: --method cli without Claude Code signed in (1, with the next step), ' +
+      'a provider without OAuth is refused (1), a foreign --profile-id is a usage error (64), no daemon (3)',
+    async () => {
+      const d = await startDaemon();
+      const m = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--method', 'cli']);
+      assert.equal(m.code, 1);
+      assert.match(m.stderr, /sign in with `claude` first/);
+      const none = await d.cli(['models', 'auth', 'login', '--provider', 'openai', '--no-browser']);
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /openai has no OAuth login here/);
+      const foreign = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--profile-id', 'openai:x']);
+      assert.equal(foreign.code, 64);
+      await d.stop();
+      const down = await d.cli(['models', 'auth', 'login', '--provider', 'anthropic', '--no-browser']);
+      assert.equal(down.code, 3, down.stderr);
+    },
+  );
 });

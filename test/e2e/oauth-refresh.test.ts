@@ -74,90 +74,97 @@ async function postRefresh(url: string, refreshToken: string): Promise<number> {
 describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', function () {
   this.timeout(30_000);
 
-  it('20 concurrent resolves from two agents sharing the profile make exactly one token request; the rotated refresh token is on disk before the first caller has the new access token', async () => {
-    const { d, server, access, refresh, store } = await setup(60_000, { agents: ['work'] });
-    server.mode.expiresIn = 8 * 3600;
-    let diskAtFirstAnswer: string | null = null;
-    const calls = Array.from({ length: 20 }, (_, i) =>
-      d.call(methods.authResolve, { provider: 'anthropic', ...(i % 2 ? { agent: 'work' } : {}) }).then((r: AuthResolveResult) => {
-        diskAtFirstAnswer ??= storedProfile(store).refresh;
-        return r;
-      }),
-    );
-    const results = await Promise.all(calls);
-    assert.equal(server.requests(), 1, 'one token request for all 20 callers of both agents');
-    const [newAccess, newRefresh] = server.issued as [string, string];
-    for (const r of results) {
-      assert.equal(r.profileId, PROFILE);
-      assert.equal(r.secret, newAccess, 'every caller got the refreshed access token');
-    }
-    assert.equal(diskAtFirstAnswer, newRefresh, 'the rotated refresh token was on disk when the first caller got its answer');
-    const onDisk = storedProfile(store);
-    assert.equal(onDisk.access, newAccess);
-    assert.ok(onDisk.expires > Date.now() + 30 * 60_000, 'the new expiry is stored');
-    assert.equal(onDisk.email, 'me@example.com', 'other fields of the profile are kept');
-    // Only main's store holds the profile: the inheriting agent got no copy.
-    assert.throws(() => readFileSync(path.join(d.stateDir, 'agents', 'work', 'agent', 'auth-profiles.json'), 'utf8'));
-
-    const again = await d.call(methods.authResolve, { provider: 'anthropic', agent: 'work' });
-    assert.equal(again.secret, newAccess);
-    assert.equal(server.requests(), 1, 'a fresh token is not refreshed again');
-    assert.equal(await postRefresh(server.url, refresh), 400, 'the old refresh token is refused afterwards, as real providers do');
-    const status = await d.cli(['models', 'status', '--json']);
-    const doc = JSON.parse(status.stdout) as ModelsStatusResult;
-    assert.equal(doc.providers.find((p) => p.provider === 'anthropic')?.profiles[0]?.status, 'ok');
-    assertNoSecrets([access, refresh, ...server.issued], { stdout: status.stdout, stderr: status.stderr, log: d.log(), daemonStderr: d.stderr() });
-  });
-
-  it('a refused refresh (invalid_grant) marks the profile expired with the reason and the fix: status, --check 1, doctor, and a token.expiring event', async () => {
-    const { d, server, access, refresh } = await setup(60_000);
-    server.mode.refuseWith = 'invalid_grant';
-    const events: EventNotification[] = [];
-    const sub = await connect({ socketPath: d.socketPath, tokenPath: d.paths.token, onNotification: (event) => events.push(event) });
-    try {
-      await sub.call(methods.eventsSubscribe, { events: ['token.expiring'] });
-      await assert.rejects(
-        d.call(methods.authResolve, { provider: 'anthropic' }),
-        (err: Error & { kind?: string }) => err.kind === 'NO_CREDENTIALS' && err.message.includes('run `opensoul models auth login --provider anthropic`'),
+  it(
+    '20 concurrent resolves from two agents sharing the profile make exactly one token request; ' +
+      'the rotated refresh token is on disk before the first caller has the new access token',
+    async () => {
+      const { d, server, access, refresh, store } = await setup(60_000, { agents: ['work'] });
+      server.mode.expiresIn = 8 * 3600;
+      let diskAtFirstAnswer: string | null = null;
+      const calls = Array.from({ length: 20 }, (_, i) =>
+        d.call(methods.authResolve, { provider: 'anthropic', ...(i % 2 ? { agent: 'work' } : {}) }).then((r: AuthResolveResult) => {
+          diskAtFirstAnswer ??= storedProfile(store).refresh;
+          return r;
+        }),
       );
-      assert.equal(server.requests(), 1);
-      const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as {
-        usageStats: Record<string, { refreshFailedAt?: number; refreshFailure?: { reason: string } }>;
-      };
-      assert.equal(state.usageStats[PROFILE]?.refreshFailure?.reason, 'invalid_grant');
-      assert.ok(state.usageStats[PROFILE]?.refreshFailedAt, 'OpenClaw-compatible refreshFailedAt is set');
+      const results = await Promise.all(calls);
+      assert.equal(server.requests(), 1, 'one token request for all 20 callers of both agents');
+      const [newAccess, newRefresh] = server.issued as [string, string];
+      for (const r of results) {
+        assert.equal(r.profileId, PROFILE);
+        assert.equal(r.secret, newAccess, 'every caller got the refreshed access token');
+      }
+      assert.equal(diskAtFirstAnswer, newRefresh, 'the rotated refresh token was on disk when the first caller got its answer');
+      const onDisk = storedProfile(store);
+      assert.equal(onDisk.access, newAccess);
+      assert.ok(onDisk.expires > Date.now() + 30 * 60_000, 'the new expiry is stored');
+      assert.equal(onDisk.email, 'me@example.com', 'other fields of the profile are kept');
+      // Only main's store holds the profile: the inheriting agent got no copy.
+      assert.throws(() => readFileSync(path.join(d.stateDir, 'agents', 'work', 'agent', 'auth-profiles.json'), 'utf8'));
 
-      const check = await d.cli(['models', 'status', '--check']);
-      assert.equal(check.code, 1, check.stdout + check.stderr);
-      const json = JSON.parse((await d.cli(['models', 'status', '--json'])).stdout) as ModelsStatusResult;
-      const prof = json.providers.find((p) => p.provider === 'anthropic')?.profiles[0];
-      assert.equal(prof?.status, 'expired');
-      assert.match(prof?.reason ?? '', /invalid_grant/);
-      assert.match(prof?.reason ?? '', /opensoul models auth login --provider anthropic/);
-      const doctor = await d.cli(['doctor']);
-      assert.match(doctor.stdout, /opensoul models auth login --provider anthropic/);
+      const again = await d.call(methods.authResolve, { provider: 'anthropic', agent: 'work' });
+      assert.equal(again.secret, newAccess);
+      assert.equal(server.requests(), 1, 'a fresh token is not refreshed again');
+      assert.equal(await postRefresh(server.url, refresh), 400, 'the old refresh token is refused afterwards, as real providers do');
+      const status = await d.cli(['models', 'status', '--json']);
+      const doc = JSON.parse(status.stdout) as ModelsStatusResult;
+      assert.equal(doc.providers.find((p) => p.provider === 'anthropic')?.profiles[0]?.status, 'ok');
+      assertNoSecrets([access, refresh, ...server.issued], { stdout: status.stdout, stderr: status.stderr, log: d.log(), daemonStderr: d.stderr() });
+    },
+  );
 
-      await waitFor(() => events.some((e) => e.event === 'token.expiring' && e.data.reason === 'invalid_grant'), 'the token.expiring event');
-      const ev = events.find((e) => e.data.reason === 'invalid_grant');
-      assert.deepEqual(
-        { ...ev?.data, expiresAt: typeof ev?.data.expiresAt },
-        { agent: 'main', profileId: PROFILE, provider: 'anthropic', expiresAt: 'number', reason: 'invalid_grant' },
-      );
+  it(
+    'a refused refresh (invalid_grant) marks the profile expired with the reason and the fix: ' + 'status, --check 1, doctor, and a token.expiring event',
+    async () => {
+      const { d, server, access, refresh } = await setup(60_000);
+      server.mode.refuseWith = 'invalid_grant';
+      const events: EventNotification[] = [];
+      const sub = await connect({ socketPath: d.socketPath, tokenPath: d.paths.token, onNotification: (event) => events.push(event) });
+      try {
+        await sub.call(methods.eventsSubscribe, { events: ['token.expiring'] });
+        await assert.rejects(
+          d.call(methods.authResolve, { provider: 'anthropic' }),
+          (err: Error & { kind?: string }) => err.kind === 'NO_CREDENTIALS' && err.message.includes('run `opensoul models auth login --provider anthropic`'),
+        );
+        assert.equal(server.requests(), 1);
+        const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as {
+          usageStats: Record<string, { refreshFailedAt?: number; refreshFailure?: { reason: string } }>;
+        };
+        assert.equal(state.usageStats[PROFILE]?.refreshFailure?.reason, 'invalid_grant');
+        assert.ok(state.usageStats[PROFILE]?.refreshFailedAt, 'OpenClaw-compatible refreshFailedAt is set');
 
-      // Not asked again: only a new login helps.
-      await assert.rejects(d.call(methods.authResolve, { provider: 'anthropic' }));
-      assert.equal(server.requests(), 1);
-      assertNoSecrets([access, refresh], {
-        check: check.stdout + check.stderr,
-        doctor: doctor.stdout + doctor.stderr,
-        log: d.log(),
-        daemonStderr: d.stderr(),
-        events: JSON.stringify(events),
-      });
-    } finally {
-      sub.close();
-    }
-  });
+        const check = await d.cli(['models', 'status', '--check']);
+        assert.equal(check.code, 1, check.stdout + check.stderr);
+        const json = JSON.parse((await d.cli(['models', 'status', '--json'])).stdout) as ModelsStatusResult;
+        const prof = json.providers.find((p) => p.provider === 'anthropic')?.profiles[0];
+        assert.equal(prof?.status, 'expired');
+        assert.match(prof?.reason ?? '', /invalid_grant/);
+        assert.match(prof?.reason ?? '', /opensoul models auth login --provider anthropic/);
+        const doctor = await d.cli(['doctor']);
+        assert.match(doctor.stdout, /opensoul models auth login --provider anthropic/);
+
+        await waitFor(() => events.some((e) => e.event === 'token.expiring' && e.data.reason === 'invalid_grant'), 'the token.expiring event');
+        const ev = events.find((e) => e.data.reason === 'invalid_grant');
+        assert.deepEqual(
+          { ...ev?.data, expiresAt: typeof ev?.data.expiresAt },
+          { agent: 'main', profileId: PROFILE, provider: 'anthropic', expiresAt: 'number', reason: 'invalid_grant' },
+        );
+
+        // Not asked again: only a new login helps.
+        await assert.rejects(d.call(methods.authResolve, { provider: 'anthropic' }));
+        assert.equal(server.requests(), 1);
+        assertNoSecrets([access, refresh], {
+          check: check.stdout + check.stderr,
+          doctor: doctor.stdout + doctor.stderr,
+          log: d.log(),
+          daemonStderr: d.stderr(),
+          events: JSON.stringify(events),
+        });
+      } finally {
+        sub.close();
+      }
+    },
+  );
 
   it('a network failure (the token endpoint is down) does not mark the profile expired while its access token works', async () => {
     const { d, server, access, refresh } = await setup(60_000);
@@ -204,23 +211,26 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     assert.doesNotMatch(readFileSync(d.paths.authState('main'), 'utf8'), /refreshFail/, 'no failure recorded');
   });
 
-  it('when the rotated token cannot be written (the store does not parse), the log says so once, and the kept tokens are written once the file is fixed', async () => {
-    const { d, server, access, refresh, store } = await setup(60_000);
-    const good = readFileSync(store, 'utf8');
-    writeFileSync(store, good.slice(0, -5));
-    await waitFor(async () => (await d.call(methods.gatewayStatus, undefined)).files.some((f) => f.path === store && !f.ok), 'the broken store to be seen');
-    assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, access, 'the last good state still serves');
-    assert.match(d.log(), /rotated refresh token could not be written/);
-    await d.call(methods.authResolve, { provider: 'anthropic' });
-    assert.equal(server.requests(), 1, 'asked once; the tokens are kept, not asked for again');
-    assert.equal(d.log().match(/rotated refresh token could not be written/g)?.length, 1, 'said once');
-    writeFileSync(store, good);
-    await waitFor(async () => (await d.call(methods.gatewayStatus, undefined)).files.some((f) => f.path === store && f.ok), 'the fixed store to be seen');
-    assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, server.issued[0], 'the kept tokens are written, then served');
-    assert.equal(storedProfile(store).refresh, server.issued[1]);
-    assert.equal(server.requests(), 1);
-    assertNoSecrets([access, refresh, ...server.issued], { log: d.log(), daemonStderr: d.stderr() });
-  });
+  it(
+    'when the rotated token cannot be written (the store does not parse), the log says so once, ' + 'and the kept tokens are written once the file is fixed',
+    async () => {
+      const { d, server, access, refresh, store } = await setup(60_000);
+      const good = readFileSync(store, 'utf8');
+      writeFileSync(store, good.slice(0, -5));
+      await waitFor(async () => (await d.call(methods.gatewayStatus, undefined)).files.some((f) => f.path === store && !f.ok), 'the broken store to be seen');
+      assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, access, 'the last good state still serves');
+      assert.match(d.log(), /rotated refresh token could not be written/);
+      await d.call(methods.authResolve, { provider: 'anthropic' });
+      assert.equal(server.requests(), 1, 'asked once; the tokens are kept, not asked for again');
+      assert.equal(d.log().match(/rotated refresh token could not be written/g)?.length, 1, 'said once');
+      writeFileSync(store, good);
+      await waitFor(async () => (await d.call(methods.gatewayStatus, undefined)).files.some((f) => f.path === store && f.ok), 'the fixed store to be seen');
+      assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, server.issued[0], 'the kept tokens are written, then served');
+      assert.equal(storedProfile(store).refresh, server.issued[1]);
+      assert.equal(server.requests(), 1);
+      assertNoSecrets([access, refresh, ...server.issued], { log: d.log(), daemonStderr: d.stderr() });
+    },
+  );
 
   it('a 503 from the token endpoint is retried with backoff: the next calls do not hammer it, and the valid access token is served meanwhile', async () => {
     const { d, server, access } = await setup(60_000);
@@ -243,46 +253,49 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     assertNoSecrets([refresh, ...server.issued], { log: d.log() });
   });
 
-  it('token.expiring reaches an events.subscribe connection when a token the gateway cannot refresh enters the window (not for one it refreshes itself)', async () => {
-    // 30 minutes left, a 1 h window: expiring, not yet due for refresh. openai has no OAuth
-    // endpoints here, so nobody but the person can renew its token; anthropic's is refreshed by us.
-    const server = await startFakeTokenServer();
-    const stateDir = path.join(tempDir(), 'state');
-    const store = path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');
-    mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
-    writeFileSync(
-      path.join(stateDir, 'opensoul.json'),
-      JSON.stringify({ auth: { expiringWindowHours: 1 }, models: { providers: { anthropic: { oauth: { tokenUrl: server.url, clientId: 'c' } } } } }),
-    );
-    const d = await startDaemon({ stateDir, env: { OPENSOUL_OAUTH_CHECK_MS: '200' } });
-    const events: EventNotification[] = [];
-    const sub = await connect({ socketPath: d.socketPath, tokenPath: d.paths.token, onNotification: (event) => events.push(event) });
-    try {
-      await sub.call(methods.eventsSubscribe, { events: ['token.expiring'] });
-      const expires = Date.now() + 30 * 60_000;
+  it(
+    'token.expiring reaches an events.subscribe connection when a token the gateway cannot refresh enters the window ' + '(not for one it refreshes itself)',
+    async () => {
+      // 30 minutes left, a 1 h window: expiring, not yet due for refresh. openai has no OAuth
+      // endpoints here, so nobody but the person can renew its token; anthropic's is refreshed by us.
+      const server = await startFakeTokenServer();
+      const stateDir = path.join(tempDir(), 'state');
+      const store = path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');
+      mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
       writeFileSync(
-        store,
-        JSON.stringify({
-          version: 1,
-          profiles: {
-            [PROFILE]: { type: 'oauth', provider: 'anthropic', access: fakeSecret('sk-ant-oat01-', 80), refresh: fakeSecret('sk-ant-ort01-', 80), expires },
-            'openai:sub': { type: 'oauth', provider: 'openai', access: fakeSecret('oat-', 60), refresh: fakeSecret('ort-', 60), expires },
-          },
-        }),
-        { mode: 0o600 },
+        path.join(stateDir, 'opensoul.json'),
+        JSON.stringify({ auth: { expiringWindowHours: 1 }, models: { providers: { anthropic: { oauth: { tokenUrl: server.url, clientId: 'c' } } } } }),
       );
-      await waitFor(() => events.find((e) => e.event === 'token.expiring'), 'token.expiring', 10_000);
-      await new Promise((r) => setTimeout(r, 600));
-      const mine = events.filter((e) => e.event === 'token.expiring');
-      assert.equal(mine.length, 1, 'once per token, and only for the one nobody refreshes');
-      assert.deepEqual(mine[0]?.data, { agent: 'main', profileId: 'openai:sub', provider: 'openai', expiresAt: expires });
-      assert.equal(server.requests(), 0, 'not refreshed: 30 minutes are left');
-      const status = await d.call(methods.modelsStatus, {});
-      const byId = new Map(status.providers.flatMap((p) => p.profiles).map((p) => [p.id, p.status]));
-      assert.equal(byId.get(PROFILE), 'ok', 'a token the gateway refreshes itself is not "expiring"');
-      assert.equal(byId.get('openai:sub'), 'expiring');
-    } finally {
-      sub.close();
-    }
-  });
+      const d = await startDaemon({ stateDir, env: { OPENSOUL_OAUTH_CHECK_MS: '200' } });
+      const events: EventNotification[] = [];
+      const sub = await connect({ socketPath: d.socketPath, tokenPath: d.paths.token, onNotification: (event) => events.push(event) });
+      try {
+        await sub.call(methods.eventsSubscribe, { events: ['token.expiring'] });
+        const expires = Date.now() + 30 * 60_000;
+        writeFileSync(
+          store,
+          JSON.stringify({
+            version: 1,
+            profiles: {
+              [PROFILE]: { type: 'oauth', provider: 'anthropic', access: fakeSecret('sk-ant-oat01-', 80), refresh: fakeSecret('sk-ant-ort01-', 80), expires },
+              'openai:sub': { type: 'oauth', provider: 'openai', access: fakeSecret('oat-', 60), refresh: fakeSecret('ort-', 60), expires },
+            },
+          }),
+          { mode: 0o600 },
+        );
+        await waitFor(() => events.find((e) => e.event === 'token.expiring'), 'token.expiring', 10_000);
+        await new Promise((r) => setTimeout(r, 600));
+        const mine = events.filter((e) => e.event === 'token.expiring');
+        assert.equal(mine.length, 1, 'once per token, and only for the one nobody refreshes');
+        assert.deepEqual(mine[0]?.data, { agent: 'main', profileId: 'openai:sub', provider: 'openai', expiresAt: expires });
+        assert.equal(server.requests(), 0, 'not refreshed: 30 minutes are left');
+        const status = await d.call(methods.modelsStatus, {});
+        const byId = new Map(status.providers.flatMap((p) => p.profiles).map((p) => [p.id, p.status]));
+        assert.equal(byId.get(PROFILE), 'ok', 'a token the gateway refreshes itself is not "expiring"');
+        assert.equal(byId.get('openai:sub'), 'expiring');
+      } finally {
+        sub.close();
+      }
+    },
+  );
 });

@@ -55,34 +55,40 @@ describe('onboard (real daemon, real CLI)', function () {
     assert.equal((await d.cli(['onboard', '--non-interactive', '--from-env', '--target', 'nowhere'])).code, 64);
   });
 
-  it('the wizard asks before its key replaces a different credential at <provider>:default (an expired token), and says what it replaced (pseudo-terminal)', async () => {
-    const d = await startDaemon();
-    const expired = fakeSecret('sk-ant-oat01-', 90);
-    const key = fakeSecret('sk-ant-api03-', 60);
-    assert.equal(
-      (await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:default', '--expires-in', '1s'], { input: expired }))
-        .code,
-      0,
-    );
-    await new Promise((r) => setTimeout(r, 1500));
-    const tty = runInTty([process.execPath, CLI, 'onboard', '--target', 'profile'], { ...d.env, ANTHROPIC_API_KEY: key, TERM: 'xterm-256color' });
-    await tty.waitFor(/Store it for the gateway/, 'the offer to store the key');
-    tty.key('Enter');
-    const screen = await tty.waitFor(/anthropic:default already holds token .*Replace it/, 'the confirmation');
-    assert.ok(screen.includes(maskSecret(expired)) && screen.includes(maskSecret(key)), screen);
-    tty.key('Left'); // the default is No
-    tty.key('Enter');
-    await tty.waitFor(/Add keys for more providers/, 'the provider picker');
-    tty.key('Enter');
-    await tty.waitFor(/Install the gateway as a service/, 'the offer to install');
-    tty.key('Right'); // No
-    tty.key('Enter');
-    assert.equal(await tty.exitCode(), 0, tty.screen());
-    assert.ok(tty.screen().includes(`Replaced anthropic:default (was token ${maskSecret(expired)})`), tty.screen());
-    const store = JSON.parse(readFileSync(d.paths.authProfiles('main'), 'utf8')) as { profiles: Record<string, unknown> };
-    assert.deepEqual(store.profiles['anthropic:default'], { type: 'api_key', provider: 'anthropic', key });
-    assertNoSecrets([expired, key], { screen: tty.screen(), log: d.log() });
-  });
+  it(
+    'the wizard asks before its key replaces a different credential at <provider>:default (an expired token), ' + 'and says what it replaced (pseudo-terminal)',
+    async () => {
+      const d = await startDaemon();
+      const expired = fakeSecret('sk-ant-oat01-', 90);
+      const key = fakeSecret('sk-ant-api03-', 60);
+      assert.equal(
+        (
+          await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:default', '--expires-in', '1s'], {
+            input: expired,
+          })
+        ).code,
+        0,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      const tty = runInTty([process.execPath, CLI, 'onboard', '--target', 'profile'], { ...d.env, ANTHROPIC_API_KEY: key, TERM: 'xterm-256color' });
+      await tty.waitFor(/Store it for the gateway/, 'the offer to store the key');
+      tty.key('Enter');
+      const screen = await tty.waitFor(/anthropic:default already holds token .*Replace it/, 'the confirmation');
+      assert.ok(screen.includes(maskSecret(expired)) && screen.includes(maskSecret(key)), screen);
+      tty.key('Left'); // the default is No
+      tty.key('Enter');
+      await tty.waitFor(/Add keys for more providers/, 'the provider picker');
+      tty.key('Enter');
+      await tty.waitFor(/Install the gateway as a service/, 'the offer to install');
+      tty.key('Right'); // No
+      tty.key('Enter');
+      assert.equal(await tty.exitCode(), 0, tty.screen());
+      assert.ok(tty.screen().includes(`Replaced anthropic:default (was token ${maskSecret(expired)})`), tty.screen());
+      const store = JSON.parse(readFileSync(d.paths.authProfiles('main'), 'utf8')) as { profiles: Record<string, unknown> };
+      assert.deepEqual(store.profiles['anthropic:default'], { type: 'api_key', provider: 'anthropic', key });
+      assertNoSecrets([expired, key], { screen: tty.screen(), log: d.log() });
+    },
+  );
 
   it('the interactive wizard offers the keys the gateway does not see, stores them, and asks for more (pseudo-terminal)', async () => {
     const d = await startDaemon();

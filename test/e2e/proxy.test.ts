@@ -572,27 +572,33 @@ describe('the local credential proxy: limits and draining', function () {
     assertNoSecrets([token, s.key], { log: s.daemon.log(), stderr: s.daemon.stderr() });
   });
 
-  it('exec --proxy: the child reaches the provider through the proxy with a key of its own; no provider secret is in its environment; the key is revoked when it ends', async () => {
-    const s = await setup();
-    // The child: asks Anthropic through ANTHROPIC_BASE_URL with ANTHROPIC_API_KEY, and reports what it holds (never a value).
-    const child = [
-      'const k = process.env.ANTHROPIC_API_KEY ?? "";',
-      'const r = await fetch(process.env.ANTHROPIC_BASE_URL + "/v1/messages", { method: "POST", headers: { "x-api-key": k, "anthropic-version": "2023-06-01", "content-type": "application/json" }, body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }) });',
-      'console.log(JSON.stringify({ status: r.status, keyKind: k.slice(0, 4), openaiBase: process.env.OPENAI_BASE_URL ?? null }));',
-    ].join(' ');
-    const r = await s.daemon.cli(['exec', '--proxy', '--', process.execPath, '--input-type=module', '-e', child]);
-    assert.equal(r.code, 0, r.stderr);
-    const got = JSON.parse(r.stdout) as { status: number; keyKind: string; openaiBase: string | null };
-    assert.equal(got.status, 200);
-    assert.equal(got.keyKind, 'osk-', 'the child holds a proxy key');
-    assert.equal(got.openaiBase, `${s.url}/openai/v1`);
-    assert.equal(s.anthropic.received.at(-1)?.key, s.a, 'the provider got the real key');
-    const keys = await s.daemon.call(methods.proxyKeyList, {});
-    assert.ok(!keys.keys.some((k) => k.label === 'exec --proxy'), "the run's key is gone once the child ended");
-    const names = await s.daemon.cli(['exec', '--proxy', '--print-names']);
-    assert.equal(names.code, 0, names.stderr);
-    assert.match(names.stdout, /ANTHROPIC_BASE_URL/);
-    assert.match(names.stdout, /a proxy key for this run/);
-    assertNoSecrets([s.a, s.b, s.o, s.key], { out: r.stdout + r.stderr + names.stdout + names.stderr, log: s.daemon.log() });
-  });
+  it(
+    'exec --proxy: the child reaches the provider through the proxy with a key of its own; ' +
+      'no provider secret is in its environment; the key is revoked when it ends',
+    async () => {
+      const s = await setup();
+      // The child: asks Anthropic through ANTHROPIC_BASE_URL with ANTHROPIC_API_KEY, and reports what it holds (never a value).
+      const child = [
+        'const k = process.env.ANTHROPIC_API_KEY ?? "";',
+        'const r = await fetch(process.env.ANTHROPIC_BASE_URL + "/v1/messages", { method: "POST", ' +
+          'headers: { "x-api-key": k, "anthropic-version": "2023-06-01", "content-type": "application/json" }, ' +
+          'body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }) });',
+        'console.log(JSON.stringify({ status: r.status, keyKind: k.slice(0, 4), openaiBase: process.env.OPENAI_BASE_URL ?? null }));',
+      ].join(' ');
+      const r = await s.daemon.cli(['exec', '--proxy', '--', process.execPath, '--input-type=module', '-e', child]);
+      assert.equal(r.code, 0, r.stderr);
+      const got = JSON.parse(r.stdout) as { status: number; keyKind: string; openaiBase: string | null };
+      assert.equal(got.status, 200);
+      assert.equal(got.keyKind, 'osk-', 'the child holds a proxy key');
+      assert.equal(got.openaiBase, `${s.url}/openai/v1`);
+      assert.equal(s.anthropic.received.at(-1)?.key, s.a, 'the provider got the real key');
+      const keys = await s.daemon.call(methods.proxyKeyList, {});
+      assert.ok(!keys.keys.some((k) => k.label === 'exec --proxy'), "the run's key is gone once the child ended");
+      const names = await s.daemon.cli(['exec', '--proxy', '--print-names']);
+      assert.equal(names.code, 0, names.stderr);
+      assert.match(names.stdout, /ANTHROPIC_BASE_URL/);
+      assert.match(names.stdout, /a proxy key for this run/);
+      assertNoSecrets([s.a, s.b, s.o, s.key], { out: r.stdout + r.stderr + names.stdout + names.stderr, log: s.daemon.log() });
+    },
+  );
 });

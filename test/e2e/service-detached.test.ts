@@ -92,68 +92,72 @@ describe('gateway start/stop with no service manager (the daemon detached by the
     assert.ok(!isProcessAlive(pid));
   });
 
-  it('start detaches the daemon (own session, not a child of the exited CLI), status answers 0; stop removes socket and pid file; status then exits 3 with reachable: false', async () => {
-    const e = setup('none');
-    // Spawned by hand (not through the harness's cli()) to know the CLI's own pid.
-    const child = track(
-      spawn(process.execPath, [CLI, 'gateway', 'start'], { env: cleanEnv({ ...e.env, OPENSOUL_STATE_DIR: e.stateDir }), stdio: ['ignore', 'pipe', 'pipe'] }),
-    );
-    let stdout = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr?.resume();
-    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-    e.remember();
-    const pid = Number(/started \(pid (\d+)\)/.exec(stdout)?.[1]);
-    if (pid > 0) killAfterTest(pid);
-    assert.equal(code, 0, stdout);
-    assert.ok(pid > 0, stdout);
-    assert.ok(isProcessAlive(pid), 'the daemon outlives the CLI, which has exited');
-    const st = procStat(pid);
-    assert.notEqual(st.ppid, child.pid, 'not a child of the CLI (which has exited)');
-    assert.notEqual(st.ppid, process.pid, 'nor of the test');
-    assert.equal(st.session, pid, 'setsid: the daemon leads its own session (no controlling terminal)');
-    assert.equal(readFileSync(path.join(e.stateDir, 'run', 'gateway.pid'), 'utf8').trim(), String(pid));
-    const stderrLog = path.join(e.stateDir, 'logs', 'gateway.stderr.log');
-    assert.equal(statSync(stderrLog).mode & 0o777, 0o600);
+  it(
+    'start detaches the daemon (own session, not a child of the exited CLI), status answers 0; ' +
+      'stop removes socket and pid file; status then exits 3 with reachable: false',
+    async () => {
+      const e = setup('none');
+      // Spawned by hand (not through the harness's cli()) to know the CLI's own pid.
+      const child = track(
+        spawn(process.execPath, [CLI, 'gateway', 'start'], { env: cleanEnv({ ...e.env, OPENSOUL_STATE_DIR: e.stateDir }), stdio: ['ignore', 'pipe', 'pipe'] }),
+      );
+      let stdout = '';
+      child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr?.resume();
+      const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+      e.remember();
+      const pid = Number(/started \(pid (\d+)\)/.exec(stdout)?.[1]);
+      if (pid > 0) killAfterTest(pid);
+      assert.equal(code, 0, stdout);
+      assert.ok(pid > 0, stdout);
+      assert.ok(isProcessAlive(pid), 'the daemon outlives the CLI, which has exited');
+      const st = procStat(pid);
+      assert.notEqual(st.ppid, child.pid, 'not a child of the CLI (which has exited)');
+      assert.notEqual(st.ppid, process.pid, 'nor of the test');
+      assert.equal(st.session, pid, 'setsid: the daemon leads its own session (no controlling terminal)');
+      assert.equal(readFileSync(path.join(e.stateDir, 'run', 'gateway.pid'), 'utf8').trim(), String(pid));
+      const stderrLog = path.join(e.stateDir, 'logs', 'gateway.stderr.log');
+      assert.equal(statSync(stderrLog).mode & 0o777, 0o600);
 
-    const again = await e.run(['gateway', 'start', '--json']);
-    assert.equal(again.code, 0);
-    assert.deepEqual(JSON.parse(again.stdout), { started: false, alreadyRunning: true, pid, via: 'detached' });
+      const again = await e.run(['gateway', 'start', '--json']);
+      assert.equal(again.code, 0);
+      assert.deepEqual(JSON.parse(again.stdout), { started: false, alreadyRunning: true, pid, via: 'detached' });
 
-    const status = await e.run(['gateway', 'status', '--json']);
-    assert.equal(status.code, 0, status.stderr);
-    const up = JSON.parse(status.stdout) as {
-      service: unknown;
-      daemon: { reachable: boolean; pid: number; socket: string; version: string; uptimeMs: number };
-    };
-    assert.equal(up.service, null);
-    assert.equal(up.daemon.reachable, true);
-    assert.equal(up.daemon.pid, pid);
-    assert.equal(up.daemon.socket, socketPathFor(e.stateDir, cleanEnv({ OPENSOUL_STATE_DIR: e.stateDir })));
-    assert.equal(typeof up.daemon.uptimeMs, 'number');
+      const status = await e.run(['gateway', 'status', '--json']);
+      assert.equal(status.code, 0, status.stderr);
+      const up = JSON.parse(status.stdout) as {
+        service: unknown;
+        daemon: { reachable: boolean; pid: number; socket: string; version: string; uptimeMs: number };
+      };
+      assert.equal(up.service, null);
+      assert.equal(up.daemon.reachable, true);
+      assert.equal(up.daemon.pid, pid);
+      assert.equal(up.daemon.socket, socketPathFor(e.stateDir, cleanEnv({ OPENSOUL_STATE_DIR: e.stateDir })));
+      assert.equal(typeof up.daemon.uptimeMs, 'number');
 
-    const stop = await e.run(['gateway', 'stop']);
-    assert.equal(stop.code, 0, stop.stderr);
-    assert.match(stop.stdout, new RegExp(`stopped \\(pid ${pid}\\)`));
-    assert.ok(!isProcessAlive(pid));
-    assert.ok(!existsSync(path.join(e.stateDir, 'run', 'gateway.sock')), 'socket removed');
-    assert.ok(!existsSync(path.join(e.stateDir, 'run', 'gateway.pid')), 'pid file removed');
-    assert.match(readFileSync(path.join(e.stateDir, 'logs', 'gateway.log'), 'utf8'), /gateway stopped.*opensoul gateway stop/);
+      const stop = await e.run(['gateway', 'stop']);
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.match(stop.stdout, new RegExp(`stopped \\(pid ${pid}\\)`));
+      assert.ok(!isProcessAlive(pid));
+      assert.ok(!existsSync(path.join(e.stateDir, 'run', 'gateway.sock')), 'socket removed');
+      assert.ok(!existsSync(path.join(e.stateDir, 'run', 'gateway.pid')), 'pid file removed');
+      assert.match(readFileSync(path.join(e.stateDir, 'logs', 'gateway.log'), 'utf8'), /gateway stopped.*opensoul gateway stop/);
 
-    const down = await e.run(['gateway', 'status', '--json']);
-    assert.equal(down.code, 3);
-    const d = JSON.parse(down.stdout) as { service: unknown; daemon: { reachable: boolean; pid: null; reason: string } };
-    assert.deepEqual([d.service, d.daemon.reachable, d.daemon.pid, d.daemon.reason], [null, false, null, 'not-running']);
-    assert.equal(down.stderr.trim().split('\n').length, 1, 'one stderr line');
-    assert.match(down.stderr, /gateway\.sock.*opensoul gateway start/);
-    const downHuman = await e.run(['gateway', 'status']);
-    assert.equal(downHuman.code, 3);
-    assert.match(downHuman.stdout, /Gateway\s+not running/);
+      const down = await e.run(['gateway', 'status', '--json']);
+      assert.equal(down.code, 3);
+      const d = JSON.parse(down.stdout) as { service: unknown; daemon: { reachable: boolean; pid: null; reason: string } };
+      assert.deepEqual([d.service, d.daemon.reachable, d.daemon.pid, d.daemon.reason], [null, false, null, 'not-running']);
+      assert.equal(down.stderr.trim().split('\n').length, 1, 'one stderr line');
+      assert.match(down.stderr, /gateway\.sock.*opensoul gateway start/);
+      const downHuman = await e.run(['gateway', 'status']);
+      assert.equal(downHuman.code, 3);
+      assert.match(downHuman.stdout, /Gateway\s+not running/);
 
-    const stopAgain = await e.run(['gateway', 'stop', '--json']);
-    assert.equal(stopAgain.code, 0);
-    assert.deepEqual(JSON.parse(stopAgain.stdout), { stopped: false, pid: null, via: 'socket' });
-  });
+      const stopAgain = await e.run(['gateway', 'stop', '--json']);
+      assert.equal(stopAgain.code, 0);
+      assert.deepEqual(JSON.parse(stopAgain.stdout), { stopped: false, pid: null, via: 'socket' });
+    },
+  );
 
   it('restart with no service manager stops the running daemon and detaches a new one', async () => {
     const e = setup('none');

@@ -147,36 +147,40 @@ function pidOf(s: Sandbox): number {
 }
 
 describe('gateway install/uninstall/start/stop with a systemd stand-in', function () {
-  it('install (stand-in systemctl, found by `systemctl --user show-environment`) writes the user unit, reloads, enables --now, warns that lingering is off, and the daemon answers', async () => {
-    const s = sandbox({ manager: null });
-    const r = await s.run(['gateway', 'install']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(s.calls(), [
-      'systemctl --user show-environment',
-      'systemctl --user daemon-reload',
-      'systemctl --user enable --now opensoul-gateway.service',
-      `loginctl show-user ${USER} --property=Linger`,
-    ]);
-    const unit = path.join(s.unitDir, 'opensoul-gateway.service');
-    assert.equal(readFileSync(unit, 'utf8'), expectedUnit(s));
-    assert.match(readFileSync(unit, 'utf8'), new RegExp(`^ExecStart=${process.execPath} --max-semi-space-size=1 ${CLI} gateway$`, 'm'));
-    assert.match(r.stdout, new RegExp(`running \\(pid ${pidOf(s)}\\)`));
-    assert.match(r.stderr, /lingering is off/);
-    assert.match(r.stderr, new RegExp(`loginctl enable-linger ${USER}`));
+  it(
+    'install (stand-in systemctl, found by `systemctl --user show-environment`) writes the user unit, reloads, enables --now, ' +
+      'warns that lingering is off, and the daemon answers',
+    async () => {
+      const s = sandbox({ manager: null });
+      const r = await s.run(['gateway', 'install']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(s.calls(), [
+        'systemctl --user show-environment',
+        'systemctl --user daemon-reload',
+        'systemctl --user enable --now opensoul-gateway.service',
+        `loginctl show-user ${USER} --property=Linger`,
+      ]);
+      const unit = path.join(s.unitDir, 'opensoul-gateway.service');
+      assert.equal(readFileSync(unit, 'utf8'), expectedUnit(s));
+      assert.match(readFileSync(unit, 'utf8'), new RegExp(`^ExecStart=${process.execPath} --max-semi-space-size=1 ${CLI} gateway$`, 'm'));
+      assert.match(r.stdout, new RegExp(`running \\(pid ${pidOf(s)}\\)`));
+      assert.match(r.stderr, /lingering is off/);
+      assert.match(r.stderr, new RegExp(`loginctl enable-linger ${USER}`));
 
-    const st = await s.run(['gateway', 'status', '--json']);
-    assert.equal(st.code, 0, st.stderr);
-    const doc = JSON.parse(st.stdout) as { service: { manager: string; installed: boolean; active: boolean }; daemon: { reachable: boolean; pid: number } };
-    assert.deepEqual(
-      { manager: doc.service.manager, installed: doc.service.installed, active: doc.service.active },
-      { manager: 'systemd', installed: true, active: true },
-    );
-    assert.equal(doc.daemon.reachable, true);
-    assert.equal(doc.daemon.pid, pidOf(s));
-    const human = await s.run(['gateway', 'status']);
-    assert.match(human.stdout, /Service\s+systemd user unit active/);
-    assert.match(human.stdout, /Gateway\s+running/);
-  });
+      const st = await s.run(['gateway', 'status', '--json']);
+      assert.equal(st.code, 0, st.stderr);
+      const doc = JSON.parse(st.stdout) as { service: { manager: string; installed: boolean; active: boolean }; daemon: { reachable: boolean; pid: number } };
+      assert.deepEqual(
+        { manager: doc.service.manager, installed: doc.service.installed, active: doc.service.active },
+        { manager: 'systemd', installed: true, active: true },
+      );
+      assert.equal(doc.daemon.reachable, true);
+      assert.equal(doc.daemon.pid, pidOf(s));
+      const human = await s.run(['gateway', 'status']);
+      assert.match(human.stdout, /Service\s+systemd user unit active/);
+      assert.match(human.stdout, /Gateway\s+running/);
+    },
+  );
 
   it('says nothing about lingering when the stand-in loginctl reports Linger=yes, and a second install reports "unchanged" and makes no backup', async () => {
     const s = sandbox({ linger: 'yes' });
@@ -198,38 +202,42 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
     assert.doesNotMatch(again.stderr, /started outside/);
   });
 
-  it('refuses to replace a unit that differs without --force (exit 1, names the file and --force, changes and runs nothing); --force backs it up (0600) and restarts on the new unit', async () => {
-    const s = sandbox();
-    mkdirSync(s.unitDir, { recursive: true });
-    const unit = path.join(s.unitDir, 'opensoul-gateway.service');
-    const mine = '[Service]\nExecStart=/usr/bin/true\n';
-    writeFileSync(unit, mine);
-    const refused = await s.run(['gateway', 'install']);
-    assert.equal(refused.code, 1);
-    assert.ok(refused.stderr.includes(unit.replace(s.home, '~')) || refused.stderr.includes(unit), refused.stderr);
-    assert.match(refused.stderr, /--force/);
-    assert.equal(readFileSync(unit, 'utf8'), mine);
-    assert.deepEqual(s.calls(), [], 'nothing ran');
-    const json = await s.run(['gateway', 'install', '--json']);
-    assert.equal(json.code, 1);
-    assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'SERVICE_FILE_CONFLICT');
+  it(
+    'refuses to replace a unit that differs without --force (exit 1, names the file and --force, changes and runs nothing); ' +
+      '--force backs it up (0600) and restarts on the new unit',
+    async () => {
+      const s = sandbox();
+      mkdirSync(s.unitDir, { recursive: true });
+      const unit = path.join(s.unitDir, 'opensoul-gateway.service');
+      const mine = '[Service]\nExecStart=/usr/bin/true\n';
+      writeFileSync(unit, mine);
+      const refused = await s.run(['gateway', 'install']);
+      assert.equal(refused.code, 1);
+      assert.ok(refused.stderr.includes(unit.replace(s.home, '~')) || refused.stderr.includes(unit), refused.stderr);
+      assert.match(refused.stderr, /--force/);
+      assert.equal(readFileSync(unit, 'utf8'), mine);
+      assert.deepEqual(s.calls(), [], 'nothing ran');
+      const json = await s.run(['gateway', 'install', '--json']);
+      assert.equal(json.code, 1);
+      assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'SERVICE_FILE_CONFLICT');
 
-    const forced = await s.run(['gateway', 'install', '--force']);
-    assert.equal(forced.code, 0, forced.stderr);
-    assert.equal(readFileSync(unit, 'utf8'), expectedUnit(s));
-    const backups = readdirSync(s.unitDir).filter((f) => f.startsWith('opensoul-gateway.service.bak-'));
-    assert.equal(backups.length, 1);
-    const backup = path.join(s.unitDir, backups[0]!);
-    assert.equal(readFileSync(backup, 'utf8'), mine);
-    assert.equal(statSync(backup).mode & 0o777, 0o600);
-    assert.match(forced.stdout, /replaced/);
-    assert.deepEqual(s.calls(), [
-      'systemctl --user daemon-reload',
-      'systemctl --user enable opensoul-gateway.service',
-      'systemctl --user restart opensoul-gateway.service',
-      `loginctl show-user ${USER} --property=Linger`,
-    ]);
-  });
+      const forced = await s.run(['gateway', 'install', '--force']);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.equal(readFileSync(unit, 'utf8'), expectedUnit(s));
+      const backups = readdirSync(s.unitDir).filter((f) => f.startsWith('opensoul-gateway.service.bak-'));
+      assert.equal(backups.length, 1);
+      const backup = path.join(s.unitDir, backups[0]!);
+      assert.equal(readFileSync(backup, 'utf8'), mine);
+      assert.equal(statSync(backup).mode & 0o777, 0o600);
+      assert.match(forced.stdout, /replaced/);
+      assert.deepEqual(s.calls(), [
+        'systemctl --user daemon-reload',
+        'systemctl --user enable opensoul-gateway.service',
+        'systemctl --user restart opensoul-gateway.service',
+        `loginctl show-user ${USER} --property=Linger`,
+      ]);
+    },
+  );
 
   it('--dry-run prints the paths and content it would write, writes nothing and runs nothing', async () => {
     const s = sandbox({ manager: null });
@@ -249,59 +257,67 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
     assert.ok(!existsSync(s.stateDir), 'not even the state dir');
   });
 
-  it('--system writes a system unit with User= (into OPENSOUL_SYSTEM_UNIT_DIR), uses systemctl without --user and checks no lingering; uninstall finds and removes it', async () => {
-    const s = sandbox({ manager: null });
-    const etc = path.join(s.root, 'etc-systemd-system');
-    const r = await s.run(['gateway', 'install', '--system'], { OPENSOUL_SYSTEM_UNIT_DIR: etc });
-    assert.equal(r.code, 0, r.stderr);
-    const unit = readFileSync(path.join(etc, 'opensoul-gateway.service'), 'utf8');
-    assert.equal(unit, expectedUnit(s, true));
-    assert.match(unit, new RegExp(`^User=${USER}$`, 'm'));
-    assert.match(unit, /^WantedBy=multi-user\.target$/m);
-    assert.ok(!existsSync(s.unitDir), 'no user unit');
-    assert.deepEqual(s.calls(), ['systemctl is-system-running', 'systemctl daemon-reload', 'systemctl enable --now opensoul-gateway.service']);
-    const pid = pidOf(s);
+  it(
+    '--system writes a system unit with User= (into OPENSOUL_SYSTEM_UNIT_DIR), uses systemctl without --user and checks no lingering; ' +
+      'uninstall finds and removes it',
+    async () => {
+      const s = sandbox({ manager: null });
+      const etc = path.join(s.root, 'etc-systemd-system');
+      const r = await s.run(['gateway', 'install', '--system'], { OPENSOUL_SYSTEM_UNIT_DIR: etc });
+      assert.equal(r.code, 0, r.stderr);
+      const unit = readFileSync(path.join(etc, 'opensoul-gateway.service'), 'utf8');
+      assert.equal(unit, expectedUnit(s, true));
+      assert.match(unit, new RegExp(`^User=${USER}$`, 'm'));
+      assert.match(unit, /^WantedBy=multi-user\.target$/m);
+      assert.ok(!existsSync(s.unitDir), 'no user unit');
+      assert.deepEqual(s.calls(), ['systemctl is-system-running', 'systemctl daemon-reload', 'systemctl enable --now opensoul-gateway.service']);
+      const pid = pidOf(s);
 
-    const u = await s.run(['gateway', 'uninstall'], { OPENSOUL_SYSTEM_UNIT_DIR: etc });
-    assert.equal(u.code, 0, u.stderr);
-    assert.deepEqual(s.calls().slice(3), ['systemctl is-system-running', 'systemctl disable --now opensoul-gateway.service', 'systemctl daemon-reload']);
-    assert.ok(!existsSync(path.join(etc, 'opensoul-gateway.service')));
-    assert.ok(!isProcessAlive(pid), 'disable --now stopped the daemon');
-  });
+      const u = await s.run(['gateway', 'uninstall'], { OPENSOUL_SYSTEM_UNIT_DIR: etc });
+      assert.equal(u.code, 0, u.stderr);
+      assert.deepEqual(s.calls().slice(3), ['systemctl is-system-running', 'systemctl disable --now opensoul-gateway.service', 'systemctl daemon-reload']);
+      assert.ok(!existsSync(path.join(etc, 'opensoul-gateway.service')));
+      assert.ok(!isProcessAlive(pid), 'disable --now stopped the daemon');
+    },
+  );
 
-  it("--auth-monitor also writes the monitor service (this install's scripts/auth-monitor.sh with absolute node and entry) and timer, and enables the timer; uninstall removes all three", async () => {
-    const s = sandbox();
-    const r = await s.run(['gateway', 'install', '--auth-monitor']);
-    assert.equal(r.code, 0, r.stderr);
-    const base = { nodePath: process.execPath, entryPath: CLI, stateDir: s.stateDir };
-    const script = path.join(REPO, 'scripts', 'auth-monitor.sh');
-    const service = readFileSync(path.join(s.unitDir, 'opensoul-auth-monitor.service'), 'utf8');
-    assert.equal(service, authMonitorService({ ...base, scriptPath: script }));
-    assert.match(service, new RegExp(`^ExecStart=${script} --node ${process.execPath} --entry ${CLI}$`, 'm'));
-    assert.equal(readFileSync(path.join(s.unitDir, 'opensoul-auth-monitor.timer'), 'utf8'), authMonitorTimer());
-    assert.deepEqual(s.calls(), [
-      'systemctl --user daemon-reload',
-      'systemctl --user enable --now opensoul-gateway.service',
-      'systemctl --user enable --now opensoul-auth-monitor.timer',
-      `loginctl show-user ${USER} --property=Linger`,
-    ]);
+  it(
+    "--auth-monitor also writes the monitor service (this install's scripts/auth-monitor.sh with absolute node and entry) and timer, " +
+      'and enables the timer; uninstall removes all three',
+    async () => {
+      const s = sandbox();
+      const r = await s.run(['gateway', 'install', '--auth-monitor']);
+      assert.equal(r.code, 0, r.stderr);
+      const base = { nodePath: process.execPath, entryPath: CLI, stateDir: s.stateDir };
+      const script = path.join(REPO, 'scripts', 'auth-monitor.sh');
+      const service = readFileSync(path.join(s.unitDir, 'opensoul-auth-monitor.service'), 'utf8');
+      assert.equal(service, authMonitorService({ ...base, scriptPath: script }));
+      assert.match(service, new RegExp(`^ExecStart=${script} --node ${process.execPath} --entry ${CLI}$`, 'm'));
+      assert.equal(readFileSync(path.join(s.unitDir, 'opensoul-auth-monitor.timer'), 'utf8'), authMonitorTimer());
+      assert.deepEqual(s.calls(), [
+        'systemctl --user daemon-reload',
+        'systemctl --user enable --now opensoul-gateway.service',
+        'systemctl --user enable --now opensoul-auth-monitor.timer',
+        `loginctl show-user ${USER} --property=Linger`,
+      ]);
 
-    const u = await s.run(['gateway', 'uninstall', '--json']);
-    assert.equal(u.code, 0, u.stderr);
-    assert.deepEqual(
-      (JSON.parse(u.stdout) as { removed: string[] }).removed.map((f) => path.basename(f)),
-      ['opensoul-gateway.service', 'opensoul-auth-monitor.service', 'opensoul-auth-monitor.timer'],
-    );
-    assert.deepEqual(s.calls().slice(4), [
-      'systemctl --user disable --now opensoul-auth-monitor.timer',
-      'systemctl --user disable --now opensoul-gateway.service',
-      'systemctl --user daemon-reload',
-    ]);
-    assert.deepEqual(readdirSync(s.unitDir), []);
-    const again = await s.run(['gateway', 'uninstall']);
-    assert.equal(again.code, 0);
-    assert.match(again.stdout, /not installed/);
-  });
+      const u = await s.run(['gateway', 'uninstall', '--json']);
+      assert.equal(u.code, 0, u.stderr);
+      assert.deepEqual(
+        (JSON.parse(u.stdout) as { removed: string[] }).removed.map((f) => path.basename(f)),
+        ['opensoul-gateway.service', 'opensoul-auth-monitor.service', 'opensoul-auth-monitor.timer'],
+      );
+      assert.deepEqual(s.calls().slice(4), [
+        'systemctl --user disable --now opensoul-auth-monitor.timer',
+        'systemctl --user disable --now opensoul-gateway.service',
+        'systemctl --user daemon-reload',
+      ]);
+      assert.deepEqual(readdirSync(s.unitDir), []);
+      const again = await s.run(['gateway', 'uninstall']);
+      assert.equal(again.code, 0);
+      assert.match(again.stdout, /not installed/);
+    },
+  );
 
   it('stop, start and restart go through the stand-in systemctl once the unit is installed', async () => {
     const s = sandbox();
@@ -366,139 +382,151 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
   });
 });
 
-describe('gateway install/uninstall/start/stop with a launchd stand-in (launchctl cannot run here: a recording script plays it; OPENSOUL_SERVICE_MANAGER=launchd)', function () {
-  const target = `gui/${UID}/ai.opensoul.gateway`;
+describe(
+  'gateway install/uninstall/start/stop with a launchd stand-in (launchctl cannot run here: ' +
+    'a recording script plays it; OPENSOUL_SERVICE_MANAGER=launchd)',
+  function () {
+    const target = `gui/${UID}/ai.opensoul.gateway`;
 
-  it('install writes the LaunchAgent plist, makes <stateDir>/logs 0700, bootstraps and kickstarts; reinstalling boots the loaded job out first', async () => {
-    const s = sandbox({ manager: 'launchd' });
-    const r = await s.run(['gateway', 'install']);
-    assert.equal(r.code, 0, r.stderr);
-    const plist = path.join(s.home, 'Library', 'LaunchAgents', 'ai.opensoul.gateway.plist');
-    assert.equal(readFileSync(plist, 'utf8'), gatewayPlist({ nodePath: process.execPath, entryPath: CLI, stateDir: s.stateDir }));
-    assert.equal(statSync(path.join(s.stateDir, 'logs')).mode & 0o777, 0o700);
-    assert.deepEqual(s.calls(), [`launchctl print ${target}`, `launchctl bootstrap gui/${UID} ${plist}`, `launchctl kickstart -k ${target}`]);
-    assert.match(r.stdout, new RegExp(`running \\(pid ${pidOf(s)}\\)`));
+    it('install writes the LaunchAgent plist, makes <stateDir>/logs 0700, bootstraps and kickstarts; reinstalling boots the loaded job out first', async () => {
+      const s = sandbox({ manager: 'launchd' });
+      const r = await s.run(['gateway', 'install']);
+      assert.equal(r.code, 0, r.stderr);
+      const plist = path.join(s.home, 'Library', 'LaunchAgents', 'ai.opensoul.gateway.plist');
+      assert.equal(readFileSync(plist, 'utf8'), gatewayPlist({ nodePath: process.execPath, entryPath: CLI, stateDir: s.stateDir }));
+      assert.equal(statSync(path.join(s.stateDir, 'logs')).mode & 0o777, 0o700);
+      assert.deepEqual(s.calls(), [`launchctl print ${target}`, `launchctl bootstrap gui/${UID} ${plist}`, `launchctl kickstart -k ${target}`]);
+      assert.match(r.stdout, new RegExp(`running \\(pid ${pidOf(s)}\\)`));
 
-    const again = await s.run(['gateway', 'install']);
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /unchanged/);
-    assert.deepEqual(s.calls().slice(3), [
-      `launchctl print ${target}`,
-      `launchctl bootout ${target}`,
-      `launchctl bootstrap gui/${UID} ${plist}`,
-      `launchctl kickstart -k ${target}`,
-    ]);
+      const again = await s.run(['gateway', 'install']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /unchanged/);
+      assert.deepEqual(s.calls().slice(3), [
+        `launchctl print ${target}`,
+        `launchctl bootout ${target}`,
+        `launchctl bootstrap gui/${UID} ${plist}`,
+        `launchctl kickstart -k ${target}`,
+      ]);
 
-    const st = await s.run(['gateway', 'status', '--json']);
-    assert.equal(st.code, 0, st.stderr);
-    const doc = JSON.parse(st.stdout) as { service: { manager: string; installed: boolean; active: boolean; scope: string | null } };
-    assert.deepEqual({ ...doc.service, file: undefined }, { manager: 'launchd', scope: null, installed: true, active: true, file: undefined });
-  });
+      const st = await s.run(['gateway', 'status', '--json']);
+      assert.equal(st.code, 0, st.stderr);
+      const doc = JSON.parse(st.stdout) as { service: { manager: string; installed: boolean; active: boolean; scope: string | null } };
+      assert.deepEqual({ ...doc.service, file: undefined }, { manager: 'launchd', scope: null, installed: true, active: true, file: undefined });
+    });
 
-  it('stop sends SIGTERM with launchctl kill, start kickstarts the loaded job, uninstall boots it out and removes the plist', async () => {
-    const s = sandbox({ manager: 'launchd' });
-    assert.equal((await s.run(['gateway', 'install'])).code, 0);
-    const first = pidOf(s);
-    const n = s.calls().length;
-    const stop = await s.run(['gateway', 'stop']);
-    assert.equal(stop.code, 0, stop.stderr);
-    assert.match(stop.stdout, new RegExp(`stopped \\(pid ${first}\\)`));
-    const start = await s.run(['gateway', 'start']);
-    assert.equal(start.code, 0, start.stderr);
-    assert.match(start.stdout, /started \(pid \d+\) by launchd/);
-    const u = await s.run(['gateway', 'uninstall']);
-    assert.equal(u.code, 0, u.stderr);
-    assert.deepEqual(s.calls().slice(n), [
-      `launchctl print ${target}`,
-      `launchctl kill SIGTERM ${target}`,
-      `launchctl print ${target}`,
-      `launchctl kickstart ${target}`,
-      `launchctl print ${target}`,
-      `launchctl bootout ${target}`,
-    ]);
-    assert.ok(!existsSync(path.join(s.home, 'Library', 'LaunchAgents', 'ai.opensoul.gateway.plist')));
-    assert.ok(!isProcessAlive(pidOf(s)));
-  });
+    it('stop sends SIGTERM with launchctl kill, start kickstarts the loaded job, uninstall boots it out and removes the plist', async () => {
+      const s = sandbox({ manager: 'launchd' });
+      assert.equal((await s.run(['gateway', 'install'])).code, 0);
+      const first = pidOf(s);
+      const n = s.calls().length;
+      const stop = await s.run(['gateway', 'stop']);
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.match(stop.stdout, new RegExp(`stopped \\(pid ${first}\\)`));
+      const start = await s.run(['gateway', 'start']);
+      assert.equal(start.code, 0, start.stderr);
+      assert.match(start.stdout, /started \(pid \d+\) by launchd/);
+      const u = await s.run(['gateway', 'uninstall']);
+      assert.equal(u.code, 0, u.stderr);
+      assert.deepEqual(s.calls().slice(n), [
+        `launchctl print ${target}`,
+        `launchctl kill SIGTERM ${target}`,
+        `launchctl print ${target}`,
+        `launchctl kickstart ${target}`,
+        `launchctl print ${target}`,
+        `launchctl bootout ${target}`,
+      ]);
+      assert.ok(!existsSync(path.join(s.home, 'Library', 'LaunchAgents', 'ai.opensoul.gateway.plist')));
+      assert.ok(!isProcessAlive(pidOf(s)));
+    });
 
-  it('--system is a usage error with launchd (exit 64)', async () => {
-    const s = sandbox({ manager: 'launchd' });
-    const sys = await s.run(['gateway', 'install', '--system']);
-    assert.equal(sys.code, 64);
-    assert.match(sys.stderr, /--system/);
-  });
+    it('--system is a usage error with launchd (exit 64)', async () => {
+      const s = sandbox({ manager: 'launchd' });
+      const sys = await s.run(['gateway', 'install', '--system']);
+      assert.equal(sys.code, 64);
+      assert.match(sys.stderr, /--system/);
+    });
 
-  it('--auth-monitor installs the ai.opensoul.auth-monitor LaunchAgent (every 1800 s, absolute node and entry) instead of printing a cron line; uninstall boots it out and removes it', async () => {
-    const s = sandbox({ manager: 'launchd' });
-    const dry = await s.run(['gateway', 'install', '--dry-run', '--auth-monitor']);
-    assert.equal(dry.code, 0, dry.stderr);
-    assert.doesNotMatch(dry.stdout + dry.stderr, /cron/);
-    const monitor = path.join(s.home, 'Library', 'LaunchAgents', 'ai.opensoul.auth-monitor.plist');
-    assert.match(dry.stdout, /launchctl bootstrap gui\/\d+ \S*ai\.opensoul\.auth-monitor\.plist/);
-    assert.ok(!existsSync(monitor), 'a dry run writes nothing');
+    it(
+      '--auth-monitor installs the ai.opensoul.auth-monitor LaunchAgent (every 1800 s, absolute node and entry) instead of printing a cron line; ' +
+        'uninstall boots it out and removes it',
+      async () => {
+        const s = sandbox({ manager: 'launchd' });
+        const dry = await s.run(['gateway', 'install', '--dry-run', '--auth-monitor']);
+        assert.equal(dry.code, 0, dry.stderr);
+        assert.doesNotMatch(dry.stdout + dry.stderr, /cron/);
+        const monitor = path.join(s.home, 'Library', 'LaunchAgents', 'ai.opensoul.auth-monitor.plist');
+        assert.match(dry.stdout, /launchctl bootstrap gui\/\d+ \S*ai\.opensoul\.auth-monitor\.plist/);
+        assert.ok(!existsSync(monitor), 'a dry run writes nothing');
 
-    const r = await s.run(['gateway', 'install', '--auth-monitor']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout + r.stderr, /cron/);
-    const scriptPath = path.join(REPO, 'scripts', 'auth-monitor.sh');
-    assert.equal(readFileSync(monitor, 'utf8'), authMonitorPlist({ nodePath: process.execPath, entryPath: CLI, scriptPath, stateDir: s.stateDir }));
-    const job = parsePlist(readFileSync(monitor, 'utf8')) as { StartInterval: number; ProgramArguments: string[] };
-    assert.equal(job.StartInterval, 1800);
-    assert.deepEqual(job.ProgramArguments, [scriptPath, '--node', process.execPath, '--entry', CLI]);
-    const monitorTarget = `gui/${UID}/ai.opensoul.auth-monitor`;
-    assert.deepEqual(s.calls().slice(-2), [`launchctl print ${monitorTarget}`, `launchctl bootstrap gui/${UID} ${monitor}`]);
+        const r = await s.run(['gateway', 'install', '--auth-monitor']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.doesNotMatch(r.stdout + r.stderr, /cron/);
+        const scriptPath = path.join(REPO, 'scripts', 'auth-monitor.sh');
+        assert.equal(readFileSync(monitor, 'utf8'), authMonitorPlist({ nodePath: process.execPath, entryPath: CLI, scriptPath, stateDir: s.stateDir }));
+        const job = parsePlist(readFileSync(monitor, 'utf8')) as { StartInterval: number; ProgramArguments: string[] };
+        assert.equal(job.StartInterval, 1800);
+        assert.deepEqual(job.ProgramArguments, [scriptPath, '--node', process.execPath, '--entry', CLI]);
+        const monitorTarget = `gui/${UID}/ai.opensoul.auth-monitor`;
+        assert.deepEqual(s.calls().slice(-2), [`launchctl print ${monitorTarget}`, `launchctl bootstrap gui/${UID} ${monitor}`]);
 
-    const u = await s.run(['gateway', 'uninstall']);
-    assert.equal(u.code, 0, u.stderr);
-    assert.ok(s.calls().includes(`launchctl bootout ${monitorTarget}`));
-    assert.ok(!existsSync(monitor));
-  });
-});
+        const u = await s.run(['gateway', 'uninstall']);
+        assert.equal(u.code, 0, u.stderr);
+        assert.ok(s.calls().includes(`launchctl bootout ${monitorTarget}`));
+        assert.ok(!existsSync(monitor));
+      },
+    );
+  },
+);
 
 describe('service files and commands never carry a secret', function () {
-  it('a fake secret in .env, in opensoul.json env.vars and in the installing shell reaches no unit, plist, command output, stand-in argv or environment, or daemon log', async () => {
-    const inDotenv = fakeSecret('sk-ant-api03-', 70);
-    const inConfig = fakeSecret('sk-or-v1-', 60);
-    const inShell = fakeSecret('sk-proj-', 60);
-    const outputs: Record<string, string> = {};
-    const files: Record<string, string> = {};
-    for (const manager of ['systemd', 'launchd'] as const) {
-      const s = sandbox({ manager });
-      mkdirSync(s.stateDir, { recursive: true, mode: 0o700 });
-      writeFileSync(path.join(s.stateDir, '.env'), `ANTHROPIC_API_KEY=${inDotenv}\n`, { mode: 0o600 });
-      writeFileSync(path.join(s.stateDir, 'opensoul.json'), JSON.stringify({ env: { vars: { OPENROUTER_API_KEY: inConfig } } }), { mode: 0o600 });
-      const shell = { OPENAI_API_KEY: inShell };
-      const commands = [
-        ['gateway', 'install', '--dry-run', '--auth-monitor'],
-        ['gateway', 'install', '--auth-monitor'],
-        ['gateway', 'status', '--json'],
-        ['gateway', 'status'],
-        ['models', 'status', '--json'],
-        ['gateway', 'restart'],
-        ['gateway', 'uninstall', '--json'],
-      ];
-      for (const args of commands) {
-        const r = await s.run(args, shell);
-        assert.ok(r.code === 0, `${manager} ${args.join(' ')}: ${r.stderr}`);
-        outputs[`${manager} ${args.join(' ')}`] = r.stdout + r.stderr;
-        if (args[0] === 'models') {
-          // The daemon the service runs did load the secrets from its files (so leaks were possible)…
-          const st = JSON.parse(r.stdout) as { providers: { provider: string; env: { source: string } | null }[] };
-          assert.equal(st.providers.find((p) => p.provider === 'anthropic')?.env?.source, 'dotenv');
-          assert.equal(st.providers.find((p) => p.provider === 'openrouter')?.env?.source, 'config');
-          // …but not the installing shell's key: a service does not inherit the shell.
-          assert.equal(st.providers.find((p) => p.provider === 'openai')?.env ?? null, null);
+  it(
+    'a fake secret in .env, in opensoul.json env.vars and in the installing shell ' +
+      'reaches no unit, plist, command output, stand-in argv or environment, or daemon log',
+    async () => {
+      const inDotenv = fakeSecret('sk-ant-api03-', 70);
+      const inConfig = fakeSecret('sk-or-v1-', 60);
+      const inShell = fakeSecret('sk-proj-', 60);
+      const outputs: Record<string, string> = {};
+      const files: Record<string, string> = {};
+      for (const manager of ['systemd', 'launchd'] as const) {
+        const s = sandbox({ manager });
+        mkdirSync(s.stateDir, { recursive: true, mode: 0o700 });
+        writeFileSync(path.join(s.stateDir, '.env'), `ANTHROPIC_API_KEY=${inDotenv}\n`, { mode: 0o600 });
+        writeFileSync(path.join(s.stateDir, 'opensoul.json'), JSON.stringify({ env: { vars: { OPENROUTER_API_KEY: inConfig } } }), { mode: 0o600 });
+        const shell = { OPENAI_API_KEY: inShell };
+        const commands = [
+          ['gateway', 'install', '--dry-run', '--auth-monitor'],
+          ['gateway', 'install', '--auth-monitor'],
+          ['gateway', 'status', '--json'],
+          ['gateway', 'status'],
+          ['models', 'status', '--json'],
+          ['gateway', 'restart'],
+          ['gateway', 'uninstall', '--json'],
+        ];
+        for (const args of commands) {
+          const r = await s.run(args, shell);
+          assert.ok(r.code === 0, `${manager} ${args.join(' ')}: ${r.stderr}`);
+          outputs[`${manager} ${args.join(' ')}`] = r.stdout + r.stderr;
+          if (args[0] === 'models') {
+            // The daemon the service runs did load the secrets from its files (so leaks were possible)…
+            const st = JSON.parse(r.stdout) as { providers: { provider: string; env: { source: string } | null }[] };
+            assert.equal(st.providers.find((p) => p.provider === 'anthropic')?.env?.source, 'dotenv');
+            assert.equal(st.providers.find((p) => p.provider === 'openrouter')?.env?.source, 'config');
+            // …but not the installing shell's key: a service does not inherit the shell.
+            assert.equal(st.providers.find((p) => p.provider === 'openai')?.env ?? null, null);
+          }
         }
+        const standinLogs = ['calls.log', 'env.log', 'daemon.out'].map((f) => path.join(s.standin, f));
+        for (const f of standinLogs) if (existsSync(f)) files[`${manager} ${path.basename(f)}`] = readFileSync(f, 'utf8');
+        files[`${manager} gateway.log`] = readFileSync(path.join(s.stateDir, 'logs', 'gateway.log'), 'utf8');
+        const install = JSON.parse((await s.run(['gateway', 'install', '--dry-run', '--json', '--auth-monitor'], shell)).stdout) as {
+          files: { path: string; content: string }[];
+        };
+        for (const f of install.files) files[`${manager} ${f.path}`] = f.content;
       }
-      const standinLogs = ['calls.log', 'env.log', 'daemon.out'].map((f) => path.join(s.standin, f));
-      for (const f of standinLogs) if (existsSync(f)) files[`${manager} ${path.basename(f)}`] = readFileSync(f, 'utf8');
-      files[`${manager} gateway.log`] = readFileSync(path.join(s.stateDir, 'logs', 'gateway.log'), 'utf8');
-      const install = JSON.parse((await s.run(['gateway', 'install', '--dry-run', '--json', '--auth-monitor'], shell)).stdout) as {
-        files: { path: string; content: string }[];
-      };
-      for (const f of install.files) files[`${manager} ${f.path}`] = f.content;
-    }
-    assert.ok(Object.keys(files).some((k) => k.endsWith('.plist')) && Object.keys(files).some((k) => k.endsWith('.timer')));
-    assert.ok(files['systemd env.log']!.includes('STANDIN_DIR='), 'the stand-in recorded its environment');
-    assertNoSecrets([inDotenv, inConfig, inShell], { ...outputs, ...files });
-  });
+      assert.ok(Object.keys(files).some((k) => k.endsWith('.plist')) && Object.keys(files).some((k) => k.endsWith('.timer')));
+      assert.ok(files['systemd env.log']!.includes('STANDIN_DIR='), 'the stand-in recorded its environment');
+      assertNoSecrets([inDotenv, inConfig, inShell], { ...outputs, ...files });
+    },
+  );
 });

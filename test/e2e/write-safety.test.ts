@@ -27,7 +27,8 @@ function pasteWorker(env: NodeJS.ProcessEnv, worker: number, tokens: string[]): 
     const tokens = JSON.parse(process.env.TOKENS);
     let failed = 0;
     tokens.forEach((t, i) => {
-      const r = spawnSync(process.execPath, [${JSON.stringify(CLI)}, 'models', 'auth', 'paste-token', '--provider', 'openai', '--profile-id', 'openai:w${worker}-' + i], { input: t, env: process.env });
+      const args = [${JSON.stringify(CLI)}, 'models', 'auth', 'paste-token', '--provider', 'openai', '--profile-id', 'openai:w${worker}-' + i];
+      const r = spawnSync(process.execPath, args, { input: t, env: process.env });
       if (r.status !== 0) { failed++; process.stderr.write(String(r.stderr)); }
     });
     process.exit(failed);`;
@@ -117,70 +118,74 @@ describe('write safety (real daemons, real CLI processes)', function () {
   // about one round in two leaves a temp or lock file behind, so the cleanup path is hit many
   // times too); 4 × 50 in `npm run soak`.
   const perLane = count('WRITE_KILLS_PER_LANE', 12, 50);
-  it(`SIGKILL at random moments during a stream of writes, ${4 * perLane} times: the file always parses and holds the last acknowledged or the in-flight write; the next start cleans up`, async () => {
-    const lanes = 4;
-    const leftovers: string[] = [];
-    const lane = async (laneNo: number) => {
-      const stateDir = path.join(tempDir(), 'state');
-      const store = path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');
-      let lastAcked: string | null = null;
-      for (let round = 0; round < perLane; round++) {
-        const d = await startDaemon({ stateDir, entry: GATEWAY, args: [] });
-        const c = await d.connect();
-        let inFlight: string | null = null;
-        let stop = false;
-        const stream = (async () => {
-          for (let n = 0; !stop; n++) {
-            const key = `sk-${laneNo}-${round}-${n}-${'x'.repeat(20)}`;
-            inFlight = key;
-            try {
-              await c.call(methods.authUpsert, { profileId: 'openai:crash', credential: { type: 'api_key', key }, replace: true });
-            } catch {
-              return;
+  it(
+    `SIGKILL at random moments during a stream of writes, ${4 * perLane} times: ` +
+      `the file always parses and holds the last acknowledged or the in-flight write; the next start cleans up`,
+    async () => {
+      const lanes = 4;
+      const leftovers: string[] = [];
+      const lane = async (laneNo: number) => {
+        const stateDir = path.join(tempDir(), 'state');
+        const store = path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');
+        let lastAcked: string | null = null;
+        for (let round = 0; round < perLane; round++) {
+          const d = await startDaemon({ stateDir, entry: GATEWAY, args: [] });
+          const c = await d.connect();
+          let inFlight: string | null = null;
+          let stop = false;
+          const stream = (async () => {
+            for (let n = 0; !stop; n++) {
+              const key = `sk-${laneNo}-${round}-${n}-${'x'.repeat(20)}`;
+              inFlight = key;
+              try {
+                await c.call(methods.authUpsert, { profileId: 'openai:crash', credential: { type: 'api_key', key }, replace: true });
+              } catch {
+                return;
+              }
+              lastAcked = key;
             }
-            lastAcked = key;
+          })();
+          await sleep(Math.random() * 60);
+          d.proc.kill('SIGKILL');
+          await d.exited;
+          stop = true;
+          c.close();
+          await stream;
+          const text = readLeftByKill(store);
+          if (text === null) {
+            assert.equal(lastAcked, null, 'the store exists once a write was acknowledged');
+            continue;
           }
-        })();
-        await sleep(Math.random() * 60);
-        d.proc.kill('SIGKILL');
-        await d.exited;
-        stop = true;
-        c.close();
-        await stream;
-        const text = readLeftByKill(store);
-        if (text === null) {
-          assert.equal(lastAcked, null, 'the store exists once a write was acknowledged');
-          continue;
+          let doc: Store;
+          assert.doesNotThrow(() => (doc = JSON.parse(text) as Store), `round ${round}: the file parses`);
+          const key = doc!.profiles['openai:crash']?.key;
+          assert.ok(key === lastAcked || key === inFlight, `round ${round}: holds the last acknowledged or the in-flight write`);
+          lastAcked = key ?? null;
+          const agentDir = path.dirname(store);
+          leftovers.push(
+            ...readdirSync(agentDir)
+              .filter((n) => n.includes('.opensoul-') || n.endsWith('.lock'))
+              .map((n) => path.join(agentDir, n)),
+          );
+          const config = path.join(stateDir, 'opensoul.json');
+          try {
+            JSON.parse(readFileSync(config, 'utf8'));
+          } catch (err) {
+            assert.equal((err as NodeJS.ErrnoException).code, 'ENOENT', 'opensoul.json parses too');
+          }
         }
-        let doc: Store;
-        assert.doesNotThrow(() => (doc = JSON.parse(text) as Store), `round ${round}: the file parses`);
-        const key = doc!.profiles['openai:crash']?.key;
-        assert.ok(key === lastAcked || key === inFlight, `round ${round}: holds the last acknowledged or the in-flight write`);
-        lastAcked = key ?? null;
+        // The next start removes what the kills left behind.
+        const d = await startDaemon({ stateDir, entry: GATEWAY, args: [] });
         const agentDir = path.dirname(store);
-        leftovers.push(
-          ...readdirSync(agentDir)
-            .filter((n) => n.includes('.opensoul-') || n.endsWith('.lock'))
-            .map((n) => path.join(agentDir, n)),
+        assert.deepEqual(
+          readdirSync(agentDir).filter((n) => n.includes('.opensoul-') || n.endsWith('.lock')),
+          [],
         );
-        const config = path.join(stateDir, 'opensoul.json');
-        try {
-          JSON.parse(readFileSync(config, 'utf8'));
-        } catch (err) {
-          assert.equal((err as NodeJS.ErrnoException).code, 'ENOENT', 'opensoul.json parses too');
-        }
-      }
-      // The next start removes what the kills left behind.
-      const d = await startDaemon({ stateDir, entry: GATEWAY, args: [] });
-      const agentDir = path.dirname(store);
-      assert.deepEqual(
-        readdirSync(agentDir).filter((n) => n.includes('.opensoul-') || n.endsWith('.lock')),
-        [],
-      );
-      await d.stop();
-    };
-    await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
-    // Not an assertion on timing or luck, just a note: how many rounds left something to clean.
-    process.stdout.write(`      (${leftovers.length} leftover temp/lock files were seen between kills and cleaned at the next start)\n`);
-  });
+        await d.stop();
+      };
+      await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+      // Not an assertion on timing or luck, just a note: how many rounds left something to clean.
+      process.stdout.write(`      (${leftovers.length} leftover temp/lock files were seen between kills and cleaned at the next start)\n`);
+    },
+  );
 });

@@ -43,11 +43,14 @@ async function openInEditor(file: string): Promise<{ doc: Store; identity: strin
 describe('editor saves racing daemon writes (real daemon, real RPC)', function () {
   this.timeout(120_000 * ROUNDS);
 
-  it(`${EDITOR_SAVES} editor saves (temp + rename, no lock) racing ${DAEMON_WRITES} daemon upserts: none lost${ROUNDS > 1 ? ` (${ROUNDS} rounds)` : ''}`, async () => {
-    const d = await startDaemon();
-    for (let round = 0; round < ROUNDS; round++) await race(d, round === 0 ? 'main' : `soak-${round}`);
-    assertNoSecrets(['sk-proj-editor-1-', 'sk-proj-daemon-1-'], { log: d.log(), stderr: d.stderr() });
-  });
+  it(
+    `${EDITOR_SAVES} editor saves (temp + rename, no lock) racing ${DAEMON_WRITES} ` + `daemon upserts: none lost${ROUNDS > 1 ? ` (${ROUNDS} rounds)` : ''}`,
+    async () => {
+      const d = await startDaemon();
+      for (let round = 0; round < ROUNDS; round++) await race(d, round === 0 ? 'main' : `soak-${round}`);
+      assertNoSecrets(['sk-proj-editor-1-', 'sk-proj-daemon-1-'], { log: d.log(), stderr: d.stderr() });
+    },
+  );
 });
 
 async function race(d: Daemon, agent: string): Promise<void> {
@@ -108,7 +111,8 @@ async function race(d: Daemon, agent: string): Promise<void> {
   const lostEditor = Array.from({ length: EDITOR_SAVES }, (_, i) => `openai:editor-${i}`).filter((id) => !final.profiles[id]);
   const lostDaemon = acked.filter((id) => !final.profiles[id]);
   process.stdout.write(
-    `      (${agent}: ${acked.length} daemon writes acknowledged, ${refused.length} refused with LOCKED; the editor redid ${redone} saves after a daemon write)\n`,
+    `      (${agent}: ${acked.length} daemon writes acknowledged, ${refused.length} refused with LOCKED; ` +
+      `the editor redid ${redone} saves after a daemon write)\n`,
   );
   assert.deepEqual(lostEditor, [], 'every editor save is in the final file');
   assert.deepEqual(lostDaemon, [], 'every acknowledged daemon write is in the final file');

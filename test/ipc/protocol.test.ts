@@ -26,7 +26,11 @@ const SPEC_METHODS = [
   'doctor.run',
   'events.subscribe',
 ];
-/** Beyond the table: cancelling a running turn, what `opensoul exec` hands its child, the OAuth login (`models auth login`), adopting another CLI's sign-in (`--method cli`), and the local proxy's keys and environment. */
+/**
+ * Beyond the table: cancelling a running turn, what `opensoul exec` hands its child, the OAuth login
+ * (`models auth login`), adopting another CLI's sign-in (`--method cli`), and the local proxy's keys
+ * and environment.
+ */
 const EXTRA_METHODS = [
   'chat.cancel',
   'exec.credentials',

@@ -55,7 +55,8 @@ export function report(row: StatsRow): void {
   rows.push(row);
   const mib = (kib: number) => (kib / 1024).toFixed(1);
   process.stdout.write(
-    `      | ${row.what} | ${row.times} | ${row.seconds.toFixed(1)} s | RSS ${mib(row.before.rssKiB)} → ${mib(row.after.rssKiB)} MiB | fds ${row.before.fds} → ${row.after.fds} | lost ${row.lost} |\n`,
+    `      | ${row.what} | ${row.times} | ${row.seconds.toFixed(1)} s | RSS ${mib(row.before.rssKiB)} → ${mib(row.after.rssKiB)} MiB | ` +
+      `fds ${row.before.fds} → ${row.after.fds} | lost ${row.lost} |\n`,
   );
 }
 

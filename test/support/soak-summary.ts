@@ -16,7 +16,8 @@ export const mochaHooks = {
       '|---|---:|---:|---|---|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.what} | ${r.times.toLocaleString('en-US')} | ${r.seconds.toFixed(0)} s | ${mib(r.before.rssKiB)} → ${mib(r.after.rssKiB)} MiB | ${r.before.fds} → ${r.after.fds} | ${r.lost} |`,
+          `| ${r.what} | ${r.times.toLocaleString('en-US')} | ${r.seconds.toFixed(0)} s | ${mib(r.before.rssKiB)} → ${mib(r.after.rssKiB)} MiB | ` +
+          `${r.before.fds} → ${r.after.fds} | ${r.lost} |`,
       ),
       '',
     ];

@@ -221,7 +221,8 @@ describe('units/systemd-units', () => {
       dataDir: 'cash$HOME${USER}$$',
       gatewayExecStart: (r) => `"${r}/cash$HOME\${USER}$$/bin/node" --max-semi-space-size=1 "${r}/cash$$HOME$\${USER}$$$$/lib/opensoul.mjs" gateway`,
       monitorExecStart: (r) =>
-        `"${r}/cash$HOME\${USER}$$/scripts/auth-monitor.sh" --node "${r}/cash$$HOME$\${USER}$$$$/bin/node" --entry "${r}/cash$$HOME$\${USER}$$$$/lib/opensoul.mjs"`,
+        `"${r}/cash$HOME\${USER}$$/scripts/auth-monitor.sh" --node "${r}/cash$$HOME$\${USER}$$$$/bin/node" ` +
+        `--entry "${r}/cash$$HOME$\${USER}$$$$/lib/opensoul.mjs"`,
       // Environment= does no $ expansion: doubling would reach the daemon as two dollars.
       environment: (r) => `"OPENSOUL_STATE_DIR=${r}/cash$HOME\${USER}$$/state"`,
     },

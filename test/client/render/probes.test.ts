@@ -66,7 +66,8 @@ describe('probes (human view)', () => {
   it('--plain: one tab-separated line each, for scripts', () => {
     assert.deepEqual(probePlainLines(probes), [
       'anthropic:work\tanthropic\tclaude-haiku-4-5\tok\t412',
-      'anthropic:a-much-longer-id\tanthropic\tclaude-haiku-4-5\tcredential_scope\t1250\tThis credential is only authorized for use with Claude Code — use an Anthropic API key instead',
+      'anthropic:a-much-longer-id\tanthropic\tclaude-haiku-4-5\tcredential_scope\t1250\t' +
+        'This credential is only authorized for use with Claude Code — use an Anthropic API key instead',
       'env OPENAI_API_KEY\topenai\tgpt-4o-mini\trate_limit\t88\tHTTP 429',
     ]);
   });

@@ -319,7 +319,8 @@ describe('import openclaw: reading the source', () => {
       });
       writeOpenClawConfig(
         root,
-        '// JSON5-ish\n{ "auth": { "order": { "anthropic": ["anthropic:a", "anthropic:b"] } }, "secrets": { "providers": { "filemain": { "source": "file", "path": "~/.openclaw/s.json" } } }, }\n',
+        '// JSON5-ish\n{ "auth": { "order": { "anthropic": ["anthropic:a", "anthropic:b"] } }, ' +
+          '"secrets": { "providers": { "filemain": { "source": "file", "path": "~/.openclaw/s.json" } } }, }\n',
       );
       const snapshot = await read(root);
       const main = agentOf(snapshot, 'main');
@@ -590,7 +591,8 @@ describe('import openclaw: reading the source', () => {
           'const a = await readOpenClawState(process.argv[2], opts);',
           'const afterJson = loaded();',
           'const b = await readOpenClawState(process.argv[3], opts);',
-          'console.log(JSON.stringify({ afterJson, afterDb: loaded(), a: a.agents.map((x) => x.layout), b: b.agents.map((x) => [x.layout, Object.keys(x.profiles)]) }));',
+          'console.log(JSON.stringify({ afterJson, afterDb: loaded(), ' +
+            'a: a.agents.map((x) => x.layout), b: b.agents.map((x) => [x.layout, Object.keys(x.profiles)]) }));',
         ].join('\n'),
       );
       const result = await run(process.execPath, [probe, jsonOnly, withDb], { cwd: out });

@@ -90,50 +90,53 @@ describe('SecretRefs (OpenClaw contract)', () => {
     assert.match(probeSecretRef({ source: 'file', provider: 'filemain', id: '/x' }, c) ?? '', /nothing at JSON pointer/);
   });
 
-  it('exec: the JSON protocol (protocolVersion 1), jsonOnly, per-id errors, exit codes, timeouts, output bounds, path checks; status probes never run it', async () => {
-    const secret = fakeSecret('sk-proj-', 40);
-    const sh = (name: string, body: string, mode = 0o700) => file(name, `#!/bin/sh\n${body}\n`, mode);
-    const good = sh('good.sh', `cat >/dev/null; printf '{"protocolVersion":1,"values":{"a/b":"${secret}"}}'`);
-    const plain = sh('plain.sh', `printf '%s\\n' '${secret}'`);
-    const v2 = sh('v2.sh', `printf '{"protocolVersion":2,"values":{"a":"${secret}"}}'`);
-    const err = sh('err.sh', `printf '{"protocolVersion":1,"values":{},"errors":{"a":{"message":"${secret}"}}}'`);
-    const fail = sh('fail.sh', 'exit 3');
-    const hang = sh('hang.sh', 'exec /bin/sleep 30');
-    const chatty = sh('chatty.sh', 'exec /usr/bin/yes y');
-    const loose = sh('loose.sh', 'printf x', 0o777);
-    const link = path.join(tempDir(), 'link.sh');
-    symlinkSync(plain, link);
-    const c = ctx({
-      providers: {
-        good: { source: 'exec', command: good },
-        plain: { source: 'exec', command: plain, jsonOnly: false },
-        plain_strict: { source: 'exec', command: plain },
-        v2: { source: 'exec', command: v2 },
-        err: { source: 'exec', command: err },
-        fail: { source: 'exec', command: fail },
-        hang: { source: 'exec', command: hang, timeoutMs: 200 },
-        chatty: { source: 'exec', command: chatty, maxOutputBytes: 1000 },
-        loose: { source: 'exec', command: loose },
-        link: { source: 'exec', command: link, jsonOnly: false },
-        linkok: { source: 'exec', command: link, jsonOnly: false, allowSymlinkCommand: true },
-        relative: { source: 'exec', command: 'pass' },
-      },
-    });
-    const ex = (provider: string, id = 'a'): SecretRef => ({ source: 'exec', provider, id });
-    assert.equal(await resolveSecretRef(ex('good', 'a/b'), c), secret);
-    assert.equal(await resolveSecretRef(ex('plain', 'value'), c), secret);
-    assert.equal(await resolveSecretRef(ex('linkok', 'value'), c), secret);
-    await rejectsWith(ex('plain_strict'), c, /did not print a JSON response/, secret);
-    await rejectsWith(ex('good', 'missing'), c, /no value for id "missing"/, secret);
-    await rejectsWith(ex('v2'), c, /protocolVersion must be 1/, secret);
-    await rejectsWith(ex('err'), c, /reported an error for id "a"/, secret);
-    await rejectsWith(ex('fail'), c, /exited with code 3/);
-    await rejectsWith(ex('hang'), c, /timed out after 200 ms/);
-    await rejectsWith(ex('chatty'), c, /more than maxOutputBytes \(1000\)/);
-    await rejectsWith(ex('loose'), c, /permissions are too open \(777\)/);
-    await rejectsWith(ex('link'), c, /must not be a symlink/);
-    await rejectsWith(ex('relative'), c, /must be an absolute path/);
-    await rejectsWith(ex('good', '../etc'), c, /without \. or \.\. segments/);
-    assert.equal(probeSecretRef(ex('hang'), c), null, 'a probe never runs a command');
-  });
+  it(
+    'exec: the JSON protocol (protocolVersion 1), jsonOnly, per-id errors, exit codes, timeouts, output bounds, path checks; ' + 'status probes never run it',
+    async () => {
+      const secret = fakeSecret('sk-proj-', 40);
+      const sh = (name: string, body: string, mode = 0o700) => file(name, `#!/bin/sh\n${body}\n`, mode);
+      const good = sh('good.sh', `cat >/dev/null; printf '{"protocolVersion":1,"values":{"a/b":"${secret}"}}'`);
+      const plain = sh('plain.sh', `printf '%s\\n' '${secret}'`);
+      const v2 = sh('v2.sh', `printf '{"protocolVersion":2,"values":{"a":"${secret}"}}'`);
+      const err = sh('err.sh', `printf '{"protocolVersion":1,"values":{},"errors":{"a":{"message":"${secret}"}}}'`);
+      const fail = sh('fail.sh', 'exit 3');
+      const hang = sh('hang.sh', 'exec /bin/sleep 30');
+      const chatty = sh('chatty.sh', 'exec /usr/bin/yes y');
+      const loose = sh('loose.sh', 'printf x', 0o777);
+      const link = path.join(tempDir(), 'link.sh');
+      symlinkSync(plain, link);
+      const c = ctx({
+        providers: {
+          good: { source: 'exec', command: good },
+          plain: { source: 'exec', command: plain, jsonOnly: false },
+          plain_strict: { source: 'exec', command: plain },
+          v2: { source: 'exec', command: v2 },
+          err: { source: 'exec', command: err },
+          fail: { source: 'exec', command: fail },
+          hang: { source: 'exec', command: hang, timeoutMs: 200 },
+          chatty: { source: 'exec', command: chatty, maxOutputBytes: 1000 },
+          loose: { source: 'exec', command: loose },
+          link: { source: 'exec', command: link, jsonOnly: false },
+          linkok: { source: 'exec', command: link, jsonOnly: false, allowSymlinkCommand: true },
+          relative: { source: 'exec', command: 'pass' },
+        },
+      });
+      const ex = (provider: string, id = 'a'): SecretRef => ({ source: 'exec', provider, id });
+      assert.equal(await resolveSecretRef(ex('good', 'a/b'), c), secret);
+      assert.equal(await resolveSecretRef(ex('plain', 'value'), c), secret);
+      assert.equal(await resolveSecretRef(ex('linkok', 'value'), c), secret);
+      await rejectsWith(ex('plain_strict'), c, /did not print a JSON response/, secret);
+      await rejectsWith(ex('good', 'missing'), c, /no value for id "missing"/, secret);
+      await rejectsWith(ex('v2'), c, /protocolVersion must be 1/, secret);
+      await rejectsWith(ex('err'), c, /reported an error for id "a"/, secret);
+      await rejectsWith(ex('fail'), c, /exited with code 3/);
+      await rejectsWith(ex('hang'), c, /timed out after 200 ms/);
+      await rejectsWith(ex('chatty'), c, /more than maxOutputBytes \(1000\)/);
+      await rejectsWith(ex('loose'), c, /permissions are too open \(777\)/);
+      await rejectsWith(ex('link'), c, /must not be a symlink/);
+      await rejectsWith(ex('relative'), c, /must be an absolute path/);
+      await rejectsWith(ex('good', '../etc'), c, /without \. or \.\. segments/);
+      assert.equal(probeSecretRef(ex('hang'), c), null, 'a probe never runs a command');
+    },
+  );
 });

@@ -65,7 +65,10 @@ export function statusResult(providers: ProviderStatusEntry[], over: Partial<Mod
   };
 }
 
-/** anthropic: work (token, next, exp ~11 months), default (api key, lastGood, cooldown 3m), scoped (disabled credential_scope); env key too. openai: one key behind a base URL. */
+/**
+ * anthropic: work (token, next, exp ~11 months), default (api key, lastGood, cooldown 3m), scoped
+ * (disabled credential_scope); env key too. openai: one key behind a base URL.
+ */
 export function sampleStatus(opts: { pinNext?: string } = {}): ModelsStatusResult {
   const next = opts.pinNext ?? 'anthropic:work';
   return statusResult([

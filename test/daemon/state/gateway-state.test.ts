@@ -44,46 +44,49 @@ describe('GatewayState secret registration', () => {
 });
 
 describe('GatewayState agent views (§3 inheritance)', () => {
-  it("every agent but the default reads the default agent's profiles and their usage through; its own win; the provider table includes stored providers", async () => {
-    const dir = path.join(tempDir(), 'state');
-    const paths = statePaths(dir);
-    for (const a of ['main', 'work']) mkdirSync(paths.agentDir(a), { recursive: true });
-    writeFileSync(
-      paths.authProfiles('main'),
-      JSON.stringify({
-        version: 1,
-        profiles: {
-          'anthropic:shared': { type: 'api_key', key: 'sk-ant-api03-main-shared' },
-          'openai:both': { type: 'api_key', key: 'sk-proj-main-version' },
-          'minimax:default': { type: 'api_key', key: 'mm-main-key', idToken: 'id-token-value-123' },
-        },
-      }),
-    );
-    writeFileSync(
-      paths.authState('main'),
-      JSON.stringify({ version: 1, lastGood: {}, usageStats: { 'anthropic:shared': { disabledUntil: 9e15, disabledReason: 'billing' } } }),
-    );
-    writeFileSync(
-      paths.authProfiles('work'),
-      JSON.stringify({ version: 1, profiles: { 'openai:both': { type: 'api_key', key: 'sk-proj-work-version' } }, order: { openai: ['openai:both'] } }),
-    );
-    const registered = new Set<string>();
-    const state = new GatewayState({ paths, processEnv: {}, registerSecrets: (values) => values.forEach((v) => registered.add(v)) });
-    await state.reload('start');
-    const work = state.agentView('work');
-    assert.ok(work);
-    assert.deepEqual(plain(Object.keys(work.store.profiles).sort()), ['anthropic:shared', 'minimax:default', 'openai:both']);
-    assert.equal(work.store.profiles['openai:both']?.type === 'api_key' && work.store.profiles['openai:both'].key, 'sk-proj-work-version', 'its own wins');
-    assert.deepEqual(plain(work.inherited), { 'anthropic:shared': 'main', 'minimax:default': 'main' });
-    assert.equal(work.usage.usageStats['anthropic:shared']?.disabledReason, 'billing');
-    assert.deepEqual(plain(work.store.order), { openai: ['openai:both'] });
-    const main = state.agentView('main');
-    assert.deepEqual(plain(main?.inherited), {});
-    assert.ok(!('openai:both' in (main?.inherited ?? {})));
-    assert.ok(state.providers.get('minimax'), 'a provider a store holds is known');
-    assert.throws(() => state.providers.require('minimx'), /did you mean "minimax"\?/);
-    assert.ok(registered.has('id-token-value-123'), 'kept extra fields go to the redactor');
-  });
+  it(
+    "every agent but the default reads the default agent's profiles and their usage through; " + 'its own win; the provider table includes stored providers',
+    async () => {
+      const dir = path.join(tempDir(), 'state');
+      const paths = statePaths(dir);
+      for (const a of ['main', 'work']) mkdirSync(paths.agentDir(a), { recursive: true });
+      writeFileSync(
+        paths.authProfiles('main'),
+        JSON.stringify({
+          version: 1,
+          profiles: {
+            'anthropic:shared': { type: 'api_key', key: 'sk-ant-api03-main-shared' },
+            'openai:both': { type: 'api_key', key: 'sk-proj-main-version' },
+            'minimax:default': { type: 'api_key', key: 'mm-main-key', idToken: 'id-token-value-123' },
+          },
+        }),
+      );
+      writeFileSync(
+        paths.authState('main'),
+        JSON.stringify({ version: 1, lastGood: {}, usageStats: { 'anthropic:shared': { disabledUntil: 9e15, disabledReason: 'billing' } } }),
+      );
+      writeFileSync(
+        paths.authProfiles('work'),
+        JSON.stringify({ version: 1, profiles: { 'openai:both': { type: 'api_key', key: 'sk-proj-work-version' } }, order: { openai: ['openai:both'] } }),
+      );
+      const registered = new Set<string>();
+      const state = new GatewayState({ paths, processEnv: {}, registerSecrets: (values) => values.forEach((v) => registered.add(v)) });
+      await state.reload('start');
+      const work = state.agentView('work');
+      assert.ok(work);
+      assert.deepEqual(plain(Object.keys(work.store.profiles).sort()), ['anthropic:shared', 'minimax:default', 'openai:both']);
+      assert.equal(work.store.profiles['openai:both']?.type === 'api_key' && work.store.profiles['openai:both'].key, 'sk-proj-work-version', 'its own wins');
+      assert.deepEqual(plain(work.inherited), { 'anthropic:shared': 'main', 'minimax:default': 'main' });
+      assert.equal(work.usage.usageStats['anthropic:shared']?.disabledReason, 'billing');
+      assert.deepEqual(plain(work.store.order), { openai: ['openai:both'] });
+      const main = state.agentView('main');
+      assert.deepEqual(plain(main?.inherited), {});
+      assert.ok(!('openai:both' in (main?.inherited ?? {})));
+      assert.ok(state.providers.get('minimax'), 'a provider a store holds is known');
+      assert.throws(() => state.providers.require('minimx'), /did you mean "minimax"\?/);
+      assert.ok(registered.has('id-token-value-123'), 'kept extra fields go to the redactor');
+    },
+  );
 });
 
 describe('GatewayState after its own write', () => {
