@@ -216,21 +216,45 @@ export class StoreService {
         return { changed: true, replaced: differs ? was : undefined };
       }),
     );
-    const warnings: string[] = [];
-    const files = outcome.changed ? [file] : [];
     // A replaced secret starts afresh: a credential_scope "until replaced" and old counters go.
-    if (outcome.replaced && (await this.updateUsage(agent, (doc) => void delete doc.usageStats[profileId]))) files.push(this.state.paths.authState(agent));
-    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, profileId, { provider: credential.provider, mode: credential.type })))
-      files.push(this.state.paths.config);
-    return {
+    return this.afterProfileWrite({
       agent,
-      path: file,
+      file,
       profileId,
-      changed: outcome.changed,
+      outcome,
+      createdAgent,
+      clearUsage: outcome.replaced !== undefined,
+      meta: { provider: credential.provider, mode: credential.type },
+    });
+  }
+
+  /**
+   * What every profile write does once the store is written: clear the profile's usage state
+   * when asked, record OpenClaw's metadata in opensoul.json (best effort: a config that does not
+   * parse is a warning), and word the result with every file changed.
+   */
+  private async afterProfileWrite(w: {
+    agent: string;
+    file: string;
+    profileId: string;
+    outcome: { changed: boolean; replaced: { type: string; masked: string } | undefined };
+    createdAgent: boolean;
+    clearUsage: boolean;
+    meta: { provider: string; mode: string };
+  }): Promise<WriteResult> {
+    const warnings: string[] = [];
+    const files = w.outcome.changed ? [w.file] : [];
+    if (w.clearUsage && (await this.updateUsage(w.agent, (doc) => void delete doc.usageStats[w.profileId]))) files.push(this.state.paths.authState(w.agent));
+    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, w.profileId, w.meta))) files.push(this.state.paths.config);
+    return {
+      agent: w.agent,
+      path: w.file,
+      profileId: w.profileId,
+      changed: w.outcome.changed,
       warnings,
       files,
-      ...(outcome.replaced ? { replaced: outcome.replaced } : {}),
-      ...(createdAgent && outcome.changed ? { createdAgent: true } : {}),
+      ...(w.outcome.replaced ? { replaced: w.outcome.replaced } : {}),
+      ...(w.createdAgent && w.outcome.changed ? { createdAgent: true } : {}),
     };
   }
 
@@ -373,21 +397,15 @@ export class StoreService {
         return { changed: true, replaced: was };
       }),
     );
-    const warnings: string[] = [];
-    const files = outcome.changed ? [file] : [];
-    if (outcome.changed && (await this.updateUsage(agent, (doc) => void delete doc.usageStats[profileId]))) files.push(this.state.paths.authState(agent));
-    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, profileId, { provider: managed.provider, mode: 'oauth' })))
-      files.push(this.state.paths.config);
-    return {
+    return this.afterProfileWrite({
       agent,
-      path: file,
+      file,
       profileId,
-      changed: outcome.changed,
-      warnings,
-      files,
-      ...(outcome.replaced ? { replaced: outcome.replaced } : {}),
-      ...(createdAgent && outcome.changed ? { createdAgent: true } : {}),
-    };
+      outcome,
+      createdAgent,
+      clearUsage: outcome.changed,
+      meta: { provider: managed.provider, mode: 'oauth' },
+    });
   }
 
   /** The agent's order override: `ids` to set it, null to clear it (§7 `models auth order`). Returns the file written. */
