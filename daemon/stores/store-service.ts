@@ -200,17 +200,7 @@ export class StoreService {
         const was = existing ? shown(existing) : raw !== undefined ? { type: 'entry', masked: '(not readable as a credential)' } : undefined;
         const differs = was !== undefined && !(existing && sameSecret(existing, credential));
         if (differs && !replace) {
-          const now = shown(credential);
-          throw new OpenSoulError('CONFLICT', {
-            target: 'profile',
-            id: profileId,
-            agent,
-            path: file,
-            existingType: was.type,
-            existingMasked: was.masked,
-            newType: now.type,
-            newMasked: now.masked,
-          });
+          throw profileConflict(profileId, agent, file, was, shown(credential));
         }
         profiles[profileId] = { ...opts.extra, ...storedJson(credential) };
         return { changed: true, replaced: differs ? was : undefined };
@@ -382,16 +372,7 @@ export class StoreService {
           return { changed: false, replaced: undefined };
         const was = existing ? shown(existing) : raw !== undefined ? { type: 'entry', masked: '(not readable as a credential)' } : undefined;
         if (was && !replace) {
-          throw new OpenSoulError('CONFLICT', {
-            target: 'profile',
-            id: profileId,
-            agent,
-            path: file,
-            existingType: was.type,
-            existingMasked: was.masked,
-            newType: `oauth managed by ${managed.managedBy}`,
-            newMasked: '(read through, not copied)',
-          });
+          throw profileConflict(profileId, agent, file, was, { type: `oauth managed by ${managed.managedBy}`, masked: '(read through, not copied)' });
         }
         profiles[profileId] = entry;
         return { changed: true, replaced: was };
@@ -574,4 +555,24 @@ export class StoreService {
       return false;
     }
   }
+}
+
+/** CONFLICT for a profile id that already holds a different credential (§3 "No silent replacement"), both sides masked. */
+function profileConflict(
+  profileId: string,
+  agent: string,
+  path: string,
+  was: { type: string; masked: string },
+  now: { type: string; masked: string },
+): OpenSoulError {
+  return new OpenSoulError('CONFLICT', {
+    target: 'profile',
+    id: profileId,
+    agent,
+    path,
+    existingType: was.type,
+    existingMasked: was.masked,
+    newType: now.type,
+    newMasked: now.masked,
+  });
 }
