@@ -16,6 +16,7 @@ import type { ProxyConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { anthropicAuthHeaders } from '../providers/anthropic-messages.js';
 import { FAILOVER_OUTCOMES, classifyHttpFailure, classifyNetworkError, retryAfterMs } from '../providers/classify.js';
+import type { Classification } from '../providers/classify.js';
 import { removeWholeSecrets } from '../providers/error-text.js';
 import { MAX_ERROR_BODY_BYTES } from '../providers/limits.js';
 import { bearerAuthHeaders } from '../providers/openai-chat.js';
@@ -24,6 +25,7 @@ import { ENV_CANDIDATE, resolveCredential } from '../resolver/resolve.js';
 import type { UsageLedger } from '../resolver/usage.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import type { ProxyKeys } from './proxy-keys.js';
+import { watchStreamErrors } from './stream-errors.js';
 import {
   clientResponseHeaders,
   errorBody,
@@ -289,7 +291,16 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
     const status = up.res.statusCode ?? 502;
     if (status >= 200 && status < 300) {
       if (profileId && shouldReportOk(d, view, provider, profileId)) void d.usage.report(view, profileId, 'ok', { at: d.now(), model });
-      return relay(d, res, up.res, status, up.abort);
+      // An error event inside the stream (an overload mid-reply) cannot fail over — bytes have
+      // gone — but it counts against the credential like any call's outcome.
+      const id = profileId;
+      const onStreamError = id
+        ? (c: Classification) => {
+            d.log.info('proxy: the provider reported an error mid-stream', { provider, profileId: id, outcome: c.outcome });
+            void d.usage.report(view, id, c.outcome, { at: d.now(), model: c.modelScoped ? model : undefined });
+          }
+        : undefined;
+      return relay(d, res, up.res, status, up.abort, onStreamError ? watchStreamErrors(model, onStreamError) : undefined);
     }
     let head: { head: Buffer; ended: boolean };
     try {
@@ -330,13 +341,23 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
 }
 
 /** Streams the provider's response to the client as it arrives (`status` null: the head is already written). */
-function relay(d: ProxyRequestDeps, res: ServerResponse, up: IncomingMessage, status: number | null, abort: () => void): Promise<void> {
+function relay(
+  d: ProxyRequestDeps,
+  res: ServerResponse,
+  up: IncomingMessage,
+  status: number | null,
+  abort: () => void,
+  watchEvents?: (chunk: Buffer) => void,
+): Promise<void> {
+  const eventStream = /^text\/event-stream/i.test(String(up.headers['content-type'] ?? ''));
   if (status !== null) {
     res.writeHead(status, clientResponseHeaders(up.headers));
     // An event stream's head leaves at once (the tool learns the call was taken before the first
     // event); any other head leaves with the first body bytes, one write instead of two.
-    if (/^text\/event-stream/i.test(String(up.headers['content-type'] ?? ''))) res.flushHeaders();
+    if (eventStream) res.flushHeaders();
   }
+  // A second 'data' listener beside pipe() only looks at the chunks pipe() writes on.
+  if (eventStream && watchEvents) up.on('data', watchEvents);
   // pipe(): backpressure both ways. By hand rather than stream.pipeline, which makes an
   // AbortController (and an AbortError) per call. A client that goes away destroys the upstream
   // request, whose socket closes, which ends the provider's work; an upstream that fails

@@ -601,4 +601,18 @@ describe('the local credential proxy: limits and draining', function () {
       assertNoSecrets([s.a, s.b, s.o, s.key], { out: r.stdout + r.stderr + names.stdout + names.stderr, log: s.daemon.log() });
     },
   );
+
+  it('an error event inside a 200 stream (an overload mid-reply) reaches the tool untouched and sets the profile aside', async () => {
+    const s = await setup();
+    s.anthropic.answer(s.a, { kind: 'ok', chunks: ['Hel', 'lo'], errorEvent: { type: 'overloaded_error', message: 'Overloaded' } });
+    const stream = anthropicClient(s).messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    await assert.rejects(stream.finalMessage(), /Overloaded/);
+    const a = await waitFor(async () => {
+      const status = await s.daemon.call(methods.modelsStatus, {});
+      const p = status.providers.flatMap((x) => x.profiles).find((x) => x.id === 'anthropic:a');
+      return p?.status === 'cooldown' ? p : null;
+    }, 'anthropic:a to cool down after the mid-stream overload');
+    assert.match(a.reason ?? '', /overloaded/);
+    assertNoSecrets([s.a, s.b, s.key], { log: s.daemon.log(), stderr: s.daemon.stderr() });
+  });
 });

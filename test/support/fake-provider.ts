@@ -11,7 +11,8 @@ import { onCleanup } from './harness.js';
 
 /** How to answer one request. */
 export type FakeAnswer =
-  | { kind: 'ok'; text?: string; chunks?: string[]; chunkDelayMs?: number }
+  /** `errorEvent`: a streamed answer (Anthropic) that ends with an `error` event instead of `message_stop`, as an overload mid-reply does. */
+  | { kind: 'ok'; text?: string; chunks?: string[]; chunkDelayMs?: number; errorEvent?: { type: string; message: string } }
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'stall-after-headers' };
@@ -129,9 +130,13 @@ export async function startFakeProvider(api: 'anthropic' | 'openai'): Promise<Fa
             send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: c } });
             if (a.chunkDelayMs) await sleep(a.chunkDelayMs);
           }
-          send('content_block_stop', { type: 'content_block_stop', index: 0 });
-          send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } });
-          send('message_stop', { type: 'message_stop' });
+          if (a.errorEvent) {
+            send('error', { type: 'error', error: a.errorEvent });
+          } else {
+            send('content_block_stop', { type: 'content_block_stop', index: 0 });
+            send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } });
+            send('message_stop', { type: 'message_stop' });
+          }
         } else {
           for (const c of chunks) {
             if (res.destroyed) return;
