@@ -7,24 +7,17 @@
  * which the person sees in the result line.
  */
 import { PROFILE_ID_PATTERN } from '../../ipc/providers.js';
+import { isRecord } from '../../ipc/jsonc.js';
+import { jwtClaims } from './jwt-claims.js';
 import type { TokenSet } from './token-exchange.js';
+
+/** `v` when it is a plain object, else null. */
+const asObject = (v: unknown): Record<string, unknown> | null => (isRecord(v) ? v : null);
 
 /** The account a token set names, as far as it does. */
 export interface LoginAccount {
   email: string | null;
   accountId: string | null;
-}
-
-/** The claims of a JWT, unverified; null when it is not one. */
-export function jwtClaims(jwt: string): Record<string, unknown> | null {
-  const parts = jwt.split('.');
-  if (parts.length !== 3 || !parts[1]) return null;
-  try {
-    const v: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
@@ -33,19 +26,15 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' && v.length <= 320 ? v.trim() : null;
 }
 
-function rec(v: unknown): Record<string, unknown> | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-}
-
 /**
  * The account of a token set: the id_token's `email` (OpenID Connect) and OpenAI's
  * `chatgpt_account_id` claim, or the `account` object Anthropic's token response carries
  * (`email_address`, `uuid`).
  */
 export function accountOf(tokens: TokenSet): LoginAccount {
-  const claims = tokens.idToken ? jwtClaims(tokens.idToken) : null;
-  const openai = rec(claims?.['https://api.openai.com/auth']);
-  const account = rec(tokens.raw.account);
+  const claims = tokens.idToken ? jwtClaims(tokens.idToken) : undefined;
+  const openai = asObject(claims?.['https://api.openai.com/auth']);
+  const account = asObject(tokens.raw.account);
   const email = str(claims?.email) ?? str(account?.email_address) ?? str(tokens.raw.email);
   const accountId = str(openai?.chatgpt_account_id) ?? str(account?.uuid) ?? str(claims?.sub);
   return { email: email && EMAIL.test(email) ? email : null, accountId };

@@ -14,6 +14,7 @@
 import path from 'node:path';
 import { isRecord, parseJsonc } from '../../ipc/jsonc.js';
 import type { ManagedBy } from '../stores/credentials.js';
+import { jwtClaims } from './jwt-claims.js';
 
 /** The provider each managing CLI's credentials are for, and the profile id an adoption uses by default. */
 export const MANAGED_CLIS: Readonly<Record<ManagedBy, { provider: string; defaultProfileId: string; label: string }>> = {
@@ -49,18 +50,6 @@ export interface ManagedTokens {
 export type ManagedRead = { ok: true; tokens: ManagedTokens | null } | { ok: false; message: string };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-/** A JWT's payload claims, or undefined when the token is not a JWT (never throws, never quotes it). */
-export function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const part = token.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const v: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return isRecord(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Parses a managed file's text; `tokens: null` when it parses but holds no OAuth sign-in (an API-key-only Codex login). */
 export function parseManagedFile(by: ManagedBy, text: string): ManagedRead {

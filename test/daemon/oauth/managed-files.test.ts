@@ -1,6 +1,7 @@
 /** Reading Claude Code's and the Codex CLI's credential files, and where they are. */
 import assert from 'node:assert/strict';
-import { jwtClaims, managedByFor, managedFilePath, parseManagedFile } from '../../../daemon/oauth/managed-files.js';
+import { jwtClaims } from '../../../daemon/oauth/jwt-claims.js';
+import { managedByFor, managedFilePath, parseManagedFile } from '../../../daemon/oauth/managed-files.js';
 
 const jwt = (claims: Record<string, unknown>) =>
   `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
