@@ -1,13 +1,12 @@
 /**
  * The token endpoint (RFC 6749 §4.1.3, §5): the authorization code and its PKCE verifier are
- * exchanged for tokens. Form-encoded as the RFC says, or JSON where a provider takes only that
- * (Anthropic). Bounded by a timeout; redirects are not followed (a token endpoint that redirects
- * is misconfigured or hijacked, and a 307 would re-send the code and verifier elsewhere). No
- * error carries a response body: only the RFC's `error` code and the HTTP status, since a body
- * may echo what was sent.
+ * exchanged for tokens, through token-post.ts (encoding, timeout, no redirects). No error carries
+ * a response body: only the RFC's `error` code and the HTTP status, since a body may echo what
+ * was sent.
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { OAuthEndpoints } from './oauth-providers.js';
+import { sendTokenRequest } from './token-post.js';
 
 /** What a token endpoint gave back, checked. */
 export interface TokenSet {
@@ -33,20 +32,6 @@ function errorCode(value: unknown): string | null {
   return typeof value === 'string' && /^[a-z0-9_.:-]{1,64}$/i.test(value) ? value : null;
 }
 
-function parseBody(text: string, contentType: string): Record<string, unknown> | null {
-  if (/json/i.test(contentType) || /^\s*\{/.test(text)) {
-    try {
-      const v: unknown = JSON.parse(text);
-      return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-    } catch {
-      return null;
-    }
-  }
-  // GitHub answers form-encoded unless asked for JSON; we ask, but accept either.
-  if (/x-www-form-urlencoded/i.test(contentType)) return Object.fromEntries(new URLSearchParams(text));
-  return null;
-}
-
 /**
  * POSTs `params` to `url`, form-encoded or as JSON. Network failures and timeouts become
  * LOGIN_FAILED naming the host only. A 200 that carries `error` (GitHub's device flow does so)
@@ -58,34 +43,25 @@ export async function postToken(
   opts: { provider: string; encoding: 'form' | 'json'; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<TokenResponse> {
   const host = safeHost(url);
-  const signals = [AbortSignal.timeout(opts.timeoutMs ?? TOKEN_TIMEOUT_MS), ...(opts.signal ? [opts.signal] : [])];
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': opts.encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: opts.encoding === 'json' ? JSON.stringify(params) : new URLSearchParams(params).toString(),
-      signal: AbortSignal.any(signals),
-    });
-  } catch (err) {
-    if (opts.signal?.aborted) throw new OpenSoulError('LOGIN_FAILED', { provider: opts.provider, reason: 'the login was cancelled' });
-    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    throw new OpenSoulError('LOGIN_FAILED', { provider: opts.provider, reason: timedOut ? `${host} did not answer in time` : `${host} could not be reached` });
-  }
-  if (res.status >= 300 && res.status < 400) {
-    await res.body?.cancel().catch(() => undefined);
+  const r = await sendTokenRequest(url, params, { encoding: opts.encoding, timeoutMs: opts.timeoutMs ?? TOKEN_TIMEOUT_MS, signal: opts.signal });
+  if (r.kind === 'unreachable') {
+    if (r.cancelled) throw new OpenSoulError('LOGIN_FAILED', { provider: opts.provider, reason: 'the login was cancelled' });
     throw new OpenSoulError('LOGIN_FAILED', {
       provider: opts.provider,
-      reason: `${host} answered with a redirect (HTTP ${res.status}), which is not followed: check the token URL`,
+      reason: r.timedOut ? `${host} did not answer in time` : `${host} could not be reached`,
     });
   }
-  const text = await res.text().catch(() => '');
-  const body = parseBody(text.slice(0, 1024 * 1024), res.headers.get('content-type') ?? '');
+  if (r.kind === 'redirect') {
+    throw new OpenSoulError('LOGIN_FAILED', {
+      provider: opts.provider,
+      reason: `${host} answered with a redirect (HTTP ${r.status}), which is not followed: check the token URL`,
+    });
+  }
+  const body = r.body;
   const error = errorCode(body?.error);
-  if (res.ok && body && !error) return { ok: true, body };
+  if (r.ok && body && !error) return { ok: true, body };
   const interval = typeof body?.interval === 'number' && Number.isFinite(body.interval) ? body.interval : null;
-  return { ok: false, status: res.status, error, interval };
+  return { ok: false, status: r.status, error, interval };
 }
 
 function safeHost(url: string): string {

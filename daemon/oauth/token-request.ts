@@ -1,13 +1,14 @@
 /**
  * One refresh-token request to a provider's token endpoint (RFC 6749 §6): POST `tokenUrl` with
- * grant_type=refresh_token, the refresh token and the client id, as a form or as JSON (the
- * endpoints table says which). Bounded by a timeout; redirects are not followed (a redirect
- * would carry the refresh token somewhere we did not choose). The answer is read as untrusted
- * JSON and never quoted: no token and no part of the body ends up in an error or a log line.
+ * grant_type=refresh_token, the refresh token and the client id, through token-post.ts (the
+ * encoding the endpoints table says, a timeout, no redirects: a redirect would carry the refresh
+ * token somewhere we did not choose). The answer is never quoted: no token and no part of the
+ * body ends up in an error or a log line.
  */
-import { asNumber, asRecord, asString, parseJson } from '../providers/untrusted-json.js';
+import { asNumber, asString } from '../providers/untrusted-json.js';
 import type { OAuthEndpoints } from './oauth-providers.js';
 import type { TokenFailure } from './refresh-policy.js';
+import { sendTokenRequest } from './token-post.js';
 
 /** How long a token request may take before it counts as a network failure. */
 export const TOKEN_REQUEST_TIMEOUT_MS = 15_000;
@@ -44,32 +45,19 @@ export async function requestTokenRefresh(
   timeoutMs = TOKEN_REQUEST_TIMEOUT_MS,
 ): Promise<TokenResult> {
   const fields = { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: endpoints.clientId };
-  const json = endpoints.tokenRequest === 'json';
-  let res: Response;
-  let text: string;
-  try {
-    res = await fetch(endpoints.tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: json ? JSON.stringify(fields) : new URLSearchParams(fields).toString(),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    text = await res.text();
-  } catch {
-    // The exception may name the URL (fine) or the body (not fine): only its kind is kept.
-    return { ok: false, failure: { kind: 'network' } };
-  }
-  const body = asRecord(parseJson(text));
-  if (!res.ok) {
+  const r = await sendTokenRequest(endpoints.tokenUrl, fields, { encoding: endpoints.tokenRequest, timeoutMs });
+  if (r.kind === 'unreachable') return { ok: false, failure: { kind: 'network' } };
+  if (r.kind === 'redirect') return { ok: false, failure: { kind: 'http', status: r.status, error: undefined, description: undefined } };
+  const body = r.body;
+  if (!r.ok) {
     return {
       ok: false,
-      failure: { kind: 'http', status: res.status, error: errorCode(body?.error), description: description(body?.error_description ?? body?.message) },
+      failure: { kind: 'http', status: r.status, error: errorCode(body?.error), description: description(body?.error_description ?? body?.message) },
     };
   }
   const access = asString(body?.access_token);
   const expiresIn = asNumber(body?.expires_in);
-  if (!access) return { ok: false, failure: { kind: 'http', status: res.status, error: 'invalid_response', description: 'no access_token in the answer' } };
+  if (!access) return { ok: false, failure: { kind: 'http', status: r.status, error: 'invalid_response', description: 'no access_token in the answer' } };
   const rotated = asString(body?.refresh_token);
   return {
     ok: true,

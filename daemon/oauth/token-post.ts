@@ -1,0 +1,64 @@
+/**
+ * One POST to an OAuth token-like endpoint (RFC 6749 §4.1.3, §5, §6; RFC 8628 §3.4), for the
+ * login's code exchange and device polling and for the refresher alike, so the rules are
+ * written once: the parameters form-encoded as the RFC says, or JSON where a provider takes
+ * only that (Anthropic); a timeout; redirects never followed (a token endpoint that redirects is
+ * misconfigured or hijacked, and a 307 would re-send a code, verifier or refresh token
+ * elsewhere); the answer read as untrusted data, at most 1 MiB. Never throws: what went wrong
+ * is data, and callers word it (no response body ever reaches an error or a log line).
+ */
+
+/** What a token endpoint did with the request. */
+export type TokenPost =
+  | { kind: 'unreachable'; timedOut: boolean; cancelled: boolean }
+  | { kind: 'redirect'; status: number }
+  | { kind: 'answer'; status: number; ok: boolean; body: Record<string, unknown> | null };
+
+const MAX_BODY_CHARS = 1024 * 1024;
+
+function parseBody(text: string, contentType: string): Record<string, unknown> | null {
+  if (/json/i.test(contentType) || /^\s*\{/.test(text)) {
+    try {
+      const v: unknown = JSON.parse(text);
+      return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+  // GitHub answers form-encoded unless asked for JSON; we ask, but accept either.
+  if (/x-www-form-urlencoded/i.test(contentType)) return Object.fromEntries(new URLSearchParams(text));
+  return null;
+}
+
+export async function sendTokenRequest(
+  url: string,
+  params: Record<string, string>,
+  opts: { encoding: 'form' | 'json'; timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<TokenPost> {
+  const signals = [AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': opts.encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: opts.encoding === 'json' ? JSON.stringify(params) : new URLSearchParams(params).toString(),
+      signal: AbortSignal.any(signals),
+    });
+  } catch (err) {
+    // The exception may name the URL or the body: only its kind is kept.
+    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    return { kind: 'unreachable', timedOut, cancelled: opts.signal?.aborted === true };
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel().catch(() => undefined);
+    return { kind: 'redirect', status: res.status };
+  }
+  let text: string;
+  try {
+    text = await res.text();
+  } catch {
+    return { kind: 'unreachable', timedOut: false, cancelled: opts.signal?.aborted === true };
+  }
+  return { kind: 'answer', status: res.status, ok: res.ok, body: parseBody(text.slice(0, MAX_BODY_CHARS), res.headers.get('content-type') ?? '') };
+}
