@@ -79,18 +79,16 @@ export class RunningTurns {
   }
 }
 
-let turnCounter = 0;
-
-/** Runs a turn; `push` sends its events to the caller, `closed` aborts it when the caller goes away. */
+/** Runs a turn (its id chosen by the handler); `io.push` sends its events to the caller, `io.signal` aborts it (a cancel, or the caller gone). */
 export async function runChatTurn(
   deps: ChatTurnDeps,
   view: AgentView,
   session: TurnSession,
-  params: ChatSendParams,
+  params: ChatSendParams & { turnId: string },
   io: { push: (event: ChatEvent) => void; signal: AbortSignal },
 ): Promise<Omit<ChatSendResult, 'session'>> {
   const { state } = deps;
-  const turnId = params.turnId ?? `t${Date.now().toString(36)}${(++turnCounter).toString(36)}`;
+  const { turnId } = params;
   const ref = splitModelRef(session.view.model);
   if (!ref) throw new OpenSoulError('INVALID_INPUT', { reason: `the session's model "${session.view.model}" is not provider/model: pick one with /model` });
   const spec = state.providers.require(ref.provider);
