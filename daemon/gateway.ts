@@ -86,6 +86,7 @@ export class Gateway {
   private state!: GatewayState;
   private stores!: StoreService;
   private server!: SocketServer;
+  private usage!: UsageLedger;
   private proxy: ProxyService | null = null;
   private watcher: StateWatcher | null = null;
   private scheduler: ReloadScheduler | null = null;
@@ -162,9 +163,11 @@ export class Gateway {
       this.state.refresher = this.refresher;
       this.reportFileErrors();
       // Before the socket: a refused proxy.host stops the start here (exit 78), leaving nothing behind.
+      // One usage owner for every caller: RPC handlers, chat turns, probes and the proxy.
+      this.usage = new UsageLedger({ state: this.state, stores: this.stores, emit: (event, data) => this.server?.broadcast({ event, at: Date.now(), data }) });
       this.proxy = new ProxyService({
         state: this.state,
-        usage: new UsageLedger({ state: this.state, stores: this.stores, emit: (event, data) => this.server?.broadcast({ event, at: Date.now(), data }) }),
+        usage: this.usage,
         log: this.log,
         registerSecrets: (values) => this.secrets.registerAll(values),
       });
@@ -366,6 +369,7 @@ export class Gateway {
       handlers: createHandlers({
         state: this.state,
         stores: this.stores,
+        usage: this.usage,
         registerSecrets: (values) => this.secrets.registerAll(values),
         emit: (event, data) => this.server.broadcast({ event, at: Date.now(), data }),
         // Loaded on first use: the import (and sql.js behind it) costs nothing until someone imports.

@@ -19,7 +19,7 @@ import { SessionService } from '../sessions/session-service.js';
 import type { SessionView as InternalSessionView } from '../sessions/session-view.js';
 import { probeStatus } from '../status/probe-status.js';
 import { orderFor, resolveCredential } from '../resolver/resolve.js';
-import { UsageLedger } from '../resolver/usage.js';
+import type { UsageLedger } from '../resolver/usage.js';
 import { secretsOfInput } from '../stores/credentials.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import { computeModelsStatus } from '../status/models-status.js';
@@ -30,6 +30,8 @@ import type { Handlers } from './socket-server.js';
 export interface HandlerDeps {
   state: GatewayState;
   stores: StoreService;
+  /** The usage owner (cooldowns, lastGood, lastUsed), shared with the proxy. */
+  usage: UsageLedger;
   startedAt: number;
   socketPath: string;
   logFile: string;
@@ -111,7 +113,7 @@ function publicSession(s: InternalSessionView): SessionView {
 export function createHandlers(deps: HandlerDeps): Handlers {
   const now = deps.now ?? Date.now;
   const { state, stores } = deps;
-  const usage = new UsageLedger({ state, stores, emit: deps.emit });
+  const { usage } = deps;
   const sessions = new SessionService({
     sessionsPath: (agent) => state.paths.sessions(agent),
     aliases: () => state.config.value.aliases,
