@@ -6,7 +6,7 @@
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { ModelsStatusResult, ProbeOptions, ProbeResult } from '../../ipc/protocol.js';
-import { probeModelFor, providerOfProfileId, splitModelRef } from '../../ipc/providers.js';
+import { probeModelFor, splitModelRef } from '../../ipc/providers.js';
 import { firstEnvKey } from '../env/environment.js';
 import { runProbes } from '../providers/probe.js';
 import type { ProbeTarget } from '../providers/probe.js';
@@ -44,29 +44,20 @@ export async function probeStatus(deps: ProbeDeps, view: AgentView, status: Mode
   }
   const wanted = (provider: string) => opts.provider === undefined || opts.provider === provider;
   const targets: ProbeTarget[] = [];
-  const skipped: ProbeResult[] = [];
+  // Status order, provider by provider, profiles before the env key: a result that needs no
+  // request sits in its place, a probe's by its index among the targets (runProbes keeps order).
+  const slots: (ProbeResult | number)[] = [];
   const now = deps.now();
   for (const p of status.providers) {
     if (!wanted(p.provider)) continue;
     const spec = state.providers.getOrUnknown(p.provider);
     const model = probeModel(p.provider, status);
+    const notProbed = (profileId: string | null, envVar: string | null, why: string) =>
+      slots.push({ profileId, envVar, provider: p.provider, model: model ?? '', status: 'unknown', latencyMs: 0, error: `not probed: ${why}`, remedy: null });
     const add = (profileId: string | null, envVar: string | null, credential: ProbeTarget['credential']) => {
-      if (!spec.baseUrl || !model) {
-        skipped.push({
-          profileId,
-          envVar,
-          provider: p.provider,
-          model: model ?? '',
-          status: 'unknown',
-          latencyMs: 0,
-          error: !spec.baseUrl
-            ? 'not probed: no base URL is known for this provider (models.providers.<id>.baseUrl)'
-            : 'not probed: no model is known to probe with',
-          remedy: null,
-        });
-        return;
-      }
-      targets.push({ profileId, envVar, provider: p.provider, api: spec.api, baseUrl: spec.baseUrl, model, credential });
+      if (!spec.baseUrl) return notProbed(profileId, envVar, 'no base URL is known for this provider (models.providers.<id>.baseUrl)');
+      if (!model) return notProbed(profileId, envVar, 'no model is known to probe with');
+      slots.push(targets.push({ profileId, envVar, provider: p.provider, api: spec.api, baseUrl: spec.baseUrl, model, credential }) - 1);
     };
     for (const entry of p.profiles) {
       if (only.size > 0 && !only.has(entry.id)) continue;
@@ -74,16 +65,7 @@ export async function probeStatus(deps: ProbeDeps, view: AgentView, status: Mode
       if (!credential) continue;
       const unusable = unusableReason(entry.id, credential, view.usage, now, state.refProbe);
       if (unusable) {
-        skipped.push({
-          profileId: entry.id,
-          envVar: null,
-          provider: p.provider,
-          model: model ?? '',
-          status: 'unknown',
-          latencyMs: 0,
-          error: `not probed: ${unusable}`,
-          remedy: null,
-        });
+        notProbed(entry.id, null, unusable);
         continue;
       }
       add(entry.id, null, async () => {
@@ -107,17 +89,18 @@ export async function probeStatus(deps: ProbeDeps, view: AgentView, status: Mode
       await deps.usage.report(view, r.profileId, r.status, { at, model: r.modelScoped ? r.model : undefined, retryAfterMs: r.retryAfterMs ?? undefined });
     }
   }
-  const probed: ProbeResult[] = results.map((r) => ({
-    profileId: r.profileId,
-    envVar: r.envVar,
-    provider: r.provider,
-    model: r.model,
-    status: r.status,
-    latencyMs: r.latencyMs,
-    error: r.error,
-    remedy: r.status === 'ok' ? null : remedyFor(r.status, r.provider),
-  }));
-  // Status order: provider by provider, profiles before the env key.
-  const rank = (r: ProbeResult) => status.providers.findIndex((p) => p.provider === (r.profileId ? providerOfProfileId(r.profileId) : r.provider));
-  return [...probed, ...skipped].sort((a, b) => rank(a) - rank(b) || Number(a.profileId === null) - Number(b.profileId === null));
+  return slots.map((slot) => {
+    if (typeof slot !== 'number') return slot;
+    const r = results[slot] as (typeof results)[number];
+    return {
+      profileId: r.profileId,
+      envVar: r.envVar,
+      provider: r.provider,
+      model: r.model,
+      status: r.status,
+      latencyMs: r.latencyMs,
+      error: r.error,
+      remedy: r.status === 'ok' ? null : remedyFor(r.status, r.provider),
+    };
+  });
 }
