@@ -86,6 +86,11 @@ function storedJson(c: Credential): Doc {
 }
 
 /** A credential's type and masked secret: what CONFLICT and "Replaced … (was …)" may show. */
+/** What is at a profile id now, as a conflict shows it: the credential, or an entry we cannot read (still the person's), or nothing. */
+function shownEntry(existing: Credential | undefined, raw: unknown): { type: string; masked: string } | undefined {
+  return existing ? shown(existing) : raw !== undefined ? { type: 'entry', masked: '(not readable as a credential)' } : undefined;
+}
+
 function shown(c: Credential): { type: string; masked: string } {
   const masked = (literal: string | undefined, ref: Parameters<typeof maskRef>[0] | undefined) =>
     literal !== undefined ? maskSecret(literal) : ref ? maskRef(ref) : '(none)';
@@ -197,7 +202,7 @@ export class StoreService {
         const existing = raw === undefined ? legacy : readCredential(profileId, raw).credential;
         if (existing && JSON.stringify(storedJson(existing)) === JSON.stringify(storedJson(credential))) return { changed: false, replaced: undefined };
         // An entry we cannot read is still the person's: it counts as a different secret.
-        const was = existing ? shown(existing) : raw !== undefined ? { type: 'entry', masked: '(not readable as a credential)' } : undefined;
+        const was = shownEntry(existing, raw);
         const differs = was !== undefined && !(existing && sameSecret(existing, credential));
         if (differs && !replace) {
           throw profileConflict(profileId, agent, file, was, shown(credential));
@@ -370,7 +375,7 @@ export class StoreService {
         const existing = raw === undefined ? this.state.agentFiles(agent)?.legacy.value[profileId] : readCredential(profileId, raw).credential;
         if (existing?.type === 'oauth' && existing.managedBy === managed.managedBy && existing.source === managed.source)
           return { changed: false, replaced: undefined };
-        const was = existing ? shown(existing) : raw !== undefined ? { type: 'entry', masked: '(not readable as a credential)' } : undefined;
+        const was = shownEntry(existing, raw);
         if (was && !replace) {
           throw profileConflict(profileId, agent, file, was, { type: `oauth managed by ${managed.managedBy}`, masked: '(read through, not copied)' });
         }
