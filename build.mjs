@@ -1,7 +1,8 @@
 // Bundles the entries with esbuild (SPEC §2: the CLI never loads daemon/ for client commands).
-//   dist/opensoul.cjs  the `opensoul` launcher: ONE CommonJS file with the command table, the
-//                      parser, help and completion. Measured: an ESM entry costs Node ~7 ms of its
-//                      own loader, and each extra chunk file a few ms more.
+//   dist/opensoul.cjs  the `opensoul` launcher: a small CommonJS file that picks the compile cache
+//                      (client/compile-cache.ts) and loads the CLI through it. Measured: an ESM
+//                      entry costs Node ~7 ms of its own loader, and each extra chunk file a few ms more.
+//   dist/cli/main.cjs  the command table, the parser, help and completion, in one file.
 //   dist/cli/<m>.cjs   each command module the table names (client/commands/<m>.ts), a CommonJS
 //                      bundle of its own, required by the launcher only when its command runs.
 //   dist/cli/lib-*.cjs the heavy packages (prompts, plist), each its own file,
@@ -11,7 +12,8 @@
 //                      ~5.7 MiB less RSS than loading each package through Node's loaders), except
 //                      sql.js, which finds its .wasm beside itself.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -67,9 +69,21 @@ await Promise.all([
   }),
   build({
     ...common,
+    entryPoints: { main: 'client/main.ts' },
+    outdir: `${outdir}/cli`,
+    format: 'cjs',
+    supported: { 'dynamic-import': false },
+    minifyIdentifiers: true,
+    outExtension: { '.js': '.cjs' },
+  }),
+  build({
+    ...common,
     entryPoints: Object.fromEntries(handlerModules.map((m) => [m, `client/commands/${m}.ts`])),
     outdir: `${outdir}/cli`,
     format: 'cjs',
+    // import() becomes require(): these files are loaded through the compile cache
+    // (client/compile-cache.ts), where import() has no loader, and a CommonJS file needs none.
+    supported: { 'dynamic-import': false },
     outExtension: { '.js': '.cjs' },
     plugins: [libsApart],
   }),
@@ -87,5 +101,11 @@ await Promise.all([
     banner: { js: `#!/usr/bin/env node\n${banner}` },
   }),
 ]);
+// The files the launcher loads through the compile cache end with a hash of their content, the
+// key of their cache entries (client/compile-cache.ts says why the runtime does not hash them).
+for (const m of ['main', ...handlerModules]) {
+  const file = `${outdir}/cli/${m}.cjs`;
+  appendFileSync(file, `//# opensoul-build=${createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 32)}\n`);
+}
 // The launcher is run directly too (`./dist/opensoul.cjs`), as npm's bin link would.
 chmodSync(`${outdir}/opensoul.cjs`, 0o755);

@@ -7,6 +7,12 @@ import type { Style } from './render/style.js';
 export interface CliContext {
   /** URL of the daemon's entry, loaded by `opensoul gateway` (run) only. */
   gatewayEntry: string;
+  /**
+   * import() of an ES module (the daemon's bundle), done by the launcher: the command modules
+   * are built with import() turned into require() (a CommonJS file needs no ESM loader), and
+   * the launcher is the one file Node itself compiles, where import() always works.
+   */
+  importModule: (url: string) => Promise<unknown>;
   /** Absolute path of the `opensoul` entry being run (what service files must start). */
   cliEntry: string;
 }

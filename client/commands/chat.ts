@@ -1,5 +1,5 @@
 /**
- * `opensoul chat [--session id] [--agent id] [--model ref]` (§7): the REPL (readline, crypto)
+ * `opensoul chat [--session id] [--agent id] [--model ref]` (§7): the REPL (readline on a terminal only)
  * is client/chat/repl.ts; the flags and help are in the command table.
  */
 import { runChat } from '../chat/repl.js';

@@ -3,6 +3,6 @@ import { command } from '../cli-context.js';
 
 /** `gateway run` (the group's default). */
 export const run = command(async ({ ctx }) => {
-  const entry = (await import(ctx.gatewayEntry)) as { runGateway: (o: { foreground: boolean }) => Promise<void> };
+  const entry = (await ctx.importModule(ctx.gatewayEntry)) as { runGateway: (o: { foreground: boolean }) => Promise<void> };
   await entry.runGateway({ foreground: true });
 });

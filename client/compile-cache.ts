@@ -1,0 +1,141 @@
+/**
+ * The CLI's own bundles, loaded with their compiled code cached on disk across runs: measured
+ * here, V8 parsing and compiling the launcher and a command module was ~20M of the ~150M
+ * instructions of `opensoul models status --json` (a quarter of what the command costs beyond
+ * `node -e 0`), and a cache hit skips nearly all of it.
+ *
+ * Node 22.1+ has this built in (`module.enableCompileCache`); Node 20 does not, so there the
+ * same thing is done with V8's code cache through `vm.Script` (what Node's own cache does inside).
+ *
+ * Where: `$XDG_CACHE_HOME/opensoul/compile-cache` (else `~/.cache/…`), never a shared directory
+ * such as Node's default under /tmp: compiled code read from a cache runs as our code, so an
+ * entry another local user could plant would run as the user. The directory is used only while
+ * it is ours alone (our uid, no group or other write, not a symlink), like ~/.ssh. Any failure
+ * (read-only home, full disk, a corrupt entry) only means compiling as usual, never an error.
+ * `OPENSOUL_NO_COMPILE_CACHE=1` turns it off.
+ */
+import fs from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+
+/** Loads one of our CommonJS bundles and returns its exports. */
+export type BundleLoader = (file: string) => unknown;
+
+/** The cache directory for this environment, or null when caching is off or there is no home. */
+export function compileCacheDir(env: NodeJS.ProcessEnv): string | null {
+  const off = env.OPENSOUL_NO_COMPILE_CACHE;
+  if (off !== undefined && off !== '' && off !== '0') return null;
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : env.HOME && path.isAbsolute(env.HOME) ? path.join(env.HOME, '.cache') : null;
+  return base === null ? null : path.join(base, 'opensoul', 'compile-cache');
+}
+
+/** Ours alone: a real directory (not a symlink) of our uid that nobody else may write to. */
+function ownedPrivately(dir: string): boolean {
+  const st = fs.lstatSync(dir);
+  return st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
+}
+
+/** The directory, created 0700 if missing; null unless it and its `opensoul` parent are ours alone. */
+function usableDir(dir: string): string | null {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return ownedPrivately(dir) && ownedPrivately(path.dirname(dir)) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An entry waiting to be written when the process exits (after the command ran, so it holds what ran). */
+interface Pending {
+  script: vm.Script;
+  entry: string;
+  prefix: string;
+}
+
+/**
+ * The last line build.mjs writes into each bundle: a hash of the rest of the file. V8 checks
+ * only a cached source's *length*, and a release that changes a constant of the same length (a
+ * version number) keeps it, as npm keeps every mtime at 1985 and a reused inode is common: only
+ * the content tells two builds apart, and hashing it here would cost more than the cache saves
+ * (zlib's crc32 alone ~8M instructions), so the build does it once.
+ */
+export const BUILD_STAMP = '//# opensoul-build=';
+const STAMP_LINE = /\/\/# opensoul-build=([0-9a-f]{16,64})\n?$/;
+
+/**
+ * A cache entry's name: the bundle's name, then what makes compiled code invalid — the Node
+ * version and arch (V8 rejects another's, but CI alternates Node 20 and 24 on one home) and the
+ * build's content hash. Null for a file without a stamp: it is compiled as usual, never cached.
+ */
+function entryName(file: string, source: string): { name: string; prefix: string } | null {
+  const stamp = STAMP_LINE.exec(source.slice(-120));
+  if (!stamp) return null;
+  const prefix = `${path.basename(file)}.`;
+  return { prefix, name: `${prefix}${process.version}-${process.arch}.${stamp[1]}.bin` };
+}
+
+/** Writes each pending entry atomically (a reader never sees half an entry) and drops its stale siblings. */
+function flush(dir: string, pending: readonly Pending[]): void {
+  for (const p of pending) {
+    const tmp = `${p.entry}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, p.script.createCachedData(), { mode: 0o600, flag: 'wx' });
+      fs.renameSync(tmp, p.entry);
+      for (const name of fs.readdirSync(dir)) {
+        if (name.startsWith(p.prefix) && name.endsWith('.bin') && path.join(dir, name) !== p.entry) fs.rmSync(path.join(dir, name), { force: true });
+      }
+    } catch {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+}
+
+/** Plain require(): no cache, or Node's own cache once enabled. */
+const plainLoader: BundleLoader = (file) => createRequire(file)(file) as unknown;
+
+/** Node 20: compiles the bundle through `vm.Script` with V8's code cache, as CommonJS would run it. */
+function v8CachedLoader(dir: string): BundleLoader {
+  const pending: Pending[] = [];
+  process.once('exit', () => flush(dir, pending));
+  return (file) => {
+    const source = fs.readFileSync(file, 'utf8');
+    const named = entryName(file, source);
+    if (named === null) return plainLoader(file);
+    const { name, prefix } = named;
+    const entry = path.join(dir, name);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = fs.readFileSync(entry);
+    } catch {
+      cachedData = undefined;
+    }
+    // No import() in these bundles (build.mjs turns it into require()): a script compiled by vm
+    // has no module loader of its own, and a cached one loses Node's (a TypeError at run time).
+    const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected === true) pending.push({ script, entry, prefix });
+    const mod = { exports: {} as unknown, filename: file, id: file, loaded: false };
+    const wrapper = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: typeof mod, f: string, d: string) => void;
+    wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+    mod.loaded = true;
+    return mod.exports;
+  };
+}
+
+/** The loader for this process: Node's compile cache where the runtime has it, else V8's through vm, else plain. */
+export function bundleLoader(env: NodeJS.ProcessEnv): BundleLoader {
+  const wanted = compileCacheDir(env);
+  const dir = wanted === null ? null : usableDir(wanted);
+  if (dir === null) return plainLoader;
+  const builtIn = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
+  if (builtIn) {
+    try {
+      builtIn(dir);
+    } catch {
+      /* a cache that cannot be enabled only means compiling as usual */
+    }
+    return plainLoader;
+  }
+  return v8CachedLoader(dir);
+}
