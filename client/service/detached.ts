@@ -4,7 +4,6 @@
  * a file — and waits until it answers; `stop` (in lifecycle.ts) asks it over the socket.
  */
 import { DAEMON_NODE_FLAGS } from '../../units/daemon-flags.js';
-import { spawn } from 'node:child_process';
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceContext } from './context.js';
@@ -91,6 +90,7 @@ export async function startDetached(ctx: ServiceContext): Promise<DetachedStart>
   const nodeArgs = ctx.entryPath.endsWith('.ts') ? process.execArgv : [];
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   let spawnError: NodeJS.ErrnoException | null = null;
+  const { spawn } = await import('node:child_process');
   const child = spawn(ctx.nodePath, [...nodeArgs, ...DAEMON_NODE_FLAGS, ctx.entryPath, 'gateway'], {
     detached: true,
     stdio: ['ignore', fd, fd],

@@ -3,7 +3,6 @@
  * never a shell, output captured, a time limit, and every command kept in order so install can
  * show (and `--json` report) exactly what it ran.
  */
-import { spawn } from 'node:child_process';
 import { knownProviderEnvVars } from '../../ipc/providers.js';
 import { ServiceError } from './errors.js';
 
@@ -31,22 +30,27 @@ export function toolEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.Pr
 export function runTool(argv: readonly string[], opts: { timeoutMs?: number } = {}): Promise<ToolResult> {
   const [cmd, ...args] = argv;
   if (cmd === undefined) return Promise.resolve({ code: null, stdout: '', stderr: '', missing: true });
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnvironment() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve({ code: null, stdout, stderr: stderr || err.message, missing: err.code === 'ENOENT' });
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, missing: false });
-    });
-  });
+  // Loaded here, not at the top: node:child_process costs ~16M instructions to load, and
+  // `doctor` often has nothing to run (no user bus, service manager forced).
+  return import('node:child_process').then(
+    ({ spawn }) =>
+      new Promise((resolve) => {
+        const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnvironment() });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+        child.once('error', (err: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          resolve({ code: null, stdout, stderr: stderr || err.message, missing: err.code === 'ENOENT' });
+        });
+        child.once('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr, missing: false });
+        });
+      }),
+  );
 }
 
 /** A command line for people: words with spaces or quotes are single-quoted. */

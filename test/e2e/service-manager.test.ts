@@ -113,6 +113,8 @@ function sandbox(opts: { manager?: 'systemd' | 'launchd' | null; linger?: 'yes' 
   const env: Record<string, string | undefined> = {
     HOME: home,
     XDG_CONFIG_HOME: xdg,
+    // A login session's runtime dir: without one (nor a session bus) systemctl --user is not even asked.
+    XDG_RUNTIME_DIR: path.join(root, 'run'),
     PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     OPENSOUL_SERVICE_MANAGER: opts.manager === null ? undefined : (opts.manager ?? 'systemd'),
     STANDIN_DIR: standin,
@@ -379,6 +381,17 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
     assert.match(r.stderr, /opensoul gateway start/);
     assert.ok(!existsSync(s.xdg));
     assert.deepEqual(s.calls(), ['systemctl --user show-environment']);
+  });
+
+  it('with neither XDG_RUNTIME_DIR nor DBUS_SESSION_BUS_ADDRESS, systemctl --user is not asked (it cannot connect) and install says why', async () => {
+    const s = sandbox({ manager: null });
+    const r = await s.run(['gateway', 'install'], { XDG_RUNTIME_DIR: undefined, DBUS_SESSION_BUS_ADDRESS: undefined });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no user systemd bus is available here \(neither XDG_RUNTIME_DIR nor DBUS_SESSION_BUS_ADDRESS is set\)/);
+    assert.match(r.stderr, /loginctl enable-linger/);
+    assert.deepEqual(s.calls(), [], 'no process spawned for an answer known in advance');
+    const bus = await s.run(['doctor'], { XDG_RUNTIME_DIR: undefined, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
+    assert.ok(s.calls().includes('systemctl --user show-environment'), `a session bus alone is enough to ask: ${bus.stderr}`);
   });
 });
 
