@@ -72,8 +72,9 @@ const STAMP_LINE = /\/\/# opensoul-build=([0-9a-f]{16,64})\n?$/;
 function entryName(file: string, source: string): { name: string; prefix: string } | null {
   const stamp = STAMP_LINE.exec(source.slice(-120));
   if (!stamp) return null;
-  const prefix = `${path.basename(file)}.`;
-  return { prefix, name: `${prefix}${process.version}-${process.arch}.${stamp[1]}.bin` };
+  // Stale siblings are this bundle's entries for this same Node (older builds); another Node's stay.
+  const prefix = `${path.basename(file)}.${process.version}-${process.arch}.`;
+  return { prefix, name: `${prefix}${stamp[1]}.bin` };
 }
 
 /** Writes each pending entry atomically (a reader never sees half an entry) and drops its stale siblings. */

@@ -106,7 +106,7 @@ describe('the CLI compile cache', function () {
       writeFileSync(file, stamped(`module.exports = (${String((n: number) => n * 2)})(21);`, 'c'));
       assert.equal(await loadInChild(file, cacheHome), '42');
       const [name] = [...listing(dir).keys()];
-      assert.ok(name?.startsWith('bundle.cjs.'), `one entry named after the bundle: ${name}`);
+      assert.ok(name?.startsWith(`bundle.cjs.${process.version}-${process.arch}.`), `one entry named after the bundle and this Node: ${name}`);
       const entry = path.join(dir, name as string);
       const written = statSync(entry).mtimeMs;
       assert.equal(await loadInChild(file, cacheHome), '42');
@@ -114,9 +114,13 @@ describe('the CLI compile cache', function () {
       writeFileSync(entry, 'not compiled code at all');
       assert.equal(await loadInChild(file, cacheHome), '42');
       assert.notEqual(readFileSync(entry, 'utf8'), 'not compiled code at all', 'V8 rejected the corrupt entry and it was replaced');
+      const otherNode = `bundle.cjs.v99.0.0-${process.arch}.${'f'.repeat(32)}.bin`;
+      writeFileSync(path.join(dir, otherNode), 'compiled by another Node', { mode: 0o600 });
       writeFileSync(file, stamped('module.exports = "rebuilt, another length";', 'd'));
       assert.equal(await loadInChild(file, cacheHome), 'rebuilt, another length');
-      assert.equal(listing(dir).size, 1, "a rebuilt bundle's old entry is removed");
+      const left = [...listing(dir).keys()].sort();
+      assert.equal(left.length, 2, `the old build's entry is removed, another Node's is kept: ${left.join(', ')}`);
+      assert.ok(left.includes(otherNode));
     });
   } else {
     it("Node 22.1+: Node's own compile cache is enabled in the private directory", async function () {
