@@ -350,34 +350,64 @@ function relay(
   watchEvents?: (chunk: Buffer) => void,
 ): Promise<void> {
   const eventStream = /^text\/event-stream/i.test(String(up.headers['content-type'] ?? ''));
-  if (status !== null) {
-    res.writeHead(status, clientResponseHeaders(up.headers));
-    // An event stream's head leaves at once (the tool learns the call was taken before the first
-    // event); any other head leaves with the first body bytes, one write instead of two.
-    if (eventStream) res.flushHeaders();
-  }
+  const watch = eventStream ? watchEvents : undefined;
+  if (status !== null) res.writeHead(status, clientResponseHeaders(up.headers));
+  // The whole answer is here already (it came in the socket read that carried the head): head,
+  // body and end leave in one write, not the three (head, chunks, terminator) of the streaming
+  // path below; with 64 streams at once those syscalls were a third of the proxy's writes.
+  if (up.complete) return relayWhole(d, res, up, abort, watch);
+  // An event stream's head leaves at once (the tool learns the call was taken before the first
+  // event) unless its first bytes are here to carry it; any other head leaves with the first
+  // body bytes, one write instead of two.
+  if (status !== null && eventStream && up.readableLength === 0) res.flushHeaders();
   // A second 'data' listener beside pipe() only looks at the chunks pipe() writes on.
-  if (eventStream && watchEvents) up.on('data', watchEvents);
+  if (watch) up.on('data', watch);
   // pipe(): backpressure both ways. By hand rather than stream.pipeline, which makes an
   // AbortController (and an AbortError) per call. A client that goes away destroys the upstream
   // request, whose socket closes, which ends the provider's work; an upstream that fails
   // mid-body ends the client's response without its terminating chunk, so the tool sees a cut.
   return new Promise((resolve) => {
-    let settled = false;
-    const settle = (cut: boolean) => {
-      if (settled) return;
-      settled = true;
-      if (cut) {
-        abort();
-        res.destroy();
-        d.log.debug('proxy: a relayed response ended early');
-      }
-      resolve();
-    };
+    const settle = settler(d, res, abort, resolve);
     up.on('error', () => settle(true));
     up.once('aborted', () => settle(true));
     res.once('close', () => settle(!res.writableFinished));
     res.once('finish', () => settle(false));
     up.pipe(res);
   });
+}
+
+/**
+ * Relays a response the parser has already read whole (buffered in `up`, at most a socket read
+ * or two: the client socket stops reading past its high-water mark). Writing it at once holds
+ * nothing back: every byte is already here, and the writes of one tick go out corked together.
+ */
+function relayWhole(d: ProxyRequestDeps, res: ServerResponse, up: IncomingMessage, abort: () => void, watch?: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve) => {
+    let chunk: Buffer | null;
+    while ((chunk = up.read() as Buffer | null) !== null) {
+      watch?.(chunk);
+      res.write(chunk);
+    }
+    // The stream still has to emit 'end' (which hands the socket back to the agent's pool).
+    up.resume();
+    const settle = settler(d, res, abort, resolve);
+    res.once('close', () => settle(!res.writableFinished));
+    res.once('finish', () => settle(false));
+    res.end();
+  });
+}
+
+/** The end of a relay, once: a cut (the client went away, or the provider failed mid-body) aborts the upstream request and destroys the response. */
+function settler(d: ProxyRequestDeps, res: ServerResponse, abort: () => void, resolve: () => void): (cut: boolean) => void {
+  let settled = false;
+  return (cut) => {
+    if (settled) return;
+    settled = true;
+    if (cut) {
+      abort();
+      res.destroy();
+      d.log.debug('proxy: a relayed response ended early');
+    }
+    resolve();
+  };
 }
