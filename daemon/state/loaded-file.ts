@@ -57,10 +57,11 @@ class OversizeError extends Error {
  * Reads at most the limit, and checks the size on the open descriptor: a file that grows
  * between the check and the read is still cut off at the limit and refused.
  */
-async function readBounded(path: string): Promise<Buffer> {
+async function readBounded(path: string): Promise<{ bytes: Buffer; mtimeMs: number }> {
   const fh = await open(path, 'r');
   try {
-    const { size } = await fh.stat();
+    // The mtime of the very file read (a stat of the path afterwards could see a newer one, and costs a round trip).
+    const { size, mtimeMs } = await fh.stat();
     if (size > MAX_STATE_FILE_BYTES) throw new OversizeError(size);
     // One read of the size we were told, plus a byte to notice growth; a file that grew since
     // is read on in chunks, and refused once it passes the limit.
@@ -76,7 +77,7 @@ async function readBounded(path: string): Promise<Buffer> {
       if (total > MAX_STATE_FILE_BYTES) throw new OversizeError(total);
       want = 64 * 1024;
     }
-    return Buffer.concat(chunks, total);
+    return { bytes: Buffer.concat(chunks, total), mtimeMs };
   } finally {
     await fh.close();
   }
@@ -88,8 +89,9 @@ async function readBounded(path: string): Promise<Buffer> {
  */
 export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) => ParseResult<T>, empty: () => T, now: number): Promise<boolean> {
   let bytes: Buffer;
+  let mtimeMs: number;
   try {
-    bytes = await readSettled(file.path, file.exists);
+    ({ bytes, mtimeMs } = await readSettled(file.path, file.exists));
   } catch (err) {
     if (err instanceof OversizeError) {
       // Kept as it was: its last good value, and the bytes to compare once it shrinks again.
@@ -120,13 +122,10 @@ export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) 
     return changed;
   }
   const hash = hashBytes(bytes);
-  if (hash === file.hash && file.exists) {
-    file.mtimeMs = await mtimeOf(file.path, file.mtimeMs);
-    return false;
-  }
+  file.mtimeMs = mtimeMs;
+  if (hash === file.hash && file.exists) return false;
   file.hash = hash;
   file.exists = true;
-  file.mtimeMs = await mtimeOf(file.path, file.mtimeMs);
   let parsed: ParseResult<T>;
   try {
     parsed = parse(bytes.toString('utf8'));
@@ -152,7 +151,7 @@ export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) 
  * now is looked at again over ~200 ms before it counts as deleted ("no profiles"), so a save
  * in progress is never read as an empty store.
  */
-async function readSettled(path: string, existed: boolean): Promise<Buffer> {
+async function readSettled(path: string, existed: boolean): Promise<{ bytes: Buffer; mtimeMs: number }> {
   const retries = existed ? [10, 40, 150] : [];
   for (;;) {
     try {
