@@ -142,8 +142,9 @@ async function tryCreate(lockPath: string, info: LockInfo): Promise<boolean> {
     throw err;
   }
   try {
+    // No fsync: a lock only has to be seen by other processes now, which the page cache gives. After a
+    // power loss its holder is dead, and an empty or missing lock is as stale as a whole one.
     await handle.writeFile(JSON.stringify(info));
-    await handle.sync();
   } finally {
     await handle.close();
   }

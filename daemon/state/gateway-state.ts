@@ -172,8 +172,8 @@ export class GatewayState {
   async refreshWritten(path: string): Promise<ReloadOutcome> {
     const target = this.loadedFileAt(path);
     if (!target) return this.reload('write');
-    // A pass that read the file before our write must not land after our read.
-    await this.running?.catch(() => undefined);
+    // Not waiting for a pass that is running (it may be sleeping out a missing file): a read of
+    // it that started before ours is dropped rather than landing over ours (loaded-file.ts).
     const now = this.now();
     const changed: string[] = (await refreshFile(target.file, target.parse, target.empty, now)) ? [path] : [];
     // A profiles file may name another CLI's credentials file (an adopted sign-in): read it now too.

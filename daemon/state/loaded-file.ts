@@ -6,7 +6,7 @@
  * rewritten by the daemon and never read as empty (§3).
  */
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { MAX_STATE_FILE_BYTES, oversizeMessage } from '../../ipc/file-checks.js';
 import type { LoadedFileStatus } from '../../ipc/protocol.js';
 
@@ -48,7 +48,10 @@ const READ_ERRORS: Record<string, string> = {
 
 /** A file over {@link MAX_STATE_FILE_BYTES}: refused before its bytes are read, so it never costs memory. */
 class OversizeError extends Error {
-  constructor(readonly bytes: number) {
+  constructor(
+    readonly bytes: number,
+    readonly mtimeMs: number,
+  ) {
     super('over the size limit');
   }
 }
@@ -57,11 +60,12 @@ class OversizeError extends Error {
  * Reads at most the limit, and checks the size on the open descriptor: a file that grows
  * between the check and the read is still cut off at the limit and refused.
  */
-async function readBounded(path: string): Promise<Buffer> {
+async function readBounded(path: string): Promise<{ bytes: Buffer; mtimeMs: number }> {
   const fh = await open(path, 'r');
   try {
-    const { size } = await fh.stat();
-    if (size > MAX_STATE_FILE_BYTES) throw new OversizeError(size);
+    // The mtime of the very file read (a stat of the path afterwards could see a newer one, and costs a round trip).
+    const { size, mtimeMs } = await fh.stat();
+    if (size > MAX_STATE_FILE_BYTES) throw new OversizeError(size, mtimeMs);
     // One read of the size we were told, plus a byte to notice growth; a file that grew since
     // is read on in chunks, and refused once it passes the limit.
     const chunks: Buffer[] = [];
@@ -73,13 +77,28 @@ async function readBounded(path: string): Promise<Buffer> {
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > MAX_STATE_FILE_BYTES) throw new OversizeError(total);
+      if (total > MAX_STATE_FILE_BYTES) throw new OversizeError(total, mtimeMs);
       want = 64 * 1024;
     }
-    return Buffer.concat(chunks, total);
+    return { bytes: Buffer.concat(chunks, total), mtimeMs };
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Reads of each file, numbered as they start, and the newest one taken in. Reads of one file may
+ * overlap (a watcher pass, and the refresh after our own write, which must not wait for that whole
+ * pass): a read that started before the one last taken in may hold an older version, so it is
+ * dropped instead of landing over the newer one.
+ */
+const readOrder = new WeakMap<LoadedFile<unknown>, { started: number; taken: number }>();
+
+/** Whether the read numbered `seq` may be taken in (no later-started read was), recording it if so. */
+function takeRead(order: { started: number; taken: number }, seq: number): boolean {
+  if (seq < order.taken) return false;
+  order.taken = seq;
+  return true;
 }
 
 /**
@@ -87,10 +106,15 @@ async function readBounded(path: string): Promise<Buffer> {
  * visible changed (value, error state or existence).
  */
 export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) => ParseResult<T>, empty: () => T, now: number): Promise<boolean> {
+  let order = readOrder.get(file);
+  if (!order) readOrder.set(file, (order = { started: 0, taken: 0 }));
+  const seq = ++order.started;
   let bytes: Buffer;
+  let mtimeMs: number;
   try {
-    bytes = await readSettled(file.path, file.exists);
+    ({ bytes, mtimeMs } = await readSettled(file.path, file.exists));
   } catch (err) {
+    if (!takeRead(order, seq)) return false;
     if (err instanceof OversizeError) {
       // Kept as it was: its last good value, and the bytes to compare once it shrinks again.
       const message = oversizeMessage(err.bytes);
@@ -98,7 +122,7 @@ export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) 
       file.error = message;
       file.exists = true;
       file.hash = null;
-      file.mtimeMs = await mtimeOf(file.path, file.mtimeMs);
+      file.mtimeMs = err.mtimeMs;
       return changed;
     }
     const code = (err as NodeJS.ErrnoException).code ?? '';
@@ -119,14 +143,13 @@ export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) 
     file.error = message;
     return changed;
   }
+  // Nothing below awaits: what is checked here is what is taken in.
+  if (!takeRead(order, seq)) return false;
   const hash = hashBytes(bytes);
-  if (hash === file.hash && file.exists) {
-    file.mtimeMs = await mtimeOf(file.path, file.mtimeMs);
-    return false;
-  }
+  file.mtimeMs = mtimeMs;
+  if (hash === file.hash && file.exists) return false;
   file.hash = hash;
   file.exists = true;
-  file.mtimeMs = await mtimeOf(file.path, file.mtimeMs);
   let parsed: ParseResult<T>;
   try {
     parsed = parse(bytes.toString('utf8'));
@@ -152,7 +175,7 @@ export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) 
  * now is looked at again over ~200 ms before it counts as deleted ("no profiles"), so a save
  * in progress is never read as an empty store.
  */
-async function readSettled(path: string, existed: boolean): Promise<Buffer> {
+async function readSettled(path: string, existed: boolean): Promise<{ bytes: Buffer; mtimeMs: number }> {
   const retries = existed ? [10, 40, 150] : [];
   for (;;) {
     try {
@@ -162,14 +185,6 @@ async function readSettled(path: string, existed: boolean): Promise<Buffer> {
       if (wait === undefined || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       await new Promise((r) => setTimeout(r, wait));
     }
-  }
-}
-
-async function mtimeOf(path: string, fallback: number | null): Promise<number | null> {
-  try {
-    return (await stat(path)).mtimeMs;
-  } catch {
-    return fallback;
   }
 }
 

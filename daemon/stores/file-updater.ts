@@ -8,14 +8,16 @@
  * A file that does not parse is never written (STORE_INVALID).
  *
  * Changes are functions of the file's current text, queued and applied in batches: many calls
- * at once cost one locked write, and a retry simply re-applies them to the fresh content.
+ * at once cost one locked write, and a retry simply re-applies them to the fresh content. A
+ * batch that changes nothing in the file as it is now takes no lock at all (see `unchangedAsIs`).
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { MAX_STATE_FILE_BYTES } from '../../ipc/file-checks.js';
 import { syncDir, writeTemp } from '../fs/atomic-write.js';
 import { acquireLock } from '../fs/lock-file.js';
+import type { HeldLock } from '../fs/lock-file.js';
 import { replaceUnlessChanged } from '../fs/replace-unless-changed.js';
 import { writeTarget } from '../fs/write-target.js';
 
@@ -78,25 +80,72 @@ export class FileUpdater {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
+    const unchanged = await this.unchangedAsIs(batch);
+    if (unchanged) {
+      settle(batch, unchanged);
+      return;
+    }
     let lock;
     try {
-      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      lock = await acquireLock(this.file, { timeoutMs: this.opts.lockTimeoutMs ?? 10_000 });
+      lock = await this.lock();
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
     }
+    let settled: () => void;
     try {
-      await this.writeLocked(batch);
+      settled = await this.writeLocked(batch);
     } catch (err) {
       // An unexpected I/O error (EACCES, ENOSPC): every waiting call learns of it.
-      for (const p of batch) p.reject(err);
-    } finally {
-      await lock.release();
+      settled = () => batch.forEach((p) => p.reject(err));
+    }
+    // Released before the callers hear back: a caller's next write to this file must not find our lock and back off.
+    await lock.release();
+    settled();
+  }
+
+  private async lock(): Promise<HeldLock> {
+    const timeoutMs = this.opts.lockTimeoutMs ?? 10_000;
+    try {
+      return await acquireLock(this.file, { timeoutMs });
+    } catch (err) {
+      // The dir is made only when missing (a new agent): an mkdir before every write costs a round trip.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      return acquireLock(this.file, { timeoutMs });
     }
   }
 
-  private async writeLocked(batch: Pending[]): Promise<void> {
+  /**
+   * The outcomes of a batch that changes nothing in the file as it is on disk now, or null when it
+   * would change it (or cannot tell). Such a batch needs no lock and no write: the answer is as of
+   * that read, a whole version of the file (every writer replaces it with a rename), just as if it
+   * had been read under the lock a moment earlier. A read that overlapped an in-place save (the
+   * file's size, mtime or ctime moved during it) is not trusted, and the locked path decides.
+   */
+  private async unchangedAsIs(batch: Pending[]): Promise<Outcome[] | null> {
+    let text: string | null | undefined;
+    try {
+      text = await readWhole(await writeTarget(this.file));
+    } catch {
+      return null; // unreadable, an unsafe link: the locked path says which
+    }
+    if (text === undefined || (text !== null && this.opts.validate(text) !== null)) return null;
+    const outcomes: Outcome[] = [];
+    for (const p of batch) {
+      try {
+        const { next, result } = p.change(text);
+        if (next !== null && next !== text) return null;
+        outcomes.push({ ok: true, value: result });
+      } catch {
+        return null; // a refusal (CONFLICT) is decided under the lock, as before
+      }
+    }
+    return outcomes;
+  }
+
+  /** Writes the batch under the lock; returns what tells each call its outcome (run once the lock is released). */
+  private async writeLocked(batch: Pending[]): Promise<() => void> {
     const attempts = this.opts.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       // A symlinked file is written through to its target (resolved again on every attempt).
@@ -107,13 +156,12 @@ export class FileUpdater {
         const invalid = this.opts.validate(text);
         if (invalid) {
           const err = new OpenSoulError('STORE_INVALID', { path: this.file, position: invalid.position });
-          for (const p of batch) p.reject(err);
-          return;
+          return () => batch.forEach((p) => p.reject(err));
         }
       }
       // Apply every change in order; one that throws fails alone, the others still land.
       let current = text;
-      const outcomes: { ok: boolean; value: unknown }[] = [];
+      const outcomes: Outcome[] = [];
       for (const p of batch) {
         try {
           const { next, result } = p.change(current);
@@ -132,8 +180,7 @@ export class FileUpdater {
         if (!replaced) {
           if (attempt >= attempts) {
             const err = new OpenSoulError('LOCKED', { path: this.file, pid: null, reason: 'changing' });
-            for (const p of batch) p.reject(err);
-            return;
+            return () => batch.forEach((p) => p.reject(err));
           }
           // Someone is saving right now (an editor's burst): give them a moment, not a busy loop.
           await sleep(attempt * 5 + Math.random() * 10);
@@ -142,13 +189,45 @@ export class FileUpdater {
         await syncDir(path.dirname(target)).catch(() => undefined);
         await this.opts.onWritten?.(this.file);
       }
-      batch.forEach((p, i) => {
-        const o = outcomes[i] as { ok: boolean; value: unknown };
-        if (o.ok) p.resolve(o.value);
-        else p.reject(o.value);
-      });
-      return;
+      return () => settle(batch, outcomes);
     }
+  }
+}
+
+interface Outcome {
+  ok: boolean;
+  value: unknown;
+}
+
+function settle(batch: Pending[], outcomes: Outcome[]): void {
+  batch.forEach((p, i) => {
+    const o = outcomes[i] as Outcome;
+    if (o.ok) p.resolve(o.value);
+    else p.reject(o.value);
+  });
+}
+
+/**
+ * The file's text, null when it is missing, undefined when it is over the limit or was being
+ * written in place while we read it (its size, mtime or ctime moved between the two looks).
+ */
+async function readWhole(file: string): Promise<string | null | undefined> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const before = await handle.stat({ bigint: true });
+    if (before.size > MAX_STATE_FILE_BYTES) return undefined;
+    const bytes = await handle.readFile();
+    const after = await handle.stat({ bigint: true });
+    if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) return undefined;
+    return bytes.toString('utf8');
+  } finally {
+    await handle.close();
   }
 }
 
