@@ -12,6 +12,7 @@
  *   3. models.status RPC throughput vs a bare NDJSON echo server, same socket type,
  *      sequential (goal ≥ 0.5×) and pipelined (reported), for a store of 12 profiles (~3 KB
  *      answers) and for the default state (~0.4 KB answers: the RPC machinery alone)
+ *      (OPENSOUL_BENCH_ONLY=throughput runs this section alone)
  *   4. file save → visible over RPC latency, p50/p99                      goal p99 ≤ 100 ms
  *   5. the local proxy vs calling the same fake upstream directly: added latency p50/p99
  *      (goal ≤ 1 ms p50), 64 concurrent streaming clients (goal ≥ 0.8× direct), daemon RSS
@@ -498,6 +499,17 @@ async function throughput(label: string, socketPath: string, echoPath: string): 
   return { sequential: { daemon: median(seqD), echo: median(seqE), ratio: seq }, pipelined: { daemon: median(pipD), echo: median(pipE), ratio: pip } };
 }
 
+/** Section 3: throughput with the 12-profile store, then with the default state; leaves the 12-profile store in place. */
+async function throughputBench(socketPath: string, echoPath: string): Promise<Record<string, unknown>> {
+  out('RPC throughput, models.status vs a bare NDJSON echo server (median of 3)');
+  const full = await throughput('12 profiles (~3 KB answers)', socketPath, echoPath);
+  writeStore(0);
+  await sleep(300);
+  const small = await throughput('default state (~0.4 KB answers: the RPC machinery)', socketPath, echoPath);
+  writeStore(12);
+  return { profiles12: full, defaultState: small };
+}
+
 async function main(): Promise<void> {
   out(
     `OpenSoul bench — node ${process.version}, ${os.cpus().length} CPUs, load ${os
@@ -548,6 +560,13 @@ async function main(): Promise<void> {
       out(JSON.stringify(results));
       return;
     }
+    // OPENSOUL_BENCH_ONLY=throughput: section 3 alone (a quicker run while working on the RPC path).
+    if (process.env.OPENSOUL_BENCH_ONLY === 'throughput') {
+      results.throughput = await throughputBench(socketPath, echoPath);
+      out();
+      out(JSON.stringify(results));
+      return;
+    }
     // 1. Memory, first, on the fresh daemon.
     await sleep(1000);
     const idle = rssMiB(pid);
@@ -590,14 +609,8 @@ async function main(): Promise<void> {
     out();
 
     // 3. Throughput, with the 12-profile store and then the default state.
-    out('RPC throughput, models.status vs a bare NDJSON echo server (median of 3)');
-    const full = await throughput('12 profiles (~3 KB answers)', socketPath, echoPath);
-    writeStore(0);
-    await sleep(300);
-    const small = await throughput('default state (~0.4 KB answers: the RPC machinery)', socketPath, echoPath);
-    writeStore(12);
+    results.throughput = await throughputBench(socketPath, echoPath);
     out();
-    results.throughput = { profiles12: full, defaultState: small };
 
     // 4. Save → visible over RPC.
     await sleep(300);
