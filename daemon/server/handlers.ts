@@ -79,7 +79,8 @@ function viewOf(state: GatewayState, agent: string | undefined): AgentView {
   return view;
 }
 
-function statusOf(
+/** A fresh status of one agent view from the state (the status cache's compute, and the reference its tests compare with). */
+export function statusOf(
   state: GatewayState,
   view: AgentView,
   now: number,
