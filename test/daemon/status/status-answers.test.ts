@@ -224,9 +224,9 @@ describe('status answers (the cached models.status)', () => {
     // Instants near every deadline (and its warning window) and anywhere: sorted, as a clock gives them.
     const near = deadlines.flatMap((d) => [d, d - WINDOW]).map((d) => fc.integer({ min: d - 1500, max: d + 1500 }));
     const instant = fc.oneof(fc.integer({ min: 0, max: 45 * 86_400_000 }), ...near);
-    await fc.assert(
-      fc.asyncProperty(fc.array(instant, { minLength: 1, maxLength: 40 }), async (offsets) => {
-        const fresh = new StatusAnswers({
+    fc.assert(
+      fc.property(fc.array(instant, { minLength: 1, maxLength: 40 }), (offsets) => {
+        const cache = new StatusAnswers({
           generation: () => r.state.generation,
           compute: (q, at, refProbe) => statusOf(r.state, r.state.agentView(q.agent)!, at, q.clientEnvNames, undefined, refProbe, q.loadShellEnv),
           refProbe: r.state.refProbe,
@@ -234,7 +234,7 @@ describe('status answers (the cached models.status)', () => {
         for (const offset of [...offsets].sort((a, b) => a - b)) {
           const now = T0 + Math.max(0, offset);
           const want = JSON.stringify(statusOf(r.state, r.state.agentView('main')!, now, undefined, undefined, r.state.refProbe, false));
-          assert.equal(fresh.json({ agent: 'main', loadShellEnv: false }, now), want);
+          assert.equal(cache.json({ agent: 'main', loadShellEnv: false }, now), want);
         }
       }),
       { numRuns: 60 },
