@@ -172,6 +172,8 @@ function drainedOrClosed(s: net.Socket): Promise<void> {
   });
 }
 
+const uncork = (s: net.Socket) => s.uncork();
+
 export class SocketServer {
   private readonly server: net.Server;
   private readonly routes = new Map<string, Route>();
@@ -500,6 +502,13 @@ export class SocketServer {
   private write(conn: ConnectionState, line: string): void {
     const s = conn.socket;
     if (s.destroyed || !s.writable) return;
+    // The answers made in one turn of the event loop leave in one write: a pipelining client's
+    // 500 requests of a chunk cost one syscall, not 500. Uncorked on the next tick, so an answer
+    // never waits for slower work behind it.
+    if (s.writableCorked === 0) {
+      s.cork();
+      process.nextTick(uncork, s);
+    }
     s.write(line);
   }
 
