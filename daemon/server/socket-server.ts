@@ -38,24 +38,13 @@ export type Notify = (method: string, params: unknown) => void;
 
 /**
  * A result its owner has serialized already (the cached status answer): written as it is, never
- * stringified again. `json` must be JSON.stringify of a `T`, in UTF-8 bytes.
+ * stringified again. `json` must be JSON.stringify of a `T`.
  */
 export class SerializedResult<T> {
-  /** Ties the bytes to the result type they stand for: a handler cannot answer with another method's JSON. */
+  /** Ties the text to the result type it stands for: a handler cannot answer with another method's JSON. */
   declare readonly result?: T;
-  constructor(readonly json: Buffer) {}
+  constructor(readonly json: string) {}
 }
-
-/**
- * An answer as it leaves dispatch: JSON text, or a whole line in UTF-8 bytes (newline included)
- * around a serialized result.
- */
-type Reply = string | Buffer;
-
-const CLOSE_LINE = Buffer.from('}\n');
-
-/** A reply as an element of a batch's array. */
-const replyText = (r: Reply) => (typeof r === 'string' ? r : r.toString('utf8', 0, r.length - 1));
 
 /** What a handler answers: the result, or the result serialized. */
 export type Answer<T> = T | SerializedResult<T>;
@@ -510,7 +499,7 @@ export class SocketServer {
     }
   }
 
-  private write(conn: ConnectionState, line: string | Buffer): void {
+  private write(conn: ConnectionState, line: string): void {
     const s = conn.socket;
     if (s.destroyed || !s.writable) return;
     // The answers made in one turn of the event loop leave in one write: a pipelining client's
@@ -540,12 +529,12 @@ export class SocketServer {
         this.write(conn, frame(errorResponse(null, 'INVALID_REQUEST', { reason: 'empty batch' })));
         return;
       }
-      const responses = (await Promise.all(msg.map((m) => this.dispatch(conn, m)))).filter((r): r is Reply => r !== null);
-      if (responses.length > 0) this.write(conn, `[${responses.map(replyText).join(',')}]\n`);
+      const responses = (await Promise.all(msg.map((m) => this.dispatch(conn, m)))).filter((r): r is string => r !== null);
+      if (responses.length > 0) this.write(conn, `[${responses.join(',')}]\n`);
       return;
     }
     const response = await this.dispatch(conn, msg);
-    if (response !== null) this.write(conn, typeof response === 'string' ? `${response}\n` : response);
+    if (response !== null) this.write(conn, `${response}\n`);
   }
 
   private async beforeHello(conn: ConnectionState, msg: unknown): Promise<void> {
@@ -556,11 +545,11 @@ export class SocketServer {
       return;
     }
     const response = await this.dispatch(conn, msg);
-    if (response !== null) this.write(conn, typeof response === 'string' ? `${response}\n` : response);
+    if (response !== null) this.write(conn, `${response}\n`);
   }
 
-  /** One request's answer, or null for a notification. */
-  private async dispatch(conn: ConnectionState, msg: unknown): Promise<Reply | null> {
+  /** One request's answer as a JSON text (no newline), or null for a notification. */
+  private async dispatch(conn: ConnectionState, msg: unknown): Promise<string | null> {
     if (!isObject(msg)) return JSON.stringify(errorResponse(null, 'INVALID_REQUEST', { reason: 'expected a JSON-RPC request object' }));
     if ('id' in msg && !isValidId(msg.id)) return JSON.stringify(errorResponse(null, 'INVALID_REQUEST', { reason: 'id must be a string, a number or null' }));
     if (msg.method === methods.hello.name) return this.hello(conn, msg);
@@ -576,7 +565,7 @@ export class SocketServer {
    * (no method, or a result/error member) → -32600; unknown method → -32601; params that fail
    * their check → INVALID_PARAMS; a notification gets nothing, even when it fails.
    */
-  private async receive(msg: Record<string, unknown>, ctx: CallContext): Promise<Reply | null> {
+  private async receive(msg: Record<string, unknown>, ctx: CallContext): Promise<string | null> {
     const id = msg.id as JSONRPCRequest['id'] | undefined;
     if (msg.jsonrpc !== '2.0' || msg.method === undefined || msg.result !== undefined || msg.error !== undefined) {
       return JSON.stringify(createJSONRPCErrorResponse(id ?? null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request'));
@@ -598,15 +587,12 @@ export class SocketServer {
     }
     if (id === undefined) return null;
     // The envelope createJSONRPCSuccessResponse builds, around text that is JSON already.
-    if (result instanceof SerializedResult) {
-      const head = Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`, 'utf8');
-      return Buffer.concat([head, result.json, CLOSE_LINE], head.length + result.json.length + CLOSE_LINE.length);
-    }
+    if (result instanceof SerializedResult) return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result.json}}`;
     return JSON.stringify(createJSONRPCSuccessResponse(id, result));
   }
 
   /** The hello gate: a wrong token gets -32001 and the connection is closed (§5). */
-  private async hello(conn: ConnectionState, msg: Record<string, unknown>): Promise<Reply | null> {
+  private async hello(conn: ConnectionState, msg: Record<string, unknown>): Promise<string | null> {
     const id = msg.id as JSONRPCRequest['id'] | undefined;
     if (id === undefined) return null;
     let params;

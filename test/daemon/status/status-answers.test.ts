@@ -57,7 +57,7 @@ async function rig(profiles: Record<string, unknown>, opts: { config?: unknown; 
   });
   const check = (now: number, over: Partial<StatusRequest> = {}) => {
     const request: StatusRequest = { agent: 'main', loadShellEnv: false, ...over };
-    const cached = answers.json(request, now).toString();
+    const cached = answers.json(request, now);
     const fresh = JSON.stringify(statusOf(state, state.agentView('main')!, now, request.clientEnvNames, undefined, state.refProbe, request.loadShellEnv));
     assert.equal(cached, fresh, `cached answer at T0${now >= T0 ? '+' : ''}${now - T0} ms`);
     return JSON.parse(cached) as ModelsStatusResult;
@@ -234,7 +234,7 @@ describe('status answers (the cached models.status)', () => {
         for (const offset of [...offsets].sort((a, b) => a - b)) {
           const now = T0 + Math.max(0, offset);
           const want = JSON.stringify(statusOf(r.state, r.state.agentView('main')!, now, undefined, undefined, r.state.refProbe, false));
-          assert.equal(cache.json({ agent: 'main', loadShellEnv: false }, now).toString(), want);
+          assert.equal(cache.json({ agent: 'main', loadShellEnv: false }, now), want);
         }
       }),
       { numRuns: 60 },
@@ -246,14 +246,11 @@ describe('status answers (the cached models.status)', () => {
     const status = statusOf(r.state, r.state.agentView('main')!, T0, undefined);
     const built = clockTemplate(status);
     assert.ok(built);
-    assert.equal(built.json.toString(), JSON.stringify(status));
+    assert.equal(built.text, JSON.stringify(status));
     // now; the profile's remainingMs in providers[], auth.oauth.profiles, auth.oauth.providers[] (its
     // roll-up, its profiles, its effectiveProfiles).
     assert.equal(built.template.slots.length, 6);
-    assert.equal(
-      renderTemplate(built.template, T0 + 7).toString(),
-      JSON.stringify({ ...status, now: T0 + 7 }).replace(/"remainingMs":3600000/g, '"remainingMs":3599993'),
-    );
+    assert.equal(renderTemplate(built.template, T0 + 7), JSON.stringify({ ...status, now: T0 + 7 }).replace(/"remainingMs":3600000/g, '"remainingMs":3599993'));
     assert.equal(clockTemplate(statusOf(r.state, r.state.agentView('main')!, T0 + 0.5, undefined)), null);
   });
 
@@ -279,13 +276,13 @@ describe('status answers (the cached models.status)', () => {
       clock = t;
       const answer = await handlers.modelsStatus({ clientEnvNames: ['OPENAI_API_KEY'] }, ctx);
       assert.ok(answer instanceof SerializedResult);
-      assert.equal(answer.json.toString(), JSON.stringify(statusOf(r.state, r.state.agentView('main')!, t, ['OPENAI_API_KEY'])));
+      assert.equal(answer.json, JSON.stringify(statusOf(r.state, r.state.agentView('main')!, t, ['OPENAI_API_KEY'])));
     }
     await r.stores.removeProfile('main', 'openai:k');
     const after = await handlers.modelsStatus({}, ctx);
     assert.ok(after instanceof SerializedResult);
     assert.deepEqual(
-      (JSON.parse(after.json.toString()) as ModelsStatusResult).providers.flatMap((p) => p.profiles),
+      (JSON.parse(after.json) as ModelsStatusResult).providers.flatMap((p) => p.profiles),
       [],
     );
   });
