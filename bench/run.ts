@@ -10,8 +10,10 @@
  *      `doctor` with the daemon up (goal ≤ 2×), `--version` (OPENSOUL_BENCH_ONLY=startup runs
  *      this section alone; OPENSOUL_BENCH_RUNS sets the rounds, default 25)
  *   3. models.status RPC throughput vs a bare NDJSON echo server, same socket type,
- *      sequential (goal ≥ 0.5×) and pipelined (reported), for a store of 12 profiles (~3 KB
- *      answers) and for the default state (~0.4 KB answers: the RPC machinery alone)
+ *      sequential (goal ≥ 0.5×) and pipelined (reported), for a store of 12 profiles (~10 KB
+ *      answers with OpenClaw's fields) and for the default state (~1.7 KB answers), each beside
+ *      a bare server answering the same bytes as fixed text (the floor of an answer that size)
+ *      (OPENSOUL_BENCH_ONLY=throughput runs this section alone)
  *   4. file save → visible over RPC latency, p50/p99                      goal p99 ≤ 100 ms
  *   5. the local proxy vs calling the same fake upstream directly: added latency p50/p99
  *      (goal ≤ 1 ms p50), 64 concurrent streaming clients (goal ≥ 0.8× direct) twice: an
@@ -49,11 +51,13 @@ env.HOME = root;
 
 /**
  * The baseline server: plain JavaScript run by plain node (no loader), answering each line with
- * a minimal JSON-RPC result and doing nothing else.
+ * a minimal JSON-RPC result and doing nothing else. Given a file, it answers with the result
+ * held there instead: the floor of an answer that size (its bytes alone, nothing computed).
  */
 const ECHO_SERVER = `
-import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+const result = process.argv[3] ? readFileSync(process.argv[3], 'utf8') : 'null';
 net.createServer((sock) => {
   let buf = '';
   sock.setEncoding('utf8');
@@ -63,7 +67,7 @@ net.createServer((sock) => {
     while ((i = buf.indexOf('\\n')) !== -1) {
       const id = JSON.parse(buf.slice(0, i)).id;
       buf = buf.slice(i + 1);
-      out += '{"jsonrpc":"2.0","id":' + JSON.stringify(id) + ',"result":null}\\n';
+      out += '{"jsonrpc":"2.0","id":' + JSON.stringify(id) + ',"result":' + result + '}\\n';
     }
     if (out) sock.write(out);
   });
@@ -187,10 +191,10 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-async function startEcho(socketPath: string): Promise<ChildProcess> {
+async function startEcho(socketPath: string, resultFile?: string): Promise<ChildProcess> {
   const file = path.join(root, 'echo-server.mjs');
   writeFileSync(file, ECHO_SERVER);
-  const child = spawn(process.execPath, [file, socketPath], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [file, socketPath, ...(resultFile ? [resultFile] : [])], { env, stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise<void>((r) => child.stdout?.once('data', () => r()));
   return child;
 }
@@ -529,29 +533,70 @@ function writeStore(profiles: number): void {
   writeFileSync(storeFile, JSON.stringify({ version: 1, profiles: p }), { mode: 0o600 });
 }
 
+/**
+ * One store's throughput, in interleaved rounds: the daemon, the echo server, and a bare server
+ * answering the daemon's own answer as fixed text (what an answer of that size costs the socket
+ * and the client, with nothing computed).
+ */
 async function throughput(label: string, socketPath: string, echoPath: string): Promise<Record<string, unknown>> {
+  const c = await connect({ socketPath, tokenPath: path.join(stateDir, 'run', 'gateway.token') });
+  const answer = JSON.stringify(await c.call(methods.modelsStatus, {}));
+  c.close();
+  const resultFile = path.join(root, 'fixed-result.json');
+  writeFileSync(resultFile, answer);
+  const fixedPath = path.join(root, 'fixed.sock');
+  rmSync(fixedPath, { force: true });
+  const fixedServer = await startEcho(fixedPath, resultFile);
   const d = await rawRpc(socketPath, true);
   const e = await rawRpc(echoPath, false);
+  const f = await rawRpc(fixedPath, false);
   await d.sequential(2000);
   await e.sequential(2000);
+  await f.sequential(2000);
   const seqD: number[] = [];
   const seqE: number[] = [];
+  const seqF: number[] = [];
   const pipD: number[] = [];
   const pipE: number[] = [];
+  const pipF: number[] = [];
   for (let i = 0; i < 3; i++) {
     seqE.push(await e.sequential(5000));
     seqD.push(await d.sequential(5000));
+    seqF.push(await f.sequential(5000));
     pipE.push(await e.pipelined(20000));
     pipD.push(await d.pipelined(20000));
+    pipF.push(await f.pipelined(20000));
   }
   d.close();
   e.close();
+  f.close();
+  fixedServer.kill();
   const seq = median(seqD) / median(seqE);
   const pip = median(pipD) / median(pipE);
-  out(`  ${label}`);
+  const kb = fmt(Buffer.byteLength(answer) / 1024);
+  out(`  ${label} (${kb} KB answers)`);
   out(`    sequential   ${fmt(median(seqD), 0)} req/s vs ${fmt(median(seqE), 0)} req/s   ${fmt(seq, 2)}×   (goal ≥ 0.5×) ${seq >= 0.5 ? 'ok' : 'MISSED'}`);
   out(`    pipelined    ${fmt(median(pipD), 0)} req/s vs ${fmt(median(pipE), 0)} req/s   ${fmt(pip, 2)}×`);
-  return { sequential: { daemon: median(seqD), echo: median(seqE), ratio: seq }, pipelined: { daemon: median(pipD), echo: median(pipE), ratio: pip } };
+  out(
+    `    a bare server answering the same ${kb} KB as fixed text: sequential ${fmt(median(seqF) / median(seqE), 2)}×, ` +
+      `pipelined ${fmt(median(pipF) / median(pipE), 2)}× (the floor of an answer that size)`,
+  );
+  return {
+    answerBytes: Buffer.byteLength(answer),
+    sequential: { daemon: median(seqD), echo: median(seqE), ratio: seq, fixedAnswer: median(seqF) },
+    pipelined: { daemon: median(pipD), echo: median(pipE), ratio: pip, fixedAnswer: median(pipF) },
+  };
+}
+
+/** Section 3: throughput with the 12-profile store, then with the default state; leaves the 12-profile store in place. */
+async function throughputBench(socketPath: string, echoPath: string): Promise<Record<string, unknown>> {
+  out('RPC throughput, models.status vs a bare NDJSON echo server (median of 3)');
+  const full = await throughput('12 profiles', socketPath, echoPath);
+  writeStore(0);
+  await sleep(300);
+  const small = await throughput('default state', socketPath, echoPath);
+  writeStore(12);
+  return { profiles12: full, defaultState: small };
 }
 
 async function main(): Promise<void> {
@@ -604,6 +649,13 @@ async function main(): Promise<void> {
       out(JSON.stringify(results));
       return;
     }
+    // OPENSOUL_BENCH_ONLY=throughput: section 3 alone (a quicker run while working on the RPC path).
+    if (process.env.OPENSOUL_BENCH_ONLY === 'throughput') {
+      results.throughput = await throughputBench(socketPath, echoPath);
+      out();
+      out(JSON.stringify(results));
+      return;
+    }
     // 1. Memory, first, on the fresh daemon.
     await sleep(1000);
     const idle = rssMiB(pid);
@@ -646,14 +698,8 @@ async function main(): Promise<void> {
     out();
 
     // 3. Throughput, with the 12-profile store and then the default state.
-    out('RPC throughput, models.status vs a bare NDJSON echo server (median of 3)');
-    const full = await throughput('12 profiles (~3 KB answers)', socketPath, echoPath);
-    writeStore(0);
-    await sleep(300);
-    const small = await throughput('default state (~0.4 KB answers: the RPC machinery)', socketPath, echoPath);
-    writeStore(12);
+    results.throughput = await throughputBench(socketPath, echoPath);
     out();
-    results.throughput = { profiles12: full, defaultState: small };
 
     // 4. Save → visible over RPC.
     await sleep(300);

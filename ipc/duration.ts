@@ -37,3 +37,34 @@ export function formatDuration(ms: number): string {
 export function formatWait(until: number, now: number): string {
   return until >= UNTIL_REPLACED_MS ? 'until replaced' : formatDuration(until - now);
 }
+
+/**
+ * The smallest duration that {@link formatDuration} reads exactly as it reads `ms` (for `ms` ≥ 0):
+ * `5m 3.7s` reads `5m 3s` from `5m 3s` on. Kept beside the format so the two cannot drift.
+ */
+export function formatDurationFloor(ms: number): number {
+  let rest = ms;
+  let floor = 0;
+  let shown = 0;
+  for (const [, size] of UNITS) {
+    if (rest >= size) {
+      const n = Math.floor(rest / size);
+      floor += n * size;
+      rest -= n * size;
+      if (++shown === 2) break;
+    } else if (shown > 0) break;
+  }
+  return floor;
+}
+
+/**
+ * With an integer ms clock: the first instant after `now` at which `formatWait(until, t)` may read
+ * differently from `formatWait(until, now)` — what a cached answer showing that wait is good for.
+ * Conservative (`now + 1`) for a wait already over, whose reading no caller keeps.
+ */
+export function formatWaitChangesAt(until: number, now: number): number {
+  if (until >= UNTIL_REPLACED_MS) return Number.POSITIVE_INFINITY;
+  if (!(until > now) || !Number.isFinite(until)) return now + 1;
+  // The reading holds while until - t ≥ floor, i.e. up to t = until - floor.
+  return until - formatDurationFloor(until - now) + 1;
+}

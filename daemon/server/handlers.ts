@@ -23,8 +23,11 @@ import type { UsageLedger } from '../resolver/usage.js';
 import { secretsOfInput } from '../stores/credentials.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import { computeModelsStatus } from '../status/models-status.js';
+import { StatusAnswers } from '../status/status-answers.js';
+import type { RefProbe } from '../stores/credentials.js';
 import type { StoreService } from '../stores/store-service.js';
 import type { ProxyService } from '../proxy/proxy-service.js';
+import { SerializedResult } from './socket-server.js';
 import type { Handlers } from './socket-server.js';
 
 export interface HandlerDeps {
@@ -76,7 +79,16 @@ function viewOf(state: GatewayState, agent: string | undefined): AgentView {
   return view;
 }
 
-function statusOf(state: GatewayState, view: AgentView, now: number, clientEnvNames?: readonly string[], pin?: string): ModelsStatusResult {
+/** A fresh status of one agent view from the state (the status cache's compute, and the reference its tests compare with). */
+export function statusOf(
+  state: GatewayState,
+  view: AgentView,
+  now: number,
+  clientEnvNames?: readonly string[],
+  pin?: string,
+  refProbe: RefProbe = state.refProbe,
+  loadShellEnv = process.env.OPENSOUL_LOAD_SHELL_ENV === '1',
+): ModelsStatusResult {
   return computeModelsStatus({
     agent: view.id,
     authStorePath: view.authStorePath,
@@ -88,13 +100,13 @@ function statusOf(state: GatewayState, view: AgentView, now: number, clientEnvNa
     providers: state.providers,
     fileErrors: state.fileErrors(view.id),
     now,
-    refProbe: state.refProbe,
+    refProbe,
     inherited: view.inherited,
     configPath: state.paths.config,
     envFile: state.paths.dotenv,
     ...(clientEnvNames ? { clientEnvNames } : {}),
     pin,
-    shellEnvEnabled: state.config.value.shellEnv.enabled || process.env.OPENSOUL_LOAD_SHELL_ENV === '1',
+    shellEnvEnabled: state.config.value.shellEnv.enabled || loadShellEnv,
   });
 }
 
@@ -139,6 +151,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     if (!deps.proxy) throw new OpenSoulError('INVALID_INPUT', { reason: 'this gateway runs without the proxy' });
     return deps.proxy;
   };
+  const statusAnswers = new StatusAnswers({
+    generation: () => state.generation,
+    compute: (request, at, refProbe) => statusOf(state, viewOf(state, request.agent), at, request.clientEnvNames, undefined, refProbe, request.loadShellEnv),
+    refProbe: state.refProbe,
+  });
   const turns = new RunningTurns();
   deps.onShutdown?.(() => turns.cancelAll());
   const logins = new LoginService({ state, stores, registerSecrets: deps.registerSecrets, now });
@@ -173,9 +190,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { stopping: true as const };
     },
     modelsStatus: async (params) => {
+      if (!params.probe) {
+        const request = {
+          agent: resolveAgent(state, params.agent),
+          clientEnvNames: params.clientEnvNames,
+          loadShellEnv: process.env.OPENSOUL_LOAD_SHELL_ENV === '1',
+        };
+        return new SerializedResult<ModelsStatusResult>(statusAnswers.json(request, now()));
+      }
       const view = viewOf(state, params.agent);
       const status = statusOf(state, view, now(), params.clientEnvNames);
-      if (!params.probe) return status;
       const probes = await probeStatus({ state, usage, registerSecrets: deps.registerSecrets, now }, view, status, params.probe);
       // The status after the probes: their outcomes may have set profiles aside.
       return { ...statusOf(state, state.agentView(view.id) ?? view, now(), params.clientEnvNames), probes };

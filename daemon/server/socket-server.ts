@@ -1,16 +1,20 @@
 /**
- * The local socket (§5): NDJSON over `net`, json-rpc-2.0 behind a thin wrapper. The wrapper owns
- * everything json-rpc-2.0 does not: the hello gate (before `gateway.hello` an unparseable line
- * still gets -32700, any other request or a batch -32001, notifications are dropped; a wrong
- * token gets -32001 and the connection is closed), the 1 MiB request limit, id validation,
- * batches (json-rpc-2.0 answers a 1-element batch with a bare object and crashes on `[null]`),
- * backpressure for clients that do not read, and error mapping — an exception's own text never
- * leaves the daemon (json-rpc-2.0 would send it as `{code: 0, message}`).
+ * The local socket (§5): NDJSON over `net`, JSON-RPC 2.0. It owns the hello gate (before
+ * `gateway.hello` an unparseable line still gets -32700, any other request or a batch -32001,
+ * notifications are dropped; a wrong token gets -32001 and the connection is closed), the 1 MiB
+ * request limit, id validation, batches (json-rpc-2.0 answers a 1-element batch with a bare
+ * object and crashes on `[null]`), backpressure for clients that do not read, and error mapping —
+ * an exception's own text never leaves the daemon (json-rpc-2.0 would send it as `{code: 0, message}`).
+ *
+ * Requests are dispatched here, not through json-rpc-2.0's JSONRPCServer: its generator-based
+ * receive/middleware chain cost several promises and objects per request, and it stringifies
+ * every result, where a cached status answer is JSON already. The answers are the ones it gave
+ * (same checks, same error objects, built with its createJSONRPC*Response).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { chmod, stat } from 'node:fs/promises';
 import net from 'node:net';
-import { JSONRPCServer, createJSONRPCErrorResponse } from 'json-rpc-2.0';
+import { JSONRPCErrorCode, createJSONRPCErrorResponse, createJSONRPCSuccessResponse } from 'json-rpc-2.0';
 import type { JSONRPCRequest, JSONRPCResponse } from 'json-rpc-2.0';
 import { OpenSoulError, describe, errorKinds } from '../../ipc/errors.js';
 import type { ErrorKind, ErrorDetails } from '../../ipc/errors.js';
@@ -32,8 +36,27 @@ export interface CallContext {
  */
 export type Notify = (method: string, params: unknown) => void;
 
+/**
+ * A result its owner has serialized already (the cached status answer): written as it is, never
+ * stringified again. `json` must be JSON.stringify of a `T`.
+ */
+export class SerializedResult<T> {
+  /** Ties the text to the result type it stands for: a handler cannot answer with another method's JSON. */
+  declare readonly result?: T;
+  constructor(readonly json: string) {}
+}
+
+/** What a handler answers: the result, or the result serialized. */
+export type Answer<T> = T | SerializedResult<T>;
+
 /** The daemon's handler table: a mapped type over the protocol, so a missing handler is a compile error. */
-export type Handlers = { [K in MethodKey]: (params: ParamsOf<K>, ctx: CallContext) => Promise<ResultOf<K>> | ResultOf<K> };
+export type Handlers = { [K in MethodKey]: (params: ParamsOf<K>, ctx: CallContext) => Promise<Answer<ResultOf<K>>> | Answer<ResultOf<K>> };
+
+/** One entry of the dispatch table: the params check and the handler of one method. */
+interface Route {
+  params: (value: unknown, path: string) => unknown;
+  handler: (params: unknown, ctx: CallContext) => unknown;
+}
 
 export interface ConnectionState {
   readonly id: number;
@@ -149,9 +172,11 @@ function drainedOrClosed(s: net.Socket): Promise<void> {
   });
 }
 
+const uncork = (s: net.Socket) => s.uncork();
+
 export class SocketServer {
   private readonly server: net.Server;
-  private readonly rpc = new JSONRPCServer<CallContext>({ errorListener: () => undefined });
+  private readonly routes = new Map<string, Route>();
   private readonly connections = new Set<ConnectionState>();
   private nextId = 1;
   private closing = false;
@@ -166,20 +191,9 @@ export class SocketServer {
   private evictionsSinceLog = 0;
 
   constructor(private readonly opts: SocketServerOptions) {
-    this.rpc.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => this.mapError(id, error);
     for (const key of Object.keys(methods) as MethodKey[]) {
       const m = methods[key];
-      const handler = opts.handlers[key] as (params: unknown, ctx: CallContext) => unknown;
-      this.rpc.addMethod(m.name, async (params: unknown, ctx: CallContext) => {
-        let checked: unknown;
-        try {
-          checked = m.params(params, 'params');
-        } catch (err) {
-          if (err instanceof ValidationError) throw new OpenSoulError('INVALID_PARAMS', { path: err.path, expected: err.expected });
-          throw err;
-        }
-        return await handler(checked, ctx);
-      });
+      this.routes.set(m.name, { params: m.params, handler: opts.handlers[key] as Route['handler'] });
     }
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.now = opts.now ?? Date.now;
@@ -488,6 +502,13 @@ export class SocketServer {
   private write(conn: ConnectionState, line: string): void {
     const s = conn.socket;
     if (s.destroyed || !s.writable) return;
+    // The answers made in one turn of the event loop leave in one write: a pipelining client's
+    // 500 requests of a chunk cost one syscall, not 500. Uncorked on the next tick, so an answer
+    // never waits for slower work behind it.
+    if (s.writableCorked === 0) {
+      s.cork();
+      process.nextTick(uncork, s);
+    }
     s.write(line);
   }
 
@@ -508,12 +529,12 @@ export class SocketServer {
         this.write(conn, frame(errorResponse(null, 'INVALID_REQUEST', { reason: 'empty batch' })));
         return;
       }
-      const responses = (await Promise.all(msg.map((m) => this.dispatch(conn, m)))).filter((r): r is JSONRPCResponse => r !== null);
-      if (responses.length > 0) this.write(conn, frame(responses));
+      const responses = (await Promise.all(msg.map((m) => this.dispatch(conn, m)))).filter((r): r is string => r !== null);
+      if (responses.length > 0) this.write(conn, `[${responses.join(',')}]\n`);
       return;
     }
     const response = await this.dispatch(conn, msg);
-    if (response) this.write(conn, frame(response));
+    if (response !== null) this.write(conn, `${response}\n`);
   }
 
   private async beforeHello(conn: ConnectionState, msg: unknown): Promise<void> {
@@ -524,29 +545,61 @@ export class SocketServer {
       return;
     }
     const response = await this.dispatch(conn, msg);
-    if (response) this.write(conn, frame(response));
+    if (response !== null) this.write(conn, `${response}\n`);
   }
 
-  private async dispatch(conn: ConnectionState, msg: unknown): Promise<JSONRPCResponse | null> {
-    if (!isObject(msg)) return errorResponse(null, 'INVALID_REQUEST', { reason: 'expected a JSON-RPC request object' });
-    if ('id' in msg && !isValidId(msg.id)) return errorResponse(null, 'INVALID_REQUEST', { reason: 'id must be a string, a number or null' });
+  /** One request's answer as a JSON text (no newline), or null for a notification. */
+  private async dispatch(conn: ConnectionState, msg: unknown): Promise<string | null> {
+    if (!isObject(msg)) return JSON.stringify(errorResponse(null, 'INVALID_REQUEST', { reason: 'expected a JSON-RPC request object' }));
+    if ('id' in msg && !isValidId(msg.id)) return JSON.stringify(errorResponse(null, 'INVALID_REQUEST', { reason: 'id must be a string, a number or null' }));
     if (msg.method === methods.hello.name) return this.hello(conn, msg);
     try {
-      return await this.rpc.receive(msg as unknown as JSONRPCRequest, { connection: conn });
+      return await this.receive(msg, { connection: conn });
     } catch {
-      return errorResponse(null, 'INVALID_REQUEST');
+      return JSON.stringify(errorResponse(null, 'INVALID_REQUEST'));
     }
   }
 
+  /**
+   * A request whose id is valid (or absent): what json-rpc-2.0's receive answered. Not a request
+   * (no method, or a result/error member) → -32600; unknown method → -32601; params that fail
+   * their check → INVALID_PARAMS; a notification gets nothing, even when it fails.
+   */
+  private async receive(msg: Record<string, unknown>, ctx: CallContext): Promise<string | null> {
+    const id = msg.id as JSONRPCRequest['id'] | undefined;
+    if (msg.jsonrpc !== '2.0' || msg.method === undefined || msg.result !== undefined || msg.error !== undefined) {
+      return JSON.stringify(createJSONRPCErrorResponse(id ?? null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request'));
+    }
+    const route = typeof msg.method === 'string' ? this.routes.get(msg.method) : undefined;
+    if (!route) return id === undefined ? null : JSON.stringify(createJSONRPCErrorResponse(id, JSONRPCErrorCode.MethodNotFound, 'Method not found'));
+    let result: unknown;
+    try {
+      let checked: unknown;
+      try {
+        checked = route.params(msg.params, 'params');
+      } catch (err) {
+        if (err instanceof ValidationError) throw new OpenSoulError('INVALID_PARAMS', { path: err.path, expected: err.expected });
+        throw err;
+      }
+      result = await route.handler(checked, ctx);
+    } catch (err) {
+      return id === undefined ? null : JSON.stringify(this.mapError(id, err));
+    }
+    if (id === undefined) return null;
+    // The envelope createJSONRPCSuccessResponse builds, around text that is JSON already.
+    if (result instanceof SerializedResult) return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${result.json}}`;
+    return JSON.stringify(createJSONRPCSuccessResponse(id, result));
+  }
+
   /** The hello gate: a wrong token gets -32001 and the connection is closed (§5). */
-  private async hello(conn: ConnectionState, msg: Record<string, unknown>): Promise<JSONRPCResponse | null> {
+  private async hello(conn: ConnectionState, msg: Record<string, unknown>): Promise<string | null> {
     const id = msg.id as JSONRPCRequest['id'] | undefined;
     if (id === undefined) return null;
     let params;
     try {
       params = methods.hello.params(msg.params, 'params');
     } catch (err) {
-      if (err instanceof ValidationError) return errorResponse(id, 'INVALID_PARAMS', { path: err.path, expected: err.expected });
+      if (err instanceof ValidationError) return JSON.stringify(errorResponse(id, 'INVALID_PARAMS', { path: err.path, expected: err.expected }));
       throw err;
     }
     if (!tokensEqual(params.token, this.opts.token())) {
@@ -557,6 +610,6 @@ export class SocketServer {
       return null;
     }
     conn.authenticated = true;
-    return this.rpc.receive(msg as unknown as JSONRPCRequest, { connection: conn });
+    return this.receive(msg, { connection: conn });
   }
 }

@@ -126,6 +126,12 @@ export class GatewayState {
     lastTrigger: null as ReloadTrigger | null,
     byTrigger: { start: 0, watch: 0, periodic: 0, signal: 0, rpc: 0, write: 0 } as Record<ReloadTrigger, number>,
   };
+  /**
+   * Bumped whenever anything served may have changed: a file's new version or error taken in, an
+   * agent or managed file added or gone, a recompute. Whatever caches an answer derived from the
+   * state keys it on this (the status cache).
+   */
+  private changes = 0;
   private running: Promise<ReloadOutcome> | null = null;
   private queued: Promise<ReloadOutcome> | null = null;
   private readonly now: () => number;
@@ -136,6 +142,11 @@ export class GatewayState {
     this.now = opts.now ?? Date.now;
     this.config = newLoadedFile(opts.paths.config, 'config', null, defaultConfig());
     this.dotenv = newLoadedFile<Record<string, string>>(opts.paths.dotenv, 'dotenv', null, {});
+  }
+
+  /** See `changes`: equal generations, equal state. */
+  get generation(): number {
+    return this.changes;
   }
 
   /** Called after every reload that changed something. */
@@ -176,6 +187,7 @@ export class GatewayState {
     // it that started before ours is dropped rather than landing over ours (loaded-file.ts).
     const now = this.now();
     const changed: string[] = (await refreshFile(target.file, target.parse, target.empty, now)) ? [path] : [];
+    if (changed.length > 0) this.changes++;
     // A profiles file may name another CLI's credentials file (an adopted sign-in): read it now too.
     if (changed.length > 0 && target.file.kind === 'auth-profiles') await this.refreshManaged(now, changed);
     this.reloads.checks++;
@@ -206,7 +218,10 @@ export class GatewayState {
     const now = this.now();
     const changed: string[] = [];
     const track = async <T>(file: LoadedFile<T>, parse: (text: string) => ParseResult<T>, empty: () => T) => {
-      if (await refreshFile(file, parse, empty, now)) changed.push(file.path);
+      if (await refreshFile(file, parse, empty, now)) {
+        changed.push(file.path);
+        this.changes++;
+      }
     };
     await track(this.config, parseConfig, () => defaultConfig());
     await track(this.dotenv, parseEnvFile, () => ({}));
@@ -215,6 +230,7 @@ export class GatewayState {
     for (const id of [...this.agents.keys()]) {
       if (!ids.has(id)) {
         this.agents.delete(id);
+        this.changes++;
         changed.push(this.paths.agentDir(id));
       }
     }
@@ -228,6 +244,7 @@ export class GatewayState {
           legacy: newLoadedFile<Record<string, Credential>>(this.paths.legacyAuth(id), 'legacy-auth', id, {}),
         };
         this.agents.set(id, agent);
+        this.changes++;
       }
       await track(agent.profiles, parseProfiles, emptyProfiles);
       await track(agent.state, parseState, emptyState);
@@ -258,19 +275,27 @@ export class GatewayState {
     for (const agent of this.agents.values()) {
       for (const c of Object.values(agent.profiles.value.profiles)) if (c.type === 'oauth' && c.managedBy && c.source) wanted.set(c.source, c.managedBy);
     }
-    for (const p of [...this.managed.keys()]) if (!wanted.has(p)) this.managed.delete(p);
+    for (const p of [...this.managed.keys()]) {
+      if (wanted.has(p)) continue;
+      this.managed.delete(p);
+      this.changes++;
+    }
     for (const [p, by] of wanted) {
       let m = this.managed.get(p);
       if (!m || m.by !== by) {
         m = { by, file: newLoadedFile<ManagedTokens | null>(p, 'managed-oauth', null, null) };
         this.managed.set(p, m);
+        this.changes++;
       }
       const parse = (text: string): ParseResult<ManagedTokens | null> => {
         const r = parseManagedFile(by, text);
         // No warnings: the person must never be told to edit another CLI's file; status says what to run.
         return r.ok ? { ok: true, value: r.tokens, warnings: [] } : { ok: false, message: r.message };
       };
-      if (await refreshFile(m.file, parse, () => null, now)) changed.push(p);
+      if (await refreshFile(m.file, parse, () => null, now)) {
+        changed.push(p);
+        this.changes++;
+      }
     }
   }
 
@@ -296,6 +321,7 @@ export class GatewayState {
 
   /** Recomputes what derives from the files: providers, the effective environment, the secret registry. */
   recompute(): void {
+    this.changes++;
     const config = this.config.value;
     const stored = new Set<string>();
     for (const agent of this.agents.values()) {

@@ -5,6 +5,7 @@
  * level. The CLI only renders this.
  */
 import type { EnvKeyStatus, ModelsStatusResult, ProfileStatus, ProfileStatusEntry, ProviderStatusEntry } from '../../ipc/protocol.js';
+import { formatWaitChangesAt } from '../../ipc/duration.js';
 import { splitModelRef } from '../../ipc/providers.js';
 import type { GatewayConfig, ModelSelection } from '../config/config.js';
 import { firstEnvKey } from '../env/environment.js';
@@ -245,4 +246,34 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
       },
     ),
   };
+}
+
+/**
+ * The first instant after `status.now` at which the clock alone may change `status` in more than
+ * its now-relative numbers (`now` and every `remainingMs`, which are an instant minus now): an
+ * expiry or the start of its warning window reached, a cooldown or disable over, a shown wait
+ * (`[cooldown 4m 59s]`) ticking over. Infinity when nothing is due. Every now-dependent decision
+ * of computeModelsStatus and openClawFields is one of these (integer ms clock); the status cache
+ * relies on it, and test/daemon/status/status-answers.test.ts checks it against fresh answers.
+ */
+export function clockChangesAt(status: ModelsStatusResult): number {
+  const { now, expiringWindowMs } = status;
+  let first = Number.POSITIVE_INFINITY;
+  const due = (t: number) => {
+    if (t > now && t < first) first = t;
+  };
+  for (const provider of status.providers) {
+    for (const p of provider.profiles) {
+      if (p.expiresAt !== null) {
+        due(p.expiresAt);
+        due(p.expiresAt - expiringWindowMs);
+      }
+      for (const until of [p.cooldownUntil, p.disabledUntil]) {
+        if (until === null) continue;
+        due(until);
+        due(formatWaitChangesAt(until, now));
+      }
+    }
+  }
+  return first;
 }

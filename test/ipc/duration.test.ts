@@ -1,7 +1,8 @@
 /** ipc/duration: the one duration format of every human view. */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { UNTIL_REPLACED } from '../../daemon/resolver/cooldowns.js';
-import { UNTIL_REPLACED_MS, formatDuration, formatWait } from '../../ipc/duration.js';
+import { UNTIL_REPLACED_MS, formatDuration, formatDurationFloor, formatWait, formatWaitChangesAt } from '../../ipc/duration.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -47,5 +48,40 @@ describe('formatWait', () => {
 
   it("uses the daemon's own sentinel for credential_scope", () => {
     assert.equal(UNTIL_REPLACED_MS, UNTIL_REPLACED);
+  });
+});
+
+describe('formatDurationFloor and formatWaitChangesAt (how long a shown duration holds)', () => {
+  const duration = fc.oneof(fc.integer({ min: 0, max: 2 * 365 * D }), fc.integer({ min: 0, max: 2 * H }), fc.integer({ min: 0, max: 2 * M }));
+
+  it('the floor reads as the duration does, and one ms less does not', () => {
+    fc.assert(
+      fc.property(duration, (ms) => {
+        const floor = formatDurationFloor(ms);
+        assert.ok(floor <= ms);
+        assert.equal(formatDuration(floor), formatDuration(ms));
+        if (floor > 0) assert.notEqual(formatDuration(floor - 1), formatDuration(ms));
+      }),
+      { numRuns: 2000 },
+    );
+    assert.equal(formatDurationFloor(5 * M + 3 * S + 700), 5 * M + 3 * S);
+    assert.equal(formatDurationFloor(H + 30 * S), H);
+    assert.equal(formatDurationFloor(400), 0);
+  });
+
+  it('a wait reads the same from now up to the instant it changes, and differently then', () => {
+    const now = 1_800_000_000_000;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 * 365 * D }), fc.double({ min: 0, max: 1, noNaN: true }), (wait, f) => {
+        const until = now + wait;
+        const changes = formatWaitChangesAt(until, now);
+        assert.ok(changes > now);
+        const inside = now + Math.floor((changes - 1 - now) * f);
+        assert.equal(formatWait(until, inside), formatWait(until, now));
+        if (changes <= until - 1000) assert.notEqual(formatWait(until, changes), formatWait(until, now));
+      }),
+      { numRuns: 2000 },
+    );
+    assert.equal(formatWaitChangesAt(UNTIL_REPLACED_MS, now), Number.POSITIVE_INFINITY);
   });
 });
