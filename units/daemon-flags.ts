@@ -10,15 +10,13 @@
  * fewer pages. `--max-old-space-size` was not kept: 64 MiB took the same load to 70 MiB but puts
  * a hard ceiling on a large import or a burst of big requests.
  *
- * `--interrupt-budget=135168` (twice Node 20's V8 default of 67,584): how much bytecode a function
- * runs before V8 considers optimizing it. At start-up (chokidar's scan, path handling) Node's own
- * path normalizer crossed the default, and compiling that one function with TurboFan paged ~3.6 MiB
- * of the optimizing compiler out of the node binary into an idle daemon. Measured (median of 3,
- * idle after 2.5 s): 55.0 → 51.0 MiB (RssFile 41.7 → 38.1), and 49-50 MiB after 30-60 s idle (the
- * default stays at 54.5-55); throughput unchanged within the machine's noise (models.status,
- * 6 alternating rounds of 10k: 2,077 vs 2,470 req/s). Hot request code is still optimized, a little
- * later. Tried and not kept: `--lite-mode`/`--jitless` (49.5 MiB idle, but no optimizing compiler
- * at all), `--no-opt` (51.0 MiB, same objection), `--optimize-for-size` (−4 MiB after load, ~20%
- * slower), `--single-threaded`, `--v8-pool-size=1`, `--heap-growing-percent=30` (no change).
+ * Idle RSS, tried and not kept (median of 3, 12 profiles): at start-up Node's path normalizer gets
+ * hot enough for V8 to compile it with TurboFan, which pages ~3.6 MiB of the optimizing compiler
+ * out of the node binary (idle 55.0 MiB, RssFile 41.7). `--interrupt-budget=135168` (twice Node
+ * 20's default) kept it cold at start (51.0 MiB), but the 2 s periodic check makes it hot within
+ * 40-120 s of idling (54 MiB again), even with that check's own path joins cached: it only moves
+ * the cost later. `--lite-mode`/`--jitless` (49.5 MiB) and `--no-opt` (51.0 MiB) drop the
+ * optimizing compiler for good, `--optimize-for-size` cost ~20% throughput for 4 MiB less after
+ * load; `--single-threaded`, `--v8-pool-size=1`, `--heap-growing-percent=30`: no change.
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--interrupt-budget=135168'];
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];

@@ -109,7 +109,7 @@ describe('units/systemd-units', () => {
       }
       for (const line of [
         'Type=simple',
-        'ExecStart=/usr/bin/node --max-semi-space-size=1 --interrupt-budget=135168 /opt/os/opensoul.mjs gateway',
+        'ExecStart=/usr/bin/node --max-semi-space-size=1 /opt/os/opensoul.mjs gateway',
         'Restart=always',
         'RestartSec=5',
         'RestartPreventExitStatus=78',
@@ -193,7 +193,7 @@ describe('units/systemd-units', () => {
       title: 'normal paths',
       execDir: 'opt',
       dataDir: 'opt',
-      gatewayExecStart: (r) => `${r}/opt/bin/node --max-semi-space-size=1 --interrupt-budget=135168 ${r}/opt/lib/opensoul.mjs gateway`,
+      gatewayExecStart: (r) => `${r}/opt/bin/node --max-semi-space-size=1 ${r}/opt/lib/opensoul.mjs gateway`,
       monitorExecStart: (r) => `${r}/opt/scripts/auth-monitor.sh --node ${r}/opt/bin/node --entry ${r}/opt/lib/opensoul.mjs`,
       environment: (r) => `OPENSOUL_STATE_DIR=${r}/opt/state`,
     },
@@ -201,7 +201,7 @@ describe('units/systemd-units', () => {
       title: 'paths with spaces',
       execDir: 'my  apps',
       dataDir: 'my  apps',
-      gatewayExecStart: (r) => `"${r}/my  apps/bin/node" --max-semi-space-size=1 --interrupt-budget=135168 "${r}/my  apps/lib/opensoul.mjs" gateway`,
+      gatewayExecStart: (r) => `"${r}/my  apps/bin/node" --max-semi-space-size=1 "${r}/my  apps/lib/opensoul.mjs" gateway`,
       monitorExecStart: (r) => `"${r}/my  apps/scripts/auth-monitor.sh" --node "${r}/my  apps/bin/node" --entry "${r}/my  apps/lib/opensoul.mjs"`,
       environment: (r) => `"OPENSOUL_STATE_DIR=${r}/my  apps/state"`,
     },
@@ -210,7 +210,7 @@ describe('units/systemd-units', () => {
       // %n would become the unit name and %h the home dir if left single.
       execDir: '100%n%h',
       dataDir: '100%n%h',
-      gatewayExecStart: (r) => `${r}/100%%n%%h/bin/node --max-semi-space-size=1 --interrupt-budget=135168 ${r}/100%%n%%h/lib/opensoul.mjs gateway`,
+      gatewayExecStart: (r) => `${r}/100%%n%%h/bin/node --max-semi-space-size=1 ${r}/100%%n%%h/lib/opensoul.mjs gateway`,
       monitorExecStart: (r) => `${r}/100%%n%%h/scripts/auth-monitor.sh --node ${r}/100%%n%%h/bin/node --entry ${r}/100%%n%%h/lib/opensoul.mjs`,
       environment: (r) => `OPENSOUL_STATE_DIR=${r}/100%%n%%h/state`,
     },
@@ -219,8 +219,7 @@ describe('units/systemd-units', () => {
       // In arguments $HOME/${USER} would be expanded if left single; the executable is not.
       execDir: 'cash$HOME${USER}$$',
       dataDir: 'cash$HOME${USER}$$',
-      gatewayExecStart: (r) =>
-        `"${r}/cash$HOME\${USER}$$/bin/node" --max-semi-space-size=1 --interrupt-budget=135168 "${r}/cash$$HOME$\${USER}$$$$/lib/opensoul.mjs" gateway`,
+      gatewayExecStart: (r) => `"${r}/cash$HOME\${USER}$$/bin/node" --max-semi-space-size=1 "${r}/cash$$HOME$\${USER}$$$$/lib/opensoul.mjs" gateway`,
       monitorExecStart: (r) =>
         `"${r}/cash$HOME\${USER}$$/scripts/auth-monitor.sh" --node "${r}/cash$$HOME$\${USER}$$$$/bin/node" ` +
         `--entry "${r}/cash$$HOME$\${USER}$$$$/lib/opensoul.mjs"`,
@@ -231,7 +230,7 @@ describe('units/systemd-units', () => {
       title: 'entry and state dir with quotes and backslashes (not allowed in executables)',
       execDir: 'opt',
       dataDir: `it's "q" \\b`,
-      gatewayExecStart: (r) => `${r}/opt/bin/node --max-semi-space-size=1 --interrupt-budget=135168 "${r}/it's \\"q\\" \\\\b/lib/opensoul.mjs" gateway`,
+      gatewayExecStart: (r) => `${r}/opt/bin/node --max-semi-space-size=1 "${r}/it's \\"q\\" \\\\b/lib/opensoul.mjs" gateway`,
       monitorExecStart: (r) => `${r}/opt/scripts/auth-monitor.sh --node ${r}/opt/bin/node --entry "${r}/it's \\"q\\" \\\\b/lib/opensoul.mjs"`,
       environment: (r) => `"OPENSOUL_STATE_DIR=${r}/it's \\"q\\" \\\\b/state"`,
     },
@@ -249,13 +248,7 @@ describe('units/systemd-units', () => {
         assert.equal(only(directiveValues(gateway, 'Environment')), c.environment(root));
         assert.equal(only(directiveValues(monitor, 'Environment')), c.environment(root));
 
-        assert.deepEqual(decodeExecStart(only(directiveValues(gateway, 'ExecStart'))), [
-          inst.nodePath,
-          '--max-semi-space-size=1',
-          '--interrupt-budget=135168',
-          inst.entryPath,
-          'gateway',
-        ]);
+        assert.deepEqual(decodeExecStart(only(directiveValues(gateway, 'ExecStart'))), [inst.nodePath, '--max-semi-space-size=1', inst.entryPath, 'gateway']);
         assert.deepEqual(decodeExecStart(only(directiveValues(monitor, 'ExecStart'))), [inst.scriptPath, '--node', inst.nodePath, '--entry', inst.entryPath]);
         assert.deepEqual(decodeEnvironment(only(directiveValues(gateway, 'Environment'))), [['OPENSOUL_STATE_DIR', inst.stateDir]]);
       });
