@@ -4,6 +4,7 @@
  *
  *   1. daemon RSS idle, after 100k and 200k requests, beside a bare      goal < 60 MiB, no growth
  *      Node NDJSON server under the same load (Node's own floor); then after a pipelined flood
+ *      (OPENSOUL_BENCH_ONLY=rss runs this section alone, with 300k and 400k rounds too)
  *   2. start-up of each kind of command vs `node -e 0`, interleaved: `models status --json`,
  *      `models auth list`, `order get`, `paste-token` and `paste-api-key --target env` (real
  *      writes, secret on stdin), `chat` with one `/model status` line, `-h` (goal ≤ 1.3× each),
@@ -189,6 +190,13 @@ function startupBench(): Record<string, unknown> {
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** RSS split: anonymous pages (heaps, JIT code) vs file pages (the node binary, mapped libraries). */
+function rssSplit(pid: number): string {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? Number.NaN) / 1024;
+  return `anon ${fmt(kb('RssAnon'))} + file ${fmt(kb('RssFile'))} MiB`;
 }
 
 async function startEcho(socketPath: string, resultFile?: string): Promise<ChildProcess> {
@@ -660,6 +668,7 @@ async function main(): Promise<void> {
     await sleep(1000);
     const idle = rssMiB(pid);
     const bareIdle = rssMiB(echo.pid as number);
+    const idleSplit = `daemon ${rssSplit(pid)}, bare ${rssSplit(echo.pid as number)}`;
     const load = await rawRpc(socketPath, true);
     const bareLoad = await rawRpc(echoPath, false);
     await load.sequential(100_000);
@@ -670,6 +679,14 @@ async function main(): Promise<void> {
     await load.sequential(100_000);
     await sleep(1000);
     const after200k = rssMiB(pid);
+    // OPENSOUL_BENCH_ONLY=rss: two more rounds of 100k, to tell steady growth (a leak) from heap headroom.
+    const rssOnly = process.env.OPENSOUL_BENCH_ONLY === 'rss';
+    const further: number[] = [];
+    for (let i = 0; rssOnly && i < 2; i++) {
+      await load.sequential(100_000);
+      await sleep(1000);
+      further.push(rssMiB(pid));
+    }
     await load.pipelined(100_000);
     await sleep(1000);
     const afterFlood = rssMiB(pid);
@@ -681,7 +698,9 @@ async function main(): Promise<void> {
       `  idle ${fmt(idle)} MiB   after 100k sequential ${fmt(after100k)} MiB   after 200k ${fmt(after200k)} MiB   ` +
         `(goal < 60 MiB, no growth) ${ok ? 'ok' : 'MISSED'}`,
     );
+    if (further.length) out(`  after 300k ${fmt(further[0] as number)} MiB   after 400k ${fmt(further[1] as number)} MiB`);
     out(`  bare Node NDJSON server, same socket and load: idle ${fmt(bareIdle)} MiB, after 100k ${fmt(bare100k)} MiB (Node's own floor)`);
+    out(`  idle split: ${idleSplit}`);
     out(`  after a further 100k pipelined in one burst: ${fmt(afterFlood)} MiB`);
     out();
     results.rss = {
@@ -691,7 +710,12 @@ async function main(): Promise<void> {
       afterPipelinedFloodMiB: afterFlood,
       bareIdleMiB: bareIdle,
       bareAfter100kMiB: bare100k,
+      ...(further.length ? { after300kMiB: further[0], after400kMiB: further[1] } : {}),
     };
+    if (rssOnly) {
+      out(JSON.stringify(results));
+      return;
+    }
 
     // 2. Start-up of every kind of command, interleaved with `node -e 0`.
     results.startup = startupBench();

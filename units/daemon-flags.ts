@@ -9,5 +9,14 @@
  * garbage is short-lived request objects: a small young generation collects it sooner and keeps
  * fewer pages. `--max-old-space-size` was not kept: 64 MiB took the same load to 70 MiB but puts
  * a hard ceiling on a large import or a burst of big requests.
+ *
+ * Idle RSS, tried and not kept (median of 3, 12 profiles): at start-up Node's path normalizer gets
+ * hot enough for V8 to compile it with TurboFan, which pages ~3.6 MiB of the optimizing compiler
+ * out of the node binary (idle 55.0 MiB, RssFile 41.7). `--interrupt-budget=135168` (twice Node
+ * 20's default) kept it cold at start (51.0 MiB), but the 2 s periodic check makes it hot within
+ * 40-120 s of idling (54 MiB again), even with that check's own path joins cached: it only moves
+ * the cost later. `--lite-mode`/`--jitless` (49.5 MiB) and `--no-opt` (51.0 MiB) drop the
+ * optimizing compiler for good, `--optimize-for-size` cost ~20% throughput for 4 MiB less after
+ * load; `--single-threaded`, `--v8-pool-size=1`, `--heap-growing-percent=30`: no change.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
