@@ -142,7 +142,8 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
       }));
       const run = spawnCli(d, ['models', 'auth', 'login', '--provider', 'anthropic', '--no-browser', '--set-default']);
       const url = await printedUrl(run, fake);
-      assert.match(run.out(), /paste/);
+      // The instruction is the line after the URL, a write of its own: waited for, not raced.
+      await waitFor(() => /paste/.test(run.out()), 'the CLI to say where to paste');
       const callback = await authorize(url);
       assert.equal(callback.origin, 'https://console.example.test');
       run.write(`${callback.searchParams.get('code') ?? ''}#${callback.searchParams.get('state') ?? ''}\n`);

@@ -63,7 +63,7 @@ function setup(manager: 'none' | undefined): Env {
 }
 
 describe('gateway start/stop with no service manager (the daemon detached by the CLI)', function () {
-  it('this machine has no user systemd bus (real systemctl on PATH, no XDG_RUNTIME_DIR nor session bus): install explains it and exits 1; start falls back to detaching the daemon', async () => {
+  it('no user systemd bus here (real systemctl, no XDG_RUNTIME_DIR nor session bus): install explains it, exits 1; start detaches the daemon', async () => {
     const e = setup(undefined);
     const install = await e.run(['gateway', 'install']);
     assert.equal(install.code, 1, install.stdout + install.stderr);
