@@ -139,10 +139,13 @@ function metClosedIdleConnection(req: ClientRequest, err: Error, bytesReadBefore
  *
  * A request that meets a pooled connection the provider closed while it was idle (the race of
  * its idle timeout against our next request; see FREE_SOCKET_IDLE_MS) is sent once more, on a
- * new connection, as Node's docs advise for `reusedSocket` and as mature HTTP clients do: the
- * body is in memory, and nothing came back, so the provider did not take the first one. The
- * caller sees one exchange (no outcome for the first attempt, no failover step); only a failure
- * of the new connection is the provider's. A timeout or an abort is never replayed.
+ * new connection, as Node's docs advise for `reusedSocket` and as mature HTTP clients do (the
+ * body is in memory). A POST is replayed too: a reused connection that fails before a single
+ * byte comes back is what an idle close looks like, and a provider that took the request and
+ * then reset the connection without a byte is rare enough that, at worst, one identical call
+ * more is the better trade than a 502. The caller sees one exchange (no outcome for the first
+ * attempt, no failover step); only a failure of the new connection is the provider's. A
+ * timeout or an abort is never replayed, nor a failure on a new connection.
  */
 export function sendUpstream(agents: UpstreamAgents, r: UpstreamRequest): UpstreamExchange {
   const https = r.url.protocol === 'https:';
