@@ -634,7 +634,8 @@ describe('the local credential proxy: a pooled connection the provider closed', 
   const anthropicHeaders = (s: Setup) => ({ host: `127.0.0.1:${s.port}`, 'x-api-key': s.key, 'anthropic-version': '2023-06-01' });
 
   for (const how of ['reset', 'end'] as const) {
-    it(`a request that meets it (${how === 'reset' ? 'RST: ECONNRESET' : 'FIN: socket hang up'}) goes again on a new connection: 200, no outcome, no failover`, async () => {
+    const closed = how === 'reset' ? 'RST: ECONNRESET' : 'FIN: socket hang up';
+    it(`a request that meets it (${closed}) goes again on a new connection: 200, no outcome, no failover`, async () => {
       const up = await startIdleClosingProvider();
       up.how = how;
       const s = await setup({ anthropicUrl: up.url, env: { OPENSOUL_LOG_LEVEL: 'debug' } });
