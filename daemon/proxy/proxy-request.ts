@@ -167,6 +167,10 @@ function markUsed(d: ProxyRequestDeps, agent: string, profileId: string): void {
   if (due(d, `used\u0000${agent}\u0000${profileId}`)) void d.usage.markUsed(agent, profileId, d.now());
 }
 
+function errorCode(err: Error): string | null {
+  return (err as NodeJS.ErrnoException).code ?? null;
+}
+
 /** Handles one request on a listener bound to `port`. Never throws. */
 export async function handleProxyRequest(d: ProxyRequestDeps, port: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
   d.counters.requests++;
@@ -269,7 +273,15 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
     const { profileId } = resolved;
     if (profileId) markUsed(d, view.id, profileId);
     const headers = upstreamRequestHeaders(req.headers, authHeadersFor(api, { type: resolved.type, secret: resolved.secret }), body.length);
-    const exchange = sendUpstream(d.agents, { url: x.target, method: req.method ?? 'GET', headers, body, timeoutMs: cfg.upstreamTimeoutMs });
+    const exchange = sendUpstream(d.agents, {
+      url: x.target,
+      method: req.method ?? 'GET',
+      headers,
+      body,
+      timeoutMs: cfg.upstreamTimeoutMs,
+      // Not the credential's or the provider's failure (no outcome, no failover step): a pooled connection it had closed.
+      onReplay: (err) => d.log.debug('proxy: the provider had closed a pooled connection; sent again on a new one', { provider, code: errorCode(err) }),
+    });
     gone.abort = exchange.abort;
     let upRes: IncomingMessage;
     try {

@@ -19,6 +19,8 @@ import { CLI, assertNoSecrets, cleanEnv, fakeSecret, run, startDaemon, tempDir, 
 import type { Daemon } from '../support/harness.js';
 import { startFakeProvider } from '../support/fake-provider.js';
 import type { FakeProvider } from '../support/fake-provider.js';
+import { startIdleClosingProvider } from '../support/idle-closing-provider.js';
+import type { ModelsStatusResult } from '../../ipc/protocol.js';
 
 interface Setup {
   daemon: Daemon;
@@ -37,7 +39,7 @@ function writeConfig(stateDir: string, value: Record<string, unknown>): void {
   writeFileSync(path.join(stateDir, 'opensoul.json'), JSON.stringify(value), { mode: 0o600 });
 }
 
-function baseConfig(s: { anthropic: FakeProvider; openai: FakeProvider }, proxy: Record<string, unknown> = {}): Record<string, unknown> {
+function baseConfig(s: { anthropic: { url: string }; openai: { url: string } }, proxy: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     agents: { defaults: { model: 'anthropic/claude-sonnet-4-5' } },
     models: { providers: { anthropic: { baseUrl: s.anthropic.url }, openai: { baseUrl: s.openai.url } } },
@@ -50,12 +52,12 @@ async function proxyStatus(d: Daemon) {
   return st.proxy;
 }
 
-async function setup(opts: { proxy?: Record<string, unknown>; env?: Record<string, string>; profiles?: boolean } = {}): Promise<Setup> {
+async function setup(opts: { proxy?: Record<string, unknown>; env?: Record<string, string>; profiles?: boolean; anthropicUrl?: string } = {}): Promise<Setup> {
   const anthropic = await startFakeProvider('anthropic');
   const openai = await startFakeProvider('openai');
   const stateDir = path.join(tempDir(), 'state');
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  writeConfig(stateDir, baseConfig({ anthropic, openai }, opts.proxy));
+  writeConfig(stateDir, baseConfig({ anthropic: { url: opts.anthropicUrl ?? anthropic.url }, openai }, opts.proxy));
   const daemon = await startDaemon({ stateDir, ...(opts.env ? { env: opts.env } : {}) });
   const a = fakeSecret('sk-ant-api03-');
   const b = fakeSecret('sk-ant-api03-');
@@ -614,5 +616,81 @@ describe('the local credential proxy: limits and draining', function () {
     }, 'anthropic:a to cool down after the mid-stream overload');
     assert.match(a.reason ?? '', /overloaded/);
     assertNoSecrets([s.a, s.b, s.key], { log: s.daemon.log(), stderr: s.daemon.stderr() });
+  });
+});
+
+describe('the local credential proxy: a pooled connection the provider closed', function () {
+  this.timeout(60_000);
+
+  /** `models status --json` through the CLI, and profile anthropic:a in it. */
+  async function statusOfA(s: Setup) {
+    const r = await s.daemon.cli(['models', 'status', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const a = (JSON.parse(r.stdout) as ModelsStatusResult).providers.flatMap((p) => p.profiles).find((p) => p.id === 'anthropic:a');
+    assert.ok(a);
+    return { a, out: r.stdout + r.stderr };
+  }
+
+  const anthropicHeaders = (s: Setup) => ({ host: `127.0.0.1:${s.port}`, 'x-api-key': s.key, 'anthropic-version': '2023-06-01' });
+
+  for (const how of ['reset', 'end'] as const) {
+    const closed = how === 'reset' ? 'RST: ECONNRESET' : 'FIN: socket hang up';
+    it(`a request that meets it (${closed}) goes again on a new connection: 200, no outcome, no failover`, async () => {
+      const up = await startIdleClosingProvider();
+      up.how = how;
+      const s = await setup({ anthropicUrl: up.url, env: { OPENSOUL_LOG_LEVEL: 'debug' } });
+      assert.equal(await ask(s), 'answer 1');
+      // That connection is back in the proxy's pool before the proxy can read our next request
+      // (it is freed in the ticks that end the response, before the next poll for I/O), so the
+      // next request is written on it, and the provider closes it instead of answering.
+      assert.equal(await ask(s), 'answer 2');
+      assert.equal(up.closed, 1, 'the reused connection was closed under the request');
+      assert.equal(up.connections, 2, 'the replay went on a new connection, once');
+      assert.deepEqual(up.answered, [s.a, s.a], 'the same credential both times: the replay is no failover step');
+      const { a, out } = await statusOfA(s);
+      assert.equal(a.status, 'static', 'an API key that is neither cooling down nor disabled');
+      assert.equal(a.cooldownUntil, null);
+      assert.equal(a.reason, null);
+      assert.equal(a.lastGood, true);
+      assert.equal((await s.daemon.stop()).code, 0);
+      // Read once the daemon has exited: every line it wrote is in the file.
+      const log = s.daemon.log();
+      assert.match(log, /"message":"proxy: the provider had closed a pooled connection; sent again on a new one"/);
+      assert.doesNotMatch(log, /could not be reached/, 'no network outcome was reported');
+      leakCheck(s, { status: out });
+    });
+  }
+
+  it('a failure on a new connection is not replayed: 502 and a network outcome, as before; a closed pooled one gets one replay only', async () => {
+    const up = await startIdleClosingProvider();
+    const s = await setup({ anthropicUrl: up.url, env: { OPENSOUL_LOG_LEVEL: 'debug' } });
+    // The pool is empty: the first request opens a connection, and its failure is the provider's.
+    up.closeEvery = true;
+    const first = await raw(s.port, { headers: anthropicHeaders(s) });
+    assert.equal(first.status, 502);
+    assert.match(first.body, /could not reach anthropic/);
+    assert.equal(up.connections, 1, 'not replayed: the connection was new');
+    up.closeEvery = false;
+    assert.equal(await ask(s), 'answer 1');
+    assert.equal(up.connections, 2);
+    // Now a pooled connection that is closed, and a new one that fails too.
+    up.closeEvery = true;
+    const second = await raw(s.port, { headers: anthropicHeaders(s) });
+    assert.equal(second.status, 502);
+    assert.match(second.body, /could not reach anthropic/);
+    assert.equal(up.connections, 3, 'one replay on a new connection, no more');
+    assert.equal(up.closed, 3);
+    assert.deepEqual(up.answered, [s.a]);
+    // A network outcome never cools a profile down (§8.2): the status stays as it was.
+    const { a, out } = await statusOfA(s);
+    assert.equal(a.status, 'static', 'an API key that is neither cooling down nor disabled');
+    assert.equal(a.cooldownUntil, null);
+    assert.equal((await s.daemon.stop()).code, 0);
+    const log = s.daemon.log();
+    const unreachable = log.split('\n').filter((l) => l.includes('proxy: the provider could not be reached'));
+    assert.equal(unreachable.length, 2, 'one network outcome per failed request, none for the replayed attempt');
+    for (const l of unreachable) assert.match(l, /"outcome":"network"/);
+    assert.equal(log.split('sent again on a new one').length - 1, 1);
+    leakCheck(s, { status: out, first: first.body, second: second.body });
   });
 });
