@@ -26,7 +26,7 @@ describe('GatewayState secret registration', () => {
     writeFileSync(paths.config, JSON.stringify({ models: { providers: { openai: { baseUrl: 'https://u:proxy-pass-1@p.example/v1' } } } }));
     writeFileSync(paths.authProfiles('main'), JSON.stringify({ version: 1, profiles: { 'openai:a': { type: 'api_key', key: 'sk-proj-profile-key-123' } } }));
     const registered = new Set<string>();
-    const state = new GatewayState({ paths, processEnv: {}, registerSecrets: (values) => values.forEach((v) => registered.add(v)) });
+    const state = new GatewayState({ paths, processEnv: {}, retainSecrets: (values) => values.forEach((v) => registered.add(v)) });
     await state.reload('start');
     for (const v of [
       'hunter2hunter2-not-a-pattern',
@@ -70,7 +70,7 @@ describe('GatewayState agent views (§3 inheritance)', () => {
         JSON.stringify({ version: 1, profiles: { 'openai:both': { type: 'api_key', key: 'sk-proj-work-version' } }, order: { openai: ['openai:both'] } }),
       );
       const registered = new Set<string>();
-      const state = new GatewayState({ paths, processEnv: {}, registerSecrets: (values) => values.forEach((v) => registered.add(v)) });
+      const state = new GatewayState({ paths, processEnv: {}, retainSecrets: (values) => values.forEach((v) => registered.add(v)) });
       await state.reload('start');
       const work = state.agentView('work');
       assert.ok(work);
@@ -98,7 +98,7 @@ describe('GatewayState after its own write', () => {
     writeFileSync(paths.authProfiles('main'), store('sk-proj-main-one'));
     writeFileSync(paths.authProfiles('work'), store('sk-proj-work-one'));
     let recomputes = 0;
-    const state = new GatewayState({ paths, processEnv: {}, registerSecrets: () => recomputes++ });
+    const state = new GatewayState({ paths, processEnv: {}, retainSecrets: () => recomputes++ });
     await state.reload('start');
     const keyOf = (agent: string) => {
       const c = state.agentFiles(agent)?.profiles.value.profiles['openai:a'];
