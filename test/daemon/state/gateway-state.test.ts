@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { REDACTED, RETIRED_GRACE_MS, SecretRegistry } from '../../../daemon/logging/secret-registry.js';
 import { GatewayState } from '../../../daemon/state/gateway-state.js';
 import { statePaths } from '../../../ipc/paths.js';
 import { tempDir } from '../../support/harness.js';
@@ -122,5 +123,37 @@ describe('GatewayState after its own write', () => {
     await state.refreshWritten(paths.authProfiles('new'));
     assert.equal(keyOf('new'), 'sk-proj-new-one');
     assert.equal(keyOf('work'), 'sk-proj-work-two');
+  });
+});
+
+describe('GatewayState and the secret registry over time', () => {
+  it('a replaced key stays scrubbed for the grace period, then leaves the registry: many replacements keep it bounded', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const paths = statePaths(dir);
+    mkdirSync(paths.agentDir('main'), { recursive: true });
+    let now = 1_800_000_000_000;
+    const secrets = new SecretRegistry({ now: () => now });
+    const state = new GatewayState({ paths, processEnv: {}, retainSecrets: (values) => secrets.retain(values), now: () => now });
+    // No built-in pattern matches these: only the registry can scrub them.
+    const keyAt = (n: number) => `tok_FAKE_rotated_${String(n).padStart(4, '0')}_key`;
+    const store = (key: string) => JSON.stringify({ version: 1, profiles: { 'openai:a': { type: 'api_key', key } } });
+    const scrubbed = (value: string) => secrets.redact(`x ${value} y`) === `x ${REDACTED} y`;
+    writeFileSync(paths.authProfiles('main'), store(keyAt(0)));
+    await state.reload('start');
+    const hour = 3_600_000;
+    const replacements = 60;
+    for (let n = 1; n <= replacements; n++) {
+      now += hour;
+      writeFileSync(paths.authProfiles('main'), store(keyAt(n)));
+      await state.refreshWritten(paths.authProfiles('main'));
+    }
+    // A reload that changes nothing keeps the current key held.
+    now += hour;
+    await state.reload('periodic');
+    assert.ok(scrubbed(keyAt(replacements)), 'the current key');
+    assert.ok(scrubbed(keyAt(replacements - 1)), 'replaced an hour ago: still scrubbed');
+    assert.ok(!secrets.has(keyAt(0)), 'replaced long ago: dropped');
+    assert.ok(!scrubbed(keyAt(0)));
+    assert.ok(secrets.size <= 1 + RETIRED_GRACE_MS / hour, `size ${secrets.size} after ${replacements} replacements`);
   });
 });
