@@ -77,6 +77,9 @@ const PREFIXED_KEY = new RegExp(
       'gh[pousr]_[A-Za-z0-9]{20,}', // GitHub tokens (ghp_/gho_ and the user/server/refresh kinds)
       'github_pat_[A-Za-z0-9_]{20,}', // GitHub fine-grained tokens
       'AIza[A-Za-z0-9_-]{30,}', // Google API keys (AIza + 35 in practice)
+      // Our proxy keys (daemon/proxy/proxy-keys.ts): the daemon keeps only their hash, so the
+      // registry holds one only for a grace period after its creation, while it may live longer.
+      'osk-[0-9A-Za-z]{43}',
     ].join('|') +
     ')',
   'g',
