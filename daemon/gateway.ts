@@ -145,7 +145,7 @@ export class Gateway {
       this.state = new GatewayState({
         paths,
         processEnv: { ...(this.opts.env ?? process.env) },
-        registerSecrets: (values) => this.secrets.registerAll(values),
+        retainSecrets: (values) => this.secrets.retain(values),
       });
       this.state.onChange((outcome) => this.onStateChange(outcome.changed, outcome.trigger));
       await cleanStrays(paths, this.log);
@@ -174,7 +174,8 @@ export class Gateway {
       await this.proxy.start();
 
       this.token = randomBytes(32).toString('hex');
-      this.secrets.register(this.token);
+      // Pinned: the token lives as long as the daemon, and clients send it on every connection.
+      this.secrets.pin(this.token);
       await this.writeToken();
       this.server = new SocketServer(this.serverOptions());
       try {

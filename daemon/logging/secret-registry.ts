@@ -1,8 +1,9 @@
 /**
- * The set of every secret value the daemon has loaded (API keys, setup and static tokens, OAuth
- * access/refresh tokens, provider keys from `.env`), and the one function that scrubs them from
- * text: every log line passes through `redact()` after it is serialized (SPEC §12, STYLE
- * "Secrets, carefully").
+ * The set of every secret value the daemon holds or recently held (API keys, setup and static
+ * tokens, OAuth access/refresh tokens, provider keys from `.env`), and the one function that
+ * scrubs them from text: every log line passes through `redact()` after it is serialized (SPEC
+ * §12, STYLE "Secrets, carefully"). Values no longer held are dropped after a grace period, so a
+ * long-running daemon (new OAuth tokens every hour) does not grow its matcher without bound.
  */
 import { inspect } from 'node:util';
 
@@ -31,6 +32,26 @@ export function worthRegistering(value: string): boolean {
   return !(value.length < ORDINARY_MAX_LENGTH && ORDINARY_WORDS.test(value));
 }
 
+/**
+ * How long a value stays scrubbed after it was last seen: held by the loaded state (a rotated key,
+ * a refreshed token, a removed profile) or registered (a login's device code, a secret a ref
+ * resolved to). A request in flight when it left can still fail and log its error, a provider can
+ * echo it back late, and a person may paste it again: a day covers all of these with room to
+ * spare, while a daemon refreshing OAuth tokens hourly keeps about a day of them, not all of them.
+ */
+export const RETIRED_GRACE_MS = 24 * 3_600_000;
+
+/** `seenAt` of a value that is held (by the loaded state, or pinned): it never expires. */
+const HELD = Number.POSITIVE_INFINITY;
+
+/** Options of {@link SecretRegistry}. */
+export interface SecretRegistryOptions {
+  /** The clock (tests pass their own). */
+  now?: () => number;
+  /** How long a value no longer held stays scrubbed; {@link RETIRED_GRACE_MS} by default. */
+  graceMs?: number;
+}
+
 /** A JSON string token; scanned left to right over a JSON text, it matches exactly the strings. */
 const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
 
@@ -56,6 +77,9 @@ const PREFIXED_KEY = new RegExp(
       'gh[pousr]_[A-Za-z0-9]{20,}', // GitHub tokens (ghp_/gho_ and the user/server/refresh kinds)
       'github_pat_[A-Za-z0-9_]{20,}', // GitHub fine-grained tokens
       'AIza[A-Za-z0-9_-]{30,}', // Google API keys (AIza + 35 in practice)
+      // Our proxy keys (daemon/proxy/proxy-keys.ts): the daemon keeps only their hash, so the
+      // registry holds one only for a grace period after its creation, while it may live longer.
+      'osk-[0-9A-Za-z]{43}',
     ].join('|') +
     ')',
   'g',
@@ -71,27 +95,49 @@ const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 /**
  * Holds every loaded secret and redacts them from text. The values never leave this object:
  * there is no getter, no iteration, and `inspect`/`JSON.stringify` show only the count.
+ *
+ * A value is *held* while the loaded state holds it ({@link retain}) or it is pinned (the
+ * connection token); any other value is kept for {@link RETIRED_GRACE_MS} after it was last seen,
+ * then dropped.
  */
 export class SecretRegistry {
   // Private fields: util.inspect, JSON.stringify and enumeration cannot reach them.
-  readonly #values = new Set<string>();
+  /** Value → when it was last seen, or {@link HELD}. */
+  readonly #values = new Map<string, number>();
+  /** What the state held at its last {@link retain}. */
+  #retained = new Set<string>();
+  readonly #pinned = new Set<string>();
+  /** No value expires before this; an early guess only costs a pass that finds nothing. */
+  #nextExpiry = HELD;
   /** Combined matcher over every form of every value; null when it must be rebuilt. */
   #matcher: RegExp | null = null;
   /** Whether any form holds '[' or ']', the only way a marker can help spell a secret. */
   #bracketed = false;
+  readonly #now: () => number;
+  readonly #graceMs: number;
+
+  constructor(opts: SecretRegistryOptions = {}) {
+    this.#now = opts.now ?? Date.now;
+    this.#graceMs = opts.graceMs ?? RETIRED_GRACE_MS;
+  }
 
   /**
-   * Remembers `value` as a secret. The exact value is kept (nothing trimmed: the value that
-   * leaks is the value that was loaded). Values that are too short or ordinary words
+   * Remembers `value` as a secret seen now: one nobody holds (a login's device code, a secret a
+   * ref resolved to) is dropped {@link RETIRED_GRACE_MS} after it was last registered, unless a
+   * {@link retain} finds it held. The exact value is kept (nothing trimmed: the value that leaks
+   * is the value that was loaded). Values that are too short or ordinary words
    * ({@link worthRegistering}), and values that are part of the replacement marker itself (they
    * could never be scrubbed: every replacement would recreate them), are ignored.
    */
   register(value: string): void {
-    if (typeof value !== 'string' || !worthRegistering(value)) return;
-    if (REDACTED.includes(value) || this.#values.has(value)) return;
-    this.#values.add(value);
+    if (!registrable(value)) return;
+    const seenAt = this.#values.get(value);
+    if (seenAt === HELD) return;
+    const now = this.#now();
+    this.#values.set(value, now);
+    this.#nextExpiry = Math.min(this.#nextExpiry, now + this.#graceMs);
     // Rebuilt lazily on the next redact(): loading a store registers many values at once.
-    this.#matcher = null;
+    if (seenAt === undefined) this.#matcher = null;
   }
 
   /** {@link register} for each value. */
@@ -99,13 +145,46 @@ export class SecretRegistry {
     for (const value of values) this.register(value);
   }
 
+  /** Registers `value` for the life of the registry (the daemon's connection token). */
+  pin(value: string): void {
+    if (!registrable(value)) return;
+    this.#pinned.add(value);
+    if (!this.#values.has(value)) this.#matcher = null;
+    this.#values.set(value, HELD);
+  }
+
+  /**
+   * Tells the registry the full set of secrets the loaded state holds now (after each reload that
+   * changed something): these are held, and a value held before but missing now starts its grace
+   * period (it is still scrubbed for a while: a late log line, an in-flight request's error).
+   */
+  retain(current: Iterable<string>): void {
+    const now = this.#now();
+    const next = new Set<string>();
+    for (const value of current) {
+      if (!registrable(value) || next.has(value)) continue;
+      next.add(value);
+      if (!this.#values.has(value)) this.#matcher = null;
+      this.#values.set(value, HELD);
+    }
+    for (const value of this.#retained) {
+      if (next.has(value) || this.#pinned.has(value)) continue;
+      this.#values.set(value, now);
+      this.#nextExpiry = Math.min(this.#nextExpiry, now + this.#graceMs);
+    }
+    this.#retained = next;
+    this.#expire();
+  }
+
   /** Whether `value` is a registered secret. */
   has(value: string): boolean {
+    this.#expire();
     return this.#values.has(value);
   }
 
   /** How many secrets are registered. */
   get size(): number {
+    this.#expire();
     return this.#values.size;
   }
 
@@ -168,10 +247,27 @@ export class SecretRegistry {
     return `SecretRegistry { size: ${this.size} }`;
   }
 
+  /** Drops the values whose grace period has run out (once one may have: a clock read otherwise). */
+  #expire(): void {
+    const now = this.#now();
+    if (now < this.#nextExpiry) return;
+    let next = HELD;
+    for (const [value, seenAt] of this.#values) {
+      const expiry = seenAt + this.#graceMs;
+      if (expiry > now) next = Math.min(next, expiry);
+      else {
+        this.#values.delete(value);
+        this.#matcher = null;
+      }
+    }
+    this.#nextExpiry = next;
+  }
+
   #currentMatcher(): RegExp | null {
+    this.#expire();
     if (this.#matcher === null && this.#values.size > 0) {
       const forms = new Set<string>();
-      for (const value of this.#values) for (const form of encodedForms(value)) forms.add(form);
+      for (const value of this.#values.keys()) for (const form of encodedForms(value)) forms.add(form);
       // Longest first: alternation takes the first alternative that matches at a position,
       // so a secret that contains another registered secret is replaced whole.
       const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
@@ -182,6 +278,11 @@ export class SecretRegistry {
     }
     return this.#matcher;
   }
+}
+
+/** Whether `value` can be registered (see {@link SecretRegistry.register}). */
+function registrable(value: string): boolean {
+  return typeof value === 'string' && worthRegistering(value) && !REDACTED.includes(value);
 }
 
 /**

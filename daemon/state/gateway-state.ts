@@ -79,8 +79,11 @@ export interface GatewayStateOptions {
   processEnv: Readonly<Record<string, string | undefined>>;
   /** Login-shell provider keys (§4 source 4), when enabled; recomputed by the caller. */
   shellEnv?: () => Readonly<Record<string, string>> | undefined;
-  /** Called with every secret value loaded, so logs can be scrubbed of them. */
-  registerSecrets: (values: string[]) => void;
+  /**
+   * Called after each recompute with every secret value loaded — the full set, so that a value
+   * missing from it is known to be no longer held (SecretRegistry.retain) — so logs can be scrubbed of them.
+   */
+  retainSecrets: (values: string[]) => void;
   now?: () => number;
 }
 
@@ -356,7 +359,7 @@ export class GatewayState {
       const t = m.file.value;
       if (t) secrets.push(t.access, t.refresh, ...(t.idToken ? [t.idToken] : []));
     }
-    this.opts.registerSecrets(secrets);
+    this.opts.retainSecrets(secrets);
   }
 
   private async discoverAgents(): Promise<Set<string>> {

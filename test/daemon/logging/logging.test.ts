@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { LOG_LEVEL_ENV, createLogger } from '../../../daemon/logging/logger.js';
 import type { Logger, LoggerOptions } from '../../../daemon/logging/logger.js';
 import { RotatingFile } from '../../../daemon/logging/rotating-file.js';
+import { generateProxyKey } from '../../../daemon/proxy/proxy-keys.js';
 import { MIN_SECRET_LENGTH, REDACTED, SecretRegistry, worthRegistering } from '../../../daemon/logging/secret-registry.js';
 
 // Fake secrets. SECRET and REFRESH match none of the built-in patterns, so only the registry
@@ -190,12 +191,17 @@ describe('daemon/logging', () => {
       ['GitHub OAuth token', 'gho_FAKE0123456789abcdefghijklmnopqrstuv', REDACTED],
       ['GitHub fine-grained token', 'github_pat_11FAKE0123456789_abcdefghijklmnop', REDACTED],
       ['Google API key', `key ${UNREGISTERED_GOOGLE} for google`, `key ${REDACTED} for google`],
+      ['OpenSoul proxy key', `x-api-key: osk-${'F4kE'.repeat(10)}0a9 sent`, `x-api-key: ${REDACTED} sent`],
     ];
     for (const [name, input, expected] of patternCases) {
       it(`redacts an unregistered ${name} by pattern`, () => {
         assert.equal(new SecretRegistry().redact(input), expected);
       });
     }
+
+    it('redacts a freshly generated proxy key by pattern (the shape stays in step with proxy-keys.ts)', () => {
+      for (let n = 0; n < 50; n++) assert.equal(new SecretRegistry().redact(`key=${generateProxyKey()};`), `key=${REDACTED};`);
+    });
 
     it('leaves ordinary text that merely resembles a prefix alone', () => {
       const registry = new SecretRegistry();

@@ -36,7 +36,7 @@ async function stateWith(files: Files): Promise<GatewayState> {
         .map(([k, v]) => `${k}=${v}`)
         .join('\n') + '\n',
     );
-  const state = new GatewayState({ paths, processEnv: {}, registerSecrets: () => undefined });
+  const state = new GatewayState({ paths, processEnv: {}, retainSecrets: () => undefined });
   await state.reload('start');
   return state;
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { REDACTED, RETIRED_GRACE_MS, SecretRegistry } from '../../../daemon/logging/secret-registry.js';
 import { GatewayState } from '../../../daemon/state/gateway-state.js';
 import { statePaths } from '../../../ipc/paths.js';
 import { tempDir } from '../../support/harness.js';
@@ -26,7 +27,7 @@ describe('GatewayState secret registration', () => {
     writeFileSync(paths.config, JSON.stringify({ models: { providers: { openai: { baseUrl: 'https://u:proxy-pass-1@p.example/v1' } } } }));
     writeFileSync(paths.authProfiles('main'), JSON.stringify({ version: 1, profiles: { 'openai:a': { type: 'api_key', key: 'sk-proj-profile-key-123' } } }));
     const registered = new Set<string>();
-    const state = new GatewayState({ paths, processEnv: {}, registerSecrets: (values) => values.forEach((v) => registered.add(v)) });
+    const state = new GatewayState({ paths, processEnv: {}, retainSecrets: (values) => values.forEach((v) => registered.add(v)) });
     await state.reload('start');
     for (const v of [
       'hunter2hunter2-not-a-pattern',
@@ -70,7 +71,7 @@ describe('GatewayState agent views (§3 inheritance)', () => {
         JSON.stringify({ version: 1, profiles: { 'openai:both': { type: 'api_key', key: 'sk-proj-work-version' } }, order: { openai: ['openai:both'] } }),
       );
       const registered = new Set<string>();
-      const state = new GatewayState({ paths, processEnv: {}, registerSecrets: (values) => values.forEach((v) => registered.add(v)) });
+      const state = new GatewayState({ paths, processEnv: {}, retainSecrets: (values) => values.forEach((v) => registered.add(v)) });
       await state.reload('start');
       const work = state.agentView('work');
       assert.ok(work);
@@ -98,7 +99,7 @@ describe('GatewayState after its own write', () => {
     writeFileSync(paths.authProfiles('main'), store('sk-proj-main-one'));
     writeFileSync(paths.authProfiles('work'), store('sk-proj-work-one'));
     let recomputes = 0;
-    const state = new GatewayState({ paths, processEnv: {}, registerSecrets: () => recomputes++ });
+    const state = new GatewayState({ paths, processEnv: {}, retainSecrets: () => recomputes++ });
     await state.reload('start');
     const keyOf = (agent: string) => {
       const c = state.agentFiles(agent)?.profiles.value.profiles['openai:a'];
@@ -122,5 +123,37 @@ describe('GatewayState after its own write', () => {
     await state.refreshWritten(paths.authProfiles('new'));
     assert.equal(keyOf('new'), 'sk-proj-new-one');
     assert.equal(keyOf('work'), 'sk-proj-work-two');
+  });
+});
+
+describe('GatewayState and the secret registry over time', () => {
+  it('a replaced key stays scrubbed for the grace period, then leaves the registry: many replacements keep it bounded', async () => {
+    const dir = path.join(tempDir(), 'state');
+    const paths = statePaths(dir);
+    mkdirSync(paths.agentDir('main'), { recursive: true });
+    let now = 1_800_000_000_000;
+    const secrets = new SecretRegistry({ now: () => now });
+    const state = new GatewayState({ paths, processEnv: {}, retainSecrets: (values) => secrets.retain(values), now: () => now });
+    // No built-in pattern matches these: only the registry can scrub them.
+    const keyAt = (n: number) => `tok_FAKE_rotated_${String(n).padStart(4, '0')}_key`;
+    const store = (key: string) => JSON.stringify({ version: 1, profiles: { 'openai:a': { type: 'api_key', key } } });
+    const scrubbed = (value: string) => secrets.redact(`x ${value} y`) === `x ${REDACTED} y`;
+    writeFileSync(paths.authProfiles('main'), store(keyAt(0)));
+    await state.reload('start');
+    const hour = 3_600_000;
+    const replacements = 60;
+    for (let n = 1; n <= replacements; n++) {
+      now += hour;
+      writeFileSync(paths.authProfiles('main'), store(keyAt(n)));
+      await state.refreshWritten(paths.authProfiles('main'));
+    }
+    // A reload that changes nothing keeps the current key held.
+    now += hour;
+    await state.reload('periodic');
+    assert.ok(scrubbed(keyAt(replacements)), 'the current key');
+    assert.ok(scrubbed(keyAt(replacements - 1)), 'replaced an hour ago: still scrubbed');
+    assert.ok(!secrets.has(keyAt(0)), 'replaced long ago: dropped');
+    assert.ok(!scrubbed(keyAt(0)));
+    assert.ok(secrets.size <= 1 + RETIRED_GRACE_MS / hour, `size ${secrets.size} after ${replacements} replacements`);
   });
 });
