@@ -42,7 +42,7 @@ async function rig(profiles: Record<string, unknown>, opts: { config?: unknown; 
   writeFileSync(paths.authProfiles('main'), JSON.stringify({ version: 1, profiles }), { mode: 0o600 });
   if (opts.config) writeFileSync(paths.config, JSON.stringify(opts.config));
   if (opts.usage) writeFileSync(paths.authState('main'), JSON.stringify(opts.usage), { mode: 0o600 });
-  const state = new GatewayState({ paths, processEnv: {}, registerSecrets: () => undefined });
+  const state = new GatewayState({ paths, processEnv: {}, retainSecrets: () => undefined });
   await state.reload('start');
   const stores = new StoreService(state, { warn: () => undefined });
   const usage = new UsageLedger({ state, stores, emit: () => undefined });
