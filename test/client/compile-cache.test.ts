@@ -15,6 +15,12 @@ const LOADER = path.join(REPO, 'client', 'compile-cache.ts');
 /** A bundle as build.mjs leaves it: its code, then the stamp naming this build. */
 const stamped = (code: string, build: string) => `${code}\n//# opensoul-build=${build.repeat(32).slice(0, 32)}\n`;
 
+/** A temp dir for a bundle the test writes and a cache home of its own. */
+function scratch(): { work: string; cacheHome: string; file: string } {
+  const work = tempDir();
+  return { work, cacheHome: path.join(work, 'cache'), file: path.join(work, 'bundle.cjs') };
+}
+
 /** Every file under `dir`, relative, with its mode. */
 function listing(dir: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -77,9 +83,7 @@ describe('the CLI compile cache', function () {
   });
 
   it('never runs stale code: a rebuild of the same length and mtime loads its new content; an unstamped file is never cached', async function () {
-    const work = tempDir();
-    const cacheHome = path.join(work, 'cache');
-    const file = path.join(work, 'bundle.cjs');
+    const { work, cacheHome, file } = scratch();
     writeFileSync(file, stamped('module.exports = "one";', 'a'));
     assert.equal(await loadInChild(file, cacheHome), 'one');
     assert.equal(await loadInChild(file, cacheHome), 'one');
@@ -99,10 +103,8 @@ describe('the CLI compile cache', function () {
 
   if (!builtIn) {
     it('Node 20 (no built-in cache): an entry is reused while it is valid, and a corrupt one is replaced, never an error', async function () {
-      const work = tempDir();
-      const cacheHome = path.join(work, 'cache');
+      const { cacheHome, file } = scratch();
       const dir = path.join(cacheHome, 'opensoul', 'compile-cache');
-      const file = path.join(work, 'bundle.cjs');
       writeFileSync(file, stamped(`module.exports = (${String((n: number) => n * 2)})(21);`, 'c'));
       assert.equal(await loadInChild(file, cacheHome), '42');
       const [name] = [...listing(dir).keys()];
@@ -124,9 +126,7 @@ describe('the CLI compile cache', function () {
     });
   } else {
     it("Node 22.1+: Node's own compile cache is enabled in the private directory", async function () {
-      const work = tempDir();
-      const cacheHome = path.join(work, 'cache');
-      const file = path.join(work, 'bundle.cjs');
+      const { cacheHome, file } = scratch();
       writeFileSync(file, stamped('module.exports = "built in";', 'e'));
       assert.equal(await loadInChild(file, cacheHome), 'built in');
       assert.ok(listing(path.join(cacheHome, 'opensoul', 'compile-cache')).size > 0);
