@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.test-build-*/', 'build.mjs', 'eslint.config.js', 'test/support/*.cjs'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.test-build-*/', 'build.mjs', 'eslint.config.js', 'test/**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
