@@ -1,9 +1,10 @@
 // Tests of daemon/logging/secret-registry: how values stop being held and are retired after the
-// grace period (redaction itself is tested in logging.test.ts). The clock is the test's own.
+// grace period, and that its scan finds what one regular expression of every form would (the
+// rest of redaction is tested in logging.test.ts). The clock is the test's own.
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { REDACTED, RETIRED_GRACE_MS, SecretRegistry } from '../../../daemon/logging/secret-registry.js';
+import { REDACTED, RETIRED_GRACE_MS, SecretRegistry, worthRegistering } from '../../../daemon/logging/secret-registry.js';
 
 // Fake secrets that match none of the built-in patterns: only the registry can catch them.
 const OLD = 'tok_FAKE_old_9f8e7d6c5b4a3928';
@@ -137,5 +138,82 @@ describe('daemon/logging/secret-registry retirement', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/**
+ * The registry's matcher before the scan: one regular expression of every form of every value,
+ * longest first, and the same rescan while a marker helps spell a form again (at most 4 more).
+ */
+function regexRedact(values: readonly string[], text: string): string {
+  const json = (v: string) => JSON.stringify(v).slice(1, -1);
+  const forms = new Set<string>();
+  for (const v of values) {
+    if (!worthRegistering(v) || REDACTED.includes(v)) continue;
+    for (const f of [v, json(v), json(json(v))]) forms.add(f);
+    try {
+      forms.add(encodeURIComponent(v));
+    } catch {
+      // a lone surrogate: no URL-encoded form
+    }
+  }
+  if (forms.size === 0) return text;
+  const escape = (f: string) => f.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  const re = new RegExp(
+    [...forms]
+      .sort((a, b) => b.length - a.length)
+      .map(escape)
+      .join('|'),
+    'g',
+  );
+  let out = text.replace(re, REDACTED);
+  if (out === text || ![...forms].some((f) => f.includes('[') || f.includes(']'))) return out;
+  for (let pass = 0; out.search(re) !== -1; pass++) {
+    if (pass === 4) return REDACTED;
+    out = out.replace(re, REDACTED);
+  }
+  return out;
+}
+
+describe('daemon/logging/secret-registry scan', () => {
+  it('property: replaces exactly what one regular expression of every form, longest first, replaces', () => {
+    // Few characters, so values share prefixes, contain one another and overlap in the text;
+    // brackets and the marker's letters so a marker can spell a value again; quotes, a backslash
+    // and % for the JSON and URL forms; a lone surrogate, which has no URL form.
+    const unit = fc.constantFrom(...'abAB01[]ED"\\% '.split(''), '\ud800');
+    const value = fc.string({ unit, minLength: 8, maxLength: 40 });
+    const piece = (values: string[]) =>
+      fc.oneof(
+        fc.string({ unit, maxLength: 6 }),
+        fc.record({ pick: fc.nat(), from: fc.nat(), to: fc.nat() }).map(({ pick, from, to }) => {
+          const v = values[pick % values.length] as string;
+          const a = from % (v.length + 1);
+          return to % 3 === 0 ? v.slice(a, a + 1 + (to % v.length)) : v;
+        }),
+      );
+    fc.assert(
+      fc.property(
+        fc
+          .uniqueArray(value, { minLength: 1, maxLength: 8 })
+          .chain((values) => fc.tuple(fc.constant(values), fc.nat({ max: values.length }), fc.array(piece(values), { maxLength: 12 }))),
+        ([values, early, pieces]) => {
+          const text = pieces.join('');
+          const registry = new SecretRegistry();
+          // Some values before the first redact() builds the index, the rest added to it in place.
+          registry.registerAll(values.slice(0, early));
+          registry.redact('warm');
+          registry.registerAll(values.slice(early));
+          return registry.redact(text) === regexRedact(values, text);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('finds a key among a thousand of the same provider (one shared prefix) and leaves the others', () => {
+    const registry = new SecretRegistry();
+    const keys = Array.from({ length: 1000 }, (_, i) => `tok_FAKE_same_prefix_${String(i).padStart(4, '0')}_${'x'.repeat(i % 7)}tail`);
+    registry.registerAll(keys);
+    assert.equal(registry.redact(`a ${keys[500]} b tok_FAKE_same_prefix_9999_tail c`), `a ${REDACTED} b tok_FAKE_same_prefix_9999_tail c`);
   });
 });
