@@ -38,7 +38,7 @@ import {
   upstreamUrl,
 } from './proxy-routes.js';
 import type { ProxyErrorKind } from './proxy-routes.js';
-import { readHead, sendUpstream } from './upstream.js';
+import { UpstreamConnectTimeoutError, readHead, sendUpstream } from './upstream.js';
 import type { UpstreamAgents } from './upstream.js';
 
 /** At most this many credentials per request, as in a chat turn. */
@@ -296,7 +296,11 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
         res,
         api,
         outcome === 'timeout' ? 'timeout' : 'bad_gateway',
-        outcome === 'timeout' ? `no answer from ${provider} within ${cfg.upstreamTimeoutMs} ms` : `could not reach ${provider}`,
+        err instanceof UpstreamConnectTimeoutError
+          ? `could not connect to ${provider} within ${err.ms} ms`
+          : outcome === 'timeout'
+            ? `no answer from ${provider} within ${cfg.upstreamTimeoutMs} ms`
+            : `could not reach ${provider}`,
       );
     }
     const up = { res: upRes, abort: exchange.abort };

@@ -34,6 +34,23 @@ export class UpstreamTimeoutError extends Error {
   }
 }
 
+/** A connection that was not made within the connect deadline (see CONNECT_TIMEOUT_MS). */
+export class UpstreamConnectTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(readonly ms: number) {
+    super(`could not connect within ${ms} ms`);
+    this.name = 'UpstreamConnectTimeoutError';
+  }
+}
+
+/**
+ * How long opening a connection to a provider may take. The request's own timeout starts only
+ * once its socket is connected (Node arms it on 'connect'), so without this a provider whose
+ * address drops packets held a proxied call for the kernel's ~2 minutes of SYN retries. Ten
+ * seconds, as undici (the daemon's `fetch`) allows; never more than the request's own timeout.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 /** The agents: one pool per scheme for the whole proxy. */
 export interface UpstreamAgents {
   libs: HttpLibs;
@@ -109,6 +126,8 @@ export interface UpstreamRequest {
   timeoutMs: number;
   /** Called when the request is sent again on a new connection (see sendUpstream). */
   onReplay?: ((err: Error) => void) | undefined;
+  /** The connect deadline; CONNECT_TIMEOUT_MS (or timeoutMs, if shorter) by default. */
+  connectTimeoutMs?: number;
 }
 
 /** An exchange in flight: `abort()` ends it at any point (the client went away); `response` settles once. */
@@ -159,7 +178,15 @@ export function sendUpstream(agents: UpstreamAgents, r: UpstreamRequest): Upstre
       const req = lib.request(r.url, { method: r.method, headers: r.headers, agent: fresh ? false : https ? agents.https : agents.http });
       current = req;
       let bytesReadBefore = 0;
-      req.once('socket', (socket: Socket) => (bytesReadBefore = socket.bytesRead));
+      req.once('socket', (socket: Socket) => {
+        bytesReadBefore = socket.bytesRead;
+        if (!socket.connecting) return;
+        const ms = Math.min(r.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, r.timeoutMs);
+        const deadline = setTimeout(() => req.destroy(new UpstreamConnectTimeoutError(ms)), ms);
+        const clear = () => clearTimeout(deadline);
+        socket.once('connect', clear);
+        socket.once('close', clear);
+      });
       req.setTimeout(r.timeoutMs, () => req.destroy(new UpstreamTimeoutError(r.timeoutMs)));
       const onError = (err: Error) => {
         if (!fresh && !aborted && metClosedIdleConnection(req, err, bytesReadBefore)) {

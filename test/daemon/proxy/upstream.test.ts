@@ -7,7 +7,19 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import fc from 'fast-check';
-import { FREE_SOCKET_IDLE_MS, createAgents, freeSocketIdleMs, loadHttpLibs, readHead, sendUpstream } from '../../../daemon/proxy/upstream.js';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import {
+  FREE_SOCKET_IDLE_MS,
+  UpstreamConnectTimeoutError,
+  createAgents,
+  freeSocketIdleMs,
+  loadHttpLibs,
+  readHead,
+  sendUpstream,
+} from '../../../daemon/proxy/upstream.js';
+import { classifyNetworkError } from '../../../daemon/providers/classify.js';
+import { track } from '../../support/harness.js';
 import type { UpstreamAgents } from '../../../daemon/proxy/upstream.js';
 
 interface Server {
@@ -156,6 +168,62 @@ describe('daemon/proxy/upstream', () => {
       assert.equal((await exchange(agents, s.url)).status, 200);
       await assert.rejects(exchange(agents, s.url, second));
       assert.deepEqual({ connections: s.connections, requests: s.requests }, { connections: 1, requests: 2 });
+    });
+  });
+
+  describe('the connect deadline', () => {
+    /**
+     * A port where a connect never completes: a listener in a process whose thread blocks, so it
+     * never accepts. Connections fill its accept queue (backlog 1: two), then the kernel drops
+     * every later SYN and the client retries, as for a provider whose address drops packets.
+     */
+    async function unansweredPort(): Promise<{ port: number; fillers: Socket[] }> {
+      const script =
+        "const s = require('node:net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {" +
+        " process.stdout.write(s.address().port + '\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });";
+      const child = track(spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      const port = Number(line.toString().trim());
+      const fillers: Socket[] = [];
+      for (let full = false; !full && fillers.length < 20;) {
+        const f = net.connect(port, '127.0.0.1').on('error', () => undefined);
+        fillers.push(f);
+        full = !(await Promise.race([once(f, 'connect').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]));
+      }
+      return { port, fillers };
+    }
+
+    it("ends a connect that never completes after the deadline, as a timeout (not the credential's failure)", async () => {
+      const { port, fillers } = await unansweredPort();
+      try {
+        const started = Date.now();
+        const x = sendUpstream(agents, {
+          url: new URL(`http://127.0.0.1:${port}/v1/messages`),
+          method: 'POST',
+          headers: {},
+          body: Buffer.from('{}'),
+          timeoutMs: 60_000,
+          connectTimeoutMs: 300,
+        });
+        const err = await x.response.then(
+          () => assert.fail('a response came'),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof UpstreamConnectTimeoutError, String(err));
+        assert.equal(classifyNetworkError(err), 'timeout');
+        // Bounded by the deadline, not by the request's 60 s nor the kernel's SYN retries.
+        assert.ok(Date.now() - started < 20_000);
+      } finally {
+        for (const f of fillers) f.destroy();
+      }
+    });
+
+    it("leaves a connection that was made alone: a slow answer is the request timeout's", async () => {
+      const s = await serve((_n, _req, res) => setTimeout(() => ok(res), 600));
+      const x = sendUpstream(agents, { url: s.url, method: 'POST', headers: {}, body: Buffer.from('{}'), timeoutMs: 10_000, connectTimeoutMs: 200 });
+      const res = await x.response;
+      assert.equal(res.statusCode, 200);
+      res.resume();
     });
   });
 });
