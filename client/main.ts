@@ -15,7 +15,14 @@ import { COMMAND_TABLE } from './cli/table.js';
 /** Runs the command line of this process; `distDir` holds the bundles, `launcher` is the `opensoul` file itself. */
 export function runCli(load: BundleLoader, distDir: string, launcher: string, importModule: (url: string) => Promise<unknown>): void {
   const loadHandler = (ref: HandlerRef) => (load(path.join(distDir, 'cli', `${ref.module}.cjs`)) as Record<string, CommandRun>)[ref.fn] as CommandRun;
-  const ctx = { gatewayEntry: pathToFileURL(path.join(distDir, 'gateway.mjs')).href, cliEntry: launcher, importModule };
+  // A getter: only `gateway` (run) imports it, and node:url's pathToFileURL costs every other command.
+  const ctx = {
+    get gatewayEntry() {
+      return pathToFileURL(path.join(distDir, 'gateway.mjs')).href;
+    },
+    cliEntry: launcher,
+    importModule,
+  };
   dispatch(process.argv.slice(2), COMMAND_TABLE, ctx, loadHandler).then(
     (code) => {
       process.exitCode = code;

@@ -4,8 +4,10 @@
  * fill in to exercise Linux, macOS and Windows on any machine.
  */
 import { realpathSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+
+/** node:os when first needed: most runs have $HOME and never ask it, and loading it costs every CLI start. */
+const os = () => process.getBuiltinModule('node:os');
 
 export interface PathContext {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -25,7 +27,7 @@ export function processPathContext(): PathContext {
   return {
     env: process.env,
     platform: process.platform,
-    homedir: () => os.homedir(),
+    homedir: () => os().homedir(),
     uid: typeof process.getuid === 'function' ? process.getuid() : 0,
     get username() {
       return safeUsername();
@@ -37,7 +39,7 @@ export function processPathContext(): PathContext {
 
 function safeUsername(): string {
   try {
-    return os.userInfo().username;
+    return os().userInfo().username;
   } catch {
     return process.env.USERNAME ?? process.env.USER ?? 'user';
   }
