@@ -103,6 +103,12 @@ function cjsModule(): typeof Module {
   return (typeof module === 'object' && module !== null ? module.constructor : process.getBuiltinModule('node:module')) as typeof Module;
 }
 
+/**
+ * How build.mjs begins each bundle it stamps: the module already wrapped as Module.wrap would,
+ * so that compiling it needs no wrapped copy of the source (see build.mjs for why).
+ */
+export const BUNDLE_WRAPPER = '(f=>typeof arguments=="object"?f.apply(this,arguments):f)(function(exports,require,module,__filename,__dirname){';
+
 /** Plain require(): no cache, or Node's own cache once enabled. */
 const plainLoader: BundleLoader = (file) => cjsModule().createRequire(file)(file) as unknown;
 
@@ -124,7 +130,7 @@ function v8CachedLoader(dir: string): BundleLoader {
     }
     // No import() in these bundles (build.mjs turns it into require()): a script compiled by vm
     // has no module loader of its own, and a cached one loses Node's (a TypeError at run time).
-    const script = new vm.Script(cjsModule().wrap(source), { filename: file, cachedData });
+    const script = new vm.Script(source.startsWith(BUNDLE_WRAPPER) ? source : cjsModule().wrap(source), { filename: file, cachedData });
     if (cachedData === undefined || script.cachedDataRejected === true) pending.push({ script, entry, prefix });
     const mod = { exports: {} as unknown, filename: file, id: file, loaded: false };
     const wrapper = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: typeof mod, f: string, d: string) => void;
