@@ -29,6 +29,14 @@ const banner = [
 
 const outdir = process.env.OPENSOUL_BUILD_OUTDIR ?? 'dist';
 const version = process.env.OPENSOUL_BUILD_VERSION ?? pkg.version;
+// The bundles the launcher loads through the compile cache come already wrapped the way
+// Module.wrap would, so that on Node 20 the loader compiles the file's text as it is: wrapping
+// it at run time copied each source once more, and that copy alone was enough to cost
+// `models status --json` a scavenge (~2.9M instructions of ~128M). Run by require() (Node 22+,
+// no cache), the prefix calls the function with the CommonJS wrapper's own arguments; compiled
+// as a script, where `arguments` does not exist, it leaves the function to the loader. The
+// loader recognises the prefix by this exact text (BUNDLE_WRAPPER in client/compile-cache.ts).
+const BUNDLE_WRAPPER = '(f=>typeof arguments=="object"?f.apply(this,arguments):f)(function(exports,require,module,__filename,__dirname){';
 const common = {
   outdir,
   outExtension: { '.js': '.mjs' },
@@ -75,6 +83,8 @@ await Promise.all([
     supported: { 'dynamic-import': false },
     minifyIdentifiers: true,
     outExtension: { '.js': '.cjs' },
+    banner: { js: BUNDLE_WRAPPER },
+    footer: { js: '})' },
   }),
   build({
     ...common,
@@ -85,6 +95,8 @@ await Promise.all([
     // (client/compile-cache.ts), where import() has no loader, and a CommonJS file needs none.
     supported: { 'dynamic-import': false },
     outExtension: { '.js': '.cjs' },
+    banner: { js: BUNDLE_WRAPPER },
+    footer: { js: '})' },
     plugins: [libsApart],
   }),
   build({

@@ -2,7 +2,7 @@
  * What the `opensoul models auth …` commands share (§7): every command is one RPC to the daemon,
  * the only writer of credential files; each prints the file it wrote.
  */
-import path from 'node:path';
+import { dirname } from 'node:path';
 import { OpenSoulError } from '../ipc/errors.js';
 import { methods } from '../ipc/protocol.js';
 import type { AuthOrderResult, AuthUpsertParams, WriteResult } from '../ipc/protocol.js';
@@ -38,7 +38,7 @@ export function printWrite(env: ActionEnv, r: WriteResult, id: string, detail: s
     return;
   }
   const out = process.stdout;
-  if (r.createdAgent) out.write(`Created agent ${r.agent} (it did not exist; its files are in ${tildePath(path.dirname(r.path))})\n`);
+  if (r.createdAgent) out.write(`Created agent ${r.agent} (it did not exist; its files are in ${tildePath(dirname(r.path))})\n`);
   const where = tildePath(r.path);
   const replaced = replacedLine(id, r.replaced);
   if (replaced) out.write(`${replaced}, now ${detail}, in ${where}\n`);

@@ -4,9 +4,9 @@
  * (dist/cli/main.cjs) through it. CommonJS, not ESM: measured here, an ESM entry costs Node
  * ~7 ms of its own loader before our first line.
  */
-import path from 'node:path';
+import { join } from 'node:path';
 import { bundleLoader } from './compile-cache.js';
 import type { runCli } from './main.js';
 
 const load = bundleLoader(process.env);
-(load(path.join(__dirname, 'cli', 'main.cjs')) as { runCli: typeof runCli }).runCli(load, __dirname, __filename, (url) => import(url));
+(load(join(__dirname, 'cli', 'main.cjs')) as { runCli: typeof runCli }).runCli(load, __dirname, __filename, (url) => import(url));

@@ -5,7 +5,7 @@
  * `node -e 0`), and a cache hit skips nearly all of it.
  *
  * Node 22.1+ has this built in (`module.enableCompileCache`); Node 20 does not, so there the
- * same thing is done with V8's code cache through `vm.Script` (what Node's own cache does inside).
+ * same thing is done with V8's code cache through `Script` (what Node's own cache does inside).
  *
  * Where: `$XDG_CACHE_HOME/opensoul/compile-cache` (else `~/.cache/…`), never a shared directory
  * such as Node's default under /tmp: compiled code read from a cache runs as our code, so an
@@ -14,10 +14,12 @@
  * (read-only home, full disk, a corrupt entry) only means compiling as usual, never an error.
  * `OPENSOUL_NO_COMPILE_CACHE=1` turns it off.
  */
-import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import path from 'node:path';
-import vm from 'node:vm';
+// Named imports, not default ones: a default import of a builtin makes esbuild copy every export
+// of it (fs has ~100) into a wrapper object at each start, and the launcher runs uncached.
+import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type Module from 'node:module';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { Script } from 'node:vm';
 
 /** Loads one of our CommonJS bundles and returns its exports. */
 export type BundleLoader = (file: string) => unknown;
@@ -27,21 +29,21 @@ export function compileCacheDir(env: NodeJS.ProcessEnv): string | null {
   const off = env.OPENSOUL_NO_COMPILE_CACHE;
   if (off !== undefined && off !== '' && off !== '0') return null;
   const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : env.HOME && path.isAbsolute(env.HOME) ? path.join(env.HOME, '.cache') : null;
-  return base === null ? null : path.join(base, 'opensoul', 'compile-cache');
+  const base = xdg && isAbsolute(xdg) ? xdg : env.HOME && isAbsolute(env.HOME) ? join(env.HOME, '.cache') : null;
+  return base === null ? null : join(base, 'opensoul', 'compile-cache');
 }
 
 /** Ours alone: a real directory (not a symlink) of our uid that nobody else may write to. */
 function ownedPrivately(dir: string): boolean {
-  const st = fs.lstatSync(dir);
+  const st = lstatSync(dir);
   return st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
 }
 
 /** The directory, created 0700 if missing; null unless it and its `opensoul` parent are ours alone. */
 function usableDir(dir: string): string | null {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return ownedPrivately(dir) && ownedPrivately(path.dirname(dir)) ? dir : null;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return ownedPrivately(dir) && ownedPrivately(dirname(dir)) ? dir : null;
   } catch {
     return null;
   }
@@ -49,7 +51,7 @@ function usableDir(dir: string): string | null {
 
 /** An entry waiting to be written when the process exits (after the command ran, so it holds what ran). */
 interface Pending {
-  script: vm.Script;
+  script: Script;
   entry: string;
   prefix: string;
 }
@@ -73,7 +75,7 @@ function entryName(file: string, source: string): { name: string; prefix: string
   const stamp = STAMP_LINE.exec(source.slice(-120));
   if (!stamp) return null;
   // Stale siblings are this bundle's entries for this same Node (older builds); another Node's stay.
-  const prefix = `${path.basename(file)}.${process.version}-${process.arch}.`;
+  const prefix = `${basename(file)}.${process.version}-${process.arch}.`;
   return { prefix, name: `${prefix}${stamp[1]}.bin` };
 }
 
@@ -82,43 +84,59 @@ function flush(dir: string, pending: readonly Pending[]): void {
   for (const p of pending) {
     const tmp = `${p.entry}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(tmp, p.script.createCachedData(), { mode: 0o600, flag: 'wx' });
-      fs.renameSync(tmp, p.entry);
-      for (const name of fs.readdirSync(dir)) {
-        if (name.startsWith(p.prefix) && name.endsWith('.bin') && path.join(dir, name) !== p.entry) fs.rmSync(path.join(dir, name), { force: true });
+      writeFileSync(tmp, p.script.createCachedData(), { mode: 0o600, flag: 'wx' });
+      renameSync(tmp, p.entry);
+      for (const name of readdirSync(dir)) {
+        if (name.startsWith(p.prefix) && name.endsWith('.bin') && join(dir, name) !== p.entry) rmSync(join(dir, name), { force: true });
       }
     } catch {
-      fs.rmSync(tmp, { force: true });
+      rmSync(tmp, { force: true });
     }
   }
 }
 
-/** Plain require(): no cache, or Node's own cache once enabled. */
-const plainLoader: BundleLoader = (file) => createRequire(file)(file) as unknown;
+/**
+ * The CommonJS loader's Module, which has `wrap` and `createRequire`. In the launcher (a CommonJS
+ * file) it is `module.constructor`: importing node:module instead loads its public face, which
+ * pulls in the ESM loader and source maps (measured: ~1M instructions of every start on Node 20).
+ * Elsewhere (tests load this file as ESM) it is node:module itself.
+ */
+function cjsModule(): typeof Module {
+  return (typeof module === 'object' && module !== null ? module.constructor : process.getBuiltinModule('node:module')) as typeof Module;
+}
 
-/** Node 20: compiles the bundle through `vm.Script` with V8's code cache, as CommonJS would run it. */
+/**
+ * How build.mjs begins each bundle it stamps: the module already wrapped as Module.wrap would,
+ * so that compiling it needs no wrapped copy of the source (see build.mjs for why).
+ */
+export const BUNDLE_WRAPPER = '(f=>typeof arguments=="object"?f.apply(this,arguments):f)(function(exports,require,module,__filename,__dirname){';
+
+/** Plain require(): no cache, or Node's own cache once enabled. */
+const plainLoader: BundleLoader = (file) => cjsModule().createRequire(file)(file) as unknown;
+
+/** Node 20: compiles the bundle through `Script` with V8's code cache, as CommonJS would run it. */
 function v8CachedLoader(dir: string): BundleLoader {
   const pending: Pending[] = [];
   process.once('exit', () => flush(dir, pending));
   return (file) => {
-    const source = fs.readFileSync(file, 'utf8');
+    const source = readFileSync(file, 'utf8');
     const named = entryName(file, source);
     if (named === null) return plainLoader(file);
     const { name, prefix } = named;
-    const entry = path.join(dir, name);
+    const entry = join(dir, name);
     let cachedData: Buffer | undefined;
     try {
-      cachedData = fs.readFileSync(entry);
+      cachedData = readFileSync(entry);
     } catch {
       cachedData = undefined;
     }
     // No import() in these bundles (build.mjs turns it into require()): a script compiled by vm
     // has no module loader of its own, and a cached one loses Node's (a TypeError at run time).
-    const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+    const script = new Script(source.startsWith(BUNDLE_WRAPPER) ? source : cjsModule().wrap(source), { filename: file, cachedData });
     if (cachedData === undefined || script.cachedDataRejected === true) pending.push({ script, entry, prefix });
     const mod = { exports: {} as unknown, filename: file, id: file, loaded: false };
     const wrapper = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: typeof mod, f: string, d: string) => void;
-    wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+    wrapper.call(mod.exports, mod.exports, cjsModule().createRequire(file), mod, file, dirname(file));
     mod.loaded = true;
     return mod.exports;
   };
@@ -129,7 +147,11 @@ export function bundleLoader(env: NodeJS.ProcessEnv): BundleLoader {
   const wanted = compileCacheDir(env);
   const dir = wanted === null ? null : usableDir(wanted);
   if (dir === null) return plainLoader;
-  const builtIn = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
+  // Only node:module has enableCompileCache (Node 22.1+), and loading it costs Node 20 for nothing.
+  const builtIn =
+    Number(process.versions.node.split('.')[0]) >= 22
+      ? (process.getBuiltinModule('node:module') as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache
+      : undefined;
   if (builtIn) {
     try {
       builtIn(dir);

@@ -4,7 +4,7 @@
  * cache, as is each command module (dist/cli/<module>.cjs, its own CommonJS bundle, read only
  * when its command runs).
  */
-import path from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandRun } from './cli-context.js';
 import type { BundleLoader } from './compile-cache.js';
@@ -14,8 +14,15 @@ import { COMMAND_TABLE } from './cli/table.js';
 
 /** Runs the command line of this process; `distDir` holds the bundles, `launcher` is the `opensoul` file itself. */
 export function runCli(load: BundleLoader, distDir: string, launcher: string, importModule: (url: string) => Promise<unknown>): void {
-  const loadHandler = (ref: HandlerRef) => (load(path.join(distDir, 'cli', `${ref.module}.cjs`)) as Record<string, CommandRun>)[ref.fn] as CommandRun;
-  const ctx = { gatewayEntry: pathToFileURL(path.join(distDir, 'gateway.mjs')).href, cliEntry: launcher, importModule };
+  const loadHandler = (ref: HandlerRef) => (load(join(distDir, 'cli', `${ref.module}.cjs`)) as Record<string, CommandRun>)[ref.fn] as CommandRun;
+  // A getter: only `gateway` (run) imports it, and node:url's pathToFileURL costs every other command.
+  const ctx = {
+    get gatewayEntry() {
+      return pathToFileURL(join(distDir, 'gateway.mjs')).href;
+    },
+    cliEntry: launcher,
+    importModule,
+  };
   dispatch(process.argv.slice(2), COMMAND_TABLE, ctx, loadHandler).then(
     (code) => {
       process.exitCode = code;

@@ -9,7 +9,8 @@
  * The daemon side uses json-rpc-2.0 (daemon/server).
  */
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
 import { OpenSoulError, isErrorKind, kindOfRpcCode } from './errors.js';
 import type { ErrorDetails } from './errors.js';
 import { createLineReader, frame } from './framing.js';
@@ -76,7 +77,7 @@ export class Connection {
   hello!: HelloResult;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: Socket,
     readonly socketPath: string,
     private readonly defaultTimeoutMs: number,
     listeners: Listeners = {},
@@ -154,9 +155,9 @@ export class Connection {
   }
 }
 
-function openSocket(socketPath: string, timeoutMs: number): Promise<net.Socket> {
+function openSocket(socketPath: string, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(socketPath);
+    const socket = netConnect(socketPath);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(unreachable('unresponsive', socketPath));

@@ -4,8 +4,11 @@
  * fill in to exercise Linux, macOS and Windows on any machine.
  */
 import { realpathSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { posix, win32 } from 'node:path';
+import type { PlatformPath } from 'node:path';
+
+/** node:os when first needed: most runs have $HOME and never ask it, and loading it costs every CLI start. */
+const os = () => process.getBuiltinModule('node:os');
 
 export interface PathContext {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -25,7 +28,7 @@ export function processPathContext(): PathContext {
   return {
     env: process.env,
     platform: process.platform,
-    homedir: () => os.homedir(),
+    homedir: () => os().homedir(),
     uid: typeof process.getuid === 'function' ? process.getuid() : 0,
     get username() {
       return safeUsername();
@@ -37,14 +40,14 @@ export function processPathContext(): PathContext {
 
 function safeUsername(): string {
   try {
-    return os.userInfo().username;
+    return os().userInfo().username;
   } catch {
     return process.env.USERNAME ?? process.env.USER ?? 'user';
   }
 }
 
-function pathApi(ctx: PathContext): path.PlatformPath {
-  return ctx.platform === 'win32' ? path.win32 : path.posix;
+function pathApi(ctx: PathContext): PlatformPath {
+  return ctx.platform === 'win32' ? win32 : posix;
 }
 
 /** Home: `$OPENSOUL_HOME`, else `$HOME`, else the OS's idea of it (§3). */
@@ -88,7 +91,7 @@ export interface StatePaths {
 }
 
 export function statePaths(stateDir: string, platform: NodeJS.Platform = process.platform): StatePaths {
-  const p = platform === 'win32' ? path.win32 : path.posix;
+  const p = platform === 'win32' ? win32 : posix;
   const runDir = p.join(stateDir, 'run');
   const logsDir = p.join(stateDir, 'logs');
   const agentsDir = p.join(stateDir, 'agents');
@@ -180,12 +183,12 @@ export function resolveSocket(stateDir: string, ctx: PathContext): SocketLocatio
     return { path: `\\\\.\\pipe\\opensoul-${user}-${hash}`, kind: 'pipe', dir: null };
   }
   if (fromEnv) {
-    const abs = path.posix.resolve(ctx.cwd(), fromEnv);
-    return { path: abs, kind: 'env', dir: path.posix.dirname(abs) };
+    const abs = posix.resolve(ctx.cwd(), fromEnv);
+    return { path: abs, kind: 'env', dir: posix.dirname(abs) };
   }
-  const preferred = path.posix.join(stateDir, 'run', 'gateway.sock');
+  const preferred = posix.join(stateDir, 'run', 'gateway.sock');
   if (Buffer.byteLength(preferred) <= unixSocketPathLimit(ctx.platform)) {
-    return { path: preferred, kind: 'state-dir', dir: path.posix.dirname(preferred) };
+    return { path: preferred, kind: 'state-dir', dir: posix.dirname(preferred) };
   }
   const dir = `/tmp/opensoul-${ctx.uid}`;
   return { path: `${dir}/${shortHash(realpathLenient(stateDir, ctx))}.sock`, kind: 'fallback', dir };
