@@ -278,9 +278,9 @@ export class SecretRegistry {
  * and the longest of those that is really there is replaced.
  *
  * Not one regular expression of all the forms, as before: V8 compiles such a pattern at its first
- * use, and the registry changes with every new key, refreshed token and write. Measured here, each
- * write then cost 1-3 ms with tens of secrets and 10 ms with a hundred (most of a `paste-token`'s
- * time in the daemon); adding a value here costs microseconds. The result is the same as the
+ * use, and the registry changes with every new key, refreshed token and write. Measured here, that
+ * added 1-3 ms to each write with tens of secrets and 10 ms with a hundred (a `paste-token` takes
+ * ~10 ms in the daemon); adding a value here costs microseconds. The result is the same as the
  * regex's: at the leftmost position where any form starts, the longest one is replaced, and the
  * scan goes on after it (a property test compares the two).
  *
