@@ -27,7 +27,10 @@ export interface DotenvAssignment {
   lineEnd: number;
   /** Just past the key. */
   keyEnd: number;
-  /** Just past the value, or past the separator when there is no value. */
+  /**
+   * Just past the value; with no value, just past the separator's `=` or `:` (the blank that
+   * `KEY:` needs after it may be the line break, which belongs to the line, not to the value).
+   */
   valueEnd: number;
 }
 
@@ -74,8 +77,8 @@ export function tokenizeDotenv(text: string): DotenvAssignment[] {
     const indices = m.indices as RegExpIndicesArray;
     const [keyStart, keyEnd] = indices[1] as [number, number];
     SEPARATOR.lastIndex = keyEnd;
-    SEPARATOR.exec(norm);
-    let valueEnd = indices[2] ? indices[2][1] : SEPARATOR.lastIndex;
+    const separator = SEPARATOR.exec(norm)?.[0] ?? '';
+    let valueEnd = indices[2] ? indices[2][1] : keyEnd + separator.search(/[=:]/) + 1;
     // An unquoted value's trailing blanks belong to what follows it (dotenv trims them).
     if (indices[2]) while (valueEnd > indices[2][0] && /[ \t\f\v]/.test(norm[valueEnd - 1] as string)) valueEnd--;
     // The assignment starts at its first non-blank character (`export` or the key).

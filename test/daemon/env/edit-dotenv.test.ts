@@ -97,6 +97,14 @@ describe('.env grammar and in-place edits', () => {
     assert.deepEqual(lines(unsetDotenvKey('X=1\rT=2\n\nY=3', 'T').next ?? ''), ['X=1', '', 'Y=3']);
   });
 
+  it('setting a `KEY:` with no value keeps the line break after the colon (was: the blank line after it lost)', () => {
+    // fast-check's counterexample (seed 1253271500): dotenv's `KEY:` takes one blank after the
+    // colon, here the line break; the edit replaced it with the value and joined two lines.
+    assert.deepEqual(lines(setDotenvKey('B:\n\nx', 'B', 's').next), ['B=s', '', 'x']);
+    assert.deepEqual(lines(setDotenvKey('B:\r\n\r\nx', 'B', 's').next), ['B=s', '', 'x']);
+    assert.equal(setDotenvKey('B: \nx', 'B', 's').next, 'B=s \nx');
+  });
+
   it('after a line with an unclosed quote, the following lines are kept (dotenv reads them)', () => {
     const text = 'A="unclosed\nB=keep-me\n# comment\nOPENAI_API_KEY=old\nC=also\n';
     const { next } = setDotenvKey(text, 'OPENAI_API_KEY', 'sk-proj-new');
