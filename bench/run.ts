@@ -8,8 +8,10 @@
  *   2. start-up of each kind of command vs `node -e 0`, interleaved: `models status --json`,
  *      `models auth list`, `order get`, `paste-token` and `paste-api-key --target env` (real
  *      writes, secret on stdin), `chat` with one `/model status` line, `-h` (goal ≤ 1.3× each),
- *      `doctor` with the daemon up (goal ≤ 2×), `--version` (OPENSOUL_BENCH_ONLY=startup runs
- *      this section alone; OPENSOUL_BENCH_RUNS sets the rounds, default 25)
+ *      `doctor` with the daemon up (goal ≤ 2×), `--version`; each command that talks to the
+ *      daemon also as a ratio to the floor, a bare client script making the same call
+ *      (OPENSOUL_BENCH_ONLY=startup runs this section alone; OPENSOUL_BENCH_RUNS sets the rounds,
+ *      default 25)
  *   3. models.status RPC throughput vs a bare NDJSON echo server, same socket type,
  *      sequential (goal ≥ 0.5×) and pipelined (reported), for a store of 12 profiles (~10 KB
  *      answers with OpenClaw's fields) and for the default state (~1.7 KB answers), each beside
@@ -106,6 +108,8 @@ interface StartupCase {
   script?: boolean;
   input?: () => string;
   goal?: number;
+  /** A command that talks to the daemon: also shown as a ratio to the floor (the bare client). */
+  talks?: boolean;
 }
 
 let writes = 0;
@@ -114,24 +118,26 @@ const freshSecret = (prefix: string) => `${prefix}${'q'.repeat(80)}${String(++wr
 
 /** What section 2 times: every command that talks to the daemon, help, doctor and the version. */
 const STARTUP_CASES: StartupCase[] = [
-  { label: 'models status --json', args: () => ['models', 'status', '--json'], goal: 1.3 },
-  { label: 'models auth list', args: () => ['models', 'auth', 'list'], goal: 1.3 },
-  { label: 'models auth order get --provider anthropic', args: () => ['models', 'auth', 'order', 'get', '--provider', 'anthropic'], goal: 1.3 },
+  { label: 'models status --json', args: () => ['models', 'status', '--json'], goal: 1.3, talks: true },
+  { label: 'models auth list', args: () => ['models', 'auth', 'list'], goal: 1.3, talks: true },
+  { label: 'models auth order get --provider anthropic', args: () => ['models', 'auth', 'order', 'get', '--provider', 'anthropic'], goal: 1.3, talks: true },
   {
     label: 'paste-token (stdin, a real write)',
     args: () => ['models', 'auth', 'paste-token', '--provider', 'anthropic', '--profile-id', 'anthropic:bench', '--force'],
     input: () => freshSecret('sk-ant-oat01-'),
     goal: 1.3,
+    talks: true,
   },
   {
     label: 'paste-api-key --target env (stdin)',
     args: () => ['models', 'auth', 'paste-api-key', '--provider', 'openai', '--target', 'env', '--force'],
     input: () => freshSecret('sk-proj-'),
     goal: 1.3,
+    talks: true,
   },
-  { label: 'chat, one `/model status` line', args: () => ['chat', '--session', 'bench'], input: () => '/model status\n', goal: 1.3 },
+  { label: 'chat, one `/model status` line', args: () => ['chat', '--session', 'bench'], input: () => '/model status\n', goal: 1.3, talks: true },
   { label: '-h', args: () => ['-h'], goal: 1.3 },
-  { label: 'doctor (daemon up)', args: () => ['doctor'], goal: 2 },
+  { label: 'doctor (daemon up)', args: () => ['doctor'], goal: 2, talks: true },
   { label: '--version', args: () => ['--version'] },
   { label: 'floor: a bare client script, same call', args: () => [path.join(root, 'bare-client.cjs')], script: true },
 ];
@@ -177,12 +183,14 @@ function startupBench(): Record<string, unknown> {
   out(`start-up (median of ${runs}, interleaved with node -e 0)`);
   out(`  ${'node -e 0'.padEnd(46)} ${fmt(base).padStart(6)} ms`);
   const doc: Record<string, unknown> = { nodeMs: base };
+  const floor = median(times[STARTUP_CASES.findIndex((c) => c.script)] as number[]);
   STARTUP_CASES.forEach((c, k) => {
     const ms = median(times[k] as number[]);
     const ratio = ms / base;
+    const toFloor = c.talks ? `   ${fmt(ms / floor, 2)}× floor` : '';
     const verdict = c.goal === undefined ? '' : `   (goal ≤ ${c.goal}×) ${ratio <= c.goal ? 'ok' : 'MISSED'}`;
-    out(`  ${c.label.padEnd(46)} ${fmt(ms).padStart(6)} ms   ${fmt(ratio, 2)}× node${verdict}`);
-    doc[c.label] = { ms, ratio };
+    out(`  ${c.label.padEnd(46)} ${fmt(ms).padStart(6)} ms   ${fmt(ratio, 2)}× node${toFloor}${verdict}`);
+    doc[c.label] = c.talks ? { ms, ratio, floorRatio: ms / floor } : { ms, ratio };
   });
   return doc;
 }
