@@ -102,7 +102,16 @@ function flush(dir: string, pending: readonly Pending[]): void {
  * Elsewhere (tests load this file as ESM) it is node:module itself.
  */
 function cjsModule(): typeof Module {
-  return (typeof module === 'object' && module !== null ? module.constructor : process.getBuiltinModule('node:module')) as typeof Module;
+  return (typeof module === 'object' && module !== null ? module.constructor : builtinModule('node:module')) as typeof Module;
+}
+
+/**
+ * A builtin loaded only when needed: through the launcher's own `require` (CommonJS), or
+ * `process.getBuiltinModule` where this file runs as ESM (tests). Not that one everywhere: Node
+ * 22.0-22.2 lack it, and the launcher must start on every Node the package accepts.
+ */
+function builtinModule(id: string): unknown {
+  return typeof module === 'object' && module !== null ? module.require(id) : process.getBuiltinModule(id);
 }
 
 /**
@@ -150,7 +159,7 @@ export function bundleLoader(env: NodeJS.ProcessEnv): BundleLoader {
   // Only node:module has enableCompileCache (Node 22.1+), and loading it costs Node 20 for nothing.
   const builtIn =
     Number(process.versions.node.split('.')[0]) >= 22
-      ? (process.getBuiltinModule('node:module') as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache
+      ? (builtinModule('node:module') as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache
       : undefined;
   if (builtIn) {
     try {

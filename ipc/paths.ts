@@ -4,11 +4,9 @@
  * fill in to exercise Linux, macOS and Windows on any machine.
  */
 import { realpathSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
 import { posix, win32 } from 'node:path';
 import type { PlatformPath } from 'node:path';
-
-/** node:os when first needed: most runs have $HOME and never ask it, and loading it costs every CLI start. */
-const os = () => process.getBuiltinModule('node:os');
 
 export interface PathContext {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -28,7 +26,7 @@ export function processPathContext(): PathContext {
   return {
     env: process.env,
     platform: process.platform,
-    homedir: () => os().homedir(),
+    homedir: () => homedir(),
     uid: typeof process.getuid === 'function' ? process.getuid() : 0,
     get username() {
       return safeUsername();
@@ -40,7 +38,7 @@ export function processPathContext(): PathContext {
 
 function safeUsername(): string {
   try {
-    return os().userInfo().username;
+    return userInfo().username;
   } catch {
     return process.env.USERNAME ?? process.env.USER ?? 'user';
   }
