@@ -4,7 +4,7 @@
  * instructions of `opensoul models status --json` (a quarter of what the command costs beyond
  * `node -e 0`), and a cache hit skips nearly all of it.
  *
- * Node 22.1+ has this built in (`module.enableCompileCache`); Node 20 does not, so there the
+ * Node 22.8+ has this built in (`module.enableCompileCache`); Node 20 and older 22s do not, so there the
  * same thing is done with V8's code cache through `Script` (what Node's own cache does inside).
  *
  * Where: `$XDG_CACHE_HOME/opensoul/compile-cache` (else `~/.cache/…`), never a shared directory
@@ -156,7 +156,7 @@ export function bundleLoader(env: NodeJS.ProcessEnv): BundleLoader {
   const wanted = compileCacheDir(env);
   const dir = wanted === null ? null : usableDir(wanted);
   if (dir === null) return plainLoader;
-  // Only node:module has enableCompileCache (Node 22.1+), and loading it costs Node 20 for nothing.
+  // Only node:module has enableCompileCache (Node 22.8+), and loading it costs Node 20 for nothing.
   const builtIn =
     Number(process.versions.node.split('.')[0]) >= 22
       ? (builtinModule('node:module') as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache
