@@ -94,7 +94,8 @@ export class Gateway {
   private managedWatcher: ManagedFileWatcher | null = null;
   private token = '';
   private stopping: Promise<never> | null = null;
-  private healing = false;
+  /** The periodic check in progress (socket and token healing), which a stop waits for. */
+  private healing: Promise<void> | null = null;
   /** Modes narrowed at start (a 0755 state dir, a 0644 .env), for doctor. */
   private tightened: Tightened[] = [];
   /** The periodic check found the socket dir foreign: we no longer serve that path. */
@@ -256,7 +257,11 @@ export class Gateway {
   private async periodicChecks(): Promise<void> {
     await this.watcher?.rearmIfNeeded();
     if (this.healing || this.stopping) return;
-    this.healing = true;
+    this.healing = this.heal().finally(() => (this.healing = null));
+    await this.healing;
+  }
+
+  private async heal(): Promise<void> {
     try {
       const successor = this.successorPid();
       if (successor !== null) {
@@ -267,8 +272,6 @@ export class Gateway {
       await this.checkToken();
     } catch (err) {
       this.reportOnce('heal-failed', 'could not restore the socket or token', { err });
-    } finally {
-      this.healing = false;
     }
   }
 
@@ -325,6 +328,9 @@ export class Gateway {
       });
       return;
     }
+    // A stop that began while this check looked: listening now would leave a socket file behind
+    // a gateway that has exited (the stop waits for this check, then closes the server it finds).
+    if (this.stopping) return;
     this.log.warn('the socket file disappeared or was replaced; listening again', { socket: this.socket.path });
     await this.ensureRunDir();
     await this.ensureSocketDir();
@@ -423,6 +429,9 @@ export class Gateway {
     await this.proxy?.stop().catch(() => undefined);
     await this.watcher?.close().catch(() => undefined);
     await this.managedWatcher?.close().catch(() => undefined);
+    // A socket check in progress may be about to listen again: it finishes first, so the server
+    // closed below is the one that holds the path.
+    await this.healing;
     if (this.server) {
       const ours = !this.socketAbandoned && (await this.server.ownsSocketFile());
       await this.server.close({ keepPath: !ours }).catch(() => undefined);
