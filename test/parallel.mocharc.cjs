@@ -16,8 +16,13 @@ const path = require('node:path');
 
 const base = require('../.mocharc.json');
 
-/** Run alone after the parallel run (see the `test` script in package.json). */
-const SERIAL = ['test/e2e/socket-fallback.test.ts'];
+/**
+ * Run alone after the parallel run (see the `test` script in package.json). self-heal: under
+ * heavy contention one of its daemons sometimes failed to start (`cannot listen … ENOENT`) after
+ * the harness had already got a hello on its path, so a heal test waited for a daemon that had
+ * exited; not explained yet, and alone it has not failed.
+ */
+const SERIAL = ['test/e2e/socket-fallback.test.ts', 'test/e2e/self-heal.test.ts'];
 
 /** The longest files of the suite, longest first (measured with `--reporter json`). */
 const SLOWEST = [
@@ -27,7 +32,6 @@ const SLOWEST = [
   'test/e2e/proxy.test.ts',
   'test/scripts/auth-monitor.test.ts',
   'test/e2e/oauth-login.test.ts',
-  'test/e2e/self-heal.test.ts',
   'test/e2e/service-detached.test.ts',
 ];
 
