@@ -1,6 +1,6 @@
 /**
- * `npm test`'s parallel run: every test file except the ones that share something machine-wide
- * (run serially after, with the plain `.mocharc.json`).
+ * `npm test`'s parallel run: every test file except the ones that must not share the machine
+ * (run serially after, with test/serial.mocharc.cjs).
  *
  * Jobs: twice the cores, at most 12. Most of an end-to-end test is waiting (a daemon starting, a
  * debounce, a child process, a timer), so two workers per core keep both cores busy: measured on
@@ -16,13 +16,8 @@ const path = require('node:path');
 
 const base = require('../.mocharc.json');
 
-/**
- * Run alone after the parallel run (see the `test` script in package.json). self-heal: under
- * heavy contention one of its daemons sometimes failed to start (`cannot listen … ENOENT`) after
- * the harness had already got a hello on its path, so a heal test waited for a daemon that had
- * exited; not explained yet, and alone it has not failed.
- */
-const SERIAL = ['test/e2e/socket-fallback.test.ts', 'test/e2e/self-heal.test.ts'];
+/** Run alone after the parallel run, by test/serial.mocharc.cjs. */
+const SERIAL = require('./serial.mocharc.cjs').spec;
 
 /** The longest files of the suite, longest first (measured with `--reporter json`). */
 const SLOWEST = [
