@@ -1,12 +1,14 @@
 /**
  * The CLI's compile cache (client/compile-cache.ts), driven through real processes: the real
  * `opensoul` binary, and the loader itself on bundles the test writes. Node 20 has no built-in
- * compile cache, so there the loader keeps V8's code cache itself; Node 22.1+ uses Node's own.
+ * compile cache (nor 22 before 22.8), so there the loader keeps V8's code cache itself; Node
+ * 22.8+ uses Node's own.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
+import { BUNDLE_WRAPPER } from '../../client/compile-cache.js';
 import { PKG_VERSION, REPO, cleanEnv, cli, run, tempDir } from '../support/harness.js';
 
 const builtIn = typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === 'function';
@@ -82,6 +84,23 @@ describe('the CLI compile cache', function () {
     assert.equal(relative.stdout.trim(), PKG_VERSION);
   });
 
+  it('build.mjs begins each CLI bundle with the wrapper the loader recognises, and a wrapped bundle loads with and without the cache', async function () {
+    // The prefix is written in build.mjs and matched here: were they to drift apart, a bundle
+    // would still load (wrapped twice), only more slowly, so nothing else would notice.
+    // The bundles the launcher loads through the cache are the stamped ones (the libraries beside
+    // them are require()d by those, as usual).
+    const cliDir = path.join(REPO, 'dist', 'cli');
+    const loaded = readdirSync(cliDir).filter((n) => n.endsWith('.cjs') && /\/\/# opensoul-build=\w+\n$/.test(readFileSync(path.join(cliDir, n), 'utf8')));
+    assert.ok(loaded.includes('main.cjs') && loaded.includes('models-status.cjs'), loaded.join(', '));
+    for (const name of loaded) assert.ok(readFileSync(path.join(cliDir, name), 'utf8').startsWith(BUNDLE_WRAPPER), `${name} begins with BUNDLE_WRAPPER`);
+    const { cacheHome, file } = scratch();
+    writeFileSync(file, stamped(`${BUNDLE_WRAPPER}module.exports = typeof exports + " " + (this === exports);\n})`, 'f'));
+    assert.equal(await loadInChild(file, cacheHome), 'object true');
+    assert.equal(await loadInChild(file, cacheHome), 'object true');
+    const r = await run(process.execPath, ['-e', `process.stdout.write(String(require(${JSON.stringify(file)})))`], { env: cleanEnv() });
+    assert.equal(r.stdout, 'object true', r.stderr);
+  });
+
   it('never runs stale code: a rebuild of the same length and mtime loads its new content; an unstamped file is never cached', async function () {
     const { work, cacheHome, file } = scratch();
     writeFileSync(file, stamped('module.exports = "one";', 'a'));
@@ -125,7 +144,7 @@ describe('the CLI compile cache', function () {
       assert.ok(left.includes(otherNode));
     });
   } else {
-    it("Node 22.1+: Node's own compile cache is enabled in the private directory", async function () {
+    it("Node 22.8+: Node's own compile cache is enabled in the private directory", async function () {
       const { cacheHome, file } = scratch();
       writeFileSync(file, stamped('module.exports = "built in";', 'e'));
       assert.equal(await loadInChild(file, cacheHome), 'built in');
