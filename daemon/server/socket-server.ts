@@ -232,11 +232,24 @@ export class SocketServer {
       });
     });
     this.server.on('error', (err) => this.opts.log.error('socket server error', { err }));
-    if (process.platform !== 'win32') {
-      await chmod(this.opts.socketPath, 0o600);
-      const st = await stat(this.opts.socketPath);
+    if (process.platform === 'win32') return;
+    // Bound, the server already answers: a client can say hello and remove or replace the file
+    // before these steps run (a test did, under load). That must not fail the start (exit 78,
+    // which a service manager does not restart): with no identity, the periodic socket check
+    // finds the path is not ours and listens again.
+    const gone = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      return null;
+    };
+    const st = await stat(this.opts.socketPath).catch(gone);
+    if (st?.isSocket()) {
       this.socketIdentity = { dev: st.dev, ino: st.ino };
+      await chmod(this.opts.socketPath, 0o600).catch(gone);
+      return;
     }
+    this.opts.log.warn('the socket file was removed or replaced just after listening; listening again at the next socket check', {
+      socket: this.opts.socketPath,
+    });
   }
 
   /** Whether the socket file at the path is still the one we created. */

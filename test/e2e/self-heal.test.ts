@@ -28,6 +28,10 @@ describe('the daemon heals its token and socket (real daemon)', function () {
 
   it('does not exit when its socket is replaced by a live listener, and listens again once that is gone', async () => {
     const d = await startDaemon();
+    // Its start done (a hello comes as soon as the socket is bound, before the daemon notes which
+    // file it bound): an impostor that took the path within that moment is a start-up race,
+    // which test/daemon/server/socket-server.test.ts covers; here the daemon is running.
+    await waitFor(() => /opensoul gateway \S+ listening/.test(d.log()), 'the daemon to finish starting');
     unlinkSync(d.socketPath);
     const impostor = net.createServer((c) => c.destroy());
     await new Promise<void>((resolve) => impostor.listen(d.socketPath, resolve));

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { OpenSoulError } from '../../../ipc/errors.js';
 import type { EventName } from '../../../ipc/protocol.js';
@@ -199,5 +200,52 @@ describe('socket server limits (real socket, in-process server)', function () {
     const s = net.connect(f.socketPath);
     await new Promise((r) => s.once('connect', r));
     s.destroy();
+  });
+});
+
+describe('socket server listen (real socket, in-process server)', function () {
+  const quietHandlers = new Proxy({}, { get: () => () => ({}) }) as Handlers;
+  const collect = (logs: string[]): ServerLogger => ({
+    info: (m) => logs.push(m),
+    warn: (m) => logs.push(m),
+    error: (m) => logs.push(m),
+    debug: (m) => logs.push(m),
+  });
+
+  it('starts when its socket file is removed between the bind and its own checks, and does not claim the path', async () => {
+    const socketPath = path.join(tempDir(), 'gw.sock');
+    const logs: string[] = [];
+    const server = new SocketServer({ socketPath, token: () => TOKEN, handlers: quietHandlers, log: collect(logs) });
+    onCleanup(() => server.close({ keepPath: true }));
+    // 'listening' listeners run in the bind's tick, before listen() goes on to stat the file:
+    // the same order as a client that says hello and removes the file before those steps run.
+    (server as unknown as { server: net.Server }).server.once('listening', () => unlinkSync(socketPath));
+    await server.listen();
+    assert.equal(await server.ownsSocketFile(), false, 'the path is not ours: the periodic check will listen again');
+    assert.ok(logs.some((l) => l.includes('removed or replaced just after listening')), logs.join('\n'));
+  });
+
+  it('does not take a file put in its socket\'s place before its checks as its own', async () => {
+    const socketPath = path.join(tempDir(), 'gw.sock');
+    const logs: string[] = [];
+    const server = new SocketServer({ socketPath, token: () => TOKEN, handlers: quietHandlers, log: collect(logs) });
+    onCleanup(() => server.close({ keepPath: true }));
+    (server as unknown as { server: net.Server }).server.once('listening', () => {
+      unlinkSync(socketPath);
+      writeFileSync(socketPath, 'not a socket');
+    });
+    await server.listen();
+    assert.equal(await server.ownsSocketFile(), false);
+    assert.equal(readFileSync(socketPath, 'utf8'), 'not a socket', 'left as it was');
+    assert.equal((statSync(socketPath).mode & 0o777).toString(8), (0o666 & ~process.umask()).toString(8), 'its mode untouched');
+  });
+
+  it('owns the socket it bound when nothing interferes, and makes it 0600', async () => {
+    const socketPath = path.join(tempDir(), 'gw.sock');
+    const server = new SocketServer({ socketPath, token: () => TOKEN, handlers: quietHandlers, log: collect([]) });
+    onCleanup(() => server.close());
+    await server.listen();
+    assert.equal(await server.ownsSocketFile(), true);
+    assert.equal((statSync(socketPath).mode & 0o777).toString(8), '600');
   });
 });
