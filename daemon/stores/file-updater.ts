@@ -9,7 +9,8 @@
  *
  * Changes are functions of the file's current text, queued and applied in batches: many calls
  * at once cost one locked write, and a retry simply re-applies them to the fresh content. A
- * batch that changes nothing in the file as it is now takes no lock at all (see `unchangedAsIs`).
+ * batch that changes nothing in the file as it is now takes no lock at all (see `readAsIs`); one
+ * that does starts from that same read under the lock, since the final step checks it anyway.
  */
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +27,13 @@ export type Change<R> = (current: string | null) => { next: string | null; resul
 
 /** Why the current text cannot be changed (it does not parse), or null. */
 export type Validate = (text: string) => { position: string } | null;
+
+/** A whole version of the file, read without the lock, that validates: its write target, bytes and text (null: absent). */
+interface Snapshot {
+  target: string;
+  before: Buffer | null;
+  text: string | null;
+}
 
 interface Pending {
   change: Change<unknown>;
@@ -80,7 +88,8 @@ export class FileUpdater {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
-    const unchanged = await this.unchangedAsIs(batch);
+    const asIs = await this.readAsIs();
+    const unchanged = asIs && outcomesIfUnchanged(asIs.text, batch);
     if (unchanged) {
       settle(batch, unchanged);
       return;
@@ -94,7 +103,7 @@ export class FileUpdater {
     }
     let settled: () => void;
     try {
-      settled = await this.writeLocked(batch);
+      settled = await this.writeLocked(batch, asIs);
     } catch (err) {
       // An unexpected I/O error (EACCES, ENOSPC): every waiting call learns of it.
       settled = () => batch.forEach((p) => p.reject(err));
@@ -117,42 +126,37 @@ export class FileUpdater {
   }
 
   /**
-   * The outcomes of a batch that changes nothing in the file as it is on disk now, or null when it
-   * would change it (or cannot tell). Such a batch needs no lock and no write: the answer is as of
-   * that read, a whole version of the file (every writer replaces it with a rename), just as if it
-   * had been read under the lock a moment earlier. A read that overlapped an in-place save (the
-   * file's size, mtime or ctime moved during it) is not trusted, and the locked path decides.
+   * The file as it is on disk now, read without the lock, or null when it cannot be trusted
+   * (unreadable, an unsafe link, over the limit, not valid, or saved in place while we read: its
+   * size, mtime or ctime moved). A batch that changes nothing in it needs no lock and no write:
+   * the answer is as of that read, a whole version of the file (every writer replaces it with a
+   * rename), just as if it had been read under the lock a moment earlier. A batch that changes it
+   * starts from it under the lock: the final step replaces the file only if it still holds these
+   * bytes, so a save made between this read and the lock sends us round again, as any other does.
    */
-  private async unchangedAsIs(batch: Pending[]): Promise<Outcome[] | null> {
-    let text: string | null | undefined;
+  private async readAsIs(): Promise<Snapshot | null> {
     try {
-      text = await readWhole(await writeTarget(this.file));
+      const target = await writeTarget(this.file);
+      const before = await readWhole(target);
+      if (before === undefined) return null;
+      const text = before === null ? null : before.toString('utf8');
+      if (text !== null && this.opts.validate(text) !== null) return null;
+      return { target, before, text };
     } catch {
-      return null; // unreadable, an unsafe link: the locked path says which
+      return null; // the locked path says which error
     }
-    if (text === undefined || (text !== null && this.opts.validate(text) !== null)) return null;
-    const outcomes: Outcome[] = [];
-    for (const p of batch) {
-      try {
-        const { next, result } = p.change(text);
-        if (next !== null && next !== text) return null;
-        outcomes.push({ ok: true, value: result });
-      } catch {
-        return null; // a refusal (CONFLICT) is decided under the lock, as before
-      }
-    }
-    return outcomes;
   }
 
   /** Writes the batch under the lock; returns what tells each call its outcome (run once the lock is released). */
-  private async writeLocked(batch: Pending[]): Promise<() => void> {
+  private async writeLocked(batch: Pending[], asIs: Snapshot | null): Promise<() => void> {
     const attempts = this.opts.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       // A symlinked file is written through to its target (resolved again on every attempt).
       const target = await writeTarget(this.file);
-      const before = await readOrNull(target);
+      const reuse = attempt === 1 && asIs !== null && asIs.target === target;
+      const before = reuse ? asIs.before : await readOrNull(target);
       const text = before === null ? null : before.toString('utf8');
-      if (text !== null) {
+      if (text !== null && !reuse) {
         const invalid = this.opts.validate(text);
         if (invalid) {
           const err = new OpenSoulError('STORE_INVALID', { path: this.file, position: invalid.position });
@@ -199,6 +203,21 @@ interface Outcome {
   value: unknown;
 }
 
+/** The outcomes of a batch that changes nothing in `text`, or null when it would change it (or a change refuses). */
+function outcomesIfUnchanged(text: string | null, batch: Pending[]): Outcome[] | null {
+  const outcomes: Outcome[] = [];
+  for (const p of batch) {
+    try {
+      const { next, result } = p.change(text);
+      if (next !== null && next !== text) return null;
+      outcomes.push({ ok: true, value: result });
+    } catch {
+      return null; // a refusal (CONFLICT) is decided under the lock, as before
+    }
+  }
+  return outcomes;
+}
+
 function settle(batch: Pending[], outcomes: Outcome[]): void {
   batch.forEach((p, i) => {
     const o = outcomes[i] as Outcome;
@@ -208,10 +227,10 @@ function settle(batch: Pending[], outcomes: Outcome[]): void {
 }
 
 /**
- * The file's text, null when it is missing, undefined when it is over the limit or was being
+ * The file's bytes, null when it is missing, undefined when it is over the limit or was being
  * written in place while we read it (its size, mtime or ctime moved between the two looks).
  */
-async function readWhole(file: string): Promise<string | null | undefined> {
+async function readWhole(file: string): Promise<Buffer | null | undefined> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -225,7 +244,7 @@ async function readWhole(file: string): Promise<string | null | undefined> {
     const bytes = await handle.readFile();
     const after = await handle.stat({ bigint: true });
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) return undefined;
-    return bytes.toString('utf8');
+    return bytes;
   } finally {
     await handle.close();
   }
