@@ -254,6 +254,18 @@ describe('status answers (the cached models.status)', () => {
     assert.equal(clockTemplate(statusOf(r.state, r.state.agentView('main')!, T0 + 0.5, undefined)), null);
   });
 
+  it('rendering writes each number as JSON.stringify does, for any safe integers (fast-check)', () => {
+    const safe = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
+    fc.assert(
+      fc.property(safe, fc.array(fc.option(safe, { nil: null }), { minLength: 1, maxLength: 6 }), (now, slots) => {
+        const parts = ['[', ...slots.slice(1).map(() => ','), ']'];
+        const want = JSON.stringify(slots.map((instant) => (instant === null ? now : instant - now)));
+        assert.equal(renderTemplate({ parts, slots }, now), want);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('models.status over the handler table answers with the cached JSON, fresh after a write', async () => {
     const r = await rig({ 'openai:k': { type: 'api_key', provider: 'openai', key: `sk-proj-${'k'.repeat(40)}` } });
     let clock = T0;
