@@ -222,10 +222,13 @@ describe('socket server listen (real socket, in-process server)', function () {
     (server as unknown as { server: net.Server }).server.once('listening', () => unlinkSync(socketPath));
     await server.listen();
     assert.equal(await server.ownsSocketFile(), false, 'the path is not ours: the periodic check will listen again');
-    assert.ok(logs.some((l) => l.includes('removed or replaced just after listening')), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => l.includes('removed or replaced just after listening')),
+      logs.join('\n'),
+    );
   });
 
-  it('does not take a file put in its socket\'s place before its checks as its own', async () => {
+  it("does not take a file put in its socket's place before its checks as its own", async () => {
     const socketPath = path.join(tempDir(), 'gw.sock');
     const logs: string[] = [];
     const server = new SocketServer({ socketPath, token: () => TOKEN, handlers: quietHandlers, log: collect(logs) });
