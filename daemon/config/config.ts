@@ -84,17 +84,20 @@ export interface ProxyConfig {
   maxBodyBytes: number;
   /** Upstream requests at once; past it the proxy answers 503 with Retry-After. */
   maxConcurrent: number;
+  /** A request body not whole within this (from its headers on) is refused (408): a stalled tool must not hold its place. */
+  bodyTimeoutMs: number;
   /** No response headers, or no byte of the body, for this long ends the upstream request. */
   upstreamTimeoutMs: number;
 }
 
-/** The proxy's defaults: off, loopback, 32 MiB bodies (Anthropic's own request limit), 10 min of silence. */
+/** The proxy's defaults: off, loopback, 32 MiB bodies (Anthropic's own request limit) sent within a minute, 10 min of silence. */
 export const PROXY_DEFAULTS: Readonly<ProxyConfig> = Object.freeze({
   enabled: false,
   port: 18791,
   host: '127.0.0.1',
   maxBodyBytes: 32 * 1024 * 1024,
   maxConcurrent: 128,
+  bodyTimeoutMs: 60_000,
   upstreamTimeoutMs: 600_000,
 });
 
@@ -299,12 +302,13 @@ function readProxy(r: Reader, rec: Record<string, unknown>): ProxyConfig {
     if (typeof rec.host === 'string') out.host = rec.host.trim();
     else r.warn('proxy.host', 'expected "127.0.0.1" or "::1"');
   }
-  const whole = (key: 'maxBodyBytes' | 'maxConcurrent' | 'upstreamTimeoutMs') => {
+  const whole = (key: 'maxBodyBytes' | 'maxConcurrent' | 'bodyTimeoutMs' | 'upstreamTimeoutMs') => {
     const n = r.positive(rec[key], `proxy.${key}`);
     if (n !== undefined) out[key] = Math.max(1, Math.round(n));
   };
   whole('maxBodyBytes');
   whole('maxConcurrent');
+  whole('bodyTimeoutMs');
   whole('upstreamTimeoutMs');
   return out;
 }

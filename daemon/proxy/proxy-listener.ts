@@ -26,6 +26,8 @@ export class ProxyListener {
     http: typeof NodeHttp,
   ) {
     // noDelay: each event of a stream leaves at once. Keep-alive: SDKs reuse their connections.
+    // requestTimeout 0: a body's deadline is proxy.bodyTimeoutMs, kept per request (readBody) and
+    // answered in the provider's error shape; Node's headersTimeout (60 s) still bounds the headers.
     this.server = http.createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, (req, res) => {
       this.inFlight++;
       res.once('close', () => this.inFlight--);

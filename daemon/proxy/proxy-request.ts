@@ -77,6 +77,7 @@ const STATUS: Readonly<Record<ProxyErrorKind, number>> = {
   permission: 403,
   not_found: 404,
   too_large: 413,
+  request_timeout: 408,
   overloaded: 503,
   bad_gateway: 502,
   timeout: 504,
@@ -101,8 +102,13 @@ const KEY_REFUSALS = {
   provider: 'this proxy key may not be used for this provider',
 } as const;
 
-/** The request body, whole, or null when it passed `max` (the client got 413) or the client went away. */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | null> {
+/**
+ * The request body, whole; 'too-large' past `max` and 'timeout' when it is not whole within
+ * `timeoutMs` (the client gets 413 or 408); null when the client went away. The deadline is why
+ * a tool that stalls mid-body (a suspended process, a slowloris) cannot hold one of the
+ * maxConcurrent places for good: the server's own requestTimeout is off (see ProxyListener).
+ */
+function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<Buffer | 'too-large' | 'timeout' | null> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > max) {
@@ -111,20 +117,30 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-larg
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (outcome: Buffer | 'too-large' | 'timeout' | null) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const stop = (why: 'too-large' | 'timeout') => {
+      req.removeAllListeners('data');
+      req.pause();
+      settle(why);
+    };
+    // No timer when the whole request came with its headers (most do): nothing can stall.
+    if (!req.complete) timer = setTimeout(() => stop('timeout'), timeoutMs);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) {
-        req.removeAllListeners('data');
-        req.pause();
-        resolve('too-large');
+        stop('too-large');
         return;
       }
       chunks.push(chunk);
     });
-    req.once('end', () => resolve(Buffer.concat(chunks, size)));
-    req.once('error', () => resolve(null));
+    req.once('end', () => settle(Buffer.concat(chunks, size)));
+    req.once('error', () => settle(null));
     req.once('close', () => {
-      if (!req.complete) resolve(null);
+      if (!req.complete) settle(null);
     });
   });
 }
@@ -248,11 +264,14 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
     gone.now = true;
     gone.abort?.();
   });
-  const body = await readBody(req, cfg.maxBodyBytes);
+  const body = await readBody(req, cfg.maxBodyBytes, cfg.bodyTimeoutMs);
   if (body === null) return;
-  if (body === 'too-large') {
+  if (body === 'too-large' || body === 'timeout') {
+    // The rest of the body is not read: the connection cannot carry another request.
     res.setHeader('connection', 'close');
-    return refuse(res, api, 'too_large', `the request body is larger than ${cfg.maxBodyBytes} bytes (proxy.maxBodyBytes)`);
+    return body === 'too-large'
+      ? refuse(res, api, 'too_large', `the request body is larger than ${cfg.maxBodyBytes} bytes (proxy.maxBodyBytes)`)
+      : refuse(res, api, 'request_timeout', `the request body did not arrive within ${cfg.bodyTimeoutMs} ms (proxy.bodyTimeoutMs)`);
   }
   const model = modelOf(body, req.headers['content-type']);
   const tried = new Set<string>();

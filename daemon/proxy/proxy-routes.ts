@@ -203,13 +203,14 @@ export function redactedHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeade
 /** The proxy's own error kinds, each with the type name the provider's SDKs know. */
 /** The proxy's own refusals and failures. */
 export type ProxyErrorKind =
-  'authentication' | 'permission' | 'not_found' | 'too_large' | 'overloaded' | 'bad_gateway' | 'timeout' | 'invalid_request' | 'internal';
+  'authentication' | 'permission' | 'not_found' | 'too_large' | 'request_timeout' | 'overloaded' | 'bad_gateway' | 'timeout' | 'invalid_request' | 'internal';
 
 const ANTHROPIC_TYPE: Readonly<Record<ProxyErrorKind, string>> = {
   authentication: 'authentication_error',
   permission: 'permission_error',
   not_found: 'not_found_error',
   too_large: 'request_too_large',
+  request_timeout: 'timeout_error',
   overloaded: 'overloaded_error',
   bad_gateway: 'api_error',
   timeout: 'timeout_error',
@@ -222,6 +223,7 @@ const OPENAI_TYPE: Readonly<Record<ProxyErrorKind, string>> = {
   permission: 'invalid_request_error',
   not_found: 'invalid_request_error',
   too_large: 'invalid_request_error',
+  request_timeout: 'invalid_request_error',
   overloaded: 'server_error',
   bad_gateway: 'server_error',
   timeout: 'server_error',

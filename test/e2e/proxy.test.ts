@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -692,5 +693,50 @@ describe('the local credential proxy: a pooled connection the provider closed', 
     for (const l of unreachable) assert.match(l, /"outcome":"network"/);
     assert.equal(log.split('sent again on a new one').length - 1, 1);
     leakCheck(s, { status: out, first: first.body, second: second.body });
+  });
+});
+
+/**
+ * Raw bytes to the proxy, for what no HTTP client sends (a body that stalls, a malformed
+ * request): everything read back until the proxy closes the connection or `waitMs` passes.
+ */
+function rawExchange(port: number, bytes: string, waitMs = 3000): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closed: false });
+    }, waitMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true });
+    });
+    socket.write(bytes);
+  });
+}
+
+describe('the local credential proxy: hostile clients and upstreams', function () {
+  this.timeout(60_000);
+
+  it('a body that stalls gets 408 within proxy.bodyTimeoutMs and gives its place under maxConcurrent back', async () => {
+    const s = await setup({ proxy: { maxConcurrent: 1, bodyTimeoutMs: 500 } });
+    const t0 = Date.now();
+    // Headers, and one byte of the 100 the body announces; then nothing, for good.
+    const stalled = await rawExchange(
+      s.port,
+      `POST /anthropic/v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nx-api-key: ${s.key}\r\n` +
+        'content-type: application/json\r\ncontent-length: 100\r\n\r\n{',
+    );
+    assert.match(stalled.text, /^HTTP\/1\.1 408 /);
+    assert.match(stalled.text, /OpenSoul proxy: the request body did not arrive within 500 ms \(proxy\.bodyTimeoutMs\)/);
+    assert.ok(stalled.closed, 'the connection is closed');
+    assert.ok(Date.now() - t0 < 2500, `answered after ${Date.now() - t0} ms`);
+    assert.equal((await proxyStatus(s.daemon))?.active, 0);
+    // The one place is free again: the next call goes through.
+    assert.equal(await ask(s), 'Hello from the fake provider.');
+    assert.equal(s.anthropic.received.length, 1, 'the stalled request never reached the provider');
   });
 });

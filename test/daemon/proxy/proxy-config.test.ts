@@ -13,9 +13,19 @@ describe('proxy config', () => {
   });
 
   it('reads every field, port 0 included', () => {
-    const { config, warnings } = readConfig({ proxy: { enabled: true, port: 0, host: '::1', maxBodyBytes: 1024, maxConcurrent: 4, upstreamTimeoutMs: 5000 } });
+    const { config, warnings } = readConfig({
+      proxy: { enabled: true, port: 0, host: '::1', maxBodyBytes: 1024, maxConcurrent: 4, bodyTimeoutMs: 700, upstreamTimeoutMs: 5000 },
+    });
     assert.deepEqual(warnings, []);
-    assert.deepEqual(plain(config.proxy), { enabled: true, port: 0, host: '::1', maxBodyBytes: 1024, maxConcurrent: 4, upstreamTimeoutMs: 5000 });
+    assert.deepEqual(plain(config.proxy), {
+      enabled: true,
+      port: 0,
+      host: '::1',
+      maxBodyBytes: 1024,
+      maxConcurrent: 4,
+      bodyTimeoutMs: 700,
+      upstreamTimeoutMs: 5000,
+    });
   });
 
   it('names each bad field and keeps its default', () => {
