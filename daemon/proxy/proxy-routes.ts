@@ -13,6 +13,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ProviderApi } from '../../ipc/providers.js';
 import { PROVIDER_ID_PATTERN } from '../../ipc/providers.js';
+import { PROXY_KEY_IN_TEXT } from './proxy-keys.js';
 
 /** The only addresses the proxy may listen on: a loopback port is reachable from this host alone. */
 export const LOOPBACK_LISTEN_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
@@ -61,7 +62,7 @@ export function upstreamUrl(baseUrl: string, rest: string): URL | null {
   if (!base) return null;
   const q = rest.indexOf('?');
   let pathPart = q === -1 ? rest : rest.slice(0, q);
-  const query = q === -1 ? '' : rest.slice(q);
+  const query = q === -1 ? '' : withoutProxyKeys(rest.slice(q));
   if (pathPart.split('/').some((seg) => seg === '..' || seg === '.' || /%2e|%2f|%5c/i.test(seg)) || pathPart.includes('\\')) return null;
   if (base.v1 && (pathPart === '/v1' || pathPart.startsWith('/v1/'))) pathPart = pathPart.slice(3) || '/';
   let out: URL;
@@ -71,6 +72,35 @@ export function upstreamUrl(baseUrl: string, rest: string): URL | null {
     return null;
   }
   return out.origin === base.origin ? out : null;
+}
+
+/** A query component as sent, or the text it stands for when it is not valid percent-encoding. */
+function decodedQueryPart(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part;
+  }
+}
+
+/**
+ * A query string (`?…`) without the parameters that hold a proxy key: a tool may put its key in
+ * `?key=` too (Google's style), and the key is ours, meant for this host only. The others are
+ * kept byte for byte.
+ */
+export function withoutProxyKeys(query: string): string {
+  if (!PROXY_KEY_IN_TEXT.test(decodedQueryPart(query))) return query;
+  const kept = query
+    .slice(1)
+    .split('&')
+    .filter((part) => !PROXY_KEY_IN_TEXT.test(decodedQueryPart(part)));
+  return kept.length === 0 ? '' : `?${kept.join('&')}`;
+}
+
+/** Whether a header value holds a proxy key. */
+function holdsProxyKey(value: string | string[] | number): boolean {
+  if (typeof value === 'number') return false;
+  return typeof value === 'string' ? value.includes('osk-') && PROXY_KEY_IN_TEXT.test(value) : value.some(holdsProxyKey);
 }
 
 /** Base URLs as parsed once (there are a handful; a request must not parse its provider's again). */
@@ -147,12 +177,15 @@ function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
 /**
  * The headers sent upstream: the tool's, minus hop-by-hop and its key, plus the credential's
  * headers. An `anthropic-beta` of the credential (the OAuth flag) joins the tool's own flags.
+ * The key goes wherever the tool also put it (`api-key`, `x-goog-api-key`, a header of its own):
+ * a proxy key is for this host only, and a provider that reads that header first would refuse
+ * the call, cooling the credential down for the tool's mistake.
  */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, auth: Readonly<Record<string, string>>, bodyLength: number): OutgoingHttpHeaders {
   const drop = connectionTokens(incoming);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || NOT_FORWARDED.has(name) || drop.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || NOT_FORWARDED.has(name) || drop.has(name) || holdsProxyKey(value)) continue;
     out[name] = value;
   }
   for (const [name, value] of Object.entries(auth)) {

@@ -739,4 +739,29 @@ describe('the local credential proxy: hostile clients and upstreams', function (
     assert.equal(await ask(s), 'Hello from the fake provider.');
     assert.equal(s.anthropic.received.length, 1, 'the stalled request never reached the provider');
   });
+
+  it('the proxy key never leaves for the provider, whatever header or query parameter the tool also put it in', async () => {
+    const s = await setup();
+    const host = `127.0.0.1:${s.port}`;
+    // Azure-style api-key, Google's x-goog-api-key and ?key=, or any header of the tool's own making.
+    const a = await raw(s.port, {
+      path: `/anthropic/v1/messages?key=${s.key}&beta=true`,
+      headers: { host, 'x-api-key': s.key, 'anthropic-api-key': s.key, 'x-goog-api-key': s.key, 'x-tool-note': `key ${s.key}` },
+    });
+    assert.equal(a.status, 200);
+    const o = await raw(s.port, {
+      path: `/openai/v1/chat/completions?api-key=${encodeURIComponent(s.key)}`,
+      headers: { host, authorization: `Bearer ${s.key}`, 'api-key': s.key },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(o.status, 200);
+    const [toAnthropic] = s.anthropic.received;
+    const [toOpenai] = s.openai.received;
+    assert.ok(toAnthropic && toOpenai);
+    assert.equal(toAnthropic.path, '/v1/messages?beta=true', 'the other parameters stay as sent');
+    assert.equal(toAnthropic.key, s.a);
+    assert.equal(toOpenai.path, '/v1/chat/completions');
+    assert.equal(toOpenai.key, s.o);
+    for (const r of [toAnthropic, toOpenai]) assert.ok(!JSON.stringify(r).includes(s.key), `the proxy key reached the provider: ${JSON.stringify(r.headers)}`);
+  });
 });

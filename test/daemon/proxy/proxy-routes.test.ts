@@ -11,7 +11,9 @@ import {
   routeOf,
   upstreamRequestHeaders,
   upstreamUrl,
+  withoutProxyKeys,
 } from '../../../daemon/proxy/proxy-routes.js';
+import { generateProxyKey } from '../../../daemon/proxy/proxy-keys.js';
 
 describe('proxy routes', () => {
   it('answers only to the loopback names with its own port', () => {
@@ -99,6 +101,21 @@ describe('proxy routes', () => {
       'content-type': 'text/event-stream',
       'request-id': 'r',
     });
+  });
+
+  it('sends no proxy key upstream: not in any header, not in the query; everything else byte for byte', () => {
+    const key = generateProxyKey();
+    const out = upstreamRequestHeaders(
+      { 'x-api-key': key, 'api-key': key, 'x-goog-api-key': key, 'x-note': `mine is ${key}`, 'x-list': ['a', key], 'x-ok': 'osk-short' },
+      { 'x-api-key': 'real' },
+      0,
+    );
+    assert.deepEqual(out, { 'x-ok': 'osk-short', 'x-api-key': 'real' });
+    assert.equal(withoutProxyKeys(`?key=${key}`), '');
+    assert.equal(withoutProxyKeys(`?a=%2F1&key=${key}&b=2+3`), '?a=%2F1&b=2+3');
+    assert.equal(withoutProxyKeys(`?k=${encodeURIComponent(`x ${key}`).replace('osk', '%6Fsk')}&z`), '?z');
+    assert.equal(withoutProxyKeys('?a=%E0%A4%A&b=1'), '?a=%E0%A4%A&b=1');
+    assert.equal(upstreamUrl('https://api.openai.com/v1', `/v1/models?key=${key}&limit=2`)?.href, 'https://api.openai.com/v1/models?limit=2');
   });
 
   it('takes the key from x-api-key or a bearer, and redacts credentials for the log', () => {
