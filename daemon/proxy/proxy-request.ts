@@ -9,7 +9,7 @@
  *
  * Nothing of a body is ever logged; headers are logged at debug level with credentials replaced.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { ProviderApi } from '../../ipc/providers.js';
 import type { ProxyConfig } from '../config/config.js';
@@ -335,7 +335,8 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
             void d.usage.report(view, id, c.outcome, { at: d.now(), model: c.modelScoped ? model : undefined });
           }
         : undefined;
-      return relay(d, res, up.res, status, up.abort, onStreamError ? watchStreamErrors(model, onStreamError) : undefined);
+      const head = { status, headers: clientResponseHeaders(up.res.headers, resolved.secret) };
+      return relay(d, res, up.res, head, up.abort, onStreamError ? watchStreamErrors(model, onStreamError) : undefined);
     }
     let head: { head: Buffer; ended: boolean };
     try {
@@ -357,7 +358,7 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
     const failover = FAILOVER_OUTCOMES.has(c.outcome) && !resolved.pinned && n + 1 < MAX_ATTEMPTS;
     if (failover || head.ended) {
       const scrubbed = text === head.head.toString('utf8') ? head.head : Buffer.from(text, 'utf8');
-      held = { status, headers: clientResponseHeaders(up.res.headers), body: scrubbed };
+      held = { status, headers: clientResponseHeaders(up.res.headers, resolved.secret), body: scrubbed };
       if (!head.ended) up.abort();
       if (!failover) return sendHeld(res, held);
       d.log.info('proxy: failing over to the next credential', { provider, profileId, envVar: resolved.envVar, outcome: c.outcome, status });
@@ -365,7 +366,7 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
       continue;
     }
     // An error body past 64 KiB: its head (as read, minus the secret) and the rest as it comes.
-    const headers2 = clientResponseHeaders(up.res.headers);
+    const headers2 = clientResponseHeaders(up.res.headers, resolved.secret);
     const first = text === head.head.toString('utf8') ? head.head : Buffer.from(text, 'utf8');
     if (first !== head.head) delete headers2['content-length'];
     res.writeHead(status, headers2);
@@ -375,18 +376,18 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
   if (held) sendHeld(res, held);
 }
 
-/** Streams the provider's response to the client as it arrives (`status` null: the head is already written). */
+/** Streams the provider's response to the client as it arrives (`head` null: the head is already written). */
 function relay(
   d: ProxyRequestDeps,
   res: ServerResponse,
   up: IncomingMessage,
-  status: number | null,
+  head: { status: number; headers: OutgoingHttpHeaders } | null,
   abort: () => void,
   watchEvents?: (chunk: Buffer) => void,
 ): Promise<void> {
   const eventStream = /^text\/event-stream/i.test(String(up.headers['content-type'] ?? ''));
   const watch = eventStream ? watchEvents : undefined;
-  if (status !== null) res.writeHead(status, clientResponseHeaders(up.headers));
+  if (head !== null) res.writeHead(head.status, head.headers);
   // The whole answer is here already (it came in the socket read that carried the head): head,
   // body and end leave in one write, not the three (head, chunks, terminator) of the streaming
   // path below; with 64 streams at once those syscalls were a third of the proxy's writes.
@@ -394,7 +395,7 @@ function relay(
   // An event stream's head leaves at once (the tool learns the call was taken before the first
   // event) unless its first bytes are here to carry it; any other head leaves with the first
   // body bytes, one write instead of two.
-  if (status !== null && eventStream && up.readableLength === 0) res.flushHeaders();
+  if (head !== null && eventStream && up.readableLength === 0) res.flushHeaders();
   // A second 'data' listener beside pipe() only looks at the chunks pipe() writes on.
   if (watch) up.on('data', watch);
   // pipe(): backpressure both ways. By hand rather than stream.pipeline, which makes an

@@ -13,6 +13,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ProviderApi } from '../../ipc/providers.js';
 import { PROVIDER_ID_PATTERN } from '../../ipc/providers.js';
+import { removeWholeSecrets } from '../providers/error-text.js';
 import { PROXY_KEY_IN_TEXT } from './proxy-keys.js';
 
 /** The only addresses the proxy may listen on: a loopback port is reachable from this host alone. */
@@ -201,13 +202,18 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, auth: Read
   return out;
 }
 
-/** The response headers passed back to the tool: the provider's, minus hop-by-hop. */
-export function clientResponseHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
+/**
+ * The response headers passed back to the tool: the provider's, minus hop-by-hop, with the
+ * credential sent (`secret`) removed from any value that echoes it, as from an error body: the
+ * tool must never see a provider secret, and a header can carry one as well as a body can.
+ */
+export function clientResponseHeaders(upstream: IncomingHttpHeaders, secret: string): OutgoingHttpHeaders {
   const drop = connectionTokens(upstream);
   const out: OutgoingHttpHeaders = {};
+  const scrub = (v: string) => (secret !== '' && v.includes(secret) ? removeWholeSecrets(v, [secret]) : v);
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name)) continue;
-    out[name] = value;
+    out[name] = typeof value === 'string' ? scrub(value) : value.map(scrub);
   }
   return out;
 }

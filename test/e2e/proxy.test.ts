@@ -10,13 +10,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
 import { count, procStats } from '../support/hardening.js';
-import { CLI, assertNoSecrets, cleanEnv, fakeSecret, run, startDaemon, tempDir, waitFor } from '../support/harness.js';
+import { CLI, assertNoSecrets, cleanEnv, fakeSecret, onCleanup, run, startDaemon, tempDir, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 import { startFakeProvider } from '../support/fake-provider.js';
 import type { FakeProvider } from '../support/fake-provider.js';
@@ -763,5 +764,50 @@ describe('the local credential proxy: hostile clients and upstreams', function (
     assert.equal(toOpenai.path, '/v1/chat/completions');
     assert.equal(toOpenai.key, s.o);
     for (const r of [toAnthropic, toOpenai]) assert.ok(!JSON.stringify(r).includes(s.key), `the proxy key reached the provider: ${JSON.stringify(r.headers)}`);
+  });
+
+  it('a provider that echoes the credential in a response header: the tool never sees it, on an error or a 200', async () => {
+    // Echoes the key it got in headers (as some gateways and debug endpoints do): 401 on /v1/messages, 200 elsewhere.
+    const echo = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const key = String(req.headers['x-api-key']);
+        const headers = { 'content-type': 'application/json', 'x-seen-key': key, 'www-authenticate': `Key realm="api", key="${key}"` };
+        if (req.url === '/v1/messages') {
+          res.writeHead(401, headers);
+          res.end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key ${key}` } }));
+        } else {
+          res.writeHead(200, headers);
+          res.end('{"data":[]}');
+        }
+      });
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => echo.close(() => r())));
+    const s = await setup({ anthropicUrl: `http://127.0.0.1:${(echo.address() as AddressInfo).port}` });
+    const seen: Record<string, string> = {};
+    for (const [what, p] of [
+      ['a 401 (both profiles tried)', '/anthropic/v1/messages'],
+      ['a 200', '/anthropic/v1/models'],
+    ] as const) {
+      const r = await new Promise<{ status: number; head: string; body: string }>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port: s.port, path: p, method: 'POST', headers: { 'x-api-key': s.key, 'content-type': 'application/json' }, agent: false },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, head: JSON.stringify(res.headers), body }));
+          },
+        );
+        req.on('error', reject);
+        req.end('{}');
+      });
+      seen[`${what}: head`] = r.head;
+      seen[`${what}: body`] = r.body;
+      assert.equal(r.status, what === 'a 200' ? 200 : 401, what);
+      assert.match(r.head, /x-seen-key/, `${what}: the header itself passes`);
+    }
+    leakCheck(s, seen);
   });
 });

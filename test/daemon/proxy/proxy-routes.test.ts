@@ -97,9 +97,14 @@ describe('proxy routes', () => {
       authorization: 'Bearer real',
       'content-length': '12',
     });
-    assert.deepEqual(clientResponseHeaders({ 'content-type': 'text/event-stream', 'transfer-encoding': 'chunked', connection: 'close', 'request-id': 'r' }), {
-      'content-type': 'text/event-stream',
-      'request-id': 'r',
+    assert.deepEqual(
+      clientResponseHeaders({ 'content-type': 'text/event-stream', 'transfer-encoding': 'chunked', connection: 'close', 'request-id': 'r' }, 'sk-real'),
+      { 'content-type': 'text/event-stream', 'request-id': 'r' },
+    );
+    // A provider that echoes the credential in a header: the tool sees the header, not the secret.
+    assert.deepEqual(clientResponseHeaders({ 'x-seen': 'key sk-real!', 'set-cookie': ['a=sk-real', 'b=1'] }, 'sk-real'), {
+      'x-seen': 'key [redacted]!',
+      'set-cookie': ['a=[redacted]', 'b=1'],
     });
   });
 
