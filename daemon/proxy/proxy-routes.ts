@@ -149,8 +149,9 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 /**
  * Request headers that never reach the provider: the tool's key (ours, not the provider's), our
  * own session header, the Host (set from the upstream URL), the length and `Expect` (the body is
- * re-sent whole, already read) and the encodings the tool accepts: the proxy asks for an identity body so that it can
- * read an error's text and remove a secret from it (the hop back to the tool is local).
+ * re-sent whole, already read) and the encodings the tool accepts: the proxy asks for an identity
+ * body (see upstreamRequestHeaders) so that it can read an error's text and remove a secret from it
+ * (the hop back to the tool is local).
  */
 const NOT_FORWARDED: ReadonlySet<string> = new Set([
   'host',
@@ -199,6 +200,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, auth: Read
     }
   }
   if (bodyLength > 0 || incoming['content-length'] !== undefined || incoming['transfer-encoding'] !== undefined) out['content-length'] = String(bodyLength);
+  // Said, not left out: a request without Accept-Encoding accepts any coding (RFC 9110 §12.5.3).
+  out['accept-encoding'] = 'identity';
   return out;
 }
 

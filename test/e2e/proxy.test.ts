@@ -12,6 +12,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { OpenSoulError } from '../../ipc/errors.js';
@@ -809,5 +810,35 @@ describe('the local credential proxy: hostile clients and upstreams', function (
       assert.match(r.head, /x-seen-key/, `${what}: the header itself passes`);
     }
     leakCheck(s, seen);
+  });
+
+  it('asks the provider for an identity body: an error it would compress otherwise stays readable, for the tool and the classifier', async () => {
+    // RFC 9110: a request without Accept-Encoding accepts any coding; this provider takes it at its word.
+    const encodings: (string | undefined)[] = [];
+    const gz = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        encodings.push(req.headers['accept-encoding']);
+        const body = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'Your credit balance is too low to access the API.' } });
+        if (req.headers['accept-encoding'] === 'identity') {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(body);
+        } else {
+          res.writeHead(400, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+          res.end(gzipSync(body));
+        }
+      });
+    });
+    await new Promise<void>((r) => gz.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => gz.close(() => r())));
+    const s = await setup({ anthropicUrl: `http://127.0.0.1:${(gz.address() as AddressInfo).port}` });
+    // The tool asks for gzip, as the SDKs do: the hop back is local, the proxy needs to read the error.
+    const r = await raw(s.port, { headers: { host: `127.0.0.1:${s.port}`, 'x-api-key': s.key, 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(r.status, 400);
+    assert.match(r.body, /credit balance is too low/);
+    assert.deepEqual(encodings, ['identity', 'identity'], 'billing fails over once, both asked for identity');
+    const status = await s.daemon.call(methods.modelsStatus, {});
+    const a = status.providers.flatMap((p) => p.profiles).find((p) => p.id === 'anthropic:a');
+    assert.match(a?.reason ?? '', /billing/, 'classified from the readable body (not "format")');
   });
 });

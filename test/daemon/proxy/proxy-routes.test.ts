@@ -96,6 +96,7 @@ describe('proxy routes', () => {
       'anthropic-version': '2023-06-01',
       authorization: 'Bearer real',
       'content-length': '12',
+      'accept-encoding': 'identity',
     });
     assert.deepEqual(
       clientResponseHeaders({ 'content-type': 'text/event-stream', 'transfer-encoding': 'chunked', connection: 'close', 'request-id': 'r' }, 'sk-real'),
@@ -115,7 +116,7 @@ describe('proxy routes', () => {
       { 'x-api-key': 'real' },
       0,
     );
-    assert.deepEqual(out, { 'x-ok': 'osk-short', 'x-api-key': 'real' });
+    assert.deepEqual(out, { 'x-ok': 'osk-short', 'x-api-key': 'real', 'accept-encoding': 'identity' });
     assert.equal(withoutProxyKeys(`?key=${key}`), '');
     assert.equal(withoutProxyKeys(`?a=%2F1&key=${key}&b=2+3`), '?a=%2F1&b=2+3');
     assert.equal(withoutProxyKeys(`?k=${encodeURIComponent(`x ${key}`).replace('osk', '%6Fsk')}&z`), '?z');
