@@ -33,8 +33,9 @@ export class ProxyListener {
       res.once('close', () => this.inFlight--);
       void handle(this.port, req, res);
     });
-    // A client that sends garbage gets a 400 from Node and is closed; nothing else to do.
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    // No 'clientError' listener: Node's own answers a request that does not parse (400, 431 for
+    // headers past 16 KiB, 408) and closes the connection. A listener that only destroyed the
+    // socket left the tool with a bare close ("socket hang up") instead of the reason.
   }
 
   /** Binds; rejects with the errno error (EADDRINUSE, EACCES) when it cannot. */

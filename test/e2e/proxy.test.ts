@@ -841,4 +841,18 @@ describe('the local credential proxy: hostile clients and upstreams', function (
     const a = status.providers.flatMap((p) => p.profiles).find((p) => p.id === 'anthropic:a');
     assert.match(a?.reason ?? '', /billing/, 'classified from the readable body (not "format")');
   });
+
+  it('a request that does not parse (both Transfer-Encoding and Content-Length, headers past 16 KiB) gets its 4xx, not a bare close', async () => {
+    const s = await setup();
+    const head = `POST /anthropic/v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nx-api-key: ${s.key}\r\n`;
+    const smuggled = await rawExchange(s.port, `${head}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /x HTTP/1.1\r\n\r\n`);
+    assert.match(smuggled.text, /^HTTP\/1\.1 400 /);
+    assert.ok(smuggled.closed);
+    const huge = await rawExchange(s.port, `${head}x-pad: ${'a'.repeat(20_000)}\r\ncontent-length: 2\r\n\r\n{}`);
+    assert.match(huge.text, /^HTTP\/1\.1 431 /);
+    assert.ok(huge.closed);
+    assert.equal(s.anthropic.received.length, 0);
+    // The daemon is still serving.
+    assert.equal(await ask(s), 'Hello from the fake provider.');
+  });
 });
