@@ -29,6 +29,17 @@ export interface ExecOptions {
 /** The signals passed on to the child while it runs (on a terminal, SIGINT and SIGQUIT reach it directly and are not sent twice). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
+/**
+ * The signals we die of ourselves when the child died of them: only those whose default action
+ * simply ends a process and that Node leaves alone. Not one that dumps core (SIGQUIT, SIGABRT,
+ * SIGSEGV…): our memory holds the secrets we handed the child, and a core file (or
+ * systemd-coredump's store) would keep them. Not SIGUSR1: Node answers it by opening its
+ * inspector on 127.0.0.1:9229, which any local process may attach to. Not SIGUSR2 or SIGPROF
+ * (heap snapshot and profiler signals under some NODE_OPTIONS), nor SIGPIPE (ignored). For
+ * those we exit with 128+n, which is what a shell reports for them anyway.
+ */
+export const RERAISED_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set<NodeJS.Signals>(['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGKILL', 'SIGALRM']);
+
 /** The child's environment: ours, with the resolved credentials over any variable of the same name. */
 export function childEnv(base: NodeJS.ProcessEnv, variables: readonly ExecVariable[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
@@ -107,6 +118,10 @@ function runChild(command: string, args: string[], env: NodeJS.ProcessEnv, after
         // Die of the same signal, as a shell reports it; with our handlers gone its default action
         // applies. A signal whose default is not to end a process leaves the shell's 128+n.
         const n = constants.signals[signal] ?? 0;
+        if (!RERAISED_SIGNALS.has(signal)) {
+          resolve(128 + n);
+          return;
+        }
         try {
           process.kill(process.pid, signal);
         } catch {

@@ -113,6 +113,22 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     for (const x of [seven, term, missing, denied]) assertNoSecrets([anthropic, openai], { stdout: x.stdout, stderr: x.stderr });
   });
 
+  it('a child that dies of a core-dumping signal or SIGUSR1: the CLI exits 128+n, not re-raising it (no core of its memory, no inspector)', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    for (const [sig, n] of [
+      ['ABRT', 6],
+      ['SEGV', 11],
+      ['QUIT', 3],
+      ['USR1', 10],
+    ] as const) {
+      const r = await d.cli(['exec', '--', 'sh', '-c', `kill -${sig} $$`]);
+      assert.deepEqual({ code: r.code, signal: r.signal }, { code: 128 + n, signal: null }, `SIG${sig}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /Debugger|inspector/, `SIG${sig}`);
+      assertNoSecrets([anthropic, openai], { stdout: r.stdout, stderr: r.stderr });
+    }
+    assertNoSecrets([anthropic, openai], { log: d.log(), daemonStderr: d.stderr() });
+  });
+
   it("no key in the CLI's argv while the child runs; SIGTERM to the CLI reaches the child and the CLI dies of it", async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const ready = path.join(tempDir(), 'ready');
