@@ -5,6 +5,7 @@
  * so `opensoul exec` is transparent to scripts and supervisors.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { ExecCredentialsResult, ExecVariable } from '../../ipc/protocol.js';
 import { methods } from '../../ipc/protocol.js';
@@ -83,6 +84,36 @@ export function spawnFailureCode(code: string | undefined): { exit: number; why:
 }
 
 /**
+ * Whether a Ctrl-C or Ctrl-\ typed now reaches the child without us: one of our stdio is a
+ * terminal and our process group (the child's) is that terminal's foreground group. Not "stdin
+ * is a TTY": `cat prompt | opensoul exec -- claude -p` in a terminal has a pipe for stdin, yet
+ * the terminal's Ctrl-C reaches the child, and a job put in the background keeps the TTY on
+ * stdin, yet none does. On Linux /proc/self/stat names the terminal's foreground group (tpgid)
+ * beside ours (pgrp); elsewhere a TTY on stdio is taken to mean we are in the foreground. A
+ * SIGINT sent by `kill` to us alone while we are in the foreground is therefore not passed on.
+ */
+export function terminalSignalsReachChild(): boolean {
+  if (!process.stdin.isTTY && !process.stdout.isTTY && !process.stderr.isTTY) return false;
+  if (process.platform !== 'linux') return true;
+  try {
+    return foregroundOfTerminal(readFileSync('/proc/self/stat', 'utf8'));
+  } catch {
+    return true; // no /proc: as on other systems
+  }
+}
+
+/** From /proc/<pid>/stat: whether the process has a controlling terminal and is in its foreground process group. */
+export function foregroundOfTerminal(stat: string): boolean {
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // state ppid pgrp session tty_nr tpgid …
+  const pgrp = Number(fields[2]);
+  const ttyNr = Number(fields[4]);
+  const tpgid = Number(fields[5]);
+  return ttyNr !== 0 && tpgid > 0 && tpgid === pgrp;
+}
+
+/**
  * Runs the child and settles with our exit code once it ends (after re-raising a fatal signal on
  * ourselves). `after` runs once the child has ended, before that: the proxy key is revoked then.
  */
@@ -92,10 +123,9 @@ function runChild(command: string, args: string[], env: NodeJS.ProcessEnv, after
     // On a terminal, Ctrl-C and Ctrl-\ already reach the child (it is in our foreground process
     // group): passing them on again would deliver two, and tools such as Claude Code read a
     // second Ctrl-C as "quit". We still catch them, so we outlive a child that handles them.
-    const fromTerminal = new Set<NodeJS.Signals>(process.stdin.isTTY ? ['SIGINT', 'SIGQUIT'] : []);
     const forward = (sig: NodeJS.Signals) => () => {
+      if ((sig === 'SIGINT' || sig === 'SIGQUIT') && terminalSignalsReachChild()) return;
       // The child may already be gone; nothing to forward then.
-      if (fromTerminal.has(sig)) return;
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     };
     const handlers = FORWARDED_SIGNALS.map((sig) => [sig, forward(sig)] as const);

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, assertNoSecrets, cleanEnv, fakeSecret, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
+import { runInTty } from '../support/tty.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -176,6 +177,24 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     await waitFor(() => existsSync(ready), 'the child to start');
     cli.kill('SIGINT');
     assert.deepEqual(await exited, { code: 3, signal: null });
+  });
+
+  it('Ctrl-C typed in a terminal reaches the child once, also when stdin is not the terminal (`… < file`, `cat x | opensoul exec …`)', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    for (const stdin of ['terminal', 'a file'] as const) {
+      const count = path.join(tempDir(), 'count');
+      // Counts the SIGINTs it gets, and exits 1 s after the first with 20 + that count.
+      const code =
+        `const fs=require('fs');let n=0;process.on('SIGINT',()=>{n++;fs.writeFileSync(${JSON.stringify(count)},String(n));` +
+        `if(n===1)setTimeout(()=>process.exit(20+n),1000)});fs.writeFileSync(${JSON.stringify(count)},'ready');setInterval(()=>{},1000)`;
+      const command = [process.execPath, CLI, 'exec', '--', process.execPath, '-e', code];
+      const tty = runInTty(stdin === 'terminal' ? command : ['sh', '-c', 'exec "$@" < /dev/null', 'sh', ...command], { ...d.env, TERM: 'xterm-256color' });
+      await waitFor(() => existsSync(count) && readFileSync(count, 'utf8') === 'ready', `the child to start (${stdin})`);
+      tty.key('C-c');
+      assert.equal(await tty.exitCode(), 21, `stdin ${stdin}: the child counted ${readFileSync(count, 'utf8')} SIGINTs`);
+      assertNoSecrets([anthropic, openai], { screen: tty.screen() });
+    }
+    assertNoSecrets([anthropic, openai], { log: d.log() });
   });
 
   it('--print-names shows names and sources only; --json the same as a document; no `--` is a usage error', async () => {

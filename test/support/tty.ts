@@ -30,7 +30,9 @@ export function runInTty(argv: string[], env: NodeJS.ProcessEnv): Tty {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `export ${k}=${q(v as string)}`)
     .join('\n');
-  writeFileSync(script, `#!/bin/sh\n${exports}\n${argv.map(q).join(' ')}\necho "__EXIT__:$?"\nsleep 600\n`);
+  // The wrapper shell outlives a Ctrl-C typed at the command (a trap, unlike an ignored signal,
+  // is not inherited by the command), so it still prints the exit code.
+  writeFileSync(script, `#!/bin/sh\ntrap : INT QUIT\n${exports}\n${argv.map(q).join(' ')}\necho "__EXIT__:$?"\nsleep 600\n`);
   chmodSync(script, 0o700);
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   tmux('new-session', '-d', '-s', 'main', '-x', '200', '-y', '60', script);
