@@ -583,6 +583,12 @@ export interface ExecCredentialsResult {
   variables: ExecVariable[];
   /** Providers asked for (or found) that have no usable credential, with why. */
   missing: { provider: string; reason: string }[];
+  /**
+   * Other variables of the same providers that the child must not inherit from the caller's
+   * environment, since a tool would take one of them over the one set (Claude Code prefers
+   * ANTHROPIC_API_KEY to CLAUDE_CODE_OAUTH_TOKEN). Absent from a daemon older than the CLI.
+   */
+  unset?: { name: string; provider: string }[];
 }
 
 /** A proxy key to create: for an agent (default: the default agent), some providers (default: all), until a time (default: no expiry). */

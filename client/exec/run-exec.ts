@@ -41,9 +41,14 @@ export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'
  */
 export const RERAISED_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set<NodeJS.Signals>(['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGKILL', 'SIGALRM']);
 
-/** The child's environment: ours, with the resolved credentials over any variable of the same name. */
-export function childEnv(base: NodeJS.ProcessEnv, variables: readonly ExecVariable[]): NodeJS.ProcessEnv {
+/**
+ * The child's environment: ours, with the resolved credentials over any variable of the same
+ * name, and without `unset` (our other variables for the same credentials, which a tool would
+ * take over the resolved one).
+ */
+export function childEnv(base: NodeJS.ProcessEnv, variables: readonly ExecVariable[], unset: readonly { name: string }[] = []): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
+  for (const u of unset) delete env[u.name];
   for (const v of variables) env[v.name] = v.value;
   return env;
 }
@@ -55,19 +60,26 @@ export function variableSource(v: ExecVariable): string {
 
 /** `--print-names`: one line per variable, `NAME  provider  source`, and the providers without one. */
 function printNames(env: ActionEnv, r: ExecCredentialsResult): void {
+  // Only those the caller has: the others would not be there to remove.
+  const removed = (r.unset ?? []).filter((u) => process.env[u.name] !== undefined);
   if (env.json) {
     printJson({
       agent: r.agent,
       variables: r.variables.map(({ name, provider, profileId, source }) => ({ name, provider, profileId, source })),
       missing: r.missing,
+      unset: removed,
     });
     return;
   }
   const s = env.style;
   if (r.variables.length === 0) process.stdout.write(`${s.dim('(no variable would be set)')}\n`);
-  const width = Math.max(0, ...r.variables.map((v) => v.name.length));
-  const pw = Math.max(0, ...r.variables.map((v) => v.provider.length));
+  const width = Math.max(0, ...r.variables.map((v) => v.name.length), ...removed.map((u) => u.name.length));
+  const pw = Math.max(0, ...r.variables.map((v) => v.provider.length), ...removed.map((u) => u.provider.length));
   for (const v of r.variables) process.stdout.write(`${s.bold(v.name.padEnd(width))}  ${v.provider.padEnd(pw)}  ${s.dim(`from ${variableSource(v)}`)}\n`);
+  for (const u of removed)
+    process.stdout.write(
+      `${s.bold(u.name.padEnd(width))}  ${u.provider.padEnd(pw)}  ${s.dim('yours, not passed on: a tool would take it over the one set')}\n`,
+    );
 }
 
 /** A daemon reason on one line (a recovery hint may span several). */
@@ -182,7 +194,7 @@ export async function runExec(env: ActionEnv, o: ExecOptions, command: string[])
   }
   const [cmd, ...args] = command;
   if (cmd === undefined) return 0;
-  return runChild(cmd, args, childEnv(process.env, r.variables));
+  return runChild(cmd, args, childEnv(process.env, r.variables, r.unset));
 }
 
 /**

@@ -86,6 +86,45 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     assert.equal(seenBoth.OPENAI_API_KEY?.sha, sha(openai));
   });
 
+  it("the child gets only the resolved credential of a provider: the caller's other variables for it (a tool would prefer them) are dropped", async () => {
+    const { d, openai } = await daemonWithKeys();
+    const token = fakeSecret('sk-ant-oat01-', 100);
+    writeFileSync(
+      d.paths.authProfiles('main'),
+      JSON.stringify({ version: 1, profiles: { 'anthropic:claude': { type: 'token', provider: 'anthropic', token } } }),
+      {
+        mode: 0o600,
+      },
+    );
+    await waitFor(async () => (await d.cli(['exec', '--print-names'])).stdout.includes('CLAUDE_CODE_OAUTH_TOKEN'), 'the token profile to load');
+    const callers = { ANTHROPIC_API_KEY: fakeSecret('sk-ant-api03-', 80), ANTHROPIC_AUTH_TOKEN: fakeSecret('sk-ant-api03-', 80), GH_TOKEN: 'ghp_callers' };
+    const out = path.join(tempDir(), 'seen.json');
+    const names = ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY', 'GH_TOKEN'];
+    const r = await d.cli(['exec', '--', ...reporter(out, names)], { env: callers });
+    assert.equal(r.code, 0, r.stderr);
+    const seen = JSON.parse(readFileSync(out, 'utf8')) as Seen;
+    assert.equal(seen.CLAUDE_CODE_OAUTH_TOKEN?.sha, sha(token));
+    assert.equal(seen.ANTHROPIC_API_KEY, null, "the caller's API key would win over the setup-token in Claude Code and the SDKs");
+    assert.equal(seen.ANTHROPIC_AUTH_TOKEN, null);
+    assert.equal(seen.OPENAI_API_KEY?.sha, sha(openai));
+    assert.deepEqual(seen.GH_TOKEN, { len: 11, sha: sha('ghp_callers') }, 'variables of no provider exec sets are left alone');
+    const names2 = await d.cli(['exec', '--print-names'], { env: callers });
+    assert.match(names2.stdout, /^CLAUDE_CODE_OAUTH_TOKEN +anthropic +from profile anthropic:claude$/m);
+    assert.match(names2.stdout, /^ANTHROPIC_API_KEY +anthropic +yours, not passed on/m);
+    assert.match(names2.stdout, /^ANTHROPIC_AUTH_TOKEN +anthropic +yours, not passed on/m);
+    const j = JSON.parse((await d.cli(['exec', '--print-names', '--json'], { env: callers })).stdout) as { unset: unknown };
+    assert.deepEqual(j.unset, [
+      { name: 'ANTHROPIC_API_KEY', provider: 'anthropic' },
+      { name: 'ANTHROPIC_AUTH_TOKEN', provider: 'anthropic' },
+    ]);
+    assertNoSecrets([token, openai, callers.ANTHROPIC_API_KEY, callers.ANTHROPIC_AUTH_TOKEN], {
+      stdout: r.stdout + names2.stdout,
+      stderr: r.stderr + names2.stderr,
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
+  });
+
   it('a provider without a credential, asked for by name, fails with the reason and runs nothing', async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const marker = path.join(tempDir(), 'ran');

@@ -1,6 +1,6 @@
-/** The pure parts of `opensoul exec` (client/exec/run-exec.ts): whether a terminal's Ctrl-C reaches the child by itself. */
+/** The pure parts of `opensoul exec` (client/exec/run-exec.ts): whether a terminal's Ctrl-C reaches the child by itself, and the child's environment. */
 import assert from 'node:assert/strict';
-import { foregroundOfTerminal } from '../../../client/exec/run-exec.js';
+import { childEnv, foregroundOfTerminal } from '../../../client/exec/run-exec.js';
 
 /** A /proc/<pid>/stat line with the fields that matter (pid, comm, state, ppid, pgrp, session, tty_nr, tpgid) and the rest zero. */
 const stat = (o: { comm?: string; pgrp: number; tty: number; tpgid: number }) =>
@@ -16,5 +16,17 @@ describe('exec: a terminal signal reaches the child by itself', function () {
   it('reads the fields after the command name, whatever it holds', function () {
     assert.equal(foregroundOfTerminal(stat({ comm: 'a) S 1 2 3 4 5 (b', pgrp: 7, tty: 34816, tpgid: 7 })), true);
     assert.equal(foregroundOfTerminal(stat({ comm: 'x y', pgrp: 7, tty: 34816, tpgid: 8 })), false);
+  });
+});
+
+describe("exec: the child's environment", function () {
+  it("sets the resolved variables over the caller's and drops the competing ones; the rest is the caller's", function () {
+    const v = (name: string, value: string) => ({ name, value, provider: 'anthropic', profileId: null, source: 'profile' as const });
+    const env = childEnv(
+      { PATH: '/bin', ANTHROPIC_API_KEY: 'callers', ANTHROPIC_AUTH_TOKEN: 'callers', CLAUDE_CODE_OAUTH_TOKEN: 'callers' },
+      [v('CLAUDE_CODE_OAUTH_TOKEN', 'resolved')],
+      [{ name: 'ANTHROPIC_API_KEY' }, { name: 'ANTHROPIC_AUTH_TOKEN' }],
+    );
+    assert.deepEqual(env, { PATH: '/bin', CLAUDE_CODE_OAUTH_TOKEN: 'resolved' });
   });
 });
