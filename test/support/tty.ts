@@ -17,6 +17,8 @@ export interface Tty {
   key(name: string): void;
   /** Waits for the command to finish; its exit code. */
   exitCode(timeoutMs?: number): Promise<number>;
+  /** The pane's title, which a program sets with OSC 0 or 2 (as it would set a terminal window's). */
+  title(): string;
 }
 
 let counter = 0;
@@ -54,6 +56,7 @@ export function runInTty(argv: string[], env: NodeJS.ProcessEnv): Tty {
     key: (name) => {
       tmux('send-keys', '-t', 'main', name);
     },
+    title: () => tmux('display-message', '-p', '-t', 'main', '#{pane_title}').trim(),
     exitCode: async (timeoutMs = 15_000) => {
       const s = await waitFor(() => /__EXIT__:(\d+)/.exec(screen()), `the command to exit; screen:\n${screen()}`, timeoutMs, 50);
       return Number(s[1]);
