@@ -83,9 +83,9 @@ class ChatRepl {
     return { ...(this.o.agent ? { agent: this.o.agent } : {}), session: this.session };
   }
 
-  /** The connection, made on first use and again after one was lost or dropped. */
+  /** The connection, made on first use and again after one was lost (a gateway restart) or dropped. */
   private async connection(): Promise<Connection> {
-    if (!this.conn) this.conn = await connectToDaemon({ onPush: (method, params) => this.onPush(method, params) });
+    if (!this.conn?.isOpen) this.conn = await connectToDaemon({ onPush: (method, params) => this.onPush(method, params) });
     return this.conn;
   }
 
@@ -209,6 +209,10 @@ class ChatRepl {
   }
 
   private finish(t: Turn, r: ChatSendResult): void {
+    // Cancelled, but not by our Ctrl-C: the gateway ended the turn (it is stopping or
+    // restarting). The reply is cut short, and a script must not take it for an answer.
+    const cutShort = r.cancelled && !t.cancelled;
+    if (cutShort) this.failed = true;
     if (this.env.json) {
       this.out(`${jsonLine(r)}\n`);
       return;
@@ -219,6 +223,7 @@ class ChatRepl {
     if (left) this.noteLine(left);
     this.newline();
     this.out(`${this.env.style.dim(shown(turnFooter(r), process.stdout))}\n`);
+    if (cutShort) process.stderr.write('opensoul: the gateway ended this turn before the reply was complete (it stopped or restarted); send the line again\n');
   }
 
   /** Ctrl-C: the first cancels the running turn; a second (same turn, or at the prompt) leaves with 130. */

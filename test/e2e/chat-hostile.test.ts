@@ -1,13 +1,15 @@
 /**
  * `opensoul chat` against what a careful user must not be hurt by, with a real daemon, the real
  * CLI and a fake Anthropic API on 127.0.0.1: a reply full of terminal escape sequences (on a
- * terminal they are shown, never obeyed: no title set, no clipboard written). No key ever shows
- * in the output, the screen or the daemon's log.
+ * terminal they are shown, never obeyed: no title set, no clipboard written); a gateway restarted
+ * between turns and during one (the next line reconnects); a line over the request size limit
+ * (refused unsent, the REPL goes on). No key ever shows in the output, the screen or the log.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, assertNoSecrets, fakeSecret, startDaemon, tempDir } from '../support/harness.js';
+import { CLI, assertNoSecrets, cleanEnv, fakeSecret, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 import { startFakeProvider } from '../support/fake-provider.js';
 import type { FakeProvider } from '../support/fake-provider.js';
@@ -58,5 +60,51 @@ describe('opensoul chat with a hostile model or peer (real daemon, real CLI, fak
     assert.doesNotMatch(json.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/); // eslint-disable-line no-control-regex -- what must not remain
     assert.equal((JSON.parse(json.stdout) as { reply: string }).reply, HOSTILE.join(''));
     assertNoSecrets([key], { stdout: plain.stdout + json.stdout, stderr: plain.stderr + json.stderr, log: d.log() });
+  });
+
+  it('a gateway restarted between turns or during one: the turn in flight fails and says so, and the next line connects again', async () => {
+    const { d, api, key } = await chatDaemon();
+    api.answer('*', (req) => (JSON.stringify(req.body.messages).includes('slow') ? { kind: 'hang' } : { kind: 'ok', text: 'Hello.' }));
+    const cli = track(
+      spawn(process.execPath, [CLI, 'chat'], {
+        env: cleanEnv({ HOME: path.dirname(d.stateDir), OPENSOUL_STATE_DIR: d.stateDir }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
+    );
+    let stdout = '';
+    let stderr = '';
+    cli.stdout?.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    cli.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    const footers = () => stdout.split('\n').filter((l) => l.startsWith('— anthropic/')).length;
+    cli.stdin?.write('hello\n');
+    await waitFor(() => footers() === 1, `the first reply (stderr: ${stderr})`);
+    // Between turns.
+    await d.stop();
+    let d2 = await startDaemon({ stateDir: d.stateDir });
+    cli.stdin?.write('hello again\n');
+    await waitFor(() => footers() === 2, `the reply after a restart (stderr: ${stderr})`);
+    // During a turn.
+    cli.stdin?.write('be slow\n');
+    await waitFor(() => api.received.length === 3, 'the slow request to reach the provider');
+    await d2.stop();
+    await waitFor(() => /^opensoul: the gateway ended this turn before the reply was complete/m.test(stderr), `the cut turn to say so (stderr: ${stderr})`);
+    d2 = await startDaemon({ stateDir: d.stateDir });
+    cli.stdin?.write('hello once more\n');
+    await waitFor(() => footers() === 3, `the reply after a restart mid-turn (stderr: ${stderr})`);
+    cli.stdin?.end();
+    assert.equal(await exited, 1, 'a script with a failed turn ends with 1');
+    assert.equal(stderr.split('\n').filter((l) => l.startsWith('opensoul:')).length, 1, stderr);
+    assertNoSecrets([key], { stdout, stderr, log: d2.log(), daemonStderr: d.stderr() + d2.stderr() });
+  });
+
+  it('a line over the request size limit is refused unsent with a clear error; the connection stays and the next line is answered', async () => {
+    const { d, key } = await chatDaemon();
+    const r = await d.cli(['chat'], { input: `${'x'.repeat(1536 * 1024)}\nhello\n` });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^opensoul: Request refused: it is \d+ bytes, over the gateway's limit of 1048576; it was not sent$/m);
+    assert.doesNotMatch(r.stderr, /closed the connection|Start it with/);
+    assert.match(r.stdout, /^— anthropic\/claude-sonnet-4-5 via anthropic:a$/m);
+    assertNoSecrets([key], { stdout: r.stdout, stderr: r.stderr, log: d.log() });
   });
 });
