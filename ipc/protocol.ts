@@ -731,11 +731,13 @@ const authReportParams = v.object({
   model: v.optional(modelRef),
   retryAfterMs: v.optional(v.number({ integer: true, min: 0, max: 86_400_000 })),
 });
-const sessionCommandParams = v.object({ agent: v.optional(agentId), session: sessionId, line: v.string({ maxLength: 4096 }) });
+/** The longest chat line. A `session.command` line may be a message (a `/path …` is not a command), so both take as much. */
+const MAX_CHAT_LINE = 262144;
+const sessionCommandParams = v.object({ agent: v.optional(agentId), session: sessionId, line: v.string({ maxLength: MAX_CHAT_LINE }) });
 const chatSendParams = v.object({
   agent: v.optional(agentId),
   session: sessionId,
-  message: v.string({ minLength: 1, maxLength: 262144 }),
+  message: v.string({ minLength: 1, maxLength: MAX_CHAT_LINE }),
   turnId: v.optional(turnId),
   maxTokens: v.optional(v.number({ integer: true, min: 1, max: 65536 })),
 });

@@ -3,7 +3,8 @@
  * CLI and a fake Anthropic API on 127.0.0.1: a reply full of terminal escape sequences (on a
  * terminal they are shown, never obeyed: no title set, no clipboard written); a gateway restarted
  * between turns and during one (the next line reconnects); a line over the request size limit
- * (refused unsent, the REPL goes on). No key ever shows in the output, the screen or the log.
+ * (refused unsent, the REPL goes on); a long line that starts with `/`. No key ever shows in the
+ * output, the screen or the log.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -105,6 +106,19 @@ describe('opensoul chat with a hostile model or peer (real daemon, real CLI, fak
     assert.match(r.stderr, /^opensoul: Request refused: it is \d+ bytes, over the gateway's limit of 1048576; it was not sent$/m);
     assert.doesNotMatch(r.stderr, /closed the connection|Start it with/);
     assert.match(r.stdout, /^— anthropic\/claude-sonnet-4-5 via anthropic:a$/m);
+    assertNoSecrets([key], { stdout: r.stdout, stderr: r.stderr, log: d.log() });
+  });
+
+  it('a long message that starts with a path is sent to the model; a long /model line is answered, never sent', async () => {
+    const { d, api, key } = await chatDaemon();
+    const message = `/home/me/notes.txt says: ${'lorem ipsum '.repeat(1000)}`.trim();
+    const r = await d.cli(['chat'], { input: `${message}\n/model ${'x'.repeat(5000)}\n` });
+    assert.equal(r.code, 1, 'the refused /model fails the script');
+    assert.match(r.stdout, /^— anthropic\/claude-sonnet-4-5 via anthropic:a$/m, r.stderr);
+    assert.equal(api.received.length, 1);
+    assert.ok(JSON.stringify(api.received[0]?.body.messages).includes('lorem ipsum lorem'), 'the message reached the provider');
+    assert.match(r.stdout, /is not a model name/);
+    assert.doesNotMatch(r.stderr, /expected at most/);
     assertNoSecrets([key], { stdout: r.stdout, stderr: r.stderr, log: d.log() });
   });
 });
