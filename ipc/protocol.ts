@@ -548,6 +548,8 @@ export interface ChatSendResult {
   /** The turn was cancelled (`chat.cancel`, or the client went away); `reply` is what arrived before. */
   cancelled: boolean;
   session: SessionView;
+  /** What the person must be told, once: a pinned profile that was removed (the agent's order used instead). Absent from an older daemon. */
+  notes?: string[];
 }
 
 /**
@@ -589,6 +591,8 @@ export interface ExecCredentialsResult {
    * ANTHROPIC_API_KEY to CLAUDE_CODE_OAUTH_TOKEN). Absent from a daemon older than the CLI.
    */
   unset?: { name: string; provider: string }[];
+  /** What the person must be told, once: the session's pinned profile was removed (the agent's order used instead). Absent from an older daemon. */
+  notes?: string[];
 }
 
 /** A proxy key to create: for an agent (default: the default agent), some providers (default: all), until a time (default: no expiry). */

@@ -221,6 +221,7 @@ class ChatRepl {
     if (!t.streamed) this.out(shown(r.reply, process.stdout));
     const left = t.notes.flush();
     if (left) this.noteLine(left);
+    for (const note of r.notes ?? []) this.noteLine(note);
     this.newline();
     this.out(`${this.env.style.dim(shown(turnFooter(r), process.stdout))}\n`);
     if (cutShort) process.stderr.write('opensoul: the gateway ended this turn before the reply was complete (it stopped or restarted); send the line again\n');

@@ -68,6 +68,7 @@ function printNames(env: ActionEnv, r: ExecCredentialsResult): void {
       variables: r.variables.map(({ name, provider, profileId, source }) => ({ name, provider, profileId, source })),
       missing: r.missing,
       unset: removed,
+      notes: r.notes ?? [],
     });
     return;
   }
@@ -186,8 +187,10 @@ export async function runExec(env: ActionEnv, o: ExecOptions, command: string[])
     ...(providers.length > 0 ? { providers } : {}),
     ...(o.session ? { session: o.session } : {}),
   });
-  if (!(o.printNames && env.json))
+  if (!(o.printNames && env.json)) {
+    for (const note of r.notes ?? []) process.stderr.write(`opensoul: warning: ${oneLine(note)}\n`);
     for (const m of r.missing) process.stderr.write(`opensoul: warning: no credential for ${m.provider}: ${oneLine(m.reason)}\n`);
+  }
   if (o.printNames) {
     printNames(env, r);
     return 0;

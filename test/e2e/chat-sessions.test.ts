@@ -47,4 +47,23 @@ describe('sessions and /model (real daemon, real CLI, fake Anthropic API)', func
     assert.match(after.stdout, /^— anthropic\/claude-haiku-4-5 via anthropic:b$/m);
     assertNoSecrets(keys, { stdout: r.stdout + after.stdout, stderr: r.stderr + after.stderr, log: d2.log(), daemonStderr: d.stderr() + d2.stderr() });
   });
+
+  it("a pin whose profile was removed: the next message and exec --session say so once, and use the agent's order", async () => {
+    const { d, keys } = await sessionsDaemon();
+    for (const session of ['c', 'e']) {
+      const pin = await d.cli(['chat', '--session', session], { input: '/model sonnet@anthropic:b\n' });
+      assert.equal(pin.code, 0, pin.stderr);
+    }
+    const removed = await d.cli(['models', 'auth', 'remove', 'anthropic:b']);
+    assert.equal(removed.code, 0, removed.stderr);
+    const NOTE = "The pinned profile anthropic:b was removed; using the agent's order again.";
+    const chat = await d.cli(['chat', '--session', 'c'], { input: 'hello\nhello again\n' });
+    assert.equal(chat.code, 0, chat.stderr);
+    assert.equal(chat.stderr, `${NOTE}\n`, 'said once, for the first message');
+    assert.match(chat.stdout, /^— anthropic\/claude-sonnet-4-5 via anthropic:a$/m);
+    const exec = await d.cli(['exec', '--session', 'e', '--', process.execPath, '-e', '']);
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stderr, `opensoul: warning: ${NOTE}\n`);
+    assertNoSecrets(keys, { stdout: chat.stdout + exec.stdout, stderr: chat.stderr + exec.stderr, log: d.log() });
+  });
 });
