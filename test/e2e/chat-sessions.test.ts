@@ -66,4 +66,41 @@ describe('sessions and /model (real daemon, real CLI, fake Anthropic API)', func
     assert.equal(exec.stderr, `opensoul: warning: ${NOTE}\n`);
     assertNoSecrets(keys, { stdout: chat.stdout + exec.stdout, stderr: chat.stderr + exec.stderr, log: d.log() });
   });
+
+  it('thousands of sessions: a pin that would take sessions.json past 1 MiB is refused with a reply; the pins in it hold across a restart', async () => {
+    const { d, keys } = await sessionsDaemon();
+    const entry = (id: string) => ({ sessionId: id, updatedAt: 1, authProfileOverride: 'anthropic:b', authProfileOverrideSource: 'user' });
+    const doc: Record<string, unknown> = {};
+    let n = 0;
+    for (const step of [256, 16, 1]) {
+      for (;;) {
+        const ids = Array.from({ length: step }, (_, i) => `telegram:${1e9 + n + i}`);
+        for (const id of ids) doc[id] = entry(id);
+        if (JSON.stringify(doc, null, 2).length > 1024 * 1024 - 100) {
+          for (const id of ids) delete doc[id];
+          break;
+        }
+        n += step;
+      }
+    }
+    const file = d.paths.sessions('main');
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+    const refused = await d.cli(['chat', '--session', 'x'.repeat(200)], { input: '/model sonnet@anthropic:a\n' });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stdout,
+      /^Nothing changed: the session could not be saved\. Refused: .*sessions\.json would grow past its 1 MiB limit \(\d+ sessions\)/m,
+    );
+    await d.stop();
+    const d2 = await startDaemon({ stateDir: d.stateDir });
+    const status = await d2.cli(['chat', '--session', 'telegram:1000000000'], { input: '/model status\n' });
+    assert.match(status.stdout, /^Credential: anthropic:b \(pinned\)$/m, status.stdout.slice(0, 300));
+    assertNoSecrets(keys, {
+      stdout: refused.stdout + status.stdout,
+      stderr: refused.stderr + status.stderr,
+      log: d2.log(),
+      daemonStderr: d.stderr() + d2.stderr(),
+    });
+  });
 });
