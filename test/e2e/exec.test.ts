@@ -252,6 +252,9 @@ describe('opensoul exec (real daemon, real CLI)', function () {
       ],
     );
     assertNoSecrets([anthropic, openai], { stdout: r.stdout + j.stdout, stderr: r.stderr + j.stderr, log: d.log() });
+    const proxySession = await d.cli(['exec', '--proxy', '--session', 'work', '--', 'true']);
+    assert.equal(proxySession.code, 64, 'a pin cannot ride along through the proxy: refused, not ignored');
+    assert.match(proxySession.stderr, /^opensoul: --session does not apply with --proxy/m);
     const usage = await d.cli(['exec', 'env']);
     assert.equal(usage.code, 64);
     assert.match(usage.stderr, /^opensoul: .*opensoul exec \[--provider p …\] -- <command>/m);
