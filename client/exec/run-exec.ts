@@ -5,13 +5,14 @@
  * so `opensoul exec` is transparent to scripts and supervisors.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { ExecCredentialsResult, ExecVariable } from '../../ipc/protocol.js';
 import { methods } from '../../ipc/protocol.js';
 import type { ActionEnv } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
 import { printJson } from '../output.js';
+import { findOnPath } from '../which.js';
 
 export interface ExecOptions {
   /** Providers to resolve (`--provider a,b`, repeatable); none: every provider the agent has a credential for. */
@@ -88,9 +89,13 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/** Exit code of a shell for a command that could not start: 127 not found, 126 found but not runnable. */
-export function spawnFailureCode(code: string | undefined): { exit: number; why: string } {
-  if (code === 'ENOENT') return { exit: 127, why: 'command not found' };
+/**
+ * Exit code of a shell for a command that could not start: 127 not found, 126 found but not
+ * runnable. ENOENT for a file that is there means what it needs is not: the interpreter its
+ * `#!` line names (or, for a binary, its loader), as bash says too.
+ */
+export function spawnFailureCode(code: string | undefined, found = false): { exit: number; why: string } {
+  if (code === 'ENOENT') return { exit: 127, why: found ? 'cannot execute: required file not found (the interpreter on its #! line?)' : 'command not found' };
   if (code === 'EACCES' || code === 'EPERM') return { exit: 126, why: 'permission denied (not executable)' };
   if (code === 'ENOEXEC') return { exit: 126, why: 'cannot execute (not a binary or script with #!)' };
   return { exit: 126, why: `cannot run it (${code ?? 'unknown error'})` };
@@ -150,7 +155,8 @@ function runChild(command: string, args: string[], env: NodeJS.ProcessEnv, after
       // 'error' without a start: the command never ran (a running child reports through 'exit').
       if (child.pid !== undefined) return;
       unhook();
-      const f = spawnFailureCode(err.code);
+      const found = command.includes('/') ? existsSync(command) : findOnPath(command, env.PATH) !== null;
+      const f = spawnFailureCode(err.code, found);
       process.stderr.write(`opensoul: ${command}: ${f.why}\n`);
       void after().finally(() => resolve(f.exit));
     });

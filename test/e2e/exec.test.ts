@@ -150,7 +150,12 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     const denied = await d.cli(['exec', '--', notExec]);
     assert.equal(denied.code, 126, denied.stderr);
     assert.equal(denied.stderr.split('\n').filter(Boolean).length, 1);
-    for (const x of [seven, term, missing, denied]) assertNoSecrets([anthropic, openai], { stdout: x.stdout, stderr: x.stderr });
+    const badInterpreter = path.join(dir, 'tool2.sh');
+    writeFileSync(badInterpreter, '#!/no/such/interpreter\nexit 0\n', { mode: 0o700 });
+    const noInterpreter = await d.cli(['exec', '--', badInterpreter]);
+    assert.equal(noInterpreter.code, 127, noInterpreter.stderr);
+    assert.equal(noInterpreter.stderr, `opensoul: ${badInterpreter}: cannot execute: required file not found (the interpreter on its #! line?)\n`);
+    for (const x of [seven, term, missing, denied, noInterpreter]) assertNoSecrets([anthropic, openai], { stdout: x.stdout, stderr: x.stderr });
   });
 
   it('a child that dies of a core-dumping signal or SIGUSR1: the CLI exits 128+n, not re-raising it (no core of its memory, no inspector)', async () => {
