@@ -174,7 +174,7 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     assertNoSecrets([anthropic, openai], { log: d.log(), daemonStderr: d.stderr() });
   });
 
-  it("no key in the CLI's argv while the child runs; SIGTERM to the CLI reaches the child and the CLI dies of it", async () => {
+  it("no key in the CLI's argv or environment while the child runs; SIGTERM to the CLI reaches the child and the CLI dies of it", async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const ready = path.join(tempDir(), 'ready');
     const child = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(ready)}, String(process.pid)); setTimeout(() => {}, 60000)`];
@@ -193,7 +193,12 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     const childPid = Number(await waitFor(() => (existsSync(ready) ? readFileSync(ready, 'utf8') : null), 'the child to start'));
     const cmdline = readFileSync(`/proc/${cli.pid}/cmdline`, 'utf8');
     assert.ok(cmdline.includes('exec'), cmdline);
-    assertNoSecrets([anthropic, openai], { cliArgv: cmdline, childArgv: readFileSync(`/proc/${childPid}/cmdline`, 'utf8') });
+    assertNoSecrets([anthropic, openai], {
+      cliArgv: cmdline,
+      // The values are put in the child's environment only, never in ours (which /proc shows to our uid and root).
+      cliEnviron: readFileSync(`/proc/${cli.pid}/environ`, 'utf8'),
+      childArgv: readFileSync(`/proc/${childPid}/cmdline`, 'utf8'),
+    });
     cli.kill('SIGTERM');
     const end = await exited;
     assert.equal(end.signal, 'SIGTERM');
