@@ -13,7 +13,7 @@ import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { OpenSoulError, isErrorKind, kindOfRpcCode } from './errors.js';
 import type { ErrorDetails } from './errors.js';
-import { createLineReader, frame } from './framing.js';
+import { MAX_REQUEST_BYTES, createLineReader, frame } from './framing.js';
 import type { SocketLocation } from './paths.js';
 import { EVENT_METHOD, methods } from './protocol.js';
 import type { EventNotification, HelloResult, Method } from './protocol.js';
@@ -129,6 +129,11 @@ export class Connection {
   request(name: string, params: unknown, timeoutMs = this.defaultTimeoutMs): Promise<unknown> {
     if (this.closed) return Promise.reject(unreachable('connection-lost', this.socketPath));
     const id = this.nextId++;
+    const line = frame({ jsonrpc: '2.0', id, method: name, params });
+    // The daemon answers a line over its limit by closing the connection, which reads as "the
+    // gateway went away" and fails every other call on it: refuse it here, unsent, instead.
+    const size = Buffer.byteLength(line) - 1;
+    if (size > MAX_REQUEST_BYTES) return Promise.reject(new OpenSoulError('REQUEST_TOO_LARGE', { limit: MAX_REQUEST_BYTES, size }));
     return new Promise((resolve, reject) => {
       // setTimeout would read Infinity as 1 ms, so no limit means no timer at all.
       const timer = Number.isFinite(timeoutMs)
@@ -138,13 +143,18 @@ export class Connection {
           }, timeoutMs)
         : undefined;
       this.pending.set(id, { resolve, reject, timer });
-      this.socket.write(frame({ jsonrpc: '2.0', id, method: name, params }));
+      this.socket.write(line);
     });
   }
 
   /** Calls a method of the protocol table. */
   async call<P, R>(m: Method<string, P, R>, params: P, opts: { timeoutMs?: number } = {}): Promise<R> {
     return (await this.request(m.name, params, opts.timeoutMs)) as R;
+  }
+
+  /** False once the connection is closed, by us or from the other end (the daemon stopped or dropped it): calls then fail at once. */
+  get isOpen(): boolean {
+    return !this.closed;
   }
 
   close(): void {

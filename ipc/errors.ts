@@ -169,7 +169,11 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
   REQUEST_TOO_LARGE: {
     rpcCode: -32010,
     exitCode: EXIT.FAILED,
-    describe: (d) => `Request refused: a message may be at most ${str(d.limit)} bytes; the connection is closed`,
+    // `size`: refused by the client before sending, the connection kept.
+    describe: (d) =>
+      d.size !== undefined
+        ? `Request refused: it is ${str(d.size)} bytes, over the gateway's limit of ${str(d.limit)}; it was not sent`
+        : `Request refused: a message may be at most ${str(d.limit)} bytes; the connection is closed`,
   },
   /**
    * A write would put a different secret where one already is (§3 "No silent replacement").

@@ -548,6 +548,8 @@ export interface ChatSendResult {
   /** The turn was cancelled (`chat.cancel`, or the client went away); `reply` is what arrived before. */
   cancelled: boolean;
   session: SessionView;
+  /** What the person must be told, once: a pinned profile that was removed (the agent's order used instead). Absent from an older daemon. */
+  notes?: string[];
 }
 
 /**
@@ -583,6 +585,14 @@ export interface ExecCredentialsResult {
   variables: ExecVariable[];
   /** Providers asked for (or found) that have no usable credential, with why. */
   missing: { provider: string; reason: string }[];
+  /**
+   * Other variables of the same providers that the child must not inherit from the caller's
+   * environment, since a tool would take one of them over the one set (Claude Code prefers
+   * ANTHROPIC_API_KEY to CLAUDE_CODE_OAUTH_TOKEN). Absent from a daemon older than the CLI.
+   */
+  unset?: { name: string; provider: string }[];
+  /** What the person must be told, once: the session's pinned profile was removed (the agent's order used instead). Absent from an older daemon. */
+  notes?: string[];
 }
 
 /** A proxy key to create: for an agent (default: the default agent), some providers (default: all), until a time (default: no expiry). */
@@ -725,11 +735,13 @@ const authReportParams = v.object({
   model: v.optional(modelRef),
   retryAfterMs: v.optional(v.number({ integer: true, min: 0, max: 86_400_000 })),
 });
-const sessionCommandParams = v.object({ agent: v.optional(agentId), session: sessionId, line: v.string({ maxLength: 4096 }) });
+/** The longest chat line. A `session.command` line may be a message (a `/path …` is not a command), so both take as much. */
+const MAX_CHAT_LINE = 262144;
+const sessionCommandParams = v.object({ agent: v.optional(agentId), session: sessionId, line: v.string({ maxLength: MAX_CHAT_LINE }) });
 const chatSendParams = v.object({
   agent: v.optional(agentId),
   session: sessionId,
-  message: v.string({ minLength: 1, maxLength: 262144 }),
+  message: v.string({ minLength: 1, maxLength: MAX_CHAT_LINE }),
   turnId: v.optional(turnId),
   maxTokens: v.optional(v.number({ integer: true, min: 1, max: 65536 })),
 });

@@ -15,6 +15,7 @@ import { connectToDaemon } from '../connection.js';
 import { FailoverNotes, turnFooter } from '../render/chat-turn.js';
 import { colorEnabled, makeStyle } from '../render/style.js';
 import type { Style } from '../render/style.js';
+import { forTerminal, jsonLine } from '../render/terminal-text.js';
 
 export interface ChatOptions {
   session?: string;
@@ -41,6 +42,14 @@ const nextTurnId = () => `turn-${process.pid.toString(36)}-${Date.now().toString
 const EXIT_SIGINT = 130;
 const EXIT_SIGTERM = 143;
 const EXIT_SIGHUP = 129;
+
+/**
+ * Text that is not ours (a reply, a provider's error, a name from a file) as it may go to
+ * `stream`: on a terminal, with its control characters shown, never obeyed.
+ */
+function shown(text: string, stream: NodeJS.WriteStream): string {
+  return stream.isTTY ? forTerminal(text) : text;
+}
 
 interface Turn {
   id: string;
@@ -74,9 +83,9 @@ class ChatRepl {
     return { ...(this.o.agent ? { agent: this.o.agent } : {}), session: this.session };
   }
 
-  /** The connection, made on first use and again after one was lost or dropped. */
+  /** The connection, made on first use and again after one was lost (a gateway restart) or dropped. */
   private async connection(): Promise<Connection> {
-    if (!this.conn) this.conn = await connectToDaemon({ onPush: (method, params) => this.onPush(method, params) });
+    if (!this.conn?.isOpen) this.conn = await connectToDaemon({ onPush: (method, params) => this.onPush(method, params) });
     return this.conn;
   }
 
@@ -104,18 +113,18 @@ class ChatRepl {
   private noteLine(text: string): void {
     if (this.env.json) return;
     this.newline();
-    process.stderr.write(`${this.note.dim(text)}\n`);
+    process.stderr.write(`${this.note.dim(shown(text, process.stderr))}\n`);
   }
 
   private errorLine(err: unknown): void {
     this.failed = true;
     const e = err instanceof OpenSoulError ? err : new OpenSoulError('INTERNAL', {}, `unexpected error: ${err instanceof Error ? err.name : 'unknown'}`);
     if (this.env.json) {
-      this.out(`${JSON.stringify({ error: { code: e.kind, message: e.message } })}\n`);
+      this.out(`${jsonLine({ error: { code: e.kind, message: e.message } })}\n`);
       return;
     }
     this.newline();
-    process.stderr.write(`opensoul: ${e.message}\n`);
+    process.stderr.write(`opensoul: ${shown(e.message, process.stderr)}\n`);
   }
 
   /** A `chat.event` of the running turn: deltas straight to stdout, failovers as a note. */
@@ -127,7 +136,7 @@ class ChatRepl {
     if (ev.type === 'delta') {
       if (this.env.json || typeof ev.text !== 'string') return;
       t.streamed = true;
-      this.out(ev.text);
+      this.out(shown(ev.text, process.stdout));
       return;
     }
     const note = t.notes.onEvent(ev);
@@ -140,8 +149,11 @@ class ChatRepl {
   }
 
   private printReply(r: SessionCommandResult): void {
-    if (this.env.json) this.out(`${JSON.stringify({ reply: r.reply, session: r.session })}\n`);
-    else this.out(r.reply.endsWith('\n') || r.reply === '' ? r.reply : `${r.reply}\n`);
+    if (this.env.json) this.out(`${jsonLine({ reply: r.reply, session: r.session })}\n`);
+    else {
+      const reply = shown(r.reply, process.stdout);
+      this.out(reply.endsWith('\n') || reply === '' ? reply : `${reply}\n`);
+    }
   }
 
   /** `--model ref`: sent as `/model ref` before the first line; its reply is printed only when it was refused. */
@@ -151,7 +163,7 @@ class ChatRepl {
       if (r.ok) return;
       this.failed = true;
       if (this.env.json) this.printReply(r);
-      else process.stderr.write(`opensoul: --model ${ref}: ${r.reply.trim()}\n`);
+      else process.stderr.write(`opensoul: --model ${shown(`${ref}: ${r.reply.trim()}`, process.stderr)}\n`);
     } catch (err) {
       this.errorLine(err);
     }
@@ -197,16 +209,22 @@ class ChatRepl {
   }
 
   private finish(t: Turn, r: ChatSendResult): void {
+    // Cancelled, but not by our Ctrl-C: the gateway ended the turn (it is stopping or
+    // restarting). The reply is cut short, and a script must not take it for an answer.
+    const cutShort = r.cancelled && !t.cancelled;
+    if (cutShort) this.failed = true;
     if (this.env.json) {
-      this.out(`${JSON.stringify(r)}\n`);
+      this.out(`${jsonLine(r)}\n`);
       return;
     }
     if (t.cancelled) return;
-    if (!t.streamed) this.out(r.reply);
+    if (!t.streamed) this.out(shown(r.reply, process.stdout));
     const left = t.notes.flush();
     if (left) this.noteLine(left);
+    for (const note of r.notes ?? []) this.noteLine(note);
     this.newline();
-    this.out(`${this.env.style.dim(turnFooter(r))}\n`);
+    this.out(`${this.env.style.dim(shown(turnFooter(r), process.stdout))}\n`);
+    if (cutShort) process.stderr.write('opensoul: the gateway ended this turn before the reply was complete (it stopped or restarted); send the line again\n');
   }
 
   /** Ctrl-C: the first cancels the running turn; a second (same turn, or at the prompt) leaves with 130. */

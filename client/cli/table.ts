@@ -53,7 +53,8 @@ Examples:
 
 Each credential goes into the variable its provider's tools read: an API key into the
 provider's own (ANTHROPIC_API_KEY, OPENAI_API_KEY, …), an Anthropic setup-token into
-CLAUDE_CODE_OAUTH_TOKEN. Values reach the command's environment only: never argv, the
+CLAUDE_CODE_OAUTH_TOKEN; your own variables for that credential are not passed on (a tool
+would prefer them). Values reach the command's environment only: never argv, the
 terminal or a file. The command runs without a shell (write \`-- sh -c '…'\` for one); its
 exit code is opensoul's, and a signal that ends it ends opensoul alike. 127: command not
 found; 126: not executable.`;

@@ -23,6 +23,10 @@ export const exec = command(({ env, opts, args, dashDash }) => {
   const ttl = num(opts, 'proxyTtl');
   if (ttl !== undefined) o.proxyTtl = ttl;
   if (flag(opts, 'printNames')) o.printNames = true;
+  // Through the proxy the tool's own requests pick the credential; a pin cannot ride along in a
+  // key, and ignoring the flag would run the tool on another credential than the one asked for.
+  if (o.proxy && o.session !== undefined)
+    throw usageError("--session does not apply with --proxy: a tool reaches a session's pin by sending the header x-opensoul-session: <id> itself");
   if (!o.printNames && (!dashDash || args.length === 0)) {
     throw usageError(args.length === 0 ? `a command to run is missing: ${EXEC_FORM}` : `put \`--\` before the command: ${EXEC_FORM}`);
   }

@@ -5,12 +5,14 @@
  * so `opensoul exec` is transparent to scripts and supervisors.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { ExecCredentialsResult, ExecVariable } from '../../ipc/protocol.js';
 import { methods } from '../../ipc/protocol.js';
 import type { ActionEnv } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
 import { printJson } from '../output.js';
+import { findOnPath } from '../which.js';
 
 export interface ExecOptions {
   /** Providers to resolve (`--provider a,b`, repeatable); none: every provider the agent has a credential for. */
@@ -29,9 +31,25 @@ export interface ExecOptions {
 /** The signals passed on to the child while it runs (on a terminal, SIGINT and SIGQUIT reach it directly and are not sent twice). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
-/** The child's environment: ours, with the resolved credentials over any variable of the same name. */
-export function childEnv(base: NodeJS.ProcessEnv, variables: readonly ExecVariable[]): NodeJS.ProcessEnv {
+/**
+ * The signals we die of ourselves when the child died of them: only those whose default action
+ * simply ends a process and that Node leaves alone. Not one that dumps core (SIGQUIT, SIGABRT,
+ * SIGSEGV…): our memory holds the secrets we handed the child, and a core file (or
+ * systemd-coredump's store) would keep them. Not SIGUSR1: Node answers it by opening its
+ * inspector on 127.0.0.1:9229, which any local process may attach to. Not SIGUSR2 or SIGPROF
+ * (heap snapshot and profiler signals under some NODE_OPTIONS), nor SIGPIPE (ignored). For
+ * those we exit with 128+n, which is what a shell reports for them anyway.
+ */
+export const RERAISED_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set<NodeJS.Signals>(['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGKILL', 'SIGALRM']);
+
+/**
+ * The child's environment: ours, with the resolved credentials over any variable of the same
+ * name, and without `unset` (our other variables for the same credentials, which a tool would
+ * take over the resolved one).
+ */
+export function childEnv(base: NodeJS.ProcessEnv, variables: readonly ExecVariable[], unset: readonly { name: string }[] = []): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
+  for (const u of unset) delete env[u.name];
   for (const v of variables) env[v.name] = v.value;
   return env;
 }
@@ -43,19 +61,27 @@ export function variableSource(v: ExecVariable): string {
 
 /** `--print-names`: one line per variable, `NAME  provider  source`, and the providers without one. */
 function printNames(env: ActionEnv, r: ExecCredentialsResult): void {
+  // Only those the caller has: the others would not be there to remove.
+  const removed = (r.unset ?? []).filter((u) => process.env[u.name] !== undefined);
   if (env.json) {
     printJson({
       agent: r.agent,
       variables: r.variables.map(({ name, provider, profileId, source }) => ({ name, provider, profileId, source })),
       missing: r.missing,
+      unset: removed,
+      notes: r.notes ?? [],
     });
     return;
   }
   const s = env.style;
   if (r.variables.length === 0) process.stdout.write(`${s.dim('(no variable would be set)')}\n`);
-  const width = Math.max(0, ...r.variables.map((v) => v.name.length));
-  const pw = Math.max(0, ...r.variables.map((v) => v.provider.length));
+  const width = Math.max(0, ...r.variables.map((v) => v.name.length), ...removed.map((u) => u.name.length));
+  const pw = Math.max(0, ...r.variables.map((v) => v.provider.length), ...removed.map((u) => u.provider.length));
   for (const v of r.variables) process.stdout.write(`${s.bold(v.name.padEnd(width))}  ${v.provider.padEnd(pw)}  ${s.dim(`from ${variableSource(v)}`)}\n`);
+  for (const u of removed)
+    process.stdout.write(
+      `${s.bold(u.name.padEnd(width))}  ${u.provider.padEnd(pw)}  ${s.dim('yours, not passed on: a tool would take it over the one set')}\n`,
+    );
 }
 
 /** A daemon reason on one line (a recovery hint may span several). */
@@ -63,12 +89,46 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/** Exit code of a shell for a command that could not start: 127 not found, 126 found but not runnable. */
-export function spawnFailureCode(code: string | undefined): { exit: number; why: string } {
-  if (code === 'ENOENT') return { exit: 127, why: 'command not found' };
+/**
+ * Exit code of a shell for a command that could not start: 127 not found, 126 found but not
+ * runnable. ENOENT for a file that is there means what it needs is not: the interpreter its
+ * `#!` line names (or, for a binary, its loader), as bash says too.
+ */
+export function spawnFailureCode(code: string | undefined, found = false): { exit: number; why: string } {
+  if (code === 'ENOENT') return { exit: 127, why: found ? 'cannot execute: required file not found (the interpreter on its #! line?)' : 'command not found' };
   if (code === 'EACCES' || code === 'EPERM') return { exit: 126, why: 'permission denied (not executable)' };
   if (code === 'ENOEXEC') return { exit: 126, why: 'cannot execute (not a binary or script with #!)' };
   return { exit: 126, why: `cannot run it (${code ?? 'unknown error'})` };
+}
+
+/**
+ * Whether a Ctrl-C or Ctrl-\ typed now reaches the child without us: one of our stdio is a
+ * terminal and our process group (the child's) is that terminal's foreground group. Not "stdin
+ * is a TTY": `cat prompt | opensoul exec -- claude -p` in a terminal has a pipe for stdin, yet
+ * the terminal's Ctrl-C reaches the child, and a job put in the background keeps the TTY on
+ * stdin, yet none does. On Linux /proc/self/stat names the terminal's foreground group (tpgid)
+ * beside ours (pgrp); elsewhere a TTY on stdio is taken to mean we are in the foreground. A
+ * SIGINT sent by `kill` to us alone while we are in the foreground is therefore not passed on.
+ */
+export function terminalSignalsReachChild(): boolean {
+  if (!process.stdin.isTTY && !process.stdout.isTTY && !process.stderr.isTTY) return false;
+  if (process.platform !== 'linux') return true;
+  try {
+    return foregroundOfTerminal(readFileSync('/proc/self/stat', 'utf8'));
+  } catch {
+    return true; // no /proc: as on other systems
+  }
+}
+
+/** From /proc/<pid>/stat: whether the process has a controlling terminal and is in its foreground process group. */
+export function foregroundOfTerminal(stat: string): boolean {
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // state ppid pgrp session tty_nr tpgid …
+  const pgrp = Number(fields[2]);
+  const ttyNr = Number(fields[4]);
+  const tpgid = Number(fields[5]);
+  return ttyNr !== 0 && tpgid > 0 && tpgid === pgrp;
 }
 
 /**
@@ -81,10 +141,9 @@ function runChild(command: string, args: string[], env: NodeJS.ProcessEnv, after
     // On a terminal, Ctrl-C and Ctrl-\ already reach the child (it is in our foreground process
     // group): passing them on again would deliver two, and tools such as Claude Code read a
     // second Ctrl-C as "quit". We still catch them, so we outlive a child that handles them.
-    const fromTerminal = new Set<NodeJS.Signals>(process.stdin.isTTY ? ['SIGINT', 'SIGQUIT'] : []);
     const forward = (sig: NodeJS.Signals) => () => {
+      if ((sig === 'SIGINT' || sig === 'SIGQUIT') && terminalSignalsReachChild()) return;
       // The child may already be gone; nothing to forward then.
-      if (fromTerminal.has(sig)) return;
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     };
     const handlers = FORWARDED_SIGNALS.map((sig) => [sig, forward(sig)] as const);
@@ -96,7 +155,8 @@ function runChild(command: string, args: string[], env: NodeJS.ProcessEnv, after
       // 'error' without a start: the command never ran (a running child reports through 'exit').
       if (child.pid !== undefined) return;
       unhook();
-      const f = spawnFailureCode(err.code);
+      const found = command.includes('/') ? existsSync(command) : findOnPath(command, env.PATH) !== null;
+      const f = spawnFailureCode(err.code, found);
       process.stderr.write(`opensoul: ${command}: ${f.why}\n`);
       void after().finally(() => resolve(f.exit));
     });
@@ -107,6 +167,10 @@ function runChild(command: string, args: string[], env: NodeJS.ProcessEnv, after
         // Die of the same signal, as a shell reports it; with our handlers gone its default action
         // applies. A signal whose default is not to end a process leaves the shell's 128+n.
         const n = constants.signals[signal] ?? 0;
+        if (!RERAISED_SIGNALS.has(signal)) {
+          resolve(128 + n);
+          return;
+        }
         try {
           process.kill(process.pid, signal);
         } catch {
@@ -129,15 +193,17 @@ export async function runExec(env: ActionEnv, o: ExecOptions, command: string[])
     ...(providers.length > 0 ? { providers } : {}),
     ...(o.session ? { session: o.session } : {}),
   });
-  if (!(o.printNames && env.json))
+  if (!(o.printNames && env.json)) {
+    for (const note of r.notes ?? []) process.stderr.write(`opensoul: warning: ${oneLine(note)}\n`);
     for (const m of r.missing) process.stderr.write(`opensoul: warning: no credential for ${m.provider}: ${oneLine(m.reason)}\n`);
+  }
   if (o.printNames) {
     printNames(env, r);
     return 0;
   }
   const [cmd, ...args] = command;
   if (cmd === undefined) return 0;
-  return runChild(cmd, args, childEnv(process.env, r.variables));
+  return runChild(cmd, args, childEnv(process.env, r.variables, r.unset));
 }
 
 /**

@@ -3,6 +3,7 @@
  * §8 resolves now, under the variable the provider's own tools read. Nothing here is written
  * anywhere; the CLI hands the values to the child's environment only.
  */
+import { dict, own } from '../../ipc/dict.js';
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { ExecCredentialsResult, ExecVariable } from '../../ipc/protocol.js';
 import { firstEnvKey } from '../env/environment.js';
@@ -20,6 +21,24 @@ export function variableFor(provider: string, envVars: readonly string[], type: 
   if (fromEnv) return fromEnv;
   if (provider === 'anthropic' && type !== 'api_key') return 'CLAUDE_CODE_OAUTH_TOKEN';
   return envVars[0] ?? null;
+}
+
+/**
+ * The variables a provider's tools read the same credential from. The child gets only the one
+ * `exec` sets, none of the others from the caller's environment: Claude Code and the SDKs take
+ * ANTHROPIC_AUTH_TOKEN or ANTHROPIC_API_KEY over CLAUDE_CODE_OAUTH_TOKEN, Google's SDK takes
+ * GOOGLE_API_KEY over GEMINI_API_KEY, so the caller's own key would be used instead of the one
+ * resolved (a session's pin included). Not GitHub's GH_TOKEN and GITHUB_TOKEN: they serve much
+ * more than Copilot.
+ */
+const SAME_CREDENTIAL = dict<readonly string[]>([
+  ['anthropic', ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_OAUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN']],
+  ['google', ['GEMINI_API_KEY', 'GOOGLE_API_KEY']],
+]);
+
+/** The variables the child must not inherit when `name` carries the provider's credential. */
+export function competingVariables(provider: string, name: string): string[] {
+  return (own(SAME_CREDENTIAL, provider) ?? []).filter((n) => n !== name);
 }
 
 /** Every provider the agent has a credential for: a profile of its own or inherited, or an env key. */
@@ -40,6 +59,7 @@ export async function execCredentials(
   const asked = providers && providers.length > 0 ? [...new Set(providers)] : providersWithCredentials(state, view);
   const variables: ExecVariable[] = [];
   const missing: ExecCredentialsResult['missing'] = [];
+  const unset: { name: string; provider: string }[] = [];
   for (const provider of asked) {
     const spec = state.providers.require(provider);
     try {
@@ -54,6 +74,7 @@ export async function execCredentials(
       }
       if (variables.some((v) => v.name === name)) continue;
       variables.push({ name, value: r.secret, provider, profileId: r.profileId, source: r.source });
+      for (const other of competingVariables(provider, name)) unset.push({ name: other, provider });
     } catch (err) {
       // Asked for by name: its absence is the answer; found by looking: it is only reported.
       if (err instanceof OpenSoulError && err.kind === 'NO_CREDENTIALS') {
@@ -64,5 +85,5 @@ export async function execCredentials(
       throw err;
     }
   }
-  return { agent: view.id, variables, missing };
+  return { agent: view.id, variables, missing, unset: unset.filter((u) => !variables.some((v) => v.name === u.name)) };
 }

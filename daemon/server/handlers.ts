@@ -290,7 +290,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         );
         if (!result.cancelled)
           sessions.appendTurn(view.id, params.session, { role: 'user', content: params.message }, { role: 'assistant', content: result.reply });
-        return { ...result, session: publicSession(session) };
+        return { ...result, session: publicSession(session), notes: session.notes };
       } finally {
         turns.finish(view.id, params.session, turnId);
       }
@@ -299,11 +299,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     execCredentials: async (params) => {
       const view = viewOf(state, params.agent);
       const at = now();
-      const pin = params.session ? (sessions.view(view.id, params.session).pin ?? undefined) : undefined;
-      const result = await execCredentials(state, view, params.providers, at, pin);
+      const session = params.session ? sessions.view(view.id, params.session) : null;
+      const result = await execCredentials(state, view, params.providers, at, session?.pin ?? undefined);
       deps.registerSecrets(result.variables.map((v) => v.value));
       for (const v of result.variables) if (v.profileId) await usage.markUsed(view.id, v.profileId, at);
-      return result;
+      return { ...result, notes: session?.notes ?? [] };
     },
     proxyKeyCreate: (params) => proxy().createKey(params, resolveAgent(state, params.agent)),
     proxyKeyList: () => proxy().listKeys(),

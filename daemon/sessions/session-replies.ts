@@ -129,6 +129,11 @@ export function nextCallLabel(entry: ProviderStatusEntry | undefined, pin: strin
 /** Input of {@link renderModelStatus}. */
 export interface StatusReplyInput {
   view: SessionView;
+  /**
+   * The agent's default model (`provider/model`). Not `status.resolvedDefault`: the status is
+   * computed with the session's model in the default's place, so its provider's entry is right.
+   */
+  defaultModel: string;
   status: ModelsStatusResult;
   /** Provider → profile ids in call order, when the caller has them (else derived from the flags). */
   order?: Readonly<Record<string, readonly string[]>>;
@@ -141,7 +146,7 @@ export function renderModelStatus(input: StatusReplyInput): string {
   const lines = [
     `Current: ${view.model}${view.modelFromSession ? '' : " (the agent's default)"}`,
     `Credential: ${credentialLabel(view.pin)}`,
-    `Default: ${status.resolvedDefault || status.defaultModel || '(none)'}${status.fallbacks.length > 0 ? `, fallbacks: ${status.fallbacks.join(', ')}` : ''}`,
+    `Default: ${input.defaultModel}${status.fallbacks.length > 0 ? `, fallbacks: ${status.fallbacks.join(', ')}` : ''}`,
     `Agent: ${status.agent}`,
     `Auth store: ${status.authStore}`,
   ];

@@ -268,7 +268,7 @@ export class SessionService {
           ]),
         )
       : undefined;
-    return renderModelStatus({ view, status, ...(order ? { order } : {}) });
+    return renderModelStatus({ view, defaultModel: this.defaultRef(agent), status, ...(order ? { order } : {}) });
   }
 
   private async switchTo(

@@ -219,6 +219,14 @@ export class SessionStore {
         applyPatch(entry, sessionId, patch, now);
         doc[sessionId] = entry;
         const next = `${JSON.stringify(doc, null, 2)}\n`;
+        // A file over the limit is not read at all: written, it would lose every pin at the next
+        // start and refuse every later write. Refused here, it stays as it was and is read.
+        if (next !== current && Buffer.byteLength(next) > MAX_STATE_FILE_BYTES) {
+          const count = Object.keys(doc).length;
+          throw new OpenSoulError('INVALID_INPUT', {
+            reason: `${file} would grow past its 1 MiB limit (${count} sessions): remove the sessions no longer used from it (a hand edit applies at once)`,
+          });
+        }
         return { next: next === current ? null : next, result: recordOf(entry) };
       });
     } finally {

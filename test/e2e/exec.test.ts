@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, assertNoSecrets, cleanEnv, fakeSecret, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
+import { runInTty } from '../support/tty.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -85,6 +86,45 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     assert.equal(seenBoth.OPENAI_API_KEY?.sha, sha(openai));
   });
 
+  it("the child gets only the resolved credential of a provider: the caller's other variables for it (a tool would prefer them) are dropped", async () => {
+    const { d, openai } = await daemonWithKeys();
+    const token = fakeSecret('sk-ant-oat01-', 100);
+    writeFileSync(
+      d.paths.authProfiles('main'),
+      JSON.stringify({ version: 1, profiles: { 'anthropic:claude': { type: 'token', provider: 'anthropic', token } } }),
+      {
+        mode: 0o600,
+      },
+    );
+    await waitFor(async () => (await d.cli(['exec', '--print-names'])).stdout.includes('CLAUDE_CODE_OAUTH_TOKEN'), 'the token profile to load');
+    const callers = { ANTHROPIC_API_KEY: fakeSecret('sk-ant-api03-', 80), ANTHROPIC_AUTH_TOKEN: fakeSecret('sk-ant-api03-', 80), GH_TOKEN: 'ghp_callers' };
+    const out = path.join(tempDir(), 'seen.json');
+    const names = ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY', 'GH_TOKEN'];
+    const r = await d.cli(['exec', '--', ...reporter(out, names)], { env: callers });
+    assert.equal(r.code, 0, r.stderr);
+    const seen = JSON.parse(readFileSync(out, 'utf8')) as Seen;
+    assert.equal(seen.CLAUDE_CODE_OAUTH_TOKEN?.sha, sha(token));
+    assert.equal(seen.ANTHROPIC_API_KEY, null, "the caller's API key would win over the setup-token in Claude Code and the SDKs");
+    assert.equal(seen.ANTHROPIC_AUTH_TOKEN, null);
+    assert.equal(seen.OPENAI_API_KEY?.sha, sha(openai));
+    assert.deepEqual(seen.GH_TOKEN, { len: 11, sha: sha('ghp_callers') }, 'variables of no provider exec sets are left alone');
+    const names2 = await d.cli(['exec', '--print-names'], { env: callers });
+    assert.match(names2.stdout, /^CLAUDE_CODE_OAUTH_TOKEN +anthropic +from profile anthropic:claude$/m);
+    assert.match(names2.stdout, /^ANTHROPIC_API_KEY +anthropic +yours, not passed on/m);
+    assert.match(names2.stdout, /^ANTHROPIC_AUTH_TOKEN +anthropic +yours, not passed on/m);
+    const j = JSON.parse((await d.cli(['exec', '--print-names', '--json'], { env: callers })).stdout) as { unset: unknown };
+    assert.deepEqual(j.unset, [
+      { name: 'ANTHROPIC_API_KEY', provider: 'anthropic' },
+      { name: 'ANTHROPIC_AUTH_TOKEN', provider: 'anthropic' },
+    ]);
+    assertNoSecrets([token, openai, callers.ANTHROPIC_API_KEY, callers.ANTHROPIC_AUTH_TOKEN], {
+      stdout: r.stdout + names2.stdout,
+      stderr: r.stderr + names2.stderr,
+      log: d.log(),
+      daemonStderr: d.stderr(),
+    });
+  });
+
   it('a provider without a credential, asked for by name, fails with the reason and runs nothing', async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const marker = path.join(tempDir(), 'ran');
@@ -110,10 +150,31 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     const denied = await d.cli(['exec', '--', notExec]);
     assert.equal(denied.code, 126, denied.stderr);
     assert.equal(denied.stderr.split('\n').filter(Boolean).length, 1);
-    for (const x of [seven, term, missing, denied]) assertNoSecrets([anthropic, openai], { stdout: x.stdout, stderr: x.stderr });
+    const badInterpreter = path.join(dir, 'tool2.sh');
+    writeFileSync(badInterpreter, '#!/no/such/interpreter\nexit 0\n', { mode: 0o700 });
+    const noInterpreter = await d.cli(['exec', '--', badInterpreter]);
+    assert.equal(noInterpreter.code, 127, noInterpreter.stderr);
+    assert.equal(noInterpreter.stderr, `opensoul: ${badInterpreter}: cannot execute: required file not found (the interpreter on its #! line?)\n`);
+    for (const x of [seven, term, missing, denied, noInterpreter]) assertNoSecrets([anthropic, openai], { stdout: x.stdout, stderr: x.stderr });
   });
 
-  it("no key in the CLI's argv while the child runs; SIGTERM to the CLI reaches the child and the CLI dies of it", async () => {
+  it('a child that dies of a core-dumping signal or SIGUSR1: the CLI exits 128+n, not re-raising it (no core of its memory, no inspector)', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    for (const [sig, n] of [
+      ['ABRT', 6],
+      ['SEGV', 11],
+      ['QUIT', 3],
+      ['USR1', 10],
+    ] as const) {
+      const r = await d.cli(['exec', '--', 'sh', '-c', `kill -${sig} $$`]);
+      assert.deepEqual({ code: r.code, signal: r.signal }, { code: 128 + n, signal: null }, `SIG${sig}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /Debugger|inspector/, `SIG${sig}`);
+      assertNoSecrets([anthropic, openai], { stdout: r.stdout, stderr: r.stderr });
+    }
+    assertNoSecrets([anthropic, openai], { log: d.log(), daemonStderr: d.stderr() });
+  });
+
+  it("no key in the CLI's argv or environment while the child runs; SIGTERM to the CLI reaches the child and the CLI dies of it", async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const ready = path.join(tempDir(), 'ready');
     const child = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(ready)}, String(process.pid)); setTimeout(() => {}, 60000)`];
@@ -132,7 +193,12 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     const childPid = Number(await waitFor(() => (existsSync(ready) ? readFileSync(ready, 'utf8') : null), 'the child to start'));
     const cmdline = readFileSync(`/proc/${cli.pid}/cmdline`, 'utf8');
     assert.ok(cmdline.includes('exec'), cmdline);
-    assertNoSecrets([anthropic, openai], { cliArgv: cmdline, childArgv: readFileSync(`/proc/${childPid}/cmdline`, 'utf8') });
+    assertNoSecrets([anthropic, openai], {
+      cliArgv: cmdline,
+      // The values are put in the child's environment only, never in ours (which /proc shows to our uid and root).
+      cliEnviron: readFileSync(`/proc/${cli.pid}/environ`, 'utf8'),
+      childArgv: readFileSync(`/proc/${childPid}/cmdline`, 'utf8'),
+    });
     cli.kill('SIGTERM');
     const end = await exited;
     assert.equal(end.signal, 'SIGTERM');
@@ -162,6 +228,24 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     assert.deepEqual(await exited, { code: 3, signal: null });
   });
 
+  it('Ctrl-C typed in a terminal reaches the child once, also when stdin is not the terminal (`… < file`, `cat x | opensoul exec …`)', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    for (const stdin of ['terminal', 'a file'] as const) {
+      const count = path.join(tempDir(), 'count');
+      // Counts the SIGINTs it gets, and exits 1 s after the first with 20 + that count.
+      const code =
+        `const fs=require('fs');let n=0;process.on('SIGINT',()=>{n++;fs.writeFileSync(${JSON.stringify(count)},String(n));` +
+        `if(n===1)setTimeout(()=>process.exit(20+n),1000)});fs.writeFileSync(${JSON.stringify(count)},'ready');setInterval(()=>{},1000)`;
+      const command = [process.execPath, CLI, 'exec', '--', process.execPath, '-e', code];
+      const tty = runInTty(stdin === 'terminal' ? command : ['sh', '-c', 'exec "$@" < /dev/null', 'sh', ...command], { ...d.env, TERM: 'xterm-256color' });
+      await waitFor(() => existsSync(count) && readFileSync(count, 'utf8') === 'ready', `the child to start (${stdin})`);
+      tty.key('C-c');
+      assert.equal(await tty.exitCode(), 21, `stdin ${stdin}: the child counted ${readFileSync(count, 'utf8')} SIGINTs`);
+      assertNoSecrets([anthropic, openai], { screen: tty.screen() });
+    }
+    assertNoSecrets([anthropic, openai], { log: d.log() });
+  });
+
   it('--print-names shows names and sources only; --json the same as a document; no `--` is a usage error', async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const r = await d.cli(['exec', '--print-names']);
@@ -178,6 +262,9 @@ describe('opensoul exec (real daemon, real CLI)', function () {
       ],
     );
     assertNoSecrets([anthropic, openai], { stdout: r.stdout + j.stdout, stderr: r.stderr + j.stderr, log: d.log() });
+    const proxySession = await d.cli(['exec', '--proxy', '--session', 'work', '--', 'true']);
+    assert.equal(proxySession.code, 64, 'a pin cannot ride along through the proxy: refused, not ignored');
+    assert.match(proxySession.stderr, /^opensoul: --session does not apply with --proxy/m);
     const usage = await d.cli(['exec', 'env']);
     assert.equal(usage.code, 64);
     assert.match(usage.stderr, /^opensoul: .*opensoul exec \[--provider p …\] -- <command>/m);

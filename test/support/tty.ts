@@ -17,6 +17,8 @@ export interface Tty {
   key(name: string): void;
   /** Waits for the command to finish; its exit code. */
   exitCode(timeoutMs?: number): Promise<number>;
+  /** The pane's title, which a program sets with OSC 0 or 2 (as it would set a terminal window's). */
+  title(): string;
 }
 
 let counter = 0;
@@ -30,7 +32,9 @@ export function runInTty(argv: string[], env: NodeJS.ProcessEnv): Tty {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `export ${k}=${q(v as string)}`)
     .join('\n');
-  writeFileSync(script, `#!/bin/sh\n${exports}\n${argv.map(q).join(' ')}\necho "__EXIT__:$?"\nsleep 600\n`);
+  // The wrapper shell outlives a Ctrl-C typed at the command (a trap, unlike an ignored signal,
+  // is not inherited by the command), so it still prints the exit code.
+  writeFileSync(script, `#!/bin/sh\ntrap : INT QUIT\n${exports}\n${argv.map(q).join(' ')}\necho "__EXIT__:$?"\nsleep 600\n`);
   chmodSync(script, 0o700);
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   tmux('new-session', '-d', '-s', 'main', '-x', '200', '-y', '60', script);
@@ -52,6 +56,7 @@ export function runInTty(argv: string[], env: NodeJS.ProcessEnv): Tty {
     key: (name) => {
       tmux('send-keys', '-t', 'main', name);
     },
+    title: () => tmux('display-message', '-p', '-t', 'main', '#{pane_title}').trim(),
     exitCode: async (timeoutMs = 15_000) => {
       const s = await waitFor(() => /__EXIT__:(\d+)/.exec(screen()), `the command to exit; screen:\n${screen()}`, timeoutMs, 50);
       return Number(s[1]);

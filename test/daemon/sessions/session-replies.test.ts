@@ -67,7 +67,7 @@ describe('session replies', () => {
   });
 
   it('/model status: current, default, agent, store, per provider the endpoint, candidates in order and the next call', () => {
-    const text = renderModelStatus({ view: view({ pin: 'anthropic:work' }), status: sampleStatus() });
+    const text = renderModelStatus({ view: view({ pin: 'anthropic:work' }), defaultModel: 'anthropic/claude-sonnet-4-5', status: sampleStatus() });
     const lines = text.split('\n');
     assert.deepEqual(lines.slice(0, 5), [
       'Current: anthropic/claude-opus-4-5',
@@ -107,7 +107,11 @@ describe('session replies', () => {
   });
 
   it('names a provider with no credential at all, with its recovery hint', () => {
-    const text = renderModelStatus({ view: view({ model: 'openrouter/meta/llama', provider: 'openrouter' }), status: sampleStatus() });
+    const text = renderModelStatus({
+      view: view({ model: 'openrouter/meta/llama', provider: 'openrouter' }),
+      defaultModel: 'anthropic/claude-sonnet-4-5',
+      status: sampleStatus(),
+    });
     assert.match(text, /\[openrouter\] no credential\n {2}Put an API key in ~\/\.opensoul\/\.env as OPENROUTER_API_KEY/);
   });
 

@@ -112,6 +112,37 @@ describe('session store', () => {
     await assert.rejects(store.update(file, 'a', { pin: 'openai:x' }, T), (err: unknown) => err instanceof OpenSoulError && err.kind === 'STORE_INVALID');
   });
 
+  it('refuses a write that would take the file past 1 MiB, so the sessions in it stay readable (INVALID_INPUT)', async () => {
+    const file = sessionsFile();
+    const store = new SessionStore();
+    await store.update(file, 'pinned', { model: 'openai/gpt-5', pin: 'openai:x' }, T);
+    const doc = onDisk(file);
+    // Filled to within one entry of the limit; the new session's id (200 characters) does not fit.
+    let n = 0;
+    for (const step of [256, 16, 1]) {
+      for (;;) {
+        const ids = Array.from({ length: step }, (_, i) => `telegram:${1e9 + n + i}`);
+        for (const id of ids) doc[id] = { ...doc.pinned, sessionId: id };
+        if (JSON.stringify(doc, null, 2).length > 1024 * 1024 - 100) {
+          for (const id of ids) delete doc[id];
+          break;
+        }
+        n += step;
+      }
+    }
+    writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+    const before = readFileSync(file, 'utf8');
+    await assert.rejects(store.update(file, 'x'.repeat(200), { model: 'openai/gpt-5', pin: 'openai:x' }, T), (err: unknown) => {
+      assert.ok(err instanceof OpenSoulError && err.kind === 'INVALID_INPUT', String(err));
+      assert.match(err.message, /would grow past its 1 MiB limit \(\d+ sessions\): remove the sessions no longer used/);
+      return true;
+    });
+    assert.equal(readFileSync(file, 'utf8'), before, 'the file is left as it was');
+    assert.equal(new SessionStore().get(file, 'pinned')?.pin, 'openai:x', 'and read as before');
+    // A change that does not grow it past the limit still lands.
+    assert.equal((await store.update(file, 'pinned', { pin: null }, T)).pin, null);
+  });
+
   it('loses no entry when many writes race, from one store and from two (two processes)', async () => {
     const file = sessionsFile();
     const one = new SessionStore();

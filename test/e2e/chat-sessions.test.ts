@@ -1,0 +1,106 @@
+/**
+ * Sessions and `/model` (§8.3) with a real daemon, the real CLI and a fake Anthropic API:
+ * `/model status` after a switch, pins across a restart, a pin whose profile was removed, and a
+ * sessions file that would outgrow the size limit. No key ever shows in the output or the log.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { assertNoSecrets, fakeSecret, startDaemon, tempDir } from '../support/harness.js';
+import type { Daemon } from '../support/harness.js';
+import { startFakeProvider } from '../support/fake-provider.js';
+
+/** A daemon whose Anthropic endpoint is the fake, with API key profiles anthropic:a and anthropic:b. */
+async function sessionsDaemon(): Promise<{ d: Daemon; keys: string[] }> {
+  const api = await startFakeProvider('anthropic');
+  api.answer('*', { kind: 'ok', text: 'Hello.' });
+  const keys = [fakeSecret('sk-ant-api03-', 80), fakeSecret('sk-ant-api03-', 80)];
+  const stateDir = path.join(tempDir(), 'state');
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(stateDir, 'opensoul.json'), JSON.stringify({ models: { providers: { anthropic: { baseUrl: api.url } } } }), { mode: 0o600 });
+  const store = path.join(stateDir, 'agents', 'main', 'agent', 'auth-profiles.json');
+  mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
+  const profiles = {
+    'anthropic:a': { type: 'api_key', provider: 'anthropic', key: keys[0] },
+    'anthropic:b': { type: 'api_key', provider: 'anthropic', key: keys[1] },
+  };
+  writeFileSync(store, JSON.stringify({ version: 1, profiles }), { mode: 0o600 });
+  return { d: await startDaemon({ stateDir }), keys };
+}
+
+describe('sessions and /model (real daemon, real CLI, fake Anthropic API)', function () {
+  this.timeout(60_000);
+
+  it("/model status names the agent's default as Default after the session switched model; model and pin survive a restart", async () => {
+    const { d, keys } = await sessionsDaemon();
+    const r = await d.cli(['chat', '--session', 's'], { input: '/model haiku@anthropic:b\n/model status\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Current: anthropic\/claude-haiku-4-5$/m);
+    assert.match(r.stdout, /^Credential: anthropic:b \(pinned\)$/m);
+    assert.match(r.stdout, /^Default: anthropic\/claude-sonnet-4-5$/m, r.stdout);
+    await d.stop();
+    const d2 = await startDaemon({ stateDir: d.stateDir });
+    const after = await d2.cli(['chat', '--session', 's'], { input: '/model status\nhello\n' });
+    assert.equal(after.code, 0, after.stderr);
+    assert.match(after.stdout, /^Current: anthropic\/claude-haiku-4-5$/m);
+    assert.match(after.stdout, /^Credential: anthropic:b \(pinned\)$/m);
+    assert.match(after.stdout, /^— anthropic\/claude-haiku-4-5 via anthropic:b$/m);
+    assertNoSecrets(keys, { stdout: r.stdout + after.stdout, stderr: r.stderr + after.stderr, log: d2.log(), daemonStderr: d.stderr() + d2.stderr() });
+  });
+
+  it("a pin whose profile was removed: the next message and exec --session say so once, and use the agent's order", async () => {
+    const { d, keys } = await sessionsDaemon();
+    for (const session of ['c', 'e']) {
+      const pin = await d.cli(['chat', '--session', session], { input: '/model sonnet@anthropic:b\n' });
+      assert.equal(pin.code, 0, pin.stderr);
+    }
+    const removed = await d.cli(['models', 'auth', 'remove', 'anthropic:b']);
+    assert.equal(removed.code, 0, removed.stderr);
+    const NOTE = "The pinned profile anthropic:b was removed; using the agent's order again.";
+    const chat = await d.cli(['chat', '--session', 'c'], { input: 'hello\nhello again\n' });
+    assert.equal(chat.code, 0, chat.stderr);
+    assert.equal(chat.stderr, `${NOTE}\n`, 'said once, for the first message');
+    assert.match(chat.stdout, /^— anthropic\/claude-sonnet-4-5 via anthropic:a$/m);
+    const exec = await d.cli(['exec', '--session', 'e', '--', process.execPath, '-e', '']);
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stderr, `opensoul: warning: ${NOTE}\n`);
+    assertNoSecrets(keys, { stdout: chat.stdout + exec.stdout, stderr: chat.stderr + exec.stderr, log: d.log() });
+  });
+
+  it('thousands of sessions: a pin that would take sessions.json past 1 MiB is refused with a reply; the pins in it hold across a restart', async () => {
+    const { d, keys } = await sessionsDaemon();
+    const entry = (id: string) => ({ sessionId: id, updatedAt: 1, authProfileOverride: 'anthropic:b', authProfileOverrideSource: 'user' });
+    const doc: Record<string, unknown> = {};
+    let n = 0;
+    for (const step of [256, 16, 1]) {
+      for (;;) {
+        const ids = Array.from({ length: step }, (_, i) => `telegram:${1e9 + n + i}`);
+        for (const id of ids) doc[id] = entry(id);
+        if (JSON.stringify(doc, null, 2).length > 1024 * 1024 - 100) {
+          for (const id of ids) delete doc[id];
+          break;
+        }
+        n += step;
+      }
+    }
+    const file = d.paths.sessions('main');
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+    const refused = await d.cli(['chat', '--session', 'x'.repeat(200)], { input: '/model sonnet@anthropic:a\n' });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stdout,
+      /^Nothing changed: the session could not be saved\. Refused: .*sessions\.json would grow past its 1 MiB limit \(\d+ sessions\)/m,
+    );
+    await d.stop();
+    const d2 = await startDaemon({ stateDir: d.stateDir });
+    const status = await d2.cli(['chat', '--session', 'telegram:1000000000'], { input: '/model status\n' });
+    assert.match(status.stdout, /^Credential: anthropic:b \(pinned\)$/m, status.stdout.slice(0, 300));
+    assertNoSecrets(keys, {
+      stdout: refused.stdout + status.stdout,
+      stderr: refused.stderr + status.stderr,
+      log: d2.log(),
+      daemonStderr: d.stderr() + d2.stderr(),
+    });
+  });
+});
