@@ -14,7 +14,8 @@ export type TokenPost =
   | { kind: 'redirect'; status: number }
   | { kind: 'answer'; status: number; ok: boolean; body: Record<string, unknown> | null };
 
-const MAX_BODY_CHARS = 1024 * 1024;
+/** A token answer is a few KiB; more than this is not one, and is not read further. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 function parseBody(text: string, contentType: string): Record<string, unknown> | null {
   if (/json/i.test(contentType) || /^\s*\{/.test(text)) {
@@ -54,11 +55,34 @@ export async function sendTokenRequest(
     await res.body?.cancel().catch(() => undefined);
     return { kind: 'redirect', status: res.status };
   }
-  let text: string;
+  let text: string | null;
   try {
-    text = await res.text();
+    text = await readBounded(res);
   } catch {
     return { kind: 'unreachable', timedOut: false, cancelled: opts.signal?.aborted === true };
   }
-  return { kind: 'answer', status: res.status, ok: res.ok, body: parseBody(text.slice(0, MAX_BODY_CHARS), res.headers.get('content-type') ?? '') };
+  return { kind: 'answer', status: res.status, ok: res.ok, body: text === null ? null : parseBody(text, res.headers.get('content-type') ?? '') };
+}
+
+/**
+ * The answer's text, or null when it is longer than MAX_BODY_BYTES. Read chunk by chunk and
+ * cancelled at the limit: `res.text()` would first hold the whole answer, and a token endpoint
+ * that streams gigabytes (hostile, or a wrong URL) must not take the daemon's memory with it.
+ */
+async function readBounded(res: Response): Promise<string | null> {
+  if (!res.body) return '';
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
