@@ -22,6 +22,7 @@ import type { PastedAuthorization } from './pasted-input.js';
 import { challengeOf, createState, createVerifier } from './pkce.js';
 import { exchangeCode } from './token-exchange.js';
 import type { TokenSet } from './token-exchange.js';
+import { MAX_LIFETIME_MS } from './token-post.js';
 
 /** What the login service needs. */
 export interface LoginDeps {
@@ -57,7 +58,7 @@ export function authorizeUrl(endpoints: OAuthEndpoints, x: { redirectUri: string
 function expiryOf(tokens: TokenSet, now: number): number {
   if (tokens.expires !== null) return tokens.expires;
   const exp = jwtClaims(tokens.access)?.exp;
-  return typeof exp === 'number' && exp > 0 ? exp * 1000 : now;
+  return typeof exp === 'number' && exp > 0 ? Math.min(exp * 1000, now + MAX_LIFETIME_MS) : now;
 }
 
 /** Logins in progress and how they end. */

@@ -6,14 +6,14 @@
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { OAuthEndpoints } from './oauth-providers.js';
-import { sendTokenRequest } from './token-post.js';
+import { lifetimeMsOf, sendTokenRequest } from './token-post.js';
 
 /** What a token endpoint gave back, checked. */
 export interface TokenSet {
   access: string;
   /** Absent when the provider issues none (GitHub's device flow): the login is then stored as a token. */
   refresh: string | null;
-  /** Unix ms, from `expires_in`; null when the provider gives none. */
+  /** Unix ms, from `expires_in`; null when the provider gives none (or zero, or less). */
   expires: number | null;
   /** OpenID Connect id_token, when the provider sends one (it names the account). */
   idToken: string | null;
@@ -82,11 +82,11 @@ function tokenString(value: unknown): string | null {
 export function tokenSetOf(provider: string, body: Record<string, unknown>, now: number): TokenSet {
   const access = tokenString(body.access_token);
   if (!access) throw new OpenSoulError('LOGIN_FAILED', { provider, reason: 'the token endpoint answered without a usable access_token' });
-  const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : typeof body.expires_in === 'string' ? Number(body.expires_in) : NaN;
+  const lifetime = lifetimeMsOf(body.expires_in);
   return {
     access,
     refresh: tokenString(body.refresh_token),
-    expires: Number.isFinite(expiresIn) && expiresIn > 0 ? now + Math.round(expiresIn * 1000) : null,
+    expires: lifetime === null ? null : now + lifetime,
     idToken: tokenString(body.id_token),
     raw: body,
   };

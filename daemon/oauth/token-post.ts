@@ -14,6 +14,21 @@ export type TokenPost =
   | { kind: 'redirect'; status: number }
   | { kind: 'answer'; status: number; ok: boolean; body: Record<string, unknown> | null };
 
+/** The longest access-token lifetime believed: a year. */
+export const MAX_LIFETIME_MS = 365 * 24 * 3_600_000;
+
+/**
+ * An answer's `expires_in` (RFC 6749 §5.1: seconds; a numeric string is taken too) in ms, or
+ * null when it names no usable lifetime: absent, not a number, zero or negative. The caller
+ * decides what null means, never "expired already": that made every call refresh again. A
+ * garbled huge value is cut to a year, or the expiry would lie past what a Date can hold and
+ * the token would never be refreshed again.
+ */
+export function lifetimeMsOf(expiresIn: unknown): number | null {
+  const seconds = typeof expiresIn === 'number' ? expiresIn : typeof expiresIn === 'string' && expiresIn.trim() !== '' ? Number(expiresIn) : Number.NaN;
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(Math.round(seconds * 1000), MAX_LIFETIME_MS) : null;
+}
+
 /** A token answer is a few KiB; more than this is not one, and is not read further. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 

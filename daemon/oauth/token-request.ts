@@ -5,13 +5,16 @@
  * token somewhere we did not choose). The answer is never quoted: no token and no part of the
  * body ends up in an error or a log line.
  */
-import { asNumber, asString } from '../providers/untrusted-json.js';
+import { asString } from '../providers/untrusted-json.js';
 import type { OAuthEndpoints } from './oauth-providers.js';
 import type { TokenFailure } from './refresh-policy.js';
-import { sendTokenRequest } from './token-post.js';
+import { lifetimeMsOf, sendTokenRequest } from './token-post.js';
 
 /** How long a token request may take before it counts as a network failure. */
 export const TOKEN_REQUEST_TIMEOUT_MS = 15_000;
+
+/** The lifetime assumed when the answer names none (or zero, or less): an hour, the common one; the token is refreshed ahead of it anyway. */
+export const DEFAULT_LIFETIME_MS = 3_600_000;
 
 /** A token endpoint's successful answer, with the expiry made absolute. */
 export interface RefreshedTokens {
@@ -56,7 +59,6 @@ export async function requestTokenRefresh(
     };
   }
   const access = asString(body?.access_token);
-  const expiresIn = asNumber(body?.expires_in);
   if (!access) return { ok: false, failure: { kind: 'http', status: r.status, error: 'invalid_response', description: 'no access_token in the answer' } };
   const rotated = asString(body?.refresh_token);
   return {
@@ -64,8 +66,7 @@ export async function requestTokenRefresh(
     tokens: {
       access,
       refresh: rotated && rotated !== '' ? rotated : refreshToken,
-      // A provider that names no lifetime: an hour, the common default, refreshed ahead of it anyway.
-      expires: now() + Math.max(0, expiresIn ?? 3600) * 1000,
+      expires: now() + (lifetimeMsOf(body?.expires_in) ?? DEFAULT_LIFETIME_MS),
     },
   };
 }

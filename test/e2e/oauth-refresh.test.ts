@@ -241,6 +241,14 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     assert.match(d.log(), /retrying with backoff/);
   });
 
+  it('a token endpoint that answers expires_in 0 is not asked again at every call: the new token counts for an hour', async () => {
+    const { d, server, store } = await setup(60_000);
+    server.mode.expiresIn = 0;
+    for (let i = 0; i < 3; i++) assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, server.issued[0]);
+    assert.equal(server.requests(), 1);
+    assert.ok(storedProfile(store).expires > Date.now() + 50 * 60_000, 'stored with an hour to go');
+  });
+
   it('the ahead-of-time check refreshes an idle profile that nobody resolves', async () => {
     const { d, server, refresh } = await setup(2 * 60_000, { env: { OPENSOUL_OAUTH_CHECK_MS: '200' } });
     await waitFor(

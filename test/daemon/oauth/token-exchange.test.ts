@@ -5,7 +5,7 @@ import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OpenSoulError } from '../../../ipc/errors.js';
 import type { OAuthEndpoints } from '../../../daemon/oauth/oauth-providers.js';
-import { exchangeCode } from '../../../daemon/oauth/token-exchange.js';
+import { exchangeCode, tokenSetOf } from '../../../daemon/oauth/token-exchange.js';
 import { onCleanup } from '../../support/harness.js';
 
 async function serve(handler: RequestListener): Promise<{ url: string; hits: () => number }> {
@@ -72,5 +72,13 @@ describe('token exchange', () => {
     const started = Date.now();
     await assert.rejects(exchangeCode(endpoints(`${silent.url}/token`), exchange, { now: Date.now, timeoutMs: 300 }), /did not answer in time/);
     assert.ok(Date.now() - started < 1300);
+  });
+
+  it('reads expires_in as a lifetime: none when absent, zero or negative; a huge one cut to a year', () => {
+    const at = (expiresIn: unknown) => tokenSetOf('p', { access_token: 'A', expires_in: expiresIn }, 1_000).expires;
+    assert.equal(at(3600), 1_000 + 3_600_000);
+    assert.equal(at('60'), 1_000 + 60_000);
+    for (const none of [undefined, 0, -1, 'x', '']) assert.equal(at(none), null, `expires_in ${String(none)}`);
+    assert.equal(at(1e20), 1_000 + 365 * 24 * 3_600_000);
   });
 });

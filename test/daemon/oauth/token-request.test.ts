@@ -57,6 +57,19 @@ describe('token request', function () {
     assert.equal(r.ok && r.tokens.refresh, 'R1');
   });
 
+  it('an expires_in that is absent, zero, negative or not a number means an hour, not "expired already"; a huge one is cut to a year', async () => {
+    let expiresIn: unknown;
+    const s = await serve((_req, _body, res) => json(res, 200, { access_token: 'A2', ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) }));
+    const expiresFor = async (value: unknown) => {
+      expiresIn = value;
+      const r = await requestTokenRefresh({ tokenUrl: s.url, clientId: 'c', tokenRequest: 'form' }, 'R1', now);
+      return r.ok ? r.tokens.expires - now() : null;
+    };
+    for (const value of [undefined, 0, -5, 'soon', null]) assert.equal(await expiresFor(value), 3_600_000, `expires_in ${String(value)}`);
+    assert.equal(await expiresFor('600'), 600_000, 'a numeric string is seconds too');
+    assert.equal(await expiresFor(1e20), 365 * 24 * 3_600_000);
+  });
+
   it('a refusal keeps only the error code; the description is bounded and never carries the body elsewhere', async () => {
     const s = await serve((_req, _body, res) => json(res, 400, { error: 'invalid_grant', error_description: 'bad token R1-SECRET\nsecond line' }));
     const r = await requestTokenRefresh({ tokenUrl: s.url, clientId: 'c', tokenRequest: 'form' }, 'R1-SECRET', now);
