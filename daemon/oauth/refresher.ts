@@ -7,10 +7,14 @@
  * - Once: one token request per credential at a time (keyed by provider + account, not by file:
  *   agents that read one profile through share it); every caller waits for that one result.
  *   Refresh tokens are often single-use: a second request with the same one would revoke both.
- * - Order: the rotated refresh token is written (the §3 write path, into the store of the agent
- *   that owns the profile) before the flight ends, so no caller gets the new access token before
- *   the disk has the new refresh token. A crash between the token response and that write loses
- *   the rotation: the one window, and the log says so when the write fails.
+ * - Locked: the lock of the store of the agent that owns the profile is held from before the
+ *   token request until the write, and the store is re-read under it, as OpenClaw refreshes: when
+ *   OpenClaw (or anyone taking the lock) refreshed it meanwhile, its tokens are used and no
+ *   request is sent with a refresh token it already spent.
+ * - Order: the rotated refresh token is written (the §3 write path, under that lock) before the
+ *   flight ends, so no caller gets the new access token before the disk has the new refresh
+ *   token. A crash between the token response and that write loses the rotation: the one
+ *   window, and the log says so when the write fails.
  * - Failure: classified; a refused refresh token marks the profile expired (auth-state.json
  *   `refreshFailedAt`, `refreshFailure`) until a refresh succeeds or it is replaced; a network
  *   failure is retried with backoff and changes nothing while the access token is still valid.
@@ -25,7 +29,7 @@ import { oauthEndpoints } from './oauth-providers.js';
 import { backoffMs, classifyRefreshFailure, describeRefreshFailure, isPermanentFailure, loginCommand, refreshDue, singleFlightKey } from './refresh-policy.js';
 import { refreshedByGateway } from './oauth-notes.js';
 import { TOKEN_REQUEST_TIMEOUT_MS, requestTokenRefresh } from './token-request.js';
-import type { RefreshedTokens } from './token-request.js';
+import type { RefreshedTokens, TokenResult } from './token-request.js';
 
 /** Default period of the ahead-of-time check. */
 export const DEFAULT_CHECK_MS = 60_000;
@@ -101,7 +105,7 @@ export class OAuthRefresher implements DueRefresher {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      for (const { target, tokens } of [...this.unsaved.values()]) await this.persist(target, tokens);
+      for (const { target, tokens } of [...this.unsaved.values()]) await this.persist(target, () => Promise.resolve(tokens));
       const now = this.now();
       const work: Promise<void>[] = [];
       for (const agent of this.deps.state.agentIds()) {
@@ -168,7 +172,7 @@ export class OAuthRefresher implements DueRefresher {
     if (pending) {
       // A refresh already succeeded and its write failed: its tokens are the live ones; asking
       // again with the old refresh token would be refused (or revoke the new one).
-      await this.persist(pending.target, pending.tokens);
+      await this.persist(pending.target, () => Promise.resolve(pending.tokens));
       return;
     }
     // The credential as it is now: a flight that just ended may have rotated it already.
@@ -179,24 +183,49 @@ export class OAuthRefresher implements DueRefresher {
     const endpoints = oauthEndpoints(current.provider, state.config.value);
     if (!endpoints) return;
     const target: Target = { ...seen, credential: current };
-    const result = await requestTokenRefresh(endpoints, current.refresh, this.now, this.deps.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS);
-    if (result.ok) {
+    const asked: { result?: TokenResult } = {};
+    await this.persist(target, async () => {
+      const result = await requestTokenRefresh(endpoints, current.refresh, this.now, this.deps.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS);
+      asked.result = result;
+      if (!result.ok) return null;
       this.deps.registerSecrets([result.tokens.access, result.tokens.refresh]);
       this.backoff.delete(singleFlightKey(current));
-      await this.persist(target, result.tokens);
-      return;
-    }
-    await this.recordFailure(target, classifyRefreshFailure(result.failure), result.failure.kind === 'http' ? result.failure.status : null);
+      return result.tokens;
+    });
+    const failed = asked.result?.ok === false ? asked.result.failure : null;
+    if (failed) await this.recordFailure(target, classifyRefreshFailure(failed), failed.kind === 'http' ? failed.status : null);
   }
 
-  /** Writes refreshed tokens to the owner's store, then clears a recorded failure. */
-  private async persist(target: Target, tokens: RefreshedTokens): Promise<void> {
+  /**
+   * The refresh and its write, holding the lock of the owner's store from before the token
+   * request until the write (writeRefreshedTokens): `obtain` is that request — or, for tokens
+   * kept after a failed write, those tokens. Then clears a recorded failure.
+   */
+  private async persist(target: Target, obtain: () => Promise<RefreshedTokens | null>): Promise<void> {
     const { owner, profileId } = target;
     const key = `${owner}|${profileId}`;
+    const got: { asked: boolean; tokens: RefreshedTokens | null } = { asked: false, tokens: null };
     let written: boolean;
     try {
-      written = await this.deps.stores.writeRefreshedTokens(owner, profileId, target.credential.refresh, tokens);
+      written = await this.deps.stores.writeRefreshedTokens(owner, profileId, target.credential.refresh, async () => {
+        got.asked = true;
+        got.tokens = await obtain();
+        return got.tokens;
+      });
     } catch (err) {
+      if (!got.tokens) {
+        // The lock could not be had (another program held it too long) or the store read: nothing
+        // was asked, so nothing is lost. Tried again after a pause; the access token is used meanwhile.
+        const failures = (this.backoff.get(singleFlightKey(target.credential))?.failures ?? 0) + 1;
+        this.backoff.set(singleFlightKey(target.credential), { failures, retryAt: this.now() + backoffMs(failures) });
+        this.deps.log.warn('OAuth refresh put off: the store could not be locked or read; the access token is used while it is valid', {
+          agent: owner,
+          profileId,
+          err,
+        });
+        return;
+      }
+      const tokens = got.tokens;
       const again = this.unsaved.has(key);
       this.unsaved.set(key, { target, tokens });
       // Said once, not at every check while the store stays unwritable (a file that does not parse, a full disk).
@@ -214,11 +243,21 @@ export class OAuthRefresher implements DueRefresher {
       );
       return;
     }
+    if (got.asked && !got.tokens) return; // the token request failed: the caller records why
     this.unsaved.delete(key);
+    if (!got.asked) {
+      // Under the lock the store held another refresh token: another program refreshed (or a new
+      // login replaced) the profile while we waited. Its tokens are loaded and used; ours would
+      // have spent a refresh token it had already used.
+      this.backoff.delete(singleFlightKey(target.credential));
+      this.deps.log.info('OAuth profile was refreshed or replaced by another program meanwhile; using the stored one', { agent: owner, profileId });
+      return;
+    }
     if (!written) {
       this.deps.log.warn('OAuth profile changed while it was being refreshed (a new login or an edit); keeping the stored one', { agent: owner, profileId });
       return;
     }
+    const tokens = got.tokens as RefreshedTokens;
     this.deps.log.info('refreshed OAuth profile', { agent: owner, profileId, expiresAt: new Date(tokens.expires).toISOString() });
     const stats = this.deps.state.agentFiles(owner)?.state.value.usageStats[profileId];
     if (stats?.refreshFailedAt !== undefined || stats?.refreshFailure !== undefined) {

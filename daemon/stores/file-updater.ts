@@ -37,6 +37,8 @@ interface Snapshot {
 
 interface Pending {
   change: Change<unknown>;
+  /** A holding update's first step (see `updateHolding`); it gives the change. */
+  prepare?: (current: string | null) => Promise<Change<unknown>>;
   resolve: (r: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -74,13 +76,29 @@ export class FileUpdater {
     });
   }
 
+  /**
+   * Like `update`, but `prepare` runs first, holding this file's lock, on the file's text as it
+   * is then (null when it is absent or does not validate: the write then fails as any would),
+   * and the change it gives is applied under that same lock. For work that must not overlap
+   * another process's: an OAuth refresh, whose refresh token is single-use — OpenClaw holds this
+   * lock across its token request, so we do too. Our own writes to the file queue behind it.
+   */
+  updateHolding<R>(prepare: (current: string | null) => Promise<Change<R>>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ change: () => ({ next: null, result: undefined }), prepare, resolve: resolve as (r: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
   private async drain(): Promise<void> {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        await this.writeBatch(batch);
+        // A holding update goes alone; the plain changes queued before it go first, as one batch.
+        const at = this.queue.findIndex((p) => p.prepare);
+        const batch = this.queue.splice(0, at === 0 ? 1 : at === -1 ? this.queue.length : at);
+        if (batch[0]?.prepare) await this.writeHolding(batch[0], batch[0].prepare);
+        else await this.writeBatch(batch);
       }
     } finally {
       this.draining = false;
@@ -109,6 +127,27 @@ export class FileUpdater {
       settled = () => batch.forEach((p) => p.reject(err));
     }
     // Released before the callers hear back: a caller's next write to this file must not find our lock and back off.
+    await lock.release();
+    settled();
+  }
+
+  private async writeHolding(p: Pending, prepare: NonNullable<Pending['prepare']>): Promise<void> {
+    let lock;
+    try {
+      lock = await this.lock();
+    } catch (err) {
+      p.reject(err);
+      return;
+    }
+    let settled: () => void;
+    try {
+      const before = await readOrNull(await writeTarget(this.file));
+      const text = before === null ? null : before.toString('utf8');
+      const change = await prepare(text !== null && this.opts.validate(text) !== null ? null : text);
+      settled = await this.writeLocked([{ ...p, change }], null);
+    } catch (err) {
+      settled = () => p.reject(err);
+    }
     await lock.release();
     settled();
   }

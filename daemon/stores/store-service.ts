@@ -311,17 +311,21 @@ export class StoreService {
   }
 
   /**
-   * Writes the tokens of a successful OAuth refresh into the store of the agent that owns the
-   * profile (§13: the rotated refresh token is on disk before any caller gets the new access
-   * token). Under the lock the profile must still hold the refresh token we used: if someone
-   * replaced it meanwhile (a new login, a hand edit), theirs wins and nothing is written —
-   * `false`. Other fields of the profile (`idToken`, `displayName`, …) are kept.
+   * An OAuth refresh of a profile, done holding the lock of the store of the agent that owns it,
+   * as OpenClaw refreshes (lock, re-read, refresh, write): `obtain` (the token request) runs only
+   * if the profile on disk still holds the refresh token we mean to use. If another tool
+   * refreshed or replaced it meanwhile — OpenClaw may have held the lock for exactly that —
+   * nothing is asked (asking with a single-use refresh token it already used would revoke its
+   * new one), the store is read again, and the result is `false`. Tokens obtained are written
+   * under that same lock (§13: the rotated refresh token is on disk before any caller gets the
+   * new access token), keeping the profile's other fields (`idToken`, `displayName`, …); `true`.
+   * `obtain` giving null (the request failed) writes nothing: `false`.
    */
   async writeRefreshedTokens(
     agent: string,
     profileId: string,
     usedRefresh: string,
-    tokens: { access: string; refresh: string; expires: number },
+    obtain: () => Promise<{ access: string; refresh: string; expires: number } | null>,
   ): Promise<boolean> {
     await this.migrateEmbeddedUsage(agent);
     const file = this.state.paths.authProfiles(agent);
@@ -331,20 +335,36 @@ export class StoreService {
       const legacy = this.state.agentFiles(agent)?.legacy.value[profileId];
       if (legacy?.type !== 'oauth' || legacy.refresh !== usedRefresh) return false;
     }
-    return this.updater(file, validateJsonObject).update(
-      this.profilesChange(agent, (doc) => {
+    /** The profile as `doc` holds it, when it is still the one refreshed with `usedRefresh`. */
+    const stillOurs = (doc: Doc) => {
+      const raw = isRecord(doc.profiles) ? doc.profiles[profileId] : undefined;
+      const current =
+        raw === undefined ? (inStore ? undefined : this.state.agentFiles(agent)?.legacy.value[profileId]) : readCredential(profileId, raw).credential;
+      return current?.type === 'oauth' && !current.managedBy && current.refresh === usedRefresh ? { current, raw } : null;
+    };
+    let elsewhere = false;
+    const written = await this.updater(file, validateJsonObject).updateHolding(async (text) => {
+      // A store that does not parse is not checked here: its write is refused below, and the refresher keeps the tokens.
+      if (text !== null && !stillOurs(parseDoc(text))) {
+        elsewhere = true;
+        return () => ({ next: null, result: false });
+      }
+      const tokens = await obtain();
+      if (!tokens) return () => ({ next: null, result: false });
+      return this.profilesChange(agent, (doc) => {
         const profiles = isRecord(doc.profiles) ? doc.profiles : (doc.profiles = {});
-        const raw = profiles[profileId];
-        const current =
-          raw === undefined ? (inStore ? undefined : this.state.agentFiles(agent)?.legacy.value[profileId]) : readCredential(profileId, raw).credential;
-        if (current?.type !== 'oauth' || current.managedBy || current.refresh !== usedRefresh) return false;
-        const kept = isRecord(raw) ? raw : {};
+        const ours = stillOurs(doc);
+        if (!ours) return false;
+        const kept = isRecord(ours.raw) ? ours.raw : {};
         // Aliases are rewritten under our names (strict writing): a stale accessToken must not shadow the new access.
         const { accessToken: _a, refreshToken: _r, expiresAt: _e, mode: _m, ...rest } = kept;
-        profiles[profileId] = { ...rest, ...storedJson({ ...current, access: tokens.access, refresh: tokens.refresh, expires: tokens.expires }) };
+        profiles[profileId] = { ...rest, ...storedJson({ ...ours.current, access: tokens.access, refresh: tokens.refresh, expires: tokens.expires }) };
         return true;
-      }),
-    );
+      });
+    });
+    // Someone else's refresh is on disk: callers must get it now, not after the watcher's debounce.
+    if (elsewhere) await this.state.refreshWritten(file);
+    return written;
   }
 
   /**

@@ -6,7 +6,7 @@
  * ahead-of-time timer, and the `token.expiring` event. No token ever reaches output or logs.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '../../ipc/client.js';
 import { methods } from '../../ipc/protocol.js';
@@ -239,6 +239,49 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     for (let i = 0; i < 3; i++) assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, access);
     assert.equal(server.requests(), 1, 'backing off (30 s) after the first failure');
     assert.match(d.log(), /retrying with backoff/);
+  });
+
+  it(
+    'while OpenClaw holds the store lock and refreshes the profile itself, the gateway waits for the lock, sends no request with the ' +
+      'refresh token OpenClaw spent, and serves the tokens OpenClaw wrote',
+    async () => {
+      const { d, server, access, refresh, store } = await setup(60_000);
+      // OpenClaw's lock protocol (§3): a live pid (this test process stands in for OpenClaw), createdAt in ms.
+      writeFileSync(`${store}.lock`, JSON.stringify({ pid: process.pid, createdAt: Date.now() }), { flag: 'wx', mode: 0o600 });
+      let answered = false;
+      const resolving = d.call(methods.authResolve, { provider: 'anthropic' }).finally(() => (answered = true));
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal(server.requests(), 0, 'no token request while another program holds the store lock');
+      assert.equal(answered, false, 'the call waits for the lock');
+
+      // OpenClaw, holding the lock: re-read, refresh with the refresh token, write, unlock.
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: refresh, client_id: 'test-client' }),
+      });
+      assert.equal(res.status, 200, 'OpenClaw’s refresh works: its refresh token was not spent by the gateway');
+      const theirs = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
+      const doc = JSON.parse(readFileSync(store, 'utf8')) as { profiles: Record<string, Record<string, unknown>> };
+      doc.profiles[PROFILE] = { ...doc.profiles[PROFILE], access: theirs.access_token, refresh: theirs.refresh_token, expires: Date.now() + 3600_000 };
+      writeFileSync(store, JSON.stringify(doc));
+      unlinkSync(`${store}.lock`);
+
+      const r = await resolving;
+      assert.equal(r.secret, theirs.access_token, 'the call gets the access token OpenClaw wrote');
+      assert.equal(server.requests(), 1, 'one token request in all: OpenClaw’s');
+      assert.equal(storedProfile(store).refresh, theirs.refresh_token, 'OpenClaw’s rotated refresh token stays on disk');
+      assert.doesNotMatch(readFileSync(d.paths.authState('main'), 'utf8').toString(), /refreshFail/, 'no failure recorded');
+      assertNoSecrets([access, refresh, ...server.issued], { log: d.log(), daemonStderr: d.stderr() });
+    },
+  );
+
+  it('a store lock left by a dead program does not stop the refresh, and the refreshed store is 0600', async () => {
+    const { d, server, store } = await setup(60_000);
+    writeFileSync(`${store}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, createdAt: Date.now() }), { mode: 0o600 });
+    assert.equal((await d.call(methods.authResolve, { provider: 'anthropic' })).secret, server.issued[0]);
+    assert.equal(server.requests(), 1);
+    assert.equal(statSync(store).mode & 0o777, 0o600);
   });
 
   it('a token endpoint that answers expires_in 0 is not asked again at every call: the new token counts for an hour', async () => {

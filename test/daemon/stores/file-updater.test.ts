@@ -85,4 +85,24 @@ describe('FileUpdater (real files)', function () {
     await assert.rejects(f.updater.update(setKey('b', '2')), (err: unknown) => (err as { kind?: string }).kind === 'STORE_INVALID');
     assert.equal(readFileSync(f.file, 'utf8'), '{ "a": ');
   });
+
+  it('a holding update runs its first step with the lock held, on the file as it is then; writes queued meanwhile land after it', async () => {
+    const { file, updater, read } = jsonFile({ a: '1' });
+    const order: string[] = [];
+    let release!: () => void;
+    const step = new Promise<void>((r) => (release = r));
+    const holding = updater.updateHolding(async (current) => {
+      order.push(`prepare saw ${current?.trim() ?? 'null'}, lock ${existsSync(`${file}.lock`) ? 'held' : 'free'}`);
+      await step;
+      return setKey('b', '2');
+    });
+    const plain = updater.update(setKey('c', '3')).then((r) => order.push(`plain ${r}`));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(order, ['prepare saw {"a":"1"}, lock held'], 'the plain write waits for the holding one');
+    release();
+    assert.equal(await holding, 'set');
+    await plain;
+    assert.deepEqual(read(), { a: '1', b: '2', c: '3' });
+    assert.equal(existsSync(`${file}.lock`), false);
+  });
 });
