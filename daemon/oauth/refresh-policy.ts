@@ -32,7 +32,10 @@ export function singleFlightKey(credential: Pick<OAuthCredential, 'provider' | '
 }
 
 /** What a failed token request looked like: an HTTP answer (status, the body's `error` and description), or no answer at all. */
-export type TokenFailure = { kind: 'http'; status: number; error?: string | undefined; description?: string | undefined } | { kind: 'network' };
+export type TokenFailure =
+  | { kind: 'http'; status: number; error?: string | undefined; description?: string | undefined }
+  /** No answer, or none a token endpoint gives (then its HTTP status, for the log). */
+  | { kind: 'network'; status?: number };
 
 /**
  * Classifies a failed refresh. `refresh_token_reused` is OpenAI's word for a refresh token used

@@ -193,7 +193,7 @@ export class OAuthRefresher implements DueRefresher {
       return result.tokens;
     });
     const failed = asked.result?.ok === false ? asked.result.failure : null;
-    if (failed) await this.recordFailure(target, classifyRefreshFailure(failed), failed.kind === 'http' ? failed.status : null);
+    if (failed) await this.recordFailure(target, classifyRefreshFailure(failed), failed.status ?? null);
   }
 
   /**
@@ -288,7 +288,7 @@ export class OAuthRefresher implements DueRefresher {
       const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
       const wait = backoffMs(failures);
       this.backoff.set(key, { failures, retryAt: at + wait });
-      this.deps.log.warn('OAuth refresh could not reach the token endpoint; retrying with backoff (the access token is used while it is valid)', {
+      this.deps.log.warn('OAuth refresh got no usable answer from the token endpoint; retrying with backoff (the access token is used while it is valid)', {
         ...meta,
         failures,
         retryInMs: wait,

@@ -52,21 +52,25 @@ export async function requestTokenRefresh(
   if (r.kind === 'unreachable') return { ok: false, failure: { kind: 'network' } };
   if (r.kind === 'redirect') return { ok: false, failure: { kind: 'http', status: r.status, error: undefined, description: undefined } };
   const body = r.body;
+  // Not a token endpoint's answer (a proxy's or a portal's HTML page, an empty or over-size body):
+  // it says nothing about the refresh token, so it is retried like no answer at all — never taken
+  // for a refusal that would need a new login.
+  if (body === null) return { ok: false, failure: { kind: 'network', status: r.status } };
   if (!r.ok) {
     return {
       ok: false,
-      failure: { kind: 'http', status: r.status, error: errorCode(body?.error), description: description(body?.error_description ?? body?.message) },
+      failure: { kind: 'http', status: r.status, error: errorCode(body.error), description: description(body.error_description ?? body.message) },
     };
   }
-  const access = asString(body?.access_token);
+  const access = asString(body.access_token);
   if (!access) return { ok: false, failure: { kind: 'http', status: r.status, error: 'invalid_response', description: 'no access_token in the answer' } };
-  const rotated = asString(body?.refresh_token);
+  const rotated = asString(body.refresh_token);
   return {
     ok: true,
     tokens: {
       access,
       refresh: rotated && rotated !== '' ? rotated : refreshToken,
-      expires: now() + (lifetimeMsOf(body?.expires_in) ?? DEFAULT_LIFETIME_MS),
+      expires: now() + (lifetimeMsOf(body.expires_in) ?? DEFAULT_LIFETIME_MS),
     },
   };
 }

@@ -104,6 +104,22 @@ describe('token request', function () {
     });
   });
 
+  it('an answer that is not a token endpoint’s (a proxy’s HTML page, an empty body) is no answer, retried: never a refusal', async () => {
+    for (const [status, type, body] of [
+      [403, 'text/html', '<html><body>Blocked by policy</body></html>'],
+      [200, 'text/html', '<html><body>Sign in to the Wi-Fi</body></html>'],
+      [404, 'text/plain', 'Not Found'],
+      [400, 'application/json', ''],
+    ] as const) {
+      const s = await serve((_req, _body, res) => {
+        res.writeHead(status, { 'content-type': type });
+        res.end(body);
+      });
+      const r = await requestTokenRefresh({ tokenUrl: s.url, clientId: 'c', tokenRequest: 'form' }, 'R1', now);
+      assert.deepEqual(r, { ok: false, failure: { kind: 'network', status } }, `HTTP ${status} ${type}`);
+    }
+  });
+
   it('a 200 without an access token is a refusal, not a success', async () => {
     const s = await serve((_req, _body, res) => json(res, 200, { token_type: 'Bearer' }));
     const r = await requestTokenRefresh({ tokenUrl: s.url, clientId: 'c', tokenRequest: 'form' }, 'R1', now);
