@@ -62,6 +62,17 @@ function text(v: unknown, max = 2048): string | null {
   return typeof v === 'string' && v !== '' && v.length <= max ? v : null;
 }
 
+/**
+ * The user code, which the CLI prints for the person to type: printable only. A control
+ * character (an escape sequence) from the server would be written raw to the person's terminal,
+ * where it can retitle the window, rewrite what was printed above, or worse.
+ */
+function userCodeOf(v: unknown): string | null {
+  const code = text(v, 64);
+  // eslint-disable-next-line no-control-regex -- the point is to find control characters
+  return code !== null && !/[\u0000-\u001f\u007f-\u009f]/.test(code) ? code : null;
+}
+
 function httpsOrLoopback(v: string | null): string | null {
   if (!v) return null;
   try {
@@ -86,13 +97,13 @@ export async function requestDeviceCode(endpoints: OAuthEndpoints, now: () => nu
     });
   const b = r.body;
   const deviceCode = text(b.device_code, 16384);
-  const userCode = text(b.user_code, 64);
+  const userCode = userCodeOf(b.user_code);
   const verificationUri = httpsOrLoopback(text(b.verification_uri) ?? text(b.verification_url));
   const expiresIn = typeof b.expires_in === 'number' ? b.expires_in : Number(b.expires_in);
   if (!deviceCode || !userCode || !verificationUri || !(expiresIn > 0)) {
     throw new OpenSoulError('LOGIN_FAILED', {
       provider: endpoints.provider,
-      reason: 'the device authorization endpoint answered without device_code, user_code, verification_uri and expires_in',
+      reason: 'the device authorization endpoint answered without a usable device_code, user_code, verification_uri and expires_in',
     });
   }
   const interval = typeof b.interval === 'number' ? b.interval : Number(b.interval);

@@ -85,4 +85,40 @@ describe('device flow', () => {
       (err: unknown) => err instanceof OpenSoulError && err.kind === 'LOGIN_FAILED' && /denied/.test(err.message),
     );
   });
+
+  it('refuses a user code with control characters: the CLI prints it to a terminal', async () => {
+    let userCode = '';
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ device_code: 'dev-1', user_code: userCode, verification_uri: 'https://example.test/device', expires_in: 60 }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const endpoints: OAuthEndpoints = {
+      provider: 'github-copilot',
+      authorizeUrl: null,
+      tokenUrl: `${base}/token`,
+      deviceAuthorizationUrl: `${base}/device`,
+      clientId: 'client-1',
+      scopes: [],
+      redirectUri: null,
+      tokenRequest: 'form',
+      extraAuthorizeParams: {},
+      stateInTokenRequest: false,
+    };
+    for (const bad of ['\u001b]0;owned\u0007WDJB-MJHT', 'WDJB\u001b[2J', 'WDJB\nMJHT', 'WDJB\u009bMJHT']) {
+      userCode = bad;
+      await assert.rejects(
+        requestDeviceCode(endpoints, Date.now),
+        (err: unknown) => err instanceof OpenSoulError && err.kind === 'LOGIN_FAILED' && /user_code/.test(err.message),
+        JSON.stringify(bad),
+      );
+    }
+    userCode = 'WDJB-MJHT';
+    assert.equal((await requestDeviceCode(endpoints, Date.now)).userCode, 'WDJB-MJHT');
+  });
 });
