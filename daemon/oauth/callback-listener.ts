@@ -2,11 +2,12 @@
  * The loopback redirect (RFC 8252 §7.3): a small HTTP server on 127.0.0.1 (and ::1 when the
  * redirect says `localhost`) that receives the browser's redirect with `code` and `state`. It
  * answers with a plain page that holds no token, refuses a `state` that is not this login's
- * (400, and the login goes on waiting), and is closed after the first good callback, on
- * cancel, or when the login expires.
+ * (400, and the login goes on waiting; compared in constant time), and is closed after the first
+ * good callback, on cancel, or when the login expires.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { sameState } from './pkce.js';
 
 /** Where the listener listens, from the provider's redirect URI. */
 export type ListenPlan = { mode: 'loopback'; port: number; path: string; host: 'localhost' | '127.0.0.1' | null } | { mode: 'paste' };
@@ -93,7 +94,7 @@ export async function startCallbackListener(plan: Extract<ListenPlan, { mode: 'l
       send(res, 410, 'Already done', 'This login is already complete. You can close this tab.');
       return;
     }
-    if (url.searchParams.get('state') !== expectedState) {
+    if (!sameState(url.searchParams.get('state'), expectedState)) {
       send(
         res,
         400,

@@ -19,7 +19,7 @@ import { builtInOAuthProviders, oauthEndpoints } from './oauth-providers.js';
 import type { OAuthEndpoints } from './oauth-providers.js';
 import { parsePastedAuthorization } from './pasted-input.js';
 import type { PastedAuthorization } from './pasted-input.js';
-import { challengeOf, createState, createVerifier } from './pkce.js';
+import { challengeOf, createState, createVerifier, sameState } from './pkce.js';
 import { exchangeCode } from './token-exchange.js';
 import type { TokenSet } from './token-exchange.js';
 import { MAX_LIFETIME_MS } from './token-post.js';
@@ -160,7 +160,7 @@ export class LoginService {
       paste: (p) => {
         // A state from another login (or a stale tab) is refused; a bare code has none to compare,
         // and PKCE still binds it: only this login's verifier can redeem it.
-        if (p.state !== null && p.state !== state) {
+        if (p.state !== null && !sameState(p.state, state)) {
           throw new OpenSoulError('INVALID_INPUT', { reason: 'the state does not match: this code is from another login; start again' });
         }
         this.deps.registerSecrets([p.code]);

@@ -3,7 +3,7 @@
  * brings back to the login that asked for it. The verifier never leaves the daemon except in the
  * token request; the challenge (its hash) is all the authorization server sees up front.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** RFC 7636 §4.1: unreserved characters, 43 to 128 of them. */
 export const VERIFIER_PATTERN = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -30,4 +30,16 @@ export function challengeOf(verifier: string): string {
 /** A fresh `state`: 32 random bytes, so no other login (or a page that guesses) can present it. */
 export function createState(): string {
   return base64url(randomBytes(32));
+}
+
+/**
+ * Whether `presented` is the login's `state`, in time that does not depend on where they differ:
+ * a page in the person's browser can send guesses to the loopback callback and time the answers.
+ * The 256-bit state makes guessing hopeless anyway; this keeps the comparison from helping.
+ * Both sides are hashed first, so their lengths do not show either.
+ */
+export function sameState(presented: string | null, state: string): boolean {
+  if (presented === null) return false;
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(state));
 }

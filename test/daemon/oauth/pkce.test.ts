@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { VERIFIER_PATTERN, challengeOf, createState, createVerifier } from '../../../daemon/oauth/pkce.js';
+import { VERIFIER_PATTERN, challengeOf, createState, createVerifier, sameState } from '../../../daemon/oauth/pkce.js';
 
 describe('pkce', () => {
   it('makes verifiers of 43–128 unreserved characters, of the length asked, all different', () => {
@@ -35,5 +35,14 @@ describe('pkce', () => {
     const s = createState();
     assert.match(s, /^[A-Za-z0-9_-]{43}$/);
     assert.notEqual(s, createState());
+  });
+
+  it('compares a presented state with the login’s: equal only when the same string, whatever the lengths', () => {
+    const state = createState();
+    assert.equal(sameState(state, state), true);
+    for (const other of [null, '', state.slice(0, -1), `${state}x`, createState(), state.toUpperCase()]) {
+      if (other !== state) assert.equal(sameState(other, state), false, String(other));
+    }
+    fc.assert(fc.property(fc.string(), fc.string(), (a, b) => sameState(a, b) === (a === b)));
   });
 });
