@@ -130,6 +130,13 @@ export class LoginService {
         interval: Math.round(auth.intervalMs / 1000),
       };
     }
+    // Checked before the listener starts: a URL that does not parse would otherwise fail after it,
+    // leaving its port open and a login nobody can cancel for the 10 minutes of its life.
+    if (!URL.canParse(endpoints.authorizeUrl as string)) {
+      throw new OpenSoulError('INVALID_INPUT', {
+        reason: `the authorize URL of ${params.provider} is not a URL: check models.providers.${params.provider}.oauth.authorizeUrl in opensoul.json`,
+      });
+    }
     const verifier = createVerifier();
     const state = createState();
     this.deps.registerSecrets([verifier]);

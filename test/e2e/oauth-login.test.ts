@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { methods } from '../../ipc/protocol.js';
 import { CLI, assertNoSecrets, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
@@ -59,6 +59,27 @@ async function setup(
 const codexOAuth = (url: string) => ({ authorizeUrl: `${url}/authorize`, tokenUrl: `${url}/token` });
 const store = (d: Daemon) =>
   JSON.parse(readFileSync(d.paths.authProfiles('main'), 'utf8')) as { profiles: Record<string, Record<string, unknown>>; order?: Record<string, string[]> };
+
+/** The TCP ports a process listens on: its socket inodes matched against the LISTEN rows of /proc/net/tcp{,6} (Linux). */
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const row of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = row.trim().split(/\s+/);
+      if (f[3] === '0A' && inodes.has(f[9] ?? '')) ports.push(parseInt(f[1]?.split(':')[1] ?? '', 16));
+    }
+  }
+  return ports;
+}
 
 /** The authorize URL the CLI printed. */
 async function printedUrl(run: Running, fake: FakeAuthServer): Promise<string> {
@@ -256,6 +277,35 @@ describe('models auth login (real daemon, real CLI, an authorization server on 1
     );
     assert.equal(fake.tokenRequests.length, 0);
     assert.equal(existsSync(d.paths.authProfiles('main')), false);
+  });
+
+  it('the provider’s refusal (error=access_denied with the right state): exit 1 saying so, the port closed, nothing stored', async () => {
+    const { d, fake } = await setup('openai-codex', {}, codexOAuth);
+    const run = spawnCli(d, ['models', 'auth', 'login', '--provider', 'openai-codex', '--no-browser']);
+    run.end();
+    const callback = await authorize(await printedUrl(run, fake));
+    const refusal = new URL(callback.origin + callback.pathname);
+    refusal.searchParams.set('error', 'access_denied');
+    refusal.searchParams.set('error_description', '<script>alert(1)</script>');
+    refusal.searchParams.set('state', callback.searchParams.get('state') ?? '');
+    const page = await fetch(refusal);
+    const html = await page.text();
+    assert.ok(!html.includes('<script>') && !html.includes('alert(1)'), 'nothing of the redirect is reflected in the page');
+    assert.equal(page.headers.get('access-control-allow-origin'), null);
+    const r = await run.done;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /did not grant access \(access_denied\)/);
+    assert.deepEqual(listeningPorts(d.proc.pid as number), [], 'no callback port left open');
+    assert.equal(fake.tokenRequests.length, 0);
+    assert.equal(existsSync(d.paths.authProfiles('main')), false);
+  });
+
+  it('an authorize URL that does not parse is refused before any callback port opens, naming the setting to fix', async () => {
+    const { d } = await setup('openai-codex', {}, (u) => ({ authorizeUrl: 'https://[not-a-host', tokenUrl: `${u}/token` }));
+    const r = await d.cli(['models', 'auth', 'login', '--provider', 'openai-codex', '--no-browser']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /models\.providers\.openai-codex\.oauth\.authorizeUrl/);
+    assert.deepEqual(listeningPorts(d.proc.pid as number), [], 'no callback port left open');
   });
 
   it('in a terminal: the paste prompt takes the redirect URL, then a CONFLICT is confirmed (Yes) and the profile replaced', async () => {
