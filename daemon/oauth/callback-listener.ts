@@ -70,8 +70,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * Starts the listener for a loopback plan. Rejects (EADDRINUSE) when a fixed port is taken —
- * e.g. by the provider's own CLI logging in at the same time; the caller then falls back to paste.
+ * Starts the listener for a loopback plan. Rejects (EADDRINUSE) when a fixed port is taken, on
+ * 127.0.0.1 or (for `localhost`) on ::1 — e.g. by the provider's own CLI logging in at the same
+ * time; the caller then falls back to paste. A host without IPv6 gets 127.0.0.1 alone.
  */
 export async function startCallbackListener(plan: Extract<ListenPlan, { mode: 'loopback' }>, expectedState: string): Promise<CallbackListener> {
   let settle!: (r: CallbackResult) => void;
@@ -129,8 +130,14 @@ export async function startCallbackListener(plan: Extract<ListenPlan, { mode: 'l
     try {
       await listen(v6, port, '::1');
       servers.push(v6);
-    } catch {
+    } catch (err) {
       v6.close();
+      // Taken on ::1 (another local user's program, say): browsers that try ::1 first would hand
+      // it the redirect, code and state. Refused like a taken port, so the person pastes instead.
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        close();
+        throw err;
+      }
     }
   }
   const host = plan.host ?? '127.0.0.1';

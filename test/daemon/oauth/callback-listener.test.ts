@@ -1,5 +1,7 @@
 /** The loopback listener: where it listens, what it answers the browser, and that it closes after use. */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { listenPlan, startCallbackListener } from '../../../daemon/oauth/callback-listener.js';
 import { onCleanup } from '../../support/harness.js';
 
@@ -32,5 +34,18 @@ describe('callback listener', () => {
     onCleanup(() => l.close());
     assert.equal((await fetch(`${l.redirectUri}?error=access_denied&state=s`)).status, 200);
     assert.deepEqual(await l.result, { error: 'access_denied' });
+  });
+
+  it('for localhost, a port another program holds on ::1 is refused like one taken on 127.0.0.1, and nothing is left listening', async function () {
+    const squatter = createServer((_req, res) => res.end('not OpenSoul'));
+    try {
+      await new Promise<void>((resolve, reject) => squatter.once('error', reject).listen(0, '::1', () => resolve()));
+    } catch {
+      this.skip(); // no IPv6 on this host
+    }
+    onCleanup(() => new Promise<void>((r) => squatter.close(() => r())));
+    const port = (squatter.address() as AddressInfo).port;
+    await assert.rejects(startCallbackListener({ mode: 'loopback', port, path: '/cb', host: 'localhost' }, 's'), { code: 'EADDRINUSE' });
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/cb?code=c&state=s`), 'the 127.0.0.1 half is closed again');
   });
 });
