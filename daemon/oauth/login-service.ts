@@ -150,7 +150,8 @@ export class LoginService {
         // A fixed port taken (the provider's own CLI logging in, say): the browser's redirect then
         // fails to load, and its address bar still holds the code to paste.
         warning =
-          `port ${plan.port} on this machine (127.0.0.1${plan.host === 'localhost' ? ' or ::1' : ''}) is in use by another program, so the browser cannot hand the sign-in back; ` +
+          `port ${plan.port} on this machine (127.0.0.1${plan.host === 'localhost' ? ' or ::1' : ''}) is in use by another program, ` +
+          'so the browser cannot hand the sign-in back; ' +
           'after signing in, copy the address of the page that fails to load and paste it here';
       }
     }
