@@ -3,7 +3,7 @@
  * function, so the three cannot disagree about why a profile is expired and what fixes it.
  */
 import type { GatewayConfig } from '../config/config.js';
-import { managingCommand } from '../stores/credentials.js';
+import { managingCommand, refreshRefused } from '../stores/credentials.js';
 import type { Credential, OAuthCredential, UsageStats } from '../stores/credentials.js';
 import { oauthEndpoints } from './oauth-providers.js';
 import { describeRefreshFailure, loginCommand } from './refresh-policy.js';
@@ -18,7 +18,7 @@ export function oauthNote(credential: OAuthCredential, stats: UsageStats | undef
     return expired ? `managed by ${cmd}: refresh it with \`${cmd}\` and retry` : `managed by ${cmd}`;
   }
   const failure = stats?.refreshFailure;
-  if (stats?.refreshFailedAt !== undefined) {
+  if (refreshRefused(credential, stats)) {
     return `${failure ? describeRefreshFailure(failure.reason) : 'the last OAuth refresh failed'}: run \`${loginCommand(credential.provider)}\``;
   }
   if (!oauthEndpoints(credential.provider, config)) {
@@ -43,7 +43,7 @@ export function refreshedByGateway(credential: Credential, stats: UsageStats | u
     credential.type === 'oauth' &&
     !credential.managedBy &&
     credential.refresh !== '' &&
-    stats?.refreshFailedAt === undefined &&
+    !refreshRefused(credential, stats) &&
     oauthEndpoints(credential.provider, config) !== null
   );
 }

@@ -16,13 +16,15 @@
  *   token. A crash between the token response and that write loses the rotation: the one
  *   window, and the log says so when the write fails.
  * - Failure: classified; a refused refresh token marks the profile expired (auth-state.json
- *   `refreshFailedAt`, `refreshFailure`) until a refresh succeeds or it is replaced; a network
+ *   `refreshFailedAt`, `refreshFailure`, and `refreshRefusedFor` naming that token) until a
+ *   refresh succeeds or the store holds another refresh token (a login or an edit, by anyone); a network
  *   failure is retried with backoff and changes nothing while the access token is still valid.
  * - Never: a profile another CLI manages (`managedBy`), or one whose provider has no token
  *   endpoint (it is used until it expires).
  */
 import type { EventName } from '../../ipc/protocol.js';
 import type { AgentView, DueRefresher, GatewayState } from '../state/gateway-state.js';
+import { refreshRefused, refreshTokenMark } from '../stores/credentials.js';
 import type { Credential, OAuthCredential, RefreshFailureReason } from '../stores/credentials.js';
 import type { StoreService } from '../stores/store-service.js';
 import { oauthEndpoints } from './oauth-providers.js';
@@ -140,8 +142,8 @@ export class OAuthRefresher implements DueRefresher {
   /** The profile as a refresh target, or null when it is not ours to refresh now. */
   private targetOf(view: AgentView, profileId: string, c: Credential, now: number): Target | null {
     if (c.type !== 'oauth' || c.managedBy || !refreshDue(c, now)) return null;
-    // A refused refresh token is not asked again: only a new login (which replaces it) helps.
-    if (view.usage.usageStats[profileId]?.refreshFailedAt !== undefined) return null;
+    // A refused refresh token is not asked again: only a new one (a login, an edit) helps.
+    if (refreshRefused(c, view.usage.usageStats[profileId])) return null;
     if (!oauthEndpoints(c.provider, this.deps.state.config.value)) return null;
     const wait = this.backoff.get(singleFlightKey(c));
     // Backing off after network failures: the access token still works, so it is used as it is.
@@ -265,6 +267,7 @@ export class OAuthRefresher implements DueRefresher {
         const s = doc.usageStats[profileId];
         if (!s) return;
         delete s.refreshFailedAt;
+        delete s.refreshRefusedFor;
         delete s.refreshFailure;
       });
     }
@@ -297,7 +300,10 @@ export class OAuthRefresher implements DueRefresher {
     await this.deps.stores.recordUsage(owner, (doc) => {
       const s = { ...doc.usageStats[profileId] };
       s.refreshFailure = { reason, at };
-      if (permanent) s.refreshFailedAt = at;
+      if (permanent) {
+        s.refreshFailedAt = at;
+        s.refreshRefusedFor = refreshTokenMark(credential.refresh);
+      }
       doc.usageStats[profileId] = s;
     });
     this.announce(owner, profileId, credential, reason);
@@ -307,7 +313,7 @@ export class OAuthRefresher implements DueRefresher {
   private announceExpiring(view: AgentView, profileId: string, c: OAuthCredential, now: number): void {
     const windowMs = this.deps.state.config.value.expiringWindowHours * 3_600_000;
     if (c.expires <= 0 || c.expires - now > windowMs) return;
-    if (view.usage.usageStats[profileId]?.refreshFailedAt !== undefined) return;
+    if (refreshRefused(c, view.usage.usageStats[profileId])) return;
     // Kept fresh by the refresher: its failure is announced when it happens, not its expiry.
     if (refreshedByGateway(c, view.usage.usageStats[profileId], this.deps.state.config.value)) return;
     this.announce(view.id, profileId, c, c.expires <= now ? 'expired' : undefined);

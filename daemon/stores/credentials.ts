@@ -4,6 +4,7 @@
  * literal secret or reference, its expiry, whether it can be used now and why not. The resolver,
  * status, doctor and the write path all ask here, so the answers cannot disagree.
  */
+import { createHash } from 'node:crypto';
 import type { SecretRef } from '../../ipc/protocol.js';
 
 export interface ApiKeyCredential {
@@ -72,6 +73,12 @@ export interface UsageStats {
    * expired (§7.1) until a refresh succeeds or the profile is replaced. OpenClaw's field.
    */
   refreshFailedAt?: number;
+  /**
+   * Which refresh token was refused ({@link refreshTokenMark}: a short hash, never the token):
+   * `refreshFailedAt` holds only while the profile still has that one. Ours; a mark without it
+   * (OpenClaw's, or an older gateway's) holds until a refresh succeeds or the profile is replaced.
+   */
+  refreshRefusedFor?: string;
   /** Why the last refresh failed and when; a `network` failure does not set `refreshFailedAt`. */
   refreshFailure?: { reason: RefreshFailureReason; at: number };
 }
@@ -137,11 +144,27 @@ export function expiresAtOf(credential: Credential): number | null {
   return credential.expires !== undefined && credential.expires > 0 ? credential.expires : credential.type === 'oauth' ? 0 : null;
 }
 
-/** Expired: past its expiry, or (OAuth) the last refresh failed — a refresh token alone is not "ok" (§7.1). */
+/** A refresh token as `refreshRefusedFor` names it: 16 hex digits of its SHA-256 (tells tokens apart, reveals nothing). */
+export function refreshTokenMark(refresh: string): string {
+  return createHash('sha256').update(refresh).digest('hex').slice(0, 16);
+}
+
+/**
+ * Whether the profile's refresh token is one that was refused (`invalid_grant`, revoked): the
+ * profile is expired and not asked again. A new login or a hand edit that put another refresh
+ * token in the store lifts it, whoever wrote it (OpenClaw's own login included), with no
+ * `login --force` here.
+ */
+export function refreshRefused(credential: Credential, stats: UsageStats | undefined): boolean {
+  if (credential.type !== 'oauth' || stats?.refreshFailedAt === undefined) return false;
+  return stats.refreshRefusedFor === undefined || stats.refreshRefusedFor === refreshTokenMark(credential.refresh);
+}
+
+/** Expired: past its expiry, or (OAuth) its refresh token was refused — a refresh token alone is not "ok" (§7.1). */
 export function isExpired(id: string, credential: Credential, usage: UsageState, now: number): boolean {
   const expiresAt = expiresAtOf(credential);
   if (expiresAt !== null && expiresAt <= now) return true;
-  return credential.type === 'oauth' && usage.usageStats[id]?.refreshFailedAt !== undefined;
+  return refreshRefused(credential, usage.usageStats[id]);
 }
 
 /** Why the credential cannot be used at all now (no secret, expired), or null when it can. */

@@ -155,6 +155,7 @@ function readUsage(lastGoodRaw: unknown, statsRaw: unknown, warnings: string[]):
       if (typeof s.cooldownModel === 'string') stats.cooldownModel = s.cooldownModel;
       if (typeof s.disabledReason === 'string') stats.disabledReason = s.disabledReason;
       if (typeof s.errorCount === 'number' && s.errorCount >= 0) stats.errorCount = s.errorCount;
+      if (typeof s.refreshRefusedFor === 'string' && /^[0-9a-f]{16}$/.test(s.refreshRefusedFor)) stats.refreshRefusedFor = s.refreshRefusedFor;
       const failure = isRecord(s.refreshFailure) ? s.refreshFailure : undefined;
       const failedAt = readTime(failure?.at);
       if (failure && isRefreshFailureReason(failure.reason) && failedAt !== undefined) stats.refreshFailure = { reason: failure.reason, at: failedAt };

@@ -166,6 +166,39 @@ describe('OAuth refresh (real daemon, real CLI, token endpoint on 127.0.0.1)', f
     },
   );
 
+  it('a refused refresh token stops marking the profile once the store holds another (a login by OpenClaw, a hand edit)', async () => {
+    const { d, server, access, refresh, store } = await setup(60_000);
+    server.mode.refuseWith = 'invalid_grant';
+    await assert.rejects(d.call(methods.authResolve, { provider: 'anthropic' }), (err: Error & { kind?: string }) => err.kind === 'NO_CREDENTIALS');
+    assert.equal(server.requests(), 1);
+    const state = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as { usageStats: Record<string, { refreshRefusedFor?: string }> };
+    assert.match(state.usageStats[PROFILE]?.refreshRefusedFor ?? '', /^[0-9a-f]{16}$/, 'names the refused token by a short hash');
+    assert.ok(!readFileSync(d.paths.authState('main'), 'utf8').includes(refresh), 'never the token itself');
+
+    // Another program signs in again and writes its tokens into the shared store, without our lock
+    // or our auth-state.json: the new refresh token is not the refused one.
+    server.mode.refuseWith = null;
+    const access2 = fakeSecret('sk-ant-oat01-', 80);
+    const refresh2 = fakeSecret('sk-ant-ort01-', 80);
+    server.accept(refresh2);
+    const doc = JSON.parse(readFileSync(store, 'utf8')) as { profiles: Record<string, Record<string, unknown>> };
+    doc.profiles[PROFILE] = { ...doc.profiles[PROFILE], access: access2, refresh: refresh2, expires: Date.now() + 60_000 };
+    writeFileSync(store, JSON.stringify(doc), { mode: 0o600 });
+
+    // Due (it expires within 5 minutes): refreshed with the new refresh token, served, and the mark gone.
+    const r = await waitFor(async () => d.call(methods.authResolve, { provider: 'anthropic' }).catch(() => null), 'the profile to be usable again');
+    assert.equal(r.profileId, PROFILE);
+    assert.equal(server.requests(), 2, 'one refresh, with the new token');
+    assert.equal(r.secret, storedProfile(store).access, 'the access token of that refresh, as stored');
+    const json = JSON.parse((await d.cli(['models', 'status', '--json'])).stdout) as ModelsStatusResult;
+    const prof = json.providers.find((p) => p.provider === 'anthropic')?.profiles[0];
+    assert.notEqual(prof?.status, 'expired');
+    const after = JSON.parse(readFileSync(d.paths.authState('main'), 'utf8')) as { usageStats: Record<string, Record<string, unknown>> };
+    assert.equal(after.usageStats[PROFILE]?.refreshFailedAt, undefined);
+    assert.equal(after.usageStats[PROFILE]?.refreshRefusedFor, undefined);
+    assertNoSecrets([access, refresh, access2, refresh2, r.secret], { log: d.log(), daemonStderr: d.stderr(), status: JSON.stringify(json) });
+  });
+
   it('a network failure (the token endpoint is down) does not mark the profile expired while its access token works', async () => {
     const { d, server, access, refresh } = await setup(60_000);
     await server.close();
