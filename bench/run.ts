@@ -22,7 +22,8 @@
  *      (goal ≤ 1 ms p50), 64 concurrent streaming clients (goal ≥ 0.8× direct) twice: an
  *      upstream that answers a whole stream at once (CPU-bound: it measures the proxy's cost per
  *      request) and one that paces its events as a provider does; a bare pass-through proxy
- *      beside both; daemon RSS after 10,000 proxied requests (OPENSOUL_BENCH_ONLY=proxy: this alone)
+ *      beside both; daemon RSS after 10,000 and 20,000 proxied requests (OPENSOUL_BENCH_ONLY=proxy:
+ *      this alone, with three more rounds of 10,000)
  *
  * NODE_EXTRA_CA_CERTS is unset for every child (both sides of every start-up ratio): where it
  * is set, each Node start loads that CA bundle eagerly (~75 ms here), which would hide the
@@ -520,6 +521,15 @@ async function proxyBench(daemonPid: number): Promise<Record<string, unknown>> {
       `  daemon RSS   after warm-up ${fmt(rssWarm)} MiB   after ${proxied} proxied requests ${fmt(rssAfter)} MiB   ` +
         `after ${proxied + 10_000} ${fmt(rssAfter20k)} MiB   (flat) ${flat ? 'ok' : 'MISSED'}`,
     );
+    // OPENSOUL_BENCH_ONLY=proxy: three more rounds of 10,000, to tell a leak (steady growth) from
+    // a heap still growing to its working size.
+    const further: number[] = [];
+    for (let i = 0; process.env.OPENSOUL_BENCH_ONLY === 'proxy' && i < 3; i++) {
+      await streamingThroughput(viaProxy.port, viaProxy.path, key, 10_000);
+      await sleep(1000);
+      further.push(rssMiB(daemonPid));
+    }
+    if (further.length) out(`  then after each further 10,000: ${further.map((m) => `${fmt(m)} MiB`).join('   ')}`);
     return {
       latency: {
         directP50: pct(latD, 50),
