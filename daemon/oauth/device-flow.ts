@@ -2,7 +2,10 @@
  * The device authorization grant (RFC 8628): the daemon asks for a device code, the person
  * enters the user code on the provider's page from any device, and the daemon polls the token
  * endpoint meanwhile — at the provider's `interval`, 5 s slower after each `slow_down` (§3.5),
- * until tokens, `access_denied`, `expired_token` or the code's own expiry.
+ * until tokens, `access_denied`, `expired_token` or the code's own expiry. A poll that gets no
+ * answer (a dropped connection, a timeout) or a server error without an OAuth one (5xx, 429) is
+ * not the end: the person may be typing the code on their phone while the VPS's network blips.
+ * The interval doubles (at most a minute) and polling goes on, as §3.5 asks of a client.
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { OAuthEndpoints } from './oauth-providers.js';
@@ -28,20 +31,23 @@ export const DEFAULT_INTERVAL_MS = 5000;
 export const SLOW_DOWN_STEP_MS = 5000;
 /** Never poll faster than this, whatever a server says. */
 export const MIN_INTERVAL_MS = 1000;
+/** The longest interval that doubling after unanswered polls reaches. */
+export const MAX_BACKOFF_INTERVAL_MS = 60_000;
 
-/** What one poll answered, in the RFC's terms. */
-export type PollOutcome = { kind: 'tokens' } | { kind: 'error'; error: string | null; interval: number | null };
+/** What one poll answered, in the RFC's terms; `unavailable`: no answer, or a 5xx/429 without an OAuth error. */
+export type PollOutcome = { kind: 'tokens' } | { kind: 'unavailable' } | { kind: 'error'; error: string | null; interval: number | null };
 
 /** What to do after a poll: wait this long and poll again, or stop with a reason. */
 export type PollStep = { next: 'poll'; intervalMs: number } | { next: 'done' } | { next: 'fail'; reason: string };
 
 /**
  * The poll schedule, pure: `authorization_pending` keeps the interval; `slow_down` adds 5 s (or
- * takes the server's new `interval`, when it is longer); `access_denied`, `expired_token` and
- * anything else stop.
+ * takes the server's new `interval`, when it is longer); no answer doubles it (up to a minute);
+ * `access_denied`, `expired_token` and any other OAuth error stop.
  */
 export function nextPoll(intervalMs: number, outcome: PollOutcome): PollStep {
   if (outcome.kind === 'tokens') return { next: 'done' };
+  if (outcome.kind === 'unavailable') return { next: 'poll', intervalMs: Math.max(intervalMs, Math.min(intervalMs * 2, MAX_BACKOFF_INTERVAL_MS)) };
   switch (outcome.error) {
     case 'authorization_pending':
       return { next: 'poll', intervalMs };
@@ -147,21 +153,33 @@ export async function pollDeviceTokens(
 ): Promise<TokenSet> {
   const fail = (reason: string) => new OpenSoulError('LOGIN_FAILED', { provider: endpoints.provider, reason });
   let intervalMs = device.intervalMs;
+  /** Why the last poll got no answer, for the message when the code expires meanwhile. */
+  let unanswered: string | null = null;
   for (;;) {
     const left = device.expiresAt - opts.now();
-    if (left <= 0) throw fail('the code expired before it was entered; start again');
+    if (left <= 0) throw fail(`the code expired before it was entered; start again${unanswered ? ` (the last poll: ${unanswered})` : ''}`);
     try {
       await sleep(Math.min(intervalMs, left), opts.signal);
     } catch {
       throw fail('the login was cancelled');
     }
-    const r = await postToken(
-      endpoints.tokenUrl,
-      { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: device.deviceCode, client_id: endpoints.clientId },
-      { provider: endpoints.provider, encoding: endpoints.tokenRequest, signal: opts.signal },
-    );
-    if (r.ok) return tokenSetOf(endpoints.provider, r.body, opts.now());
-    const step = nextPoll(intervalMs, { kind: 'error', error: r.error, interval: r.interval });
+    let outcome: PollOutcome;
+    try {
+      const r = await postToken(
+        endpoints.tokenUrl,
+        { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: device.deviceCode, client_id: endpoints.clientId },
+        { provider: endpoints.provider, encoding: endpoints.tokenRequest, signal: opts.signal },
+      );
+      if (r.ok) return tokenSetOf(endpoints.provider, r.body, opts.now());
+      const serverTrouble = r.error === null && (r.status >= 500 || r.status === 429);
+      if (serverTrouble) unanswered = `HTTP ${r.status}`;
+      outcome = serverTrouble ? { kind: 'unavailable' } : { kind: 'error', error: r.error, interval: r.interval };
+    } catch (err) {
+      if (opts.signal.aborted || !(err instanceof OpenSoulError) || err.details.unreachable !== true) throw err;
+      unanswered = typeof err.details.reason === 'string' ? err.details.reason : 'no answer';
+      outcome = { kind: 'unavailable' };
+    }
+    const step = nextPoll(intervalMs, outcome);
     if (step.next === 'fail') throw fail(step.reason);
     if (step.next === 'poll') intervalMs = step.intervalMs;
   }

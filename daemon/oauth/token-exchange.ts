@@ -49,6 +49,8 @@ export async function postToken(
     throw new OpenSoulError('LOGIN_FAILED', {
       provider: opts.provider,
       reason: r.timedOut ? `${host} did not answer in time` : `${host} could not be reached`,
+      // No answer at all: a device-code poll tries again later (device-flow.ts).
+      unreachable: true,
     });
   }
   if (r.kind === 'redirect') {

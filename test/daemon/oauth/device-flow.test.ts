@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { OpenSoulError } from '../../../ipc/errors.js';
-import { SLOW_DOWN_STEP_MS, nextPoll, pollDeviceTokens, requestDeviceCode } from '../../../daemon/oauth/device-flow.js';
+import { MAX_BACKOFF_INTERVAL_MS, SLOW_DOWN_STEP_MS, nextPoll, pollDeviceTokens, requestDeviceCode } from '../../../daemon/oauth/device-flow.js';
 import type { OAuthEndpoints } from '../../../daemon/oauth/oauth-providers.js';
 import { onCleanup } from '../../support/harness.js';
 
@@ -34,6 +34,64 @@ describe('device flow', () => {
     assert.deepEqual(nextPoll(5000, { kind: 'tokens' }), { next: 'done' });
     for (const error of ['access_denied', 'expired_token', 'invalid_client', null])
       assert.equal(nextPoll(5000, { kind: 'error', error, interval: null }).next, 'fail');
+  });
+
+  it('a poll without an answer (or a 5xx/429 without an OAuth error) doubles the interval, up to a minute, and polling goes on', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1000, max: 120_000 }), (interval) => {
+        const step = nextPoll(interval, { kind: 'unavailable' });
+        assert.equal(step.next, 'poll');
+        if (step.next !== 'poll') return;
+        assert.equal(step.intervalMs, Math.max(interval, Math.min(2 * interval, MAX_BACKOFF_INTERVAL_MS)));
+      }),
+    );
+  });
+
+  it('keeps polling through a 503 page and a dropped connection (a network blip while the person types the code)', async function () {
+    this.timeout(20_000);
+    let polls = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url === '/device') {
+          res.setHeader('content-type', 'application/json');
+          res.end(
+            JSON.stringify({ device_code: 'dev-2', user_code: 'WXYZ-9876', verification_uri: 'https://example.test/device', interval: 1, expires_in: 60 }),
+          );
+          return;
+        }
+        polls++;
+        if (polls === 1) {
+          res.statusCode = 503;
+          res.setHeader('content-type', 'text/html');
+          res.end('<html><body>Service Unavailable</body></html>');
+        } else if (polls === 2) {
+          req.socket.destroy();
+        } else {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ access_token: 'gho_FAKEafterblip', token_type: 'bearer' }));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const endpoints: OAuthEndpoints = {
+      provider: 'github-copilot',
+      authorizeUrl: null,
+      tokenUrl: `${base}/token`,
+      deviceAuthorizationUrl: `${base}/device`,
+      clientId: 'client-1',
+      scopes: ['read:user'],
+      redirectUri: null,
+      tokenRequest: 'form',
+      extraAuthorizeParams: {},
+      stateInTokenRequest: false,
+    };
+    const device = await requestDeviceCode(endpoints, Date.now);
+    const tokens = await pollDeviceTokens(endpoints, device, { now: Date.now, signal: new AbortController().signal });
+    assert.equal(tokens.access, 'gho_FAKEafterblip');
+    assert.equal(polls, 3);
   });
 
   it('polls a real token endpoint until it answers tokens, and stops on access_denied', async () => {
