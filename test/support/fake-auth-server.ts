@@ -9,8 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fakeSecret, onCleanup } from './harness.js';
+import { fakeSecret, listenOnLoopback } from './harness.js';
 
 export interface FakeAuthOptions {
   clientId?: string;
@@ -156,14 +155,7 @@ export async function startFakeAuthServer(opts: FakeAuthOptions = {}): Promise<F
       return json(res, 200, tokens());
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  onCleanup(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  );
-  s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = await listenOnLoopback(server);
+  s.url = `http://127.0.0.1:${port}`;
   return s;
 }

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { connect } from '../../ipc/client.js';
 import type { Connection } from '../../ipc/client.js';
@@ -44,6 +46,22 @@ const { children, dirs, cleanups } = registry;
 /** Registers extra cleanup (a tmux server, a detached daemon) to run after the current test. */
 export function onCleanup(fn: () => Promise<void> | void): void {
   cleanups.push(fn);
+}
+
+/**
+ * Listens on a free port of 127.0.0.1 and returns it; after the current test the server is
+ * closed, its open connections (keep-alive, a stalled answer) cut first so the close cannot hang.
+ */
+export async function listenOnLoopback(server: HttpServer): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  onCleanup(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  return (server.address() as AddressInfo).port;
 }
 
 /** A process that is nobody's child here (a detached daemon): SIGKILL-ed after the current test. */

@@ -5,12 +5,44 @@
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { OpenSoulError } from '../../../ipc/errors.js';
 import { MAX_BACKOFF_INTERVAL_MS, SLOW_DOWN_STEP_MS, nextPoll, pollDeviceTokens, requestDeviceCode } from '../../../daemon/oauth/device-flow.js';
 import type { OAuthEndpoints } from '../../../daemon/oauth/oauth-providers.js';
 import { onCleanup } from '../../support/harness.js';
+
+/**
+ * A device authorization and token endpoint on 127.0.0.1: `/device` hands out device code `code`
+ * (user code ABCD-1234, a 1 s interval); every other request is a poll, answered by `onPoll`.
+ */
+async function deviceServer(code: string, onPoll: (body: string, req: IncomingMessage, res: ServerResponse) => void): Promise<OAuthEndpoints> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      if (req.url !== '/device') return onPoll(body, req, res);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ device_code: code, user_code: 'ABCD-1234', verification_uri: 'https://example.test/device', interval: 1, expires_in: 60 }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  onCleanup(() => new Promise<void>((r) => server.close(() => r())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    provider: 'github-copilot',
+    authorizeUrl: null,
+    tokenUrl: `${base}/token`,
+    deviceAuthorizationUrl: `${base}/device`,
+    clientId: 'client-1',
+    scopes: ['read:user'],
+    redirectUri: null,
+    tokenRequest: 'form',
+    extraAuthorizeParams: {},
+    stateInTokenRequest: false,
+  };
+}
 
 describe('device flow', () => {
   it('schedules polls: pending keeps the interval, every slow_down adds 5 s, and the interval never shrinks', () => {
@@ -50,44 +82,19 @@ describe('device flow', () => {
   it('keeps polling through a 503 page and a dropped connection (a network blip while the person types the code)', async function () {
     this.timeout(20_000);
     let polls = 0;
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        if (req.url === '/device') {
-          res.setHeader('content-type', 'application/json');
-          res.end(
-            JSON.stringify({ device_code: 'dev-2', user_code: 'WXYZ-9876', verification_uri: 'https://example.test/device', interval: 1, expires_in: 60 }),
-          );
-          return;
-        }
-        polls++;
-        if (polls === 1) {
-          res.statusCode = 503;
-          res.setHeader('content-type', 'text/html');
-          res.end('<html><body>Service Unavailable</body></html>');
-        } else if (polls === 2) {
-          req.socket.destroy();
-        } else {
-          res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ access_token: 'gho_FAKEafterblip', token_type: 'bearer' }));
-        }
-      });
+    const endpoints = await deviceServer('dev-2', (_body, req, res) => {
+      polls++;
+      if (polls === 1) {
+        res.statusCode = 503;
+        res.setHeader('content-type', 'text/html');
+        res.end('<html><body>Service Unavailable</body></html>');
+      } else if (polls === 2) {
+        req.socket.destroy();
+      } else {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ access_token: 'gho_FAKEafterblip', token_type: 'bearer' }));
+      }
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    onCleanup(() => new Promise<void>((r) => server.close(() => r())));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const endpoints: OAuthEndpoints = {
-      provider: 'github-copilot',
-      authorizeUrl: null,
-      tokenUrl: `${base}/token`,
-      deviceAuthorizationUrl: `${base}/device`,
-      clientId: 'client-1',
-      scopes: ['read:user'],
-      redirectUri: null,
-      tokenRequest: 'form',
-      extraAuthorizeParams: {},
-      stateInTokenRequest: false,
-    };
     const device = await requestDeviceCode(endpoints, Date.now);
     const tokens = await pollDeviceTokens(endpoints, device, { now: Date.now, signal: new AbortController().signal });
     assert.equal(tokens.access, 'gho_FAKEafterblip');
@@ -97,39 +104,13 @@ describe('device flow', () => {
   it('polls a real token endpoint until it answers tokens, and stops on access_denied', async () => {
     const answers = [{ error: 'authorization_pending' }, { access_token: 'gho_FAKEdevice', token_type: 'bearer' }];
     const polls: Record<string, string>[] = [];
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        res.setHeader('content-type', 'application/json');
-        if (req.url === '/device') {
-          res.end(
-            JSON.stringify({ device_code: 'dev-1', user_code: 'ABCD-1234', verification_uri: 'https://example.test/device', interval: 1, expires_in: 60 }),
-          );
-          return;
-        }
-        polls.push(Object.fromEntries(new URLSearchParams(body)));
-        res.statusCode = 400;
-        const next = answers.shift() ?? { error: 'access_denied' };
-        if ('access_token' in next) res.statusCode = 200;
-        res.end(JSON.stringify(next));
-      });
+    const endpoints = await deviceServer('dev-1', (body, _req, res) => {
+      polls.push(Object.fromEntries(new URLSearchParams(body)));
+      const next = answers.shift() ?? { error: 'access_denied' };
+      res.statusCode = 'access_token' in next ? 200 : 400;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(next));
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    onCleanup(() => new Promise<void>((r) => server.close(() => r())));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const endpoints: OAuthEndpoints = {
-      provider: 'github-copilot',
-      authorizeUrl: null,
-      tokenUrl: `${base}/token`,
-      deviceAuthorizationUrl: `${base}/device`,
-      clientId: 'client-1',
-      scopes: ['read:user'],
-      redirectUri: null,
-      tokenRequest: 'form',
-      extraAuthorizeParams: {},
-      stateInTokenRequest: false,
-    };
     const device = await requestDeviceCode(endpoints, Date.now);
     assert.equal(device.userCode, 'ABCD-1234');
     assert.equal(device.intervalMs, 1000);

@@ -1,9 +1,8 @@
 /** One POST to a token-like endpoint on 127.0.0.1: how much of an answer it reads. */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MAX_BODY_BYTES, sendTokenRequest } from '../../../daemon/oauth/token-post.js';
-import { onCleanup } from '../../support/harness.js';
+import { listenOnLoopback } from '../../support/harness.js';
 
 /** A server that answers every POST with `total` bytes of JSON-looking text; `sent()` counts what it got out before the client hung up. */
 async function streaming(total: number): Promise<{ url: string; sent: () => number }> {
@@ -24,15 +23,8 @@ async function streaming(total: number): Promise<{ url: string; sent: () => numb
       pump();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  onCleanup(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`, sent: () => sent };
+  const port = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}/token`, sent: () => sent };
 }
 
 describe('token post', function () {

@@ -1,9 +1,8 @@
 /** One refresh request against a real HTTP server on 127.0.0.1: its shape, its answers, and what it never does. */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { requestTokenRefresh } from '../../../daemon/oauth/token-request.js';
-import { onCleanup } from '../../support/harness.js';
+import { listenOnLoopback } from '../../support/harness.js';
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
 
@@ -18,15 +17,8 @@ async function serve(handler: Handler): Promise<{ url: string; hits: () => numbe
       handler(req, body, res);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  onCleanup(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`, hits: () => hits };
+  const port = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}/token`, hits: () => hits };
 }
 
 const json = (res: http.ServerResponse, status: number, doc: unknown) => {
