@@ -22,9 +22,10 @@ export const PROXY_KEY_PREFIX = 'osk-';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** 32 bytes in base62: ceil(256 / log2(62)) = 43 characters. */
 const KEY_BODY_LENGTH = 43;
-const KEY_SHAPE = /^osk-[0-9A-Za-z]{43}$/;
+const KEY_PATTERN = `${PROXY_KEY_PREFIX}[0-9A-Za-z]{${KEY_BODY_LENGTH}}`;
+const KEY_SHAPE = new RegExp(`^${KEY_PATTERN}$`);
 /** A proxy key anywhere in a text (a header value, a query parameter). */
-export const PROXY_KEY_IN_TEXT = /osk-[0-9A-Za-z]{43}/;
+export const PROXY_KEY_IN_TEXT = new RegExp(KEY_PATTERN);
 const ID_SHAPE = /^pk-[0-9a-f]{12}$/;
 
 /** Expired keys are dropped from the file this long after they expire (exec --proxy makes one per run). */

@@ -14,7 +14,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ProviderApi } from '../../ipc/providers.js';
 import { PROVIDER_ID_PATTERN } from '../../ipc/providers.js';
 import { removeWholeSecrets } from '../providers/error-text.js';
-import { PROXY_KEY_IN_TEXT } from './proxy-keys.js';
+import { PROXY_KEY_IN_TEXT, PROXY_KEY_PREFIX } from './proxy-keys.js';
 
 /** The only addresses the proxy may listen on: a loopback port is reachable from this host alone. */
 export const LOOPBACK_LISTEN_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
@@ -101,7 +101,7 @@ export function withoutProxyKeys(query: string): string {
 /** Whether a header value holds a proxy key. */
 function holdsProxyKey(value: string | string[] | number): boolean {
   if (typeof value === 'number') return false;
-  return typeof value === 'string' ? value.includes('osk-') && PROXY_KEY_IN_TEXT.test(value) : value.some(holdsProxyKey);
+  return typeof value === 'string' ? value.includes(PROXY_KEY_PREFIX) && PROXY_KEY_IN_TEXT.test(value) : value.some(holdsProxyKey);
 }
 
 /** Base URLs as parsed once (there are a handful; a request must not parse its provider's again). */
