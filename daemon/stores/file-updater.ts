@@ -141,10 +141,13 @@ export class FileUpdater {
     }
     let settled: () => void;
     try {
-      const before = await readOrNull(await writeTarget(this.file));
+      const target = await writeTarget(this.file);
+      const before = await readOrNull(target);
       const text = before === null ? null : before.toString('utf8');
-      const change = await prepare(text !== null && this.opts.validate(text) !== null ? null : text);
-      settled = await this.writeLocked([{ ...p, change }], null);
+      const valid = text === null || this.opts.validate(text) === null;
+      const change = await prepare(valid ? text : null);
+      // Written from this read, as a plain write is from its own: the final step still checks the bytes.
+      settled = await this.writeLocked([{ ...p, change }], valid ? { target, before, text } : null);
     } catch (err) {
       settled = () => p.reject(err);
     }
