@@ -13,10 +13,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, assertNoSecrets, cleanEnv, fakeSecret, onCleanup, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
+import { CLI, assertNoSecrets, cleanEnv, fakeSecret, listenOnLoopback, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 
 const MODEL = 'anthropic/claude-sonnet-4-5';
@@ -104,15 +103,7 @@ async function fakeAnthropic(keys: { a: string; b: string }): Promise<FakeAnthro
       res.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.url = `http://127.0.0.1:${await listenOnLoopback(server)}`;
   return state;
 }
 
