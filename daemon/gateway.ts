@@ -19,7 +19,7 @@ import { checkSocketDir, describeSocketDirProblem } from '../ipc/socket-dir.js';
 import { createLogger } from './logging/logger.js';
 import type { Logger } from './logging/logger.js';
 import { SecretRegistry } from './logging/secret-registry.js';
-import { ProxyService } from './proxy/proxy-service.js';
+import { HOLD_GRACE_MS, ProxyService } from './proxy/proxy-service.js';
 import { UsageLedger } from './resolver/usage.js';
 import { createHandlers } from './server/handlers.js';
 import { ensurePrivateSocketDir } from './server/socket-dir.js';
@@ -49,6 +49,15 @@ function debugWritePause(): number {
 function oauthCheckMs(): number {
   const n = Number(process.env.OPENSOUL_OAUTH_CHECK_MS ?? 0);
   return Number.isFinite(n) && n >= 50 ? Math.min(n, 3_600_000) : DEFAULT_CHECK_MS;
+}
+
+/**
+ * OPENSOUL_PROXY_HOLD_GRACE_MS: how long an `exec --proxy` key outlives its last holder, for
+ * tests (which cannot wait a minute). Normal operation leaves it unset: HOLD_GRACE_MS.
+ */
+function proxyHoldGraceMs(): number {
+  const n = Number(process.env.OPENSOUL_PROXY_HOLD_GRACE_MS ?? 0);
+  return Number.isFinite(n) && n >= 100 ? Math.min(n, HOLD_GRACE_MS) : HOLD_GRACE_MS;
 }
 
 /**
@@ -171,6 +180,7 @@ export class Gateway {
         usage: this.usage,
         log: this.log,
         registerSecrets: (values) => this.secrets.registerAll(values),
+        holdGraceMs: proxyHoldGraceMs(),
       });
       await this.proxy.start();
 

@@ -152,6 +152,12 @@ export class Connection {
     return (await this.request(m.name, params, opts.timeoutMs)) as R;
   }
 
+  /** Calls `fn` once, when the connection closes from either end (soon, if it has already). */
+  onClose(fn: () => void): void {
+    if (this.socket.closed) setImmediate(fn);
+    else this.socket.once('close', fn);
+  }
+
   /** False once the connection is closed, by us or from the other end (the daemon stopped or dropped it): calls then fail at once. */
   get isOpen(): boolean {
     return !this.closed;

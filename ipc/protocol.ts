@@ -608,6 +608,11 @@ export interface ProxyKeyInfo {
   createdAt: number;
   expiresAt: number | null;
   expired: boolean;
+  /**
+   * An `exec --proxy` key that lives as long as its run: it is revoked when the `opensoul exec`
+   * holding it ends, however it ends. Absent from a daemon older than the CLI.
+   */
+  held?: boolean;
 }
 
 /** A new proxy key: `key` is shown this once (it is stored hashed). */
@@ -622,16 +627,24 @@ export interface ProxyKeyListResult {
 
 export type ProxyKeyRevokeParams = Infer<typeof proxyKeyRevokeParams>;
 
-/** The environment of `opensoul exec --proxy`: a short-lived key for these providers (default: all), valid `ttlMs` (default 1 h). */
+/**
+ * The environment of `opensoul exec --proxy`: a key for these providers (default: all). With
+ * `hold`, the key lives while the calling connection does (or one that holds it again after a
+ * reconnect, `proxy.key.hold`), and `ttlMs`, if given, caps it; without, it lives `ttlMs`
+ * (default 1 h).
+ */
 export type ProxyEnvParams = Infer<typeof proxyEnvParams>;
 
 export interface ProxyEnvResult {
   /** `ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL` and the key under `ANTHROPIC_API_KEY` / `OPENAI_API_KEY`. */
   variables: { name: string; value: string }[];
   keyId: string;
-  expiresAt: number;
+  /** Null for a held key without a cap: it ends with its run. */
+  expiresAt: number | null;
   url: string;
 }
+
+export type ProxyKeyHoldParams = Infer<typeof proxyKeyHoldParams>;
 
 export type CheckStatus = 'ok' | 'warn' | 'error';
 
@@ -759,11 +772,14 @@ const proxyKeyCreateParams = v.paramsObject({
   expiresInMs: v.optional(v.number({ integer: true, min: 1000, max: 366 * 86_400_000 })),
   label: v.optional(proxyKeyLabel),
 });
-const proxyKeyRevokeParams = v.object({ id: v.string({ pattern: /^pk-[0-9a-f]{12}$/, patternName: 'a proxy key id such as pk-0123456789ab' }) });
+const proxyKeyIdParam = v.string({ pattern: /^pk-[0-9a-f]{12}$/, patternName: 'a proxy key id such as pk-0123456789ab' });
+const proxyKeyRevokeParams = v.object({ id: proxyKeyIdParam });
+const proxyKeyHoldParams = v.object({ id: proxyKeyIdParam });
 const proxyEnvParams = v.paramsObject({
   agent: v.optional(agentId),
   providers: v.optional(v.array(providerId, { max: 50 })),
   ttlMs: v.optional(v.number({ integer: true, min: 1000, max: 30 * 86_400_000 })),
+  hold: v.optional(v.boolean()),
 });
 const doctorRunParams = v.paramsObject({ fix: v.optional(v.boolean()), clientEnvNames: v.optional(v.array(envKey, { max: 200 })) });
 const eventsSubscribeParams = v.paramsObject({ events: v.optional(v.array(eventName, { max: 10 })) });
@@ -914,8 +930,14 @@ export const methods = {
   proxyEnv: method<ProxyEnvResult>()(
     'proxy.env',
     proxyEnvParams,
-    'The environment of `opensoul exec --proxy`: the proxy URLs and a short-lived proxy key instead of provider secrets.',
+    'The environment of `opensoul exec --proxy`: the proxy URLs and a proxy key for this run instead of provider secrets.',
     ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'INVALID_INPUT', ...WRITE_ERRORS],
+  ),
+  proxyKeyHold: method<{ id: string; held: true }>()(
+    'proxy.key.hold',
+    proxyKeyHoldParams,
+    'Hold an `exec --proxy` key again after a reconnect: it lives while this connection does.',
+    ['INVALID_INPUT'],
   ),
   doctorRun: method<DoctorRunResult>()('doctor.run', doctorRunParams, 'The daemon-side checks of §11, optionally fixing the safe ones.'),
   eventsSubscribe: method<{ subscribed: EventName[] }>()(

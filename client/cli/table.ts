@@ -380,7 +380,7 @@ export const COMMAND_TABLE: CommandSpec = {
           long: 'proxy-ttl',
           kind: 'duration',
           value: 'duration',
-          description: 'with --proxy: how long its key lives if the command outlives it (default 1h; e.g. 30m, 8h)',
+          description: 'with --proxy: a limit on how long its key lives (default: as long as the command runs; e.g. 30m, 8h)',
         },
         { long: 'print-names', kind: 'bool', description: 'print the variables it would set and where each comes from (never a value), then exit' },
         json('with --print-names: one JSON document {agent, variables: [{name, provider, profileId, source}], missing}'),

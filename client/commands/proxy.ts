@@ -15,7 +15,8 @@ import { alignRows } from '../render/table.js';
 function scope(k: ProxyKeyInfo, now: number): string {
   const providers = k.providers === null ? 'all providers' : k.providers.join(', ');
   const expiry = k.expiresAt === null ? 'no expiry' : k.expired ? 'expired' : `expires in ${formatDuration(k.expiresAt - now)}`;
-  return `agent ${k.agent}, ${providers}, ${expiry}`;
+  // A held key is an `exec --proxy` run's: it ends with the run.
+  return `agent ${k.agent}, ${providers}, ${k.held === true ? (k.expiresAt === null ? 'while its run lasts' : `${expiry} or when its run ends`) : expiry}`;
 }
 
 /** `proxy key create`: the key alone on stdout (or inside the JSON document), what it is on stderr. */

@@ -7,10 +7,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import type { ExecCredentialsResult, ExecVariable } from '../../ipc/protocol.js';
+import { OpenSoulError } from '../../ipc/errors.js';
+import type { ExecCredentialsResult, ExecVariable, ProxyEnvResult } from '../../ipc/protocol.js';
 import { methods } from '../../ipc/protocol.js';
 import type { ActionEnv } from '../cli-context.js';
-import { callDaemon } from '../connection.js';
+import { callDaemon, connectToDaemon } from '../connection.js';
 import { printJson } from '../output.js';
 import { findOnPath } from '../which.js';
 
@@ -24,7 +25,7 @@ export interface ExecOptions {
   printNames?: boolean;
   /** Give the child the gateway's local proxy (base URLs and a short-lived proxy key) instead of real keys. */
   proxy?: boolean;
-  /** With `--proxy`: how long its key lives (ms; default 1 h). */
+  /** With `--proxy`: a limit on how long its key lives (ms; default: none, it lives as long as the run). */
   proxyTtl?: number;
 }
 
@@ -206,23 +207,47 @@ export async function runExec(env: ActionEnv, o: ExecOptions, command: string[])
   return runChild(cmd, args, childEnv(process.env, r.variables, r.unset));
 }
 
+/** How often a run whose connection dropped (the daemon restarting) tries to hold its key again: well within the daemon's minute of grace. */
+const REHOLD_EVERY_MS = 2000;
+
 /**
  * `exec --proxy`: the child gets the gateway's local proxy — `ANTHROPIC_BASE_URL`,
- * `OPENAI_BASE_URL` and a proxy key valid for this run — and no provider secret at all. The key
- * expires by itself (1 h, or `--proxy-ttl`), and is revoked as soon as the child ends.
+ * `OPENAI_BASE_URL` and a proxy key for this run — and no provider secret at all. The key has
+ * no expiry of its own (`--proxy-ttl` sets one): it lives while this process holds it on its
+ * connection, is revoked as soon as the child ends, and, if we are killed first, by the daemon a
+ * minute after our connection closed. When the daemon restarts under a running child, we
+ * reconnect and hold the key again.
  */
 async function runThroughProxy(env: ActionEnv, o: ExecOptions, command: string[]): Promise<number> {
   const providers = o.provider ?? [];
-  const r = await callDaemon(methods.proxyEnv, {
+  const params = {
     ...(o.agent ? { agent: o.agent } : {}),
     ...(providers.length > 0 ? { providers } : {}),
     ...(o.proxyTtl ? { ttlMs: o.proxyTtl } : {}),
-  });
-  const revoke = () =>
-    callDaemon(methods.proxyKeyRevoke, { id: r.keyId }).then(
-      () => undefined,
-      () => undefined,
-    );
+  };
+  let conn = await connectToDaemon();
+  let r: ProxyEnvResult;
+  // `--print-names` runs nothing: its key is revoked at once, nothing holds it.
+  let held = !o.printNames;
+  try {
+    r = await conn.call(methods.proxyEnv, held ? { ...params, hold: true } : params);
+  } catch (err) {
+    // A daemon older than this CLI knows no `hold`: its key expires after an hour (or --proxy-ttl) instead.
+    if (!(err instanceof OpenSoulError && err.kind === 'INVALID_PARAMS' && err.details.path === 'params.hold')) {
+      conn.close();
+      throw err;
+    }
+    held = false;
+    r = await conn.call(methods.proxyEnv, params);
+  }
+  let done = false;
+  const revoke = async () => {
+    done = true;
+    const c = conn.isOpen ? conn : await connectToDaemon({ quiet: true }).catch(() => null);
+    await c?.call(methods.proxyKeyRevoke, { id: r.keyId }).catch(() => undefined);
+    c?.close();
+    conn.close();
+  };
   if (o.printNames) {
     await revoke();
     if (env.json) printJson({ proxy: r.url, variables: r.variables.map((v) => v.name), expiresAt: r.expiresAt });
@@ -232,7 +257,34 @@ async function runThroughProxy(env: ActionEnv, o: ExecOptions, command: string[]
     return 0;
   }
   const [cmd, ...args] = command;
-  if (cmd === undefined) return 0;
+  if (cmd === undefined) {
+    await revoke();
+    return 0;
+  }
+  // Held again on a new connection whenever the one holding it closes (the daemon restarted, or
+  // dropped us to admit others) until the child ends; given up, with one line, if the key is gone.
+  const holdAgain = (): void => {
+    if (done) return;
+    const timer = setTimeout(() => {
+      void connectToDaemon({ quiet: true })
+        .then(async (c) => {
+          if (done) return c.close();
+          await c.call(methods.proxyKeyHold, { id: r.keyId });
+          conn = c;
+          c.onClose(holdAgain);
+        })
+        .catch((err: unknown) => {
+          if (done) return;
+          if (err instanceof OpenSoulError && err.kind === 'INVALID_INPUT') {
+            process.stderr.write(`opensoul: warning: the proxy key of this run is gone (${oneLine(err.message)}); the command's requests will be refused\n`);
+            return;
+          }
+          holdAgain();
+        });
+    }, REHOLD_EVERY_MS);
+    timer.unref();
+  };
+  if (held) conn.onClose(holdAgain);
   // Provider secrets our own shell holds are not the child's business through the proxy.
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_OAUTH_TOKEN']) delete base[name];

@@ -42,6 +42,8 @@ export interface ProxyKeyRecord {
   label: string | null;
   createdAt: number;
   expiresAt: number | null;
+  /** An `exec --proxy` key held by its run (absent otherwise): revoked once no `opensoul exec` holds it (ProxyService). */
+  held?: true;
 }
 
 /** Why a key was refused (never which part of it was wrong). */
@@ -56,6 +58,7 @@ export interface NewKey {
   providers: string[] | null;
   label: string | null;
   expiresAt: number | null;
+  held?: true;
 }
 
 /** 32 random bytes as base62, left-padded to a fixed length. */
@@ -104,6 +107,7 @@ export function parseKeyFile(text: string): ProxyKeyRecord[] {
       label: typeof k.label === 'string' ? k.label : null,
       createdAt: typeof k.createdAt === 'number' ? k.createdAt : 0,
       expiresAt: typeof k.expiresAt === 'number' ? k.expiresAt : null,
+      ...(k.held === true ? { held: true as const } : {}),
     });
   }
   return out;
@@ -123,6 +127,7 @@ export function keyInfo(r: ProxyKeyRecord, now: number): ProxyKeyInfo {
     createdAt: r.createdAt,
     expiresAt: r.expiresAt,
     expired: r.expiresAt !== null && r.expiresAt <= now,
+    held: r.held === true,
   };
 }
 
@@ -181,12 +186,16 @@ export class ProxyKeys {
 
   /** Removes a key; INVALID_INPUT when there is none of that id. */
   async revoke(id: string): Promise<void> {
-    const found = await this.updater.update((current) => {
+    if (!(await this.remove(id))) throw new OpenSoulError('INVALID_INPUT', { reason: `there is no proxy key ${id} (\`opensoul proxy key list\` shows them)` });
+  }
+
+  /** Removes a key if the file still has it; whether it did. */
+  remove(id: string): Promise<boolean> {
+    return this.updater.update((current) => {
       const all = current === null ? [] : parseKeyFile(current);
       const kept = all.filter((r) => r.id !== id);
       return kept.length === all.length ? { next: null, result: false } : { next: serialize(kept), result: true };
     });
-    if (!found) throw new OpenSoulError('INVALID_INPUT', { reason: `there is no proxy key ${id} (\`opensoul proxy key list\` shows them)` });
   }
 
   /** The keys as last read (hashes included: for the daemon, not for replies). */

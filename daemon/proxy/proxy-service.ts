@@ -24,8 +24,23 @@ import type { UpstreamAgents } from './upstream.js';
 const DRAIN_ON_CHANGE_MS = 10 * 60_000;
 /** How long they may finish when the daemon stops. */
 export const DRAIN_ON_STOP_MS = 5_000;
-/** `proxy.env`'s key lives this long unless asked otherwise. */
+/** `proxy.env`'s key lives this long unless asked otherwise (a key that is not held: a CLI older than the daemon). */
 const ENV_KEY_TTL_MS = 3_600_000;
+/**
+ * How long a held key outlives the last connection that held it: long enough for its `opensoul
+ * exec` to reconnect after a daemon restart or an eviction (it retries every few seconds), short
+ * enough that the key of a run whose CLI was killed (SIGKILL, a crash) is gone within a minute.
+ */
+export const HOLD_GRACE_MS = 60_000;
+
+/**
+ * A connection that can hold a key: `leases` counts what it keeps alive (the socket server
+ * spares it from the idle sweep), `closed` fires when its peer goes away.
+ */
+export interface KeyHolder {
+  leases: number;
+  readonly closed: AbortSignal;
+}
 
 /** What the proxy needs of the daemon. */
 export interface ProxyServiceDeps {
@@ -34,6 +49,8 @@ export interface ProxyServiceDeps {
   log: Logger;
   registerSecrets: (values: string[]) => void;
   now?: () => number;
+  /** How long a held key outlives its last holder (HOLD_GRACE_MS; shorter in tests). */
+  holdGraceMs?: number;
 }
 
 /** The proxy's owner: its listeners (current and draining), keys, counters and upstream agents. */
@@ -50,6 +67,10 @@ export class ProxyService {
   private applying: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly now: () => number;
+  /** Held keys: how many open connections hold each one. */
+  private readonly holders = new Map<string, number>();
+  /** Held keys no connection holds: revoked when their grace runs out. */
+  private readonly orphans = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly deps: ProxyServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -68,6 +89,9 @@ export class ProxyService {
   /** At daemon start: a refused host stops the start (exit 78) with the setting named; a busy port is logged and shown in status. */
   async start(): Promise<void> {
     await this.keys.refresh();
+    // Keys held by runs of the daemon before this one: their CLIs reconnect and hold them again,
+    // or they go when the grace runs out.
+    for (const r of this.keys.list()) if (r.held) this.orphan(r.id);
     const cfg = this.config;
     if (cfg.enabled) {
       const problem = listenHostProblem(cfg.host);
@@ -146,6 +170,8 @@ export class ProxyService {
   /** Stops every listener, letting requests in progress finish for up to `graceMs`. */
   async stop(graceMs = DRAIN_ON_STOP_MS): Promise<void> {
     this.stopped = true;
+    for (const t of this.orphans.values()) clearTimeout(t);
+    this.orphans.clear();
     await this.applying;
     const all = [...this.draining, ...(this.listener ? [this.listener] : [])];
     this.listener = null;
@@ -167,11 +193,17 @@ export class ProxyService {
   }
 
   /** `proxy.key.create`: the agent must exist and the providers be known; the key is registered with the log redactor before it leaves. */
-  async createKey(params: ProxyKeyCreateParams, agent: string): Promise<ProxyKeyCreateResult> {
+  async createKey(params: ProxyKeyCreateParams, agent: string, held = false): Promise<ProxyKeyCreateResult> {
     const providers = params.providers ? [...new Set(params.providers.map((p) => this.deps.state.providers.require(p).id))] : null;
     const now = this.now();
     const { record, key } = await this.keys.create(
-      { agent, providers, label: params.label ?? null, expiresAt: params.expiresInMs !== undefined ? now + params.expiresInMs : null },
+      {
+        agent,
+        providers,
+        label: params.label ?? null,
+        expiresAt: params.expiresInMs !== undefined ? now + params.expiresInMs : null,
+        ...(held ? { held: true as const } : {}),
+      },
       now,
     );
     this.deps.registerSecrets([key]);
@@ -185,21 +217,80 @@ export class ProxyService {
   }
 
   /**
-   * `proxy.env`: a short-lived key (it simply expires; nothing has to remember to revoke it) and
-   * the variables the SDKs and CLIs read. Only Anthropic's and OpenAI's are set: those are the
-   * base-URL variables tools agree on; another provider is reached through the OpenAI variables
-   * only by tools that let the person name the URL.
+   * `proxy.env`: a key for one run and the variables the SDKs and CLIs read. Held (what
+   * `opensoul exec --proxy` asks for), the key lives exactly as long as the run: no expiry to
+   * outlast (a Claude Code session runs for hours), revoked soon after its CLI is gone however it
+   * went. Not held, it simply expires. Only Anthropic's and OpenAI's variables are set: those are
+   * the base-URL variables tools agree on; another provider is reached through the OpenAI
+   * variables only by tools that let the person name the URL.
    */
-  async env(params: ProxyEnvParams, agent: string): Promise<ProxyEnvResult> {
+  async env(params: ProxyEnvParams, agent: string, holder: KeyHolder): Promise<ProxyEnvResult> {
     const url = this.listener?.url;
     if (!url)
       throw new OpenSoulError('INVALID_INPUT', { reason: this.problem ?? 'the proxy is not enabled: set "proxy": { "enabled": true } in opensoul.json' });
-    const ttl = params.ttlMs ?? ENV_KEY_TTL_MS;
-    const created = await this.createKey({ ...(params.providers ? { providers: params.providers } : {}), expiresInMs: ttl, label: 'exec --proxy' }, agent);
+    const ttl = params.ttlMs ?? (params.hold ? undefined : ENV_KEY_TTL_MS);
+    const created = await this.createKey(
+      {
+        ...(params.providers ? { providers: params.providers } : {}),
+        ...(ttl !== undefined ? { expiresInMs: ttl } : {}),
+        label: 'exec --proxy',
+      },
+      agent,
+      params.hold === true,
+    );
+    if (params.hold) this.attach(created.id, holder);
     const allowed = (p: string) => created.providers === null || created.providers.includes(p);
     const variables: { name: string; value: string }[] = [];
     if (allowed('anthropic')) variables.push({ name: 'ANTHROPIC_BASE_URL', value: `${url}/anthropic` }, { name: 'ANTHROPIC_API_KEY', value: created.key });
     if (allowed('openai')) variables.push({ name: 'OPENAI_BASE_URL', value: `${url}/openai/v1` }, { name: 'OPENAI_API_KEY', value: created.key });
-    return { variables, keyId: created.id, expiresAt: created.expiresAt as number, url };
+    return { variables, keyId: created.id, expiresAt: created.expiresAt, url };
+  }
+
+  /** `proxy.key.hold`: a reconnected `opensoul exec` holds its key again. Only a held key that still exists can be. */
+  async hold(id: string, holder: KeyHolder): Promise<void> {
+    await this.keys.refresh();
+    const record = this.keys.list().find((r) => r.id === id);
+    if (!record?.held)
+      throw new OpenSoulError('INVALID_INPUT', { reason: `there is no held proxy key ${id}: it was revoked, or its run ended more than a minute ago` });
+    this.attach(id, holder);
+  }
+
+  /** Counts `holder` as holding `id` until its connection closes; the last one to go starts the grace. */
+  private attach(id: string, holder: KeyHolder): void {
+    const orphaned = this.orphans.get(id);
+    if (orphaned) {
+      clearTimeout(orphaned);
+      this.orphans.delete(id);
+    }
+    this.holders.set(id, (this.holders.get(id) ?? 0) + 1);
+    holder.leases++;
+    const release = () => {
+      holder.leases--;
+      const left = (this.holders.get(id) ?? 1) - 1;
+      if (left > 0) this.holders.set(id, left);
+      else {
+        this.holders.delete(id);
+        this.orphan(id);
+      }
+    };
+    if (holder.closed.aborted) release();
+    else holder.closed.addEventListener('abort', release, { once: true });
+  }
+
+  /** A held key nobody holds: revoked once the grace has passed, unless a holder comes back. */
+  private orphan(id: string): void {
+    if (this.stopped || this.orphans.has(id)) return;
+    const timer = setTimeout(() => {
+      this.orphans.delete(id);
+      if (this.holders.has(id)) return;
+      void this.keys.remove(id).then(
+        (removed) => {
+          if (removed) this.deps.log.info('proxy: revoked the key of an exec --proxy run whose opensoul exec is gone', { key: id });
+        },
+        (err: unknown) => this.deps.log.warn('proxy: could not revoke the key of a finished exec --proxy run', { key: id, err }),
+      );
+    }, this.deps.holdGraceMs ?? HOLD_GRACE_MS);
+    timer.unref();
+    this.orphans.set(id, timer);
   }
 }

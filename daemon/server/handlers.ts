@@ -311,7 +311,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       await proxy().keys.revoke(params.id);
       return { id: params.id, revoked: true as const };
     },
-    proxyEnv: (params) => proxy().env(params, resolveAgent(state, params.agent)),
+    proxyEnv: (params, ctx) => proxy().env(params, resolveAgent(state, params.agent), ctx.connection),
+    proxyKeyHold: async (params, ctx) => {
+      await proxy().hold(params.id, ctx.connection);
+      return { id: params.id, held: true as const };
+    },
     doctorRun: (params) => {
       const at = now();
       const statuses = state

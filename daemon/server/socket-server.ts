@@ -62,6 +62,11 @@ export interface ConnectionState {
   readonly id: number;
   authenticated: boolean;
   subscriptions: Set<EventName>;
+  /**
+   * What lives as long as this connection stays open (an `exec --proxy` key it holds). Such a
+   * connection waits by design, like a subscriber: the idle sweep leaves it alone.
+   */
+  leases: number;
   readonly socket: net.Socket;
   /** Lines received and not yet answered, handled one at a time in order. */
   readonly queue: string[];
@@ -323,7 +328,7 @@ export class SocketServer {
       if (c.partialSince !== null && now - c.partialSince > this.limits.partialFrameTimeoutMs) {
         this.opts.log.warn('an unfinished request line timed out; connection closed', { connection: c.id, bytes: c.pendingBytes() });
         this.refuse(c, 'INVALID_REQUEST', { reason: 'the request line was not finished in time' });
-      } else if (c.authenticated && this.isIdle(c) && c.subscriptions.size === 0 && now - c.lastActivity > this.limits.idleTimeoutMs) {
+      } else if (c.authenticated && this.isIdle(c) && c.subscriptions.size === 0 && c.leases === 0 && now - c.lastActivity > this.limits.idleTimeoutMs) {
         this.opts.log.debug('idle connection closed', { connection: c.id });
         c.socket.end();
         setTimeout(() => c.socket.destroy(), 1000).unref();
@@ -350,13 +355,14 @@ export class SocketServer {
 
   /**
    * Makes room for a new connection when all slots are taken: closes the one that has done
-   * nothing for longest — one that never said hello first, then idle or stalled ones. A
-   * connection whose request is being answered is never closed for this. False when every
-   * slot is busy (the newcomer is refused).
+   * nothing for longest — one that never said hello first, then idle or stalled ones, and one
+   * that holds a lease last (its holder would have to come back for it). A connection whose
+   * request is being answered is never closed for this. False when every slot is busy (the
+   * newcomer is refused).
    */
   private makeRoom(): boolean {
     let victim: ConnectionState | null = null;
-    const rank = (c: ConnectionState) => (c.authenticated ? 1 : 0);
+    const rank = (c: ConnectionState) => (c.authenticated ? (c.leases > 0 ? 2 : 1) : 0);
     for (const c of this.connections) {
       if (c.busy) continue;
       if (!victim || rank(c) < rank(victim) || (rank(c) === rank(victim) && c.lastActivity < victim.lastActivity)) victim = c;
@@ -423,6 +429,7 @@ export class SocketServer {
       id: this.nextId++,
       authenticated: false,
       subscriptions: new Set(),
+      leases: 0,
       socket,
       queue: [],
       queuedBytes: 0,

@@ -190,7 +190,8 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       cli.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    const childPid = Number(await waitFor(() => (existsSync(ready) ? readFileSync(ready, 'utf8') : null), 'the child to start'));
+    // The file may exist before its pid is written: wait for the pid itself.
+    const childPid = Number(await waitFor(() => (existsSync(ready) ? readFileSync(ready, 'utf8') : null) || null, 'the child to start'));
     const cmdline = readFileSync(`/proc/${cli.pid}/cmdline`, 'utf8');
     assert.ok(cmdline.includes('exec'), cmdline);
     assertNoSecrets([anthropic, openai], {

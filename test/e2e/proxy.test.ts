@@ -424,7 +424,7 @@ describe('the local credential proxy', function () {
     assert.equal(vars.ANTHROPIC_BASE_URL, `${s.url}/anthropic`);
     assert.equal(vars.OPENAI_BASE_URL, `${s.url}/openai/v1`);
     assert.equal(vars.ANTHROPIC_API_KEY, vars.OPENAI_API_KEY);
-    assert.ok(env.expiresAt - Date.now() > 3_500_000);
+    assert.ok(env.expiresAt !== null && env.expiresAt - Date.now() > 3_500_000, 'a key that is not held expires after an hour');
     const viaEnv = new OpenAI({ apiKey: vars.OPENAI_API_KEY, baseURL: vars.OPENAI_BASE_URL, maxRetries: 0 });
     const r = await viaEnv.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(r.choices[0]?.message.content, 'Hello from the fake provider.');

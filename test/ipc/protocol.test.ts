@@ -41,6 +41,7 @@ const EXTRA_METHODS = [
   'proxy.key.create',
   'proxy.key.list',
   'proxy.key.revoke',
+  'proxy.key.hold',
   'proxy.env',
 ];
 

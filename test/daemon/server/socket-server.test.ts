@@ -48,6 +48,11 @@ async function serve(limits: Partial<ConnectionLimits> = {}): Promise<Fixture> {
       for (const e of params.events ?? ['profile.cooldown']) ctx.connection.subscriptions.add(e);
       return { subscribed: [...ctx.connection.subscriptions] };
     },
+    // As the proxy does for an `exec --proxy` run: the connection keeps something alive by staying open.
+    proxyKeyHold: (params: { id: string }, ctx: { connection: { leases: number } }) => {
+      ctx.connection.leases++;
+      return { id: params.id, held: true };
+    },
   };
   const handlers = new Proxy(
     {},
@@ -119,14 +124,18 @@ describe('socket server limits (real socket, in-process server)', function () {
     assert.equal(ids.size, n, 'once it reads, every request is answered');
   });
 
-  it('closes an authenticated connection that stays idle, but not a subscriber', async () => {
+  it('closes an authenticated connection that stays idle, but not a subscriber, nor one that holds a lease (an exec --proxy key)', async () => {
     const f = await serve({ idleTimeoutMs: 300 });
     const idle = await f.authed();
     const sub = await f.authed();
     sub.send(req(1, 'events.subscribe', {}));
     await sub.next();
+    const holder = await f.authed();
+    holder.send(req(2, 'proxy.key.hold', { id: 'pk-0123456789ab' }));
+    assert.deepEqual(((await holder.next()) as Msg).result, { id: 'pk-0123456789ab', held: true });
     assert.equal(await closed(idle, 3000), true, 'the idle connection is closed');
     assert.equal(await closed(sub, 500), false, 'a subscriber waits for events by design');
+    assert.equal(await closed(holder, 100), false, 'a holder keeps its lease alive by staying open');
   });
 
   it('refuses an unfinished line after the partial-frame timeout, also when it trickles in byte by byte', async () => {
@@ -164,6 +173,18 @@ describe('socket server limits (real socket, in-process server)', function () {
     assert.ok(third);
     assert.equal(await closed(authed[0]!, 2000), true, 'then the longest-idle authenticated one');
     assert.equal(f.server.connectionCount, 6);
+  });
+
+  it('when every slot is taken, a connection that holds a lease is closed only after every other idle one', async () => {
+    const f = await serve({ maxConnections: 3 });
+    const holder = await f.authed();
+    holder.send(req(1, 'proxy.key.hold', { id: 'pk-0123456789ab' }));
+    await holder.next();
+    const others = [await f.authed(), await f.authed()];
+    const fresh = await f.authed();
+    assert.ok(fresh);
+    assert.equal(await closed(others[0]!, 2000), true, 'the idle one without a lease made room, though the holder is older');
+    assert.equal(await closed(holder, 100), false);
   });
 
   it('bounds the request bytes buffered across connections: the stalest unfinished line goes first', async () => {
