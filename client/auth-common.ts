@@ -53,7 +53,7 @@ export function printWrite(env: ActionEnv, r: WriteResult, id: string, detail: s
  * opensoul.json's `auth.profiles` (provider and mode, never the secret), and a person who keeps
  * that file in a dotfiles repo must not find it edited without being told.
  */
-export function alsoChanged(r: WriteResult): string {
+export function alsoChanged(r: Pick<WriteResult, 'path' | 'files'>): string {
   return (r.files ?? [])
     .filter((f) => f !== r.path)
     .map((f) => `  also changed ${tildePath(f)}${f.endsWith('opensoul.json') ? ' (auth.profiles: provider and mode, no secret)' : ''}\n`)
