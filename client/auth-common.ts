@@ -44,7 +44,20 @@ export function printWrite(env: ActionEnv, r: WriteResult, id: string, detail: s
   if (replaced) out.write(`${replaced}, now ${detail}, in ${where}\n`);
   else if (r.changed) out.write(`Stored ${id} (${detail}) in ${where}\n`);
   else out.write(`Unchanged: ${id} (${detail}) is already stored in ${where}\n`);
+  out.write(alsoChanged(r));
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+}
+
+/**
+ * The files a write changed besides the store it names: a new profile id is also recorded in
+ * opensoul.json's `auth.profiles` (provider and mode, never the secret), and a person who keeps
+ * that file in a dotfiles repo must not find it edited without being told.
+ */
+export function alsoChanged(r: Pick<WriteResult, 'path' | 'files'>): string {
+  return (r.files ?? [])
+    .filter((f) => f !== r.path)
+    .map((f) => `  also changed ${tildePath(f)}${f.endsWith('opensoul.json') ? ' (auth.profiles: provider and mode, no secret)' : ''}\n`)
+    .join('');
 }
 
 /** The command line to repeat with --force (no secret is ever part of it). */

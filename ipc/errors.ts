@@ -54,6 +54,8 @@ interface ErrorKindSpec {
 }
 
 const str = (v: unknown, fallback = '?'): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : fallback);
+/** A sentence ends with one full stop: a provider's message often brings its own. */
+const fullStop = (sentence: string): string => (/[.!?]$/.test(sentence) ? sentence : `${sentence}.`);
 
 /**
  * A validator path in plain words: `params.profileId` → "profile id", `params.order[0]` →
@@ -254,14 +256,15 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
     exitCode: EXIT.FAILED,
     describe: (d) => {
       const who = d.profileId ? `profile ${str(d.profileId)}` : d.envVar ? `env key ${str(d.envVar)}` : 'the credential';
-      const status = typeof d.status === 'number' ? ` (HTTP ${d.status})` : '';
+      const reason = d.reason ? str(d.reason) : '';
+      const remedy = d.remedy ? str(d.remedy) : '';
+      // The classifier's reason already says "(HTTP 400)", and a reason that failed over carries its remedy: each is said once.
+      const status = typeof d.status === 'number' && !reason.includes(`(HTTP ${d.status})`) ? ` (HTTP ${d.status})` : '';
       const pinned = d.pinned ? ` It is pinned for this session, so no other credential was tried: \`/model ${str(d.model)}\` unpins it.` : '';
       const tried = typeof d.tried === 'number' && d.tried > 1 ? ` after trying ${d.tried} credentials` : '';
       return (
-        `${str(d.provider)} refused the call${tried}: ${who} failed with ${str(d.outcome)}${status}` +
-        (d.reason ? `: ${str(d.reason)}` : '') +
-        '.' +
-        (d.remedy ? ` ${str(d.remedy)}` : '') +
+        fullStop(`${str(d.provider)} refused the call${tried}: ${who} failed with ${str(d.outcome)}${status}${reason ? `: ${reason}` : ''}`) +
+        (remedy && !reason.includes(remedy) ? ` ${fullStop(remedy[0]?.toUpperCase() + remedy.slice(1))}` : '') +
         pinned
       );
     },

@@ -912,7 +912,7 @@ export const methods = {
     'exec.credentials',
     execCredentialsParams,
     'The environment variables `opensoul exec` gives its child: the resolved credential of each provider.',
-    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'NO_CREDENTIALS'],
+    ['AGENT_NOT_FOUND', 'PROVIDER_UNKNOWN', 'NO_CREDENTIALS', 'INVALID_INPUT'],
   ),
   proxyKeyCreate: method<ProxyKeyCreateResult>()(
     'proxy.key.create',

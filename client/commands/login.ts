@@ -17,7 +17,7 @@ import { connectToDaemon } from '../connection.js';
 import { canOpenBrowser, openBrowser } from '../open-browser.js';
 import { printJson, usageError } from '../output.js';
 import { formatDuration, formatTime, tildePath } from '../render/format.js';
-import { profileIdFor } from '../auth-common.js';
+import { alsoChanged, profileIdFor } from '../auth-common.js';
 import { replacedLine, writeConfirmingReplace } from '../write-conflict.js';
 import { runAdoptCli } from './login-cli-method.js';
 
@@ -88,6 +88,7 @@ function printDone(env: ActionEnv, r: Done, provider: string): void {
   if (replaced) out.write(`${replaced}, now ${detail}, in ${where}\n`);
   else if (r.changed) out.write(`Stored ${r.profileId} (${detail}) in ${where}\n`);
   else out.write(`Unchanged: ${r.profileId} is already stored in ${where}\n`);
+  out.write(alsoChanged(r));
   if (r.setDefault) out.write(`${r.profileId} is now first in ${provider}'s order for agent ${r.agent}\n`);
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
 }

@@ -9,6 +9,7 @@ import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
 import type { ModelsStatusResult } from '../../ipc/protocol.js';
 import { PROVIDERS, providerSpec } from '../../ipc/providers.js';
+import { alsoChanged } from '../auth-common.js';
 import { command, flag, str } from '../cli-context.js';
 import type { ActionEnv, CliContext } from '../cli-context.js';
 import { callDaemon } from '../connection.js';
@@ -29,6 +30,8 @@ interface Stored {
   replaced?: { type: string; masked: string };
   /** The agent the write created (a profile write naming an unknown agent). */
   createdAgent?: string;
+  /** Every file the write changed (a profile write also records the id in opensoul.json). */
+  files?: string[];
 }
 
 /** A key that was not stored (a different value already there, a secret of the wrong shape): the rest go on. */
@@ -72,6 +75,7 @@ async function store(provider: string, name: string, value: string, target: Targ
     changed: r.changed,
     ...(r.replaced ? { replaced: r.replaced } : {}),
     ...(r.createdAgent ? { createdAgent: r.agent } : {}),
+    ...(r.files ? { files: r.files } : {}),
   };
 }
 
@@ -137,6 +141,7 @@ function report(env: ActionEnv, stored: Stored[], skipped: string[], refused: Re
     const replaced = replacedLine(s.name, s.replaced);
     if (replaced) process.stdout.write(`${replaced} (${s.provider}) in ${tildePath(s.path)}\n`);
     else process.stdout.write(`${s.changed ? 'Stored' : 'Already stored'} ${s.name} (${s.provider}) in ${tildePath(s.path)}\n`);
+    process.stdout.write(alsoChanged(s));
   }
   for (const s of skipped) process.stdout.write(`Skipped ${s}\n`);
   for (const r of refused) process.stderr.write(`opensoul: ${r.name}: ${r.error.message}\n`);

@@ -11,9 +11,19 @@ function proxyLine(p: GatewayStatusResult['proxy'], s: Style): string {
   return `${s.green('listening')} on ${p.url}, ${p.requests} requests, ${p.active} in progress`;
 }
 
+const mebibytes = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MiB`;
+
+/** Resident memory first: it is what `ps` and the service manager show for the process. */
+function memoryLine(m: GatewayStatusResult['memory'] | undefined): string {
+  // A daemon older than this CLI may not report it.
+  if (!m) return '?';
+  return `${mebibytes(m.rss)} resident (JS heap ${mebibytes(m.heapUsed)} used of ${mebibytes(m.heapTotal)})`;
+}
+
 export function renderGatewayStatus(r: GatewayStatusResult, s: Style): string {
   const lines = alignRows([
     [s.bold('Gateway'), `${s.green('running')}  pid ${r.pid}, v${r.version}, up ${formatDuration(r.uptimeMs)}`],
+    [s.bold('Memory'), memoryLine(r.memory)],
     [s.bold('Socket'), r.socket],
     [s.bold('State dir'), tildePath(r.stateDir)],
     [s.bold('Log'), tildePath(r.logFile)],

@@ -30,7 +30,7 @@ export interface ServiceView {
 export type DaemonView =
   | ({ reachable: true } & Pick<
       GatewayStatusResult,
-      'pid' | 'version' | 'socket' | 'uptimeMs' | 'stateDir' | 'files' | 'reloads' | 'agents' | 'defaultAgent' | 'logFile'
+      'pid' | 'version' | 'socket' | 'uptimeMs' | 'memory' | 'stateDir' | 'files' | 'reloads' | 'agents' | 'defaultAgent' | 'logFile' | 'proxy'
     >)
   | { reachable: false; pid: null; version: null; socket: string; uptimeMs: null; stateDir: string; reason: string };
 
@@ -75,12 +75,14 @@ export async function statusCommand(env: ActionEnv, cli: CliContext): Promise<nu
         version: status.version,
         socket: status.socket,
         uptimeMs: status.uptimeMs,
+        memory: status.memory,
         stateDir: status.stateDir,
         files: status.files,
         reloads: status.reloads,
         agents: status.agents,
         defaultAgent: status.defaultAgent,
         logFile: status.logFile,
+        proxy: status.proxy ?? null,
       }
     : {
         reachable: false,

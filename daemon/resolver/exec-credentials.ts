@@ -56,7 +56,8 @@ export async function execCredentials(
   now: number,
   pin?: string,
 ): Promise<ExecCredentialsResult> {
-  const asked = providers && providers.length > 0 ? [...new Set(providers)] : providersWithCredentials(state, view);
+  const named = providers !== undefined && providers.length > 0;
+  const asked = named ? [...new Set(providers)] : providersWithCredentials(state, view);
   const variables: ExecVariable[] = [];
   const missing: ExecCredentialsResult['missing'] = [];
   const unset: { name: string; provider: string }[] = [];
@@ -66,10 +67,14 @@ export async function execCredentials(
       const r = await resolveCredential(state, view, provider, now, { pin });
       const name = variableFor(provider, spec.envVars, r.type, r.envVar);
       if (!name) {
-        missing.push({
-          provider,
-          reason: `no environment variable is known for ${provider}: declare one in opensoul.json models.providers.${provider}.envVars`,
-        });
+        const reason = `no environment variable is known for ${provider}: declare one in opensoul.json models.providers.${provider}.envVars`;
+        // Asked for by name, the command would run without the credential it was started for.
+        if (named) {
+          throw new OpenSoulError('INVALID_INPUT', {
+            reason: `${provider} has a credential (${r.profileId ?? r.envVar ?? 'resolved'}), but ${reason} (e.g. ["MY_TOKEN"]); nothing was run`,
+          });
+        }
+        missing.push({ provider, reason });
         continue;
       }
       if (variables.some((v) => v.name === name)) continue;
@@ -78,7 +83,7 @@ export async function execCredentials(
     } catch (err) {
       // Asked for by name: its absence is the answer; found by looking: it is only reported.
       if (err instanceof OpenSoulError && err.kind === 'NO_CREDENTIALS') {
-        if (providers && providers.length > 0) throw err;
+        if (named) throw err;
         missing.push({ provider, reason: err.message });
         continue;
       }

@@ -104,6 +104,10 @@ describe('writing credentials (real daemon, real CLI)', function () {
     const token = setupToken();
     const r = await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic'], { input: token });
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Stored anthropic:manual \(token, no expiry\) in .*auth-profiles\.json\n {2}also changed .*opensoul\.json \(auth\.profiles/);
+    const again = await d.cli(['models', 'auth', 'paste-token', '--provider', 'anthropic'], { input: token });
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /also changed/, 'an unchanged write changed no file');
     const after = readFileSync(d.paths.config, 'utf8');
     for (const comment of ['// OpenSoul config — hand-written', '/* models I use */', '// trailing comment', '// auth metadata below', '// keep me']) {
       assert.ok(after.includes(comment), `kept: ${comment}`);

@@ -163,6 +163,9 @@ describe('opensoul chat (real daemon, real CLI, fake Anthropic API)', function (
     const r = await d.cli(['chat', '--session', 'pinned'], { input: `${script}\n`, timeoutMs: 40_000 });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^opensoul: .*anthropic:a/m, 'the pinned profile failed, and says so');
+    const error = r.stderr.split('\n').find((l) => l.startsWith('opensoul: ')) ?? '';
+    assert.equal(error.split('(HTTP 429)').length, 2, `the status is said once: ${error}`);
+    assert.match(error, /[^.]\. It is pinned for this session/, 'one full stop before the pin');
     assert.match(r.stdout, /^Hello from B\.$/m, 'the next turn still ran');
     assert.match(r.stdout, FOOTER_B);
     assertNoSecrets(secrets, { stdout: r.stdout, stderr: r.stderr, log: d.log() });

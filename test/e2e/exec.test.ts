@@ -135,6 +135,30 @@ describe('opensoul exec (real daemon, real CLI)', function () {
     assertNoSecrets([anthropic, openai], { stdout: r.stdout, stderr: r.stderr });
   });
 
+  it('a provider asked for by name whose credential has no known variable (openai-codex) fails, names envVars and runs nothing', async () => {
+    const { d, anthropic, openai } = await daemonWithKeys();
+    const codex = fakeSecret('codex-', 64);
+    const store = d.paths.authProfiles('main');
+    const profiles = {
+      'anthropic:work': { type: 'api_key', provider: 'anthropic', key: anthropic },
+      'openai-codex:me': { type: 'token', provider: 'openai-codex', token: codex },
+    };
+    writeFileSync(store, JSON.stringify({ version: 1, profiles }), { mode: 0o600 });
+    await waitFor(async () => (await d.cli(['models', 'auth', 'list'])).stdout.includes('openai-codex:me'), 'the codex profile to load');
+    const marker = path.join(tempDir(), 'ran');
+    const child = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`];
+    const r = await d.cli(['exec', '--provider', 'openai-codex', '--', ...child]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^opensoul: .*openai-codex.*models\.providers\.openai-codex\.envVars/m);
+    assert.equal(existsSync(marker), false, 'nothing ran');
+    // Found by looking (no --provider), it is only a warning: the other providers' credentials still go to the child.
+    const all = await d.cli(['exec', '--', ...child]);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stderr, /warning: no credential for openai-codex/);
+    assert.equal(existsSync(marker), true);
+    assertNoSecrets([anthropic, openai, codex], { stdout: r.stdout + all.stdout, stderr: r.stderr + all.stderr, log: d.log() });
+  });
+
   it('passes the exit code through, dies of the signal that killed the child, 127 for a missing command', async () => {
     const { d, anthropic, openai } = await daemonWithKeys();
     const seven = await d.cli(['exec', '--', process.execPath, '-e', 'process.exit(7)']);

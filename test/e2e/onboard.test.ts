@@ -43,6 +43,7 @@ describe('onboard (real daemon, real CLI)', function () {
     assert.equal(r.code, 0, r.stderr);
     const store = JSON.parse(readFileSync(d.paths.authProfiles('main'), 'utf8')) as { profiles: Record<string, { key: string }> };
     assert.equal(store.profiles['openai:default']?.key, key);
+    assert.match(r.stdout, /^Stored openai:default \(openai\) in .*auth-profiles\.json\n {2}also changed .*opensoul\.json/, 'every file it wrote');
     assertNoSecrets([key], { out: r.stdout + r.stderr, log: d.log() });
   });
 

@@ -88,6 +88,7 @@ describe('gateway start/stop with no service manager (the daemon detached by the
     assert.deepEqual([doc.daemon.reachable, doc.daemon.pid], [true, pid]);
     const human = await e.run(['gateway', 'status']);
     assert.match(human.stdout, /Service\s+none — no user systemd bus/);
+    assert.match(human.stdout, /^Memory\s+\d+\.\d MiB resident \(JS heap \d+\.\d MiB used of \d+\.\d MiB\)$/m, "the daemon's memory, as the README says");
     assert.equal((await e.run(['gateway', 'stop'])).code, 0);
     assert.ok(!isProcessAlive(pid));
   });
@@ -127,13 +128,15 @@ describe('gateway start/stop with no service manager (the daemon detached by the
       assert.equal(status.code, 0, status.stderr);
       const up = JSON.parse(status.stdout) as {
         service: unknown;
-        daemon: { reachable: boolean; pid: number; socket: string; version: string; uptimeMs: number };
+        daemon: { reachable: boolean; pid: number; socket: string; version: string; uptimeMs: number; memory: { rss: number }; proxy: unknown };
       };
       assert.equal(up.service, null);
       assert.equal(up.daemon.reachable, true);
       assert.equal(up.daemon.pid, pid);
       assert.equal(up.daemon.socket, socketPathFor(e.stateDir, cleanEnv({ OPENSOUL_STATE_DIR: e.stateDir })));
       assert.equal(typeof up.daemon.uptimeMs, 'number');
+      assert.ok(up.daemon.memory.rss > 0, 'the daemon reports its memory');
+      assert.equal(up.daemon.proxy, null, 'the proxy is not enabled');
 
       const stop = await e.run(['gateway', 'stop']);
       assert.equal(stop.code, 0, stop.stderr);
