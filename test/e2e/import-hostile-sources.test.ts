@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { ImportOpenClawResult } from '../../ipc/protocol.js';
 import { assertNoSecrets, startDaemon } from '../support/harness.js';
-import { agentDir, fakeSecrets, openclawDir, writeLegacyAuthJson, writeOpenClawConfig, writeSplit } from '../support/openclaw-fixtures.js';
+import { agentDir, fakeSecrets, openclawDir, writeEnvFile, writeLegacyAuthJson, writeOpenClawConfig, writeSplit } from '../support/openclaw-fixtures.js';
 
 const NOBODY = 65534;
 const result = (stdout: string) => JSON.parse(stdout) as ImportOpenClawResult;
@@ -93,5 +93,32 @@ describe('import openclaw from a hostile or careless source (real daemon, real C
     const opensoulJson = existsSync(d.paths.config) ? readFileSync(d.paths.config, 'utf8') : '';
     assert.ok(!opensoulJson.includes('planted'), 'no secrets.providers entry was copied');
     assert.ok(!existsSync(d.paths.authProfiles('main')), 'no profile of main was written');
+  });
+
+  it('a .env value OpenSoul cannot write (a quoted \\n) is a skipped item in the dry run and the real run; the import still reports the rest', async () => {
+    const root = openclawDir();
+    const s = fakeSecrets();
+    writeSplit(root, 'main', { version: 1, profiles: { 'openai:work': { type: 'api_key', provider: 'openai', key: s.openaiKey } } }, { order: {} });
+    writeEnvFile(root, `ANTHROPIC_API_KEY="${s.anthropicKey}\\nmore"\nGROQ_API_KEY=${s.groqKey}\n`);
+    const d = await startDaemon();
+
+    const items = (stdout: string) => result(stdout).items.map((i) => `${i.kind} ${i.id} ${i.action}${i.note ? `: ${i.note}` : ''}`);
+    const expected = [
+      'profile openai:work added',
+      'env ANTHROPIC_API_KEY skipped: Refused: the value of ANTHROPIC_API_KEY contains a line break or NUL',
+      'env GROQ_API_KEY added',
+    ];
+    const dry = await d.cli(['import', 'openclaw', '--from', root, '--dry-run', '--json']);
+    assert.equal(dry.code, 1, 'a dry run exits as the real run will');
+    assert.deepEqual(items(dry.stdout), expected);
+
+    const real = await d.cli(['import', 'openclaw', '--from', root, '--json']);
+    assert.equal(real.code, 1, real.stderr);
+    assert.deepEqual(items(real.stdout), expected);
+    assert.ok(existsSync(d.paths.authProfiles('main')));
+    const dotenv = readFileSync(d.paths.dotenv, 'utf8');
+    assert.ok(dotenv.includes(`GROQ_API_KEY=${s.groqKey}`), 'the keys after the refused one are imported too');
+    assert.ok(!dotenv.includes('ANTHROPIC_API_KEY'));
+    assertNoSecrets(Object.values(s), { dry: dry.stdout + dry.stderr, real: real.stdout + real.stderr, log: d.log() });
   });
 });
