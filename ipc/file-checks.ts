@@ -157,23 +157,45 @@ export function oversizeMessage(bytes: number): string {
 
 type ReadOutcome = { ok: true; text: string } | { ok: false; message: string; fix: string };
 
-/** Reads a state file as the gateway would: over the size limit or unreadable is an error, never content. */
+/** What the gateway and doctor say of a FIFO, socket or device where a state file should be. */
+export const NOT_A_FILE_MESSAGE = 'is not a regular file (a FIFO, socket or device): not loaded';
+
+/** Reads a state file as the gateway would: over the size limit, not a regular file or unreadable is an error, never content. */
 function readStateFile(file: string): ReadOutcome {
+  let fd: number;
   try {
-    const size = statSync(file).size;
-    if (size > MAX_STATE_FILE_BYTES)
-      return {
-        ok: false,
-        message: `${file} ${oversizeMessage(size)}; the gateway keeps its last good state`,
-        fix: `trim ${file} by hand to the keys and profiles it should hold`,
-      };
-    return { ok: true, text: readFileSync(file, 'utf8') };
+    // O_NONBLOCK: opening a FIFO put in a file's place must not hang doctor (readFileSync did).
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     return {
       ok: false,
       message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
       fix: `check the file's owner and mode: \`ls -l ${file}\``,
     };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile())
+      return {
+        ok: false,
+        message: `${file} ${st.isDirectory() ? 'is a directory, not a file' : NOT_A_FILE_MESSAGE}; the gateway keeps its last good state`,
+        fix: `move it away (\`mv ${file} ${file}.not-a-file\`); the gateway then reads the file as absent`,
+      };
+    if (st.size > MAX_STATE_FILE_BYTES)
+      return {
+        ok: false,
+        message: `${file} ${oversizeMessage(st.size)}; the gateway keeps its last good state`,
+        fix: `trim ${file} by hand to the keys and profiles it should hold`,
+      };
+    return { ok: true, text: readFileSync(fd, 'utf8') };
+  } catch (err) {
+    return {
+      ok: false,
+      message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      fix: `check the file's owner and mode: \`ls -l ${file}\``,
+    };
+  } finally {
+    closeSync(fd);
   }
 }
 
