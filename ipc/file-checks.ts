@@ -8,6 +8,7 @@ import { chmodSync, closeSync, constants, existsSync, fchmodSync, fstatSync, lst
 import { parseJsonc } from './jsonc.js';
 import type { StatePaths } from './paths.js';
 import type { DoctorCheck } from './protocol.js';
+import { shellQuote } from './shell-quote.js';
 import { AGENT_ID_PATTERN } from './providers.js';
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
@@ -83,7 +84,7 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
           'permissions',
           'error',
           `${dir} belongs to uid ${st.uid}, not to you (uid ${me}); the gateway refuses to start (exit 78)`,
-          `run the gateway as its owner, or \`sudo chown -R $USER ${dir}\``,
+          `run the gateway as its owner, or \`sudo chown -R "$USER" ${shellQuote(dir)}\``,
         ),
       );
       continue;
@@ -101,7 +102,7 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
         : writable
           ? `${dir} is ${octal(st.mode)}: other users can write to it${dir === paths.stateDir ? ', so the gateway refuses to start (exit 78)' : ''}`
           : `${dir} is ${octal(st.mode)}: other users can read it (the gateway narrows it to 0700 when it starts)`;
-      const fix = writable ? `check what is in ${dir}, then \`chmod 700 ${dir}\`` : `chmod 700 ${dir}`;
+      const fix = writable ? `check what is in ${dir}, then \`chmod 700 ${shellQuote(dir)}\`` : `chmod 700 ${shellQuote(dir)}`;
       out.push(check('permissions', fixed ? 'ok' : writable && dir === paths.stateDir ? 'error' : 'warn', message, fix, fixed));
     }
   }
@@ -132,7 +133,7 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
       const message = fixed
         ? `${t.path} was ${octal(st.mode)}, readable by other users; now 0600`
         : `${t.path} is ${octal(st.mode)}: other users on this host can read it (the gateway narrows it to 0600 when it starts)`;
-      out.push(check('permissions', status, message, `chmod 600 ${t.path}`, fixed));
+      out.push(check('permissions', status, message, `chmod 600 ${shellQuote(t.path)}`, fixed));
     } finally {
       closeSync(fd);
     }
@@ -170,7 +171,7 @@ function readStateFile(file: string): ReadOutcome {
     return {
       ok: false,
       message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      fix: `check the file's owner and mode: \`ls -l ${file}\``,
+      fix: `check the file's owner and mode: \`ls -l ${shellQuote(file)}\``,
     };
   }
   try {
@@ -179,7 +180,7 @@ function readStateFile(file: string): ReadOutcome {
       return {
         ok: false,
         message: `${file} ${st.isDirectory() ? 'is a directory, not a file' : NOT_A_FILE_MESSAGE}; the gateway keeps its last good state`,
-        fix: `move it away (\`mv ${file} ${file}.not-a-file\`); the gateway then reads the file as absent`,
+        fix: `move it away (\`mv ${shellQuote(file)} ${shellQuote(`${file}.not-a-file`)}\`); the gateway then reads the file as absent`,
       };
     if (st.size > MAX_STATE_FILE_BYTES)
       return {
@@ -192,7 +193,7 @@ function readStateFile(file: string): ReadOutcome {
     return {
       ok: false,
       message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      fix: `check the file's owner and mode: \`ls -l ${file}\``,
+      fix: `check the file's owner and mode: \`ls -l ${shellQuote(file)}\``,
     };
   } finally {
     closeSync(fd);

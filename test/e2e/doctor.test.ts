@@ -10,7 +10,7 @@ import path from 'node:path';
 import { statePaths } from '../../ipc/paths.js';
 import type { DoctorCheck } from '../../ipc/protocol.js';
 import { checkNode } from '../../client/doctor/local-checks.js';
-import { assertNoSecrets, cli, fakeSecret, startDaemon, tempDir, waitFor } from '../support/harness.js';
+import { assertNoSecrets, cli, fakeSecret, run, startDaemon, tempDir, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 
 interface Report {
@@ -154,6 +154,27 @@ describe('opensoul doctor', function () {
     const up = await d.cli(['doctor', '--json'], { timeoutMs: 20_000 });
     assert.equal(up.code, 1);
     assert.ok(notAFile(JSON.parse(up.stdout) as Report), up.stdout);
+  });
+
+  it("its fix commands, pasted into sh as printed, fix exactly the file they name in a state dir called `my state $(touch PWNED) it's`", async () => {
+    const home = tempDir();
+    const stateDir = path.join(home, "my state $(touch PWNED) it's");
+    mkdirSync(stateDir, { mode: 0o755 });
+    chmodSync(stateDir, 0o755);
+    const dotenv = statePaths(stateDir).dotenv;
+    writeFileSync(dotenv, 'OPENAI_API_KEY=x\n', { mode: 0o644 });
+    chmodSync(dotenv, 0o644);
+
+    const r = await cli(['doctor', '--json'], { stateDir });
+    const fixes = (JSON.parse(r.stdout) as Report).checks.filter((c) => c.id === 'permissions' && c.status !== 'ok').map((c) => c.fix ?? '');
+    assert.deepEqual(fixes, [`chmod 700 '${home}/my state $(touch PWNED) it'\\''s'`, `chmod 600 '${home}/my state $(touch PWNED) it'\\''s/.env'`]);
+    for (const fix of fixes) {
+      const ran = await run('sh', ['-c', fix], { cwd: home });
+      assert.equal(ran.code, 0, ran.stderr);
+    }
+    assert.equal(mode(stateDir), 0o700);
+    assert.equal(mode(dotenv), 0o600);
+    assert.ok(!existsSync(path.join(home, 'PWNED')), 'nothing in the path was run');
   });
 
   it("suggests importing OpenClaw's state when it is there and OpenSoul has no profiles", async () => {
