@@ -8,6 +8,7 @@ import { chmodSync, closeSync, constants, existsSync, fchmodSync, fstatSync, lst
 import { parseJsonc } from './jsonc.js';
 import type { StatePaths } from './paths.js';
 import type { DoctorCheck } from './protocol.js';
+import { shellQuote } from './shell-quote.js';
 import { AGENT_ID_PATTERN } from './providers.js';
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
@@ -83,7 +84,7 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
           'permissions',
           'error',
           `${dir} belongs to uid ${st.uid}, not to you (uid ${me}); the gateway refuses to start (exit 78)`,
-          `run the gateway as its owner, or \`sudo chown -R $USER ${dir}\``,
+          `run the gateway as its owner, or \`sudo chown -R "$USER" ${shellQuote(dir)}\``,
         ),
       );
       continue;
@@ -101,7 +102,7 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
         : writable
           ? `${dir} is ${octal(st.mode)}: other users can write to it${dir === paths.stateDir ? ', so the gateway refuses to start (exit 78)' : ''}`
           : `${dir} is ${octal(st.mode)}: other users can read it (the gateway narrows it to 0700 when it starts)`;
-      const fix = writable ? `check what is in ${dir}, then \`chmod 700 ${dir}\`` : `chmod 700 ${dir}`;
+      const fix = writable ? `check what is in ${dir}, then \`chmod 700 ${shellQuote(dir)}\`` : `chmod 700 ${shellQuote(dir)}`;
       out.push(check('permissions', fixed ? 'ok' : writable && dir === paths.stateDir ? 'error' : 'warn', message, fix, fixed));
     }
   }
@@ -132,7 +133,7 @@ export function checkPermissions(paths: StatePaths, opts: { fix: boolean }): Doc
       const message = fixed
         ? `${t.path} was ${octal(st.mode)}, readable by other users; now 0600`
         : `${t.path} is ${octal(st.mode)}: other users on this host can read it (the gateway narrows it to 0600 when it starts)`;
-      out.push(check('permissions', status, message, `chmod 600 ${t.path}`, fixed));
+      out.push(check('permissions', status, message, `chmod 600 ${shellQuote(t.path)}`, fixed));
     } finally {
       closeSync(fd);
     }
@@ -157,23 +158,45 @@ export function oversizeMessage(bytes: number): string {
 
 type ReadOutcome = { ok: true; text: string } | { ok: false; message: string; fix: string };
 
-/** Reads a state file as the gateway would: over the size limit or unreadable is an error, never content. */
+/** What the gateway and doctor say of a FIFO, socket or device where a state file should be. */
+export const NOT_A_FILE_MESSAGE = 'is not a regular file (a FIFO, socket or device): not loaded';
+
+/** Reads a state file as the gateway would: over the size limit, not a regular file or unreadable is an error, never content. */
 function readStateFile(file: string): ReadOutcome {
+  let fd: number;
   try {
-    const size = statSync(file).size;
-    if (size > MAX_STATE_FILE_BYTES)
-      return {
-        ok: false,
-        message: `${file} ${oversizeMessage(size)}; the gateway keeps its last good state`,
-        fix: `trim ${file} by hand to the keys and profiles it should hold`,
-      };
-    return { ok: true, text: readFileSync(file, 'utf8') };
+    // O_NONBLOCK: opening a FIFO put in a file's place must not hang doctor (readFileSync did).
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     return {
       ok: false,
       message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      fix: `check the file's owner and mode: \`ls -l ${file}\``,
+      fix: `check the file's owner and mode: \`ls -l ${shellQuote(file)}\``,
     };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile())
+      return {
+        ok: false,
+        message: `${file} ${st.isDirectory() ? 'is a directory, not a file' : NOT_A_FILE_MESSAGE}; the gateway keeps its last good state`,
+        fix: `move it away (\`mv ${shellQuote(file)} ${shellQuote(`${file}.not-a-file`)}\`); the gateway then reads the file as absent`,
+      };
+    if (st.size > MAX_STATE_FILE_BYTES)
+      return {
+        ok: false,
+        message: `${file} ${oversizeMessage(st.size)}; the gateway keeps its last good state`,
+        fix: `trim ${file} by hand to the keys and profiles it should hold`,
+      };
+    return { ok: true, text: readFileSync(fd, 'utf8') };
+  } catch (err) {
+    return {
+      ok: false,
+      message: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      fix: `check the file's owner and mode: \`ls -l ${shellQuote(file)}\``,
+    };
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -7,7 +7,7 @@ import { DAEMON_NODE_FLAGS } from './daemon-flags.js';
 import path from 'node:path';
 import { build } from 'plist';
 import type { PlistValue } from 'plist';
-import { UnitValueError, assertAbsolutePath } from './value-checks.js';
+import { UnitValueError, assertAbsolutePath, assertUtf8Path } from './value-checks.js';
 
 /** The launchd label of the gateway job (also the plist's base name). */
 export const GATEWAY_LABEL = 'ai.opensoul.gateway';
@@ -39,6 +39,14 @@ export function gatewayLogPaths(stateDir: string): { stdout: string; stderr: str
   return { stdout: path.posix.join(logs, 'gateway.stdout.log'), stderr: path.posix.join(logs, 'gateway.stderr.log') };
 }
 
+/** Every path a plist names: absolute, normalized, no control character, UTF-8. */
+function checkPlistPaths(paths: Record<string, string>): void {
+  for (const [field, value] of Object.entries(paths)) {
+    assertAbsolutePath(field, value);
+    assertUtf8Path(field, value);
+  }
+}
+
 // Reverse-DNS style; the label also becomes a file name and a `launchctl` service target.
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -50,8 +58,7 @@ const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * Throws {@link UnitValueError} for a relative path, a control character or an invalid label.
  */
 export function gatewayPlist(opts: GatewayPlistOptions): string {
-  assertAbsolutePath('nodePath', opts.nodePath);
-  assertAbsolutePath('entryPath', opts.entryPath);
+  checkPlistPaths({ nodePath: opts.nodePath, entryPath: opts.entryPath, stateDir: opts.stateDir });
   const logs = gatewayLogPaths(opts.stateDir);
   const label = opts.label ?? GATEWAY_LABEL;
   if (!LABEL.test(label)) {
@@ -111,10 +118,7 @@ export interface AuthMonitorPlistOptions {
  * racing it would report it unreachable. Output goes to `<stateDir>/logs/auth-monitor.std{out,err}.log`.
  */
 export function authMonitorPlist(opts: AuthMonitorPlistOptions): string {
-  assertAbsolutePath('nodePath', opts.nodePath);
-  assertAbsolutePath('entryPath', opts.entryPath);
-  assertAbsolutePath('scriptPath', opts.scriptPath);
-  assertAbsolutePath('stateDir', opts.stateDir);
+  checkPlistPaths({ nodePath: opts.nodePath, entryPath: opts.entryPath, scriptPath: opts.scriptPath, stateDir: opts.stateDir });
   const logs = path.posix.join(opts.stateDir, 'logs');
   const job: Record<string, PlistValue> = {
     Label: AUTH_MONITOR_LABEL,

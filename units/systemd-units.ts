@@ -6,7 +6,7 @@
 import { DAEMON_NODE_FLAGS } from './daemon-flags.js';
 import path from 'node:path';
 import { formatCommandLine, formatEnvironmentAssignment } from './systemd-escape.js';
-import { UnitValueError, assertAbsolutePath } from './value-checks.js';
+import { UnitValueError, assertAbsolutePath, assertUtf8Path } from './value-checks.js';
 
 /** File name of the gateway service unit. */
 export const GATEWAY_UNIT = 'opensoul-gateway.service';
@@ -109,9 +109,14 @@ function accountLines(system: SystemUnitAccount | undefined): string[] {
 }
 
 function checkPaths(opts: GatewayUnitOptions): void {
-  assertAbsolutePath('nodePath', opts.nodePath);
-  assertAbsolutePath('entryPath', opts.entryPath);
-  assertAbsolutePath('stateDir', opts.stateDir);
+  for (const [field, value] of [
+    ['nodePath', opts.nodePath],
+    ['entryPath', opts.entryPath],
+    ['stateDir', opts.stateDir],
+  ] as const) {
+    assertAbsolutePath(field, value);
+    assertUtf8Path(field, value);
+  }
 }
 
 function render(sections: ReadonlyArray<readonly [string, readonly string[]]>, header: readonly string[]): string {
@@ -177,6 +182,7 @@ export function gatewayUnit(opts: GatewayUnitOptions): string {
 export function authMonitorService(opts: AuthMonitorServiceOptions): string {
   checkPaths(opts);
   assertAbsolutePath('scriptPath', opts.scriptPath);
+  assertUtf8Path('scriptPath', opts.scriptPath);
   const execStart = formatCommandLine(
     opts.scriptPath,
     ['--node', opts.nodePath, '--entry', opts.entryPath],

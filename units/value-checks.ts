@@ -49,6 +49,25 @@ export function assertNoControlCharacters(field: string, value: string): void {
   );
 }
 
+// U+FFFD, the replacement character, is what Node puts in a string (process.env.HOME,
+// process.execPath, a file name) for bytes that are not UTF-8: `/home/h\xff` reads as
+// `/home/h\ufffd`. Written into a unit or a plist it is encoded as three other bytes, so the
+// service would run a node or use a state dir that does not exist, and install would write its
+// files into a new directory that the service manager never reads — with nothing saying why.
+// Such a path cannot be represented: refused. (A path holding a real U+FFFD is refused too;
+// none is known to need one.)
+const NOT_UTF8 = '\ufffd';
+
+/** Throws {@link UnitValueError} when `value` is a path whose bytes were not UTF-8 (it holds U+FFFD). */
+export function assertUtf8Path(field: string, value: string): void {
+  if (!value.includes(NOT_UTF8)) return;
+  throw new UnitValueError(
+    field,
+    `${field} ${JSON.stringify(value)} has bytes that are not UTF-8 (shown as U+FFFD), so a service file cannot name it exactly; ` +
+      'use a path whose name is UTF-8 (rename the directory, or set OPENSOUL_STATE_DIR, HOME or XDG_CONFIG_HOME to one)',
+  );
+}
+
 /**
  * Throws {@link UnitValueError} unless `value` is an absolute, normalized POSIX path without
  * control characters. Service managers start with an unrelated working directory (and, for

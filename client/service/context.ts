@@ -12,7 +12,7 @@ import { findOnPath } from '../which.js';
 import type { SocketLocation, StatePaths } from '../../ipc/paths.js';
 import { AUTH_MONITOR_SERVICE, AUTH_MONITOR_TIMER, GATEWAY_UNIT, SYSTEM_UNIT_DIR, systemdUnitDir } from '../../units/systemd-units.js';
 import type { CliContext } from '../cli-context.js';
-import { ServiceError } from './errors.js';
+import { ServiceError, refusingUnitValues } from './errors.js';
 import { firstLines } from './tools.js';
 import type { CommandLog } from './tools.js';
 
@@ -74,7 +74,7 @@ export function unitDir(ctx: ServiceContext, scope: SystemdScope): string {
 }
 
 export const unitPaths = (ctx: ServiceContext, scope: SystemdScope) => {
-  const dir = unitDir(ctx, scope);
+  const dir = refusingUnitValues(() => unitDir(ctx, scope));
   return {
     dir,
     gateway: path.join(dir, GATEWAY_UNIT),

@@ -6,6 +6,7 @@
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { ErrorKind } from '../../ipc/errors.js';
+import { UnitValueError } from '../../units/value-checks.js';
 
 /** Every way a service command can fail on its own (daemon errors keep their own kinds). */
 export type ServiceErrorCode = Extract<
@@ -29,5 +30,19 @@ export class ServiceError extends OpenSoulError {
   }
   get code(): ServiceErrorCode {
     return this.kind as ServiceErrorCode;
+  }
+}
+
+/**
+ * `make()`, with a value the unit generators refuse (a path with a newline, or with bytes that
+ * are not UTF-8) turned into a SERVICE_VALUE ServiceError that names it — wherever the refusal
+ * comes from: a file's text, or the directory the files go into (from HOME or XDG_CONFIG_HOME).
+ */
+export function refusingUnitValues<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof UnitValueError) throw new ServiceError('SERVICE_VALUE', `cannot write a service file: ${err.message}`);
+    throw err;
   }
 }

@@ -15,6 +15,7 @@ import {
   gatewayPlist,
   launchAgentsDir,
 } from '../../units/launchd-plist.js';
+import { refusingUnitValues } from './errors.js';
 import type { ServiceContext } from './context.js';
 import type { InstallOptions, ServiceManager } from './manager.js';
 import { checkMonitorScript } from './monitor-script.js';
@@ -36,8 +37,9 @@ export class LaunchdManager implements ServiceManager {
   private readonly monitorTarget: string;
 
   constructor(private readonly ctx: ServiceContext) {
-    this.gatewayFile = path.join(launchAgentsDir(ctx.home), PLIST_FILE);
-    this.monitorFile = path.join(launchAgentsDir(ctx.home), AUTH_MONITOR_PLIST_FILE);
+    const dir = refusingUnitValues(() => launchAgentsDir(ctx.home));
+    this.gatewayFile = path.join(dir, PLIST_FILE);
+    this.monitorFile = path.join(dir, AUTH_MONITOR_PLIST_FILE);
     this.ownedFiles = [this.gatewayFile, this.monitorFile];
     this.domain = `gui/${ctx.uid}`;
     this.target = `${this.domain}/${GATEWAY_LABEL}`;

@@ -7,8 +7,8 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { UnitValueError } from '../../units/value-checks.js';
-import { ServiceError } from './errors.js';
+import { assertUtf8Path } from '../../units/value-checks.js';
+import { ServiceError, refusingUnitValues } from './errors.js';
 
 export interface ServiceFile {
   readonly path: string;
@@ -17,12 +17,7 @@ export interface ServiceFile {
 
 /** A service file's text, or the generator's refusal as a ServiceError naming the path to fix. */
 export function generated(make: () => string): string {
-  try {
-    return make();
-  } catch (err) {
-    if (err instanceof UnitValueError) throw new ServiceError('SERVICE_VALUE', `cannot write a service file: ${err.message}`);
-    throw err;
-  }
+  return refusingUnitValues(make);
 }
 
 /** `new`: absent; `unchanged`: byte-identical; `differs`: someone's (or an older install's) file. */
@@ -50,6 +45,9 @@ function readIfPresent(file: string): string | null {
 
 export function inspectFiles(files: readonly ServiceFile[]): InspectedFile[] {
   return files.map((f) => {
+    // Where the file goes, too: a unit dir from a HOME that is not UTF-8 would be a new
+    // directory, one the service manager never reads.
+    refusingUnitValues(() => assertUtf8Path('service file', f.path));
     const current = readIfPresent(f.path);
     return { ...f, state: current === null ? 'new' : current === f.content ? 'unchanged' : 'differs' };
   });

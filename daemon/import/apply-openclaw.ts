@@ -8,6 +8,7 @@
  * incomplete (the CLI exits 1, a dry run too). The source is only ever read.
  */
 import { OpenSoulError } from '../../ipc/errors.js';
+import { formatAssignment } from '../env/edit-dotenv.js';
 import type { AuthUpsertParams, ImportOpenClawParams, ImportOpenClawResult } from '../../ipc/protocol.js';
 import { PROFILE_ID_PATTERN, providerOfProfileId } from '../../ipc/providers.js';
 import type { GatewayState } from '../state/gateway-state.js';
@@ -300,8 +301,24 @@ export async function importOpenClaw(
   for (const [name, value] of Object.entries(snapshot.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const item: Item = { agent: '-', kind: 'env', id: name, action: 'added' };
     run.items.push(item);
-    if (decide(item, state.dotenv.value[name], value, run.force, `the .env of OpenSoul already has a different value; it ${run.kept}`) && !dryRun)
+    try {
+      // Checked before anything is decided, so a dry run reports what the real run would: a
+      // value with a line break (a quoted "\n" in OpenClaw's .env) cannot go into ours.
+      formatAssignment(name, value);
+    } catch (err) {
+      item.action = 'skipped';
+      item.note = err instanceof OpenSoulError ? err.message : 'cannot be written to .env';
+      continue;
+    }
+    if (!decide(item, state.dotenv.value[name], value, run.force, `the .env of OpenSoul already has a different value; it ${run.kept}`) || dryRun) continue;
+    try {
       await stores.setEnv(name, value, { replace: run.force });
+    } catch (err) {
+      // One key that cannot be written must not abort the import after profiles were written:
+      // the report is the only place that says what was copied and what was not.
+      item.action = err instanceof OpenSoulError && err.kind === 'CONFLICT' ? 'conflict' : 'skipped';
+      item.note = err instanceof OpenSoulError ? err.message : 'could not be written';
+    }
   }
   const complete = !run.items.some((i) => i.action === 'conflict' || i.action === 'skipped') && !snapshot.warnings.some(isLoss);
   return { from: snapshot.from, dryRun, items: run.items, warnings: snapshot.warnings, complete };

@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { OpenSoulError } from '../../ipc/errors.js';
-import { readSourceFile, sizeOf } from './source-files.js';
+import { MAX_SOURCE_DATABASE_BYTES, readSourceFile, sizeOf } from './source-files.js';
 
 export interface RowRequest {
   table: string;
@@ -134,7 +134,7 @@ function readRow(db: Database, dbPath: string, request: RowRequest): RowResult {
  */
 export async function readDatabaseRows(dbPath: string, requests: readonly RowRequest[]): Promise<DatabaseRead> {
   await refuseUnsavedWal(dbPath);
-  const file = await readSourceFile(dbPath);
+  const file = await readSourceFile(dbPath, MAX_SOURCE_DATABASE_BYTES);
   if (file.kind !== 'bytes') return file;
   await refuseUnsavedWal(dbPath);
   const SQL = await loadSqlJs();

@@ -6,8 +6,9 @@
  * rewritten by the daemon and never read as empty (§3).
  */
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { MAX_STATE_FILE_BYTES, oversizeMessage } from '../../ipc/file-checks.js';
+import { MAX_STATE_FILE_BYTES, NOT_A_FILE_MESSAGE, oversizeMessage } from '../../ipc/file-checks.js';
 import type { LoadedFileStatus } from '../../ipc/protocol.js';
 
 export type FileKind = LoadedFileStatus['kind'];
@@ -39,11 +40,15 @@ export function hashBytes(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** Our own error code for a FIFO, socket or device where a state file should be. */
+const NOT_A_FILE = 'ENOTREGULAR';
+
 const READ_ERRORS: Record<string, string> = {
   EACCES: 'cannot be read: permission denied',
   EPERM: 'cannot be read: permission denied',
   EISDIR: 'is a directory, not a file',
   ELOOP: 'cannot be read: too many symbolic links',
+  [NOT_A_FILE]: NOT_A_FILE_MESSAGE,
 };
 
 /** A file over {@link MAX_STATE_FILE_BYTES}: refused before its bytes are read, so it never costs memory. */
@@ -61,10 +66,14 @@ class OversizeError extends Error {
  * between the check and the read is still cut off at the limit and refused.
  */
 async function readBounded(path: string): Promise<{ bytes: Buffer; mtimeMs: number }> {
-  const fh = await open(path, 'r');
+  // O_NONBLOCK: a FIFO in a file's place would otherwise block the open until a writer comes,
+  // and the daemon, loading it at start, would never listen. On a regular file it changes nothing.
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     // The mtime of the very file read (a stat of the path afterwards could see a newer one, and costs a round trip).
-    const { size, mtimeMs } = await fh.stat();
+    const st = await fh.stat();
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: st.isDirectory() ? 'EISDIR' : NOT_A_FILE });
+    const { size, mtimeMs } = st;
     if (size > MAX_STATE_FILE_BYTES) throw new OversizeError(size, mtimeMs);
     // One read of the size we were told, plus a byte to notice growth; a file that grew since
     // is read on in chunks, and refused once it passes the limit.

@@ -4,11 +4,13 @@
  * rewritten), a stale socket, OpenClaw's state, the --json shape and the exit code.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { statePaths } from '../../ipc/paths.js';
 import type { DoctorCheck } from '../../ipc/protocol.js';
 import { checkNode } from '../../client/doctor/local-checks.js';
-import { assertNoSecrets, cli, fakeSecret, startDaemon, tempDir, waitFor } from '../support/harness.js';
+import { assertNoSecrets, cli, fakeSecret, run, startDaemon, tempDir, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 
 interface Report {
@@ -129,6 +131,50 @@ describe('opensoul doctor', function () {
     assert.ok(fixed.checks.some((c) => c.id === 'socket' && c.fixed));
     assert.ok(!existsSync(d.socketPath), 'the stale socket is gone');
     assert.equal(mode(store), 0o600);
+  });
+
+  it('a FIFO where auth-profiles.json should be: doctor reports it with the daemon down and up, and the daemon starts (both hung before)', async () => {
+    const stateDir = path.join(tempDir(), 'state');
+    const store = statePaths(stateDir).authProfiles('main');
+    mkdirSync(path.dirname(store), { recursive: true, mode: 0o700 });
+    chmodSync(stateDir, 0o700);
+    execFileSync('mkfifo', ['-m', '600', store]);
+    const notAFile = (r: Report) => r.checks.find((c) => c.id === 'parse' && c.status === 'error' && c.message.includes(store));
+
+    const down = await cli(['doctor', '--json'], { stateDir, timeoutMs: 20_000 });
+    assert.equal(down.code, 1);
+    const flagged = notAFile(JSON.parse(down.stdout) as Report);
+    assert.match(flagged?.message ?? '', /is not a regular file \(a FIFO, socket or device\)/, down.stdout);
+    assert.match(flagged?.fix ?? '', /^move it away/);
+
+    const d = await startDaemon({ stateDir });
+    const status = await d.cli(['models', 'status', '--json'], { timeoutMs: 20_000 });
+    const fileErrors = (JSON.parse(status.stdout) as { fileErrors: { path: string; message: string }[] }).fileErrors;
+    assert.deepEqual(fileErrors, [{ path: store, message: 'is not a regular file (a FIFO, socket or device): not loaded' }]);
+    const up = await d.cli(['doctor', '--json'], { timeoutMs: 20_000 });
+    assert.equal(up.code, 1);
+    assert.ok(notAFile(JSON.parse(up.stdout) as Report), up.stdout);
+  });
+
+  it("its fix commands, pasted into sh as printed, fix exactly the file they name in a state dir called `my state $(touch PWNED) it's`", async () => {
+    const home = tempDir();
+    const stateDir = path.join(home, "my state $(touch PWNED) it's");
+    mkdirSync(stateDir, { mode: 0o755 });
+    chmodSync(stateDir, 0o755);
+    const dotenv = statePaths(stateDir).dotenv;
+    writeFileSync(dotenv, 'OPENAI_API_KEY=x\n', { mode: 0o644 });
+    chmodSync(dotenv, 0o644);
+
+    const r = await cli(['doctor', '--json'], { stateDir });
+    const fixes = (JSON.parse(r.stdout) as Report).checks.filter((c) => c.id === 'permissions' && c.status !== 'ok').map((c) => c.fix ?? '');
+    assert.deepEqual(fixes, [`chmod 700 '${home}/my state $(touch PWNED) it'\\''s'`, `chmod 600 '${home}/my state $(touch PWNED) it'\\''s/.env'`]);
+    for (const fix of fixes) {
+      const ran = await run('sh', ['-c', fix], { cwd: home });
+      assert.equal(ran.code, 0, ran.stderr);
+    }
+    assert.equal(mode(stateDir), 0o700);
+    assert.equal(mode(dotenv), 0o600);
+    assert.ok(!existsSync(path.join(home, 'PWNED')), 'nothing in the path was run');
   });
 
   it("suggests importing OpenClaw's state when it is there and OpenSoul has no profiles", async () => {

@@ -87,6 +87,8 @@ describe('units/launchd-plist', () => {
       [{ stateDir: '~/.opensoul' }, 'stateDir', /^stateDir must be an absolute path/],
       [{ stateDir: '/s\n<key>Program</key>' }, 'stateDir', /^stateDir contains a newline/],
       [{ entryPath: '/e\0' }, 'entryPath', /^entryPath contains a NUL byte/],
+      [{ nodePath: '/h\ufffd/node' }, 'nodePath', /^nodePath "\/h\ufffd\/node" has bytes that are not UTF-8/],
+      [{ stateDir: '/h\ufffd/.opensoul' }, 'stateDir', /^stateDir ".*" has bytes that are not UTF-8/],
       [{ label: 'ai opensoul' }, 'label', /^label "ai opensoul" must be reverse-DNS/],
     ];
     for (const [override, field, message] of cases) {

@@ -387,6 +387,16 @@ describe('units/systemd-units', () => {
       });
     }
 
+    it('refuses a path whose bytes were not UTF-8 (Node shows them as U+FFFD), naming the field: the unit would name another path', () => {
+      for (const field of ['nodePath', 'entryPath', 'stateDir', 'scriptPath'] as const) {
+        const opts = { ...good, [field]: '/home/h\ufffd/x' };
+        const expected = (err: unknown): boolean =>
+          err instanceof UnitValueError && err.field === field && new RegExp(`^${field} ".*" has bytes that are not UTF-8`).test(err.message);
+        if (field !== 'scriptPath') assert.throws(() => gatewayUnit(opts), expected);
+        assert.throws(() => authMonitorService(opts), expected);
+      }
+    });
+
     it('refuses paths that are not normalized', () => {
       assert.throws(() => gatewayUnit({ ...good, entryPath: '/opt/../etc/x.mjs' }), /entryPath must be a normalized absolute path/);
       assert.throws(() => gatewayUnit({ ...good, stateDir: '/home/a/.opensoul/' }), /stateDir must be a normalized absolute path/);
