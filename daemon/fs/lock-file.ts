@@ -11,6 +11,7 @@
  * written, so it is the observed age; a `createdAt` in the future is not trusted at all.
  */
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { isProcessAlive } from '../../ipc/process.js';
@@ -100,7 +101,9 @@ const futureSightings = new Map<string, { identity: string; since: number }>();
 export async function observeLock(lockPath: string, now: number): Promise<LockObservation | null> {
   let handle;
   try {
-    handle = await open(lockPath, 'r');
+    // O_NONBLOCK: a FIFO in the lock's place must not hold the writer (and an I/O thread) for ever;
+    // read as empty, it is judged like any lock without content.
+    handle = await open(lockPath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch {
     futureSightings.delete(lockPath);
     return null;

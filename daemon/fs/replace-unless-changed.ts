@@ -20,8 +20,9 @@
  * that window leaves the aside, which the next start puts back (strays.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { openRegular } from './open-regular.js';
 
 export const ASIDE_MARKER = '.opensoul-aside-';
 
@@ -81,7 +82,13 @@ async function replace(file: string, tmp: string, expected: Buffer | null): Prom
   let current: Buffer;
   let seen;
   try {
-    current = await readFile(aside);
+    // Whatever was put in the file's place since our read, a FIFO must not block us here.
+    const handle = await openRegular(aside, file);
+    try {
+      current = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
     seen = await stat(aside, { bigint: true });
   } catch (err) {
     await putBack(aside, file);

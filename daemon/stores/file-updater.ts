@@ -12,7 +12,7 @@
  * batch that changes nothing in the file as it is now takes no lock at all (see `readAsIs`); one
  * that does starts from that same read under the lock, since the final step checks it anyway.
  */
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { MAX_STATE_FILE_BYTES } from '../../ipc/file-checks.js';
@@ -21,6 +21,7 @@ import { acquireLock } from '../fs/lock-file.js';
 import type { HeldLock } from '../fs/lock-file.js';
 import { replaceUnlessChanged } from '../fs/replace-unless-changed.js';
 import { writeTarget } from '../fs/write-target.js';
+import { openRegular } from '../fs/open-regular.js';
 
 /** A change: the file's current text (null when absent) in, the new text (null = no change) and a result out. */
 export type Change<R> = (current: string | null) => { next: string | null; result: R };
@@ -275,7 +276,7 @@ function settle(batch: Pending[], outcomes: Outcome[]): void {
 async function readWhole(file: string): Promise<Buffer | null | undefined> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    handle = await openRegular(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -293,13 +294,19 @@ async function readWhole(file: string): Promise<Buffer | null | undefined> {
 }
 
 async function readOrNull(file: string): Promise<Buffer | null> {
+  let handle;
   try {
-    // A file over the limit is not loaded, so it is not written either (and never read whole).
-    const { size } = await stat(file);
-    if (size > MAX_STATE_FILE_BYTES) throw new OpenSoulError('STORE_INVALID', { path: file, position: 'over the 1 MiB size limit' });
-    return await readFile(file);
+    handle = await openRegular(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
+  }
+  try {
+    // A file over the limit is not loaded, so it is not written either (and never read whole).
+    const { size } = await handle.stat();
+    if (size > MAX_STATE_FILE_BYTES) throw new OpenSoulError('STORE_INVALID', { path: file, position: 'over the 1 MiB size limit' });
+    return await handle.readFile();
+  } finally {
+    await handle.close();
   }
 }

@@ -1,10 +1,12 @@
 /**
  * Hostile files (SPEC §5: a broken credential or config file is never a reason to exit; §3: a
  * file that does not parse is reported, its last good state served, writes to it refused): valid
- * JSON nested deeper than any parser's stack, at start and saved while running.
+ * JSON nested deeper than any parser's stack, at start and saved while running; a FIFO in a
+ * store's or its lock's place.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
@@ -36,6 +38,35 @@ describe('hostile files (real daemon)', function () {
     );
     assert.equal(d.proc.exitCode, null);
   });
+
+  for (const where of ['store', 'lock'] as const) {
+    it(`a FIFO put in the ${where}'s place: writes are refused or go on, never wait for a writer; the daemon still stops on SIGTERM`, async () => {
+      const d = await startDaemon();
+      await d.call(methods.authUpsert, { profileId: 'openai:before', credential: { type: 'api_key', key: `sk-${'b'.repeat(48)}` } });
+      const store = d.paths.authProfiles('main');
+      const fifo = where === 'store' ? store : `${store}.lock`;
+      if (where === 'store') rmSync(store);
+      execFileSync('mkfifo', ['-m', '600', fifo]);
+      // Four writes at once: as many as libuv's I/O threads, which blocked opens would all hold.
+      const writes = [1, 2, 3, 4].map((i) =>
+        d.call(methods.authUpsert, { profileId: `openai:w${i}`, credential: { type: 'api_key', key: `sk-${String(i).repeat(48)}` } }).then(
+          () => 'stored',
+          (err: unknown) => (err instanceof OpenSoulError ? err : new Error(String(err))),
+        ),
+      );
+      const outcomes = await Promise.race([Promise.all(writes), new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+      assert.ok(outcomes !== null, 'every write answered (none waits on the FIFO)');
+      for (const o of outcomes) {
+        if (where === 'store') {
+          assert.ok(o instanceof OpenSoulError && o.kind === 'STORE_INVALID', `refused: ${String(o)}`);
+          assert.match(o.message, /not a regular file/);
+        } else assert.ok(o === 'stored' || (o instanceof OpenSoulError && o.kind === 'LOCKED'), `stored, or the lock reported: ${String(o)}`);
+      }
+      // Other files are still served and written: no I/O thread is stuck.
+      await d.call(methods.envSet, { key: 'OPENAI_API_KEY', value: `sk-${'e'.repeat(48)}` });
+      assert.deepEqual(await d.stop(), { code: 0, signal: null }, 'SIGTERM still stops it');
+    });
+  }
 
   it('a daemon starting on a config nested 20,000 deep starts, and reports the file', async () => {
     const stateDir = path.join(tempDir(), 'state');
