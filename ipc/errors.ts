@@ -304,10 +304,12 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
         'connection-lost': 'closed the connection (on',
         'no-token': 'cannot be reached (cannot read its token file next to',
       };
-      return (
-        `The OpenSoul gateway ${why[str(d.reason)] ?? 'cannot be reached (on'} ${str(d.socket)}). ` +
-        'Start it with `opensoul gateway` (foreground) or `opensoul gateway start`.'
-      );
+      // Running but not answering: starting another would not help.
+      const next =
+        d.reason === 'unresponsive'
+          ? 'It is running but stuck or overloaded: restart it with `opensoul gateway restart`.'
+          : 'Start it with `opensoul gateway` (foreground) or `opensoul gateway start`.';
+      return `The OpenSoul gateway ${why[str(d.reason)] ?? 'cannot be reached (on'} ${str(d.socket)}). ${next}`;
     },
   },
   USAGE: { rpcCode: null, exitCode: EXIT.USAGE, describe: (d) => str(d.reason, 'usage error') },

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { checkFilesParse, checkPermissions, profilesOnDisk } from '../../ipc/file-checks.js';
 import { processPathContext, resolveHome } from '../../ipc/paths.js';
+import { isProcessAlive, readPidFile } from '../../ipc/process.js';
 import { methods } from '../../ipc/protocol.js';
 import type { DoctorCheck, ModelsStatusResult } from '../../ipc/protocol.js';
 import { VERSION } from '../../ipc/version.js';
@@ -126,6 +127,21 @@ export interface DaemonSide {
   status: ModelsStatusResult | null;
 }
 
+/** How long doctor waits for the daemon's checks and status once it has said hello. */
+const DAEMON_CHECK_TIMEOUT_MS = 15_000;
+
+/**
+ * What to do about a gateway that cannot be reached: start one that is not running; restart one
+ * that runs but does not answer (stuck, or its event loop blocked), naming its pid for `kill`
+ * when the pid file names a live process, since a stuck gateway may not hear a polite stop.
+ */
+function daemonFix(reason: unknown, pidFile: string): string {
+  if (reason !== 'unresponsive') return '`opensoul gateway start` (or `opensoul gateway` in the foreground)';
+  const pid = readPidFile(pidFile);
+  const live = pid !== null && isProcessAlive(pid);
+  return `\`opensoul gateway restart\`${live ? `; if it does not stop, \`kill ${pid}\` (then \`kill -9 ${pid}\`) and start it again` : ''}`;
+}
+
 /** Asks the daemon (its version, its checks, its status); when it is down, runs the file checks here. */
 export async function daemonSide(fix: boolean): Promise<DaemonSide> {
   const { paths, socket } = locate();
@@ -139,16 +155,18 @@ export async function daemonSide(fix: boolean): Promise<DaemonSide> {
           ? check('daemon', 'ok', `the gateway answers on ${socket.path} (pid ${c.hello.pid}, v${v})`)
           : check('daemon', 'warn', `daemon v${v} is running, this CLI is v${VERSION}`, 'restart it: `opensoul gateway restart`'),
       );
-      const r = await c.call(methods.doctorRun, { fix, clientEnvNames: providerNamesInEnv() }, { timeoutMs: 60_000 });
+      // Both answers take milliseconds: a gateway that has not given them in 15 s is stuck, and
+      // doctor, run because something is wrong, says so rather than wait a minute.
+      const r = await c.call(methods.doctorRun, { fix, clientEnvNames: providerNamesInEnv() }, { timeoutMs: DAEMON_CHECK_TIMEOUT_MS });
       checks.push(...r.checks);
-      const status = await c.call(methods.modelsStatus, {});
+      const status = await c.call(methods.modelsStatus, {}, { timeoutMs: DAEMON_CHECK_TIMEOUT_MS });
       return { checks, status };
     } finally {
       c.close();
     }
   } catch (err) {
     if (!(err instanceof OpenSoulError) || err.kind !== 'DAEMON_UNREACHABLE') throw err;
-    const checks: DoctorCheck[] = [check('daemon', 'error', err.message, '`opensoul gateway start` (or `opensoul gateway` in the foreground)')];
+    const checks: DoctorCheck[] = [check('daemon', 'error', err.message, daemonFix(err.details.reason, paths.pid))];
     if (err.details.reason === 'stale-socket' && process.platform !== 'win32') {
       let fixed = false;
       if (fix) {

@@ -133,6 +133,28 @@ describe('opensoul doctor', function () {
     assert.equal(mode(store), 0o600);
   });
 
+  it('a gateway that runs but does not answer (stopped with SIGSTOP): doctor says it is stuck, names restart and its pid, and checks files', async () => {
+    const d = await startDaemon();
+    const store = writeStore(d, { 'openai:x': { type: 'api_key', provider: 'openai', key: fakeSecret('sk-', 40) } });
+    chmodSync(store, 0o640);
+    d.proc.kill('SIGSTOP');
+    try {
+      const stuck = await cli(['doctor', '--json'], { stateDir: d.stateDir });
+      assert.equal(stuck.code, 1);
+      const daemon = (JSON.parse(stuck.stdout) as Report).checks.find((c) => c.id === 'daemon');
+      assert.equal(daemon?.status, 'error');
+      assert.match(daemon?.message ?? '', /does not answer .* running but stuck/);
+      assert.doesNotMatch(daemon?.message ?? '', /Start it/, 'starting another would not help');
+      assert.match(daemon?.fix ?? '', new RegExp(`opensoul gateway restart.*kill ${d.proc.pid}`));
+      assert.ok(
+        (JSON.parse(stuck.stdout) as Report).checks.some((c) => c.id === 'permissions' && c.message.includes(store)),
+        'files still checked',
+      );
+    } finally {
+      d.proc.kill('SIGCONT');
+    }
+  });
+
   it('a FIFO where auth-profiles.json should be: doctor reports it with the daemon down and up, and the daemon starts (both hung before)', async () => {
     const stateDir = path.join(tempDir(), 'state');
     const store = statePaths(stateDir).authProfiles('main');
