@@ -174,10 +174,18 @@ export const onboard = command(async ({ env, opts, ctx }) => {
     });
 
   // The daemon is the only writer: it must run first (installing the service starts it).
+  // A failed install is the command's failure too (exit 1 at the end): a setup script must not
+  // read "done" from a host where the gateway will not come back after a reboot.
+  let installFailed = false;
   if (o.installService) {
-    const code = await runSelf(ctx, ['gateway', 'install']);
-    if (code !== 0) process.stderr.write('warning: `opensoul gateway install` did not succeed; continuing with a running gateway if there is one\n');
+    installFailed = (await runSelf(ctx, ['gateway', 'install'])) !== 0;
+    if (installFailed) process.stderr.write('warning: `opensoul gateway install` did not succeed; continuing with a running gateway if there is one\n');
   }
+  const finish = (code: number): number => {
+    if (!installFailed) return code;
+    process.stderr.write('opensoul: the keys above were handled, but the service was not installed (see `opensoul gateway install`): exit 1\n');
+    return 1;
+  };
   let status = await daemonStatus();
   if (!status && interactive) {
     const p = await import('@clack/prompts');
@@ -215,7 +223,7 @@ export const onboard = command(async ({ env, opts, ctx }) => {
         store(provider, name, key, target, o.agent, replace(`opensoul onboard --non-interactive --provider ${provider} --key-stdin`)),
       );
     }
-    return report(env, stored, skipped, refused);
+    return finish(report(env, stored, skipped, refused));
   }
 
   const p = await import('@clack/prompts');
@@ -251,5 +259,5 @@ export const onboard = command(async ({ env, opts, ctx }) => {
     if (!p.isCancel(install) && install) await runSelf(ctx, ['gateway', 'install']);
   }
   p.outro('Done. Check with `opensoul models status`.');
-  return report(env, stored, skipped, refused);
+  return finish(report(env, stored, skipped, refused));
 });

@@ -36,6 +36,18 @@ describe('onboard (real daemon, real CLI)', function () {
     assertNoSecrets([anthropic, groq], { out: r.stdout + r.stderr, again: again.stdout, log: d.log() });
   });
 
+  it('--install-service that fails (no service manager): the keys are stored, then exit 1, saying the service is not installed', async () => {
+    const d = await startDaemon();
+    const anthropic = fakeSecret('sk-ant-api03-', 60);
+    const r = await d.cli(['onboard', '--non-interactive', '--from-env', '--install-service'], {
+      env: { ANTHROPIC_API_KEY: anthropic, OPENSOUL_SERVICE_MANAGER: 'none' },
+    });
+    assert.equal(r.code, 1, 'a setup script must see that the gateway will not come back after a reboot');
+    assert.match(r.stdout, /Stored ANTHROPIC_API_KEY \(anthropic\)/);
+    assert.match(r.stderr, /the service was not installed/);
+    assertNoSecrets([anthropic], { out: r.stdout + r.stderr, log: d.log() });
+  });
+
   it('--provider p --key-stdin --target profile stores one key as <provider>:default', async () => {
     const d = await startDaemon();
     const key = fakeSecret('sk-proj-', 60);
