@@ -3,7 +3,7 @@
  * enters the user code on the provider's page from any device, and the daemon polls the token
  * endpoint meanwhile — at the provider's `interval`, 5 s slower after each `slow_down` (§3.5),
  * until tokens, `access_denied`, `expired_token` or the code's own expiry. A poll that gets no
- * answer (a dropped connection, a timeout) or a server error without an OAuth one (5xx, 429) is
+ * answer (a dropped connection, a timeout) or a transient status without an OAuth error (5xx, 429, 408) is
  * not the end: the person may be typing the code on their phone while the VPS's network blips.
  * The interval doubles (at most a minute) and polling goes on, as §3.5 asks of a client.
  */
@@ -11,6 +11,7 @@ import { OpenSoulError } from '../../ipc/errors.js';
 import type { OAuthEndpoints } from './oauth-providers.js';
 import { postToken, refusalReason, tokenSetOf } from './token-exchange.js';
 import type { TokenSet } from './token-exchange.js';
+import { isTransientStatus } from './token-post.js';
 
 /** What the device authorization endpoint answered (§3.2), checked. */
 export interface DeviceAuthorization {
@@ -34,7 +35,7 @@ export const MIN_INTERVAL_MS = 1000;
 /** The longest interval that doubling after unanswered polls reaches. */
 export const MAX_BACKOFF_INTERVAL_MS = 60_000;
 
-/** What one poll answered, in the RFC's terms; `unavailable`: no answer, or a 5xx/429 without an OAuth error. */
+/** What one poll answered, in the RFC's terms; `unavailable`: no answer, or a transient status (5xx, 429, 408) without an OAuth error. */
 export type PollOutcome = { kind: 'tokens' } | { kind: 'unavailable' } | { kind: 'error'; error: string | null; interval: number | null };
 
 /** What to do after a poll: wait this long and poll again, or stop with a reason. */
@@ -171,7 +172,7 @@ export async function pollDeviceTokens(
         { provider: endpoints.provider, encoding: endpoints.tokenRequest, signal: opts.signal },
       );
       if (r.ok) return tokenSetOf(endpoints.provider, r.body, opts.now());
-      const serverTrouble = r.error === null && (r.status >= 500 || r.status === 429);
+      const serverTrouble = r.error === null && isTransientStatus(r.status);
       if (serverTrouble) unanswered = `HTTP ${r.status}`;
       outcome = serverTrouble ? { kind: 'unavailable' } : { kind: 'error', error: r.error, interval: r.interval };
     } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { OAuthCredential, RefreshFailureReason } from '../stores/credentials.js';
+import { isTransientStatus } from './token-post.js';
 
 /** An OAuth credential is refreshed once it expires within this (§8.1 "within 5 minutes"). */
 export const REFRESH_AHEAD_MS = 5 * 60_000;
@@ -41,12 +42,12 @@ export type TokenFailure =
  * Classifies a failed refresh. `refresh_token_reused` is OpenAI's word for a refresh token used
  * twice (what two refreshers of one token cause); any "reused"/"already used" text means the
  * same. `invalid_client`/`unauthorized_client` or revocation text: the grant was revoked.
- * Connection errors, timeouts, 5xx and 429 are `network` (transient: retried with backoff).
+ * Connection errors, timeouts and transient statuses (5xx, 429, 408) are `network` (retried with backoff).
  * Any other refusal is `rejected` (permanent: a new login is needed).
  */
 export function classifyRefreshFailure(failure: TokenFailure): RefreshFailureReason {
   if (failure.kind === 'network') return 'network';
-  if (failure.status >= 500 || failure.status === 429 || failure.status === 408) return 'network';
+  if (isTransientStatus(failure.status)) return 'network';
   const code = (failure.error ?? '').toLowerCase();
   const text = `${code} ${(failure.description ?? '').toLowerCase()}`;
   if (code === 'refresh_token_reused' || /\breused\b|already (been )?used/.test(text)) return 'refresh_token_reused';

@@ -14,6 +14,15 @@ export type TokenPost =
   | { kind: 'redirect'; status: number }
   | { kind: 'answer'; status: number; ok: boolean; body: Record<string, unknown> | null };
 
+/**
+ * Whether a token endpoint's HTTP status without an OAuth error means "try again later" rather
+ * than a refusal: a server error (5xx), rate limiting (429) or a request timeout (408). One rule
+ * for the refresher's backoff and the device-code poll's.
+ */
+export function isTransientStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
 /** The longest access-token lifetime believed: a year. */
 export const MAX_LIFETIME_MS = 365 * 24 * 3_600_000;
 

@@ -1,7 +1,7 @@
 /** One POST to a token-like endpoint on 127.0.0.1: how much of an answer it reads. */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { MAX_BODY_BYTES, sendTokenRequest } from '../../../daemon/oauth/token-post.js';
+import { MAX_BODY_BYTES, isTransientStatus, sendTokenRequest } from '../../../daemon/oauth/token-post.js';
 import { listenOnLoopback } from '../../support/harness.js';
 
 /** A server that answers every POST with `total` bytes of JSON-looking text; `sent()` counts what it got out before the client hung up. */
@@ -28,6 +28,11 @@ async function streaming(total: number): Promise<{ url: string; sent: () => numb
 }
 
 describe('token post', function () {
+  it('a transient status (try again later) is a 5xx, 429 or 408; any other answer is the endpoint’s word', () => {
+    for (const status of [500, 502, 503, 504, 529, 429, 408]) assert.equal(isTransientStatus(status), true, String(status));
+    for (const status of [200, 400, 401, 403, 404, 422]) assert.equal(isTransientStatus(status), false, String(status));
+  });
+
   this.timeout(20_000);
 
   it('stops reading an answer at 1 MiB instead of holding a huge one in memory (the answer then has no body)', async () => {
