@@ -251,9 +251,14 @@ async function runThroughProxy(env: ActionEnv, o: ExecOptions, command: string[]
   if (o.printNames) {
     await revoke();
     if (env.json) printJson({ proxy: r.url, variables: r.variables.map((v) => v.name), expiresAt: r.expiresAt });
-    else
+    else {
+      // The key made to learn these names is revoked already: a run gets one of its own.
+      const width = Math.max(...r.variables.map((v) => v.name.length));
       for (const v of r.variables)
-        process.stdout.write(`${env.style.bold(v.name)}  ${env.style.dim(/_API_KEY$/.test(v.name) ? `a proxy key for this run (${r.keyId})` : v.value)}\n`);
+        process.stdout.write(
+          `${env.style.bold(v.name.padEnd(width))}  ${env.style.dim(/_API_KEY$/.test(v.name) ? 'a proxy key made for each run' : v.value)}\n`,
+        );
+    }
     return 0;
   }
   const [cmd, ...args] = command;

@@ -602,7 +602,7 @@ describe('the local credential proxy: limits and draining', function () {
       const names = await s.daemon.cli(['exec', '--proxy', '--print-names']);
       assert.equal(names.code, 0, names.stderr);
       assert.match(names.stdout, /ANTHROPIC_BASE_URL/);
-      assert.match(names.stdout, /a proxy key for this run/);
+      assert.match(names.stdout, /^ANTHROPIC_API_KEY {3}a proxy key made for each run$/m, 'aligned, and no id of the key revoked already');
       assertNoSecrets([s.a, s.b, s.o, s.key], { out: r.stdout + r.stderr + names.stdout + names.stderr, log: s.daemon.log() });
     },
   );
