@@ -45,6 +45,8 @@ export interface PruneOptions {
   lastUsed: (id: string, entry: Readonly<Record<string, unknown>>) => number;
   budget?: number;
   target?: number;
+  /** The bytes of `sessionsText(doc)`, when the caller has just made it: spares serializing the file again. */
+  bytes?: number;
 }
 
 /** The file's text for `doc`, as every write lays it out. */
@@ -65,7 +67,7 @@ function memberBytes(id: string, value: unknown): number {
 export function pruneSessions(doc: Dict<unknown>, opts: PruneOptions): PruneOutcome | null {
   const budget = opts.budget ?? PRUNE_BUDGET_BYTES;
   const target = opts.target ?? PRUNE_TARGET_BYTES;
-  const before = Buffer.byteLength(sessionsText(doc));
+  const before = opts.bytes ?? Buffer.byteLength(sessionsText(doc));
   if (before <= budget) return null;
   const candidates = Object.entries(doc)
     .filter((e): e is [string, Record<string, unknown>] => e[0] !== opts.keep && isRecord(e[1]) && opts.prunable(e[0]))

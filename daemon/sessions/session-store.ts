@@ -249,6 +249,7 @@ export class SessionStore {
         const uses = this.uses.get(file);
         const pruned = pruneSessions(doc, {
           keep: sessionId,
+          bytes: Buffer.byteLength(next),
           prunable: (id) => sessionIdProblem(id) === null,
           kind: kindOf,
           lastUsed: (id, e) => Math.max(typeof e.updatedAt === 'number' && Number.isFinite(e.updatedAt) ? e.updatedAt : 0, uses?.get(id) ?? 0),
