@@ -400,7 +400,7 @@ export class Gateway {
         logFile: this.paths.log,
         connectionCount: () => this.server.connectionCount,
         shutdown: (reason) => void this.shutdown(reason),
-        log: { warn: (message) => this.log.warn(message) },
+        log: { warn: (message) => this.log.warn(message), info: (message, meta) => this.log.info(message, meta) },
         onShutdown: (stop) => this.onStop.push(stop),
         tightenedAtStart: () => this.tightened.map(describeTightened),
         ...(this.proxy ? { proxy: this.proxy } : {}),

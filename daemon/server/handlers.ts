@@ -49,8 +49,8 @@ export interface HandlerDeps {
   registerSecrets: (values: string[]) => void;
   /** The OpenClaw import (loaded only when called). */
   importOpenClaw: (params: ImportOpenClawParams) => Promise<ImportOpenClawResult>;
-  /** The daemon's log, for the sessions owner's warnings (a sessions file that does not parse). */
-  log?: { warn: (message: string) => void };
+  /** The daemon's log, for the sessions owner's warnings (a sessions file that does not parse) and notes (a file pruned). */
+  log?: { warn: (message: string) => void; info?: (message: string, meta: Record<string, unknown>) => void };
   /** Registers work to stop when the daemon shuts down (running chat turns). */
   onShutdown?: (stop: () => void) => void;
   /** What the daemon narrowed at start (`<path> 0755 → 0700`), shown by doctor as a warning. */
@@ -144,6 +144,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     now,
     warn: (message) => deps.log?.warn(message),
+    info: (message, meta) => deps.log?.info?.(message, meta),
   });
   // The proxy's x-opensoul-session header selects a session's pin, as auth.resolve's `session` does.
   deps.proxy?.useSessionPins((agent, session) => sessions.view(agent, session).pin ?? null);

@@ -31,6 +31,7 @@ import {
   renderSwitched,
   renderUnknownCommand,
 } from './session-replies.js';
+import { describePrune, PRUNE_BUDGET_BYTES } from './session-retention.js';
 import { SessionStore, sessionIdProblem } from './session-store.js';
 import type { SessionView } from './session-view.js';
 
@@ -55,6 +56,8 @@ export interface SessionDeps {
   now(): number;
   /** A warning for the log (a sessions file that does not parse, a pin that could not be dropped). Never holds a secret. */
   warn?(message: string): void;
+  /** An info line for the log (a sessions file pruned to make room). Never holds a secret. */
+  info?(message: string, meta: Record<string, unknown>): void;
 }
 
 /** The result of a chat line. */
@@ -91,14 +94,30 @@ export class SessionService {
     private readonly deps: SessionDeps,
     opts: SessionServiceOptions = {},
   ) {
-    this.store = opts.store ?? new SessionStore({ warn: (_file, message) => deps.warn?.(message) });
+    this.store =
+      opts.store ??
+      new SessionStore({
+        warn: (_file, message) => deps.warn?.(message),
+        // Counts and sizes only: session ids name people (a chat user), and the log needs none to explain itself.
+        pruned: (file, o) =>
+          deps.info?.(`sessions file pruned to stay under its limit: ${describePrune(o)}`, {
+            path: file,
+            pickerLists: o.lists,
+            sessionsWithoutModelOrPin: o.empty,
+            unpinnedSessionsWithModel: o.models,
+            bytesBefore: o.bytesBefore,
+            bytesAfter: o.bytesAfter,
+            budgetBytes: PRUNE_BUDGET_BYTES,
+          }),
+      });
     this.conversations = new SessionHistory(opts.historyLimits);
   }
 
   /** The session as a message would use it now; a pin whose profile is gone is dropped here (note returned once). */
   view(agent: string, sessionId: string): SessionView {
     checkId(sessionId);
-    const record = this.store.get(this.deps.sessionsPath(agent), sessionId);
+    // A use: pruning, when the file grows, goes by last use, so the sessions in use stay.
+    const record = this.store.get(this.deps.sessionsPath(agent), sessionId, this.deps.now());
     const model = record?.model ?? this.defaultRef(agent);
     const provider = model.slice(0, model.indexOf('/'));
     const notes: string[] = [];

@@ -8,6 +8,7 @@
  * sessions read from it (none at first) and a warning, never a crash. Writing is strict and goes
  * through the FileUpdater (lock → re-read → apply → atomic replace, 0600, dirs 0700); keys and
  * entries we do not know are kept, so OpenClaw's fields (thinkingLevel, token counters…) survive.
+ * A write that would take the file past its budget first prunes what it can (session-retention.ts).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dict, own } from '../../ipc/dict.js';
@@ -17,6 +18,8 @@ import { MAX_STATE_FILE_BYTES, oversizeMessage } from '../../ipc/file-checks.js'
 import { isRecord, parseJsonc } from '../../ipc/jsonc.js';
 import { FileUpdater } from '../stores/file-updater.js';
 import type { Validate } from '../stores/file-updater.js';
+import { pruneSessions, sessionsText } from './session-retention.js';
+import type { EntryKind, PruneOutcome } from './session-retention.js';
 
 /** What OpenSoul reads from one session entry. */
 export interface SessionRecord {
@@ -133,6 +136,12 @@ function applyPatch(entry: Record<string, unknown>, id: string, patch: SessionPa
   entry.updatedAt = now;
 }
 
+/** What an entry holds of ours: a pin is kept whatever the file's size. */
+function kindOf(entry: Readonly<Record<string, unknown>>): EntryKind {
+  const record = recordOf(entry);
+  return record.pin !== null ? 'pinned' : record.model !== null ? 'model' : 'nothing';
+}
+
 const validateObject: Validate = (text) => {
   const parsed = parseJsonc(text);
   if (!parsed.ok) return { position: parsed.error.message };
@@ -154,7 +163,12 @@ export interface SessionStoreOptions {
   lockTimeoutMs?: number;
   /** Called with each new warning about a file (a file that stopped parsing), once per change of the file. */
   warn?: (file: string, message: string) => void;
+  /** Called once per write that pruned the file to make room (for the log). */
+  pruned?: (file: string, outcome: PruneOutcome) => void;
 }
+
+/** Sessions whose last use this daemon remembers, per file: enough for every entry a 1 MiB file can hold. */
+const MAX_REMEMBERED_USES = 10_000;
 
 /**
  * Reads and writes sessions files: reads are synchronous and cached by the file's identity
@@ -164,6 +178,13 @@ export interface SessionStoreOptions {
 export class SessionStore {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly updaters = new Map<string, FileUpdater>();
+  /**
+   * When each session was last read for a message or a proxied call, per file. A session in daily
+   * use whose model was set months ago has an old `updatedAt`; pruning goes by the later of the
+   * two, so it does not prune the sessions in use. In memory only: writing on every message
+   * would rewrite the file all day; after a restart, `updatedAt` alone orders them again.
+   */
+  private readonly uses = new Map<string, Map<string, number>>();
 
   constructor(private readonly opts: SessionStoreOptions = {}) {}
 
@@ -196,9 +217,12 @@ export class SessionStore {
     return this.remember(file, stamp, parsed.snapshot, true);
   }
 
-  /** One session's record, or null when the file has none for it. */
-  get(file: string, sessionId: string): SessionRecord | null {
-    return own(this.read(file).sessions, sessionId) ?? null;
+  /** One session's record, or null when the file has none for it; `usedAt` records a use of it (see `uses`). */
+  get(file: string, sessionId: string, usedAt?: number): SessionRecord | null {
+    const record = own(this.read(file).sessions, sessionId) ?? null;
+    // Only sessions in the file are remembered, so ids made up by a client cannot grow the map.
+    if (record !== null && usedAt !== undefined) this.rememberUse(file, sessionId, usedAt);
+    return record;
   }
 
   /**
@@ -210,7 +234,7 @@ export class SessionStore {
     const problem = sessionIdProblem(sessionId);
     if (problem !== null) throw new OpenSoulError('INVALID_INPUT', { reason: problem });
     try {
-      return await this.updater(file).update((current) => {
+      const written = await this.updater(file).update((current) => {
         const parsed = current === null ? null : parseJsonc(current);
         // validateObject has already refused a file that does not parse or is not an object.
         const doc = dict<unknown>(parsed?.ok && isRecord(parsed.value) ? parsed.value : null);
@@ -218,17 +242,34 @@ export class SessionStore {
         const entry = dict<unknown>(isRecord(existing) ? existing : null);
         applyPatch(entry, sessionId, patch, now);
         doc[sessionId] = entry;
-        const next = `${JSON.stringify(doc, null, 2)}\n`;
+        const record = recordOf(entry);
+        let next = sessionsText(doc);
+        // A write that changes nothing prunes nothing either: the file is not rewritten for housekeeping alone.
+        if (next === current) return { next: null, result: { record, pruned: null } };
+        const uses = this.uses.get(file);
+        const pruned = pruneSessions(doc, {
+          keep: sessionId,
+          bytes: Buffer.byteLength(next),
+          prunable: (id) => sessionIdProblem(id) === null,
+          kind: kindOf,
+          lastUsed: (id, e) => Math.max(typeof e.updatedAt === 'number' && Number.isFinite(e.updatedAt) ? e.updatedAt : 0, uses?.get(id) ?? 0),
+        });
+        if (pruned) next = sessionsText(doc);
         // A file over the limit is not read at all: written, it would lose every pin at the next
-        // start and refuse every later write. Refused here, it stays as it was and is read.
-        if (next !== current && Buffer.byteLength(next) > MAX_STATE_FILE_BYTES) {
+        // start and refuse every later write. Refused here, it stays as it was (unpruned) and is read.
+        if (Buffer.byteLength(next) > MAX_STATE_FILE_BYTES) {
           const count = Object.keys(doc).length;
           throw new OpenSoulError('INVALID_INPUT', {
-            reason: `${file} would grow past its 1 MiB limit (${count} sessions): remove the sessions no longer used from it (a hand edit applies at once)`,
+            reason:
+              `${file} would grow past its 1 MiB limit (${count} sessions) even with every unpinned session pruned: ` +
+              'remove the pinned sessions no longer used from it (a hand edit applies at once)',
           });
         }
-        return { next: next === current ? null : next, result: recordOf(entry) };
+        return { next, result: { record, pruned } };
       });
+      // Once per write that landed: a change re-applied after a concurrent edit is reported by its last run only.
+      if (written.pruned) this.opts.pruned?.(file, written.pruned);
+      return written.record;
     } finally {
       // Our own write changes the file's identity: the next read re-reads it (the last good sessions stay known).
       const cached = this.cache.get(file);
@@ -243,6 +284,15 @@ export class SessionStore {
       this.updaters.set(file, u);
     }
     return u;
+  }
+
+  private rememberUse(file: string, sessionId: string, at: number): void {
+    let uses = this.uses.get(file);
+    if (!uses) this.uses.set(file, (uses = new Map<string, number>()));
+    // Deleted and set again, so the map's order is least recently used first and the cap drops the stalest.
+    uses.delete(sessionId);
+    uses.set(sessionId, at);
+    if (uses.size > MAX_REMEMBERED_USES) uses.delete(uses.keys().next().value as string);
   }
 
   private remember(file: string, stamp: string, snapshot: SessionsSnapshot, good: boolean): SessionsSnapshot {

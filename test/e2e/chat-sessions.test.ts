@@ -67,7 +67,7 @@ describe('sessions and /model (real daemon, real CLI, fake Anthropic API)', func
     assertNoSecrets(keys, { stdout: chat.stdout + exec.stdout, stderr: chat.stderr + exec.stderr, log: d.log() });
   });
 
-  it('thousands of sessions: a pin that would take sessions.json past 1 MiB is refused with a reply; the pins in it hold across a restart', async () => {
+  it('thousands of pinned sessions (never pruned): a pin past the 1 MiB limit is refused with a reply; the pins hold across a restart', async () => {
     const { d, keys } = await sessionsDaemon();
     const entry = (id: string) => ({ sessionId: id, updatedAt: 1, authProfileOverride: 'anthropic:b', authProfileOverrideSource: 'user' });
     const doc: Record<string, unknown> = {};
@@ -102,5 +102,53 @@ describe('sessions and /model (real daemon, real CLI, fake Anthropic API)', func
       log: d2.log(),
       daemonStderr: d.stderr() + d2.stderr(),
     });
+  });
+
+  it('a sessions.json grown near 1 MiB: a new session pins a profile, the old pin stays, and the log says what was pruned', async () => {
+    const { d, keys } = await sessionsDaemon();
+    // Months of `/model` lists: each session keeps its last picker list of 100 refs (about 4 KiB).
+    const list = Array.from({ length: 100 }, (_, i) => `openrouter/vendor-${i}/some-model-name-${i}`);
+    const doc: Record<string, unknown> = {
+      'telegram:pinned': {
+        sessionId: 'telegram:pinned',
+        updatedAt: 1,
+        authProfileOverride: 'anthropic:b',
+        authProfileOverrideSource: 'user',
+        modelPickerList: list,
+      },
+    };
+    // The text is 3 bytes plus, per entry, its lines and 2. Filled with lists, then topped up with small entries to
+    // within 200 bytes of the limit, so the new session's entry (about 250 bytes) does not fit without pruning.
+    let size = Buffer.byteLength(`${JSON.stringify(doc, null, 2)}\n`);
+    for (const withList of [true, false]) {
+      for (let i = 0; ; i++) {
+        const id = `telegram:${withList ? 1e9 + i : `small-${i}`}`;
+        const model = { providerOverride: 'anthropic', modelOverride: 'claude-haiku-4-5', modelPickerList: list };
+        const entry = { sessionId: id, updatedAt: 1_700_000_000_000 + i, ...(withList ? model : {}) };
+        const add = Buffer.byteLength(JSON.stringify({ [id]: entry }, null, 2)) - 2;
+        if (size + add > 1024 * 1024 - 100) break;
+        doc[id] = entry;
+        size += add;
+      }
+    }
+    const file = d.paths.sessions('main');
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+    const r = await d.cli(['chat', '--session', 'new'], { input: '/model haiku@anthropic:a\n' });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Pinned to anthropic:a/m, r.stdout);
+    const old = await d.cli(['chat', '--session', 'telegram:pinned'], { input: '/model status\n' });
+    assert.match(old.stdout, /^Credential: anthropic:b \(pinned\)$/m, old.stdout.slice(0, 300));
+    const oldest = await d.cli(['chat', '--session', 'telegram:1000000000'], { input: '/model status\n' });
+    assert.match(oldest.stdout, /^Current: anthropic\/claude-haiku-4-5$/m, 'the sessions stay; only their lists went');
+    const pruned = d
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('sessions file pruned'));
+    assert.equal(pruned.length, 1, d.log().slice(-2000));
+    assert.match(pruned[0]!, /"level":"info","message":"sessions file pruned to stay under its limit: \d+ \/model picker lists"/);
+    assert.match(pruned[0]!, /"pickerLists":\d+,"sessionsWithoutModelOrPin":0,"unpinnedSessionsWithModel":0/);
+    assert.ok(!pruned[0]!.includes('telegram:'), 'no session id in the log');
+    assertNoSecrets(keys, { stdout: r.stdout + old.stdout, stderr: r.stderr + old.stderr, log: d.log(), daemonStderr: d.stderr() });
   });
 });
