@@ -7,10 +7,11 @@
 # how the systemd timer of `opensoul gateway install --auth-monitor` calls it, because a
 # service's PATH lacks nvm and npm-global dirs; else `opensoul` from PATH) and turns its exit
 # code into a level:
-#   0 ok · 1 expired (a token/OAuth profile expired, or a provider your models need has no
-#   credential) · 2 expiring (within auth.expiringWindowHours, 24 h by default) ·
+#   0 ok · 1 expired (a token/OAuth profile expired, a provider your models need has no
+#   credential, or a store or config file does not parse) · 2 expiring (within auth.expiringWindowHours, 24 h by default) ·
 #   3 unreachable (the gateway is down or does not answer) · any other code: error (the check
-#   itself could not run).
+#   itself could not run). 0, 1 or 2 without a status document on stdout (node found no --entry,
+#   or the gateway answered an error) is an error too, and exits 4.
 # An unreachable gateway is asked once more after OPENSOUL_MONITOR_RETRY_SECONDS (default 20;
 # 0: no retry) before it counts: a run caught up at boot races the gateway's own start.
 # It alerts at once when the level changes (also back to ok: "recovered") and at most once an
@@ -24,9 +25,9 @@
 #                        message as body, e.g. https://ntfy.sh/<your-secret-topic>
 #   notify-send          a desktop notification, when the command exists
 #   stderr               otherwise (the journal, under systemd; cron mails it)
-# A message names profile ids, providers and states only — never a secret, never a masked one.
+# A message names profile ids, providers, states and file names only — never a secret, never a masked one.
 #
-# Exits with the check's code, so cron and systemd see what the check saw.
+# Exits with the check's code (or 4, above), so cron and systemd see what the check saw.
 #
 # cron, every 30 minutes (absolute paths: cron's PATH is short):
 #   */30 * * * * /path/to/opensoul/scripts/auth-monitor.sh --node /usr/bin/node --entry /path/to/opensoul/dist/opensoul.cjs
@@ -39,7 +40,7 @@ while [ "$#" -gt 0 ]; do
   case "$1" in
     --node) [ "$#" -ge 2 ] || { echo "auth-monitor: --node needs a path" >&2; exit 64; }; node=$2; shift 2 ;;
     --entry) [ "$#" -ge 2 ] || { echo "auth-monitor: --entry needs a path" >&2; exit 64; }; entry=$2; shift 2 ;;
-    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "auth-monitor: unknown argument: $1 (usage: auth-monitor.sh [--node PATH --entry PATH])" >&2; exit 64 ;;
   esac
 done
@@ -76,45 +77,74 @@ if [ "$code" -eq 3 ] && [ "$retry" -gt 0 ]; then
   check
 fi
 
+# --- what the check said. Its exit code alone is not enough: 1 is also what node returns when
+# --entry names no file, and what the CLI returns for an error the gateway answered. Only a
+# status document (JSON with a numeric "check") is a check that ran; anything else with 0, 1 or 2
+# is a check that could not run, and exits 4, so systemd (which takes 1 and 2 as success) and
+# cron see a failure instead of an "EXPIRED" that `opensoul models status` then contradicts.
+# The message names ids, providers, states and file names from the JSON, parsed with node when
+# there is one (the JSON is ours, but a shell cannot parse JSON safely); else the level alone.
+details=''
+answered=unknown
+parser=$node
+[ -n "$parser" ] || parser=$(command -v node || true)
+if [ -n "$parser" ]; then
+  if details=$(printf '%s' "$out" | "$parser" -e '
+    let text = "";
+    process.stdin.on("data", (d) => (text += d)).on("end", () => {
+      // Only these characters reach a notification or a terminal: an id may hold quotes, escapes, newlines.
+      const safe = (v) => String(v).replace(/[^A-Za-z0-9@._:+-]/g, "?");
+      let s;
+      try {
+        s = JSON.parse(text);
+      } catch {
+        process.exit(4);
+      }
+      if (s === null || typeof s !== "object") process.exit(4);
+      if (s.error) {
+        console.log(safe(s.error.code || "error"));
+        process.exit(4);
+      }
+      if (typeof s.check !== "number") process.exit(4);
+      const bits = [];
+      for (const f of s.fileErrors || []) bits.push(safe(String(f.path).split("/").pop()) + " does not parse");
+      for (const p of s.providers || []) {
+        for (const pr of p.profiles || []) {
+          if (["expired", "expiring", "missing"].includes(pr.status)) bits.push(safe(pr.id) + " " + pr.status);
+        }
+      }
+      for (const p of s.missingProvidersInUse || []) bits.push(safe(p) + " has no credential");
+      console.log(bits.join(", "));
+    });' 2>/dev/null); then
+    answered=yes
+  else
+    answered=no
+  fi
+fi
+
+status=$code
 case "$code" in
+  0 | 1 | 2) [ "$answered" = no ] && status=4 ;;
+esac
+case "$status" in
   0) level=ok ;;
   1) level=expired ;;
   2) level=expiring ;;
   3) level=unreachable ;;
   *) level=error ;;
 esac
-
-# --- the message: ids, providers and states from the JSON; parsed with node when there is one
-# (the JSON is ours, but a shell cannot parse JSON safely), else the level alone.
-details=''
-parser=$node
-[ -n "$parser" ] || parser=$(command -v node || true)
-if [ -n "$parser" ] && [ "$level" != ok ] && [ -n "$out" ]; then
-  details=$(printf '%s' "$out" | "$parser" -e '
-    let text = "";
-    process.stdin.on("data", (d) => (text += d)).on("end", () => {
-      try {
-        const s = JSON.parse(text);
-        if (s.error) return console.log(String(s.error.code || "error"));
-        const safe = (v) => String(v).replace(/[^A-Za-z0-9@._:+-]/g, "?");
-        const bits = [];
-        for (const p of s.providers || []) {
-          for (const pr of p.profiles || []) {
-            if (["expired", "expiring", "missing"].includes(pr.status)) bits.push(safe(pr.id) + " " + pr.status);
-          }
-        }
-        for (const p of s.missingProvidersInUse || []) bits.push(safe(p) + " has no credential");
-        console.log(bits.join(", "));
-      } catch {
-        /* not JSON: no details */
-      }
-    });' 2>/dev/null) || details=''
+[ "$level" = ok ] && details=''
+if [ "$level" = error ] && [ -z "$details" ]; then
+  case "$code" in
+    126 | 127) details="opensoul or node not found: give absolute --node and --entry" ;;
+    *) details="opensoul gave no status: does --entry name its dist/opensoul.cjs?" ;;
+  esac
 fi
 
 host=$(uname -n 2>/dev/null || echo host)
 case "$level" in
   ok) msg="OpenSoul auth on $host: recovered, all credentials ok" ;;
-  expired) msg="OpenSoul auth on $host: EXPIRED or missing${details:+ — $details}. Run: opensoul models status" ;;
+  expired) msg="OpenSoul auth on $host: EXPIRED, missing or unreadable${details:+ — $details}. Run: opensoul models status" ;;
   expiring) msg="OpenSoul auth on $host: expiring soon${details:+ — $details}. Run: opensoul models status" ;;
   unreachable) msg="OpenSoul auth on $host: the check could not run (exit $code): the gateway is not reachable${details:+ ($details)}. Run: opensoul gateway status" ;;
   *) msg="OpenSoul auth on $host: the check could not run (exit $code)${details:+ ($details)}" ;;
@@ -172,14 +202,17 @@ write_state() {
 if [ "$alert" = yes ]; then
   if notify "$msg"; then
     write_state "$now"
-    echo "auth-monitor: $level (exit $code), notified"
+    echo "auth-monitor: $level (exit $status), notified"
   else
     # Keep the previous state: the next run sees the change again and retries.
-    echo "auth-monitor: $level (exit $code); the notification failed, will retry next run" >&2
+    # The alert itself goes to stderr too (the journal, cron's mail, launchd's log): a notifier
+    # that always fails (notify-send without a session bus under cron) must not swallow it.
+    printf '%s\n' "$msg" >&2
+    echo "auth-monitor: $level (exit $status); the notification failed, will retry next run" >&2
     [ -f "$state_file" ] || write_state 0
   fi
 else
   write_state "$prev_alert"
-  echo "auth-monitor: $level (exit $code)"
+  echo "auth-monitor: $level (exit $status)"
 fi
-exit "$code"
+exit "$status"

@@ -30,8 +30,16 @@ if [ -z "$host" ] || [ "$host" = -h ] || [ "$host" = --help ]; then
   exit 64
 fi
 
-model=$(ssh -o BatchMode=yes -o ConnectTimeout=10 "$host" "$remote models status --check --plain" 2>/dev/null)
+# ServerAlive: a network that drops mid-run (a phone moving between networks) ends the run within
+# ~45 s instead of leaving ssh waiting on a dead connection; the remote check bounds its own wait.
+answer=$(ssh -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=15 -o ServerAliveCountMax=3 \
+  "$host" "$remote models status --check --plain" 2>/dev/null)
 code=$?
+# The answer is another machine's to write, and it is shown on this terminal and in a notification:
+# a config value, or a login script's chatter, may hold escape sequences (which rewrite the screen
+# or set the title) or more lines. The default model is the last line; only the characters of a
+# model id are kept, the rest shown as "?".
+model=$(printf '%s\n' "$answer" | sed -n '$p' | LC_ALL=C tr -c 'A-Za-z0-9@._:/+\n-' '?' | cut -c 1-120)
 case "$code" in
   0) text="ok — default model ${model:-?}" ;;
   1) text="EXPIRED or missing credentials: run opensoul models status on $host" ;;

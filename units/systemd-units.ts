@@ -211,8 +211,12 @@ export function authMonitorService(opts: AuthMonitorServiceOptions): string {
           // itself broken or the daemon unreachable.
           'SuccessExitStatus=1 2',
           // A oneshot has no start timeout by default; a hung check would stay "activating"
-          // and the timer would never start it again.
-          'TimeoutStartSec=5min',
+          // and the timer would never start it again. But the limit must outlast the script's
+          // own worst case, or systemd kills it before it can alert: a gateway that accepts and
+          // then never answers costs the CLI its 5 min request timeout (then exit 3), the script
+          // waits 20 s and looks once more (another 5 min), then notifies (curl: 20 s). At 5min
+          // such a run was killed silently; test/units/systemd-units.test.ts keeps them in step.
+          'TimeoutStartSec=15min',
           ...serviceEnvironment(opts.stateDir),
           ...accountLines(opts.system),
         ],

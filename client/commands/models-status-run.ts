@@ -10,6 +10,7 @@ import { providerNamesInEnv } from '../env-names.js';
 import { printJson } from '../output.js';
 import { renderModelsStatus } from '../render/models-status.js';
 import { probePlainLines, probesFailCheck } from '../render/probes.js';
+import { visibleStrings } from '../render/terminal-text.js';
 
 export interface ModelsStatusOptions {
   agent?: string;
@@ -62,9 +63,12 @@ export function statusRequestTimeoutMs(params: ModelsStatusParams): number {
 export async function runModelsStatus(env: ActionEnv, o: ModelsStatusOptions): Promise<number> {
   const params = modelsStatusParams(o);
   const r = await callDaemon(methods.modelsStatus, params, { timeoutMs: statusRequestTimeoutMs(params) });
+  // The views are read by people (and --plain by scripts): ids, labels, model ids and paths come
+  // from files anyone with write access to them could have put escape sequences or line feeds in.
+  const shown = env.json ? r : visibleStrings(r);
   if (env.json) printJson(r);
-  else if (o.plain) process.stdout.write([r.resolvedDefault || r.defaultModel, ...probePlainLines(r.probes ?? [])].map((l) => `${l}\n`).join(''));
-  else process.stdout.write(renderModelsStatus(r, env.style));
+  else if (o.plain) process.stdout.write([shown.resolvedDefault || shown.defaultModel, ...probePlainLines(shown.probes ?? [])].map((l) => `${l}\n`).join(''));
+  else process.stdout.write(renderModelsStatus(shown, env.style));
   if (!o.check) return 0;
   return probesFailCheck(r.probes) ? 1 : r.check;
 }

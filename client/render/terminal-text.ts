@@ -34,3 +34,21 @@ export function forTerminal(text: string): string {
 export function jsonLine(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+// eslint-disable-next-line no-control-regex -- every control character, line feed and tab too
+const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Every string in a JSON value (keys too) with all its control characters shown, line feeds and
+ * tabs included: for a view built from names read from files (profile ids, labels, model ids,
+ * paths). A line feed in a profile id would start a line of its own that looks like another
+ * profile's, so in a field it is shown (`^J`), not kept as in {@link forTerminal}.
+ */
+export function visibleStrings<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(ANY_CONTROL, caret) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => visibleStrings(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [visibleStrings(k), visibleStrings(v)])) as T;
+  }
+  return value;
+}

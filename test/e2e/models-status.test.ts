@@ -251,4 +251,24 @@ describe('models status (real daemon, real CLI)', function () {
     assert.match(doctor.stdout, /disabled until it is replaced/);
     assertNoSecrets([token, key], { status: status.stdout, list: list.stdout, doctor: doctor.stdout, log: d.log() });
   });
+
+  it('shows a profile id or model id holding escape sequences or a line feed with them visible (^[, ^J), never obeyed, in the view and --plain', async () => {
+    const d = await startDaemon();
+    const hostile = 'anthropic:\u001b]0;owned\u0007\u001b[2J\nanthropic:fake  token  ok';
+    writeStore(d, 'main', { [hostile]: { type: 'token', provider: 'anthropic', token: fakeSecret('sk-ant-oat01-', 90), expires: Date.now() + 3_600_000 } });
+    writeFileSync(path.join(d.stateDir, 'opensoul.json'), JSON.stringify({ agents: { defaults: { model: { primary: 'anthropic/x\u001b[8m' } } } }));
+    await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === 2, 'the expiring token and the model');
+    const view = await d.cli(['models', 'status']);
+    const plain = await d.cli(['models', 'status', '--plain']);
+    // eslint-disable-next-line no-control-regex -- no control character but the line ends the views write themselves
+    const controls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+    assert.doesNotMatch(view.stdout, controls);
+    assert.doesNotMatch(plain.stdout, controls);
+    assert.match(view.stdout, /anthropic:\^\[\]0;owned\^G\^\[\[2J\^Janthropic:fake {2}token {2}ok/);
+    assert.doesNotMatch(view.stdout, /^\s*anthropic:fake/m, 'the line feed in the id starts no line of its own');
+    assert.equal(plain.stdout, 'anthropic/x^[[8m\n');
+    // --json keeps the values exactly (JSON escapes them itself).
+    const json = JSON.parse((await d.cli(['models', 'status', '--json'])).stdout) as ModelsStatusResult;
+    assert.ok(json.providers.some((p) => p.profiles.some((x) => x.id === hostile)));
+  });
 });

@@ -106,7 +106,7 @@ describe('scripts/auth-monitor.sh', function () {
     await settle(d, 1);
     await once(1);
     assert.equal(rec.calls().length, 3);
-    assert.match(rec.calls()[2]!, /EXPIRED or missing — anthropic:sub expired/);
+    assert.match(rec.calls()[2]!, /EXPIRED, missing or unreadable — anthropic:sub expired/);
     assert.equal(state().level, 'expired');
 
     // back to ok: "recovered", once.
@@ -185,7 +185,7 @@ describe('scripts/auth-monitor.sh', function () {
     }
   });
 
-  it('falls back to notify-send when present, else to stderr; a failing notifier is retried on the next run', async () => {
+  it('falls back to notify-send when present, else to stderr; a failing notifier is retried next run, its alert printed to stderr meanwhile', async () => {
     const dir = tempDir();
     const bin = path.join(dir, 'bin');
     mkdirSync(bin);
@@ -217,8 +217,43 @@ describe('scripts/auth-monitor.sh', function () {
       const r = await monitor(stateDir3, { OPENSOUL_NOTIFY_CMD: failing });
       assert.equal(r.code, 3);
       assert.match(r.stderr, /notification failed, will retry/);
+      // The alert itself still reaches stderr (the journal, cron's mail), not only "it failed".
+      assert.match(r.stderr, /^OpenSoul auth on .*: the check could not run \(exit 3\)/m);
     }
     assert.equal(readFileSync(path.join(dir, 'tries'), 'utf8').trim().split('\n').length, 2);
+  });
+
+  it('names a store that does not parse in the alert, instead of calling it an expiry', async () => {
+    const d = await startDaemon();
+    const rec = recorder(tempDir());
+    writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key: fakeSecret('sk-ant-api03-', 70) } });
+    await settle(d, 0);
+    writeFileSync(d.paths.authProfiles('main'), '{"version": 1, "profiles": {');
+    await settle(d, 1);
+    const r = await monitor(d.stateDir, { OPENSOUL_NOTIFY_CMD: rec.cmd });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal(rec.calls().length, 1);
+    assert.match(rec.calls()[0]!, /EXPIRED, missing or unreadable — auth-profiles\.json does not parse\. Run: opensoul models status$/);
+  });
+
+  it('an --entry that is not opensoul (node exits 1, no status) is an error that exits 4, not an "EXPIRED" that systemd counts as success', async () => {
+    const d = await startDaemon({ env: { ANTHROPIC_API_KEY: fakeSecret('sk-ant-api03-', 60) } });
+    await settle(d, 0);
+    const rec = recorder(tempDir());
+    const gone = path.join(tempDir(), 'moved', 'opensoul.cjs');
+    const r = await monitor(d.stateDir, { OPENSOUL_NOTIFY_CMD: rec.cmd }, ['--node', process.execPath, '--entry', gone]);
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.match(r.stdout, /^auth-monitor: error \(exit 4\), notified$/m);
+    assert.equal(rec.calls().length, 1);
+    assert.match(rec.calls()[0]!, /the check could not run \(exit 1\) \(opensoul gave no status: does --entry name its dist\/opensoul\.cjs\?\)$/);
+    assert.doesNotMatch(rec.calls()[0]!, /EXPIRED/);
+  });
+
+  it('without --node/--entry and no opensoul on PATH (cron, a service): says opensoul was not found', async () => {
+    const rec = recorder(tempDir());
+    const r = await monitor(path.join(tempDir(), 'state'), { OPENSOUL_NOTIFY_CMD: rec.cmd, PATH: '/usr/bin:/bin' }, []);
+    assert.equal(r.code, 127, r.stdout + r.stderr);
+    assert.match(rec.calls()[0]!, /could not run \(exit 127\) \(opensoul or node not found: give absolute --node and --entry\)$/);
   });
 
   it('refuses an unknown argument with 64', async () => {

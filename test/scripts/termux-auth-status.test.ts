@@ -74,6 +74,32 @@ describe('scripts/termux-auth-status.sh', function () {
     assertNoSecrets([key, token], { notifications: p.notifications().join('\n'), out: [ok, expired, down].map((r) => r.stdout + r.stderr).join('\n') });
   });
 
+  it('shows a hostile remote answer (escape sequences, extra lines, $(…)) with its controls as "?" (stand-ins: ssh, termux-notification)', async () => {
+    const dir = tempDir();
+    const bin = path.join(dir, 'bin');
+    mkdirSync(bin);
+    // The remote side answers 0 with a login script's line, then escapes that set the title and clear the screen.
+    writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nprintf 'motd line\\n\\033]0;owned\\007\\033[2J$(id)\\r\\n'\nexit 0\n`);
+    writeFileSync(path.join(bin, 'termux-notification'), `#!/bin/sh\nfor a; do printf '%s\\n' "$a"; done >> '${dir}/notification'\n`);
+    chmodSync(path.join(bin, 'ssh'), 0o755);
+    chmodSync(path.join(bin, 'termux-notification'), 0o755);
+    const r = await run(SCRIPT, ['me@box'], { env: cleanEnv({ HOME: dir, PATH: `${bin}:${process.env.PATH ?? ''}` }) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'OpenSoul auth: me@box: ok — default model ??0?owned???2J??id??\n');
+    const shown = readFileSync(path.join(dir, 'notification'), 'utf8');
+    assert.match(shown, /^--content\nok — default model \?\?0\?owned\?\?\?2J\?\?id\?\?\n$/m);
+    // eslint-disable-next-line no-control-regex -- no control character may reach the terminal or the notification
+    assert.doesNotMatch(r.stdout + shown, /[\u0000-\u0009\u000b-\u001f\u007f]/);
+    assert.doesNotMatch(r.stdout + shown, /motd/);
+  });
+
+  it('keeps a dropped network from hanging the run: ssh gets ServerAlive options (stand-in ssh records its argv)', async () => {
+    const d = await startDaemon();
+    const p = phone(d.stateDir);
+    await p.run('me@box');
+    assert.match(p.ssh()[0]!, /-o ServerAliveInterval=15 -o ServerAliveCountMax=3 /);
+  });
+
   it('prints its usage and exits 64 without a host', async () => {
     const r = await run(SCRIPT, [], { env: cleanEnv({}) });
     assert.equal(r.code, 64);

@@ -14,6 +14,7 @@ import {
   systemdUnitDir,
 } from '../../units/index.js';
 import { decodeEnvironment, decodeExecStart, directiveValues } from './systemd-words.js';
+import { statusRequestTimeoutMs } from '../../client/commands/models-status-run.js';
 
 const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
 
@@ -167,6 +168,26 @@ describe('units/systemd-units', () => {
       assert.deepEqual(directiveValues(text, 'UMask'), ['0077']);
       assert.deepEqual(directiveValues(text, 'UnsetEnvironment'), ['NODE_OPTIONS']);
       assert.deepEqual(directiveValues(text, 'WantedBy'), [], 'the timer starts it; the service itself is not enabled');
+    });
+
+    it("the service's start limit outlasts the script's worst case (two unanswered checks, the retry wait, a notification), so it can alert", () => {
+      const text = authMonitorService({
+        nodePath: '/usr/bin/node',
+        entryPath: '/opt/os/opensoul.mjs',
+        scriptPath: '/opt/os/scripts/auth-monitor.sh',
+        stateDir: '/home/a/.opensoul',
+      });
+      const [limit] = directiveValues(text, 'TimeoutStartSec');
+      const minutes = /^(\d+)min$/.exec(limit ?? '');
+      assert.ok(minutes, `TimeoutStartSec=${limit}`);
+      // Per look: connect and hello (5 s each, ipc/client.ts), then the status request itself.
+      const look = 10_000 + statusRequestTimeoutMs({});
+      // The retry wait and curl's --max-time, from scripts/auth-monitor.sh.
+      const script = fs.readFileSync(path.resolve(import.meta.dirname, '../../scripts/auth-monitor.sh'), 'utf8');
+      const retry = Number(/OPENSOUL_MONITOR_RETRY_SECONDS:-(\d+)/.exec(script)?.[1]) * 1000;
+      const notify = Number(/curl -fsS --max-time (\d+)/.exec(script)?.[1]) * 1000;
+      assert.ok(retry > 0 && notify > 0);
+      assert.ok(Number(minutes[1]) * 60_000 > 2 * look + retry + notify, `TimeoutStartSec=${limit} vs ${2 * look + retry + notify} ms`);
     });
 
     it('the timer fires at :00 and :30 (a wall-clock OnCalendar=, so Persistent=true catches up a run missed in sleep) and 5 min after boot', () => {

@@ -1,7 +1,7 @@
 /** Text that is not ours on a terminal (client/render/terminal-text.ts), pure: control characters shown, never obeyed. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { forTerminal, jsonLine } from '../../../client/render/terminal-text.js';
+import { forTerminal, jsonLine, visibleStrings } from '../../../client/render/terminal-text.js';
 
 describe('text for a terminal', function () {
   it('shows escape sequences, OSC clipboard and title writes, C1 controls and lone carriage returns in caret notation', function () {
@@ -31,5 +31,10 @@ describe('text for a terminal', function () {
     const line = jsonLine(value);
     assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f]/); // eslint-disable-line no-control-regex -- what must not remain
     assert.deepEqual(JSON.parse(line), value);
+  });
+
+  it('shows every control character of every string in a value, keys and line feeds too, and leaves the rest as it is', function () {
+    const value = { 'a\nb': ['x\u001b[2J', 1, null, true, { id: 'p:\t\u009b' }], plain: 'ünïcödé 👋' };
+    assert.deepEqual(visibleStrings(value), { 'a^Jb': ['x^[[2J', 1, null, true, { id: 'p:^IM-^[' }], plain: 'ünïcödé 👋' });
   });
 });
