@@ -220,8 +220,14 @@ export interface ModelsStatusResult {
   fallbacks: string[];
   providers: ProviderStatusEntry[];
   missingProvidersInUse: string[];
+  /**
+   * Providers the default/fallback models need whose every credential is disabled (billing, a
+   * revoked key, credential_scope), with no env key to fall back on: calls fail until the
+   * earliest `until`. Absent from a daemon older than the CLI.
+   */
+  disabledProvidersInUse?: { provider: string; until: number; reasons: string[] }[];
   fileErrors: { path: string; message: string }[];
-  /** What `--check` exits with: 0 ok, 1 expired/missing, 2 expiring. Present always. */
+  /** What `--check` exits with: 0 ok, 1 expired/missing/disabled, 2 expiring. Present always. */
   check: 0 | 1 | 2;
   /** The window within which a token counts as expiring (config `auth.expiringWindowHours`). */
   expiringWindowMs: number;

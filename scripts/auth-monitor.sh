@@ -114,6 +114,7 @@ if [ -n "$parser" ]; then
         }
       }
       for (const p of s.missingProvidersInUse || []) bits.push(safe(p) + " has no credential");
+      for (const d of s.disabledProvidersInUse || []) bits.push(safe(d.provider) + " has every credential disabled");
       console.log(bits.join(", "));
     });' 2>/dev/null); then
     answered=yes

@@ -137,6 +137,18 @@ export function renderModelsStatus(r: ModelsStatusResult, s: Style): string {
     }
   }
 
+  // Needed, with a credential on file, but none that may be used for hours (an older daemon sends no list).
+  for (const d of r.disabledProvidersInUse ?? []) {
+    if (d === r.disabledProvidersInUse?.[0]) lines.push('', s.bold(s.red('No usable auth')));
+    const models = [r.defaultModel, ...r.fallbacks].filter((m) => m.startsWith(`${d.provider}/`));
+    const when = d.until >= UNTIL_REPLACED_MS ? 'until replaced' : `until ${formatTime(d.until)}`;
+    const needed = models.length ? s.dim(` (needed by ${models.join(', ')})`) : '';
+    lines.push(`  ${s.red(d.provider)}${needed}: every credential is disabled ${when} (${d.reasons.join(', ')})`);
+    lines.push(
+      `    Fix what the reason names (billing, a revoked key), or add another credential: \`opensoul models auth paste-api-key --provider ${d.provider}\`.`,
+    );
+  }
+
   const expiring = r.providers.flatMap((p) => p.profiles).filter((p) => p.type !== 'api_key');
   if (expiring.length > 0) {
     lines.push('', s.bold('OAuth/token status'));

@@ -112,6 +112,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
   const usableOrder = new Map<string, string[]>();
 
   const providers: ProviderStatusEntry[] = [];
+  const disabledProvidersInUse: NonNullable<ModelsStatusResult['disabledProvidersInUse']> = [];
   for (const providerId of [...providerIds].sort()) {
     const provider = input.providers.getOrUnknown(providerId);
     const primaryModel = inUse.get(providerId);
@@ -130,6 +131,17 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
     const envEntry = firstEnvKey(env, provider.envVars);
     const first = order.candidates[0];
     const next = first && first.state === 'available' ? first.id : null;
+    // Needed, and nothing to call with for hours: every credential disabled (a cooldown passes
+    // within minutes and does not count), no env key behind them. Calls fail now, and a monitor
+    // must say so rather than report "ok" because a credential exists.
+    if (inUse.has(providerId) && !next && !envEntry && order.candidates.length > 0 && order.candidates.every((c) => c.state === 'disabled')) {
+      disabledProvidersInUse.push({
+        provider: providerId,
+        until: Math.min(...order.candidates.map((c) => c.availableAt ?? now)),
+        reasons: [...new Set(order.candidates.map((c) => c.reason ?? 'disabled'))],
+      });
+      raise(1);
+    }
     usableOrder.set(
       providerId,
       order.candidates.filter((c) => c.state === 'available').map((c) => c.id),
@@ -224,6 +236,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
     fallbacks: input.model.fallbacks,
     providers,
     missingProvidersInUse,
+    disabledProvidersInUse,
     fileErrors: input.fileErrors,
     check,
     expiringWindowMs: windowMs,

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CLI, REPO, assertNoSecrets, cleanEnv, fakeSecret, run, startDaemon, tempDir, waitFor } from '../support/harness.js';
 import type { Daemon, RunResult } from '../support/harness.js';
+import { methods } from '../../ipc/protocol.js';
 
 const SCRIPT = path.join(REPO, 'scripts', 'auth-monitor.sh');
 
@@ -136,6 +137,23 @@ describe('scripts/auth-monitor.sh', function () {
       state: readFileSync(stateFile, 'utf8'),
       log: log + d.log(),
     });
+  });
+
+  it('a needed provider whose only credential the provider disabled (billing): --check 1, status says why, the alert names it', async () => {
+    const d = await startDaemon();
+    const rec = recorder(tempDir());
+    const key = fakeSecret('sk-ant-api03-', 70);
+    writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } });
+    await settle(d, 0);
+    // What a 402 on a real call records: the key is set aside for hours.
+    await d.call(methods.authReport, { profileId: 'anthropic:key', outcome: 'billing' });
+    await settle(d, 1);
+    const status = await d.cli(['models', 'status']);
+    assert.match(status.stdout, /No usable auth\n {2}anthropic \(needed by anthropic\/claude-sonnet-4-5\): every credential is disabled until .* \(billing\)/);
+    const r = await monitor(d.stateDir, { OPENSOUL_NOTIFY_CMD: rec.cmd });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(rec.calls()[0] ?? '', /anthropic has every credential disabled/);
+    assertNoSecrets([key], { status: status.stdout, out: r.stdout + r.stderr, alerts: rec.calls().join('\n'), log: d.log() });
   });
 
   it('looks again once before alerting "unreachable": a gateway starting at boot, as the timer catches up a missed run, raises no alert', async () => {

@@ -106,6 +106,38 @@ describe('models status (§7.1)', () => {
     assert.equal(r.check, 0, 'cooldowns do not fail --check');
   });
 
+  it('a needed provider whose every credential is disabled, with no env key, fails --check (1); a cooldown or an env key does not', () => {
+    const profiles: Record<string, Credential> = {
+      'anthropic:a': { type: 'api_key', provider: 'anthropic', key: 'a'.repeat(40) },
+      'anthropic:b': { type: 'api_key', provider: 'anthropic', key: 'b'.repeat(40) },
+    };
+    const disabled = {
+      'anthropic:a': { disabledUntil: NOW + 5 * H, disabledReason: 'billing' as const },
+      'anthropic:b': { disabledUntil: NOW + 9 * H, disabledReason: 'auth_permanent' as const },
+    };
+    const blocked = computeModelsStatus(input({ profiles, usage: { lastGood: {}, usageStats: disabled } }));
+    assert.equal(blocked.check, 1, 'calls fail now: a monitor must not read "ok"');
+    assert.deepEqual(plain(blocked.disabledProvidersInUse), [{ provider: 'anthropic', until: NOW + 5 * H, reasons: ['billing', 'auth_permanent'] }]);
+    assert.deepEqual(plain(blocked.missingProvidersInUse), [], 'a credential exists: not "missing"');
+
+    const cooling = computeModelsStatus(
+      input({ profiles, usage: { lastGood: {}, usageStats: { ...disabled, 'anthropic:b': { cooldownUntil: NOW + 60_000, cooldownReason: 'rate_limit' } } } }),
+    );
+    assert.equal(cooling.check, 0, 'one credential back within a minute: not an alert');
+    assert.deepEqual(plain(cooling.disabledProvidersInUse), []);
+    const withEnv = computeModelsStatus(input({ profiles, usage: { lastGood: {}, usageStats: disabled }, env: { ANTHROPIC_API_KEY: 'k'.repeat(30) } }));
+    assert.equal(withEnv.check, 0, 'the env key serves the calls');
+    const unused = computeModelsStatus(
+      input({
+        profiles,
+        usage: { lastGood: {}, usageStats: disabled },
+        model: { primary: 'openai/gpt-5', fallbacks: [] },
+        env: { OPENAI_API_KEY: 'k'.repeat(30) },
+      }),
+    );
+    assert.equal(unused.check, 0, 'a provider no model needs is not an alert');
+  });
+
   it('shows a configured base URL without the credentials a proxy URL may carry', () => {
     const r = computeModelsStatus(
       input({
