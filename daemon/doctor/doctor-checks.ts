@@ -99,10 +99,21 @@ export function runDoctorChecks(state: GatewayState, statuses: ModelsStatusResul
         spec.hint,
       );
     }
+    for (const d of s.disabledProvidersInUse ?? []) {
+      const models = [s.defaultModel, ...s.fallbacks].filter((m) => m.startsWith(`${d.provider}/`));
+      const until = d.until >= UNTIL_REPLACED_MS ? 'until replaced' : `for ${inWords(d.until - s.now)}`;
+      add(
+        'providers',
+        'error',
+        `${d.provider} has every credential disabled ${until} (${d.reasons.join(', ')})${statuses.length > 1 ? ` for agent ${s.agent}` : ''}, ` +
+          `but ${models.join(', ') || 'a configured model'} needs it: its calls fail until then`,
+        `fix what the reason names (billing, a revoked key), or add another credential: \`opensoul models auth paste-api-key --provider ${d.provider}\``,
+      );
+    }
   }
   if (!checks.some((c) => c.id === 'tokens'))
     add('tokens', 'ok', tokens > 0 ? `no token or OAuth profile is expired or expiring (${tokens} checked)` : 'no token or OAuth profiles');
-  if (!checks.some((c) => c.id === 'providers')) add('providers', 'ok', 'every provider the configured models need has a credential');
+  if (!checks.some((c) => c.id === 'providers')) add('providers', 'ok', 'every provider the configured models need has a usable credential');
 
   if (params.clientEnvNames) {
     const gap = envGap(params.clientEnvNames, state.env, state.providers);

@@ -139,7 +139,7 @@ describe('scripts/auth-monitor.sh', function () {
     });
   });
 
-  it('a needed provider whose only credential the provider disabled (billing): --check 1, status says why, the alert names it', async () => {
+  it('a needed provider whose only credential the provider disabled (billing): --check 1, status and doctor say why, the alert names it', async () => {
     const d = await startDaemon();
     const rec = recorder(tempDir());
     const key = fakeSecret('sk-ant-api03-', 70);
@@ -150,10 +150,13 @@ describe('scripts/auth-monitor.sh', function () {
     await settle(d, 1);
     const status = await d.cli(['models', 'status']);
     assert.match(status.stdout, /No usable auth\n {2}anthropic \(needed by anthropic\/claude-sonnet-4-5\): every credential is disabled until .* \(billing\)/);
+    const doctor = await d.cli(['doctor']);
+    assert.equal(doctor.code, 1);
+    assert.match(doctor.stdout, /anthropic has every credential disabled for .* \(billing\), but anthropic\/claude-sonnet-4-5 needs it/);
     const r = await monitor(d.stateDir, { OPENSOUL_NOTIFY_CMD: rec.cmd });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(rec.calls()[0] ?? '', /anthropic has every credential disabled/);
-    assertNoSecrets([key], { status: status.stdout, out: r.stdout + r.stderr, alerts: rec.calls().join('\n'), log: d.log() });
+    assertNoSecrets([key], { status: status.stdout, doctor: doctor.stdout, out: r.stdout + r.stderr, alerts: rec.calls().join('\n'), log: d.log() });
   });
 
   it('looks again once before alerting "unreachable": a gateway starting at boot, as the timer catches up a missed run, raises no alert', async () => {
