@@ -68,6 +68,20 @@ describe('hostile files (real daemon)', function () {
     });
   }
 
+  it("a FIFO put in sessions.json's place: a chat line is answered, never waits for a writer; the daemon still stops on SIGTERM", async () => {
+    const d = await startDaemon();
+    const sessions = d.paths.sessions('main');
+    mkdirSync(path.dirname(sessions), { recursive: true, mode: 0o700 });
+    execFileSync('mkfifo', ['-m', '600', sessions]);
+    const answered = d.call(methods.sessionCommand, { session: 'fifo-check', line: '/model' }).then(
+      () => 'answered',
+      (err: unknown) => (err instanceof OpenSoulError ? err.kind : String(err)),
+    );
+    const outcome = await Promise.race([answered, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    assert.ok(outcome !== null, 'the chat line is answered (the daemon does not wait on the FIFO)');
+    assert.deepEqual(await d.stop(), { code: 0, signal: null }, 'SIGTERM still stops it');
+  });
+
   it('a daemon starting on a config nested 20,000 deep starts, and reports the file', async () => {
     const stateDir = path.join(tempDir(), 'state');
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
