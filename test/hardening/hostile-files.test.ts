@@ -82,6 +82,16 @@ describe('hostile files (real daemon)', function () {
     assert.deepEqual(await d.stop(), { code: 0, signal: null }, 'SIGTERM still stops it');
   });
 
+  it("a FIFO put in proxy-keys.json's place: the daemon starts and answers", async () => {
+    const stateDir = path.join(tempDir(), 'state');
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    execFileSync('mkfifo', ['-m', '600', path.join(stateDir, 'proxy-keys.json')]);
+    const d = await startDaemon({ stateDir });
+    const listed = await d.call(methods.proxyKeyList, {});
+    assert.deepEqual(listed.keys, []);
+    assert.deepEqual(await d.stop(), { code: 0, signal: null }, 'SIGTERM still stops it');
+  });
+
   it('a daemon starting on a config nested 20,000 deep starts, and reports the file', async () => {
     const stateDir = path.join(tempDir(), 'state');
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
