@@ -92,6 +92,24 @@ describe('hostile files (real daemon)', function () {
     assert.deepEqual(await d.stop(), { code: 0, signal: null }, 'SIGTERM still stops it');
   });
 
+  it("a FIFO in Claude Code's credentials file: login --method cli is refused at once, four at a time, and other writes go on", async () => {
+    const d = await startDaemon();
+    const creds = path.join(path.dirname(d.stateDir), '.claude', '.credentials.json');
+    mkdirSync(path.dirname(creds), { recursive: true, mode: 0o700 });
+    execFileSync('mkfifo', ['-m', '600', creds]);
+    // Four at once: as many as libuv's I/O threads, which blocked opens would all hold.
+    const adopts = [1, 2, 3, 4].map((i) =>
+      d.call(methods.authAdopt, { provider: 'anthropic', method: 'cli', profileId: `anthropic:cli${i}` }).then(
+        () => 'stored',
+        (err: unknown) => (err instanceof OpenSoulError ? err.kind : String(err)),
+      ),
+    );
+    const outcomes = await Promise.race([Promise.all(adopts), new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    assert.deepEqual(outcomes, ['INVALID_INPUT', 'INVALID_INPUT', 'INVALID_INPUT', 'INVALID_INPUT'], 'each is refused, none waits on the FIFO');
+    await d.call(methods.envSet, { key: 'OPENAI_API_KEY', value: `sk-${'e'.repeat(48)}` });
+    assert.deepEqual(await d.stop(), { code: 0, signal: null }, 'SIGTERM still stops it');
+  });
+
   it('a daemon starting on a config nested 20,000 deep starts, and reports the file', async () => {
     const stateDir = path.join(tempDir(), 'state');
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
