@@ -4,9 +4,9 @@
  * holds a sign-in (so the person hears now, not at the first call, that it does not); nothing
  * secret is copied into our store — the gateway re-reads the file whenever it changes.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { MAX_STATE_FILE_BYTES } from '../../ipc/file-checks.js';
+import { openRegular } from '../fs/open-regular.js';
 import type { AuthAdoptParams, AuthAdoptResult } from '../../ipc/protocol.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import { managingCommand } from '../stores/credentials.js';
@@ -14,11 +14,21 @@ import type { StoreService } from '../stores/store-service.js';
 import { MANAGED_CLIS, managedByFor, managedFilePath, parseManagedFile } from './managed-files.js';
 
 async function readSmall(file: string): Promise<string | null> {
+  let handle;
   try {
-    if ((await stat(file)).size > MAX_STATE_FILE_BYTES) return null;
-    return await readFile(file, 'utf8');
+    // Not stat + readFile: a FIFO in the file's place (size 0) would block the open for ever,
+    // holding one of libuv's four I/O threads; a few such calls stall every file operation of the daemon.
+    handle = await openRegular(file);
   } catch {
     return null;
+  }
+  try {
+    if ((await handle.stat()).size > MAX_STATE_FILE_BYTES) return null;
+    return await handle.readFile('utf8');
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -10,10 +10,11 @@
  * the check on every proxied request to about a microsecond.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { parseJsonc, isRecord } from '../../ipc/jsonc.js';
 import type { ProxyKeyInfo } from '../../ipc/protocol.js';
+import { openRegular } from '../fs/open-regular.js';
 import { FileUpdater } from '../stores/file-updater.js';
 
 /** Every proxy key starts with this, so a leaked one is recognisable (and greppable) as ours. */
@@ -165,11 +166,21 @@ export class ProxyKeys {
     if (!force && this.seen && this.seen.mtimeMs === st.mtimeMs && this.seen.size === st.size) return;
     this.seen = { mtimeMs: st.mtimeMs, size: st.size };
     try {
-      const text = await readFile(this.file, 'utf8');
+      // Not readFile: a FIFO in the file's place would block its open for ever, and the daemon,
+      // which reads this file before it listens, would never answer.
+      const handle = await openRegular(this.file);
+      let text: string;
+      try {
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
       this.records = parseKeyFile(text).map((record) => ({ record, hash: Buffer.from(record.hash, 'hex') }));
       this.error = null;
     } catch (err) {
-      this.error = `${this.file} does not parse (${err instanceof Error ? err.message : 'error'}); the keys read before stay in force`;
+      const why =
+        err instanceof OpenSoulError ? 'is not a regular file (a FIFO, socket or device)' : `does not parse (${err instanceof Error ? err.message : 'error'})`;
+      this.error = `${this.file} ${why}; the keys read before stay in force`;
     }
   }
 

@@ -10,7 +10,7 @@
  * entries we do not know are kept, so OpenClaw's fields (thinkingLevel, token counters…) survive.
  * A write that would take the file past its budget first prunes what it can (session-retention.ts).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dict, own } from '../../ipc/dict.js';
 import type { Dict } from '../../ipc/dict.js';
 import { OpenSoulError } from '../../ipc/errors.js';
@@ -206,10 +206,18 @@ export class SessionStore {
     if (stamp === 'absent') return this.remember(file, stamp, EMPTY(), true);
     if (size > MAX_STATE_FILE_BYTES) return this.failed(file, oversizeMessage(size), stamp);
     let text: string;
+    let fd: number | null = null;
     try {
-      text = readFileSync(file, 'utf8');
+      // O_NONBLOCK, and the type checked on the open descriptor: this read is synchronous, so a
+      // FIFO in the file's place would block the open, and with it the whole daemon, for ever.
+      fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      const st = fstatSync(fd);
+      if (!st.isFile()) return this.failed(file, st.isDirectory() ? 'is a directory, not a file' : 'is not a regular file (a FIFO, socket or device)', stamp);
+      text = readFileSync(fd, 'utf8');
     } catch (err) {
       return this.failed(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, stamp);
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
     const parsed = parseSessionsText(text);
     if (!parsed.ok) return this.failed(file, parsed.message, stamp);

@@ -68,6 +68,48 @@ describe('hostile files (real daemon)', function () {
     });
   }
 
+  it("a FIFO put in sessions.json's place: a chat line is answered, never waits for a writer; the daemon still stops on SIGTERM", async () => {
+    const d = await startDaemon();
+    const sessions = d.paths.sessions('main');
+    mkdirSync(path.dirname(sessions), { recursive: true, mode: 0o700 });
+    execFileSync('mkfifo', ['-m', '600', sessions]);
+    const answered = d.call(methods.sessionCommand, { session: 'fifo-check', line: '/model' }).then(
+      () => 'answered',
+      (err: unknown) => (err instanceof OpenSoulError ? err.kind : String(err)),
+    );
+    const outcome = await Promise.race([answered, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    assert.ok(outcome !== null, 'the chat line is answered (the daemon does not wait on the FIFO)');
+    assert.deepEqual(await d.stop(), { code: 0, signal: null }, 'SIGTERM still stops it');
+  });
+
+  it("a FIFO put in proxy-keys.json's place: the daemon starts and answers", async () => {
+    const stateDir = path.join(tempDir(), 'state');
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    execFileSync('mkfifo', ['-m', '600', path.join(stateDir, 'proxy-keys.json')]);
+    const d = await startDaemon({ stateDir });
+    const listed = await d.call(methods.proxyKeyList, {});
+    assert.deepEqual(listed.keys, []);
+    assert.deepEqual(await d.stop(), { code: 0, signal: null }, 'SIGTERM still stops it');
+  });
+
+  it("a FIFO in Claude Code's credentials file: login --method cli is refused at once, four at a time, and other writes go on", async () => {
+    const d = await startDaemon();
+    const creds = path.join(path.dirname(d.stateDir), '.claude', '.credentials.json');
+    mkdirSync(path.dirname(creds), { recursive: true, mode: 0o700 });
+    execFileSync('mkfifo', ['-m', '600', creds]);
+    // Four at once: as many as libuv's I/O threads, which blocked opens would all hold.
+    const adopts = [1, 2, 3, 4].map((i) =>
+      d.call(methods.authAdopt, { provider: 'anthropic', method: 'cli', profileId: `anthropic:cli${i}` }).then(
+        () => 'stored',
+        (err: unknown) => (err instanceof OpenSoulError ? err.kind : String(err)),
+      ),
+    );
+    const outcomes = await Promise.race([Promise.all(adopts), new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    assert.deepEqual(outcomes, ['INVALID_INPUT', 'INVALID_INPUT', 'INVALID_INPUT', 'INVALID_INPUT'], 'each is refused, none waits on the FIFO');
+    await d.call(methods.envSet, { key: 'OPENAI_API_KEY', value: `sk-${'e'.repeat(48)}` });
+    assert.deepEqual(await d.stop(), { code: 0, signal: null }, 'SIGTERM still stops it');
+  });
+
   it('a daemon starting on a config nested 20,000 deep starts, and reports the file', async () => {
     const stateDir = path.join(tempDir(), 'state');
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
