@@ -9,7 +9,7 @@ import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { checkFilesParse, checkPermissions, profilesOnDisk } from '../../ipc/file-checks.js';
 import { processPathContext, resolveHome } from '../../ipc/paths.js';
-import { isProcessAlive, readPidFile } from '../../ipc/process.js';
+import { isProcessAlive, looksLikeGateway, readPidFile } from '../../ipc/process.js';
 import { methods } from '../../ipc/protocol.js';
 import type { DoctorCheck, ModelsStatusResult } from '../../ipc/protocol.js';
 import { VERSION } from '../../ipc/version.js';
@@ -138,7 +138,8 @@ const DAEMON_CHECK_TIMEOUT_MS = 15_000;
 function daemonFix(reason: unknown, pidFile: string): string {
   if (reason !== 'unresponsive') return '`opensoul gateway start` (or `opensoul gateway` in the foreground)';
   const pid = readPidFile(pidFile);
-  const live = pid !== null && isProcessAlive(pid);
+  // Named for `kill` only when it is a gateway: a stale pid file may name someone else's process now.
+  const live = pid !== null && isProcessAlive(pid) && (looksLikeGateway(pid) ?? false);
   return `\`opensoul gateway restart\`${live ? `; if it does not stop, \`kill ${pid}\` (then \`kill -9 ${pid}\`) and start it again` : ''}`;
 }
 

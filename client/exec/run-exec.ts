@@ -250,7 +250,8 @@ async function runThroughProxy(env: ActionEnv, o: ExecOptions, command: string[]
   };
   if (o.printNames) {
     await revoke();
-    if (env.json) printJson({ proxy: r.url, variables: r.variables.map((v) => v.name), expiresAt: r.expiresAt });
+    // The expiry a run's key would get (none unless --proxy-ttl), not that of the key made here and revoked already.
+    if (env.json) printJson({ proxy: r.url, variables: r.variables.map((v) => v.name), expiresAt: o.proxyTtl ? Date.now() + o.proxyTtl : null });
     else {
       // The key made to learn these names is revoked already: a run gets one of its own.
       const width = Math.max(...r.variables.map((v) => v.name.length));
@@ -273,8 +274,15 @@ async function runThroughProxy(env: ActionEnv, o: ExecOptions, command: string[]
     const timer = setTimeout(() => {
       void connectToDaemon({ quiet: true })
         .then(async (c) => {
+          try {
+            if (!done) await c.call(methods.proxyKeyHold, { id: r.keyId });
+          } catch (err) {
+            c.close();
+            throw err;
+          }
+          // The child may have ended while we asked: its key is revoked by then, and an open
+          // connection would keep this process alive for nothing.
           if (done) return c.close();
-          await c.call(methods.proxyKeyHold, { id: r.keyId });
           conn = c;
           c.onClose(holdAgain);
         })

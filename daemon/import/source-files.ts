@@ -30,19 +30,25 @@ export const MAX_SOURCE_DATABASE_BYTES = 256 * 1024 * 1024;
 
 const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 
+function currentIds(): { uid: number; gid: number } | null {
+  return typeof process.getuid === 'function' && typeof process.getgid === 'function' ? { uid: process.getuid(), gid: process.getgid() } : null;
+}
+
 /**
  * Why a source file cannot be trusted, or null. What an import copies becomes the daemon's own
  * credentials and config — `secrets.providers` of openclaw.json names commands the daemon will
  * run — so a file that another user owns, or can write to, is refused: they could have planted
  * their own exec provider or key in it. Root's files are trusted (root can change ours anyway).
- * Group-writable is accepted only with our own primary group: under user-private groups
- * (Debian, Ubuntu: umask 002) an editor leaves every file so, and that group is us alone.
+ * Group-writable is accepted only for a user-private group: our primary group with the number
+ * of our uid, the Debian/Ubuntu scheme (umask 002 leaves every file so, and the group is us
+ * alone). A primary group shared by every user (macOS `staff`, SUSE's `users`) is other users.
  */
-function untrusted(st: { uid: number; gid: number; mode: number }): string | null {
-  if (typeof process.getuid !== 'function' || typeof process.getgid !== 'function') return null;
-  const uid = process.getuid();
+export function untrusted(st: { uid: number; gid: number; mode: number }, me = currentIds()): string | null {
+  if (me === null) return null;
+  const { uid, gid } = me;
   if (st.uid !== uid && st.uid !== 0) return `belongs to uid ${st.uid}, not to the gateway's user (uid ${uid}) or root: not trusted`;
-  if ((st.mode & 0o002) !== 0 || ((st.mode & 0o020) !== 0 && st.gid !== process.getgid())) {
+  const privateGroup = st.gid === gid && gid === uid;
+  if ((st.mode & 0o002) !== 0 || ((st.mode & 0o020) !== 0 && !privateGroup)) {
     return `is writable by other users (mode 0${(st.mode & 0o777).toString(8)}): not trusted; \`chmod go-w\` it if its content is yours`;
   }
   return null;

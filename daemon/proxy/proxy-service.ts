@@ -71,6 +71,8 @@ export class ProxyService {
   private readonly holders = new Map<string, number>();
   /** Held keys no connection holds: revoked when their grace runs out. */
   private readonly orphans = new Map<string, NodeJS.Timeout>();
+  /** Held keys whose grace ran out, being removed from the file now: a hold that comes meanwhile waits, then finds none. */
+  private readonly revoking = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: ProxyServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -248,6 +250,8 @@ export class ProxyService {
 
   /** `proxy.key.hold`: a reconnected `opensoul exec` holds its key again. Only a held key that still exists can be. */
   async hold(id: string, holder: KeyHolder): Promise<void> {
+    // Found in the file while its removal is under way, it would be held and then vanish.
+    await this.revoking.get(id);
     await this.keys.refresh();
     const record = this.keys.list().find((r) => r.id === id);
     if (!record?.held)
@@ -283,12 +287,14 @@ export class ProxyService {
     const timer = setTimeout(() => {
       this.orphans.delete(id);
       if (this.holders.has(id)) return;
-      void this.keys.remove(id).then(
+      const removal = this.keys.remove(id).then(
         (removed) => {
           if (removed) this.deps.log.info('proxy: revoked the key of an exec --proxy run whose opensoul exec is gone', { key: id });
         },
         (err: unknown) => this.deps.log.warn('proxy: could not revoke the key of a finished exec --proxy run', { key: id, err }),
       );
+      this.revoking.set(id, removal);
+      void removal.finally(() => this.revoking.delete(id));
     }, this.deps.holdGraceMs ?? HOLD_GRACE_MS);
     timer.unref();
     this.orphans.set(id, timer);
