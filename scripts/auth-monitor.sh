@@ -317,6 +317,9 @@ for other in $other_agents; do
   [ "$st" -eq 4 ] && [ "$details" = AGENT_NOT_FOUND ] && continue
   agent=${agent:-$other}
   combine
+  # The gateway stopped answering: every further look could hang as long as this one (the CLI
+  # waits 5 min), and the unit's TimeoutStartSec is sized for two such looks, not one per agent.
+  [ "$st" -eq 3 ] && break
 done
 
 code=$shown_code
@@ -383,7 +386,7 @@ notify() {
     # --globoff: curl would read {a,b} and [1-3] in it as lists and post to each URL they make.
     url_escaped=$(printf '%s' "$OPENSOUL_NOTIFY_URL" | sed 's/\\/\\\\/g; s/"/\\"/g')
     printf 'url = "%s"\n' "$url_escaped" |
-      curl -fsS --globoff --max-time 20 -K - -H "Title: OpenSoul auth ($level)" -H "Priority: $priority" -d "$1" >/dev/null
+      curl -fsS --max-time 20 --globoff -K - -H "Title: OpenSoul auth ($level)" -H "Priority: $priority" -d "$1" >/dev/null
   elif [ "$(uname -s 2>/dev/null)" = Darwin ] && command -v osascript >/dev/null 2>&1; then
     # The message is an argument of the script (argv), never part of its source: nothing in it
     # (a quote, a backslash) can end the string and become AppleScript of its own.
