@@ -24,6 +24,8 @@ function targets(paths: StatePaths): Target[] {
     { path: paths.dotenv, kind: 'secret' },
     { path: paths.config, kind: 'jsonc-config' },
     { path: paths.token, kind: 'secret' },
+    // Read by scripts/auth-monitor.sh, not by the daemon; its notify URL may embed a token.
+    { path: paths.authMonitorEnv, kind: 'secret' },
   ];
   for (const a of agentIds(paths)) {
     for (const file of [paths.authProfiles(a), paths.authState(a), paths.legacyAuth(a)]) list.push({ path: file, kind: 'json' });
@@ -257,7 +259,7 @@ export function checkFilesParse(paths: StatePaths): DoctorCheck[] {
       out.push(check('parse', 'error', read.message, read.fix));
       continue;
     }
-    // .env is dotenv, not JSON: only its size and readability are checked here.
+    // .env and auth-monitor.env are dotenv, not JSON: only their size and readability are checked here.
     if (t.kind === 'secret') continue;
     checked++;
     const parsed = parseJsonc(read.text);

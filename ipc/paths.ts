@@ -80,6 +80,8 @@ export interface StatePaths {
   readonly logsDir: string;
   readonly log: string;
   readonly authMonitorState: string;
+  /** The auth monitor's notification settings (`KEY=value` lines), edited by the person: a notify URL may hold a token. */
+  readonly authMonitorEnv: string;
   agentDir(agentId: string): string;
   authProfiles(agentId: string): string;
   authState(agentId: string): string;
@@ -105,6 +107,7 @@ export function statePaths(stateDir: string, platform: NodeJS.Platform = process
     logsDir,
     log: p.join(logsDir, 'gateway.log'),
     authMonitorState: p.join(stateDir, 'auth-monitor.state'),
+    authMonitorEnv: p.join(stateDir, 'auth-monitor.env'),
     agentDir,
     authProfiles: (id) => p.join(agentDir(id), 'auth-profiles.json'),
     authState: (id) => p.join(agentDir(id), 'auth-state.json'),

@@ -215,6 +215,11 @@ export interface ProviderStatusEntry {
 
 export interface ModelsStatusResult {
   agent: string;
+  /**
+   * Every agent the gateway knows, sorted (the default one included): what a monitor needs to
+   * check them all, from the same state as this answer. Absent from a daemon older than the CLI.
+   */
+  agents?: string[];
   authStore: string;
   defaultModel: string;
   fallbacks: string[];

@@ -11,6 +11,7 @@ import type { ServiceContext, SystemdScope } from './context.js';
 import { probeDaemon, waitUntilAnswers } from './daemon-probe.js';
 import { ServiceError } from './errors.js';
 import { loadManager } from './manager.js';
+import { monitorSettingsLine } from './monitor-script.js';
 import type { ServiceManager } from './manager.js';
 import { Reporter } from './reporter.js';
 import { applyFiles, conflictError, inspectFiles, removeFiles } from './service-files.js';
@@ -73,7 +74,10 @@ export async function installCommand(env: ActionEnv, flags: InstallFlags, cli: C
   const files = inspectFiles(await mgr.desiredFiles(opts));
   const warnings: string[] = [];
 
-  if (flags.dryRun === true) return dryRun(out, mgr, files, opts, warnings);
+  // Where the monitor's notify settings go: a file of the person's, so an edit never makes the unit "differ".
+  const settingsFile = ctx.paths.authMonitorEnv;
+  const settings = opts.authMonitor ? { line: monitorSettingsLine(settingsFile, mgr.name, out.path(settingsFile)), file: settingsFile } : null;
+  if (flags.dryRun === true) return dryRun(out, mgr, files, opts, warnings, settings);
 
   const differing = files.filter((f) => f.state === 'differs');
   if (differing.length > 0 && flags.force !== true) throw conflictError(differing, (p) => out.path(p));
@@ -105,6 +109,7 @@ export async function installCommand(env: ActionEnv, flags: InstallFlags, cli: C
     );
   }
   out.line(`installed ${mgr.title}; the gateway is running (pid ${pid})`);
+  if (settings !== null) out.line(settings.line);
   for (const w of warnings) out.warn(w);
   out.document({
     manager: mgr.name,
@@ -114,11 +119,19 @@ export async function installCommand(env: ActionEnv, flags: InstallFlags, cli: C
     commands: log.ran,
     warnings,
     daemon: { pid },
+    ...(settings !== null ? { authMonitorSettings: settings.file } : {}),
   });
   return 0;
 }
 
-function dryRun(out: Reporter, mgr: ServiceManager, files: readonly InspectedFile[], opts: { authMonitor: boolean }, warnings: readonly string[]): number {
+function dryRun(
+  out: Reporter,
+  mgr: ServiceManager,
+  files: readonly InspectedFile[],
+  opts: { authMonitor: boolean },
+  warnings: readonly string[],
+  settings: { line: string; file: string } | null,
+): number {
   const commands = mgr.plannedCommands(opts).map((c) => formatCommand(c));
   for (const f of files) {
     out.line(`# ${out.path(f.path)} (${STATE_WORDS[f.state]}${f.state === 'differs' ? '; install needs --force to replace it' : ''})`);
@@ -126,6 +139,7 @@ function dryRun(out: Reporter, mgr: ServiceManager, files: readonly InspectedFil
     out.line();
   }
   out.line(`# then: ${commands.join(' && ')}`);
+  if (settings !== null) out.line(`# ${settings.line}`);
   out.line('# dry run: nothing was written and nothing was run');
   for (const w of warnings) out.warn(w);
   out.document({
@@ -135,6 +149,7 @@ function dryRun(out: Reporter, mgr: ServiceManager, files: readonly InspectedFil
     files: files.map((f) => ({ path: f.path, state: f.state, content: f.content })),
     commands,
     warnings,
+    ...(settings !== null ? { authMonitorSettings: settings.file } : {}),
   });
   return 0;
 }

@@ -91,6 +91,7 @@ export function statusOf(
 ): ModelsStatusResult {
   return computeModelsStatus({
     agent: view.id,
+    agents: state.agentIds(),
     authStorePath: view.authStorePath,
     store: view.store,
     usage: view.usage,

@@ -21,6 +21,8 @@ import { openClawFields } from './openclaw-fields.js';
 
 export interface StatusInput {
   agent: string;
+  /** Every agent the gateway knows, for `agents`. */
+  agents?: readonly string[];
   authStorePath: string;
   store: ProfileStore;
   usage: UsageState;
@@ -231,6 +233,7 @@ export function computeModelsStatus(input: StatusInput): ModelsStatusResult {
   const defaultModel = input.model.primary ?? '';
   return {
     agent: input.agent,
+    ...(input.agents ? { agents: [...input.agents] } : {}),
     authStore: input.authStorePath,
     defaultModel,
     fallbacks: input.model.fallbacks,

@@ -55,6 +55,24 @@ describe('opensoul doctor', function () {
     assertNoSecrets([key], { before: before.raw, fixed: fixed.raw, after: after.raw, log: d.log() });
   });
 
+  it("counts the auth monitor's settings file (a notify URL may hold a token) as a secret file: the daemon narrows it, doctor flags and fixes it", async () => {
+    const stateDir = path.join(tempDir(), 'state');
+    mkdirSync(stateDir, { mode: 0o700 });
+    const settings = statePaths(stateDir).authMonitorEnv;
+    writeFileSync(settings, 'OPENSOUL_NOTIFY_URL=https://ntfy.sh/opensoul-secret-topic\n');
+    chmodSync(settings, 0o644);
+    const d = await startDaemon({ stateDir });
+    assert.equal(mode(settings), 0o600, 'narrowed when the daemon starts');
+    assert.match(d.log(), /auth-monitor\.env 0644 → 0600/);
+
+    chmodSync(settings, 0o640);
+    const before = await doctor(d);
+    const flagged = before.report.checks.find((c) => c.id === 'permissions' && c.status === 'error');
+    assert.ok(flagged?.message.includes(settings) && flagged.message.includes('0640'), JSON.stringify(before.report.checks));
+    await doctor(d, ['--fix']);
+    assert.equal(mode(settings), 0o600);
+  });
+
   it("names a provider key the CLI's shell has and the daemon does not see — never its value", async () => {
     const d = await startDaemon();
     const shellKey = fakeSecret('sk-proj-', 60);

@@ -116,6 +116,16 @@ describe('models status (real daemon, real CLI)', function () {
     },
   );
 
+  it('names every agent the gateway knows in --json (agents), for whichever agent is asked, and follows an agent dir made later', async () => {
+    const d = await startDaemon();
+    const agentsOf = async (args: string[]) => (JSON.parse((await d.cli(['models', 'status', '--json', ...args])).stdout) as ModelsStatusResult).agents;
+    assert.deepEqual(await agentsOf([]), ['main']);
+    writeStore(d, 'work', {});
+    await waitFor(async () => (await agentsOf([]))?.includes('work'), 'the work agent to be known');
+    assert.deepEqual(await agentsOf([]), ['main', 'work']);
+    assert.deepEqual(await agentsOf(['--agent', 'work']), ['main', 'work']);
+  });
+
   it("carries OpenClaw's fields, so a jq line from OpenClaw's docs works unchanged", async () => {
     const d = await startDaemon();
     const token = fakeSecret('sk-ant-oat01-', 90);

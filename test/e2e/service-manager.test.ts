@@ -321,6 +321,30 @@ describe('gateway install/uninstall/start/stop with a systemd stand-in', functio
     },
   );
 
+  it('--auth-monitor points to <state dir>/auth-monitor.env for the notify settings, and a reinstall leaves that file as the person wrote it', async () => {
+    const s = sandbox();
+    const settings = path.join(s.stateDir, 'auth-monitor.env');
+    // Shown the way people write it: under the home, with ~.
+    assert.ok(settings.startsWith(`${s.home}/`));
+    const shown = `~${settings.slice(s.home.length)}`;
+    const dry = await s.run(['gateway', 'install', '--dry-run', '--auth-monitor']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.ok(
+      dry.stdout.includes(`# auth monitor: alerts go to notify-send in a desktop session, else the journal; to send them elsewhere, put OPENSOUL_NOTIFY_URL=`),
+    );
+    assert.ok(dry.stdout.includes(`or OPENSOUL_NOTIFY_CMD=… in ${shown} (chmod 600; an install never changes it)`), dry.stdout);
+    const r = await s.run(['gateway', 'install', '--auth-monitor', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { authMonitorSettings: string }).authMonitorSettings, settings);
+
+    const text = "OPENSOUL_NOTIFY_CMD='logger -t opensoul'\n";
+    writeFileSync(settings, text, { mode: 0o600 });
+    const again = await s.run(['gateway', 'install', '--auth-monitor']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(again.stdout.includes(`auth monitor: notification settings from ${shown} (yours: an install never changes it)`), again.stdout);
+    assert.equal(readFileSync(settings, 'utf8'), text);
+  });
+
   it('stop, start and restart go through the stand-in systemctl once the unit is installed', async () => {
     const s = sandbox();
     assert.equal((await s.run(['gateway', 'install'])).code, 0);
@@ -474,6 +498,7 @@ describe(
         const r = await s.run(['gateway', 'install', '--auth-monitor']);
         assert.equal(r.code, 0, r.stderr);
         assert.doesNotMatch(r.stdout + r.stderr, /cron/);
+        assert.match(r.stdout, /^auth monitor: alerts go to a macOS notification; .* in ~\/\S*auth-monitor\.env \(chmod 600; an install never changes it\)$/m);
         const scriptPath = path.join(REPO, 'scripts', 'auth-monitor.sh');
         assert.equal(readFileSync(monitor, 'utf8'), authMonitorPlist({ nodePath: process.execPath, entryPath: CLI, scriptPath, stateDir: s.stateDir }));
         const job = parsePlist(readFileSync(monitor, 'utf8')) as { StartInterval: number; ProgramArguments: string[] };

@@ -1,7 +1,8 @@
 /**
  * scripts/auth-monitor.sh against a real daemon and the real CLI: exit codes pass through, a
  * notify command stand-in records each alert, alerts come at once on a level change and at most
- * hourly while a level stays, and the state file is private.
+ * hourly while a level stays, every agent is checked, the settings file is read as data, and the
+ * state file is private. osascript, uname and notify-send are stand-ins on a PATH of our own.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -41,14 +42,49 @@ function monitor(stateDir: string, env: Record<string, string | undefined>, args
   });
 }
 
-function writeStore(d: Daemon, profiles: Record<string, unknown>): void {
-  mkdirSync(path.dirname(d.paths.authProfiles('main')), { recursive: true });
-  writeFileSync(d.paths.authProfiles('main'), JSON.stringify({ version: 1, profiles }));
+function writeStore(d: Daemon, profiles: Record<string, unknown>, agent = 'main'): void {
+  mkdirSync(path.dirname(d.paths.authProfiles(agent)), { recursive: true });
+  writeFileSync(d.paths.authProfiles(agent), JSON.stringify({ version: 1, profiles }));
 }
 
+/**
+ * A PATH of only what the script needs, from this machine, plus `standIns` (name → script text),
+ * so whatever this machine has installed (a real notify-send, no osascript) does not matter.
+ */
+function toolDir(dir: string, standIns: Record<string, string> = {}): string {
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin);
+  for (const tool of ['date', 'uname', 'mkdir', 'chmod', 'mv', 'rm', 'find', 'id']) {
+    if (tool in standIns) continue;
+    const found = ['/usr/bin', '/bin'].map((d) => path.join(d, tool)).find((p) => existsSync(p));
+    assert.ok(found, tool);
+    symlinkSync(found, path.join(bin, tool));
+  }
+  for (const [name, text] of Object.entries(standIns)) {
+    writeFileSync(path.join(bin, name), text);
+    chmodSync(path.join(bin, name), 0o755);
+  }
+  return bin;
+}
+
+/** A stand-in that appends its arguments to `file`, each ended by a NUL: `argsOf` reads them back, one array per call. */
+const argsRecorder = (file: string) => `#!/bin/sh\nprintf '%s\\0' "$@" >> '${file}'\nprintf '\\n' >> '${file}'\n`;
+const argsOf = (file: string): string[][] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\0\n')
+        .filter((c) => c !== '')
+        .map((c) => c.split('\0'))
+    : [];
+
+/** A stand-in uname: `-s` says `system`, `-n` says `host`. */
+const unameStandIn = (system: string, host: string) =>
+  `#!/bin/sh\ncase "$1" in -s) echo '${system}' ;; -n) printf '%s\\n' '${host}' ;; *) echo '${system}' ;; esac\n`;
+
 /** Waits until the daemon has taken in the store: `models status --check` gives `code`. */
-async function settle(d: Daemon, code: number): Promise<void> {
-  await waitFor(async () => (await d.cli(['models', 'status', '--check'])).code === code, `models status --check to exit ${code}`);
+async function settle(d: Daemon, code: number, agent?: string): Promise<void> {
+  const args = ['models', 'status', '--check', ...(agent ? ['--agent', agent] : [])];
+  await waitFor(async () => (await d.cli(args)).code === code, `${args.join(' ')} to exit ${code}`);
 }
 
 describe('scripts/auth-monitor.sh', function () {
@@ -281,5 +317,170 @@ describe('scripts/auth-monitor.sh', function () {
     const r = await monitor(path.join(tempDir(), 'state'), {}, ['--bogus']);
     assert.equal(r.code, 64);
     assert.match(r.stderr, /unknown argument/);
+  });
+  describe('every agent', function () {
+    it('checks each agent, names it in the alert, lets the worst level win, and alerts at once when another agent joins a level that stays', async () => {
+      const d = await startDaemon();
+      const rec = recorder(tempDir());
+      const key = fakeSecret('sk-ant-api03-', 70);
+      const mainToken = fakeSecret('sk-ant-oat01-', 90);
+      const workToken = fakeSecret('sk-ant-oat01-', 90);
+      const hour = () => Date.now() + 3_600_000;
+      const once = async (expected: number) => {
+        const r = await monitor(d.stateDir, { OPENSOUL_NOTIFY_CMD: rec.cmd });
+        assert.equal(r.code, expected, r.stdout + r.stderr);
+        return r;
+      };
+
+      // main is fine; only work's own token expires within the hour.
+      writeStore(d, { 'anthropic:key': { type: 'api_key', provider: 'anthropic', key } });
+      writeStore(d, { 'anthropic:work': { type: 'token', provider: 'anthropic', token: workToken, expires: hour() } }, 'work');
+      await settle(d, 0);
+      await settle(d, 2, 'work');
+      await once(2);
+      assert.equal(rec.calls().length, 1);
+      assert.match(rec.calls()[0]!, /expiring soon — work: anthropic:work expiring\. Run: opensoul models status --agent work$/);
+
+      // main expires within the hour too: the level stays "expiring", but a new agent is in it.
+      writeStore(d, {
+        'anthropic:key': { type: 'api_key', provider: 'anthropic', key },
+        'anthropic:main': { type: 'token', provider: 'anthropic', token: mainToken, expires: hour() },
+      });
+      await settle(d, 2);
+      await once(2);
+      assert.equal(rec.calls().length, 2, 'another agent at the same level: alerted at once, not at the hourly reminder');
+      assert.match(rec.calls()[1]!, /expiring soon — main: anthropic:main expiring; work: .*anthropic:work expiring/);
+      await once(2);
+      assert.equal(rec.calls().length, 2, 'nothing new: no second alert within the hour');
+
+      // work's token expires: expired (1) wins over main's expiring (2).
+      writeStore(d, { 'anthropic:work': { type: 'token', provider: 'anthropic', token: workToken, expires: Date.now() - 60_000 } }, 'work');
+      await settle(d, 1, 'work');
+      await once(1);
+      assert.equal(rec.calls().length, 3);
+      assert.match(rec.calls()[2]!, /EXPIRED, missing or unreadable — main: anthropic:main expiring; work: .*anthropic:work expired/);
+
+      assertNoSecrets([key, mainToken, workToken], {
+        alerts: rec.calls().join('\n'),
+        state: readFileSync(path.join(d.stateDir, 'auth-monitor.state'), 'utf8'),
+        log: d.log(),
+      });
+    });
+
+    it('with one agent, the alert reads as before: no agent name, no --agent', async () => {
+      const d = await startDaemon();
+      const rec = recorder(tempDir());
+      writeStore(d, { 'anthropic:sub': { type: 'token', provider: 'anthropic', token: fakeSecret('sk-ant-oat01-', 90), expires: Date.now() - 60_000 } });
+      await settle(d, 1);
+      const r = await monitor(d.stateDir, { OPENSOUL_NOTIFY_CMD: rec.cmd });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      // The default model's provider then has no usable credential either: both are named.
+      const expected = /EXPIRED, missing or unreadable — anthropic:sub expired, anthropic has no credential\. Run: opensoul models status$/;
+      assert.match(rec.calls()[0] ?? '', expected);
+    });
+  });
+
+  describe('settings in <state dir>/auth-monitor.env', function () {
+    it('takes OPENSOUL_NOTIFY_URL from the file as data ($, backticks, ; and quotes reach curl as written, nothing runs); the environment wins', async () => {
+      const paths: string[] = [];
+      const server = http.createServer((req, res) => {
+        paths.push(req.url ?? '');
+        req.resume().on('end', () => res.end('{}'));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const dir = tempDir();
+        const stateDir = path.join(dir, 'state');
+        mkdirSync(stateDir, { mode: 0o700 });
+        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const ran = path.join(dir, 'ran');
+        // Sourced, this line would run `touch` twice and cut the URL at the `;`.
+        const url = `${base}/topic?a=$(touch${'${IFS}'}${ran}-dollar)&b=\`touch${'${IFS}'}${ran}-tick\`;c=1`;
+        writeFileSync(
+          path.join(stateDir, 'auth-monitor.env'),
+          ['# the phone', '', `export OPENSOUL_NOTIFY_URL='${url}'  # ntfy`, 'OPENSOUL_MONITOR_RETRY_SECONDS=0', ''].join('\n'),
+          { mode: 0o600 },
+        );
+        const r = await monitor(stateDir, {});
+        assert.equal(r.code, 3, r.stdout + r.stderr);
+        assert.deepEqual(paths, [url.slice(base.length)]);
+        assert.ok(!existsSync(`${ran}-dollar`) && !existsSync(`${ran}-tick`), 'nothing in the file was run');
+        assert.doesNotMatch(r.stderr, /ignored/);
+
+        // The same variable in the environment wins over the file.
+        const stateDir2 = path.join(dir, 'state2');
+        mkdirSync(stateDir2, { mode: 0o700 });
+        writeFileSync(path.join(stateDir2, 'auth-monitor.env'), `OPENSOUL_NOTIFY_URL=${base}/from-file\n`, { mode: 0o600 });
+        const r2 = await monitor(stateDir2, { OPENSOUL_NOTIFY_URL: `${base}/from-env` });
+        assert.equal(r2.code, 3, r2.stdout + r2.stderr);
+        assert.deepEqual(paths.slice(1), ['/from-env']);
+      } finally {
+        server.close();
+      }
+    });
+
+    it('narrows a file others can read to 0600; ignores one others can write to (its command never runs) and says so in the alert', async () => {
+      const dir = tempDir();
+      const rec = recorder(dir);
+      const stateDir = path.join(dir, 'state');
+      mkdirSync(stateDir, { mode: 0o700 });
+      const file = path.join(stateDir, 'auth-monitor.env');
+      writeFileSync(file, `OPENSOUL_NOTIFY_CMD=${rec.cmd}\nNOT A SETTING\nOPENSOUL_COLOUR=blue\n`);
+      chmodSync(file, 0o644);
+      const r = await monitor(stateDir, {});
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.match(r.stderr, /auth-monitor\.env was readable by other users; now 0600/);
+      assert.match(r.stderr, /line 2: not a KEY=value line; ignored/);
+      assert.match(r.stderr, /line 3: OPENSOUL_COLOUR is not a setting of the auth monitor; ignored/);
+      assert.equal(rec.calls().length, 1, 'the command from the file was used');
+
+      const stateDir2 = path.join(dir, 'state2');
+      mkdirSync(stateDir2, { mode: 0o700 });
+      const file2 = path.join(stateDir2, 'auth-monitor.env');
+      writeFileSync(file2, `OPENSOUL_NOTIFY_CMD=${rec.cmd}\n`);
+      chmodSync(file2, 0o666);
+      const r2 = await monitor(stateDir2, { PATH: toolDir(dir) });
+      assert.equal(r2.code, 3, r2.stdout + r2.stderr);
+      assert.equal(rec.calls().length, 1, 'a command others could have written is not run');
+      assert.match(r2.stderr, /^OpenSoul auth on .*could not run \(exit 3\).* \[auth-monitor\.env is ignored: it is not yours, or others can write to it/m);
+    });
+  });
+
+  describe('macOS', function () {
+    it('on macOS (a stand-in uname says Darwin), no notify variable: alerts via a stand-in osascript, the message an argument, not source', async () => {
+      const dir = tempDir();
+      const calls = path.join(dir, 'osascript.calls');
+      // A host name that would end an AppleScript string and run a command, were it interpolated.
+      const host = 'mac" & (do shell script "touch /tmp/opensoul-pwned") & "\\';
+      const bin = toolDir(dir, {
+        uname: unameStandIn('Darwin', host),
+        osascript: argsRecorder(calls),
+        'notify-send': argsRecorder(path.join(dir, 'notify-send.calls')),
+      });
+      const r = await monitor(path.join(dir, 'state'), { PATH: bin });
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      const got = argsOf(calls);
+      assert.equal(got.length, 1, JSON.stringify(got));
+      const [args] = got as [string[]];
+      assert.deepEqual(args.slice(0, 6), ['-e', 'on run argv', '-e', 'display notification (item 1 of argv) with title (item 2 of argv)', '-e', 'end run']);
+      assert.equal(args.length, 8);
+      assert.ok(args[6]!.startsWith(`OpenSoul auth on ${host}: the check could not run (exit 3)`), args[6]);
+      assert.equal(args[7], 'OpenSoul auth');
+      assert.deepEqual(argsOf(path.join(dir, 'notify-send.calls')), [], 'on macOS osascript comes first');
+    });
+
+    it('on Linux (a stand-in uname) a stand-in osascript on PATH is not used: a stand-in notify-send is', async () => {
+      const dir = tempDir();
+      const bin = toolDir(dir, {
+        uname: unameStandIn('Linux', 'box'),
+        osascript: argsRecorder(path.join(dir, 'osascript.calls')),
+        'notify-send': argsRecorder(path.join(dir, 'notify-send.calls')),
+      });
+      const r = await monitor(path.join(dir, 'state'), { PATH: bin });
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.deepEqual(argsOf(path.join(dir, 'osascript.calls')), []);
+      assert.equal(argsOf(path.join(dir, 'notify-send.calls')).length, 1);
+    });
   });
 });
