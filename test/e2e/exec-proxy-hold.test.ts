@@ -9,23 +9,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { methods } from '../../ipc/protocol.js';
 import type { ProxyKeyInfo } from '../../ipc/protocol.js';
-import { CLI, assertNoSecrets, cleanEnv, fakeSecret, killAfterTest, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
+import { CLI, assertNoSecrets, cleanEnv, fakeSecret, freePort, killAfterTest, startDaemon, tempDir, track, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 import { startFakeProvider } from '../support/fake-provider.js';
 import type { FakeProvider } from '../support/fake-provider.js';
-
-/** A port that was free a moment ago: the proxy must come back on the same one after a restart. */
-async function freePort(): Promise<number> {
-  const srv = http.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /**
  * The child: each time `<dir>/go-<n>` appears it asks Anthropic through the proxy and writes the

@@ -18,7 +18,7 @@ import OpenAI from 'openai';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { methods } from '../../ipc/protocol.js';
 import { count, procStats } from '../support/hardening.js';
-import { CLI, assertNoSecrets, cleanEnv, fakeSecret, onCleanup, run, startDaemon, tempDir, waitFor } from '../support/harness.js';
+import { CLI, assertNoSecrets, cleanEnv, fakeSecret, freePort, onCleanup, run, startDaemon, tempDir, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 import { startFakeProvider } from '../support/fake-provider.js';
 import type { FakeProvider } from '../support/fake-provider.js';
@@ -451,15 +451,6 @@ describe('the local credential proxy', function () {
     assert.equal((await d.call(methods.gatewayStatus, {})).proxy, null);
   });
 });
-
-/** A port that was free a moment ago (for a config that must name a fixed one). */
-async function freePort(): Promise<number> {
-  const srv = http.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** A streamed request read to its end; resolves with the text received. */
 function streamed(port: number, key: string): Promise<{ status: number; text: string }> {

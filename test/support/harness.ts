@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { connect } from '../../ipc/client.js';
@@ -62,6 +63,15 @@ export async function listenOnLoopback(server: HttpServer): Promise<number> {
       }),
   );
   return (server.address() as AddressInfo).port;
+}
+
+/** A port of 127.0.0.1 that was free a moment ago: for a config that must name a fixed one (a proxy that comes back on it after a restart). */
+export async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }
 
 /** A process that is nobody's child here (a detached daemon): SIGKILL-ed after the current test. */
