@@ -16,18 +16,28 @@ export function tempPathFor(file: string): string {
 
 /** Writes and fsyncs a temp file beside `file`; returns its path (the caller renames or removes it). */
 export async function writeTemp(file: string, data: string | Buffer, mode = 0o600): Promise<string> {
+  return (await writeTempStat(file, data, mode)).path;
+}
+
+/**
+ * `writeTemp`, also giving the temp file's mtime (the file's, once it is moved into place), taken
+ * on the descriptor while the fsync runs, so it costs no wait of its own.
+ */
+export async function writeTempStat(file: string, data: string | Buffer, mode = 0o600): Promise<{ path: string; mtimeMs: number }> {
   const tmp = tempPathFor(file);
   const handle = await open(tmp, 'wx', mode);
+  let mtimeMs: number;
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    [, { mtimeMs }] = await Promise.all([handle.sync(), handle.stat()]);
   } catch (err) {
     await handle.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  await handle.close();
-  return tmp;
+  // Written and synced: the close has nothing left to tell us, so it is not waited for.
+  handle.close().catch(() => undefined);
+  return { path: tmp, mtimeMs };
 }
 
 /** fsync of a directory, so a rename in it survives a power loss. Not supported on Windows: skipped. */
@@ -37,7 +47,7 @@ export async function syncDir(dir: string): Promise<void> {
   try {
     await handle.sync();
   } finally {
-    await handle.close();
+    handle.close().catch(() => undefined);
   }
 }
 

@@ -149,7 +149,8 @@ async function tryCreate(lockPath: string, info: LockInfo): Promise<boolean> {
     // power loss its holder is dead, and an empty or missing lock is as stale as a whole one.
     await handle.writeFile(JSON.stringify(info));
   } finally {
-    await handle.close();
+    // Not waited for: the lock is visible to others once written, and the close is a round trip.
+    handle.close().catch(() => undefined);
   }
   return true;
 }
@@ -213,7 +214,25 @@ export async function acquireLock(file: string, opts: { timeoutMs?: number; now?
 
 /** Removes the lock only if it is still ours: after a takeover it may belong to someone else. */
 async function releaseLock(lockPath: string, info: LockInfo): Promise<void> {
-  const obs = await observeLock(lockPath, Date.now()).catch(() => null);
-  const current = obs === null ? null : parseLockInfo(obs.text);
+  const current = parseLockInfo(await readLockText(lockPath));
   if (current && current.pid === info.pid && current.createdAt === info.createdAt) await unlink(lockPath).catch(() => undefined);
+}
+
+/** A lock's content (bounded) for release, '' when it cannot be read: no stat, since its age does not matter here. */
+async function readLockText(lockPath: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(lockPath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch {
+    return '';
+  }
+  try {
+    const buf = Buffer.alloc(MAX_LOCK_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } catch {
+    return ''; // a directory or a FIFO in its place: not ours
+  } finally {
+    handle.close().catch(() => undefined);
+  }
 }

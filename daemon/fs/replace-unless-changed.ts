@@ -20,9 +20,9 @@
  * that window leaves the aside, which the next start puts back (strays.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { link, rename, stat, unlink } from 'node:fs/promises';
+import { link, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { openRegular } from './open-regular.js';
+import { closeSoon, isLinkError, openRegularStat, readAll } from './open-regular.js';
 
 export const ASIDE_MARKER = '.opensoul-aside-';
 
@@ -63,14 +63,15 @@ async function putBack(aside: string, file: string): Promise<void> {
  * is gone afterwards in every case.
  */
 export async function replaceUnlessChanged(file: string, tmp: string, expected: Buffer | null): Promise<boolean> {
+  const removed = { tmp: false };
   try {
-    return await replace(file, tmp, expected);
+    return await replace(file, tmp, expected, removed);
   } finally {
-    await unlink(tmp).catch(() => undefined);
+    if (!removed.tmp) await unlink(tmp).catch(() => undefined);
   }
 }
 
-async function replace(file: string, tmp: string, expected: Buffer | null): Promise<boolean> {
+async function replace(file: string, tmp: string, expected: Buffer | null, removed: { tmp: boolean }): Promise<boolean> {
   if (expected === null) return linkInPlace(tmp, file);
   const aside = asidePathFor(file);
   try {
@@ -79,41 +80,52 @@ async function replace(file: string, tmp: string, expected: Buffer | null): Prom
     if (code(err) === 'ENOENT') return false; // deleted since we read it: start over
     throw err;
   }
+  let opened;
   let current: Buffer;
-  let seen;
   try {
-    // Whatever was put in the file's place since our read, a FIFO must not block us here.
-    const handle = await openRegular(aside, file);
+    // Whatever was put in the file's place since our read, a FIFO must not block us here; a
+    // symbolic link (the file made a link since our read) is not followed: it is put back and
+    // we start over, resolving the link then. The descriptor's stat, taken before the read, is
+    // what an in-place write after our comparison is detected against.
+    opened = await openRegularStat(aside, file, true);
+  } catch (err) {
+    await putBack(aside, file);
+    if (isLinkError(err)) return false;
+    throw err;
+  }
+  const { handle, stat: seen } = opened;
+  try {
     try {
-      current = await handle.readFile();
-    } finally {
-      await handle.close();
+      current = await readAll(handle, Number(seen.size), Math.max(expected.length, Number(seen.size)));
+    } catch (err) {
+      await putBack(aside, file);
+      throw err;
     }
-    seen = await stat(aside, { bigint: true });
-  } catch (err) {
-    await putBack(aside, file);
-    throw err;
+    if (!current.equals(expected)) {
+      await putBack(aside, file);
+      return false;
+    }
+    let placed: boolean;
+    try {
+      placed = await linkInPlace(tmp, file);
+    } catch (err) {
+      await putBack(aside, file);
+      throw err;
+    }
+    // An editor that writes in place (open, truncate, write) and had the file open before step 1
+    // writes into the aside: if it did since we looked, its content must win over ours.
+    const after = await handle.stat({ bigint: true }).catch(() => null);
+    if (placed && after && (after.mtimeNs !== seen.mtimeNs || after.size !== seen.size || after.ctimeNs !== seen.ctimeNs)) {
+      await rename(aside, file);
+      return false;
+    }
+    // Both names go at once (one wait, not two): the aside holds the old secret, the temp name the new.
+    removed.tmp = true;
+    await Promise.all([unlink(aside).catch(() => undefined), unlink(tmp).catch(() => undefined)]);
+    return placed;
+  } finally {
+    closeSoon(handle);
   }
-  if (!current.equals(expected)) {
-    await putBack(aside, file);
-    return false;
-  }
-  let placed: boolean;
-  try {
-    placed = await linkInPlace(tmp, file);
-  } catch (err) {
-    await putBack(aside, file);
-    throw err;
-  }
-  // An editor that writes in place (open, truncate, write) and had the file open before step 1
-  // writes into the aside: if it did since we compared, its content must win over ours.
-  const after = await stat(aside, { bigint: true }).catch(() => null);
-  if (placed && after && (after.mtimeNs !== seen.mtimeNs || after.size !== seen.size || after.ctimeNs !== seen.ctimeNs)) {
-    await rename(aside, file);
-    return false;
-  }
-  await unlink(aside).catch(() => undefined);
-  return placed;
 }
 
 /** link(tmp → file): false when a file appeared at `file` (EEXIST). */

@@ -27,7 +27,7 @@ import type { AuthProfilesFile, AuthStateFile } from '../stores/read-stores.js';
 import { parseManagedFile } from '../oauth/managed-files.js';
 import type { ManagedTokens } from '../oauth/managed-files.js';
 import type { ManagedBy } from '../stores/credentials.js';
-import { fileStatus, newLoadedFile, refreshFile } from './loaded-file.js';
+import { fileStatus, newLoadedFile, refreshFile, takeWritten } from './loaded-file.js';
 import type { LoadedFile, ParseResult } from './loaded-file.js';
 
 export interface AgentFiles {
@@ -183,13 +183,17 @@ export class GatewayState {
    * the environment, the secrets to redact), so a usage write — one per call — recomputes
    * nothing. A file it does not know yet (a write that created an agent) takes a full reload.
    */
-  async refreshWritten(path: string): Promise<ReloadOutcome> {
+  async refreshWritten(path: string, written?: { bytes: Buffer; mtimeMs: number }): Promise<ReloadOutcome> {
     const target = this.loadedFileAt(path);
     if (!target) return this.reload('write');
     // Not waiting for a pass that is running (it may be sleeping out a missing file): a read of
-    // it that started before ours is dropped rather than landing over ours (loaded-file.ts).
+    // it that started before ours is dropped rather than landing over ours (loaded-file.ts). What
+    // the writer says it wrote is taken in as it is, without reading it back.
     const now = this.now();
-    const changed: string[] = (await refreshFile(target.file, target.parse, target.empty, now)) ? [path] : [];
+    const taken = written
+      ? takeWritten(target.file, written.bytes, written.mtimeMs, target.parse, now)
+      : await refreshFile(target.file, target.parse, target.empty, now);
+    const changed: string[] = taken ? [path] : [];
     if (changed.length > 0) this.changes++;
     // A profiles file may name another CLI's credentials file (an adopted sign-in): read it now too.
     if (changed.length > 0 && target.file.kind === 'auth-profiles') await this.refreshManaged(now, changed);

@@ -154,6 +154,23 @@ export async function refreshFile<T>(file: LoadedFile<T>, parse: (text: string) 
   }
   // Nothing below awaits: what is checked here is what is taken in.
   if (!takeRead(order, seq)) return false;
+  return takeIn(file, bytes, mtimeMs, parse, now);
+}
+
+/**
+ * Takes in what the daemon itself just put in place at `file` (its bytes and mtime), as a read
+ * started now would: the file need not be read back (a round trip per step, ~1 ms in all). A read
+ * that started before this is dropped; one started after lands over it, as it may hold a newer
+ * save. Returns whether anything visible changed.
+ */
+export function takeWritten<T>(file: LoadedFile<T>, bytes: Buffer, mtimeMs: number, parse: (text: string) => ParseResult<T>, now: number): boolean {
+  let order = readOrder.get(file);
+  if (!order) readOrder.set(file, (order = { started: 0, taken: 0 }));
+  takeRead(order, ++order.started);
+  return takeIn(file, bytes, mtimeMs, parse, now);
+}
+
+function takeIn<T>(file: LoadedFile<T>, bytes: Buffer, mtimeMs: number, parse: (text: string) => ParseResult<T>, now: number): boolean {
   const hash = hashBytes(bytes);
   file.mtimeMs = mtimeMs;
   if (hash === file.hash && file.exists) return false;

@@ -16,15 +16,21 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { MAX_STATE_FILE_BYTES } from '../../ipc/file-checks.js';
-import { syncDir, writeTemp } from '../fs/atomic-write.js';
+import { syncDir, writeTempStat } from '../fs/atomic-write.js';
 import { acquireLock } from '../fs/lock-file.js';
 import type { HeldLock } from '../fs/lock-file.js';
 import { replaceUnlessChanged } from '../fs/replace-unless-changed.js';
 import { writeTarget } from '../fs/write-target.js';
-import { openRegular } from '../fs/open-regular.js';
+import { CAN_NOT_FOLLOW, closeSoon, isLinkError, openRegularStat, readAll } from '../fs/open-regular.js';
 
 /** A change: the file's current text (null when absent) in, the new text (null = no change) and a result out. */
 export type Change<R> = (current: string | null) => { next: string | null; result: R };
+
+/** What a write put in place: its bytes and the file's mtime. */
+export interface Written {
+  bytes: Buffer;
+  mtimeMs: number;
+}
 
 /** Why the current text cannot be changed (it does not parse), or null. */
 export type Validate = (text: string) => { position: string } | null;
@@ -49,8 +55,8 @@ export interface UpdaterOptions {
   lockTimeoutMs?: number;
   /** Attempts when the file keeps changing under us before giving up with LOCKED. */
   maxAttempts?: number;
-  /** Called after a successful write (with the new content's hash). */
-  onWritten?: (file: string) => Promise<void> | void;
+  /** Called after a successful write, with what was written: the bytes and the file's mtime (no need to read them back). */
+  onWritten?: (file: string, written: Written) => Promise<void> | void;
   /**
    * Fault injection for tests of the merge path: a pause between our read and the hash
    * re-check, so a test can edit the file in that window. 0 in normal operation.
@@ -179,9 +185,11 @@ export class FileUpdater {
    */
   private async readAsIs(): Promise<Snapshot | null> {
     try {
-      const target = await writeTarget(this.file);
-      const before = await readWhole(target);
-      if (before === undefined) return null;
+      // Opened without following a link: a plain file (the usual case) then costs no lstat.
+      let target = CAN_NOT_FOLLOW ? this.file : await writeTarget(this.file);
+      let before = await readWhole(target, CAN_NOT_FOLLOW);
+      if (before === 'link') before = await readWhole((target = await writeTarget(this.file)), false);
+      if (before === undefined || before === 'link') return null;
       const text = before === null ? null : before.toString('utf8');
       if (text !== null && this.opts.validate(text) !== null) return null;
       return { target, before, text };
@@ -194,8 +202,11 @@ export class FileUpdater {
   private async writeLocked(batch: Pending[], asIs: Snapshot | null): Promise<() => void> {
     const attempts = this.opts.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
-      // A symlinked file is written through to its target (resolved again on every attempt).
-      const target = await writeTarget(this.file);
+      // A symlinked file is written through to its target (resolved again on every attempt). A plain
+      // file read just before the lock is not looked at again: a link put in its place since then
+      // fails the final step (it opens what it takes aside without following links), and we come round.
+      const plain = CAN_NOT_FOLLOW && attempt === 1 && asIs !== null && asIs.target === this.file;
+      const target = plain ? this.file : await writeTarget(this.file);
       const reuse = attempt === 1 && asIs !== null && asIs.target === target;
       const before = reuse ? asIs.before : await readOrNull(target);
       const text = before === null ? null : before.toString('utf8');
@@ -219,7 +230,8 @@ export class FileUpdater {
         }
       }
       if (current !== text && current !== null) {
-        const tmp = await writeTemp(target, current, 0o600);
+        const bytes = Buffer.from(current, 'utf8');
+        const { path: tmp, mtimeMs } = await writeTempStat(target, bytes, 0o600);
         if (this.opts.pauseBeforeRenameMs) await sleep(this.opts.pauseBeforeRenameMs);
         // The final step fails, rather than overwrite, if anyone (an editor, a tool without our
         // lock) saved since our read; we then start over from their version.
@@ -234,7 +246,7 @@ export class FileUpdater {
           continue;
         }
         await syncDir(path.dirname(target)).catch(() => undefined);
-        await this.opts.onWritten?.(this.file);
+        await this.opts.onWritten?.(this.file, { bytes, mtimeMs });
       }
       return () => settle(batch, outcomes);
     }
@@ -271,42 +283,48 @@ function settle(batch: Pending[], outcomes: Outcome[]): void {
 
 /**
  * The file's bytes, null when it is missing, undefined when it is over the limit or was being
- * written in place while we read it (its size, mtime or ctime moved between the two looks).
+ * written in place while we read it (its size, mtime or ctime moved between the two looks);
+ * 'link' when `noFollow` and it is a symbolic link.
  */
-async function readWhole(file: string): Promise<Buffer | null | undefined> {
-  let handle;
+async function readWhole(file: string, noFollow: boolean): Promise<Buffer | null | undefined | 'link'> {
+  let opened;
   try {
-    handle = await openRegular(file);
+    opened = await openRegularStat(file, file, noFollow);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (noFollow && isLinkError(err)) return 'link';
     throw err;
   }
+  const { handle, stat: before } = opened;
   try {
-    const before = await handle.stat({ bigint: true });
     if (before.size > MAX_STATE_FILE_BYTES) return undefined;
-    const bytes = await handle.readFile();
+    const bytes = await readAll(handle, Number(before.size), MAX_STATE_FILE_BYTES);
     const after = await handle.stat({ bigint: true });
+    if (BigInt(bytes.length) !== before.size) return undefined;
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) return undefined;
     return bytes;
   } finally {
-    await handle.close();
+    closeSoon(handle);
   }
 }
 
 async function readOrNull(file: string): Promise<Buffer | null> {
-  let handle;
+  let opened;
   try {
-    handle = await openRegular(file);
+    opened = await openRegularStat(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+  const { handle, stat } = opened;
   try {
     // A file over the limit is not loaded, so it is not written either (and never read whole).
-    const { size } = await handle.stat();
-    if (size > MAX_STATE_FILE_BYTES) throw new OpenSoulError('STORE_INVALID', { path: file, position: 'over the 1 MiB size limit' });
-    return await handle.readFile();
+    const overLimit = () => new OpenSoulError('STORE_INVALID', { path: file, position: 'over the 1 MiB size limit' });
+    if (stat.size > MAX_STATE_FILE_BYTES) throw overLimit();
+    const bytes = await readAll(handle, Number(stat.size), MAX_STATE_FILE_BYTES);
+    if (bytes.length > MAX_STATE_FILE_BYTES) throw overLimit();
+    return bytes;
   } finally {
-    await handle.close();
+    closeSoon(handle);
   }
 }

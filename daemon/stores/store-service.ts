@@ -136,8 +136,8 @@ export class StoreService {
       u = new FileUpdater(file, {
         validate,
         // Read-your-writes: the caller's next call must see what it just wrote.
-        onWritten: async (written) => {
-          await this.state.refreshWritten(written);
+        onWritten: async (written, what) => {
+          await this.state.refreshWritten(written, what);
         },
         ...(this.opts.pauseBeforeRenameMs ? { pauseBeforeRenameMs: this.opts.pauseBeforeRenameMs } : {}),
       });
@@ -239,8 +239,13 @@ export class StoreService {
   }): Promise<WriteResult> {
     const warnings: string[] = [];
     const files = w.outcome.changed ? [w.file] : [];
-    if (w.clearUsage && (await this.updateUsage(w.agent, (doc) => void delete doc.usageStats[w.profileId]))) files.push(this.state.paths.authState(w.agent));
-    if (await this.editConfig(warnings, (text) => recordProfileMetadata(text, w.profileId, w.meta))) files.push(this.state.paths.config);
+    // Two files, two locks, neither change depends on the other: done at once (each is a few round trips through the I/O threads).
+    const [usageChanged, configChanged] = await Promise.all([
+      w.clearUsage && this.updateUsage(w.agent, (doc) => void delete doc.usageStats[w.profileId]),
+      this.editConfig(warnings, (text) => recordProfileMetadata(text, w.profileId, w.meta)),
+    ]);
+    if (usageChanged) files.push(this.state.paths.authState(w.agent));
+    if (configChanged) files.push(this.state.paths.config);
     return {
       agent: w.agent,
       path: w.file,

@@ -4,7 +4,7 @@
  * never takes the file's brief absence for a deletion.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeTemp } from '../../../daemon/fs/atomic-write.js';
 import { ASIDE_MARKER, asidePathFor, replaceUnlessChanged } from '../../../daemon/fs/replace-unless-changed.js';
@@ -34,6 +34,21 @@ describe('replace unless changed', () => {
     assert.equal(await replaceUnlessChanged(file, tmp, Buffer.from('old')), false);
     assert.equal(readFileSync(file, 'utf8'), 'the person saved this');
     assert.deepEqual(readdirSync(path.dirname(file)), ['a.json']);
+  });
+
+  it('fails, leaving the link, when the file became a symbolic link since our read (even to the same content)', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'a.json');
+    writeFileSync(file, 'old');
+    const tmp = await writeTemp(file, 'ours');
+    // A person makes the file a link into a dotfiles repo: a write must go through it, not replace it.
+    writeFileSync(path.join(dir, 'real.json'), 'old');
+    unlinkSync(file);
+    symlinkSync(path.join(dir, 'real.json'), file);
+    assert.equal(await replaceUnlessChanged(file, tmp, Buffer.from('old')), false);
+    assert.equal(readlinkSync(file), path.join(dir, 'real.json'));
+    assert.equal(readFileSync(path.join(dir, 'real.json'), 'utf8'), 'old');
+    assert.deepEqual(readdirSync(dir).sort(), ['a.json', 'real.json']);
   });
 
   it('fails when the file we saw missing was created meanwhile', async () => {
