@@ -4,6 +4,8 @@
  * here) when it is. All whitespace and line breaks inside a pasted secret are removed: a token
  * wrapped by a terminal or copied with a trailing newline still arrives whole.
  */
+import { readSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { OpenSoulError, describe } from '../ipc/errors.js';
 import { secretShapeProblem } from '../ipc/providers.js';
 import type { SecretShapeProblem } from '../ipc/providers.js';
@@ -15,7 +17,7 @@ export type SecretCheck = (value: string) => OpenSoulError | undefined;
 const MAX_STDIN_BYTES = 64 * 1024;
 
 export function isInteractive(): boolean {
-  return Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY);
+  return isatty(0) && isatty(1);
 }
 
 /** Removes every whitespace character (spaces, tabs, CR/LF) from a pasted secret. */
@@ -23,15 +25,44 @@ export function normalizePasted(text: string): string {
   return text.replace(/\s+/g, '');
 }
 
+const tooMuchInput = () => new OpenSoulError('INVALID_INPUT', { reason: 'more than 64 KiB on stdin; expected one secret' });
+
 /**
- * All of stdin, up to 64 KiB. Its events, not `for await`: the async iterator brings in some 30
- * more of Node's stream functions, each compiled at every run (~1.4M instructions of paste-token).
- * Past the limit the stream is destroyed, as leaving a `for await` early would.
+ * All of stdin, up to 64 KiB. Read from the descriptor directly while it blocks (a pipe or a
+ * file, the usual case): `process.stdin` is a whole stream, built and driven through the event
+ * loop, for a few hundred bytes. A descriptor left non-blocking by whoever shares it answers
+ * EAGAIN instead of waiting; the rest is then read through the stream.
  */
 export function readStdin(): Promise<string> {
-  const stdin = process.stdin;
   const chunks: Buffer[] = [];
   let size = 0;
+  for (;;) {
+    const b = Buffer.allocUnsafe(16 * 1024);
+    let n: number;
+    try {
+      n = readSync(0, b, 0, b.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') return readStdinStream(chunks, size);
+      if (code === 'EOF') break;
+      return Promise.reject(new OpenSoulError('INVALID_INPUT', { reason: `stdin cannot be read (${code ?? 'unknown error'}); pipe the secret in` }));
+    }
+    if (n === 0) break;
+    size += n;
+    if (size > MAX_STDIN_BYTES) return Promise.reject(tooMuchInput());
+    chunks.push(b.subarray(0, n));
+  }
+  return Promise.resolve(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * The rest of stdin through `process.stdin`'s events, after `chunks` (`size` bytes) read
+ * already. Its events, not `for await`: the async iterator brings in some 30 more of Node's
+ * stream functions, each compiled at every run. Past the limit the stream is destroyed, as
+ * leaving a `for await` early would.
+ */
+function readStdinStream(chunks: Buffer[], size: number): Promise<string> {
+  const stdin = process.stdin;
   return new Promise((resolve, reject) => {
     stdin.on('data', (chunk: Buffer | string) => {
       if (size > MAX_STDIN_BYTES) return;
@@ -39,7 +70,7 @@ export function readStdin(): Promise<string> {
       size += b.length;
       if (size > MAX_STDIN_BYTES) {
         stdin.destroy();
-        reject(new OpenSoulError('INVALID_INPUT', { reason: 'more than 64 KiB on stdin; expected one secret' }));
+        reject(tooMuchInput());
         return;
       }
       chunks.push(b);
@@ -67,7 +98,7 @@ export async function promptSecret(message: string, validate?: SecretCheck): Pro
 
 /** The secret from stdin (not a terminal) or a masked prompt (a terminal). */
 export async function readSecret(what: string, validate?: SecretCheck): Promise<string> {
-  if (!process.stdin.isTTY) {
+  if (!isatty(0)) {
     const secret = normalizePasted(await readStdin());
     if (secret === '') throw new OpenSoulError('INVALID_INPUT', { reason: `no ${what} on stdin (pipe it in, or run in a terminal for a masked prompt)` });
     const problem = validate?.(secret);

@@ -172,19 +172,26 @@ export class Connection {
 }
 
 function openSocket(socketPath: string, timeoutMs: number): Promise<Socket> {
+  const socket = netConnect(socketPath);
+  return whenConnected(socket, socketPath, timeoutMs).then(() => socket);
+}
+
+/** Resolves once `socket` has connected; rejects with the reason it could not (DAEMON_UNREACHABLE), destroying it. */
+function whenConnected(socket: Socket, socketPath: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect(socketPath);
     const timer = setTimeout(() => {
+      socket.off('connect', onConnect).off('error', onError);
       socket.destroy();
       reject(unreachable('unresponsive', socketPath));
     }, timeoutMs);
-    socket.once('connect', () => {
+    const onConnect = () => {
       clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
+      socket.off('error', onError);
+      resolve();
+    };
+    const onError = (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      socket.off('connect', onConnect);
       const reason =
         err.code === 'ENOENT'
           ? 'not-running'
@@ -194,7 +201,9 @@ function openSocket(socketPath: string, timeoutMs: number): Promise<Socket> {
               ? 'permission'
               : 'connection-lost';
       reject(unreachable(reason, socketPath));
-    });
+    };
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
   });
 }
 
@@ -215,25 +224,62 @@ function assertSocketDirTrusted(location: SocketLocation): void {
 
 /** Connects and authenticates. Rejects with an OpenSoulError (DAEMON_UNREACHABLE, UNAUTHORIZED). */
 export async function connect(opts: ConnectOptions): Promise<Connection> {
+  return (await open(opts, null)).connection;
+}
+
+/**
+ * Connects, authenticates and makes one call, the three sent at once: the daemon answers a
+ * connection's lines in order, so the call runs after the hello (and never without it: a wrong
+ * token closes the connection first). One round trip instead of three for the thin commands.
+ * A failure to connect or to authenticate is the error, not what it did to the call.
+ */
+export async function connectAndCall<P, R>(
+  opts: ConnectOptions,
+  m: Method<string, P, R>,
+  params: P,
+  timeoutMs?: number,
+): Promise<{ connection: Connection; result: Promise<R> }> {
+  const { connection, result } = await open(opts, { name: m.name, params, timeoutMs });
+  return { connection, result: result as Promise<R> };
+}
+
+interface FirstCall {
+  name: string;
+  params: unknown;
+  timeoutMs: number | undefined;
+}
+
+async function open(opts: ConnectOptions, first: FirstCall | null): Promise<{ connection: Connection; result: Promise<unknown> | null }> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
   if (opts.location) assertSocketDirTrusted(opts.location);
-  const socket = await openSocket(opts.socketPath, connectTimeoutMs);
   let token: string;
   try {
     token = readFileSync(opts.tokenPath, 'utf8').trim();
   } catch {
-    socket.destroy();
+    // Said after trying the socket: a daemon that is not running has no token either, and
+    // "not running" is the answer that helps.
+    (await openSocket(opts.socketPath, connectTimeoutMs)).destroy();
     throw unreachable('no-token', opts.socketPath);
   }
+  // Written before the socket has connected: net keeps the lines until it has.
+  const socket = netConnect(opts.socketPath);
+  const opened = whenConnected(socket, opts.socketPath, connectTimeoutMs);
   const c = new Connection(socket, opts.socketPath, opts.requestTimeoutMs ?? 60_000, {
     ...(opts.onNotification ? { onNotification: opts.onNotification } : {}),
     ...(opts.onPush ? { onPush: opts.onPush } : {}),
   });
+  const hello = c.request(methods.hello.name, { token, clientVersion: opts.clientVersion ?? VERSION }, connectTimeoutMs);
+  const result = first ? c.request(first.name, first.params, first.timeoutMs) : null;
+  // Awaited below in this order, so the first failure is the one reported; the later ones fail
+  // with it (the connection closes) and must not surface as unhandled rejections.
+  hello.catch(() => undefined);
+  result?.catch(() => undefined);
   try {
-    c.hello = (await c.request(methods.hello.name, { token, clientVersion: opts.clientVersion ?? VERSION }, connectTimeoutMs)) as HelloResult;
+    await opened;
+    c.hello = (await hello) as HelloResult;
   } catch (err) {
     c.close();
     throw err;
   }
-  return c;
+  return { connection: c, result };
 }
