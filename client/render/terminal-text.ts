@@ -45,10 +45,32 @@ const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
  * profile's, so in a field it is shown (`^J`), not kept as in {@link forTerminal}.
  */
 export function visibleStrings<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(ANY_CONTROL, caret) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => visibleStrings(v)) as T;
+  if (typeof value === 'string') return (HAS_CONTROL.test(value) ? value.replace(ANY_CONTROL, caret) : value) as T;
+  // Copied only where something changed: a status of many profiles is ~10 KB of objects, and
+  // rebuilding all of them cost the human `models status` a garbage collection at every run.
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    value.forEach((v: unknown, i) => {
+      const shown = visibleStrings(v);
+      if (shown !== v) (copy ??= [...(value as unknown[])])[i] = shown;
+    });
+    return (copy ?? value) as T;
+  }
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [visibleStrings(k), visibleStrings(v)])) as T;
+    const o = value as Record<string, unknown>;
+    const keys = Object.keys(o);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      const [shownKey, shown] = [visibleStrings(k), visibleStrings(o[k])];
+      if (shownKey === k && shown === o[k]) continue;
+      // Rebuilt from its entries: fromEntries keeps a key named `__proto__` an own property.
+      const entries = keys.map((key, j) => (j < i ? [key, o[key]] : j === i ? [shownKey, shown] : [visibleStrings(key), visibleStrings(o[key])]));
+      return Object.fromEntries(entries) as T;
+    }
+    return value;
   }
   return value;
 }
+
+// eslint-disable-next-line no-control-regex -- the same characters as ANY_CONTROL, tested without its global state
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
