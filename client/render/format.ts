@@ -2,12 +2,8 @@
 
 // One duration format for every view; it lives in ipc/ because the daemon's doctor words durations too.
 export { formatDuration } from '../../ipc/duration.js';
-
-/** A path with the home dir shown as `~`. */
-export function tildePath(p: string, home = process.env.HOME ?? ''): string {
-  if (home && home !== '/' && (p === home || p.startsWith(`${home}/`))) return `~${p.slice(home.length)}`;
-  return p;
-}
+// So is the home dir shown as `~`: the daemon's chat replies name files too.
+export { tildePath } from '../../ipc/tilde-path.js';
 
 /** An absolute time for people, in local time: `2026-11-24 14:03`. */
 export function formatTime(ms: number): string {

@@ -6,6 +6,7 @@
 import { formatDuration, formatWait, UNTIL_REPLACED_MS } from '../../ipc/duration.js';
 import type { ModelsStatusResult, ProfileStatusEntry, ProviderStatusEntry } from '../../ipc/protocol.js';
 import { providerSpec } from '../../ipc/providers.js';
+import { tildePath } from '../../ipc/tilde-path.js';
 import { KNOWN_COMMANDS } from './model-command.js';
 import type { ModelListItem } from './model-list.js';
 import type { SessionView } from './session-view.js';
@@ -137,18 +138,21 @@ export interface StatusReplyInput {
   status: ModelsStatusResult;
   /** Provider → profile ids in call order, when the caller has them (else derived from the flags). */
   order?: Readonly<Record<string, readonly string[]>>;
+  /** Paths under it are shown as `~/…`, as the CLI shows them (default: `$HOME`). */
+  home?: string;
 }
 
 /** What `/model status` answers: current and default model, agent, auth store, and per provider the candidates in order. */
 export function renderModelStatus(input: StatusReplyInput): string {
   const { view, status } = input;
+  const home = input.home ?? process.env.HOME ?? '';
   const now = status.now;
   const lines = [
     `Current: ${view.model}${view.modelFromSession ? '' : " (the agent's default)"}`,
     `Credential: ${credentialLabel(view.pin)}`,
     `Default: ${input.defaultModel}${status.fallbacks.length > 0 ? `, fallbacks: ${status.fallbacks.join(', ')}` : ''}`,
     `Agent: ${status.agent}`,
-    `Auth store: ${status.authStore}`,
+    `Auth store: ${tildePath(status.authStore, home)}`,
   ];
   // The session's provider first: it is what the person is asking about.
   const providers = [...status.providers].sort((a, b) => Number(b.provider === view.provider) - Number(a.provider === view.provider));
@@ -169,11 +173,11 @@ export function renderModelStatus(input: StatusReplyInput): string {
       const remedy = remedyOf(p);
       if (remedy) lines.push(`    ${remedy}`);
     }
-    if (entry.env) lines.push(`  - env ${entry.env.var} ${entry.env.masked} (${entry.env.path ?? entry.env.source})`);
+    if (entry.env) lines.push(`  - env ${entry.env.var} ${entry.env.masked} (${entry.env.path !== null ? tildePath(entry.env.path, home) : entry.env.source})`);
     if (entry.profiles.length === 0 && !entry.env) lines.push(`  no credential. ${providerSpec(entry.provider)?.hint ?? ''}`.trimEnd());
     lines.push(`  Next call: ${nextCallLabel(entry, pin, now)}`);
   }
-  for (const e of status.fileErrors) lines.push('', `File error: ${e.path}: ${e.message}`);
+  for (const e of status.fileErrors) lines.push('', `File error: ${tildePath(e.path, home)}: ${e.message}`);
   return lines.join('\n');
 }
 

@@ -67,7 +67,12 @@ describe('session replies', () => {
   });
 
   it('/model status: current, default, agent, store, per provider the endpoint, candidates in order and the next call', () => {
-    const text = renderModelStatus({ view: view({ pin: 'anthropic:work' }), defaultModel: 'anthropic/claude-sonnet-4-5', status: sampleStatus() });
+    const text = renderModelStatus({
+      view: view({ pin: 'anthropic:work' }),
+      defaultModel: 'anthropic/claude-sonnet-4-5',
+      status: sampleStatus(),
+      home: '/home/me',
+    });
     const lines = text.split('\n');
     assert.deepEqual(lines.slice(0, 5), [
       'Current: anthropic/claude-opus-4-5',
@@ -86,6 +91,14 @@ describe('session replies', () => {
     assert.equal(lines[a + 6], '  Next call: anthropic:work (pinned)');
     assert.ok(lines.includes('[openai] endpoint: http://127.0.0.1:8080/v1, order: config auth.order'), text);
     assertNoSecrets(Object.values(SECRETS), { status: text });
+  });
+
+  it('/model status shows paths under the home dir as ~/…, as the CLI does', () => {
+    const status = sampleStatus();
+    const text = renderModelStatus({ view: view(), defaultModel: 'anthropic/claude-sonnet-4-5', status, home: '/state' });
+    assert.ok(text.split('\n').includes('Auth store: ~/agents/main/agent/auth-profiles.json'), text);
+    assert.ok(text.includes('  - env ANTHROPIC_API_KEY sk-ant-a...envk (~/.env)'), text);
+    assert.ok(!text.includes('/state/'), text);
   });
 
   it('uses the call order when the caller gives it', () => {
