@@ -185,10 +185,7 @@ s.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'models.status', params:
  * The floor of a command that writes: the bare client making paste-token's call (hello and
  * `auth.upsert` pipelined, the secret from stdin). The daemon's locked, durable write is in it.
  */
-const BARE_WRITE = BARE_CLIENT.replace(
-  "const s = net.connect",
-  "const secret = fs.readFileSync(0, 'utf8').trim();\nconst s = net.connect",
-).replace(
+const BARE_WRITE = BARE_CLIENT.replace('const s = net.connect', "const secret = fs.readFileSync(0, 'utf8').trim();\nconst s = net.connect").replace(
   "method: 'models.status', params: {} }",
   "method: 'auth.upsert', params: { profileId: 'anthropic:bench', credential: { type: 'token', token: secret }, replace: true } }",
 );
