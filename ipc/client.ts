@@ -228,9 +228,10 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
 }
 
 /**
- * Connects, authenticates and makes one call, the three sent at once: the daemon answers a
- * connection's lines in order, so the call runs after the hello (and never without it: a wrong
- * token closes the connection first). One round trip instead of three for the thin commands.
+ * Connects, authenticates and makes one call, the hello and the call written at once (before
+ * the socket has even connected): the daemon answers a connection's lines in order, so the call
+ * runs after the hello, and never without it (a wrong token closes the connection first). The
+ * thin commands thus wait for one round trip, not for the connect, then the hello, then the call.
  * A failure to connect or to authenticate is the error, not what it did to the call.
  */
 export async function connectAndCall<P, R>(
