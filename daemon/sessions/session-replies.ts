@@ -245,7 +245,24 @@ export function renderNewConversation(view: SessionView, cleared: boolean): stri
   ].join('\n');
 }
 
-/** A session change that could not be saved (the file does not parse, or is locked). */
+/** What an I/O error that stopped a write means, for the errors a person can fix. */
+const WRITE_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the disk',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of its path is a file, not a directory',
+  EISDIR: 'it is a directory',
+  EIO: 'an I/O error of the disk',
+};
+
+/** A sessions file that an I/O error (a full disk, a read-only file system) kept from being written. */
+export function renderWriteFailed(file: string, code: string): string {
+  return `${file} cannot be written: ${WRITE_ERRORS[code] ?? 'the system refused the write'} (${code}).`;
+}
+
+/** A session change that could not be saved (the file does not parse, is locked, or cannot be written). */
 export function renderNotSaved(reason: string): string {
   return `Nothing changed: the session could not be saved. ${reason}`;
 }

@@ -30,6 +30,7 @@ import {
   renderNotSaved,
   renderSwitched,
   renderUnknownCommand,
+  renderWriteFailed,
 } from './session-replies.js';
 import { describePrune, PRUNE_BUDGET_BYTES } from './session-retention.js';
 import { SessionStore, sessionIdProblem } from './session-store.js';
@@ -232,23 +233,29 @@ export class SessionService {
       // Landed: the file no longer has the pin, so the key can go (a later pin of the same id is noticed again).
       () => void this.dropping.delete(key),
       // Kept: the note is not repeated on every message while the file cannot be written.
-      (err: unknown) =>
-        this.deps.warn?.(
-          `the removed profile ${pin} could not be unpinned from session ${sessionId} in ${file}: ` +
-            (err instanceof OpenSoulError ? err.message : 'write failed'),
-        ),
+      (err: unknown) => {
+        const code = errnoOf(err);
+        const why = err instanceof OpenSoulError ? err.message : code !== null ? renderWriteFailed(file, code) : 'write failed';
+        this.deps.warn?.(`the removed profile ${pin} could not be unpinned from session ${sessionId} in ${file}: ${why}`);
+      },
     );
     this.dropping.set(key, write);
     return true;
   }
 
+  /** Saves a change; null when it landed, else why not, in words (a refusal, or an I/O error such as a full disk: the daemon goes on). */
   private async save(agent: string, sessionId: string, patch: Parameters<SessionStore['update']>[2]): Promise<string | null> {
+    const file = this.deps.sessionsPath(agent);
     try {
-      await this.store.update(this.deps.sessionsPath(agent), sessionId, patch, this.deps.now());
+      await this.store.update(file, sessionId, patch, this.deps.now());
       return null;
     } catch (err) {
       if (err instanceof OpenSoulError) return err.message;
-      throw err;
+      const code = errnoOf(err);
+      if (code === null) throw err;
+      const why = renderWriteFailed(file, code);
+      this.deps.warn?.(why);
+      return why;
     }
   }
 
@@ -326,6 +333,12 @@ export class SessionService {
     });
     return { text, ok: true };
   }
+}
+
+/** The errno code of a failed file system call (`ENOSPC`), or null for any other error. */
+function errnoOf(err: unknown): string | null {
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : null;
 }
 
 function checkId(sessionId: string): void {

@@ -67,6 +67,24 @@ describe('sessions and /model (real daemon, real CLI, fake Anthropic API)', func
     assertNoSecrets(keys, { stdout: chat.stdout + exec.stdout, stderr: chat.stderr + exec.stderr, log: d.log() });
   });
 
+  it('a sessions file that cannot be written: /model says nothing changed and why, messages are still answered, the daemon stays up', async () => {
+    const { d, keys } = await sessionsDaemon();
+    // A regular file where the sessions dir should be: every write fails with ENOTDIR, for root too, as a full disk fails with ENOSPC.
+    const dir = path.dirname(d.paths.sessions('main'));
+    mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+    writeFileSync(dir, 'not a dir\n', { mode: 0o600 });
+    const r = await d.cli(['chat', '--session', 's'], { input: '/model haiku@anthropic:b\n/model\nhello\n' });
+    assert.equal(r.code, 1, 'a refused /model fails the script');
+    assert.match(r.stdout, /^Nothing changed: the session could not be saved\. .*sessions\.json cannot be written: .* \(ENOTDIR\)\.$/m, r.stdout + r.stderr);
+    assert.match(r.stdout, /^\(The numbers could not be saved, so \/model <n> will not work: .*sessions\.json cannot be written: .* \(ENOTDIR\)\.\)$/m);
+    assert.match(r.stdout, /^— anthropic\/claude-sonnet-4-5 via anthropic:[ab]$/m, r.stderr);
+    assert.doesNotMatch(r.stderr, /Internal error/);
+    assert.doesNotMatch(d.log(), /handler failed/);
+    assert.match(d.log(), /"level":"warn","message":"[^"]*sessions\.json cannot be written[^"]*\(ENOTDIR\)/);
+    assert.equal(d.proc.exitCode, null, 'the daemon is up');
+    assertNoSecrets(keys, { stdout: r.stdout, stderr: r.stderr, log: d.log(), daemonStderr: d.stderr() });
+  });
+
   it('thousands of pinned sessions (never pruned): a pin past the 1 MiB limit is refused with a reply; the pins hold across a restart', async () => {
     const { d, keys } = await sessionsDaemon();
     const entry = (id: string) => ({ sessionId: id, updatedAt: 1, authProfileOverride: 'anthropic:b', authProfileOverrideSource: 'user' });

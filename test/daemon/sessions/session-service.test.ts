@@ -1,9 +1,10 @@
 /** daemon/sessions/session-service: the owner of sessions, driven through its deps with plain values and a real temp dir. */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SessionService } from '../../../daemon/sessions/session-service.js';
 import type { SessionDeps } from '../../../daemon/sessions/session-service.js';
+import { SessionStore } from '../../../daemon/sessions/session-store.js';
 import { dict } from '../../../ipc/dict.js';
 import { OpenSoulError } from '../../../ipc/errors.js';
 import { assertNoSecrets, tempDir } from '../../support/harness.js';
@@ -177,6 +178,37 @@ describe('session service', () => {
     assert.match(r.reply, /^Nothing changed: the session could not be saved\. .*sessions\.json does not parse/);
     assert.equal(readFileSync(file, 'utf8'), '{ broken');
     assert.equal(service.view('main', 's1').model, 'anthropic/claude-opus-4-5', 'the last good state is served');
+  });
+
+  it('a full disk: nothing changed and why, in the reply and the log; a removed pin that cannot be dropped is logged; never an internal error', async () => {
+    const { deps, warnings, profiles } = setup();
+    const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    class FullDisk extends SessionStore {
+      override update(): Promise<never> {
+        return Promise.reject(enospc());
+      }
+    }
+    const store = new FullDisk();
+    const service = new SessionService(deps, { store });
+    const file = deps.sessionsPath('main');
+    const r = await service.command('main', 's1', '/model opus');
+    assert.equal(r.ok, false);
+    assert.equal(r.reply, `Nothing changed: the session could not be saved. ${file} cannot be written: no space left on the disk (ENOSPC).`);
+    assert.match((await service.command('main', 's1', '/model')).reply, /\n\(The numbers could not be saved, so \/model <n> will not work: .* \(ENOSPC\)\.\)$/);
+    assert.deepEqual(warnings, [
+      `${file} cannot be written: no space left on the disk (ENOSPC).`,
+      `${file} cannot be written: no space left on the disk (ENOSPC).`,
+    ]);
+    // A pin whose profile went: the note is given, the drop fails and is logged with its reason.
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ s2: { authProfileOverride: 'anthropic:work', authProfileOverrideSource: 'user' } }));
+    delete profiles['anthropic:work'];
+    assert.deepEqual(service.view('main', 's2').notes, ["The pinned profile anthropic:work was removed; using the agent's order again."]);
+    await service.idle();
+    assert.match(
+      warnings.at(-1) ?? '',
+      /^the removed profile anthropic:work could not be unpinned from session s2 in .*: .* no space left on the disk \(ENOSPC\)\.$/,
+    );
   });
 
   it('refuses a session id with control characters (INVALID_INPUT)', async () => {
