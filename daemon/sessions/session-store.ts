@@ -197,12 +197,13 @@ export class SessionStore {
       size = st.size;
       stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        return this.failed(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'unreadable');
-      stamp = 'absent';
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      // Keyed by the error, as a file is by its identity: a file that stays unreachable is reported once, not on every read.
+      stamp = code === 'ENOENT' ? 'absent' : `unreadable:${code}`;
     }
     const cached = this.cache.get(file);
     if (cached && cached.stamp === stamp) return cached.snapshot;
+    if (stamp.startsWith('unreadable:')) return this.failed(file, `cannot be read (${stamp.slice('unreadable:'.length)})`, stamp);
     if (stamp === 'absent') return this.remember(file, stamp, EMPTY(), true);
     if (size > MAX_STATE_FILE_BYTES) return this.failed(file, oversizeMessage(size), stamp);
     let text: string;

@@ -1,6 +1,6 @@
 /** daemon/sessions/session-store: sessions.json on a real temp dir — OpenClaw's fields, unknown keys kept, lenient reads, safe concurrent writes. */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { PRUNE_BUDGET_BYTES, PRUNE_TARGET_BYTES, sessionsText } from '../../../daemon/sessions/session-retention.js';
@@ -127,6 +127,28 @@ describe('session store', () => {
     assert.equal(store.get(file, 'a')?.pin, 'anthropic:w', 'the last good sessions are kept while the file is bad');
     assert.equal(warnings.length, 2);
     assert.match(warnings[1]!, /is not a JSON object: the sessions read from it before are kept/);
+  });
+
+  it('a file that cannot be reached (a file where its dir should be) is reported once, not on every read, and again once it changes', () => {
+    const file = sessionsFile();
+    const warnings: string[] = [];
+    const store = new SessionStore({ warn: (_f, m) => warnings.push(m) });
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{ "a": { "authProfileOverride": "anthropic:w" } }');
+    assert.equal(store.get(file, 'a')?.pin, 'anthropic:w');
+    const dir = path.dirname(file);
+    renameSync(dir, `${dir}.moved`);
+    writeFileSync(dir, 'not a dir');
+    for (let i = 0; i < 5; i++) assert.equal(store.get(file, 'a')?.pin, 'anthropic:w', 'the last good sessions are kept');
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /sessions\.json cannot be read \(ENOTDIR\): the sessions read from it before are kept until it is fixed by hand$/);
+    rmSync(dir);
+    renameSync(`${dir}.moved`, dir);
+    assert.equal(store.get(file, 'a')?.pin, 'anthropic:w');
+    renameSync(dir, `${dir}.moved`);
+    writeFileSync(dir, 'not a dir');
+    store.read(file);
+    assert.equal(warnings.length, 2, 'unreadable again after it was fixed: said again');
   });
 
   it('refuses to overwrite a file that does not parse (STORE_INVALID), and leaves it as it was', async () => {
