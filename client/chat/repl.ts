@@ -173,7 +173,9 @@ class ChatRepl {
   async handle(raw: string): Promise<boolean> {
     const line = raw.trim();
     if (line === '') return true;
-    if (line === '/exit' || line === '/quit') return false;
+    // Case-insensitive, as the gateway's commands are (`/MODEL`): `/EXIT` must not be an unknown command.
+    const word = line.toLowerCase();
+    if (word === '/exit' || word === '/quit') return false;
     if (line.startsWith('/')) {
       try {
         const r = await this.command(line);

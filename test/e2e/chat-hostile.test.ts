@@ -3,8 +3,8 @@
  * CLI and a fake Anthropic API on 127.0.0.1: a reply full of terminal escape sequences (on a
  * terminal they are shown, never obeyed: no title set, no clipboard written); a gateway restarted
  * between turns and during one (the next line reconnects); a line over the request size limit
- * (refused unsent, the REPL goes on); a long line that starts with `/`. No key ever shows in the
- * output, the screen or the log.
+ * (refused unsent, the REPL goes on); a long line that starts with `/`; `/EXIT` typed in
+ * capitals. No key ever shows in the output, the screen or the log.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -107,6 +107,17 @@ describe('opensoul chat with a hostile model or peer (real daemon, real CLI, fak
     assert.doesNotMatch(r.stderr, /closed the connection|Start it with/);
     assert.match(r.stdout, /^— anthropic\/claude-sonnet-4-5 via anthropic:a$/m);
     assertNoSecrets([key], { stdout: r.stdout, stderr: r.stderr, log: d.log() });
+  });
+
+  it('/EXIT or /Quit (commands are case-insensitive) leaves, as /exit does: never "Unknown command", and no line after it is sent', async () => {
+    const { d, api, key } = await chatDaemon();
+    for (const leave of ['/EXIT', '  /Quit  ']) {
+      const r = await d.cli(['chat'], { input: `${leave}\nhello\n` });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(r.stdout + r.stderr, '', 'nothing said');
+    }
+    assert.equal(api.received.length, 0, 'no line after it reached the provider');
+    assertNoSecrets([key], { log: d.log() });
   });
 
   it('a long message that starts with a path is sent to the model; a long /model line is answered, never sent', async () => {
