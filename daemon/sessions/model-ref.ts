@@ -39,8 +39,9 @@ export type ModelResolution = { ok: true; model: ResolvedModel } | { ok: false; 
 
 /** The longest model id we take; real ones are under 100 characters. */
 const MAX_MODEL_REF = 200;
+/** Whitespace, and every control character: C0, DEL and C1 (some terminals read U+009B as `ESC [`), as session ids refuse them. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const UNSAFE = /[\s\u0000-\u001f\u007f]/;
+const UNSAFE = /[\s\u0000-\u001f\u007f-\u009f]/;
 
 function lookupAlias(name: string, aliases: Readonly<Record<string, string>>): { alias: string; target: string } | null {
   const exact = own(aliases, name);
@@ -85,8 +86,8 @@ export function resolveModelRef(input: string, aliases: Readonly<Record<string, 
 
 /** A name for display: anything odd cut and quoted safely (a reply is plain text, one line per item). */
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are replaced for display
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  // eslint-disable-next-line no-control-regex -- control characters and line separators are replaced for display
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
   return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
 }
 

@@ -57,6 +57,15 @@ describe('model ref resolution', () => {
     assert.match(r.reply, /alias "fast" points to "flash"/);
   });
 
+  it('refuses a name with any control character (C1 such as U+009B too) or line separator, and echoes none of them', () => {
+    for (const text of ['anthropic/x\u009b2J', '\u009b2J', 'opus\u0085', 'anthropic/x\u2028y', 'anthropic/x\u001b[2J', 'anthropic/x\u007f']) {
+      const r = resolveModelRef(text, effectiveAliases({}), PROVIDERS);
+      assert.ok(!r.ok, JSON.stringify(text));
+      assert.match(r.reply, /is not a model name/);
+      assert.doesNotMatch(r.reply, /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/); // eslint-disable-line no-control-regex -- what must not be echoed
+    }
+  });
+
   it('does not mistake Object.prototype names for aliases', () => {
     const r = resolveModelRef('constructor', effectiveAliases({}), PROVIDERS);
     assert.ok(!r.ok);
