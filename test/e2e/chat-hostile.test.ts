@@ -99,6 +99,27 @@ describe('opensoul chat with a hostile model or peer (real daemon, real CLI, fak
     assertNoSecrets([key], { stdout, stderr, log: d2.log(), daemonStderr: d.stderr() + d2.stderr() });
   });
 
+  it('a client killed mid-turn: the upstream request is aborted, and the session takes the next turn at once (no "already running")', async () => {
+    const { d, api, key } = await chatDaemon();
+    api.answer('*', (req) => (JSON.stringify(req.body.messages).includes('slow') ? { kind: 'hang' } : { kind: 'ok', text: 'Hello.' }));
+    const cli = track(
+      spawn(process.execPath, [CLI, 'chat', '--session', 'k'], {
+        env: cleanEnv({ HOME: path.dirname(d.stateDir), OPENSOUL_STATE_DIR: d.stateDir }),
+        stdio: ['pipe', 'ignore', 'ignore'],
+      }),
+    );
+    const exited = new Promise((resolve) => cli.once('exit', resolve));
+    cli.stdin?.write('be slow\n');
+    await waitFor(() => api.received.length === 1, 'the request to reach the provider');
+    cli.kill('SIGKILL');
+    await exited;
+    await waitFor(() => api.aborted === 1, 'the upstream request to be aborted');
+    const next = await d.cli(['chat', '--session', 'k'], { input: 'hello\n' });
+    assert.equal(next.code, 0, next.stderr);
+    assert.match(next.stdout, /^Hello\.\n— anthropic\/claude-sonnet-4-5 via anthropic:a$/m);
+    assertNoSecrets([key], { stdout: next.stdout, stderr: next.stderr, log: d.log(), daemonStderr: d.stderr() });
+  });
+
   it('a line over the request size limit is refused unsent with a clear error; the connection stays and the next line is answered', async () => {
     const { d, key } = await chatDaemon();
     const r = await d.cli(['chat'], { input: `${'x'.repeat(1536 * 1024)}\nhello\n` });
