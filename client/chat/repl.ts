@@ -269,7 +269,9 @@ class ChatRepl {
 
   /** The first line a person sees. */
   banner(): string {
-    return this.env.style.dim(`opensoul chat — session ${this.session}. /model to see or switch models, /exit to leave; Ctrl-C cancels a reply.`);
+    // The id is the caller's, not yet checked by the gateway (it refuses control characters at the first line): shown, never obeyed.
+    const session = shown(this.session, process.stdout);
+    return this.env.style.dim(`opensoul chat — session ${session}. /model to see or switch models, /exit to leave; Ctrl-C cancels a reply.`);
   }
 }
 

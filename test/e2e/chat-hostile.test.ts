@@ -50,6 +50,19 @@ describe('opensoul chat with a hostile model or peer (real daemon, real CLI, fak
     assertNoSecrets([key], { screen: tty.screen(), log: d.log(), daemonStderr: d.stderr() });
   });
 
+  it('on a terminal, a --session with escape sequences is shown in caret notation in the banner, never obeyed, and refused', async () => {
+    const { d, key } = await chatDaemon();
+    const tty = runInTty([process.execPath, CLI, 'chat', '--session', 'a\u001b]0;PWNED\u0007b'], { ...d.env, TERM: 'xterm-256color' });
+    await tty.waitFor(/^> /m, 'the prompt');
+    assert.notEqual(tty.title(), 'PWNED', 'the banner set the terminal title');
+    assert.match(tty.screen(), /session a\^\[\]0;PWNED\^Gb\./);
+    tty.type('hello', { enter: true });
+    await tty.waitFor(/^opensoul: invalid session: expected a session id without control characters$/m, 'the refusal');
+    tty.type('/exit', { enter: true });
+    assert.equal(await tty.exitCode(), 0);
+    assertNoSecrets([key], { screen: tty.screen(), log: d.log(), daemonStderr: d.stderr() });
+  });
+
   it('off a terminal a reply is passed on as written; --json lines escape every control character', async () => {
     const { d, api, key } = await chatDaemon();
     api.answer('*', { kind: 'ok', chunks: HOSTILE });
