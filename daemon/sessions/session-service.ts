@@ -32,6 +32,7 @@ import {
   renderUnknownCommand,
   renderWriteFailed,
 } from './session-replies.js';
+import { tildePath } from '../../ipc/tilde-path.js';
 import { describePrune, PRUNE_BUDGET_BYTES } from './session-retention.js';
 import { SessionStore, sessionIdProblem } from './session-store.js';
 import type { SessionView } from './session-view.js';
@@ -253,9 +254,9 @@ export class SessionService {
       if (err instanceof OpenSoulError) return err.message;
       const code = errnoOf(err);
       if (code === null) throw err;
-      const why = renderWriteFailed(file, code);
-      this.deps.warn?.(why);
-      return why;
+      this.deps.warn?.(renderWriteFailed(file, code));
+      // The reply names the file as every view does, `~/…`; the log keeps the full path.
+      return renderWriteFailed(tildePath(file), code);
     }
   }
 
