@@ -195,7 +195,18 @@ export class SocketServer {
   private lastEvictionLog = 0;
   private evictionsSinceLog = 0;
 
+  /** False until listen() has set the socket's mode and identity: lines that arrive before wait for it. */
+  private serving = false;
+  private readonly servingStarted: Promise<void>;
+  private readonly startServing: () => void;
+
   constructor(private readonly opts: SocketServerOptions) {
+    let start = (): void => undefined;
+    this.servingStarted = new Promise<void>((resolve) => (start = resolve));
+    this.startServing = () => {
+      this.serving = true;
+      start();
+    };
     for (const key of Object.keys(methods) as MethodKey[]) {
       const m = methods[key];
       this.routes.set(m.name, { params: m.params, handler: opts.handlers[key] as Route['handler'] });
@@ -226,8 +237,20 @@ export class SocketServer {
     return this.connections.size;
   }
 
-  /** Listens; the process umask (0077, set at start) makes the socket born 0600. */
+  /**
+   * Listens. The socket is born 0700 (the process umask, 0077, set at start: ours alone), then
+   * narrowed to 0600 and its identity taken; no connection is answered before that is done, so
+   * whoever is answered finds the socket as it stays.
+   */
   async listen(): Promise<void> {
+    try {
+      await this.bindAndCheck();
+    } finally {
+      this.startServing();
+    }
+  }
+
+  private async bindAndCheck(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
@@ -500,6 +523,7 @@ export class SocketServer {
     if (conn.busy) return;
     conn.busy = true;
     try {
+      if (!this.serving) await this.servingStarted;
       for (let line = conn.queue.shift(); line !== undefined; line = conn.queue.shift()) {
         conn.queuedBytes -= line.length;
         this.bufferedBytes -= line.length;

@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants as fsConstants, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { OpenSoulError } from '../../../ipc/errors.js';
 import type { EventName } from '../../../ipc/protocol.js';
@@ -262,6 +264,43 @@ describe('socket server listen (real socket, in-process server)', function () {
     assert.equal(await server.ownsSocketFile(), false);
     assert.equal(readFileSync(socketPath, 'utf8'), 'not a socket', 'left as it was');
     assert.equal((statSync(socketPath).mode & 0o777).toString(8), (0o666 & ~process.umask()).toString(8), 'its mode untouched');
+  });
+
+  it("answers no one before the socket is 0600 and its own: a hello sent in the bind's tick waits for those steps", async () => {
+    const dir = tempDir();
+    const socketPath = path.join(dir, 'gw.sock');
+    // Every I/O thread held by an open() of a FIFO that no one writes yet: listen()'s stat and
+    // chmod wait behind them, while a client connects and says hello (the event loop needs no thread).
+    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const fifos = Array.from({ length: threads }, (_, i) => path.join(dir, `hold-${i}`));
+    for (const f of fifos) execFileSync('mkfifo', [f]);
+    const held = fifos.map((f) => open(f, 'r'));
+    const release = () => {
+      for (const f of fifos) closeSync(openSync(f, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK));
+    };
+    const order: string[] = [];
+    let modeWhenAnswered = '';
+    let answeredNow = (): void => undefined;
+    const answered = new Promise<void>((resolve) => (answeredNow = resolve));
+    const hello = () => ({ protocolVersion: 1, daemonVersion: 'test', pid: process.pid, stateDir: '/nowhere' });
+    const server = new SocketServer({ socketPath, token: () => TOKEN, handlers: new Proxy({}, { get: () => hello }) as Handlers, log: collect([]) });
+    onCleanup(() => server.close());
+    (server as unknown as { server: net.Server }).server.once('listening', () => {
+      void rawClient(socketPath).then(async (c) => {
+        onCleanup(() => c.close());
+        await c.hello(TOKEN);
+        modeWhenAnswered = (statSync(socketPath).mode & 0o777).toString(8);
+        order.push('answered');
+        answeredNow();
+      });
+    });
+    const listening = server.listen().then(() => order.push('listen done'));
+    // The threads go once the hello is answered (answering first) or after a while (holding it, as it must).
+    await Promise.race([answered, new Promise((r) => setTimeout(r, 500))]);
+    release();
+    await Promise.all([listening, answered, ...held.map((h) => h.then((fh) => fh.close()))]);
+    assert.deepEqual(order, ['listen done', 'answered']);
+    assert.equal(modeWhenAnswered, '600');
   });
 
   it('owns the socket it bound when nothing interferes, and makes it 0600', async () => {
