@@ -34,6 +34,18 @@ export class UpstreamTimeoutError extends Error {
   }
 }
 
+/**
+ * A request whose connection closed with neither a response nor an error: what Node's client does
+ * with a `101 Switching Protocols` (an upgrade it has no listener for). EPROTO: a network outcome.
+ */
+export class UpstreamNoResponseError extends Error {
+  readonly code = 'EPROTO';
+  constructor() {
+    super('the provider closed the connection without an HTTP response (it switched protocols)');
+    this.name = 'UpstreamNoResponseError';
+  }
+}
+
 /** A connection that was not made within the connect deadline (see CONNECT_TIMEOUT_MS). */
 export class UpstreamConnectTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
@@ -198,6 +210,9 @@ export function sendUpstream(agents: UpstreamAgents, r: UpstreamRequest): Upstre
         reject(err);
       };
       req.once('error', onError);
+      // Settles the exchange when nothing else did (a no-op otherwise): without it, a provider that
+      // answered 101 left the request pending for good, holding one of proxy.maxConcurrent places.
+      req.once('close', () => reject(new UpstreamNoResponseError()));
       req.once('response', (res) => {
         // Later errors (a reset mid-body) surface on the response stream, which the caller handles.
         req.removeListener('error', onError);

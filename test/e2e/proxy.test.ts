@@ -837,6 +837,26 @@ describe('the local credential proxy: hostile clients and upstreams', function (
     assert.match(a?.reason ?? '', /billing/, 'classified from the readable body (not "format")');
   });
 
+  it('a provider that answers 101 Switching Protocols: the tool gets a 502 and the request gives its place under maxConcurrent back', async () => {
+    // Node's client hands a 101 to an 'upgrade' listener, and with none destroys the socket without an error or a response.
+    const switching = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\nraw bytes'));
+    });
+    await new Promise<void>((r) => switching.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => switching.close(() => r())));
+    const s = await setup({ proxy: { maxConcurrent: 1 }, anthropicUrl: `http://127.0.0.1:${(switching.address() as AddressInfo).port}` });
+    const head = `POST /anthropic/v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nx-api-key: ${s.key}\r\ncontent-type: application/json\r\n`;
+    const r = await rawExchange(s.port, `${head}content-length: 2\r\n\r\n{}`);
+    assert.match(r.text, /^HTTP\/1\.1 502 /);
+    assert.doesNotMatch(r.text, /raw bytes/);
+    assert.equal((await proxyStatus(s.daemon))?.active, 0);
+    // The one place is free: a call to the other provider goes through.
+    const o = await openaiClient(s).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(o.choices[0]?.message.content, 'Hello from the fake provider.');
+    leakCheck(s, { response: r.text });
+  });
+
   it('a request that does not parse (both Transfer-Encoding and Content-Length, headers past 16 KiB) gets its 4xx, not a bare close', async () => {
     const s = await setup();
     const head = `POST /anthropic/v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nx-api-key: ${s.key}\r\n`;
