@@ -84,7 +84,10 @@ export interface ProxyConfig {
   maxBodyBytes: number;
   /** Upstream requests at once; past it the proxy answers 503 with Retry-After. */
   maxConcurrent: number;
-  /** A request body not whole within this (from its headers on) is refused (408): a stalled tool must not hold its place. */
+  /**
+   * Headers not whole within this (from their first byte, or the connection's opening), or a body
+   * not whole within it from its headers on, get 408: a stalled tool must not hold its place.
+   */
   bodyTimeoutMs: number;
   /** No response headers, or no byte of the body, for this long ends the upstream request. */
   upstreamTimeoutMs: number;

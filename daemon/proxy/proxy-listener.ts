@@ -24,15 +24,22 @@ export class ProxyListener {
     readonly configuredPort: number,
     handle: (port: number, req: IncomingMessage, res: ServerResponse) => Promise<void>,
     http: typeof NodeHttp,
+    headersTimeoutMs: number,
   ) {
     // noDelay: each event of a stream leaves at once. Keep-alive: SDKs reuse their connections.
     // requestTimeout 0: a body's deadline is proxy.bodyTimeoutMs, kept per request (readBody) and
-    // answered in the provider's error shape; Node's headersTimeout (60 s) still bounds the headers.
-    this.server = http.createServer({ noDelay: true, keepAlive: true, requestTimeout: 0 }, (req, res) => {
-      this.inFlight++;
-      res.once('close', () => this.inFlight--);
-      void handle(this.port, req, res);
-    });
+    // answered in the provider's error shape. The headers get the same deadline (Node answers 408
+    // and closes), set here: Node's default headersTimeout is min(60 s, requestTimeout), so 0 —
+    // a connection that sent nothing, or headers that never end, was held for good. Node checks
+    // the deadline every connectionsCheckingInterval.
+    this.server = http.createServer(
+      { noDelay: true, keepAlive: true, requestTimeout: 0, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: 1000 },
+      (req, res) => {
+        this.inFlight++;
+        res.once('close', () => this.inFlight--);
+        void handle(this.port, req, res);
+      },
+    );
     // No 'clientError' listener: Node's own answers a request that does not parse (400, 431 for
     // headers past 16 KiB, 408) and closes the connection. A listener that only destroyed the
     // socket left the tool with a bare close ("socket hang up") instead of the reason.
@@ -49,6 +56,11 @@ export class ProxyListener {
         resolve();
       });
     });
+  }
+
+  /** How long a request's headers may take from its first byte (proxy.bodyTimeoutMs, as reloaded); applies to connections already open. */
+  setHeadersTimeout(ms: number): void {
+    this.server.headersTimeout = ms;
   }
 
   /** The URL clients use. */

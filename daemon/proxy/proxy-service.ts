@@ -129,11 +129,12 @@ export class ProxyService {
     }
     if (current && current.host === cfg.host && current.configuredPort === cfg.port) {
       this.problem = null;
+      current.setHeadersTimeout(cfg.bodyTimeoutMs);
       return;
     }
     const agents = (this.agents ??= createAgents(await loadHttpLibs()));
     const deps = this.requestDeps(agents);
-    const next = new ProxyListener(cfg.host, cfg.port, (port, req, res) => handleProxyRequest(deps, port, req, res), agents.libs.http);
+    const next = new ProxyListener(cfg.host, cfg.port, (port, req, res) => handleProxyRequest(deps, port, req, res), agents.libs.http, cfg.bodyTimeoutMs);
     try {
       await next.listen();
     } catch (err) {

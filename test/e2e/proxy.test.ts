@@ -737,6 +737,27 @@ describe('the local credential proxy: hostile clients and upstreams', function (
     assert.equal(s.anthropic.received.length, 1, 'the stalled request never reached the provider');
   });
 
+  it('connections that send nothing, or headers that never end, are closed with 408 after proxy.bodyTimeoutMs, as reloaded', async () => {
+    const s = await setup({ proxy: { bodyTimeoutMs: 120_000 } });
+    const reloads = () =>
+      s.daemon
+        .log()
+        .split('\n')
+        .filter((l) => l.includes('"reloaded"') && l.includes('opensoul.json')).length;
+    const before = reloads();
+    // Opened under the old value: the new one applies to it as well.
+    const silent = rawExchange(s.port, '', 30_000);
+    writeConfig(s.stateDir, baseConfig(s, { bodyTimeoutMs: 300 }));
+    await waitFor(() => reloads() > before, 'the reload');
+    const partial = rawExchange(s.port, `GET /anthropic/v1/models HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nx-api-key: ${s.key}\r\n`, 30_000);
+    for (const r of [await silent, await partial]) {
+      assert.ok(r.closed, 'the daemon closed the connection');
+      assert.match(r.text, /^HTTP\/1\.1 408 /);
+    }
+    assert.equal(s.anthropic.received.length, 0);
+    assert.equal(await ask(s), 'Hello from the fake provider.');
+  });
+
   it('the proxy key never leaves for the provider, whatever header or query parameter the tool also put it in', async () => {
     const s = await setup();
     const host = `127.0.0.1:${s.port}`;
