@@ -25,6 +25,8 @@ import { ENV_CANDIDATE, resolveCredential } from '../resolver/resolve.js';
 import type { UsageLedger } from '../resolver/usage.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import type { ProxyKeys } from './proxy-keys.js';
+import { secretScrubber } from './secret-scrubber.js';
+import type { SecretScrubber } from './secret-scrubber.js';
 import { watchStreamErrors } from './stream-errors.js';
 import {
   clientResponseHeaders,
@@ -336,7 +338,8 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
           }
         : undefined;
       const head = { status, headers: clientResponseHeaders(up.res.headers, resolved.secret) };
-      return relay(d, res, up.res, head, up.abort, onStreamError ? watchStreamErrors(model, onStreamError) : undefined);
+      const scrub = secretScrubber(resolved.secret);
+      return relay(d, res, up.res, head, up.abort, scrub, onStreamError ? watchStreamErrors(model, onStreamError) : undefined);
     }
     let head: { head: Buffer; ended: boolean };
     try {
@@ -365,13 +368,12 @@ async function forward(d: ProxyRequestDeps, cfg: ProxyConfig, x: Exchange): Prom
       tried.add(profileId ?? ENV_CANDIDATE);
       continue;
     }
-    // An error body past 64 KiB: its head (as read, minus the secret) and the rest as it comes.
-    const headers2 = clientResponseHeaders(up.res.headers, resolved.secret);
-    const first = text === head.head.toString('utf8') ? head.head : Buffer.from(text, 'utf8');
-    if (first !== head.head) delete headers2['content-length'];
-    res.writeHead(status, headers2);
-    res.write(first);
-    return relay(d, res, up.res, null, up.abort);
+    // An error body past 64 KiB: its head and the rest as it comes, through one scrubber (a secret
+    // may straddle the two), which keeps the length.
+    const scrub = secretScrubber(resolved.secret);
+    res.writeHead(status, clientResponseHeaders(up.res.headers, resolved.secret));
+    res.write(scrub.push(head.head));
+    return relay(d, res, up.res, null, up.abort, scrub);
   }
   if (held) sendHeld(res, held);
 }
@@ -383,6 +385,7 @@ function relay(
   up: IncomingMessage,
   head: { status: number; headers: OutgoingHttpHeaders } | null,
   abort: () => void,
+  scrub: SecretScrubber,
   watchEvents?: (chunk: Buffer) => void,
 ): Promise<void> {
   const eventStream = /^text\/event-stream/i.test(String(up.headers['content-type'] ?? ''));
@@ -391,24 +394,37 @@ function relay(
   // The whole answer is here already (it came in the socket read that carried the head): head,
   // body and end leave in one write, not the three (head, chunks, terminator) of the streaming
   // path below; with 64 streams at once those syscalls were a third of the proxy's writes.
-  if (up.complete) return relayWhole(d, res, up, abort, watch);
+  if (up.complete) return relayWhole(d, res, up, abort, scrub, watch);
   // An event stream's head leaves at once (the tool learns the call was taken before the first
   // event) unless its first bytes are here to carry it; any other head leaves with the first
   // body bytes, one write instead of two.
   if (head !== null && eventStream && up.readableLength === 0) res.flushHeaders();
-  // A second 'data' listener beside pipe() only looks at the chunks pipe() writes on.
-  if (watch) up.on('data', watch);
-  // pipe(): backpressure both ways. By hand rather than stream.pipeline, which makes an
-  // AbortController (and an AbortError) per call. A client that goes away destroys the upstream
-  // request, whose socket closes, which ends the provider's work; an upstream that fails
-  // mid-body ends the client's response without its terminating chunk, so the tool sees a cut.
+  // By hand, as pipe() does it (backpressure both ways), with each chunk through the scrubber;
+  // not stream.pipeline, which makes an AbortController (and an AbortError) per call. A client
+  // that goes away destroys the upstream request, whose socket closes, which ends the provider's
+  // work; an upstream that fails mid-body ends the client's response without its terminating
+  // chunk, so the tool sees a cut.
   return new Promise((resolve) => {
     const settle = settler(d, res, abort, resolve);
     up.on('error', () => settle(true));
     up.once('aborted', () => settle(true));
     res.once('close', () => settle(!res.writableFinished));
     res.once('finish', () => settle(false));
-    up.pipe(res);
+    const resume = () => up.resume();
+    up.on('data', (chunk: Buffer) => {
+      watch?.(chunk);
+      const out = scrub.push(chunk);
+      if (out.length > 0 && !res.write(out)) {
+        up.pause();
+        res.once('drain', resume);
+      }
+    });
+    up.once('end', () => {
+      const rest = scrub.end();
+      res.end(rest.length > 0 ? rest : undefined);
+    });
+    // A 'data' listener does not restart a stream paused by hand (readHead pauses an error body).
+    up.resume();
   });
 }
 
@@ -417,13 +433,23 @@ function relay(
  * or two: the client socket stops reading past its high-water mark). Writing it at once holds
  * nothing back: every byte is already here, and the writes of one tick go out corked together.
  */
-function relayWhole(d: ProxyRequestDeps, res: ServerResponse, up: IncomingMessage, abort: () => void, watch?: (chunk: Buffer) => void): Promise<void> {
+function relayWhole(
+  d: ProxyRequestDeps,
+  res: ServerResponse,
+  up: IncomingMessage,
+  abort: () => void,
+  scrub: SecretScrubber,
+  watch?: (chunk: Buffer) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     let chunk: Buffer | null;
     while ((chunk = up.read() as Buffer | null) !== null) {
       watch?.(chunk);
-      res.write(chunk);
+      const out = scrub.push(chunk);
+      if (out.length > 0) res.write(out);
     }
+    const rest = scrub.end();
+    if (rest.length > 0) res.write(rest);
     // The stream still has to emit 'end' (which hands the socket back to the agent's pool).
     up.resume();
     const settle = settler(d, res, abort, resolve);

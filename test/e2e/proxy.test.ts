@@ -828,6 +828,41 @@ describe('the local credential proxy: hostile clients and upstreams', function (
     leakCheck(s, seen);
   });
 
+  it('a provider that echoes the credential in a body the proxy streams: a 200, an event split mid-key, an error past 64 KiB', async () => {
+    const echo = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const key = String(req.headers['x-api-key']);
+        if (req.url === '/v1/headers') {
+          // A debug endpoint echoing the request, as httpbin's /anything does: Content-Length is set.
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ headers: req.headers }));
+        } else if (req.url === '/v1/stream') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(`data: {"seen":"${key.slice(0, 20)}`);
+          setTimeout(() => res.end(`${key.slice(20)}"}\n\n`), 50);
+        } else {
+          // The key straddles the 64 KiB the proxy reads of an error before it streams the rest.
+          res.writeHead(400, { 'content-type': 'text/plain' });
+          res.end(`${'x'.repeat(64 * 1024 - 10)}${key} was refused`);
+        }
+      });
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => echo.close(() => r())));
+    const s = await setup({ anthropicUrl: `http://127.0.0.1:${(echo.address() as AddressInfo).port}` });
+    const seen: Record<string, string> = {};
+    for (const p of ['/anthropic/v1/headers', '/anthropic/v1/stream', '/anthropic/v1/large-error']) {
+      const r = await raw(s.port, { path: p, headers: { host: `127.0.0.1:${s.port}`, 'x-api-key': s.key } });
+      seen[p] = r.body;
+      assert.equal(r.status, p.endsWith('error') ? 400 : 200, p);
+    }
+    assert.match(seen['/anthropic/v1/headers'] ?? '', /"x-api-key":"\*+"/);
+    assert.match(seen['/anthropic/v1/stream'] ?? '', /^data: \{"seen":"\*+"\}\n\n$/);
+    assert.match(seen['/anthropic/v1/large-error'] ?? '', /x\*+ was refused$/);
+    leakCheck(s, seen);
+  });
+
   it('asks the provider for an identity body: an error it would compress otherwise stays readable, for the tool and the classifier', async () => {
     // RFC 9110: a request without Accept-Encoding accepts any coding; this provider takes it at its word.
     const encodings: (string | undefined)[] = [];
