@@ -223,6 +223,14 @@ function clamp(ms: number): number {
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(ms)));
 }
 
+/** The response's `Date` (the provider's clock when it answered), or null when absent or not an HTTP date. */
+function providerNow(headers: HeaderSource): number | null {
+  const v = headerOf(headers, 'date')?.trim();
+  if (v === undefined || !IMF_DATE.test(v)) return null;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? t : null;
+}
+
 /** `Retry-After`: delay-seconds or an HTTP date. */
 function parseRetryAfter(value: string, now: number): number | null {
   const v = value.trim();
@@ -289,10 +297,14 @@ const OPENAI_WINDOWS = ['requests', 'tokens'].map((w) => [`x-ratelimit-reset-${w
 export function retryAfterMs(headers: HeaderSource, now: number): number | null {
   const ms = headerOf(headers, 'retry-after-ms');
   if (ms !== null && /^\s*\d+(?:\.\d+)?\s*$/.test(ms)) return clamp(Number(ms));
+  // An absolute time is the provider's clock: read against its own `Date`, not ours. A host
+  // whose clock runs minutes fast (a home server without NTP) would otherwise see every reset in
+  // the past and call again at once, and one running slow would wait minutes too long.
+  const base = providerNow(headers) ?? now;
   const ra = headerOf(headers, 'retry-after');
-  const fromRetryAfter = ra === null ? null : parseRetryAfter(ra, now);
+  const fromRetryAfter = ra === null ? null : parseRetryAfter(ra, base);
   if (fromRetryAfter !== null && Number.isFinite(fromRetryAfter)) return clamp(fromRetryAfter);
-  const anthropic = pickReset(headers, ANTHROPIC_WINDOWS, (v) => parseResetTime(v, now));
+  const anthropic = pickReset(headers, ANTHROPIC_WINDOWS, (v) => parseResetTime(v, base));
   if (anthropic !== null) return clamp(anthropic);
   const openai = pickReset(headers, OPENAI_WINDOWS, parseGoDuration);
   return openai !== null ? clamp(openai) : null;

@@ -131,6 +131,17 @@ describe('retryAfterMs', () => {
     assert.equal(retryAfterMs(new Headers({ 'retry-after': '7' }), NOW), 7000);
   });
 
+  it("reads an absolute time against the provider's own Date, not this host's clock (a home server's clock may be minutes off)", () => {
+    const provider = NOW - 5 * 60_000; // this host runs five minutes fast
+    const date = new Date(provider).toUTCString();
+    assert.equal(retryAfterMs({ date, 'retry-after': new Date(provider + 30_000).toUTCString() }, NOW), 30_000);
+    assert.equal(retryAfterMs({ date, 'anthropic-ratelimit-requests-reset': new Date(provider + 20_000).toISOString() }, NOW), 20_000);
+    const slow = new Date(NOW + 5 * 60_000).toUTCString(); // this host runs five minutes slow
+    assert.equal(retryAfterMs({ date: slow, 'retry-after': new Date(NOW + 5 * 60_000 + 10_000).toUTCString() }, NOW), 10_000);
+    assert.equal(retryAfterMs({ date: 'yesterday', 'retry-after': new Date(NOW + 7000).toUTCString() }, NOW), 7000, 'an unreadable Date: our clock');
+    assert.equal(retryAfterMs({ date, 'retry-after': '12' }, NOW), 12_000, 'a delay needs no clock');
+  });
+
   it("reads Anthropic's reset times: the latest exhausted window, else the soonest reset", () => {
     const at = (s: number) => new Date(NOW + s * 1000).toISOString();
     assert.equal(
