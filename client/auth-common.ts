@@ -11,6 +11,7 @@ import type { ActionEnv } from './cli-context.js';
 import { callDaemon } from './connection.js';
 import { printJson, usageError } from './output.js';
 import { formatDuration, formatTime, tildePath } from './render/format.js';
+import { visibleStrings } from './render/terminal-text.js';
 import { isInteractive } from './secret-input.js';
 import { replacedLine, writeConfirmingReplace } from './write-conflict.js';
 
@@ -118,11 +119,13 @@ export function requireTerminal(command: string, alternative: string): void {
 }
 
 /** An order result, as text or JSON. */
-export function printOrder(env: ActionEnv, r: AuthOrderResult): void {
+export function printOrder(env: ActionEnv, answer: AuthOrderResult): void {
   if (env.json) {
-    printJson(r);
+    printJson(answer);
     return;
   }
+  // Profile ids come from files: shown, never obeyed (see visibleStrings).
+  const r = visibleStrings(answer);
   process.stdout.write(`${r.provider} order for agent ${r.agent}: ${r.order ? r.order.join(', ') : '(no override: config auth.order or round robin)'}\n`);
   process.stdout.write(`  effective now: ${r.effective.length ? r.effective.join(', ') : '(no usable profile)'}\n  store: ${tildePath(r.path)}\n`);
 }

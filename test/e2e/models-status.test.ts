@@ -262,7 +262,7 @@ describe('models status (real daemon, real CLI)', function () {
     assertNoSecrets([token, key], { status: status.stdout, list: list.stdout, doctor: doctor.stdout, log: d.log() });
   });
 
-  it('shows a profile id or model id holding escape sequences or a line feed with them visible (^[, ^J), never obeyed, in the view and --plain', async () => {
+  it('shows a profile or model id holding escape sequences or a line feed visibly (^[, ^J), never obeyed: status, --plain, auth list, order get', async () => {
     const d = await startDaemon();
     const hostile = 'anthropic:\u001b]0;owned\u0007\u001b[2J\nanthropic:fake  token  ok';
     writeStore(d, 'main', { [hostile]: { type: 'token', provider: 'anthropic', token: fakeSecret('sk-ant-oat01-', 90), expires: Date.now() + 3_600_000 } });
@@ -277,6 +277,14 @@ describe('models status (real daemon, real CLI)', function () {
     assert.match(view.stdout, /anthropic:\^\[\]0;owned\^G\^\[\[2J\^Janthropic:fake {2}token {2}ok/);
     assert.doesNotMatch(view.stdout, /^\s*anthropic:fake/m, 'the line feed in the id starts no line of its own');
     assert.equal(plain.stdout, 'anthropic/x^[[8m\n');
+    // The same id in `models auth list` and `order get` (once an order names it).
+    await d.cli(['models', 'auth', 'order', 'set', '--provider', 'anthropic', hostile]);
+    for (const r of [await d.cli(['models', 'auth', 'list']), await d.cli(['models', 'auth', 'order', 'get', '--provider', 'anthropic'])]) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, controls, r.stdout);
+      assert.match(r.stdout, /anthropic:\^\[\]0;owned\^G\^\[\[2J\^Janthropic:fake/);
+      assert.doesNotMatch(r.stdout, /^\s*anthropic:fake/m, 'the line feed in the id starts no line of its own');
+    }
     // --json keeps the values exactly (JSON escapes them itself).
     const json = JSON.parse((await d.cli(['models', 'status', '--json'])).stdout) as ModelsStatusResult;
     assert.ok(json.providers.some((p) => p.profiles.some((x) => x.id === hostile)));
