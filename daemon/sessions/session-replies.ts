@@ -7,6 +7,7 @@ import { formatDuration, formatWait, UNTIL_REPLACED_MS } from '../../ipc/duratio
 import type { ModelsStatusResult, ProfileStatusEntry, ProviderStatusEntry } from '../../ipc/protocol.js';
 import { providerSpec } from '../../ipc/providers.js';
 import { tildePath } from '../../ipc/tilde-path.js';
+import { visibleStrings } from '../../ipc/visible-strings.js';
 import { KNOWN_COMMANDS } from './model-command.js';
 import type { ModelListItem } from './model-list.js';
 import type { SessionView } from './session-view.js';
@@ -144,13 +145,26 @@ export interface StatusReplyInput {
 
 /** What `/model status` answers: current and default model, agent, auth store, and per provider the candidates in order. */
 export function renderModelStatus(input: StatusReplyInput): string {
-  const { view, status } = input;
+  // Profile ids, labels, model ids and paths come from files a person (or another program) wrote:
+  // a line feed in an id must not make a line that looks like another profile's, and an escape
+  // sequence reaches no front-end. All of them through the same transform, so ids still match.
+  const {
+    view,
+    status,
+    defaultModel,
+    order: callOrder,
+  } = visibleStrings({
+    view: input.view,
+    status: input.status,
+    defaultModel: input.defaultModel,
+    order: input.order,
+  });
   const home = input.home ?? process.env.HOME ?? '';
   const now = status.now;
   const lines = [
     `Current: ${view.model}${view.modelFromSession ? '' : " (the agent's default)"}`,
     `Credential: ${credentialLabel(view.pin)}`,
-    `Default: ${input.defaultModel}${status.fallbacks.length > 0 ? `, fallbacks: ${status.fallbacks.join(', ')}` : ''}`,
+    `Default: ${defaultModel}${status.fallbacks.length > 0 ? `, fallbacks: ${status.fallbacks.join(', ')}` : ''}`,
     `Agent: ${status.agent}`,
     `Auth store: ${tildePath(status.authStore, home)}`,
   ];
@@ -167,7 +181,7 @@ export function renderModelStatus(input: StatusReplyInput): string {
     const pin = view.pin !== null && entry.profiles.some((p) => p.id === view.pin) ? view.pin : null;
     const orderWord = pin ? 'pinned' : entry.orderSource === 'agent' ? "agent's order" : entry.orderSource === 'config' ? 'config auth.order' : 'round robin';
     lines.push('', `[${entry.provider}] endpoint: ${entry.baseUrl ?? 'default'}, order: ${orderWord}`);
-    for (const p of profilesInOrder(entry, pin, input.order?.[entry.provider])) {
+    for (const p of profilesInOrder(entry, pin, callOrder?.[entry.provider])) {
       const flags = profileFlags(p, pin, now);
       lines.push(`  - ${p.label} ${TYPE_WORDS[p.type]} ${p.masked}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}`);
       const remedy = remedyOf(p);

@@ -101,6 +101,18 @@ describe('session replies', () => {
     assert.ok(!text.includes('/state/'), text);
   });
 
+  it('/model status shows control characters and line feeds in ids and paths from files as ^[ and ^J: no fake line, no escape', () => {
+    const status = sampleStatus();
+    const hostile = 'anthropic:work\nanthropic:fake api-key sk-ant-a...xxxx (next)\u001b]0;t\u0007';
+    const work = status.providers[0]!.profiles.find((p) => p.id === 'anthropic:work')!;
+    Object.assign(work, { id: hostile, label: hostile });
+    const text = renderModelStatus({ view: view({ pin: hostile }), defaultModel: 'anthropic/claude-sonnet-4-5', status, order: { anthropic: [hostile] } });
+    // eslint-disable-next-line no-control-regex -- no control character but the reply's own line ends
+    assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    assert.ok(!text.split('\n').some((l) => l.startsWith('anthropic:fake')), text);
+    assert.match(text, /- anthropic:work\^Janthropic:fake .*\^\[\]0;t\^G .*\(next, pinned/);
+  });
+
   it('uses the call order when the caller gives it', () => {
     const anthropic = sampleStatus().providers[0]!;
     const ids = profilesInOrder(anthropic, null, ['anthropic:default', 'anthropic:work']).map((p) => p.id);
