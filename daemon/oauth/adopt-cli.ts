@@ -6,7 +6,7 @@
  */
 import { OpenSoulError } from '../../ipc/errors.js';
 import { MAX_STATE_FILE_BYTES } from '../../ipc/file-checks.js';
-import { openRegular } from '../fs/open-regular.js';
+import { openRegularStat } from '../fs/open-regular.js';
 import type { AuthAdoptParams, AuthAdoptResult } from '../../ipc/protocol.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import { managingCommand } from '../stores/credentials.js';
@@ -14,16 +14,18 @@ import type { StoreService } from '../stores/store-service.js';
 import { MANAGED_CLIS, managedByFor, managedFilePath, parseManagedFile } from './managed-files.js';
 
 async function readSmall(file: string): Promise<string | null> {
-  let handle;
+  let opened;
   try {
     // Not stat + readFile: a FIFO in the file's place (size 0) would block the open for ever,
     // holding one of libuv's four I/O threads; a few such calls stall every file operation of the daemon.
-    handle = await openRegular(file);
+    opened = await openRegularStat(file);
   } catch {
     return null;
   }
+  const { handle, stat } = opened;
   try {
-    if ((await handle.stat()).size > MAX_STATE_FILE_BYTES) return null;
+    // The size from the stat the open already took, not a second one.
+    if (stat.size > MAX_STATE_FILE_BYTES) return null;
     return await handle.readFile('utf8');
   } catch {
     return null;
