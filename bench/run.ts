@@ -159,13 +159,15 @@ const STARTUP_CASES: StartupCase[] = [
 /**
  * The physical floor of a command that talks to the daemon: plain JavaScript, no bundle, no
  * checks — connect, hello and one call pipelined, print the answer. What the CLI costs beyond it
- * is ours.
+ * is ours. `setup` runs first (reading a secret from stdin); `call` is the second request's
+ * method and params, as JavaScript.
  */
-const BARE_CLIENT = `
+const bareClient = (call: string, setup = '') => `
 const net = require('node:net');
 const fs = require('node:fs');
 const dir = process.env.OPENSOUL_STATE_DIR;
 const token = fs.readFileSync(dir + '/run/gateway.token', 'utf8').trim();
+${setup}
 const s = net.connect(dir + '/run/gateway.sock');
 let buf = '', n = 0;
 s.on('data', (d) => {
@@ -178,16 +180,19 @@ s.on('data', (d) => {
   }
 });
 s.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'gateway.hello', params: { token, clientVersion: 'bench' } }) + '\\n');
-s.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'models.status', params: {} }) + '\\n');
+s.write(JSON.stringify({ jsonrpc: '2.0', id: 2, ${call} }) + '\\n');
 `;
 
+/** The floor of the reads: `models.status`. */
+const BARE_CLIENT = bareClient("method: 'models.status', params: {}");
+
 /**
- * The floor of a command that writes: the bare client making paste-token's call (hello and
- * `auth.upsert` pipelined, the secret from stdin). The daemon's locked, durable write is in it.
+ * The floor of a command that writes: paste-token's call (`auth.upsert`, the secret from stdin).
+ * The daemon's locked, durable write is in it.
  */
-const BARE_WRITE = BARE_CLIENT.replace('const s = net.connect', "const secret = fs.readFileSync(0, 'utf8').trim();\nconst s = net.connect").replace(
-  "method: 'models.status', params: {} }",
-  "method: 'auth.upsert', params: { profileId: 'anthropic:bench', credential: { type: 'token', token: secret }, replace: true } }",
+const BARE_WRITE = bareClient(
+  "method: 'auth.upsert', params: { profileId: 'anthropic:bench', credential: { type: 'token', token: secret }, replace: true }",
+  "const secret = fs.readFileSync(0, 'utf8').trim();",
 );
 
 /** Section 2: each command's median wall time and its ratio to `node -e 0`, all interleaved in rounds. */
@@ -196,7 +201,6 @@ function startupBench(): Record<string, unknown> {
   const node: number[] = [];
   const times = STARTUP_CASES.map(() => [] as number[]);
   writeFileSync(path.join(root, 'bare-client.cjs'), BARE_CLIENT);
-  if (!BARE_WRITE.includes('auth.upsert') || !BARE_WRITE.includes('readFileSync(0')) throw new Error('the bare write script was not made');
   writeFileSync(path.join(root, 'bare-write.cjs'), BARE_WRITE);
   const once = (c: StartupCase) => timeRun(c.script ? c.args() : [CLI, ...c.args()], c.input?.());
   for (let i = 0; i < 2; i++) for (const c of STARTUP_CASES) once(c);
