@@ -10,9 +10,11 @@
  * Changes are functions of the file's current text, queued and applied in batches: many calls
  * at once cost one locked write, and a retry simply re-applies them to the fresh content. A
  * batch that changes nothing in the file as it is now takes no lock at all (see `readAsIs`); one
- * that does starts from that same read under the lock, since the final step checks it anyway.
+ * that does starts from that same read under the lock, since the final step checks it anyway,
+ * and so its temp file is written while the lock is taken, and the lock released while the dir
+ * is synced (measured: `auth.upsert` 7.2–8.4 → 6.4–6.7 ms, median of 60, same machine and run).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { MAX_STATE_FILE_BYTES } from '../../ipc/file-checks.js';
@@ -119,26 +121,22 @@ export class FileUpdater {
       settle(batch, unchanged);
       return;
     }
-    let lock;
-    try {
-      lock = await this.lock();
-    } catch (err) {
-      for (const p of batch) p.reject(err);
+    // A plain file read just now: the new text does not depend on the lock, so its temp file is
+    // written and synced (the slowest step) while the lock is taken. The final step still checks
+    // the bytes under the lock; a temp file whose lock is not had is removed.
+    const early = asIs && CAN_NOT_FOLLOW && asIs.target === this.file ? prepare(asIs, batch) : undefined;
+    const [locked, temp] = await Promise.allSettled([this.lock(), early?.temp]);
+    if (locked.status === 'rejected') {
+      if (temp.status === 'fulfilled' && temp.value) await unlink(temp.value.path).catch(() => undefined);
+      for (const p of batch) p.reject(locked.reason);
       return;
     }
-    let settled: () => void;
-    try {
-      settled = await this.writeLocked(batch, asIs);
-    } catch (err) {
-      // An unexpected I/O error (EACCES, ENOSPC): every waiting call learns of it.
-      settled = () => batch.forEach((p) => p.reject(err));
-    }
-    // Released before the callers hear back: a caller's next write to this file must not find our lock and back off.
-    await lock.release();
-    settled();
+    // A temp file that could not be written early (a new agent's dir, which taking the lock makes)
+    // is written again under the lock: its error then, if any, is the one the callers get.
+    await this.finish(batch, locked.value, () => this.writeLocked(batch, asIs, temp.status === 'fulfilled' ? early : undefined));
   }
 
-  private async writeHolding(p: Pending, prepare: NonNullable<Pending['prepare']>): Promise<void> {
+  private async writeHolding(p: Pending, prepareChange: NonNullable<Pending['prepare']>): Promise<void> {
     let lock;
     try {
       lock = await this.lock();
@@ -146,19 +144,40 @@ export class FileUpdater {
       p.reject(err);
       return;
     }
-    let settled: () => void;
-    try {
+    await this.finish([p], lock, async () => {
       const target = await writeTarget(this.file);
       const before = await readOrNull(target);
       const text = before === null ? null : before.toString('utf8');
       const valid = text === null || this.opts.validate(text) === null;
-      const change = await prepare(valid ? text : null);
+      const change = await prepareChange(valid ? text : null);
       // Written from this read, as a plain write is from its own: the final step still checks the bytes.
-      settled = await this.writeLocked([{ ...p, change }], valid ? { target, before, text } : null);
+      return this.writeLocked([{ ...p, change }], valid ? { target, before, text } : null);
+    });
+  }
+
+  /**
+   * Runs a write holding `lock`, then releases the lock while the directory is synced and the
+   * state takes the write in (neither needs the lock: another writer may go ahead meanwhile, and
+   * its own rename is ordered after ours). The callers hear back once all of it is done: before
+   * that the write is not durable, nor visible to their next call. An unexpected I/O error
+   * (EACCES, ENOSPC) is what every waiting call learns.
+   */
+  private async finish(batch: Pending[], lock: HeldLock, write: () => Promise<LockedWrite>): Promise<void> {
+    let settled: () => void;
+    let after: Promise<unknown> | undefined;
+    try {
+      const done = await write();
+      settled = done.settle;
+      if (done.wrote) {
+        const { target, written } = done.wrote;
+        after = Promise.all([syncDir(path.dirname(target)).catch(() => undefined), this.opts.onWritten?.(this.file, written)]);
+      }
     } catch (err) {
-      settled = () => p.reject(err);
+      settled = () => batch.forEach((p) => p.reject(err));
     }
-    await lock.release();
+    // Released before the callers hear back: a caller's next write to this file must not find our lock and back off.
+    const [, read] = await Promise.allSettled([lock.release(), after]);
+    if (read.status === 'rejected') settled = () => batch.forEach((p) => p.reject(read.reason));
     settled();
   }
 
@@ -198,8 +217,12 @@ export class FileUpdater {
     }
   }
 
-  /** Writes the batch under the lock; returns what tells each call its outcome (run once the lock is released). */
-  private async writeLocked(batch: Pending[], asIs: Snapshot | null): Promise<() => void> {
+  /**
+   * Writes the batch under the lock; returns what tells each call its outcome (run once the lock
+   * is released) and, when the file was replaced, what was written. `early`: the batch already
+   * applied to `asIs`, its temp file written, for the first attempt.
+   */
+  private async writeLocked(batch: Pending[], asIs: Snapshot | null, early?: Prepared): Promise<LockedWrite> {
     const attempts = this.opts.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       // A symlinked file is written through to its target (resolved again on every attempt). A plain
@@ -214,24 +237,13 @@ export class FileUpdater {
         const invalid = this.opts.validate(text);
         if (invalid) {
           const err = new OpenSoulError('STORE_INVALID', { path: this.file, position: invalid.position });
-          return () => batch.forEach((p) => p.reject(err));
+          return { settle: () => batch.forEach((p) => p.reject(err)) };
         }
       }
-      // Apply every change in order; one that throws fails alone, the others still land.
-      let current = text;
-      const outcomes: Outcome[] = [];
-      for (const p of batch) {
-        try {
-          const { next, result } = p.change(current);
-          if (next !== null) current = next;
-          outcomes.push({ ok: true, value: result });
-        } catch (err) {
-          outcomes.push({ ok: false, value: err });
-        }
-      }
-      if (current !== text && current !== null) {
-        const bytes = Buffer.from(current, 'utf8');
-        const { path: tmp, mtimeMs } = await writeTempStat(target, bytes, 0o600);
+      // On the first attempt from a plain file's read, the batch was applied (and its temp file written) before the lock.
+      const applied = attempt === 1 && early ? early : prepare({ text, target }, batch);
+      if (applied.temp && applied.bytes) {
+        const { path: tmp, mtimeMs } = await applied.temp;
         if (this.opts.pauseBeforeRenameMs) await sleep(this.opts.pauseBeforeRenameMs);
         // The final step fails, rather than overwrite, if anyone (an editor, a tool without our
         // lock) saved since our read; we then start over from their version.
@@ -239,18 +251,54 @@ export class FileUpdater {
         if (!replaced) {
           if (attempt >= attempts) {
             const err = new OpenSoulError('LOCKED', { path: this.file, pid: null, reason: 'changing' });
-            return () => batch.forEach((p) => p.reject(err));
+            return { settle: () => batch.forEach((p) => p.reject(err)) };
           }
           // Someone is saving right now (an editor's burst): give them a moment, not a busy loop.
           await sleep(attempt * 5 + Math.random() * 10);
           continue;
         }
-        await syncDir(path.dirname(target)).catch(() => undefined);
-        await this.opts.onWritten?.(this.file, { bytes, mtimeMs });
+        return { settle: () => settle(batch, applied.outcomes), wrote: { target, written: { bytes: applied.bytes, mtimeMs } } };
       }
-      return () => settle(batch, outcomes);
+      return { settle: () => settle(batch, applied.outcomes) };
     }
   }
+}
+
+/** What a locked write tells: each call's outcome, and what it put in place (null: nothing). */
+interface LockedWrite {
+  settle: () => void;
+  wrote?: { target: string; written: Written };
+}
+
+/** A batch applied to a version of the file: each call's outcome and, when it changes the file, the new bytes and their temp file. */
+interface Prepared {
+  outcomes: Outcome[];
+  bytes: Buffer | null;
+  temp: Promise<{ path: string; mtimeMs: number }> | null;
+}
+
+/**
+ * Applies every change in order to `text` (one that throws fails alone, the others still land)
+ * and, when the result differs, starts writing it to a temp file beside `target`.
+ */
+function prepare(from: { text: string | null; target: string }, batch: Pending[]): Prepared {
+  let current = from.text;
+  const outcomes: Outcome[] = [];
+  for (const p of batch) {
+    try {
+      const { next, result } = p.change(current);
+      if (next !== null) current = next;
+      outcomes.push({ ok: true, value: result });
+    } catch (err) {
+      outcomes.push({ ok: false, value: err });
+    }
+  }
+  if (current === from.text || current === null) return { outcomes, bytes: null, temp: null };
+  const bytes = Buffer.from(current, 'utf8');
+  const temp = writeTempStat(from.target, bytes, 0o600);
+  // Awaited by whoever uses it; a rejection seen only after the lock is had must not count as unhandled meanwhile.
+  temp.catch(() => undefined);
+  return { outcomes, bytes, temp };
 }
 
 interface Outcome {

@@ -3,18 +3,19 @@
  * the read it starts from, and what a save made while it works does to the write.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileUpdater } from '../../../daemon/stores/file-updater.js';
-import type { Change } from '../../../daemon/stores/file-updater.js';
+import type { Change, UpdaterOptions } from '../../../daemon/stores/file-updater.js';
 import { tempDir } from '../../support/harness.js';
 
 /** A JSON object file: validate counts its parses, so a test can tell how often the file was read as a whole. */
-function jsonFile(initial: Record<string, unknown> | null) {
+function jsonFile(initial: Record<string, unknown> | null, opts: Partial<UpdaterOptions> = {}) {
   const file = path.join(tempDir(), 'store.json');
   if (initial) writeFileSync(file, `${JSON.stringify(initial)}\n`, { mode: 0o600 });
   const seen = { validations: 0 };
   const updater = new FileUpdater(file, {
+    ...opts,
     validate: (text) => {
       seen.validations++;
       try {
@@ -79,6 +80,15 @@ describe('FileUpdater (real files)', function () {
     assert.deepEqual(f.read(), { made: 'meanwhile', b: '2' });
   });
 
+  it("a file whose dir does not exist yet (a new agent's): the dir is made 0700 and the write lands", async () => {
+    const file = path.join(tempDir(), 'agents', 'new', 'agent', 'store.json');
+    const updater = new FileUpdater(file, { validate: () => null });
+    assert.equal(await updater.update(setKey('b', '2')), 'set');
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { b: '2' });
+    assert.equal(statSync(path.dirname(file)).mode & 0o777, 0o700);
+    assert.deepEqual(readdirSync(path.dirname(file)), ['store.json']);
+  });
+
   it('a file that does not parse is not written, and the call says STORE_INVALID', async () => {
     const f = jsonFile(null);
     writeFileSync(f.file, '{ "a": ');
@@ -104,5 +114,37 @@ describe('FileUpdater (real files)', function () {
     await plain;
     assert.deepEqual(read(), { a: '1', b: '2', c: '3' });
     assert.equal(existsSync(`${file}.lock`), false);
+  });
+
+  it('a write that cannot get the lock is LOCKED: the file is untouched and the temp file written meanwhile is gone', async () => {
+    const f = jsonFile({ a: '1' }, { lockTimeoutMs: 150 });
+    const before = readFileSync(f.file, 'utf8');
+    writeFileSync(`${f.file}.lock`, JSON.stringify({ pid: process.pid, createdAt: Date.now() })); // a live holder (this process)
+    await assert.rejects(f.updater.update(setKey('b', 'sk-ant-api03-new')), (err: unknown) => (err as { kind?: string }).kind === 'LOCKED');
+    assert.equal(readFileSync(f.file, 'utf8'), before);
+    assert.deepEqual(readdirSync(path.dirname(f.file)).sort(), ['store.json', 'store.json.lock'], 'no temp file holds the new text');
+  });
+
+  it('a call hears back once the state took its write in, with the lock released and the file in place', async () => {
+    const seen: string[] = [];
+    let file = '';
+    const f = jsonFile(
+      { a: '1' },
+      {
+        onWritten: async (_, written) => {
+          await new Promise((r) => setTimeout(r, 30));
+          seen.push(`state took ${written.bytes.toString('utf8').trim()}`);
+        },
+      },
+    );
+    file = f.file;
+    const answered = (r: string) => seen.push(`${r}, lock ${existsSync(`${file}.lock`) ? 'held' : 'free'}, file ${readFileSync(file, 'utf8').trim()}`);
+    await Promise.all([f.updater.update(setKey('b', '2')).then(answered), f.updater.update(setKey('c', '3')).then(answered)]);
+    assert.deepEqual(seen, [
+      'state took {"a":"1","b":"2"}',
+      'set, lock free, file {"a":"1","b":"2"}',
+      'state took {"a":"1","b":"2","c":"3"}',
+      'set, lock free, file {"a":"1","b":"2","c":"3"}',
+    ]);
   });
 });
