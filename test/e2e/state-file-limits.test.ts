@@ -22,11 +22,12 @@ describe('state files: size limit, duplicate keys, log keys (real daemon)', func
     await waitFor(async () => (await d.call(methods.modelsStatus, {})).providers.find((p) => p.provider === 'anthropic')?.env !== null, 'the key to load');
     const huge = fakeSecret('sk-ant-api03-', 70);
     writeFileSync(d.paths.dotenv, `ANTHROPIC_API_KEY=${huge}\n#${'x'.repeat(2 * MIB)}\n`);
+    // The daemon may catch the file mid-write (1.0 MiB of it, say): the error it shows must follow the file to its final size.
     const file = await waitFor(async () => {
       const s = await d.call(methods.gatewayStatus, {});
       const f = s.files.find((x) => x.kind === 'dotenv');
-      return f && !f.ok ? f : null;
-    }, 'the .env error');
+      return f && !f.ok && /2\.0 MiB/.test(f.error ?? '') ? f : null;
+    }, 'the .env error, at the final size');
     assert.match(file.error ?? '', /2\.0 MiB, over the 1 MiB limit: not loaded/);
     const status = await d.cli(['models', 'status', '--json']);
     const anthropic = (JSON.parse(status.stdout) as { providers: { provider: string; env: { masked: string } | null }[] }).providers.find(
