@@ -5,7 +5,6 @@
  * (400, and the login goes on waiting; compared in constant time), and is closed after the first
  * good callback, on cancel, or when the login expires.
  */
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { sameState } from './pkce.js';
 
@@ -121,6 +120,9 @@ export async function startCallbackListener(plan: Extract<ListenPlan, { mode: 'l
     // After the page went out: nothing else should reach this port.
     res.once('finish', () => setImmediate(close));
   };
+  // Loaded here, not with the daemon: only a browser login needs an HTTP server, and an idle daemon
+  // that never loads node:http idles ~0.5 MiB smaller (bench: 53.5 → 53.0 MiB; its modules and the binary code they run).
+  const { createServer } = await import('node:http');
   const v4 = createServer(handler);
   servers.push(v4);
   const port = await listen(v4, plan.port, '127.0.0.1');
