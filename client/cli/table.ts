@@ -81,9 +81,9 @@ const MODELS_STATUS_FLAGS: readonly FlagSpec[] = [
   { long: 'probe', kind: 'bool', description: 'send a minimal live request per profile and env key (a "Probes" table; --plain: one tab-separated line each)' },
   { long: 'probe-provider', kind: 'value', value: 'provider', description: 'probe only this provider', complete: 'provider' },
   { long: 'probe-profile', kind: 'list', value: 'ids', description: 'probe only these profiles (comma list; repeatable)' },
-  { long: 'probe-timeout', kind: 'int', value: 'ms', description: 'time limit of each probe' },
-  { long: 'probe-concurrency', kind: 'int', value: 'n', description: 'probes run at once' },
-  { long: 'probe-max-tokens', kind: 'int', value: 'n', description: 'max_tokens of each probe request' },
+  { long: 'probe-timeout', kind: 'int', value: 'ms', description: 'time limit of each probe (default 10000)' },
+  { long: 'probe-concurrency', kind: 'int', value: 'n', description: 'probes run at once (default 4)' },
+  { long: 'probe-max-tokens', kind: 'int', value: 'n', description: 'max_tokens of each probe request (default 8)' },
 ];
 
 const AUTH: CommandSpec = {
@@ -114,7 +114,7 @@ const AUTH: CommandSpec = {
           long: 'expires-in',
           kind: 'value',
           value: 'duration',
-          description: 'when it expires (default 365d, the lifetime Claude gives setup-tokens)',
+          description: 'when it expires; 365d is the lifetime Claude gives setup-tokens',
           default: '365d',
         },
         agent(),
