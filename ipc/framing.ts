@@ -14,6 +14,8 @@ export interface LineReader {
   readonly pendingBytes: number;
   /** Lets go of the unfinished line now and ignores whatever comes after (a refused peer). */
   discard(): void;
+  /** The peer sent its last byte: an unfinished line counts as a line (a script's last one may lack its newline). */
+  finish(): void;
 }
 
 /**
@@ -24,6 +26,11 @@ export function createLineReader(maxLineBytes: number, onLine: (line: string) =>
   let parts: Buffer[] = [];
   let pending = 0;
   let overflowed = false;
+  const emit = (line: Buffer) => {
+    let text = line.toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (text.trim() !== '') onLine(text);
+  };
   return {
     get pendingBytes() {
       return pending;
@@ -50,9 +57,7 @@ export function createLineReader(maxLineBytes: number, onLine: (line: string) =>
         parts = [];
         pending = 0;
         start = nl + 1;
-        let text = line.toString('utf8');
-        if (text.endsWith('\r')) text = text.slice(0, -1);
-        if (text.trim() !== '') onLine(text);
+        emit(line);
       }
       const rest = chunk.subarray(start);
       if (rest.length === 0) return;
@@ -65,6 +70,13 @@ export function createLineReader(maxLineBytes: number, onLine: (line: string) =>
       // Copy: the caller may reuse the chunk's memory.
       parts.push(Buffer.from(rest));
       pending += rest.length;
+    },
+    finish() {
+      if (overflowed || pending === 0) return;
+      const line = Buffer.concat(parts, pending);
+      parts = [];
+      pending = 0;
+      emit(line);
     },
   };
 }

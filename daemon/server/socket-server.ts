@@ -79,9 +79,19 @@ export interface ConnectionState {
   partialSince: number | null;
   /** Bytes of the unfinished line held for this connection. */
   readonly pendingBytes: () => number;
+  /**
+   * The peer has sent everything it will: it half-closed (socat and `nc -U` at the end of their
+   * input), or it is gone (a killed client looks the same until a write to it fails). Our side
+   * ends once every line it sent is answered.
+   */
+  peerEnded: boolean;
   /** Drops the unfinished line (a refused connection reads nothing more). */
   readonly discardPending: () => void;
-  /** Aborted when the peer goes away: long work for it (a chat turn, its upstream request) stops. */
+  /**
+   * Aborted when the peer goes away or half-closes: long work for it (a chat turn and its upstream
+   * request, a held key) stops, since a killed client cannot be told from one that only stopped
+   * sending. Short calls already made are still answered.
+   */
   readonly closed: AbortSignal;
   /** Pushes a notification to this peer only. */
   readonly notify: Notify;
@@ -215,7 +225,10 @@ export class SocketServer {
     this.now = opts.now ?? Date.now;
     // No server.maxConnections: Node would drop the newcomer, and 256 idle peers would lock
     // every CLI out; accept() makes room instead.
-    this.server = net.createServer((socket) => this.accept(socket));
+    // allowHalfOpen: a peer that half-closes after its last request (socat and `nc -U` at the end
+    // of their input) still gets every answer; Node would otherwise end our side at once, and the
+    // answers still being made would be dropped. endIfAnswered ends it when they are out.
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     const sweepMs = Math.min(5000, Math.max(50, Math.min(this.limits.idleTimeoutMs, this.limits.partialFrameTimeoutMs) / 4));
     this.sweeper = setInterval(() => this.sweep(), sweepMs);
     this.sweeper.unref();
@@ -459,6 +472,7 @@ export class SocketServer {
       busy: false,
       lastActivity: this.now(),
       partialSince: null,
+      peerEnded: false,
       pendingBytes: () => reader?.pendingBytes ?? 0,
       discardPending: () => reader?.discard(),
       closed: gone.signal,
@@ -503,6 +517,15 @@ export class SocketServer {
       else if (before === 0 || conn.partialSince === null) conn.partialSince = conn.lastActivity;
       if (after > before) this.enforceBufferBudget(conn);
     });
+    socket.on('end', () => {
+      conn.peerEnded = true;
+      const before = lines.pendingBytes;
+      lines.finish();
+      this.bufferedBytes -= before - lines.pendingBytes;
+      conn.partialSince = null;
+      gone.abort();
+      this.endIfAnswered(conn);
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(authTimer);
@@ -541,6 +564,13 @@ export class SocketServer {
     } finally {
       conn.busy = false;
     }
+    this.endIfAnswered(conn);
+  }
+
+  /** Ends our side of a connection whose peer half-closed, once every line it sent is answered. */
+  private endIfAnswered(conn: ConnectionState): void {
+    if (!conn.peerEnded || conn.busy || conn.queue.length > 0) return;
+    if (!conn.socket.destroyed && conn.socket.writable) conn.socket.end();
   }
 
   private write(conn: ConnectionState, line: string): void {

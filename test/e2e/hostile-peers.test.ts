@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { methods } from '../../ipc/protocol.js';
 import { rawClient, readToken } from '../support/raw-client.js';
 import type { RawClient } from '../support/raw-client.js';
-import { startDaemon } from '../support/harness.js';
+import { assertNoSecrets, fakeSecret, startDaemon } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 
 type Msg = { jsonrpc?: string; id?: unknown; result?: unknown; error?: { code: number; message: string; data?: { code?: string } } };
@@ -142,6 +142,30 @@ describe('hostile peers on the socket (real daemon)', function () {
     assert.equal(((await c.next()) as Msg).error?.code, -32600);
     c.close();
     await stillServes();
+  });
+
+  it('answers every request of a peer that half-closes after sending them (socat, nc -U), a last line without its newline too', async () => {
+    const key = fakeSecret('sk-ant-api03-', 70);
+    await d.call(methods.authUpsert, { profileId: 'anthropic:work', credential: { type: 'api_key', key } });
+    const c = await rawClient(d.socketPath);
+    // As socat sends a script's input: every line at once, then end of input (a half-close).
+    c.send(
+      `${req(1, 'gateway.hello', { token, clientVersion: 'sh' })}${req(2, 'auth.resolve', { provider: 'anthropic' })}${req(3, 'gateway.status').trimEnd()}`,
+    );
+    c.socket.end();
+    const got = [(await c.next()) as Msg, (await c.next()) as Msg, (await c.next()) as Msg];
+    assert.deepEqual(
+      got.map((m) => [m.id, m.error?.code ?? 'ok']),
+      [
+        [1, 'ok'],
+        [2, 'ok'],
+        [3, 'ok'],
+      ],
+    );
+    assert.equal((got[1]?.result as { profileId?: string }).profileId, 'anthropic:work');
+    await c.closed; // and then the daemon ends its side
+    await stillServes();
+    assertNoSecrets([key], { log: d.log() });
   });
 
   it('survives a peer that disconnects mid-line and a flood of pipelined requests', async () => {

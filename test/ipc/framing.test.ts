@@ -23,6 +23,21 @@ describe('ipc/framing', () => {
     c.r.push(Buffer.from(':2}\n'));
     assert.deepEqual(c.lines, ['{"a":1}', '{"b":2}']);
   });
+  it('at the end of input, a last line without its newline counts (\r trimmed, blank skipped); nothing after an overflow', () => {
+    const c = collect(100);
+    c.r.push(Buffer.from('{"a":1}\n{"b":2}\r'));
+    c.r.finish();
+    assert.deepEqual(c.lines, ['{"a":1}', '{"b":2}']);
+    assert.equal(c.r.pendingBytes, 0);
+    const blank = collect(100);
+    blank.r.push(Buffer.from('{"a":1}\n  '));
+    blank.r.finish();
+    assert.deepEqual(blank.lines, ['{"a":1}']);
+    const over = collect(4);
+    over.r.push(Buffer.from('x'.repeat(5)));
+    over.r.finish();
+    assert.deepEqual(over.lines, []);
+  });
   it('reassembles multi-byte characters split across chunks', () => {
     const c = collect(100);
     const bytes = Buffer.from('{"s":"héllo ✓"}\n');
