@@ -189,8 +189,18 @@ function errorCode(err: Error): string | null {
   return (err as NodeJS.ErrnoException).code ?? null;
 }
 
-/** Handles one request on a listener bound to `port`. Never throws. */
-export async function handleProxyRequest(d: ProxyRequestDeps, port: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Handles one request on a listener bound to `port`. Never throws. `keyed` is called as soon as
+ * the request's proxy key is found valid: the listener then counts its connection as a tool's,
+ * which its connection cap spares (see ProxyListener).
+ */
+export async function handleProxyRequest(
+  d: ProxyRequestDeps,
+  port: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+  keyed: () => void = () => undefined,
+): Promise<void> {
   d.counters.requests++;
   const route = routeOf(req.url);
   const provider = route ? d.state.providers.get(route.provider) : undefined;
@@ -206,6 +216,7 @@ export async function handleProxyRequest(d: ProxyRequestDeps, port: number, req:
     return refuse(res, api, 'not_found', 'unknown route: use /<provider>/… such as /anthropic/v1/messages or /openai/v1/chat/completions');
   const verdict = d.keys.verify(presentedKey(req.headers), provider.id, d.now());
   if (!verdict.ok) return refuse(res, api, 'authentication', KEY_REFUSALS[verdict.reason]);
+  keyed();
   const view = d.state.agentView(verdict.record.agent);
   if (!view) return refuse(res, api, 'permission', `this proxy key's agent "${verdict.record.agent}" no longer exists`);
   if (provider.baseUrl === '')

@@ -12,6 +12,7 @@ import type { Logger } from '../logging/logger.js';
 import type { UsageLedger } from '../resolver/usage.js';
 import type { GatewayState } from '../state/gateway-state.js';
 import { CannotStartError } from '../state-dir.js';
+import { connectionCap, openFileLimit } from './connection-cap.js';
 import { ProxyKeys, keyInfo } from './proxy-keys.js';
 import { ProxyListener } from './proxy-listener.js';
 import { handleProxyRequest } from './proxy-request.js';
@@ -127,14 +128,24 @@ export class ProxyService {
       this.deps.log.error(this.problem);
       return;
     }
+    const maxConnections = connectionCap(cfg.maxConnections, openFileLimit());
     if (current && current.host === cfg.host && current.configuredPort === cfg.port) {
       this.problem = null;
       current.setHeadersTimeout(cfg.bodyTimeoutMs);
+      current.setMaxConnections(maxConnections);
       return;
     }
     const agents = (this.agents ??= createAgents(await loadHttpLibs()));
     const deps = this.requestDeps(agents);
-    const next = new ProxyListener(cfg.host, cfg.port, (port, req, res) => handleProxyRequest(deps, port, req, res), agents.libs.http, cfg.bodyTimeoutMs);
+    const next = new ProxyListener({
+      host: cfg.host,
+      port: cfg.port,
+      handle: (port, req, res, keyed) => handleProxyRequest(deps, port, req, res, keyed),
+      http: agents.libs.http,
+      headersTimeoutMs: cfg.bodyTimeoutMs,
+      maxConnections,
+      log: this.deps.log,
+    });
     try {
       await next.listen();
     } catch (err) {
@@ -145,7 +156,8 @@ export class ProxyService {
     }
     this.problem = null;
     this.listener = next;
-    this.deps.log.info('proxy listening', { url: next.url });
+    // The cap in force, so that one lowered by the open-file limit is not a surprise.
+    this.deps.log.info('proxy listening', { url: next.url, maxConnections });
     if (current) this.retire(current);
   }
 

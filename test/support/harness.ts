@@ -225,6 +225,8 @@ export interface StartOptions {
   /** The CLI or daemon entry to run (a different build, for the version-skew test). */
   entry?: string;
   args?: string[];
+  /** Runs the daemon with this open-file limit (soft and hard) through prlimit(1): Linux only. */
+  openFileLimit?: number;
 }
 
 /** The socket path client and daemon compute for a state dir, with the test's env. */
@@ -237,9 +239,10 @@ export async function startDaemon(opts: StartOptions = {}): Promise<Daemon> {
   const stateDir = opts.stateDir ?? path.join(tempDir(), 'state');
   const env = cleanEnv({ HOME: path.dirname(stateDir), OPENSOUL_STATE_DIR: stateDir, ...opts.env });
   // With the node flags the service files and `gateway start` use (units/daemon-flags.ts): the daemon as users run it.
-  const proc = track(
-    spawn(process.execPath, [...DAEMON_NODE_FLAGS, opts.entry ?? CLI, ...(opts.args ?? ['gateway'])], { env, stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
+  const argv = [process.execPath, ...DAEMON_NODE_FLAGS, opts.entry ?? CLI, ...(opts.args ?? ['gateway'])];
+  // prlimit execs the daemon in its own process: the pid is the daemon's.
+  if (opts.openFileLimit !== undefined) argv.unshift('prlimit', `--nofile=${opts.openFileLimit}:${opts.openFileLimit}`);
+  const proc = track(spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stderr = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   proc.stdout?.resume();

@@ -14,7 +14,7 @@ describe('proxy config', () => {
 
   it('reads every field, port 0 included', () => {
     const { config, warnings } = readConfig({
-      proxy: { enabled: true, port: 0, host: '::1', maxBodyBytes: 1024, maxConcurrent: 4, bodyTimeoutMs: 700, upstreamTimeoutMs: 5000 },
+      proxy: { enabled: true, port: 0, host: '::1', maxBodyBytes: 1024, maxConcurrent: 4, maxConnections: 16, bodyTimeoutMs: 700, upstreamTimeoutMs: 5000 },
     });
     assert.deepEqual(warnings, []);
     assert.deepEqual(plain(config.proxy), {
@@ -23,19 +23,21 @@ describe('proxy config', () => {
       host: '::1',
       maxBodyBytes: 1024,
       maxConcurrent: 4,
+      maxConnections: 16,
       bodyTimeoutMs: 700,
       upstreamTimeoutMs: 5000,
     });
   });
 
   it('names each bad field and keeps its default', () => {
-    const { config, warnings } = readConfig({ proxy: { enabled: 'yes', port: 70000, host: 1, maxBodyBytes: -1, maxConcurrent: 'many' } });
+    const { config, warnings } = readConfig({ proxy: { enabled: 'yes', port: 70000, host: 1, maxBodyBytes: -1, maxConcurrent: 'many', maxConnections: 0 } });
     assert.deepEqual(plain(warnings), [
       'proxy.enabled: expected true or false; ignored',
       'proxy.port: expected a port number from 0 to 65535 (0: any free port); ignored',
       'proxy.host: expected "127.0.0.1" or "::1"; ignored',
       'proxy.maxBodyBytes: expected a positive number; ignored',
       'proxy.maxConcurrent: expected a positive number; ignored',
+      'proxy.maxConnections: expected a positive number; ignored',
     ]);
     assert.deepEqual(plain(config.proxy), plain(PROXY_DEFAULTS));
   });
