@@ -210,7 +210,8 @@ export const errorKinds: Readonly<Record<ErrorKind, ErrorKindSpec>> = {
           return 'Refused: this is an Anthropic API key (sk-ant-api…), not a setup-token: store it as an API key; nothing was changed';
         case 'prefix':
           return (
-            `Refused: ${provider === 'anthropic' ? 'an Anthropic' : `a ${provider}`} ${what} must start with ${expected}; ` +
+            // "for <id>", not "a <id>": the article of a provider id (openai, xai, a declared one) cannot be known.
+            `Refused: ${what === 'token' ? 'a token' : 'an API key'} for ${provider} must start with ${expected}; ` +
             'this one does not (is it the right secret, for the right provider?); nothing was changed'
           );
         default:

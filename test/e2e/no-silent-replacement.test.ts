@@ -190,7 +190,7 @@ describe('no silent replacement (real daemon, real CLI)', function () {
     assert.match(errorOf(c).message, /API key.*not a setup-token.*paste-api-key --provider anthropic/);
     const e = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openrouter'], { input: fakeSecret('sk-proj-', 60) });
     assert.equal(e.code, 1);
-    assert.match(e.stderr, /must start with sk-or-/);
+    assert.match(e.stderr, /^opensoul: Refused: an API key for openrouter must start with sk-or-; /m);
     unchanged();
     assertNoSecrets([token, key], { a: out(a), b: out(b), c: out(c), log: d.log() });
   });

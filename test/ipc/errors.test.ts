@@ -1,6 +1,7 @@
 /** ipc/errors: how an error kind is worded for people (`describe`). */
 import assert from 'node:assert/strict';
-import { OpenSoulError } from '../../ipc/errors.js';
+import { OpenSoulError, describe as describeError } from '../../ipc/errors.js';
+import { PROVIDERS, secretShapeProblem } from '../../ipc/providers.js';
 
 const SCOPE_REASON =
   'the provider allows this credential only in its own client (HTTP 400): ' +
@@ -69,5 +70,20 @@ describe('PROVIDER_FAILED wording', () => {
       tried: 1,
     }).message;
     assert.equal(message, 'openai refused the call: profile openai:work failed with format (HTTP 400): the request was malformed.');
+  });
+});
+
+describe('SECRET_SHAPE wording', () => {
+  it('a wrong prefix names the provider without an article that cannot fit every id (never "a openai")', () => {
+    const worded = (provider: string, kind: 'api_key' | 'token') => {
+      const problem = secretShapeProblem(provider, kind, 'abcdefghijklmnopqrstuvwxyz0123');
+      return problem?.problem === 'prefix' ? describeError('SECRET_SHAPE', problem) : null;
+    };
+    assert.match(worded('openai', 'api_key') ?? '', /^Refused: an API key for openai must start with sk-; /);
+    assert.match(worded('openrouter', 'api_key') ?? '', /^Refused: an API key for openrouter must start with sk-or-; /);
+    assert.match(worded('anthropic', 'token') ?? '', /^Refused: a token for anthropic must start with sk-ant-oat01-; /);
+    const messages = PROVIDERS.flatMap((p) => [worded(p.id, 'api_key'), worded(p.id, 'token')]).filter((m): m is string => m !== null);
+    assert.ok(messages.length >= 6, `every provider with a prefix rule: ${messages.length}`);
+    for (const m of messages) assert.doesNotMatch(m, /\ba [aeiou]/i, m);
   });
 });
