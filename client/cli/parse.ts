@@ -50,6 +50,16 @@ export function subNames(cmd: CommandSpec): string[] {
   return [...(cmd.subcommands ?? []).flatMap((c) => [c.name, ...(c.aliases ?? [])]), 'help'];
 }
 
+/**
+ * Whether a word after this command that names none of its subcommands is an unknown command;
+ * else it is the command's argument (a leaf, or a group that runs alone and takes words).
+ */
+function wordMustBeCommand(cmd: CommandSpec): boolean {
+  return cmd.subcommands !== undefined && (!cmd.run || cmd.takesNoWords === true || cmd.defaultSub !== undefined);
+}
+
+const unknownCommand = (word: string, group: CommandSpec): string => `unknown command '${word}'${didYouMean(word, subNames(group))}`;
+
 /** A value of a kind, or the reason it is not one. */
 function readValue(f: FlagSpec, raw: string, previous: OptValue | undefined): { value: OptValue } | { reason: string } {
   switch (f.kind) {
@@ -156,11 +166,20 @@ export function parseArgv(argv: readonly string[], table: CommandSpec): ParseRes
     const cmd = deepest();
     if (cmd.subcommands && words.length === 0) {
       if (a === 'help') {
-        // `opensoul help models auth`: the help of the command the following words name.
+        // `opensoul help models auth`: the help of the command the following words name. A word
+        // that names none is refused as `opensoul models nope` would be, not answered with the
+        // group's help and exit 0: a script must not read success from a typo.
         for (const w of own.slice(i + 1)) {
-          const sub = findSub(deepest(), w);
-          if (!sub) break;
-          path.push(sub);
+          if (w.startsWith('-') && w !== '-') break;
+          if (w === 'help') continue;
+          const group = deepest();
+          const sub = findSub(group, w);
+          if (sub) {
+            path.push(sub);
+            continue;
+          }
+          if (wordMustBeCommand(group)) return usage(unknownCommand(w, group));
+          break;
         }
         return { kind: 'help', path };
       }
@@ -169,7 +188,7 @@ export function parseArgv(argv: readonly string[], table: CommandSpec): ParseRes
         path.push(sub);
         continue;
       }
-      if (!cmd.run || cmd.takesNoWords || cmd.defaultSub) return usage(`unknown command '${a}'${didYouMean(a, subNames(cmd))}`);
+      if (wordMustBeCommand(cmd)) return usage(unknownCommand(a, cmd));
     }
     words.push(a);
   }

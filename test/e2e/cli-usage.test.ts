@@ -34,6 +34,38 @@ describe('CLI usage errors and --json documents (real CLI)', function () {
     });
   }
 
+  for (const [helpForm, direct] of [
+    [['help', 'nope'], ['nope']],
+    [['help', 'modles'], ['modles']],
+    [
+      ['models', 'help', 'stauts'],
+      ['models', 'stauts'],
+    ],
+    [
+      ['help', 'models', 'auth', 'lsit'],
+      ['models', 'auth', 'lsit'],
+    ],
+  ] as const) {
+    it(`\`opensoul ${helpForm.join(' ')}\` answers as \`opensoul ${direct.join(' ')}\` does: exit 64, the same message and usage, no help`, async () => {
+      const [viaHelp, plain] = await Promise.all([cli([...helpForm], noDaemon()), cli([...direct], noDaemon())]);
+      assert.equal(viaHelp.code, 64, viaHelp.stdout + viaHelp.stderr);
+      assert.equal(viaHelp.stdout, '');
+      assert.match(viaHelp.stderr, new RegExp(`^opensoul: unknown command '${helpForm[helpForm.length - 1]}'\\n`));
+      assert.equal(viaHelp.stderr, plain.stderr);
+      const json = await cli([...helpForm, '--json'], noDaemon());
+      assert.equal(json.code, 64);
+      assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'USAGE');
+    });
+  }
+
+  it('`opensoul help modles` suggests models; `opensoul help models` still prints the help (exit 0)', async () => {
+    const r = await cli(['help', 'modles'], noDaemon());
+    assert.match(r.stderr, /^opensoul: unknown command 'modles'\n\(Did you mean models\?\)\nUsage: opensoul \[options\] \[command\]\n/);
+    const ok = await cli(['help', 'models'], noDaemon());
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^Usage: opensoul models \[options\] \[command\]/);
+  });
+
   it('`gateway run` still runs the daemon (`gateway` alone, its default, is how every other test starts one)', async () => {
     const d = await startDaemon({ args: ['gateway', 'run'] });
     assert.equal((await d.cli(['gateway', 'status'])).code, 0);

@@ -104,6 +104,43 @@ describe('the parser', () => {
     assert.deepEqual(parseArgv(['--json', '-V'], COMMAND_TABLE), { kind: 'version', json: true });
   });
 
+  it('refuses `help <unknown>` at every level as the unknown command it names, with the same message', () => {
+    const pairs = [
+      ['help nope', 'nope'],
+      ['help modles', 'modles'],
+      ['models help stauts', 'models stauts'],
+      ['help models stauts', 'models stauts'],
+      ['help models auth lsit', 'models auth lsit'],
+      ['gateway help instal', 'gateway instal'],
+    ].map(([viaHelp, plain]) => [(viaHelp as string).split(' '), (plain as string).split(' ')] as const);
+    for (const [helpForm, direct] of pairs) {
+      const r = parseArgv(helpForm, COMMAND_TABLE);
+      const d = parseArgv(direct, COMMAND_TABLE);
+      assert.equal(r.kind, 'usage', helpForm.join(' '));
+      assert.equal(d.kind, 'usage', direct.join(' '));
+      assert.match(usage(helpForm), /^unknown command '/);
+      assert.equal(usage(helpForm), usage(direct), helpForm.join(' '));
+      assert.deepEqual(
+        r.path.map((c) => c.name),
+        d.path.map((c) => c.name),
+        `${helpForm.join(' ')}: the usage of the same group follows`,
+      );
+    }
+    assert.match(usage(['help', 'modles']), /\(Did you mean models\?\)$/);
+    // Words that are not commands: a leaf's argument, another `help`, a flag.
+    for (const argv of [
+      ['help', 'completion', 'bash'],
+      ['help', 'help', 'models'],
+      ['models', 'help', 'help'],
+      ['help', 'models', '--json'],
+    ]) {
+      const r = parseArgv(argv, COMMAND_TABLE);
+      assert.equal(r.kind, 'help', argv.join(' '));
+    }
+    const helpOfModels = parseArgv(['help', 'help', 'models'], COMMAND_TABLE);
+    assert.deepEqual(helpOfModels.kind === 'help' && helpOfModels.path.map((c) => c.name), ['opensoul', 'models']);
+  });
+
   it('never throws, whatever the words (a result of one of its four kinds)', () => {
     const words = fc.constantFrom(
       'models',
