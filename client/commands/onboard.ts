@@ -2,7 +2,7 @@
  * `opensoul onboard` (§7): finds provider keys already in the environment (the classic "works in
  * my shell, 401 under systemd": the service does not see them), stores them for the daemon
  * (`~/.opensoul/.env` by default, or profiles), asks for missing ones (masked), and offers to
- * install the service. `--non-interactive` does the same for automation.
+ * install the service where there is a service manager. `--non-interactive` does the same for automation.
  */
 import path from 'node:path';
 import { OpenSoulError } from '../../ipc/errors.js';
@@ -86,6 +86,21 @@ async function storeOrCollect(stored: Stored[], refused: Refused[], name: string
   } catch (err) {
     if (err instanceof OpenSoulError && (err.kind === 'CONFLICT' || err.kind === 'SECRET_SHAPE')) refused.push({ name, error: err });
     else throw err;
+  }
+}
+
+/**
+ * Why the service cannot be installed here (no user systemd bus, an unsupported platform, forced
+ * `none`), or null when it can: the wizard offers only an install that `gateway install` would do.
+ */
+async function noServiceManager(ctx: CliContext): Promise<string | null> {
+  const [{ chooseManager, serviceContext }, { CommandLog }] = await Promise.all([import('../service/context.js'), import('../service/tools.js')]);
+  try {
+    const choice = await chooseManager(serviceContext(ctx), new CommandLog(), 'user');
+    return choice.kind === 'none' ? choice.why : null;
+  } catch {
+    // A bad OPENSOUL_SERVICE_MANAGER: offered, and `gateway install` says what is wrong with it.
+    return null;
   }
 }
 
@@ -255,9 +270,17 @@ export const onboard = command(async ({ env, opts, ctx }) => {
     }
   }
   if (!o.installService) {
-    const install = await p.confirm({ message: 'Install the gateway as a service (`opensoul gateway install`), so it runs at login?' });
-    if (!p.isCancel(install) && install) await runSelf(ctx, ['gateway', 'install']);
+    // An offer that can only fail is not made: on a host without a service manager (a container,
+    // an SSH session without lingering), say how the gateway runs there instead.
+    const none = await noServiceManager(ctx);
+    if (none) p.note(`${none[0]?.toUpperCase()}${none.slice(1)}.`, 'The gateway cannot be installed as a service here');
+    else {
+      const install = await p.confirm({ message: 'Install the gateway as a service (`opensoul gateway install`), so it runs at login?' });
+      // A failed install fails the wizard as it fails `--install-service`: no "Done", exit 1.
+      if (!p.isCancel(install) && install) installFailed = (await runSelf(ctx, ['gateway', 'install'])) !== 0;
+    }
   }
-  p.outro('Done. Check with `opensoul models status`.');
+  // "Done" only when the exit code will say so too.
+  p.outro(installFailed || refused.length > 0 ? 'Not done: what failed is below.' : 'Done. Check with `opensoul models status`.');
   return finish(report(env, stored, skipped, refused));
 });

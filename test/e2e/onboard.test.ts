@@ -4,12 +4,25 @@
  * the daemon being down.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { maskSecret } from '../../daemon/status/masking.js';
 import { methods } from '../../ipc/protocol.js';
 import { CLI, assertNoSecrets, cli, fakeSecret, startDaemon, tempDir } from '../support/harness.js';
 import { runInTty } from '../support/tty.js';
+
+/**
+ * A PATH whose `systemctl` cannot reach a user manager, as in a container or an SSH session
+ * without lingering (the real one does not run here either, but a host's might).
+ */
+function noUserBus(): Record<string, string> {
+  const bin = tempDir();
+  writeFileSync(path.join(bin, 'systemctl'), '#!/bin/sh\necho "Failed to connect to bus: No medium found" >&2\nexit 1\n', { mode: 0o755 });
+  return { PATH: `${bin}:${process.env.PATH ?? ''}`, XDG_RUNTIME_DIR: '', DBUS_SESSION_BUS_ADDRESS: '' };
+}
+
+/** The wizard's words without clack's frame and the line breaks it wraps them at. */
+const words = (screen: string): string => screen.replace(/[\u2500-\u257f◇●◆▲■]/g, ' ').replace(/\s+/g, ' ');
 
 describe('onboard (real daemon, real CLI)', function () {
   it('--non-interactive --from-env stores the provider keys of the calling environment in .env, naming them only', async () => {
@@ -83,7 +96,13 @@ describe('onboard (real daemon, real CLI)', function () {
         0,
       );
       await new Promise((r) => setTimeout(r, 1500));
-      const tty = runInTty([process.execPath, CLI, 'onboard', '--target', 'profile'], { ...d.env, ANTHROPIC_API_KEY: key, TERM: 'xterm-256color' });
+      // A service manager is named, so the install is offered whatever this host has (the answer is No).
+      const tty = runInTty([process.execPath, CLI, 'onboard', '--target', 'profile'], {
+        ...d.env,
+        ANTHROPIC_API_KEY: key,
+        OPENSOUL_SERVICE_MANAGER: 'systemd',
+        TERM: 'xterm-256color',
+      });
       await tty.waitFor(/Store it for the gateway/, 'the offer to store the key');
       tty.key('Enter');
       const screen = await tty.waitFor(/anthropic:default already holds token .*Replace it/, 'the confirmation');
@@ -107,7 +126,12 @@ describe('onboard (real daemon, real CLI)', function () {
     const d = await startDaemon();
     const anthropic = fakeSecret('sk-ant-api03-', 60);
     const openai = fakeSecret('sk-proj-', 60);
-    const tty = runInTty([process.execPath, CLI, 'onboard'], { ...d.env, ANTHROPIC_API_KEY: anthropic, TERM: 'xterm-256color' });
+    const tty = runInTty([process.execPath, CLI, 'onboard'], {
+      ...d.env,
+      ANTHROPIC_API_KEY: anthropic,
+      OPENSOUL_SERVICE_MANAGER: 'systemd',
+      TERM: 'xterm-256color',
+    });
     await tty.waitFor(/ANTHROPIC_API_KEY \(anthropic\)/, 'the key found in the environment');
     await tty.waitFor(/Store it for the gateway/, 'the offer to store it');
     tty.key('Enter');
@@ -125,5 +149,39 @@ describe('onboard (real daemon, real CLI)', function () {
     assert.match(dotenv, new RegExp(`^OPENAI_API_KEY=${openai}$`, 'm'));
     assert.ok(!tty.screen().includes(openai), 'the typed key was masked');
     assertNoSecrets([anthropic, openai], { log: d.log() });
+  });
+
+  it('without a service manager the wizard does not offer the install; it says how the gateway runs there, and exits 0 (pseudo-terminal)', async () => {
+    const d = await startDaemon();
+    const tty = runInTty([process.execPath, CLI, 'onboard'], { ...d.env, ...noUserBus(), TERM: 'xterm-256color' });
+    await tty.waitFor(/Add keys for more providers/, 'the provider picker');
+    tty.key('Enter');
+    const screen = words(await tty.waitFor(/cannot be installed as a service here|Install the gateway as a service/, 'what the wizard says about the service'));
+    assert.doesNotMatch(screen, /Install the gateway as a service/, 'an install that can only fail is not offered');
+    assert.match(screen, /The gateway cannot be installed as a service here No user systemd bus is available here/);
+    assert.match(screen, /`opensoul gateway start` runs the daemon detached instead/);
+    assert.equal(await tty.exitCode(), 0, tty.screen());
+    assert.match(words(tty.screen()), /Done\. Check with `opensoul models status`/);
+  });
+
+  it('an install the wizard offered that fails ends it as --install-service does: no "Done", exit 1 (pseudo-terminal)', async () => {
+    const d = await startDaemon();
+    // systemd is named, so the install is offered and tried; its systemctl fails. Units go to a temp dir.
+    const tty = runInTty([process.execPath, CLI, 'onboard'], {
+      ...d.env,
+      ...noUserBus(),
+      OPENSOUL_SERVICE_MANAGER: 'systemd',
+      XDG_CONFIG_HOME: path.join(tempDir(), 'config'),
+      TERM: 'xterm-256color',
+    });
+    await tty.waitFor(/Add keys for more providers/, 'the provider picker');
+    tty.key('Enter');
+    await tty.waitFor(/Install the gateway as a service/, 'the offer to install');
+    tty.key('Enter'); // Yes, the default
+    assert.equal(await tty.exitCode(), 1, tty.screen());
+    const screen = words(tty.screen());
+    assert.match(screen, /systemctl --user daemon-reload/, 'the install ran and failed');
+    assert.match(screen, /the service was not installed/);
+    assert.doesNotMatch(screen, /Done\./);
   });
 });
