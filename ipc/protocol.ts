@@ -317,6 +317,7 @@ export interface AuthListResult {
   agent: string;
   authStore: string;
   profiles: ProfileStatusEntry[];
+  /** The agent's order overrides by provider; with `provider`, that provider's only (like `profiles`). */
   order: Record<string, string[]>;
   // OpenClaw's names for the same things, so its scripts keep working.
   agentId: string;

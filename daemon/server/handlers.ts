@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
+import { dict } from '../../ipc/dict.js';
 import { OpenSoulError } from '../../ipc/errors.js';
 import { PROTOCOL_VERSION, VERSION } from '../../ipc/version.js';
 import type { AuthOrderResult, EventName, ImportOpenClawParams, ImportOpenClawResult, ModelsStatusResult } from '../../ipc/protocol.js';
@@ -211,11 +212,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const status = statusOf(state, view, now());
       if (params.provider) state.providers.require(params.provider);
       const profiles = status.providers.filter((p) => !params.provider || p.provider === params.provider).flatMap((p) => p.profiles);
+      // Narrowed like the profiles: `list --provider openai-codex` shows no other provider's order.
+      const order = params.provider ? dict(Object.entries(view.store.order).filter(([provider]) => provider === params.provider)) : view.store.order;
       return {
         agent: view.id,
         authStore: view.authStorePath,
         profiles,
-        order: view.store.order,
+        order,
         agentId: view.id,
         agentDir: dirname(view.authStorePath),
         storePath: view.authStorePath,

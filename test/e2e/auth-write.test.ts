@@ -218,6 +218,34 @@ describe('writing credentials (real daemon, real CLI)', function () {
     assertNoSecrets([k1, k2], { list: list.stdout, log: d.log() });
   });
 
+  it("list --provider p shows p's order only, in the human view and --json; without --provider every provider's", async () => {
+    const d = await startDaemon();
+    const keys: Record<string, string> = {
+      'anthropic:a': fakeSecret('sk-ant-api03-', 50),
+      'anthropic:b': fakeSecret('sk-ant-api03-', 50),
+      'openai:one': fakeSecret('sk-proj-', 50),
+      'openai:two': fakeSecret('sk-proj-', 50),
+    };
+    for (const [profileId, key] of Object.entries(keys)) await d.call(methods.authUpsert, { profileId, credential: { type: 'api_key', key } });
+    await d.call(methods.authOrderSet, { provider: 'anthropic', order: ['anthropic:b', 'anthropic:a'] });
+    const openai = await d.cli(['models', 'auth', 'list', '--provider', 'openai']);
+    assert.equal(openai.code, 0, openai.stderr);
+    assert.match(openai.stdout, /openai:one/);
+    assert.doesNotMatch(openai.stdout, /anthropic/, "no other provider's profiles or order");
+    const openaiJson = JSON.parse((await d.cli(['models', 'auth', 'list', '--provider', 'openai', '--json'])).stdout) as { order: Record<string, string[]> };
+    assert.deepEqual(openaiJson.order, {});
+    await d.call(methods.authOrderSet, { provider: 'openai', order: ['openai:two', 'openai:one'] });
+    const both = await d.cli(['models', 'auth', 'list', '--provider', 'openai']);
+    assert.match(both.stdout, /^ {2}order openai: openai:two, openai:one$/m);
+    assert.doesNotMatch(both.stdout, /order anthropic/);
+    const json = JSON.parse((await d.cli(['models', 'auth', 'list', '--provider', 'anthropic', '--json'])).stdout) as { order: Record<string, string[]> };
+    assert.deepEqual(json.order, { anthropic: ['anthropic:b', 'anthropic:a'] });
+    const all = await d.cli(['models', 'auth', 'list']);
+    assert.match(all.stdout, /^ {2}order anthropic: anthropic:b, anthropic:a$/m);
+    assert.match(all.stdout, /^ {2}order openai: openai:two, openai:one$/m);
+    assertNoSecrets(Object.values(keys), { out: openai.stdout + both.stdout + all.stdout, log: d.log() });
+  });
+
   it('writes to a new agent create it (reads of an unknown agent stay AGENT_NOT_FOUND)', async () => {
     const d = await startDaemon();
     const r = await d.cli(['models', 'auth', 'paste-api-key', '--provider', 'openai', '--agent', 'work'], { input: fakeSecret('sk-proj-', 40) });
