@@ -164,7 +164,10 @@ export interface ProbeResult {
   status: CallOutcome;
   latencyMs: number;
   error: string | null;
-  /** For `credential_scope`, the remedy ("use an Anthropic API key instead"). */
+  /**
+   * What to do about an outcome only a person can fix: "use an Anthropic API key instead" for
+   * `credential_scope`; for a refused credential, how to replace it where it comes from.
+   */
   remedy: string | null;
 }
 

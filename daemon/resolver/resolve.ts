@@ -17,6 +17,7 @@
 import { OpenSoulError } from '../../ipc/errors.js';
 import type { AuthResolveResult } from '../../ipc/protocol.js';
 import { firstEnvKey } from '../env/environment.js';
+import type { CredentialOrigin } from '../providers/remedies.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import { literalSecret, secretRefOf, unusableReason } from '../stores/credentials.js';
 import type { Credential } from '../stores/credentials.js';
@@ -50,6 +51,28 @@ export function orderFor(state: GatewayState, view: AgentView, provider: string,
     now,
     unusableReason: (id, c) => unusableReason(id, c, view.usage, now, state.refProbe),
   });
+}
+
+/**
+ * Where the credential of an answer came from (`profileId`, else the env key `envVar`), for the
+ * remedy when its provider refuses it; null when it is no longer there (a file changed meanwhile).
+ */
+export function credentialOrigin(state: GatewayState, view: AgentView, profileId: string | null, envVar: string | null): CredentialOrigin | null {
+  if (profileId !== null) {
+    const credential = view.store.profiles[profileId];
+    if (!credential) return null;
+    // An inherited profile is the default agent's own: replaced there, by a write naming no agent.
+    const owner = view.inherited[profileId] ?? view.id;
+    return {
+      kind: 'profile',
+      id: profileId,
+      type: credential.type,
+      managedBy: credential.type === 'oauth' ? credential.managedBy : undefined,
+      agent: owner === state.defaultAgent() ? undefined : owner,
+    };
+  }
+  const entry = envVar !== null ? state.env.get(envVar) : undefined;
+  return entry ? { kind: 'env', name: entry.name, source: entry.source, path: entry.path, dotenvPath: state.paths.dotenv } : null;
 }
 
 /** A credential's secret: the literal one, or its SecretRef resolved now (SecretRefError when it cannot be). */

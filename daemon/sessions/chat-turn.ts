@@ -12,9 +12,10 @@ import type { ChatAttempt, ChatEvent, ChatSendParams, ChatSendResult, SessionVie
 import { callProvider } from '../providers/call.js';
 import { FAILOVER_OUTCOMES } from '../providers/classify.js';
 import { remedyFor } from '../providers/remedies.js';
+import type { CredentialOrigin } from '../providers/remedies.js';
 import { ProviderCallError } from '../providers/types.js';
 import type { ChatMessage } from '../providers/types.js';
-import { ENV_CANDIDATE, resolveCredential } from '../resolver/resolve.js';
+import { ENV_CANDIDATE, credentialOrigin, resolveCredential } from '../resolver/resolve.js';
 import type { UsageLedger } from '../resolver/usage.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 
@@ -97,6 +98,8 @@ export async function runChatTurn(
   const attempts: ChatAttempt[] = [];
   let reply = '';
   const base = { turnId, provider: ref.provider, model: ref.model };
+  // The remedy for a failed attempt names where its credential came from.
+  const origin = (a: ChatAttempt) => credentialOrigin(state, view, a.profileId, a.envVar);
 
   for (let n = 0; n < MAX_ATTEMPTS; n++) {
     let resolved;
@@ -105,7 +108,8 @@ export async function runChatTurn(
     } catch (err) {
       const last = attempts.at(-1);
       // Every credential failed: the last failure is the answer, not "no credentials".
-      if (last && err instanceof OpenSoulError && err.kind === 'NO_CREDENTIALS') throw failed(ref.provider, ref.model, last, false, attempts.length);
+      if (last && err instanceof OpenSoulError && err.kind === 'NO_CREDENTIALS')
+        throw failed(ref.provider, ref.model, last, false, attempts.length, origin(last));
       throw err;
     }
     deps.registerSecrets([resolved.secret]);
@@ -165,18 +169,19 @@ export async function runChatTurn(
       }
       const attempt: ChatAttempt = { profileId: resolved.profileId, envVar: resolved.envVar, outcome: err.outcome, status: err.status, message: err.message };
       // The remedy of a credential only its provider's client may use is part of the attempt, so a reply that failed over past it still says what to do.
-      const remedy = err.outcome === 'credential_scope' ? remedyFor(err.outcome, ref.provider) : null;
+      const remedy = err.outcome === 'credential_scope' ? remedyFor(err.outcome, ref.provider, origin(attempt)) : null;
       attempts.push(remedy ? { ...attempt, message: `${err.message} — ${remedy}` } : attempt);
       if (!FAILOVER_OUTCOMES.has(err.outcome) || streamed || err.streamed || resolved.pinned)
-        throw failed(ref.provider, ref.model, attempt, resolved.pinned, attempts.length);
+        throw failed(ref.provider, ref.model, attempt, resolved.pinned, attempts.length, origin(attempt));
       tried.add(resolved.profileId ?? ENV_CANDIDATE);
       io.push({ turnId, type: 'failover', profileId: resolved.profileId, outcome: err.outcome, message: err.message });
     }
   }
-  throw failed(ref.provider, ref.model, attempts.at(-1) as ChatAttempt, false, attempts.length);
+  const last = attempts.at(-1) as ChatAttempt;
+  throw failed(ref.provider, ref.model, last, false, attempts.length, origin(last));
 }
 
-function failed(provider: string, model: string, a: ChatAttempt, pinned: boolean, tried: number): OpenSoulError {
+function failed(provider: string, model: string, a: ChatAttempt, pinned: boolean, tried: number, origin: CredentialOrigin | null): OpenSoulError {
   return new OpenSoulError('PROVIDER_FAILED', {
     provider,
     model: `${provider}/${model}`,
@@ -185,7 +190,7 @@ function failed(provider: string, model: string, a: ChatAttempt, pinned: boolean
     outcome: a.outcome,
     status: a.status,
     reason: a.message,
-    remedy: remedyFor(a.outcome, provider),
+    remedy: remedyFor(a.outcome, provider, origin),
     pinned,
     tried,
   });

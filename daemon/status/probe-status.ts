@@ -11,7 +11,7 @@ import { firstEnvKey } from '../env/environment.js';
 import { runProbes } from '../providers/probe.js';
 import type { ProbeTarget } from '../providers/probe.js';
 import { remedyFor } from '../providers/remedies.js';
-import { secretOf } from '../resolver/resolve.js';
+import { credentialOrigin, secretOf } from '../resolver/resolve.js';
 import type { UsageLedger } from '../resolver/usage.js';
 import type { AgentView, GatewayState } from '../state/gateway-state.js';
 import { unusableReason } from '../stores/credentials.js';
@@ -100,7 +100,7 @@ export async function probeStatus(deps: ProbeDeps, view: AgentView, status: Mode
       status: r.status,
       latencyMs: r.latencyMs,
       error: r.error,
-      remedy: r.status === 'ok' ? null : remedyFor(r.status, r.provider),
+      remedy: r.status === 'ok' ? null : remedyFor(r.status, r.provider, credentialOrigin(state, view, r.profileId, r.envVar)),
     };
   });
 }
