@@ -198,7 +198,7 @@ export const onboard = command(async ({ env, opts, ctx }) => {
   }
   const finish = (code: number): number => {
     if (!installFailed) return code;
-    process.stderr.write('opensoul: the keys above were handled, but the service was not installed (see `opensoul gateway install`): exit 1\n');
+    process.stderr.write('opensoul: the service was not installed (see `opensoul gateway install`), so this exits 1; the keys are as reported above\n');
     return 1;
   };
   let status = await daemonStatus();

@@ -219,7 +219,7 @@ export function readAuthProfilesFile(value: unknown): Read<AuthProfilesFile> {
   if (!isRecord(value))
     return { value: { profiles: dict(), order: dict(), embeddedUsage: null }, warnings: ['expected a JSON object with "profiles"; nothing read'] };
   // The type, never the value (a misplaced secret must not be echoed into status or doctor).
-  if (value.version !== undefined && value.version !== 1) warnings.push(`version is not 1 (found a ${typeof value.version}); read as version 1`);
+  if (value.version !== undefined && value.version !== 1) warnings.push(`version is not 1 (its type is ${typeof value.version}); read as version 1`);
   const profiles = dict<Credential>();
   const extras = dict<Record<string, unknown>>();
   const rawProfiles = value.profiles;

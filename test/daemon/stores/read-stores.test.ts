@@ -82,7 +82,7 @@ describe('store reading (lenient)', () => {
 
   it('names a wrong version by its type, never its value', () => {
     const r = readAuthProfilesFile({ version: 'sk-ant-api03-MISPLACED-SECRET', profiles: {} });
-    assert.deepEqual(plain(r.warnings), ['version is not 1 (found a string); read as version 1']);
+    assert.deepEqual(plain(r.warnings), ['version is not 1 (its type is string); read as version 1']);
   });
 
   it('reads times in ms, seconds or ISO strings', () => {
