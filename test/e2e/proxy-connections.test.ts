@@ -20,6 +20,7 @@ import { procStats } from '../support/hardening.js';
 import { assertNoSecrets, fakeSecret, listenOnLoopback, onCleanup, startDaemon, tempDir, waitFor } from '../support/harness.js';
 import type { Daemon } from '../support/harness.js';
 import { startFakeProvider } from '../support/fake-provider.js';
+import { startStream } from '../support/proxy-stream.js';
 
 interface Setup {
   daemon: Daemon;
@@ -114,35 +115,6 @@ async function startHoldingProvider(): Promise<{ url: string; held: () => number
       for (const res of open.splice(0)) res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n');
     },
   };
-}
-
-/** A streamed request with the tool's key: resolves with its status once the headers arrive, and `done` with the whole text. */
-function startStream(port: number, key: string): Promise<{ status: number; done: Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/anthropic/v1/messages',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key },
-        agent: false,
-      },
-      (res) => {
-        const done = new Promise<string>((ok, fail) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (text += c));
-          res.on('end', () => ok(text));
-          res.on('error', fail);
-          res.on('aborted', () => fail(new Error('the stream was cut')));
-        });
-        resolve({ status: res.statusCode ?? 0, done });
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }));
-  });
 }
 
 const capLines = (d: Daemon) =>

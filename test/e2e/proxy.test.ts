@@ -23,6 +23,7 @@ import type { Daemon } from '../support/harness.js';
 import { startFakeProvider } from '../support/fake-provider.js';
 import type { FakeProvider } from '../support/fake-provider.js';
 import { startIdleClosingProvider } from '../support/idle-closing-provider.js';
+import { streamed } from '../support/proxy-stream.js';
 import type { ModelsStatusResult } from '../../ipc/protocol.js';
 
 interface Setup {
@@ -451,31 +452,6 @@ describe('the local credential proxy', function () {
     assert.equal((await d.call(methods.gatewayStatus, {})).proxy, null);
   });
 });
-
-/** A streamed request read to its end; resolves with the text received. */
-function streamed(port: number, key: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/anthropic/v1/messages',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key },
-        agent: false,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }));
-  });
-}
 
 describe('the local credential proxy: limits and draining', function () {
   this.timeout(60_000);
