@@ -108,8 +108,7 @@ export async function runChatTurn(
     } catch (err) {
       const last = attempts.at(-1);
       // Every credential failed: the last failure is the answer, not "no credentials".
-      if (last && err instanceof OpenSoulError && err.kind === 'NO_CREDENTIALS')
-        throw failed(ref.provider, ref.model, last, false, attempts.length, origin(last));
+      if (last && err instanceof OpenSoulError && err.kind === 'NO_CREDENTIALS') throw failed(ref.provider, ref.model, last, false, attempts.length, origin);
       throw err;
     }
     deps.registerSecrets([resolved.secret]);
@@ -172,16 +171,23 @@ export async function runChatTurn(
       const remedy = err.outcome === 'credential_scope' ? remedyFor(err.outcome, ref.provider, origin(attempt)) : null;
       attempts.push(remedy ? { ...attempt, message: `${err.message} — ${remedy}` } : attempt);
       if (!FAILOVER_OUTCOMES.has(err.outcome) || streamed || err.streamed || resolved.pinned)
-        throw failed(ref.provider, ref.model, attempt, resolved.pinned, attempts.length, origin(attempt));
+        throw failed(ref.provider, ref.model, attempt, resolved.pinned, attempts.length, origin);
       tried.add(resolved.profileId ?? ENV_CANDIDATE);
       io.push({ turnId, type: 'failover', profileId: resolved.profileId, outcome: err.outcome, message: err.message });
     }
   }
-  const last = attempts.at(-1) as ChatAttempt;
-  throw failed(ref.provider, ref.model, last, false, attempts.length, origin(last));
+  throw failed(ref.provider, ref.model, attempts.at(-1) as ChatAttempt, false, attempts.length, origin);
 }
 
-function failed(provider: string, model: string, a: ChatAttempt, pinned: boolean, tried: number, origin: CredentialOrigin | null): OpenSoulError {
+/** The turn's error for its failed attempt `a`; `originOf` says where an attempt's credential came from, for the remedy. */
+function failed(
+  provider: string,
+  model: string,
+  a: ChatAttempt,
+  pinned: boolean,
+  tried: number,
+  originOf: (a: ChatAttempt) => CredentialOrigin | null,
+): OpenSoulError {
   return new OpenSoulError('PROVIDER_FAILED', {
     provider,
     model: `${provider}/${model}`,
@@ -190,7 +196,7 @@ function failed(provider: string, model: string, a: ChatAttempt, pinned: boolean
     outcome: a.outcome,
     status: a.status,
     reason: a.message,
-    remedy: remedyFor(a.outcome, provider, origin),
+    remedy: remedyFor(a.outcome, provider, originOf(a)),
     pinned,
     tried,
   });
